@@ -1,0 +1,41 @@
+//! Civitas types: the data every other crate speaks, and its exact bytes.
+//!
+//! This crate owns the consensus-critical formats: the canonical borsh encoding
+//! ([`codec`]), domain-separated SHA-256 hashing ([`hash`]), ed25519 keys with
+//! ZIP-215 verification ([`crypto`]), account addresses ([`account`]), the signed
+//! transaction envelope ([`transaction`]), validator sets, votes, proposals,
+//! quorum certificates, evidence, blocks and headers, and the Merkle trees whose
+//! roots headers carry ([`merkle`]). It is pure: no I/O, no clock, no ambient
+//! randomness. docs/protocol.md describes every byte.
+
+pub mod account;
+pub mod block;
+pub mod certificate;
+pub mod chain_id;
+pub mod codec;
+pub mod crypto;
+pub mod evidence;
+pub mod hash;
+pub mod limits;
+pub mod merkle;
+#[cfg(any(test, feature = "test-support"))]
+pub mod testing;
+pub mod transaction;
+pub mod validator;
+pub mod vote;
+
+pub use account::{AccountId, ParseAccountError};
+pub use block::{Block, BlockError, Header, PROTOCOL_VERSION};
+pub use certificate::{CertificateError, CommitSignature, QuorumCertificate};
+pub use chain_id::{ChainId, ChainIdError};
+pub use codec::{BoundedBytes, BoundedVec, DecodeError, decode, encode};
+pub use crypto::{
+    BatchFailure, BatchVerifier, PublicKey, Signature, SignatureError, SigningKey, verify,
+    verify_digest,
+};
+pub use evidence::{DuplicateVoteEvidence, Evidence, EvidenceError};
+pub use hash::{Domain, Hash};
+pub use merkle::{MerkleError, MerkleProof, MerkleTree};
+pub use transaction::{SignedTransaction, TransactionBody, TransactionError, TransactionSignature};
+pub use validator::{Validator, ValidatorSet, ValidatorSetError};
+pub use vote::{Proposal, SignedProposal, SignedVote, Vote, VoteType};

@@ -1,0 +1,23 @@
+//! Hard limits of the formats: what no valid object can exceed.
+//!
+//! These bound decoding (a length prefix over a limit is refused before any
+//! allocation) and are part of the protocol: raising one is a format change.
+//! Chain parameters (set by governance) may impose tighter operational limits.
+
+/// Longest chain id, in bytes.
+pub const CHAIN_ID_LENGTH_MAX: usize = 64;
+/// Largest transaction payload (the civic action), in bytes.
+pub const TRANSACTION_PAYLOAD_BYTES_MAX: usize = 32 * 1024;
+/// Most signatures on one transaction (members of a multisig account).
+pub const TRANSACTION_SIGNATURES_MAX: usize = 16;
+/// Most transactions in one block.
+pub const BLOCK_TRANSACTIONS_MAX: usize = 65_536;
+/// Most pieces of evidence in one block.
+pub const BLOCK_EVIDENCE_MAX: usize = 256;
+/// Most validators in a set (and so signatures in a quorum certificate).
+pub const VALIDATORS_MAX: usize = 256;
+/// Largest total voting power of a validator set: small enough that sums and the
+/// `3 × power` of the quorum rule never overflow a `u64`.
+pub const TOTAL_VOTING_POWER_MAX: u64 = 1 << 60;
+/// Most sibling hashes in a Merkle proof (trees of up to 2^64 leaves).
+pub const MERKLE_PROOF_HASHES_MAX: usize = 64;

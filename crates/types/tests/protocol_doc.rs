@@ -1,0 +1,106 @@
+//! Checks docs/protocol.md's worked example against the code, so the document
+//! cannot drift from the bytes. Each `<!-- example: NAME -->` in the document is
+//! followed by a fenced block whose text (whitespace ignored) must equal the value
+//! computed here. `CIVITAS_UPDATE_GOLDEN=1` rewrites the blocks after a deliberate
+//! format change.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+mod samples;
+
+use civitas_types::*;
+
+const DOC_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/protocol.md");
+const MARKER: &str = "<!-- example: ";
+
+fn computed_values() -> Vec<(&'static str, String)> {
+    use samples::*;
+    let body = transaction_body();
+    let tx = signed_transaction();
+    let block = block();
+    let set = validator_set();
+    let commit = block.last_commit.clone().unwrap();
+    let first_validator = set.validators()[0].public_key;
+    vec![
+        ("citizen_seed", hex::encode(citizen_key().seed())),
+        ("citizen_public_key", citizen_key().public_key().to_hex()),
+        ("citizen_address", body.signer.to_string()),
+        ("transaction_body", hex::encode(encode(&body))),
+        ("transaction_id", body.id().to_hex()),
+        ("transaction_signature", hex::encode(tx.signatures[0].signature.0)),
+        ("signed_transaction", hex::encode(encode(&tx))),
+        ("transaction_leaf_hash", merkle::leaf_hash(&encode(&tx)).to_hex()),
+        ("validator_set", hex::encode(encode(&set))),
+        ("validators_hash", set.hash().to_hex()),
+        (
+            "precommit_digest",
+            commit.precommit(&chain_id(), first_validator).signing_digest().to_hex(),
+        ),
+        ("last_commit", hex::encode(encode(&commit))),
+        ("last_commit_hash", commit.hash().to_hex()),
+        ("empty_merkle_root", merkle::empty_root().to_hex()),
+        ("header", hex::encode(encode(&block.header))),
+        ("block_hash", block.hash().to_hex()),
+    ]
+}
+
+/// The blocks of the document: (name, text inside the fence, byte range of that text).
+fn example_blocks(doc: &str) -> Vec<(String, String, std::ops::Range<usize>)> {
+    let mut blocks = Vec::new();
+    let mut from = 0;
+    while let Some(found) = doc[from..].find(MARKER) {
+        let name_start = from + found + MARKER.len();
+        let name_end = name_start + doc[name_start..].find(" -->").expect("marker end");
+        let name = doc[name_start..name_end].to_string();
+        let fence = name_end + doc[name_end..].find("```").expect("opening fence");
+        let content_start = fence + doc[fence..].find('\n').expect("fence line") + 1;
+        let content_end = content_start + doc[content_start..].find("```").expect("closing fence");
+        blocks.push((name, doc[content_start..content_end].to_string(), content_start..content_end));
+        from = content_end + 3;
+    }
+    blocks
+}
+
+fn wrapped(value: &str) -> String {
+    let chars: Vec<char> = value.chars().collect();
+    chars.chunks(64).map(|c| c.iter().collect::<String>() + "\n").collect()
+}
+
+#[test]
+fn worked_example_matches_the_code() {
+    let values = computed_values();
+    let mut doc = std::fs::read_to_string(DOC_PATH).expect("docs/protocol.md");
+    if std::env::var_os("CIVITAS_UPDATE_GOLDEN").is_some() {
+        for (name, _, range) in example_blocks(&doc).into_iter().rev() {
+            if let Some((_, value)) = values.iter().find(|(n, _)| *n == name) {
+                doc.replace_range(range, &wrapped(value));
+            }
+        }
+        std::fs::write(DOC_PATH, &doc).unwrap();
+    }
+    let blocks = example_blocks(&doc);
+    for (name, value) in &values {
+        let (_, text, _) = blocks
+            .iter()
+            .find(|(n, _, _)| n == name)
+            .unwrap_or_else(|| panic!("docs/protocol.md lacks the example `{name}`"));
+        let text: String = text.split_whitespace().collect();
+        assert_eq!(&text, value, "docs/protocol.md example `{name}` is out of date");
+    }
+    for (name, _, _) in &blocks {
+        assert!(
+            values.iter().any(|(n, _)| n == name),
+            "docs/protocol.md has an example `{name}` that no test checks"
+        );
+    }
+}
+
+#[test]
+fn worked_example_objects_verify() {
+    let tx = samples::signed_transaction();
+    assert_eq!(
+        verify_digest(&samples::citizen_key().public_key(), &tx.id(), &tx.signatures[0].signature),
+        Ok(())
+    );
+    let block = samples::block();
+    assert_eq!(block.header.transactions_root, merkle::leaf_hash(&encode(&tx)));
+}

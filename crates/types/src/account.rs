@@ -21,9 +21,7 @@ use crate::hash::{Domain, Hash};
 pub const ACCOUNT_PREFIX: &str = "civ";
 
 /// The id of an account: a public key, or the hash of a multisig policy.
-#[derive(
-    Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, BorshSerialize, BorshDeserialize,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, BorshSerialize, BorshDeserialize)]
 pub struct AccountId(pub [u8; 32]);
 
 impl AccountId {

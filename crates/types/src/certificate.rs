@@ -43,10 +43,14 @@ pub struct QuorumCertificate {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CertificateError {
     /// No signature, too many, or positions not strictly increasing.
-    #[error("certificate signatures must be 1 to {VALIDATORS_MAX} with strictly increasing validator positions")]
+    #[error(
+        "certificate signatures must be 1 to {VALIDATORS_MAX} with strictly increasing validator positions"
+    )]
     Malformed,
     /// The certificate is for another height or block than the one being checked.
-    #[error("the certificate is for height {found_height} block {found_block}, expected height {expected_height} block {expected_block}")]
+    #[error(
+        "the certificate is for height {found_height} block {found_block}, expected height {expected_height} block {expected_block}"
+    )]
     WrongBlock {
         /// Height expected.
         expected_height: u64,
@@ -141,7 +145,9 @@ impl QuorumCertificate {
             let validator = validators
                 .get(usize::from(entry.validator_index))
                 .ok_or(CertificateError::UnknownValidator(entry.validator_index))?;
-            let digest = self.precommit(chain_id, validator.public_key).signing_digest();
+            let digest = self
+                .precommit(chain_id, validator.public_key)
+                .signing_digest();
             batch.queue_digest(&validator.public_key, &digest, &entry.signature);
             // Powers are distinct members of one set: the sum is at most its total.
             signed = signed.saturating_add(validator.voting_power);

@@ -31,7 +31,8 @@ impl ChainId {
         if text.is_empty() || text.len() > CHAIN_ID_LENGTH_MAX {
             return Err(ChainIdError::Length);
         }
-        let allowed = |c: u8| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'.';
+        let allowed =
+            |c: u8| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'.';
         let first_ok = text
             .bytes()
             .next()

@@ -97,7 +97,10 @@ impl DecodeError {
         if error.kind() == io::ErrorKind::UnexpectedEof {
             return DecodeError::Truncated;
         }
-        match error.get_ref().and_then(|e| e.downcast_ref::<DecodeError>()) {
+        match error
+            .get_ref()
+            .and_then(|e| e.downcast_ref::<DecodeError>())
+        {
             Some(typed) => typed.clone(),
             None => DecodeError::Invalid(error.to_string()),
         }
@@ -294,7 +297,11 @@ mod tests {
         let bytes = [4, 0, 0, 0, 1, 0, 2, 0, 3, 0, 4, 0];
         assert!(matches!(
             decode::<Small>(&bytes),
-            Err(DecodeError::TooLong { length: 4, limit: 3, .. })
+            Err(DecodeError::TooLong {
+                length: 4,
+                limit: 3,
+                ..
+            })
         ));
     }
 
@@ -303,7 +310,10 @@ mod tests {
         let bytes = [0xff, 0xff, 0xff, 0xff];
         assert!(matches!(
             decode::<BoundedBytes<1024>>(&bytes),
-            Err(DecodeError::TooLong { length: 0xffff_ffff, .. })
+            Err(DecodeError::TooLong {
+                length: 0xffff_ffff,
+                ..
+            })
         ));
         // Within the limit but longer than the input: truncated, not a big allocation.
         let bytes = [0x00, 0x00, 0x10, 0x00, 1, 2];

@@ -25,9 +25,7 @@ pub const SIGNATURE_LENGTH: usize = 64;
 ///
 /// The bytes are kept as received: ZIP-215 accepts non-canonical point encodings,
 /// and whether they decode to a point is decided at verification time.
-#[derive(
-    Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, BorshSerialize, BorshDeserialize,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, BorshSerialize, BorshDeserialize)]
 pub struct PublicKey(pub [u8; PUBLIC_KEY_LENGTH]);
 
 impl PublicKey {
@@ -292,7 +290,10 @@ mod tests {
         let signer = key(1);
         let digest = Hash::tagged(Domain::Vote, b"vote");
         let signature = signer.sign_digest(&digest);
-        assert_eq!(verify_digest(&signer.public_key(), &digest, &signature), Ok(()));
+        assert_eq!(
+            verify_digest(&signer.public_key(), &digest, &signature),
+            Ok(())
+        );
         let other = Hash::tagged(Domain::Proposal, b"vote");
         assert_eq!(
             verify_digest(&signer.public_key(), &other, &signature),
@@ -350,7 +351,12 @@ mod tests {
             batch.queue(&signer.public_key(), message, &signature);
         }
         assert_eq!(batch.len(), 10);
-        assert_eq!(batch.verify(), Err(BatchFailure { invalid: vec![3, 7] }));
+        assert_eq!(
+            batch.verify(),
+            Err(BatchFailure {
+                invalid: vec![3, 7]
+            })
+        );
     }
 
     #[test]

@@ -196,7 +196,10 @@ mod tests {
         let mut b = vote(&key, Some(Hash([2; 32])));
         b.signature.0[0] ^= 1;
         let evidence = Evidence::DuplicateVote(DuplicateVoteEvidence::new(a, b).unwrap());
-        assert!(matches!(evidence.verify(), Err(EvidenceError::BadSignature(_))));
+        assert!(matches!(
+            evidence.verify(),
+            Err(EvidenceError::BadSignature(_))
+        ));
         let Evidence::DuplicateVote(pair) = &evidence;
         let mut swapped = vec![0u8];
         swapped.extend(encode(pair.second()));

@@ -84,7 +84,7 @@ impl MerkleTree {
         let mut siblings = BoundedVec::new();
         let mut position = index;
         for level in &self.levels {
-            let sibling = if position % 2 == 1 {
+            let sibling = if !position.is_multiple_of(2) {
                 level.get(position.wrapping_sub(1))
             } else {
                 level.get(position.wrapping_add(1))
@@ -152,9 +152,9 @@ impl MerkleProof {
             if last == 0 {
                 return Err(MerkleError::WrongPathLength);
             }
-            if index % 2 == 1 || index == last {
+            if !index.is_multiple_of(2) || index == last {
                 hash = node_hash(sibling, &hash);
-                while index % 2 == 0 && index != 0 {
+                while index.is_multiple_of(2) && index != 0 {
                     index >>= 1;
                     last >>= 1;
                 }

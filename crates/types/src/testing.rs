@@ -13,7 +13,9 @@ pub fn chain_id() -> ChainId {
 
 /// `count` distinct keys from the seeds `[1; 32]`, `[2; 32]`, … (at most 255).
 pub fn signing_keys(count: u8) -> Vec<SigningKey> {
-    (1..=count).map(|i| SigningKey::from_seed(&[i; 32])).collect()
+    (1..=count)
+        .map(|i| SigningKey::from_seed(&[i; 32]))
+        .collect()
 }
 
 /// The set of `keys` with `powers` (same order as the keys).

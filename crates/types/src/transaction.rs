@@ -91,7 +91,7 @@ impl SignedTransaction {
         body: TransactionBody,
         mut signatures: Vec<TransactionSignature>,
     ) -> Result<SignedTransaction, TransactionError> {
-        signatures.sort_by(|a, b| a.public_key.cmp(&b.public_key));
+        signatures.sort_by_key(|entry| entry.public_key);
         check_signature_list(&signatures)?;
         let signatures = BoundedVec::try_from_vec(signatures)
             .map_err(|all| TransactionError::SignatureCount(all.len()))?;
@@ -125,10 +125,10 @@ fn check_signature_list(signatures: &[TransactionSignature]) -> Result<(), Trans
         return Err(TransactionError::SignatureCount(signatures.len()));
     }
     for pair in signatures.windows(2) {
-        if let [first, second] = pair {
-            if first.public_key >= second.public_key {
-                return Err(TransactionError::DuplicateSigner(second.public_key));
-            }
+        if let [first, second] = pair
+            && first.public_key >= second.public_key
+        {
+            return Err(TransactionError::DuplicateSigner(second.public_key));
         }
     }
     Ok(())
@@ -179,7 +179,11 @@ mod tests {
         let keys: Vec<SigningKey> = (1..=3).map(|i| SigningKey::from_seed(&[i; 32])).collect();
         let refs: Vec<&SigningKey> = keys.iter().rev().collect();
         let tx = SignedTransaction::sign(body(), &refs).unwrap();
-        assert!(tx.signatures.windows(2).all(|w| w[0].public_key < w[1].public_key));
+        assert!(
+            tx.signatures
+                .windows(2)
+                .all(|w| w[0].public_key < w[1].public_key)
+        );
         assert_eq!(tx.verify_signatures(), Ok(()));
         assert_eq!(decode::<SignedTransaction>(&encode(&tx)).unwrap(), tx);
     }

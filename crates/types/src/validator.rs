@@ -53,12 +53,12 @@ pub enum ValidatorSetError {
 impl ValidatorSet {
     /// Builds the canonical set from `validators` in any order.
     pub fn new(mut validators: Vec<Validator>) -> Result<ValidatorSet, ValidatorSetError> {
-        validators.sort_by(|a, b| a.public_key.cmp(&b.public_key));
+        validators.sort_by_key(|validator| validator.public_key);
         for pair in validators.windows(2) {
-            if let [first, second] = pair {
-                if first.public_key == second.public_key {
-                    return Err(ValidatorSetError::Duplicate(first.public_key));
-                }
+            if let [first, second] = pair
+                && first.public_key == second.public_key
+            {
+                return Err(ValidatorSetError::Duplicate(first.public_key));
             }
         }
         Self::from_sorted(validators)
@@ -190,7 +190,11 @@ mod tests {
             Err(ValidatorSetError::Duplicate(_))
         ));
         assert_eq!(
-            ValidatorSet::new(vec![validator(1, 1 << 59), validator(2, 1 << 59), validator(3, 1)]),
+            ValidatorSet::new(vec![
+                validator(1, 1 << 59),
+                validator(2, 1 << 59),
+                validator(3, 1)
+            ]),
             Err(ValidatorSetError::PowerOverflow)
         );
         let many = (0..=VALIDATORS_MAX)

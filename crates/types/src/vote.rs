@@ -13,7 +13,9 @@ use crate::crypto::{PublicKey, Signature, SignatureError, SigningKey, verify_dig
 use crate::hash::{Domain, Hash};
 
 /// The two voting steps of a Tendermint round.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, BorshSerialize, BorshDeserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, BorshSerialize, BorshDeserialize,
+)]
 #[borsh(use_discriminant = true)]
 #[repr(u8)]
 pub enum VoteType {
@@ -187,7 +189,10 @@ mod tests {
 
     #[test]
     fn unknown_vote_type_is_refused() {
-        assert!(matches!(decode::<VoteType>(&[2]), Err(DecodeError::Invalid(_))));
+        assert!(matches!(
+            decode::<VoteType>(&[2]),
+            Err(DecodeError::Invalid(_))
+        ));
         assert_eq!(encode(&VoteType::Precommit), [1]);
     }
 }

@@ -2,7 +2,13 @@
 //! that freeze each encoding. A deliberate format change regenerates the fixtures
 //! with `CIVITAS_UPDATE_GOLDEN=1 cargo test -p civitas-types --test formats` and
 //! updates docs/protocol.md in the same commit.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
 
 mod samples;
 
@@ -22,7 +28,10 @@ where
     let bytes = encode(value);
     assert_eq!(&decode::<T>(&bytes).unwrap(), value, "{name}: round trip");
     for cut in 0..bytes.len() {
-        assert!(decode::<T>(&bytes[..cut]).is_err(), "{name}: decoded from {cut} bytes");
+        assert!(
+            decode::<T>(&bytes[..cut]).is_err(),
+            "{name}: decoded from {cut} bytes"
+        );
     }
     let mut longer = bytes.clone();
     longer.push(0);
@@ -38,20 +47,41 @@ fn all_encodings() -> BTreeMap<&'static str, Vec<u8>> {
     use samples::*;
     let block = block();
     let mut map = BTreeMap::new();
-    map.insert("account_id", check("account_id", &transaction_body().signer));
+    map.insert(
+        "account_id",
+        check("account_id", &transaction_body().signer),
+    );
     map.insert("chain_id", check("chain_id", &chain_id()));
     map.insert("hash", check("hash", &Hash::tagged(Domain::Genesis, b"")));
-    map.insert("transaction_body", check("transaction_body", &transaction_body()));
-    map.insert("signed_transaction", check("signed_transaction", &signed_transaction()));
-    map.insert("multisig_transaction", check("multisig_transaction", &multisig_transaction()));
+    map.insert(
+        "transaction_body",
+        check("transaction_body", &transaction_body()),
+    );
+    map.insert(
+        "signed_transaction",
+        check("signed_transaction", &signed_transaction()),
+    );
+    map.insert(
+        "multisig_transaction",
+        check("multisig_transaction", &multisig_transaction()),
+    );
     map.insert("validator_set", check("validator_set", &validator_set()));
-    map.insert("prevote_nil", check("prevote_nil", &vote(VoteType::Prevote, None)));
+    map.insert(
+        "prevote_nil",
+        check("prevote_nil", &vote(VoteType::Prevote, None)),
+    );
     map.insert(
         "precommit",
-        check("precommit", &vote(VoteType::Precommit, Some(Hash([0x42; 32])))),
+        check(
+            "precommit",
+            &vote(VoteType::Precommit, Some(Hash([0x42; 32]))),
+        ),
     );
     map.insert("proposal", check("proposal", &proposal()));
-    map.insert("quorum_certificate", check("quorum_certificate", block.last_commit.as_ref().unwrap()));
+    map.insert(
+        "quorum_certificate",
+        check("quorum_certificate", block.last_commit.as_ref().unwrap()),
+    );
     map.insert("evidence", check("evidence", &evidence()));
     map.insert("header", check("header", &block.header));
     map.insert("block", check("block", &block));
@@ -118,7 +148,10 @@ fn block_body_mismatches_are_reported() {
     block.last_commit = Some(other);
     assert_eq!(
         block.check_body(),
-        Err(BlockError::LastCommitHeight { expected: 1, found: 5 })
+        Err(BlockError::LastCommitHeight {
+            expected: 1,
+            found: 5
+        })
     );
     let mut first = good;
     first.header.height = 1;
@@ -135,26 +168,41 @@ fn hashes_of_objects_are_domain_separated() {
     let block = samples::block();
     let header_bytes = encode(&block.header);
     assert_eq!(block.hash(), Hash::tagged(Domain::Header, &header_bytes));
-    assert_ne!(block.hash(), Hash::tagged(Domain::Transaction, &header_bytes));
+    assert_ne!(
+        block.hash(),
+        Hash::tagged(Domain::Transaction, &header_bytes)
+    );
     let body = samples::transaction_body();
     assert_eq!(body.id(), Hash::tagged(Domain::Transaction, &encode(&body)));
     let set = samples::validator_set();
-    assert_eq!(set.hash(), Hash::tagged(Domain::ValidatorSet, &encode(&set)));
+    assert_eq!(
+        set.hash(),
+        Hash::tagged(Domain::ValidatorSet, &encode(&set))
+    );
 }
 
 #[test]
 fn unknown_enum_tags_and_bad_option_tags_are_refused() {
     let mut evidence = encode(&samples::evidence());
     evidence[0] = 1;
-    assert!(matches!(decode::<Evidence>(&evidence), Err(DecodeError::Invalid(_))));
+    assert!(matches!(
+        decode::<Evidence>(&evidence),
+        Err(DecodeError::Invalid(_))
+    ));
     let mut vote = encode(&samples::vote(VoteType::Prevote, None));
     let type_offset = encode(&samples::chain_id()).len();
     vote[type_offset] = 7;
-    assert!(matches!(decode::<SignedVote>(&vote), Err(DecodeError::Invalid(_))));
+    assert!(matches!(
+        decode::<SignedVote>(&vote),
+        Err(DecodeError::Invalid(_))
+    ));
     let mut block = encode(&samples::block());
     let last = block.len() - encode(samples::block().last_commit.as_ref().unwrap()).len() - 1;
     block[last] = 2;
-    assert!(matches!(decode::<Block>(&block), Err(DecodeError::Invalid(_))));
+    assert!(matches!(
+        decode::<Block>(&block),
+        Err(DecodeError::Invalid(_))
+    ));
 }
 
 #[test]
@@ -172,6 +220,9 @@ fn oversized_payload_and_transaction_count_are_refused_before_reading() {
     block.extend(u32::MAX.to_le_bytes());
     assert!(matches!(
         decode::<Block>(&block),
-        Err(DecodeError::TooLong { length: 4294967295, .. })
+        Err(DecodeError::TooLong {
+            length: 4294967295,
+            ..
+        })
     ));
 }

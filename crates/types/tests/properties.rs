@@ -1,6 +1,12 @@
 //! Property tests: arbitrary bytes never crash a decoder, and arbitrary values
 //! round-trip through the canonical encoding.
-#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
 
 mod samples;
 
@@ -34,13 +40,15 @@ fn body_strategy() -> impl Strategy<Value = TransactionBody> {
         any::<u64>(),
         proptest::collection::vec(any::<u8>(), 0..512),
     )
-        .prop_map(|(chain_id, signer, sequence, expiry_height, payload)| TransactionBody {
-            chain_id,
-            signer: AccountId(signer),
-            sequence,
-            expiry_height,
-            payload: BoundedBytes::try_from_vec(payload).unwrap(),
-        })
+        .prop_map(
+            |(chain_id, signer, sequence, expiry_height, payload)| TransactionBody {
+                chain_id,
+                signer: AccountId(signer),
+                sequence,
+                expiry_height,
+                payload: BoundedBytes::try_from_vec(payload).unwrap(),
+            },
+        )
 }
 
 proptest! {

@@ -3,7 +3,13 @@
 //! followed by a fenced block whose text (whitespace ignored) must equal the value
 //! computed here. `CIVITAS_UPDATE_GOLDEN=1` rewrites the blocks after a deliberate
 //! format change.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
 
 mod samples;
 
@@ -26,14 +32,23 @@ fn computed_values() -> Vec<(&'static str, String)> {
         ("citizen_address", body.signer.to_string()),
         ("transaction_body", hex::encode(encode(&body))),
         ("transaction_id", body.id().to_hex()),
-        ("transaction_signature", hex::encode(tx.signatures[0].signature.0)),
+        (
+            "transaction_signature",
+            hex::encode(tx.signatures[0].signature.0),
+        ),
         ("signed_transaction", hex::encode(encode(&tx))),
-        ("transaction_leaf_hash", merkle::leaf_hash(&encode(&tx)).to_hex()),
+        (
+            "transaction_leaf_hash",
+            merkle::leaf_hash(&encode(&tx)).to_hex(),
+        ),
         ("validator_set", hex::encode(encode(&set))),
         ("validators_hash", set.hash().to_hex()),
         (
             "precommit_digest",
-            commit.precommit(&chain_id(), first_validator).signing_digest().to_hex(),
+            commit
+                .precommit(&chain_id(), first_validator)
+                .signing_digest()
+                .to_hex(),
         ),
         ("last_commit", hex::encode(encode(&commit))),
         ("last_commit_hash", commit.hash().to_hex()),
@@ -54,7 +69,11 @@ fn example_blocks(doc: &str) -> Vec<(String, String, std::ops::Range<usize>)> {
         let fence = name_end + doc[name_end..].find("```").expect("opening fence");
         let content_start = fence + doc[fence..].find('\n').expect("fence line") + 1;
         let content_end = content_start + doc[content_start..].find("```").expect("closing fence");
-        blocks.push((name, doc[content_start..content_end].to_string(), content_start..content_end));
+        blocks.push((
+            name,
+            doc[content_start..content_end].to_string(),
+            content_start..content_end,
+        ));
         from = content_end + 3;
     }
     blocks
@@ -62,7 +81,10 @@ fn example_blocks(doc: &str) -> Vec<(String, String, std::ops::Range<usize>)> {
 
 fn wrapped(value: &str) -> String {
     let chars: Vec<char> = value.chars().collect();
-    chars.chunks(64).map(|c| c.iter().collect::<String>() + "\n").collect()
+    chars
+        .chunks(64)
+        .map(|c| c.iter().collect::<String>() + "\n")
+        .collect()
 }
 
 #[test]
@@ -84,7 +106,10 @@ fn worked_example_matches_the_code() {
             .find(|(n, _, _)| n == name)
             .unwrap_or_else(|| panic!("docs/protocol.md lacks the example `{name}`"));
         let text: String = text.split_whitespace().collect();
-        assert_eq!(&text, value, "docs/protocol.md example `{name}` is out of date");
+        assert_eq!(
+            &text, value,
+            "docs/protocol.md example `{name}` is out of date"
+        );
     }
     for (name, _, _) in &blocks {
         assert!(
@@ -98,9 +123,16 @@ fn worked_example_matches_the_code() {
 fn worked_example_objects_verify() {
     let tx = samples::signed_transaction();
     assert_eq!(
-        verify_digest(&samples::citizen_key().public_key(), &tx.id(), &tx.signatures[0].signature),
+        verify_digest(
+            &samples::citizen_key().public_key(),
+            &tx.id(),
+            &tx.signatures[0].signature
+        ),
         Ok(())
     );
     let block = samples::block();
-    assert_eq!(block.header.transactions_root, merkle::leaf_hash(&encode(&tx)));
+    assert_eq!(
+        block.header.transactions_root,
+        merkle::leaf_hash(&encode(&tx))
+    );
 }

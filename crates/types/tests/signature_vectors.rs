@@ -1,6 +1,12 @@
 //! ZIP-215 edge cases: single and batch verification must agree with each vector's
 //! `zip215_valid`, alone and mixed into batches of valid signatures.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
 
 use civitas_types::{BatchVerifier, PublicKey, Signature, SigningKey, verify};
 use serde::Deserialize;

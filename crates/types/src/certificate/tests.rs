@@ -1,4 +1,8 @@
-#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
 use super::*;
 use crate::codec::decode;
 use crate::testing::{chain_id, signing_keys, validator_set};
@@ -36,7 +40,9 @@ fn sign_by(f: &Fixture, positions: &[u16]) -> QuorumCertificate {
                 .iter()
                 .find(|k| k.public_key() == validator.public_key)
                 .unwrap();
-            let digest = draft.precommit(&chain_id(), validator.public_key).signing_digest();
+            let digest = draft
+                .precommit(&chain_id(), validator.public_key)
+                .signing_digest();
             CommitSignature {
                 validator_index: position,
                 signature: key.sign_digest(&digest),
@@ -70,13 +76,23 @@ fn quorum_of_signers_verifies_and_round_trips() {
 fn two_thirds_exactly_is_not_a_quorum() {
     let keys = signing_keys(3);
     let set = validator_set(&keys, &[1, 1, 1]);
-    let f = Fixture { keys, set, block: Hash([1; 32]) };
+    let f = Fixture {
+        keys,
+        set,
+        block: Hash([1; 32]),
+    };
     let qc = sign_by(&f, &[0, 1]);
     assert_eq!(
         qc.verify(&chain_id(), 10, &f.block, &f.set),
-        Err(CertificateError::NoQuorum { signed: 2, total: 3 })
+        Err(CertificateError::NoQuorum {
+            signed: 2,
+            total: 3
+        })
     );
-    assert_eq!(sign_by(&f, &[0, 1, 2]).verify(&chain_id(), 10, &f.block, &f.set), Ok(3));
+    assert_eq!(
+        sign_by(&f, &[0, 1, 2]).verify(&chain_id(), 10, &f.block, &f.set),
+        Ok(3)
+    );
 }
 
 #[test]
@@ -89,7 +105,10 @@ fn every_subset_is_judged_by_power() {
         if power * 3 > 20 {
             assert_eq!(result, Ok(power), "{positions:?}");
         } else {
-            assert!(matches!(result, Err(CertificateError::NoQuorum { .. })), "{positions:?}");
+            assert!(
+                matches!(result, Err(CertificateError::NoQuorum { .. })),
+                "{positions:?}"
+            );
         }
     }
 }

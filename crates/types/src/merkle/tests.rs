@@ -1,4 +1,8 @@
-#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
 use super::*;
 
 /// RFC 6962 §2.1 MTH, written recursively and independently of the bottom-up builder.
@@ -55,7 +59,11 @@ fn every_leaf_of_trees_1_to_33_has_a_verifying_proof() {
         let tree = tree(&data);
         for (i, leaf) in data.iter().enumerate() {
             let proof = tree.proof(i).unwrap();
-            assert_eq!(proof.verify(&tree.root(), leaf), Ok(()), "size {n} leaf {i}");
+            assert_eq!(
+                proof.verify(&tree.root(), leaf),
+                Ok(()),
+                "size {n} leaf {i}"
+            );
             assert!(proof.siblings.len() <= 6);
         }
         assert!(tree.proof(n).is_none());
@@ -83,7 +91,10 @@ fn tampered_proofs_are_rejected() {
             }
             for other in 0..n as u64 + 2 {
                 if other != i as u64 {
-                    let bad = MerkleProof { leaf_index: other, ..proof.clone() };
+                    let bad = MerkleProof {
+                        leaf_index: other,
+                        ..proof.clone()
+                    };
                     assert!(bad.verify(&root, leaf).is_err(), "n={n} i={i} as {other}");
                 }
             }
@@ -91,8 +102,14 @@ fn tampered_proofs_are_rejected() {
             // shape, fails. (A size with the same shape recomputes the same root: the
             // root alone does not authenticate the size, as in RFC 9162.)
             for count in [i as u64, n as u64 * 4 + 8] {
-                let bad = MerkleProof { leaf_count: count, ..proof.clone() };
-                assert!(bad.verify(&root, leaf).is_err(), "n={n} i={i} count {count}");
+                let bad = MerkleProof {
+                    leaf_count: count,
+                    ..proof.clone()
+                };
+                assert!(
+                    bad.verify(&root, leaf).is_err(),
+                    "n={n} i={i} count {count}"
+                );
             }
             let mut longer = proof.clone();
             let mut siblings = longer.siblings.to_vec();

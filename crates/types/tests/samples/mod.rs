@@ -1,6 +1,13 @@
 //! Deterministic sample values of every type, shared by the format tests and the
 //! docs/protocol.md worked example. Changing a sample changes golden fixtures.
-#![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    dead_code
+)]
 
 use civitas_types::*;
 
@@ -15,7 +22,9 @@ pub fn citizen_key() -> SigningKey {
 
 /// Validator keys: seeds 0xa1, 0xa2, 0xa3, 0xa4 repeated.
 pub fn validator_keys() -> Vec<SigningKey> {
-    (0xa1..=0xa4u8).map(|b| SigningKey::from_seed(&[b; 32])).collect()
+    (0xa1..=0xa4u8)
+        .map(|b| SigningKey::from_seed(&[b; 32]))
+        .collect()
 }
 
 pub fn validator_set() -> ValidatorSet {
@@ -103,7 +112,9 @@ pub fn certificate(height: u64, block_hash: Hash) -> QuorumCertificate {
                 .iter()
                 .find(|k| k.public_key() == validator.public_key)
                 .unwrap();
-            let digest = draft.precommit(&chain_id(), validator.public_key).signing_digest();
+            let digest = draft
+                .precommit(&chain_id(), validator.public_key)
+                .signing_digest();
             CommitSignature {
                 validator_index: index as u16,
                 signature: key.sign_digest(&digest),

@@ -1,0 +1,183 @@
+//! The double-sign guard: sign only what can never conflict with an earlier signature.
+//!
+//! The guard remembers the last (height, round, step) it signed and what it
+//! signed, and saves that through a [`SignStateStore`] *before* it hands out the
+//! signature; the store must make the state durable before `save` returns (the
+//! node fsyncs). A request for an earlier (height, round, step) is refused; a
+//! request for the same one is answered with the same signature if it is for the
+//! same message (so a restarted validator can re-send its last vote), refused
+//! otherwise. The saved state also holds the validator's lock, so a restarted
+//! validator keeps the lock that Tendermint's safety depends on.
+
+use borsh::{BorshDeserialize, BorshSerialize};
+use civitas_types::{
+    Hash, Proposal, Signature, SignedProposal, SignedVote, SigningKey, Vote, VoteType,
+};
+
+use crate::message::{ConsensusMessage, Round};
+
+/// Order of signing steps within a round: proposal, then prevote, then precommit.
+fn step_rank(message: &ConsensusMessage) -> u8 {
+    match message {
+        ConsensusMessage::Proposal(_) => 0,
+        ConsensusMessage::Vote(v) if v.vote.vote_type == VoteType::Prevote => 1,
+        ConsensusMessage::Vote(_) => 2,
+    }
+}
+
+/// What the guard saves before each signature leaves it.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct SignState {
+    /// The last message signed (its height, round and step are the high-water mark).
+    pub last_signed: ConsensusMessage,
+    /// The digest that was signed.
+    pub digest: Hash,
+    /// The validator's lock when it signed: (locked round, locked block).
+    pub locked: Option<(Round, Hash)>,
+}
+
+impl SignState {
+    fn position(&self) -> (u64, Round, u8) {
+        (
+            self.last_signed.height(),
+            self.last_signed.round(),
+            step_rank(&self.last_signed),
+        )
+    }
+}
+
+/// Durable storage of the signing state, injected by the driver.
+pub trait SignStateStore {
+    /// The state saved last, if any.
+    fn load(&self) -> Result<Option<SignState>, SignerError>;
+    /// Saves `state`; when this returns `Ok`, the state survives a crash.
+    fn save(&mut self, state: &SignState) -> Result<(), SignerError>;
+}
+
+/// Why the guard did not sign.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SignerError {
+    /// The request is for a step before the last one signed.
+    #[error("refusing to sign for height {height} round {round}: already signed a later step")]
+    Regression {
+        /// Requested height.
+        height: u64,
+        /// Requested round.
+        round: Round,
+    },
+    /// The request is for the step last signed, with a different message.
+    #[error("refusing to sign a second, different message for height {height} round {round}")]
+    Conflict {
+        /// Requested height.
+        height: u64,
+        /// Requested round.
+        round: Round,
+    },
+    /// The store failed: the validator must stop (it cannot prove what it signed).
+    #[error("signing state could not be saved or loaded: {0}")]
+    Store(String),
+}
+
+/// A validator key behind the double-sign guard.
+pub struct Signer<S> {
+    key: SigningKey,
+    store: S,
+    last: Option<SignState>,
+}
+
+impl<S: SignStateStore> Signer<S> {
+    /// Loads the saved state from `store`.
+    pub fn new(key: SigningKey, store: S) -> Result<Signer<S>, SignerError> {
+        let last = store.load()?;
+        Ok(Signer { key, store, last })
+    }
+
+    /// The public key.
+    pub fn public_key(&self) -> civitas_types::PublicKey {
+        self.key.public_key()
+    }
+
+    /// The last saved state.
+    pub fn last(&self) -> Option<&SignState> {
+        self.last.as_ref()
+    }
+
+    /// Signs `vote` if the guard allows it, saving the new state first.
+    pub fn sign_vote(
+        &mut self,
+        vote: Vote,
+        locked: Option<(Round, Hash)>,
+    ) -> Result<SignedVote, SignerError> {
+        let digest = vote.signing_digest();
+        let signed = SignedVote {
+            signature: Signature([0; 64]),
+            vote,
+        };
+        match self.guarded_sign(ConsensusMessage::Vote(signed), digest, locked)? {
+            ConsensusMessage::Vote(vote) => Ok(vote),
+            ConsensusMessage::Proposal(p) => Err(SignerError::Conflict {
+                height: p.proposal.height,
+                round: p.proposal.round,
+            }),
+        }
+    }
+
+    /// Signs `proposal` if the guard allows it, saving the new state first.
+    pub fn sign_proposal(
+        &mut self,
+        proposal: Proposal,
+        locked: Option<(Round, Hash)>,
+    ) -> Result<SignedProposal, SignerError> {
+        let digest = proposal.signing_digest();
+        let signed = SignedProposal {
+            signature: Signature([0; 64]),
+            proposal,
+        };
+        match self.guarded_sign(ConsensusMessage::Proposal(signed), digest, locked)? {
+            ConsensusMessage::Proposal(proposal) => Ok(proposal),
+            ConsensusMessage::Vote(v) => Err(SignerError::Conflict {
+                height: v.vote.height,
+                round: v.vote.round,
+            }),
+        }
+    }
+
+    fn guarded_sign(
+        &mut self,
+        mut unsigned: ConsensusMessage,
+        digest: Hash,
+        locked: Option<(Round, Hash)>,
+    ) -> Result<ConsensusMessage, SignerError> {
+        let (height, round) = (unsigned.height(), unsigned.round());
+        let requested = (height, round, step_rank(&unsigned));
+        if let Some(last) = &self.last {
+            if requested < last.position() {
+                return Err(SignerError::Regression { height, round });
+            }
+            if requested == last.position() {
+                return if last.digest == digest {
+                    Ok(last.last_signed.clone())
+                } else {
+                    Err(SignerError::Conflict { height, round })
+                };
+            }
+        }
+        let signature = self.key.sign_digest(&digest);
+        match &mut unsigned {
+            ConsensusMessage::Proposal(p) => p.signature = signature,
+            ConsensusMessage::Vote(v) => v.signature = signature,
+        }
+        let state = SignState {
+            last_signed: unsigned,
+            digest,
+            locked,
+        };
+        self.store.save(&state)?;
+        let signed = state.last_signed.clone();
+        self.last = Some(state);
+        Ok(signed)
+    }
+}
+
+#[cfg(test)]
+mod tests;

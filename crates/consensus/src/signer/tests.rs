@@ -1,0 +1,163 @@
+use super::*;
+use civitas_types::testing::chain_id;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// A store that keeps its state in shared memory (survives "crashes") and can fail.
+#[derive(Clone, Default)]
+struct MemoryStore {
+    state: Rc<RefCell<Option<SignState>>>,
+    fail: Rc<RefCell<bool>>,
+}
+
+impl SignStateStore for MemoryStore {
+    fn load(&self) -> Result<Option<SignState>, SignerError> {
+        Ok(self.state.borrow().clone())
+    }
+    fn save(&mut self, state: &SignState) -> Result<(), SignerError> {
+        if *self.fail.borrow() {
+            return Err(SignerError::Store("disk full".into()));
+        }
+        *self.state.borrow_mut() = Some(state.clone());
+        Ok(())
+    }
+}
+
+fn vote(
+    key: &SigningKey,
+    vote_type: VoteType,
+    height: u64,
+    round: u32,
+    block: Option<Hash>,
+) -> Vote {
+    Vote {
+        chain_id: chain_id(),
+        vote_type,
+        height,
+        round,
+        block_hash: block,
+        validator: key.public_key(),
+    }
+}
+
+fn key() -> SigningKey {
+    SigningKey::from_seed(&[5; 32])
+}
+
+#[test]
+fn signs_in_order_and_saves_before_returning() {
+    let store = MemoryStore::default();
+    let mut signer = Signer::new(key(), store.clone()).unwrap();
+    let prevote = signer
+        .sign_vote(vote(&key(), VoteType::Prevote, 1, 0, None), None)
+        .unwrap();
+    assert_eq!(prevote.verify(), Ok(()));
+    assert_eq!(
+        store.state.borrow().as_ref().unwrap().last_signed,
+        ConsensusMessage::Vote(prevote)
+    );
+    let lock = Some((0, Hash([1; 32])));
+    signer
+        .sign_vote(
+            vote(&key(), VoteType::Precommit, 1, 0, Some(Hash([1; 32]))),
+            lock,
+        )
+        .unwrap();
+    assert_eq!(store.state.borrow().as_ref().unwrap().locked, lock);
+    signer
+        .sign_vote(vote(&key(), VoteType::Prevote, 1, 1, None), lock)
+        .unwrap();
+    signer
+        .sign_vote(vote(&key(), VoteType::Prevote, 2, 0, None), None)
+        .unwrap();
+}
+
+#[test]
+fn refuses_earlier_steps_and_conflicting_messages() {
+    let mut signer = Signer::new(key(), MemoryStore::default()).unwrap();
+    signer
+        .sign_vote(vote(&key(), VoteType::Precommit, 3, 2, None), None)
+        .unwrap();
+    assert!(matches!(
+        signer.sign_vote(vote(&key(), VoteType::Prevote, 3, 2, None), None),
+        Err(SignerError::Regression { .. })
+    ));
+    assert!(matches!(
+        signer.sign_vote(vote(&key(), VoteType::Precommit, 3, 1, None), None),
+        Err(SignerError::Regression { .. })
+    ));
+    assert!(matches!(
+        signer.sign_vote(vote(&key(), VoteType::Precommit, 2, 9, None), None),
+        Err(SignerError::Regression { .. })
+    ));
+    assert!(matches!(
+        signer.sign_vote(
+            vote(&key(), VoteType::Precommit, 3, 2, Some(Hash([1; 32]))),
+            None
+        ),
+        Err(SignerError::Conflict { .. })
+    ));
+}
+
+#[test]
+fn restart_keeps_the_high_water_mark_and_resigns_identically() {
+    let store = MemoryStore::default();
+    let first = {
+        let mut signer = Signer::new(key(), store.clone()).unwrap();
+        signer
+            .sign_vote(
+                vote(&key(), VoteType::Prevote, 4, 0, Some(Hash([2; 32]))),
+                None,
+            )
+            .unwrap()
+    };
+    // "Crash": a new signer over the same store.
+    let mut signer = Signer::new(key(), store.clone()).unwrap();
+    let again = signer
+        .sign_vote(
+            vote(&key(), VoteType::Prevote, 4, 0, Some(Hash([2; 32]))),
+            None,
+        )
+        .unwrap();
+    assert_eq!(again, first);
+    assert!(matches!(
+        signer.sign_vote(vote(&key(), VoteType::Prevote, 4, 0, None), None),
+        Err(SignerError::Conflict { .. })
+    ));
+}
+
+#[test]
+fn proposals_come_before_prevotes_in_a_round() {
+    let mut signer = Signer::new(key(), MemoryStore::default()).unwrap();
+    let proposal = Proposal {
+        chain_id: chain_id(),
+        height: 1,
+        round: 0,
+        proof_of_lock_round: None,
+        block_hash: Hash([3; 32]),
+        proposer: key().public_key(),
+    };
+    signer.sign_proposal(proposal.clone(), None).unwrap();
+    signer
+        .sign_vote(
+            vote(&key(), VoteType::Prevote, 1, 0, Some(Hash([3; 32]))),
+            None,
+        )
+        .unwrap();
+    assert!(matches!(
+        signer.sign_proposal(proposal, None),
+        Err(SignerError::Regression { .. })
+    ));
+}
+
+#[test]
+fn store_failure_is_reported_and_nothing_is_signed() {
+    let store = MemoryStore::default();
+    *store.fail.borrow_mut() = true;
+    let mut signer = Signer::new(key(), store.clone()).unwrap();
+    assert!(matches!(
+        signer.sign_vote(vote(&key(), VoteType::Prevote, 1, 0, None), None),
+        Err(SignerError::Store(_))
+    ));
+    assert!(signer.last().is_none());
+}

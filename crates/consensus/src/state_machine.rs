@@ -357,13 +357,24 @@ impl<S: SignStateStore> Consensus<S> {
                 }
             }
         }
-        if let Some(list) = self.proposals.get(&self.round) {
-            for (proposal, valid) in list {
-                if *valid {
-                    effects.push(Effect::Broadcast(ConsensusMessage::Proposal(
-                        proposal.clone(),
-                    )));
-                }
+        let proposals: Vec<SignedProposal> = self
+            .proposals
+            .get(&self.round)
+            .map(|list| list.iter().filter(|(_, valid)| *valid).map(|(p, _)| p.clone()).collect())
+            .unwrap_or_default();
+        for proposal in proposals {
+            self.relay_proof_of_lock(&proposal, effects);
+            effects.push(Effect::Broadcast(ConsensusMessage::Proposal(proposal)));
+        }
+    }
+
+    /// With a proposal that re-proposes a block from valid round `vr`, the prevotes
+    /// of that polka are sent too, so that every validator can check line 28's
+    /// condition even if it missed them (the gossip of "proof-of-lock" votes).
+    fn relay_proof_of_lock(&self, proposal: &SignedProposal, effects: &mut Vec<Effect>) {
+        if let Some(valid_round) = proposal.proposal.proof_of_lock_round {
+            for vote in self.votes.polka(valid_round, &proposal.proposal.block_hash) {
+                effects.push(Effect::Broadcast(ConsensusMessage::Vote(vote)));
             }
         }
     }
@@ -412,6 +423,7 @@ impl<S: SignStateStore> Consensus<S> {
         match self.signer.sign_proposal(proposal, self.locked) {
             Ok(signed) => {
                 self.record_own(ConsensusMessage::Proposal(signed.clone()));
+                self.relay_proof_of_lock(&signed, effects);
                 effects.push(Effect::Broadcast(ConsensusMessage::Proposal(signed)));
             }
             Err(error) => self.on_sign_error(error),

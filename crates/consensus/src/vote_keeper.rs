@@ -1,7 +1,14 @@
 //! Votes of one height, tallied by round, step and value.
 //!
-//! Keeps the first vote of each validator for each (round, step); a second,
-//! different vote is equivocation and becomes evidence. Also tracks, per round,
+//! Counts, as the paper does, every message of every sender: a validator that
+//! votes for two values in one (round, step) counts towards both (quorum
+//! intersection still holds: two quorums share an honest validator, who votes
+//! once). The second value is also evidence of equivocation. At most
+//! [`VALUES_PER_VALIDATOR_MAX`] values are kept per validator and (round, step), so
+//! an equivocator cannot fill memory; further ones are reported but not counted.
+//! This matters for liveness: an honest validator that first heard an
+//! equivocator's other vote must still see the polka the equivocator joined.
+//! Also tracks, per round,
 //! which validators sent anything (for the round-skip rule). Bounded: a validator
 //! may have votes in at most [`FUTURE_ROUNDS_PER_VALIDATOR_MAX`] rounds above the
 //! current one, so a Byzantine validator cannot fill memory with far-future rounds.
@@ -14,13 +21,16 @@ use civitas_types::{
 
 use crate::message::Round;
 
+/// Most distinct values counted per validator for one (round, step).
+pub const VALUES_PER_VALIDATOR_MAX: usize = 2;
+
 /// Most rounds above the current one in which one validator's votes are kept.
 pub const FUTURE_ROUNDS_PER_VALIDATOR_MAX: usize = 8;
 
 /// Votes of one step of one round.
 #[derive(Default, Debug)]
 struct VoteSet {
-    by_validator: BTreeMap<usize, SignedVote>,
+    by_validator: BTreeMap<usize, Vec<SignedVote>>,
     power_by_value: BTreeMap<Option<Hash>, u64>,
     power: u64,
 }
@@ -122,20 +132,27 @@ impl VoteKeeper {
             VoteType::Prevote => &mut votes.prevotes,
             VoteType::Precommit => &mut votes.precommits,
         };
-        if let Some(existing) = set.by_validator.get(&index) {
-            if existing.vote == vote.vote {
-                return AddVote::Duplicate;
+        let votes_of_validator = set.by_validator.entry(index).or_default();
+        if votes_of_validator.iter().any(|existing| existing.vote == vote.vote) {
+            return AddVote::Duplicate;
+        }
+        let first = votes_of_validator.first().cloned();
+        let counted = votes_of_validator.len() < VALUES_PER_VALIDATOR_MAX;
+        if counted {
+            votes_of_validator.push(vote.clone());
+            let value = set.power_by_value.entry(vote.vote.block_hash).or_insert(0);
+            *value = value.saturating_add(power);
+            if first.is_none() {
+                set.power = set.power.saturating_add(power);
             }
-            return match DuplicateVoteEvidence::new(existing.clone(), vote) {
+        }
+        match first {
+            None => AddVote::Added,
+            Some(existing) => match DuplicateVoteEvidence::new(existing, vote) {
                 Ok(evidence) => AddVote::Equivocation(Box::new(Evidence::DuplicateVote(evidence))),
                 Err(_) => AddVote::Duplicate,
-            };
+            },
         }
-        let value = set.power_by_value.entry(vote.vote.block_hash).or_insert(0);
-        *value = value.saturating_add(power);
-        set.power = set.power.saturating_add(power);
-        set.by_validator.insert(index, vote);
-        AddVote::Added
     }
 
     /// The value (block or nil) that more than two thirds voted for in `round`, if any.
@@ -191,8 +208,8 @@ impl VoteKeeper {
             .precommits
             .by_validator
             .iter()
-            .filter(|(_, vote)| vote.vote.block_hash.as_ref() == Some(block))
-            .filter_map(|(index, vote)| {
+            .filter_map(|(index, votes)| {
+                let vote = votes.iter().find(|v| v.vote.block_hash.as_ref() == Some(block))?;
                 Some(CommitSignature {
                     validator_index: u16::try_from(*index).ok()?,
                     signature: vote.signature,
@@ -201,13 +218,29 @@ impl VoteKeeper {
             .collect()
     }
 
+    /// The prevotes for `block` in `round`: a proof of lock (polka) to relay with a
+    /// proposal that re-proposes `block` with that valid round.
+    pub fn polka(&self, round: Round, block: &Hash) -> Vec<SignedVote> {
+        self.rounds.get(&round).map_or_else(Vec::new, |votes| {
+            votes
+                .prevotes
+                .by_validator
+                .values()
+                .flatten()
+                .filter(|vote| vote.vote.block_hash.as_ref() == Some(block))
+                .cloned()
+                .collect()
+        })
+    }
+
     /// This validator's own vote of `round` and `vote_type`, if counted.
     pub fn vote_of(&self, index: usize, round: Round, vote_type: VoteType) -> Option<&SignedVote> {
         self.rounds
             .get(&round)?
             .set(vote_type)
             .by_validator
-            .get(&index)
+            .get(&index)?
+            .first()
     }
 }
 

@@ -67,7 +67,7 @@ fn quorum_needs_more_than_two_thirds() {
 }
 
 #[test]
-fn duplicate_is_ignored_and_conflict_is_evidence() {
+fn duplicate_is_ignored_and_conflict_is_evidence_counted_for_both_values() {
     let mut f = fixture();
     let first = vote(&f, 1, VoteType::Precommit, 0, Some(Hash([1; 32])));
     assert_eq!(f.keeper.add_vote(1, first.clone(), 0), AddVote::Added);
@@ -80,8 +80,36 @@ fn duplicate_is_ignored_and_conflict_is_evidence() {
         }
         other => panic!("expected evidence, got {other:?}"),
     }
-    // The conflicting vote did not count.
+    // Counted for both values, but once in the "any value" total.
     assert_eq!(f.keeper.commit_signatures(0, &Hash([1; 32])).len(), 1);
+    for index in [0, 2] {
+        let v = vote(&f, index, VoteType::Precommit, 0, None);
+        f.keeper.add_vote(index, v, 0);
+    }
+    assert!(f.keeper.has_quorum_for(0, VoteType::Precommit, None));
+    // A third value from the equivocator is reported but not counted.
+    let third = vote(&f, 1, VoteType::Precommit, 0, Some(Hash([3; 32])));
+    assert!(matches!(f.keeper.add_vote(1, third, 0), AddVote::Equivocation(_)));
+    assert!(f.keeper.commit_signatures(0, &Hash([3; 32])).is_empty());
+}
+
+#[test]
+fn equivocator_counts_towards_the_polka_it_joined() {
+    // Validator 3 first told us "nil", then (relayed) its prevote for B: with 0, 1
+    // and 3 for B there is a polka for B.
+    let mut f = fixture();
+    let block = Some(Hash([0xb; 32]));
+    let nil = vote(&f, 3, VoteType::Prevote, 0, None);
+    f.keeper.add_vote(3, nil, 0);
+    for index in [0, 1] {
+        let v = vote(&f, index, VoteType::Prevote, 0, block);
+        f.keeper.add_vote(index, v, 0);
+    }
+    assert!(!f.keeper.has_quorum_for(0, VoteType::Prevote, block));
+    let joined = vote(&f, 3, VoteType::Prevote, 0, block);
+    assert!(matches!(f.keeper.add_vote(3, joined, 0), AddVote::Equivocation(_)));
+    assert!(f.keeper.has_quorum_for(0, VoteType::Prevote, block));
+    assert_eq!(f.keeper.polka(0, &Hash([0xb; 32])).len(), 3);
 }
 
 #[test]

@@ -1,0 +1,536 @@
+//! One simulated network run: nodes, the event loop, the application stand-in.
+//!
+//! The "application" is a block registry: a proposer's block is a fresh hash
+//! registered as valid for its height; a hash not in the registry is an invalid
+//! block. Voting powers may change along the chain: the set that signs height `h`
+//! is derived from the block committed at `h − 2` (activation two heights after
+//! the deciding block), the same rule every node applies.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use civitas_consensus::{ConsensusMessage, Effect, Input, TimeoutParams};
+use civitas_consensus::{Consensus, Timeout};
+use civitas_types::{
+    ChainId, Domain, Hash, PublicKey, QuorumCertificate, SigningKey, Validator, ValidatorSet, decode, encode,
+};
+use sha2::{Digest, Sha256};
+
+use crate::checker::{BlockInfo, Checker};
+use crate::config::SimConfig;
+use crate::network::{Event, EventQueue, Links, Payload, Window};
+use crate::node::{SharedStore, SharedVerifier, SimNode};
+use crate::rng::SimRng;
+
+/// Largest consensus message a node accepts; larger ones are dropped unread.
+pub const MESSAGE_BYTES_MAX: usize = 64 * 1024;
+/// How often a node re-sends its current messages.
+const REBROADCAST_MS: u64 = 300;
+/// Least time between two block-sync requests of one node.
+const SYNC_REQUEST_INTERVAL_MS: u64 = 100;
+/// Safety stop: no run processes more events than this.
+const EVENTS_MAX: u64 = 5_000_000;
+
+/// Timeouts of simulated validators (scaled to the simulated network's delays).
+pub fn sim_timeouts() -> TimeoutParams {
+    TimeoutParams {
+        propose_ms: 400,
+        propose_delta_ms: 100,
+        prevote_ms: 200,
+        prevote_delta_ms: 100,
+        precommit_ms: 200,
+        precommit_delta_ms: 100,
+    }
+}
+
+/// What a run found.
+#[derive(Clone, Debug)]
+pub struct SimOutcome {
+    /// The configuration that ran.
+    pub config: SimConfig,
+    /// Highest height committed by an honest validator.
+    pub heights: u64,
+    /// Messages delivered.
+    pub messages: u64,
+    /// Malformed or oversized messages dropped by receivers.
+    pub malformed_dropped: u64,
+    /// Invariant violations (empty for a correct run).
+    pub violations: Vec<String>,
+    /// Hash of the whole event trace (same seed ⇒ same hash).
+    pub trace_hash: Hash,
+    /// Each node's final state, for diagnosis: committed height, round, step.
+    pub node_states: Vec<String>,
+}
+
+/// A running simulation.
+pub struct Simulation {
+    pub(crate) config: SimConfig,
+    pub(crate) rng: SimRng,
+    pub(crate) nodes: Vec<SimNode>,
+    pub(crate) conspiracy: BTreeMap<(u64, u32, u64), Hash>,
+    chain_id: ChainId,
+    queue: EventQueue,
+    links: Links,
+    now: u64,
+    blocks: BTreeMap<Hash, BlockInfo>,
+    checker: Checker,
+    verifier: SharedVerifier,
+    byzantine_keys: BTreeSet<PublicKey>,
+    block_counter: u64,
+    messages: u64,
+    malformed_dropped: u64,
+    trace: Sha256,
+    healed: bool,
+    liveness_target: Option<u64>,
+    armed_crash: BTreeMap<usize, u64>,
+}
+
+impl Simulation {
+    /// Sets up a network for `config`.
+    pub fn new(config: SimConfig) -> Simulation {
+        let mut rng = SimRng::new(config.seed);
+        let honest_count = config.validators.saturating_sub(config.byzantine.len());
+        let nodes: Vec<SimNode> = (0..config.validators)
+            .map(|i| {
+                let seed = Hash::tagged_parts(Domain::Genesis, &[&config.seed.to_le_bytes(), &(i as u64).to_le_bytes()]);
+                SimNode {
+                    key: SigningKey::from_seed(&seed.0),
+                    byzantine: i.checked_sub(honest_count).and_then(|b| config.byzantine.get(b).copied()),
+                    store: SharedStore::default(),
+                    consensus: None,
+                    chain: Vec::new(),
+                    incarnation: 0,
+                    last_sync_request_ms: 0,
+                }
+            })
+            .collect();
+        let byzantine_keys = nodes.iter().filter(|n| !n.is_honest()).map(|n| n.key.public_key()).collect();
+        let links = Self::draw_links(&config, &mut rng);
+        let mut simulation = Simulation {
+            chain_id: ChainId::new("civitas-sim").expect("valid chain id"),
+            queue: EventQueue::default(),
+            links,
+            now: 0,
+            blocks: BTreeMap::new(),
+            checker: Checker::default(),
+            verifier: SharedVerifier::default(),
+            byzantine_keys,
+            block_counter: 0,
+            messages: 0,
+            malformed_dropped: 0,
+            trace: Sha256::new(),
+            healed: false,
+            liveness_target: None,
+            armed_crash: BTreeMap::new(),
+            conspiracy: BTreeMap::new(),
+            nodes,
+            rng,
+            config,
+        };
+        simulation.schedule_crashes();
+        simulation.queue.push(simulation.config.fault_phase_ms, Event::Heal);
+        simulation
+    }
+
+    fn draw_links(config: &SimConfig, rng: &mut SimRng) -> Links {
+        let phase = config.fault_phase_ms;
+        let n = config.validators as u64;
+        let partitions = (0..config.faults.partitions)
+            .map(|_| (Window::draw(rng, phase), rng.between(1, (1u64 << n.min(63)).saturating_sub(2).max(1))))
+            .collect();
+        let one_way = (0..config.faults.asymmetric_links)
+            .map(|_| (Window::draw(rng, phase), rng.below(n) as usize, rng.below(n) as usize))
+            .collect();
+        Links { profile: config.faults.clone(), partitions, one_way }
+    }
+
+    fn schedule_crashes(&mut self) {
+        for _ in 0..self.config.faults.crashes {
+            let node = self.rng.below(self.config.validators as u64) as usize;
+            let at = self.rng.below(self.config.fault_phase_ms);
+            let down_ms = self.rng.between(50, 1_500);
+            let before_send = self.rng.chance(self.config.faults.crash_before_send_permille);
+            self.queue.push(at, Event::Crash { node, down_ms, before_send });
+        }
+    }
+
+    /// Runs to the end: the fault phase, then the liveness phase.
+    pub fn run(mut self) -> SimOutcome {
+        for node in 0..self.nodes.len() {
+            self.boot(node);
+        }
+        let mut processed: u64 = 0;
+        while let Some((time, event)) = self.queue.pop() {
+            self.now = time;
+            processed = processed.saturating_add(1);
+            if processed > EVENTS_MAX {
+                self.checker.violations.push(format!("event limit reached at {time} ms"));
+                break;
+            }
+            self.trace_event(&event);
+            self.handle(event);
+            if self.finished() {
+                break;
+            }
+        }
+        self.finish()
+    }
+
+    fn finished(&mut self) -> bool {
+        if !self.healed {
+            return false;
+        }
+        let deadline = self.config.fault_phase_ms.saturating_add(self.config.liveness_bound_ms);
+        let Some(target) = self.liveness_target else {
+            return true;
+        };
+        let all_there = self
+            .nodes
+            .iter()
+            .filter(|n| n.is_honest())
+            .all(|n| (n.chain.len() as u64) >= target);
+        if all_there {
+            return true;
+        }
+        if self.now >= deadline {
+            let laggards: Vec<String> = self
+                .nodes
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| n.is_honest() && (n.chain.len() as u64) < target)
+                .map(|(i, n)| format!("node {i} at {}", n.chain.len()))
+                .collect();
+            self.checker.violations.push(format!(
+                "liveness: {} ms after the heal, honest nodes did not all reach height {target}: {}",
+                self.config.liveness_bound_ms,
+                laggards.join(", ")
+            ));
+            return true;
+        }
+        false
+    }
+
+    fn finish(mut self) -> SimOutcome {
+        self.trace.update(self.checker.canonical.len().to_le_bytes());
+        let trace_hash = Hash(self.trace.finalize_reset().into());
+        let node_states = self
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| match &n.consensus {
+                Some(c) => format!(
+                    "node {i} ({:?}): committed {} at height {} round {} step {:?} locked {:?}",
+                    n.byzantine,
+                    n.chain.len(),
+                    c.height(),
+                    c.round(),
+                    c.step(),
+                    c.locked().map(|(r, _)| r)
+                ),
+                None => format!("node {i} ({:?}): down, committed {}", n.byzantine, n.chain.len()),
+            })
+            .collect();
+        SimOutcome {
+            node_states,
+            heights: self.checker.canonical.keys().next_back().copied().unwrap_or(0),
+            messages: self.messages,
+            malformed_dropped: self.malformed_dropped,
+            violations: self.checker.violations,
+            trace_hash,
+            config: self.config,
+        }
+    }
+
+    fn trace_event(&mut self, event: &Event) {
+        self.trace.update(self.now.to_le_bytes());
+        match event {
+            Event::Deliver { to, from, payload } => {
+                self.trace.update([0, *to as u8, *from as u8]);
+                if let Payload::Consensus(bytes) = payload {
+                    self.trace.update(bytes);
+                }
+            }
+            Event::Timer { node, timeout, .. } => {
+                self.trace.update([1, *node as u8, timeout.kind as u8]);
+                self.trace.update(timeout.round.to_le_bytes());
+            }
+            Event::Rebroadcast { node, .. } => self.trace.update([2, *node as u8]),
+            Event::Crash { node, .. } => self.trace.update([3, *node as u8]),
+            Event::Restart { node } => self.trace.update([4, *node as u8]),
+            Event::Heal => self.trace.update([5]),
+        }
+    }
+
+    /// The validator set that signs `height`.
+    fn validator_set(&self, height: u64) -> ValidatorSet {
+        let deciding = height.checked_sub(2).and_then(|h| self.checker.canonical.get(&h));
+        let validators = self
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(index, node)| {
+                let voting_power = match (self.config.changing_powers && node.is_honest(), deciding) {
+                    (true, Some(block)) => 1 + u64::from(block.0[0].wrapping_add(index as u8) % 3),
+                    _ => 1,
+                };
+                Validator { public_key: node.key.public_key(), voting_power }
+            })
+            .collect();
+        ValidatorSet::new(validators).expect("simulated validator sets are non-empty with small powers")
+    }
+
+    /// Starts (or restarts) a node from its persisted chain and signing state.
+    fn boot(&mut self, node: usize) {
+        if self.nodes[node].byzantine == Some(crate::config::ByzantineKind::Silent) {
+            return;
+        }
+        let height = self.nodes[node].next_height();
+        let set = self.validator_set(height);
+        let started = Consensus::start(
+            self.chain_id.clone(),
+            self.nodes[node].key.clone(),
+            self.nodes[node].store.clone(),
+            sim_timeouts(),
+            height,
+            set,
+        );
+        match started {
+            Ok((consensus, effects)) => {
+                self.nodes[node].consensus = Some(consensus.with_verifier(Box::new(self.verifier.clone())));
+                let incarnation = self.nodes[node].incarnation;
+                self.queue.push(self.now.saturating_add(REBROADCAST_MS), Event::Rebroadcast { node, incarnation });
+                self.execute(node, effects);
+            }
+            Err(error) => self.checker.violations.push(format!("node {node} failed to start: {error}")),
+        }
+    }
+
+    fn crash(&mut self, node: usize) {
+        if self.nodes[node].consensus.take().is_some() {
+            self.nodes[node].incarnation = self.nodes[node].incarnation.saturating_add(1);
+        }
+    }
+
+    fn handle(&mut self, event: Event) {
+        match event {
+            Event::Deliver { to, from, payload } => self.deliver(to, from, payload),
+            Event::Timer { node, incarnation, timeout } => {
+                if self.nodes[node].incarnation == incarnation {
+                    self.input(node, Input::Timeout(timeout));
+                }
+            }
+            Event::Rebroadcast { node, incarnation } => {
+                if self.nodes[node].incarnation == incarnation && self.nodes[node].is_up() {
+                    self.input(node, Input::Rebroadcast);
+                    self.queue.push(self.now.saturating_add(REBROADCAST_MS), Event::Rebroadcast { node, incarnation });
+                }
+            }
+            Event::Crash { node, down_ms, before_send } => {
+                if !self.nodes[node].is_up() || self.healed {
+                    return;
+                }
+                if before_send {
+                    let at = self.nodes[node].store.saves().saturating_add(1);
+                    self.armed_crash.insert(node, at);
+                    self.queue.push(self.now.saturating_add(down_ms.saturating_mul(4)), Event::Restart { node });
+                } else {
+                    self.crash(node);
+                    self.queue.push(self.now.saturating_add(down_ms), Event::Restart { node });
+                }
+            }
+            Event::Restart { node } => {
+                self.armed_crash.remove(&node);
+                if !self.nodes[node].is_up() {
+                    self.boot(node);
+                }
+            }
+            Event::Heal => self.heal(),
+        }
+    }
+
+    fn heal(&mut self) {
+        self.healed = true;
+        self.links.heal();
+        self.armed_crash.clear();
+        for node in 0..self.nodes.len() {
+            if !self.nodes[node].is_up() {
+                self.boot(node);
+            }
+        }
+        if self.config.liveness_heights > 0 {
+            let highest = self.nodes.iter().filter(|n| n.is_honest()).map(|n| n.chain.len() as u64).max().unwrap_or(0);
+            self.liveness_target = Some(highest.saturating_add(self.config.liveness_heights));
+        }
+    }
+
+    fn deliver(&mut self, to: usize, from: usize, payload: Payload) {
+        if !self.nodes[to].is_up() {
+            return;
+        }
+        self.messages = self.messages.saturating_add(1);
+        match payload {
+            Payload::Consensus(bytes) => {
+                if bytes.len() > MESSAGE_BYTES_MAX {
+                    self.malformed_dropped = self.malformed_dropped.saturating_add(1);
+                    return;
+                }
+                match decode::<ConsensusMessage>(&bytes) {
+                    Ok(message) => self.receive(to, from, message),
+                    Err(_) => self.malformed_dropped = self.malformed_dropped.saturating_add(1),
+                }
+            }
+            Payload::SyncRequest { height } => {
+                if self.nodes[to].is_honest()
+                    && let Some((_, certificate)) = height.checked_sub(1).and_then(|i| self.nodes[to].chain.get(i as usize))
+                {
+                    let payload = Payload::SyncResponse { certificate: certificate.clone() };
+                    self.send(to, from, payload);
+                }
+            }
+            Payload::SyncResponse { certificate } => {
+                let block_valid = self.block_valid(&certificate.block_hash, certificate.height);
+                self.input(to, Input::SyncedCommit { certificate, block_valid });
+            }
+        }
+    }
+
+    fn receive(&mut self, to: usize, from: usize, message: ConsensusMessage) {
+        let current = self.nodes[to].consensus.as_ref().map_or(0, |c| c.height());
+        if message.height() > current
+            && self.now >= self.nodes[to].last_sync_request_ms.saturating_add(SYNC_REQUEST_INTERVAL_MS)
+        {
+            self.nodes[to].last_sync_request_ms = self.now;
+            self.send(to, from, Payload::SyncRequest { height: current });
+        }
+        let input = match message {
+            ConsensusMessage::Proposal(proposal) => {
+                let block_valid = self.block_valid(&proposal.proposal.block_hash, proposal.proposal.height);
+                Input::Proposal { proposal, block_valid }
+            }
+            ConsensusMessage::Vote(vote) => Input::Vote(vote),
+        };
+        self.input(to, input);
+    }
+
+    fn block_valid(&self, block: &Hash, height: u64) -> bool {
+        self.blocks.get(block).is_some_and(|info| info.valid && info.height == height)
+    }
+
+    pub(crate) fn new_block(&mut self, height: u64, valid: bool) -> Hash {
+        self.block_counter = self.block_counter.saturating_add(1);
+        let block = Hash::tagged_parts(
+            Domain::Header,
+            &[&self.config.seed.to_le_bytes(), &self.block_counter.to_le_bytes()],
+        );
+        self.blocks.insert(block, BlockInfo { height, valid });
+        block
+    }
+
+    fn input(&mut self, node: usize, input: Input) {
+        let Some(consensus) = self.nodes[node].consensus.as_mut() else {
+            return;
+        };
+        let effects = consensus.apply(input);
+        self.execute(node, effects);
+    }
+
+    /// Carries out a node's effects in order, as the real driver would.
+    fn execute(&mut self, node: usize, effects: Vec<Effect>) {
+        for effect in effects {
+            if !self.nodes[node].is_up() {
+                return; // crashed part-way: the rest is lost
+            }
+            match effect {
+                Effect::Broadcast(message) => self.broadcast(node, message),
+                Effect::ScheduleTimeout { timeout, duration_ms } => self.schedule_timer(node, timeout, duration_ms),
+                Effect::GetValue { height, round } => {
+                    let block_hash = self.new_block(height, true);
+                    self.input(node, Input::ProposeValue { height, round, block_hash });
+                }
+                Effect::Decide { height, block_hash, certificate } => self.commit(node, height, block_hash, certificate),
+                Effect::Evidence(evidence) => {
+                    if self.nodes[node].is_honest() {
+                        self.checker.on_evidence(&evidence, &self.byzantine_keys);
+                    }
+                }
+            }
+        }
+    }
+
+    fn schedule_timer(&mut self, node: usize, timeout: Timeout, duration_ms: u64) {
+        let incarnation = self.nodes[node].incarnation;
+        self.queue.push(self.now.saturating_add(duration_ms), Event::Timer { node, incarnation, timeout });
+    }
+
+    fn broadcast(&mut self, node: usize, message: ConsensusMessage) {
+        let armed = self.armed_crash.get(&node).copied();
+        let planned = self.config.crash_at_signature.filter(|_| node == 0);
+        let saves = self.nodes[node].store.saves();
+        if let Some(at) = armed
+            && saves >= at
+        {
+            // The signature is saved; the node dies before it leaves.
+            self.armed_crash.remove(&node);
+            self.crash(node);
+            return;
+        }
+        if let Some(plan) = planned
+            && saves == plan.signature.saturating_add(1)
+            && self.nodes[node].incarnation == 0
+        {
+            if !plan.before_send {
+                self.send_message(node, &message);
+            }
+            self.crash(node);
+            self.queue.push(self.now.saturating_add(plan.down_ms), Event::Restart { node });
+            return;
+        }
+        self.send_message(node, &message);
+    }
+
+    fn send_message(&mut self, node: usize, message: &ConsensusMessage) {
+        let outgoing = match self.nodes[node].byzantine {
+            None => {
+                self.checker.on_honest_signature(node, &self.nodes[node].key.public_key(), message);
+                let bytes = encode(message);
+                (0..self.nodes.len()).filter(|p| *p != node).map(|p| (p, bytes.clone())).collect()
+            }
+            Some(kind) => self.byzantine_outgoing(node, kind, message),
+        };
+        for (peer, bytes) in outgoing {
+            self.send(node, peer, Payload::Consensus(bytes));
+        }
+    }
+
+    fn send(&mut self, from: usize, to: usize, payload: Payload) {
+        if self.links.lost(&mut self.rng, self.now, from, to) {
+            return;
+        }
+        let copies = if self.links.duplicate(&mut self.rng) { 2 } else { 1 };
+        for _ in 0..copies {
+            let delay = self.links.delay(&mut self.rng);
+            self.queue.push(self.now.saturating_add(delay), Event::Deliver { to, from, payload: payload.clone() });
+        }
+    }
+
+    fn commit(&mut self, node: usize, height: u64, block: Hash, certificate: QuorumCertificate) {
+        if height != self.nodes[node].next_height() {
+            self.checker.violations.push(format!("node {node} decided height {height} out of order"));
+            return;
+        }
+        if self.nodes[node].is_honest() {
+            let info = self.blocks.get(&block).copied();
+            let set = self.validator_set(height);
+            self.checker.on_honest_commit(node, height, block, &certificate, info, &self.chain_id, &set);
+        }
+        self.trace.update(height.to_le_bytes());
+        self.trace.update(block.0);
+        self.nodes[node].chain.push((block, certificate));
+        let next = height.saturating_add(1);
+        let set = self.validator_set(next);
+        let effects = match self.nodes[node].consensus.as_mut() {
+            Some(consensus) => consensus.start_height(next, set),
+            None => Vec::new(),
+        };
+        self.execute(node, effects);
+    }
+}

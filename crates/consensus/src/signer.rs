@@ -10,8 +10,9 @@
 //! validator keeps the lock that Tendermint's safety depends on.
 
 use borsh::{BorshDeserialize, BorshSerialize};
+use civitas_types::limits::VALIDATORS_MAX;
 use civitas_types::{
-    Hash, Proposal, Signature, SignedProposal, SignedVote, SigningKey, Vote, VoteType,
+    BoundedVec, Hash, Proposal, Signature, SignedProposal, SignedVote, SigningKey, Vote, VoteType,
 };
 
 use crate::message::{ConsensusMessage, Round};
@@ -32,8 +33,22 @@ pub struct SignState {
     pub last_signed: ConsensusMessage,
     /// The digest that was signed.
     pub digest: Hash,
-    /// The validator's lock when it signed: (locked round, locked block).
-    pub locked: Option<(Round, Hash)>,
+    /// The validator's lock when it signed, with the polka that justifies it.
+    pub lock: Option<Lock>,
+}
+
+/// A Tendermint lock (`lockedRound`, `lockedValue`) and its proof: the prevotes of
+/// the polka. Kept with the signing state so that a restarted validator both keeps
+/// its lock (safety) and can show the polka to others when it re-proposes the
+/// block (liveness: without it, the others could wait for that polka forever).
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct Lock {
+    /// Round of the polka.
+    pub round: Round,
+    /// The locked block.
+    pub block: Hash,
+    /// The prevotes for `block` in `round`.
+    pub polka: BoundedVec<SignedVote, VALIDATORS_MAX>,
 }
 
 impl SignState {
@@ -103,17 +118,13 @@ impl<S: SignStateStore> Signer<S> {
     }
 
     /// Signs `vote` if the guard allows it, saving the new state first.
-    pub fn sign_vote(
-        &mut self,
-        vote: Vote,
-        locked: Option<(Round, Hash)>,
-    ) -> Result<SignedVote, SignerError> {
+    pub fn sign_vote(&mut self, vote: Vote, lock: Option<Lock>) -> Result<SignedVote, SignerError> {
         let digest = vote.signing_digest();
         let signed = SignedVote {
             signature: Signature([0; 64]),
             vote,
         };
-        match self.guarded_sign(ConsensusMessage::Vote(signed), digest, locked)? {
+        match self.guarded_sign(ConsensusMessage::Vote(signed), digest, lock)? {
             ConsensusMessage::Vote(vote) => Ok(vote),
             ConsensusMessage::Proposal(p) => Err(SignerError::Conflict {
                 height: p.proposal.height,
@@ -126,14 +137,14 @@ impl<S: SignStateStore> Signer<S> {
     pub fn sign_proposal(
         &mut self,
         proposal: Proposal,
-        locked: Option<(Round, Hash)>,
+        lock: Option<Lock>,
     ) -> Result<SignedProposal, SignerError> {
         let digest = proposal.signing_digest();
         let signed = SignedProposal {
             signature: Signature([0; 64]),
             proposal,
         };
-        match self.guarded_sign(ConsensusMessage::Proposal(signed), digest, locked)? {
+        match self.guarded_sign(ConsensusMessage::Proposal(signed), digest, lock)? {
             ConsensusMessage::Proposal(proposal) => Ok(proposal),
             ConsensusMessage::Vote(v) => Err(SignerError::Conflict {
                 height: v.vote.height,
@@ -146,7 +157,7 @@ impl<S: SignStateStore> Signer<S> {
         &mut self,
         mut unsigned: ConsensusMessage,
         digest: Hash,
-        locked: Option<(Round, Hash)>,
+        lock: Option<Lock>,
     ) -> Result<ConsensusMessage, SignerError> {
         let (height, round) = (unsigned.height(), unsigned.round());
         let requested = (height, round, step_rank(&unsigned));
@@ -170,7 +181,7 @@ impl<S: SignStateStore> Signer<S> {
         let state = SignState {
             last_signed: unsigned,
             digest,
-            locked,
+            lock,
         };
         self.store.save(&state)?;
         let signed = state.last_signed.clone();

@@ -17,7 +17,7 @@ use civitas_types::{
 use crate::message::{ConsensusMessage, Effect, Input, Round, Step, Timeout, TimeoutKind};
 use crate::params::TimeoutParams;
 use crate::proposer::proposer_index;
-use crate::signer::{SignStateStore, Signer, SignerError};
+use crate::signer::{Lock, SignStateStore, Signer, SignerError};
 use crate::vote_keeper::{AddVote, VoteKeeper};
 
 /// Most distinct proposals kept per round (more means an equivocating proposer).
@@ -196,8 +196,17 @@ impl<S: SignStateStore> Consensus<S> {
         if state.last_signed.height() != self.height {
             return false;
         }
-        self.locked = state.locked;
         self.round = state.last_signed.round();
+        if let Some(lock) = state.lock {
+            self.locked = Some((lock.round, lock.block));
+            // A lock is a polka: it is also the valid value (lockedRound ≤ validRound).
+            self.valid = Some((lock.round, lock.block));
+            for vote in lock.polka.iter() {
+                if let Some(index) = self.votes.validators().index_of(&vote.vote.validator) {
+                    let _ = self.votes.add_vote(index, vote.clone(), self.round);
+                }
+            }
+        }
         self.step = match &state.last_signed {
             ConsensusMessage::Proposal(_) => Step::Propose,
             ConsensusMessage::Vote(v) if v.vote.vote_type == VoteType::Prevote => Step::Prevote,
@@ -349,18 +358,25 @@ impl<S: SignStateStore> Consensus<S> {
         }
     }
 
+    /// Re-sends this validator's votes of every round of the height so far (a
+    /// validator stuck in an earlier round needs them: the algorithm assumes every
+    /// message is eventually delivered), and the current round's proposals with
+    /// their proof of lock.
     fn rebroadcast(&mut self, effects: &mut Vec<Effect>) {
         if let Some(index) = self.own_index() {
-            for vote_type in [VoteType::Prevote, VoteType::Precommit] {
-                if let Some(vote) = self.votes.vote_of(index, self.round, vote_type) {
-                    effects.push(Effect::Broadcast(ConsensusMessage::Vote(vote.clone())));
-                }
+            for vote in self.votes.votes_of(index, self.round) {
+                effects.push(Effect::Broadcast(ConsensusMessage::Vote(vote)));
             }
         }
         let proposals: Vec<SignedProposal> = self
             .proposals
             .get(&self.round)
-            .map(|list| list.iter().filter(|(_, valid)| *valid).map(|(p, _)| p.clone()).collect())
+            .map(|list| {
+                list.iter()
+                    .filter(|(_, valid)| *valid)
+                    .map(|(p, _)| p.clone())
+                    .collect()
+            })
             .unwrap_or_default();
         for proposal in proposals {
             self.relay_proof_of_lock(&proposal, effects);
@@ -420,7 +436,7 @@ impl<S: SignStateStore> Consensus<S> {
             block_hash,
             proposer: self.signer.public_key(),
         };
-        match self.signer.sign_proposal(proposal, self.locked) {
+        match self.signer.sign_proposal(proposal, self.current_lock()) {
             Ok(signed) => {
                 self.record_own(ConsensusMessage::Proposal(signed.clone()));
                 self.relay_proof_of_lock(&signed, effects);
@@ -447,13 +463,25 @@ impl<S: SignStateStore> Consensus<S> {
             block_hash,
             validator: self.signer.public_key(),
         };
-        match self.signer.sign_vote(vote, self.locked) {
+        match self.signer.sign_vote(vote, self.current_lock()) {
             Ok(signed) => {
                 self.record_own(ConsensusMessage::Vote(signed.clone()));
                 effects.push(Effect::Broadcast(ConsensusMessage::Vote(signed)));
             }
             Err(error) => self.on_sign_error(error),
         }
+    }
+
+    /// The lock with its polka, as saved with each signature.
+    fn current_lock(&self) -> Option<Lock> {
+        let (round, block) = self.locked?;
+        let polka = self.votes.polka(round, &block);
+        let polka = civitas_types::BoundedVec::try_from_vec(polka).unwrap_or_default();
+        Some(Lock {
+            round,
+            block,
+            polka,
+        })
     }
 
     /// Counts this validator's own message as if received.

@@ -133,7 +133,10 @@ impl VoteKeeper {
             VoteType::Precommit => &mut votes.precommits,
         };
         let votes_of_validator = set.by_validator.entry(index).or_default();
-        if votes_of_validator.iter().any(|existing| existing.vote == vote.vote) {
+        if votes_of_validator
+            .iter()
+            .any(|existing| existing.vote == vote.vote)
+        {
             return AddVote::Duplicate;
         }
         let first = votes_of_validator.first().cloned();
@@ -209,7 +212,9 @@ impl VoteKeeper {
             .by_validator
             .iter()
             .filter_map(|(index, votes)| {
-                let vote = votes.iter().find(|v| v.vote.block_hash.as_ref() == Some(block))?;
+                let vote = votes
+                    .iter()
+                    .find(|v| v.vote.block_hash.as_ref() == Some(block))?;
                 Some(CommitSignature {
                     validator_index: u16::try_from(*index).ok()?,
                     signature: vote.signature,
@@ -231,6 +236,15 @@ impl VoteKeeper {
                 .cloned()
                 .collect()
         })
+    }
+
+    /// Every vote validator `index` cast in rounds up to `last`, oldest first.
+    pub fn votes_of(&self, index: usize, last: Round) -> Vec<SignedVote> {
+        self.rounds
+            .range(..=last)
+            .flat_map(|(_, votes)| [&votes.prevotes, &votes.precommits])
+            .filter_map(|set| set.by_validator.get(&index)?.first().cloned())
+            .collect()
     }
 
     /// This validator's own vote of `round` and `vote_type`, if counted.

@@ -20,14 +20,28 @@ impl Simulation {
     ) -> Vec<(usize, Vec<u8>)> {
         let peers: Vec<usize> = (0..self.nodes.len()).filter(|p| *p != node).collect();
         let honest = encode(message);
-        let to_all = |bytes: &Vec<u8>| peers.iter().map(|p| (*p, bytes.clone())).collect::<Vec<_>>();
+        let to_all = |bytes: &Vec<u8>| {
+            peers
+                .iter()
+                .map(|p| (*p, bytes.clone()))
+                .collect::<Vec<_>>()
+        };
         match kind {
             ByzantineKind::Silent => Vec::new(),
             ByzantineKind::Equivocator => {
                 let other = encode(&self.conflicting(node, message, None));
                 peers
                     .iter()
-                    .map(|p| (*p, if p % 2 == 0 { honest.clone() } else { other.clone() }))
+                    .map(|p| {
+                        (
+                            *p,
+                            if p % 2 == 0 {
+                                honest.clone()
+                            } else {
+                                other.clone()
+                            },
+                        )
+                    })
                     .collect()
             }
             ByzantineKind::GarbageVoter => match message {
@@ -52,7 +66,9 @@ impl Simulation {
                 let mut out = to_all(&honest);
                 let cut = self.rng.below(honest.len() as u64) as usize;
                 out.extend(to_all(&honest[..cut].to_vec()));
-                let random: Vec<u8> = (0..self.rng.between(1, 300)).map(|_| self.rng.next_u64() as u8).collect();
+                let random: Vec<u8> = (0..self.rng.between(1, 300))
+                    .map(|_| self.rng.next_u64() as u8)
+                    .collect();
                 out.extend(to_all(&random));
                 out.extend(to_all(&vec![0u8; MESSAGE_BYTES_MAX + 1]));
                 out
@@ -70,11 +86,19 @@ impl Simulation {
 
     /// A message conflicting with `message`: another valid block for a proposal,
     /// another value (or `target`) for a vote.
-    fn conflicting(&mut self, node: usize, message: &ConsensusMessage, target: Option<Hash>) -> ConsensusMessage {
+    fn conflicting(
+        &mut self,
+        node: usize,
+        message: &ConsensusMessage,
+        target: Option<Hash>,
+    ) -> ConsensusMessage {
         match message {
             ConsensusMessage::Proposal(p) => {
                 let block = target.unwrap_or_else(|| self.new_block(p.proposal.height, true));
-                let proposal = Proposal { block_hash: block, ..p.proposal.clone() };
+                let proposal = Proposal {
+                    block_hash: block,
+                    ..p.proposal.clone()
+                };
                 ConsensusMessage::Proposal(proposal.sign(&self.nodes[node].key))
             }
             ConsensusMessage::Vote(v) => {
@@ -91,9 +115,18 @@ impl Simulation {
     /// Split-brain: honest validators are split in two groups by parity; for each
     /// (height, round) whose proposer is a conspirator, each group is shown its own
     /// valid block, and every conspirator votes, to each group, for that group's block.
-    fn conspire(&mut self, node: usize, message: &ConsensusMessage, peers: &[usize]) -> Vec<(usize, Vec<u8>)> {
+    fn conspire(
+        &mut self,
+        node: usize,
+        message: &ConsensusMessage,
+        peers: &[usize],
+    ) -> Vec<(usize, Vec<u8>)> {
         let (height, round) = (message.height(), message.round());
-        let honest: Vec<usize> = peers.iter().copied().filter(|p| self.nodes[*p].is_honest()).collect();
+        let honest: Vec<usize> = peers
+            .iter()
+            .copied()
+            .filter(|p| self.nodes[*p].is_honest())
+            .collect();
         if let ConsensusMessage::Proposal(_) = message {
             for group in 0..2u64 {
                 if !self.conspiracy.contains_key(&(height, round, group)) {

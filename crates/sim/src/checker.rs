@@ -10,7 +10,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use civitas_consensus::ConsensusMessage;
-use civitas_types::{ChainId, Evidence, Hash, PublicKey, QuorumCertificate, ValidatorSet, VoteType};
+use civitas_types::{
+    ChainId, Evidence, Hash, PublicKey, QuorumCertificate, ValidatorSet, VoteType,
+};
 
 /// What the checker knows about a block.
 #[derive(Clone, Copy, Debug)]
@@ -36,11 +38,20 @@ impl Checker {
     /// Records a message sent by honest validator `node` (key `own_key`): if `node`
     /// signed it (it may be relaying someone else's proposal), flags a conflict with
     /// anything it signed before for the same height, round and step.
-    pub fn on_honest_signature(&mut self, node: usize, own_key: &PublicKey, message: &ConsensusMessage) {
+    pub fn on_honest_signature(
+        &mut self,
+        node: usize,
+        own_key: &PublicKey,
+        message: &ConsensusMessage,
+    ) {
         let (key, digest, step) = match message {
             ConsensusMessage::Proposal(p) => (p.proposal.proposer, p.proposal.signing_digest(), 0),
             ConsensusMessage::Vote(v) => {
-                let step = if v.vote.vote_type == VoteType::Prevote { 1 } else { 2 };
+                let step = if v.vote.vote_type == VoteType::Prevote {
+                    1
+                } else {
+                    2
+                };
                 (v.vote.validator, v.vote.signing_digest(), step)
             }
         };
@@ -104,7 +115,9 @@ impl Checker {
     /// Checks evidence reported by a validator: it must verify and accuse a Byzantine one.
     pub fn on_evidence(&mut self, evidence: &Evidence, byzantine_keys: &BTreeSet<PublicKey>) {
         if let Err(error) = evidence.verify() {
-            self.violations.push(format!("evidence that does not verify was reported: {error}"));
+            self.violations.push(format!(
+                "evidence that does not verify was reported: {error}"
+            ));
         }
         if !byzantine_keys.contains(&evidence.offender()) {
             self.violations.push(format!(

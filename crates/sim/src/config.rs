@@ -147,7 +147,10 @@ impl SimConfig {
         let faults = FaultProfile::draw(&mut rng);
         let count = rng.below(Self::tolerated(validators) as u64 + 1) as usize;
         let byzantine = (0..count)
-            .map(|_| ByzantineKind::ORDINARY[rng.below(ByzantineKind::ORDINARY.len() as u64) as usize % ByzantineKind::ORDINARY.len()])
+            .map(|_| {
+                ByzantineKind::ORDINARY[rng.below(ByzantineKind::ORDINARY.len() as u64) as usize
+                    % ByzantineKind::ORDINARY.len()]
+            })
             .collect();
         SimConfig {
             seed,

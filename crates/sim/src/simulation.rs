@@ -8,10 +8,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use civitas_consensus::{ConsensusMessage, Effect, Input, TimeoutParams};
 use civitas_consensus::{Consensus, Timeout};
+use civitas_consensus::{ConsensusMessage, Effect, Input, TimeoutParams};
 use civitas_types::{
-    ChainId, Domain, Hash, PublicKey, QuorumCertificate, SigningKey, Validator, ValidatorSet, decode, encode,
+    ChainId, Domain, Hash, PublicKey, QuorumCertificate, SigningKey, Validator, ValidatorSet,
+    decode, encode,
 };
 use sha2::{Digest, Sha256};
 
@@ -91,10 +92,15 @@ impl Simulation {
         let honest_count = config.validators.saturating_sub(config.byzantine.len());
         let nodes: Vec<SimNode> = (0..config.validators)
             .map(|i| {
-                let seed = Hash::tagged_parts(Domain::Genesis, &[&config.seed.to_le_bytes(), &(i as u64).to_le_bytes()]);
+                let seed = Hash::tagged_parts(
+                    Domain::Genesis,
+                    &[&config.seed.to_le_bytes(), &(i as u64).to_le_bytes()],
+                );
                 SimNode {
                     key: SigningKey::from_seed(&seed.0),
-                    byzantine: i.checked_sub(honest_count).and_then(|b| config.byzantine.get(b).copied()),
+                    byzantine: i
+                        .checked_sub(honest_count)
+                        .and_then(|b| config.byzantine.get(b).copied()),
                     store: SharedStore::default(),
                     consensus: None,
                     chain: Vec::new(),
@@ -103,7 +109,11 @@ impl Simulation {
                 }
             })
             .collect();
-        let byzantine_keys = nodes.iter().filter(|n| !n.is_honest()).map(|n| n.key.public_key()).collect();
+        let byzantine_keys = nodes
+            .iter()
+            .filter(|n| !n.is_honest())
+            .map(|n| n.key.public_key())
+            .collect();
         let links = Self::draw_links(&config, &mut rng);
         let mut simulation = Simulation {
             chain_id: ChainId::new("civitas-sim").expect("valid chain id"),
@@ -127,7 +137,9 @@ impl Simulation {
             config,
         };
         simulation.schedule_crashes();
-        simulation.queue.push(simulation.config.fault_phase_ms, Event::Heal);
+        simulation
+            .queue
+            .push(simulation.config.fault_phase_ms, Event::Heal);
         simulation
     }
 
@@ -135,12 +147,27 @@ impl Simulation {
         let phase = config.fault_phase_ms;
         let n = config.validators as u64;
         let partitions = (0..config.faults.partitions)
-            .map(|_| (Window::draw(rng, phase), rng.between(1, (1u64 << n.min(63)).saturating_sub(2).max(1))))
+            .map(|_| {
+                (
+                    Window::draw(rng, phase),
+                    rng.between(1, (1u64 << n.min(63)).saturating_sub(2).max(1)),
+                )
+            })
             .collect();
         let one_way = (0..config.faults.asymmetric_links)
-            .map(|_| (Window::draw(rng, phase), rng.below(n) as usize, rng.below(n) as usize))
+            .map(|_| {
+                (
+                    Window::draw(rng, phase),
+                    rng.below(n) as usize,
+                    rng.below(n) as usize,
+                )
+            })
             .collect();
-        Links { profile: config.faults.clone(), partitions, one_way }
+        Links {
+            profile: config.faults.clone(),
+            partitions,
+            one_way,
+        }
     }
 
     fn schedule_crashes(&mut self) {
@@ -148,8 +175,17 @@ impl Simulation {
             let node = self.rng.below(self.config.validators as u64) as usize;
             let at = self.rng.below(self.config.fault_phase_ms);
             let down_ms = self.rng.between(50, 1_500);
-            let before_send = self.rng.chance(self.config.faults.crash_before_send_permille);
-            self.queue.push(at, Event::Crash { node, down_ms, before_send });
+            let before_send = self
+                .rng
+                .chance(self.config.faults.crash_before_send_permille);
+            self.queue.push(
+                at,
+                Event::Crash {
+                    node,
+                    down_ms,
+                    before_send,
+                },
+            );
         }
     }
 
@@ -163,7 +199,9 @@ impl Simulation {
             self.now = time;
             processed = processed.saturating_add(1);
             if processed > EVENTS_MAX {
-                self.checker.violations.push(format!("event limit reached at {time} ms"));
+                self.checker
+                    .violations
+                    .push(format!("event limit reached at {time} ms"));
                 break;
             }
             self.trace_event(&event);
@@ -179,7 +217,10 @@ impl Simulation {
         if !self.healed {
             return false;
         }
-        let deadline = self.config.fault_phase_ms.saturating_add(self.config.liveness_bound_ms);
+        let deadline = self
+            .config
+            .fault_phase_ms
+            .saturating_add(self.config.liveness_bound_ms);
         let Some(target) = self.liveness_target else {
             return true;
         };
@@ -210,7 +251,8 @@ impl Simulation {
     }
 
     fn finish(mut self) -> SimOutcome {
-        self.trace.update(self.checker.canonical.len().to_le_bytes());
+        self.trace
+            .update(self.checker.canonical.len().to_le_bytes());
         let trace_hash = Hash(self.trace.finalize_reset().into());
         let node_states = self
             .nodes
@@ -226,12 +268,22 @@ impl Simulation {
                     c.step(),
                     c.locked().map(|(r, _)| r)
                 ),
-                None => format!("node {i} ({:?}): down, committed {}", n.byzantine, n.chain.len()),
+                None => format!(
+                    "node {i} ({:?}): down, committed {}",
+                    n.byzantine,
+                    n.chain.len()
+                ),
             })
             .collect();
         SimOutcome {
             node_states,
-            heights: self.checker.canonical.keys().next_back().copied().unwrap_or(0),
+            heights: self
+                .checker
+                .canonical
+                .keys()
+                .next_back()
+                .copied()
+                .unwrap_or(0),
             messages: self.messages,
             malformed_dropped: self.malformed_dropped,
             violations: self.checker.violations,
@@ -262,20 +314,27 @@ impl Simulation {
 
     /// The validator set that signs `height`.
     fn validator_set(&self, height: u64) -> ValidatorSet {
-        let deciding = height.checked_sub(2).and_then(|h| self.checker.canonical.get(&h));
+        let deciding = height
+            .checked_sub(2)
+            .and_then(|h| self.checker.canonical.get(&h));
         let validators = self
             .nodes
             .iter()
             .enumerate()
             .map(|(index, node)| {
-                let voting_power = match (self.config.changing_powers && node.is_honest(), deciding) {
+                let voting_power = match (self.config.changing_powers && node.is_honest(), deciding)
+                {
                     (true, Some(block)) => 1 + u64::from(block.0[0].wrapping_add(index as u8) % 3),
                     _ => 1,
                 };
-                Validator { public_key: node.key.public_key(), voting_power }
+                Validator {
+                    public_key: node.key.public_key(),
+                    voting_power,
+                }
             })
             .collect();
-        ValidatorSet::new(validators).expect("simulated validator sets are non-empty with small powers")
+        ValidatorSet::new(validators)
+            .expect("simulated validator sets are non-empty with small powers")
     }
 
     /// Starts (or restarts) a node from its persisted chain and signing state.
@@ -295,12 +354,19 @@ impl Simulation {
         );
         match started {
             Ok((consensus, effects)) => {
-                self.nodes[node].consensus = Some(consensus.with_verifier(Box::new(self.verifier.clone())));
+                self.nodes[node].consensus =
+                    Some(consensus.with_verifier(Box::new(self.verifier.clone())));
                 let incarnation = self.nodes[node].incarnation;
-                self.queue.push(self.now.saturating_add(REBROADCAST_MS), Event::Rebroadcast { node, incarnation });
+                self.queue.push(
+                    self.now.saturating_add(REBROADCAST_MS),
+                    Event::Rebroadcast { node, incarnation },
+                );
                 self.execute(node, effects);
             }
-            Err(error) => self.checker.violations.push(format!("node {node} failed to start: {error}")),
+            Err(error) => self
+                .checker
+                .violations
+                .push(format!("node {node} failed to start: {error}")),
         }
     }
 
@@ -313,7 +379,11 @@ impl Simulation {
     fn handle(&mut self, event: Event) {
         match event {
             Event::Deliver { to, from, payload } => self.deliver(to, from, payload),
-            Event::Timer { node, incarnation, timeout } => {
+            Event::Timer {
+                node,
+                incarnation,
+                timeout,
+            } => {
                 if self.nodes[node].incarnation == incarnation {
                     self.input(node, Input::Timeout(timeout));
                 }
@@ -321,20 +391,31 @@ impl Simulation {
             Event::Rebroadcast { node, incarnation } => {
                 if self.nodes[node].incarnation == incarnation && self.nodes[node].is_up() {
                     self.input(node, Input::Rebroadcast);
-                    self.queue.push(self.now.saturating_add(REBROADCAST_MS), Event::Rebroadcast { node, incarnation });
+                    self.queue.push(
+                        self.now.saturating_add(REBROADCAST_MS),
+                        Event::Rebroadcast { node, incarnation },
+                    );
                 }
             }
-            Event::Crash { node, down_ms, before_send } => {
+            Event::Crash {
+                node,
+                down_ms,
+                before_send,
+            } => {
                 if !self.nodes[node].is_up() || self.healed {
                     return;
                 }
                 if before_send {
                     let at = self.nodes[node].store.saves().saturating_add(1);
                     self.armed_crash.insert(node, at);
-                    self.queue.push(self.now.saturating_add(down_ms.saturating_mul(4)), Event::Restart { node });
+                    self.queue.push(
+                        self.now.saturating_add(down_ms.saturating_mul(4)),
+                        Event::Restart { node },
+                    );
                 } else {
                     self.crash(node);
-                    self.queue.push(self.now.saturating_add(down_ms), Event::Restart { node });
+                    self.queue
+                        .push(self.now.saturating_add(down_ms), Event::Restart { node });
                 }
             }
             Event::Restart { node } => {
@@ -357,7 +438,13 @@ impl Simulation {
             }
         }
         if self.config.liveness_heights > 0 {
-            let highest = self.nodes.iter().filter(|n| n.is_honest()).map(|n| n.chain.len() as u64).max().unwrap_or(0);
+            let highest = self
+                .nodes
+                .iter()
+                .filter(|n| n.is_honest())
+                .map(|n| n.chain.len() as u64)
+                .max()
+                .unwrap_or(0);
             self.liveness_target = Some(highest.saturating_add(self.config.liveness_heights));
         }
     }
@@ -380,15 +467,25 @@ impl Simulation {
             }
             Payload::SyncRequest { height } => {
                 if self.nodes[to].is_honest()
-                    && let Some((_, certificate)) = height.checked_sub(1).and_then(|i| self.nodes[to].chain.get(i as usize))
+                    && let Some((_, certificate)) = height
+                        .checked_sub(1)
+                        .and_then(|i| self.nodes[to].chain.get(i as usize))
                 {
-                    let payload = Payload::SyncResponse { certificate: certificate.clone() };
+                    let payload = Payload::SyncResponse {
+                        certificate: certificate.clone(),
+                    };
                     self.send(to, from, payload);
                 }
             }
             Payload::SyncResponse { certificate } => {
                 let block_valid = self.block_valid(&certificate.block_hash, certificate.height);
-                self.input(to, Input::SyncedCommit { certificate, block_valid });
+                self.input(
+                    to,
+                    Input::SyncedCommit {
+                        certificate,
+                        block_valid,
+                    },
+                );
             }
         }
     }
@@ -396,15 +493,22 @@ impl Simulation {
     fn receive(&mut self, to: usize, from: usize, message: ConsensusMessage) {
         let current = self.nodes[to].consensus.as_ref().map_or(0, |c| c.height());
         if message.height() > current
-            && self.now >= self.nodes[to].last_sync_request_ms.saturating_add(SYNC_REQUEST_INTERVAL_MS)
+            && self.now
+                >= self.nodes[to]
+                    .last_sync_request_ms
+                    .saturating_add(SYNC_REQUEST_INTERVAL_MS)
         {
             self.nodes[to].last_sync_request_ms = self.now;
             self.send(to, from, Payload::SyncRequest { height: current });
         }
         let input = match message {
             ConsensusMessage::Proposal(proposal) => {
-                let block_valid = self.block_valid(&proposal.proposal.block_hash, proposal.proposal.height);
-                Input::Proposal { proposal, block_valid }
+                let block_valid =
+                    self.block_valid(&proposal.proposal.block_hash, proposal.proposal.height);
+                Input::Proposal {
+                    proposal,
+                    block_valid,
+                }
             }
             ConsensusMessage::Vote(vote) => Input::Vote(vote),
         };
@@ -412,14 +516,19 @@ impl Simulation {
     }
 
     fn block_valid(&self, block: &Hash, height: u64) -> bool {
-        self.blocks.get(block).is_some_and(|info| info.valid && info.height == height)
+        self.blocks
+            .get(block)
+            .is_some_and(|info| info.valid && info.height == height)
     }
 
     pub(crate) fn new_block(&mut self, height: u64, valid: bool) -> Hash {
         self.block_counter = self.block_counter.saturating_add(1);
         let block = Hash::tagged_parts(
             Domain::Header,
-            &[&self.config.seed.to_le_bytes(), &self.block_counter.to_le_bytes()],
+            &[
+                &self.config.seed.to_le_bytes(),
+                &self.block_counter.to_le_bytes(),
+            ],
         );
         self.blocks.insert(block, BlockInfo { height, valid });
         block
@@ -441,12 +550,26 @@ impl Simulation {
             }
             match effect {
                 Effect::Broadcast(message) => self.broadcast(node, message),
-                Effect::ScheduleTimeout { timeout, duration_ms } => self.schedule_timer(node, timeout, duration_ms),
+                Effect::ScheduleTimeout {
+                    timeout,
+                    duration_ms,
+                } => self.schedule_timer(node, timeout, duration_ms),
                 Effect::GetValue { height, round } => {
                     let block_hash = self.new_block(height, true);
-                    self.input(node, Input::ProposeValue { height, round, block_hash });
+                    self.input(
+                        node,
+                        Input::ProposeValue {
+                            height,
+                            round,
+                            block_hash,
+                        },
+                    );
                 }
-                Effect::Decide { height, block_hash, certificate } => self.commit(node, height, block_hash, certificate),
+                Effect::Decide {
+                    height,
+                    block_hash,
+                    certificate,
+                } => self.commit(node, height, block_hash, certificate),
                 Effect::Evidence(evidence) => {
                     if self.nodes[node].is_honest() {
                         self.checker.on_evidence(&evidence, &self.byzantine_keys);
@@ -458,7 +581,14 @@ impl Simulation {
 
     fn schedule_timer(&mut self, node: usize, timeout: Timeout, duration_ms: u64) {
         let incarnation = self.nodes[node].incarnation;
-        self.queue.push(self.now.saturating_add(duration_ms), Event::Timer { node, incarnation, timeout });
+        self.queue.push(
+            self.now.saturating_add(duration_ms),
+            Event::Timer {
+                node,
+                incarnation,
+                timeout,
+            },
+        );
     }
 
     fn broadcast(&mut self, node: usize, message: ConsensusMessage) {
@@ -481,18 +611,50 @@ impl Simulation {
                 self.send_message(node, &message);
             }
             self.crash(node);
-            self.queue.push(self.now.saturating_add(plan.down_ms), Event::Restart { node });
+            self.queue.push(
+                self.now.saturating_add(plan.down_ms),
+                Event::Restart { node },
+            );
             return;
         }
         self.send_message(node, &message);
     }
 
     fn send_message(&mut self, node: usize, message: &ConsensusMessage) {
+        if std::env::var_os("CIVITAS_SIM_DEBUG").is_some() {
+            match message {
+                ConsensusMessage::Proposal(p) => eprintln!(
+                    "{} node {node} proposes h{} r{} vr {:?} {}",
+                    self.now,
+                    p.proposal.height,
+                    p.proposal.round,
+                    p.proposal.proof_of_lock_round,
+                    &p.proposal.block_hash.to_hex()[..8]
+                ),
+                ConsensusMessage::Vote(v)
+                    if v.vote.validator == self.nodes[node].key.public_key() =>
+                {
+                    eprintln!(
+                        "{} node {node} {:?} h{} r{} {:?}",
+                        self.now,
+                        v.vote.vote_type,
+                        v.vote.height,
+                        v.vote.round,
+                        v.vote.block_hash.map(|h| h.to_hex()[..8].to_string())
+                    )
+                }
+                _ => {}
+            }
+        }
         let outgoing = match self.nodes[node].byzantine {
             None => {
-                self.checker.on_honest_signature(node, &self.nodes[node].key.public_key(), message);
+                self.checker
+                    .on_honest_signature(node, &self.nodes[node].key.public_key(), message);
                 let bytes = encode(message);
-                (0..self.nodes.len()).filter(|p| *p != node).map(|p| (p, bytes.clone())).collect()
+                (0..self.nodes.len())
+                    .filter(|p| *p != node)
+                    .map(|p| (p, bytes.clone()))
+                    .collect()
             }
             Some(kind) => self.byzantine_outgoing(node, kind, message),
         };
@@ -505,22 +667,43 @@ impl Simulation {
         if self.links.lost(&mut self.rng, self.now, from, to) {
             return;
         }
-        let copies = if self.links.duplicate(&mut self.rng) { 2 } else { 1 };
+        let copies = if self.links.duplicate(&mut self.rng) {
+            2
+        } else {
+            1
+        };
         for _ in 0..copies {
             let delay = self.links.delay(&mut self.rng);
-            self.queue.push(self.now.saturating_add(delay), Event::Deliver { to, from, payload: payload.clone() });
+            self.queue.push(
+                self.now.saturating_add(delay),
+                Event::Deliver {
+                    to,
+                    from,
+                    payload: payload.clone(),
+                },
+            );
         }
     }
 
     fn commit(&mut self, node: usize, height: u64, block: Hash, certificate: QuorumCertificate) {
         if height != self.nodes[node].next_height() {
-            self.checker.violations.push(format!("node {node} decided height {height} out of order"));
+            self.checker
+                .violations
+                .push(format!("node {node} decided height {height} out of order"));
             return;
         }
         if self.nodes[node].is_honest() {
             let info = self.blocks.get(&block).copied();
             let set = self.validator_set(height);
-            self.checker.on_honest_commit(node, height, block, &certificate, info, &self.chain_id, &set);
+            self.checker.on_honest_commit(
+                node,
+                height,
+                block,
+                &certificate,
+                info,
+                &self.chain_id,
+                &set,
+            );
         }
         self.trace.update(height.to_le_bytes());
         self.trace.update(block.0);

@@ -18,7 +18,10 @@ const DEFAULT_SEEDS: u64 = 670;
 const SHARDS: u64 = 2;
 
 fn seeds_per_count() -> u64 {
-    std::env::var("CIVITAS_SIM_SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(DEFAULT_SEEDS)
+    std::env::var("CIVITAS_SIM_SEEDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(DEFAULT_SEEDS)
 }
 
 fn assert_clean(outcome: &SimOutcome) {
@@ -76,8 +79,14 @@ fn seeds_10_validators_shard_1() {
 
 #[test]
 fn replay_one_seed() {
-    let seed = std::env::var("CIVITAS_SIM_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(7_000_123);
-    let validators = std::env::var("CIVITAS_SIM_VALIDATORS").ok().and_then(|s| s.parse().ok()).unwrap_or(7);
+    let seed = std::env::var("CIVITAS_SIM_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(7_000_123);
+    let validators = std::env::var("CIVITAS_SIM_VALIDATORS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(7);
     let config = SimConfig::from_seed(seed, validators);
     println!("config: {config:#?}");
     let outcome = run(config);
@@ -99,7 +108,10 @@ fn same_seed_same_trace() {
         assert_eq!(a.trace_hash, b.trace_hash, "seed {seed}");
         assert_eq!((a.heights, a.messages), (b.heights, b.messages));
         let c = run(SimConfig::from_seed(seed + 1, validators));
-        assert_ne!(a.trace_hash, c.trace_hash, "different seeds, different runs");
+        assert_ne!(
+            a.trace_hash, c.trace_hash,
+            "different seeds, different runs"
+        );
     }
 }
 
@@ -108,12 +120,19 @@ fn checker_finds_the_fork_made_by_f_plus_one_conspirators() {
     let mut found = None;
     for seed in 0..200 {
         let outcome = run(SimConfig::conspiracy(seed, 4));
-        if outcome.violations.iter().any(|v| v.starts_with("agreement")) {
+        if outcome
+            .violations
+            .iter()
+            .any(|v| v.starts_with("agreement"))
+        {
             found = Some(seed);
             break;
         }
     }
-    assert!(found.is_some(), "2 conspirators out of 4 never forked the chain: the checker is blind");
+    assert!(
+        found.is_some(),
+        "2 conspirators out of 4 never forked the chain: the checker is blind"
+    );
 }
 
 #[test]
@@ -126,10 +145,18 @@ fn a_validator_killed_at_every_signing_step_never_double_signs() {
             let mut config = SimConfig::from_seed(4_500_000 + signature, 4);
             config.byzantine.clear();
             config.faults = civitas_sim::FaultProfile::calm();
-            config.crash_at_signature = Some(CrashAtSignature { signature, before_send, down_ms: 700 });
+            config.crash_at_signature = Some(CrashAtSignature {
+                signature,
+                before_send,
+                down_ms: 700,
+            });
             let outcome = run(config);
             assert_clean(&outcome);
-            assert!(outcome.heights >= 3, "signature {signature}: only {} heights", outcome.heights);
+            assert!(
+                outcome.heights >= 3,
+                "signature {signature}: only {} heights",
+                outcome.heights
+            );
         }
     }
 }

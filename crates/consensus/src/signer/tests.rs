@@ -40,6 +40,10 @@ fn vote(
     }
 }
 
+fn prevote_for_lock() -> SignedVote {
+    vote(&key(), VoteType::Prevote, 1, 0, Some(Hash([1; 32]))).sign(&key())
+}
+
 fn key() -> SigningKey {
     SigningKey::from_seed(&[5; 32])
 }
@@ -56,14 +60,19 @@ fn signs_in_order_and_saves_before_returning() {
         store.state.borrow().as_ref().unwrap().last_signed,
         ConsensusMessage::Vote(prevote)
     );
-    let lock = Some((0, Hash([1; 32])));
+    let polka = BoundedVec::try_from_vec(vec![prevote_for_lock()]).unwrap();
+    let lock = Some(Lock {
+        round: 0,
+        block: Hash([1; 32]),
+        polka,
+    });
     signer
         .sign_vote(
             vote(&key(), VoteType::Precommit, 1, 0, Some(Hash([1; 32]))),
-            lock,
+            lock.clone(),
         )
         .unwrap();
-    assert_eq!(store.state.borrow().as_ref().unwrap().locked, lock);
+    assert_eq!(store.state.borrow().as_ref().unwrap().lock, lock);
     signer
         .sign_vote(vote(&key(), VoteType::Prevote, 1, 1, None), lock)
         .unwrap();

@@ -89,7 +89,10 @@ fn duplicate_is_ignored_and_conflict_is_evidence_counted_for_both_values() {
     assert!(f.keeper.has_quorum_for(0, VoteType::Precommit, None));
     // A third value from the equivocator is reported but not counted.
     let third = vote(&f, 1, VoteType::Precommit, 0, Some(Hash([3; 32])));
-    assert!(matches!(f.keeper.add_vote(1, third, 0), AddVote::Equivocation(_)));
+    assert!(matches!(
+        f.keeper.add_vote(1, third, 0),
+        AddVote::Equivocation(_)
+    ));
     assert!(f.keeper.commit_signatures(0, &Hash([3; 32])).is_empty());
 }
 
@@ -107,7 +110,10 @@ fn equivocator_counts_towards_the_polka_it_joined() {
     }
     assert!(!f.keeper.has_quorum_for(0, VoteType::Prevote, block));
     let joined = vote(&f, 3, VoteType::Prevote, 0, block);
-    assert!(matches!(f.keeper.add_vote(3, joined, 0), AddVote::Equivocation(_)));
+    assert!(matches!(
+        f.keeper.add_vote(3, joined, 0),
+        AddVote::Equivocation(_)
+    ));
     assert!(f.keeper.has_quorum_for(0, VoteType::Prevote, block));
     assert_eq!(f.keeper.polka(0, &Hash([0xb; 32])).len(), 3);
 }

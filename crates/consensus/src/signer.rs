@@ -35,7 +35,14 @@ pub struct SignState {
     pub digest: Hash,
     /// The validator's lock when it signed, with the polka that justifies it.
     pub lock: Option<Lock>,
+    /// This validator's votes of the current height, newest last (at most
+    /// [`HEIGHT_VOTES_KEPT_MAX`]): re-sent after a restart, because a validator
+    /// left behind in an earlier round may still need them.
+    pub height_votes: BoundedVec<SignedVote, HEIGHT_VOTES_KEPT_MAX>,
 }
+
+/// Most of a validator's own votes of one height kept in the signing state.
+pub const HEIGHT_VOTES_KEPT_MAX: usize = 64;
 
 /// A Tendermint lock (`lockedRound`, `lockedValue`) and its proof: the prevotes of
 /// the polka. Kept with the signing state so that a restarted validator both keeps
@@ -153,6 +160,25 @@ impl<S: SignStateStore> Signer<S> {
         }
     }
 
+    /// The saved votes of the message's height, plus the message if it is a vote.
+    fn height_votes_with(
+        &self,
+        message: &ConsensusMessage,
+    ) -> BoundedVec<SignedVote, HEIGHT_VOTES_KEPT_MAX> {
+        let mut votes: Vec<SignedVote> = self
+            .last
+            .as_ref()
+            .filter(|last| last.last_signed.height() == message.height())
+            .map(|last| last.height_votes.to_vec())
+            .unwrap_or_default();
+        if let ConsensusMessage::Vote(vote) = message {
+            votes.push(vote.clone());
+        }
+        let excess = votes.len().saturating_sub(HEIGHT_VOTES_KEPT_MAX);
+        votes.drain(..excess);
+        BoundedVec::try_from_vec(votes).unwrap_or_default()
+    }
+
     fn guarded_sign(
         &mut self,
         mut unsigned: ConsensusMessage,
@@ -178,10 +204,12 @@ impl<S: SignStateStore> Signer<S> {
             ConsensusMessage::Proposal(p) => p.signature = signature,
             ConsensusMessage::Vote(v) => v.signature = signature,
         }
+        let height_votes = self.height_votes_with(&unsigned);
         let state = SignState {
             last_signed: unsigned,
             digest,
             lock,
+            height_votes,
         };
         self.store.save(&state)?;
         let signed = state.last_signed.clone();

@@ -207,6 +207,11 @@ impl<S: SignStateStore> Consensus<S> {
                 }
             }
         }
+        for vote in state.height_votes.iter() {
+            if let Some(index) = self.own_index() {
+                let _ = self.votes.add_vote(index, vote.clone(), self.round);
+            }
+        }
         self.step = match &state.last_signed {
             ConsensusMessage::Proposal(_) => Step::Propose,
             ConsensusMessage::Vote(v) if v.vote.vote_type == VoteType::Prevote => Step::Prevote,

@@ -77,8 +77,9 @@ pub struct SimNode {
     pub chain: Vec<(Hash, QuorumCertificate)>,
     /// Bumped at each crash, so timers of an earlier life are ignored.
     pub incarnation: u64,
-    /// When it last asked a peer for a block it lacks.
-    pub last_sync_request_ms: u64,
+    /// When it last asked each peer for a block it lacks (per peer, so that a
+    /// Byzantine peer that never answers cannot monopolise the requests).
+    pub last_sync_request_ms: std::collections::BTreeMap<usize, u64>,
 }
 
 impl SimNode {

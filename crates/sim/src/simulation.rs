@@ -105,7 +105,7 @@ impl Simulation {
                     consensus: None,
                     chain: Vec::new(),
                     incarnation: 0,
-                    last_sync_request_ms: 0,
+                    last_sync_request_ms: BTreeMap::new(),
                 }
             })
             .collect();
@@ -466,6 +466,13 @@ impl Simulation {
                 }
             }
             Payload::SyncRequest { height } => {
+                if std::env::var_os("CIVITAS_SIM_DEBUG").is_some() {
+                    eprintln!(
+                        "{} node {to} sync request from {from} for h{height} (has {})",
+                        self.now,
+                        self.nodes[to].chain.len()
+                    );
+                }
                 if self.nodes[to].is_honest()
                     && let Some((_, certificate)) = height
                         .checked_sub(1)
@@ -478,6 +485,14 @@ impl Simulation {
                 }
             }
             Payload::SyncResponse { certificate } => {
+                if std::env::var_os("CIVITAS_SIM_DEBUG").is_some() {
+                    eprintln!(
+                        "{} node {to} sync response from {from} for h{} (at {:?})",
+                        self.now,
+                        certificate.height,
+                        self.nodes[to].consensus.as_ref().map(|c| c.height())
+                    );
+                }
                 let block_valid = self.block_valid(&certificate.block_hash, certificate.height);
                 self.input(
                     to,
@@ -492,13 +507,11 @@ impl Simulation {
 
     fn receive(&mut self, to: usize, from: usize, message: ConsensusMessage) {
         let current = self.nodes[to].consensus.as_ref().map_or(0, |c| c.height());
+        let last_asked = self.nodes[to].last_sync_request_ms.get(&from).copied();
         if message.height() > current
-            && self.now
-                >= self.nodes[to]
-                    .last_sync_request_ms
-                    .saturating_add(SYNC_REQUEST_INTERVAL_MS)
+            && last_asked.is_none_or(|at| self.now >= at.saturating_add(SYNC_REQUEST_INTERVAL_MS))
         {
-            self.nodes[to].last_sync_request_ms = self.now;
+            self.nodes[to].last_sync_request_ms.insert(from, self.now);
             self.send(to, from, Payload::SyncRequest { height: current });
         }
         let input = match message {

@@ -246,16 +246,6 @@ impl VoteKeeper {
             .filter_map(|set| set.by_validator.get(&index)?.first().cloned())
             .collect()
     }
-
-    /// This validator's own vote of `round` and `vote_type`, if counted.
-    pub fn vote_of(&self, index: usize, round: Round, vote_type: VoteType) -> Option<&SignedVote> {
-        self.rounds
-            .get(&round)?
-            .set(vote_type)
-            .by_validator
-            .get(&index)?
-            .first()
-    }
 }
 
 #[cfg(test)]

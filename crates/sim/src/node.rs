@@ -48,8 +48,11 @@ impl SignStateStore for SharedStore {
 /// once, however many nodes receive it (results are a pure function of the input).
 #[derive(Clone, Default)]
 pub struct SharedVerifier {
-    cache: Rc<RefCell<BTreeMap<(PublicKey, Hash, Signature), bool>>>,
+    cache: Rc<RefCell<BTreeMap<SignatureCheck, bool>>>,
 }
+
+/// One (key, digest, signature) check.
+type SignatureCheck = (PublicKey, Hash, Signature);
 
 impl SignatureVerifier for SharedVerifier {
     fn verify(&mut self, public_key: &PublicKey, digest: &Hash, signature: &Signature) -> bool {

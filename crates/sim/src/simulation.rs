@@ -83,6 +83,8 @@ pub struct Simulation {
     healed: bool,
     liveness_target: Option<u64>,
     armed_crash: BTreeMap<usize, u64>,
+    /// `CIVITAS_SIM_DEBUG` is set: print messages as they are sent.
+    debug: bool,
 }
 
 impl Simulation {
@@ -131,6 +133,7 @@ impl Simulation {
             healed: false,
             liveness_target: None,
             armed_crash: BTreeMap::new(),
+            debug: std::env::var_os("CIVITAS_SIM_DEBUG").is_some(),
             conspiracy: BTreeMap::new(),
             nodes,
             rng,
@@ -466,7 +469,7 @@ impl Simulation {
                 }
             }
             Payload::SyncRequest { height } => {
-                if std::env::var_os("CIVITAS_SIM_DEBUG").is_some() {
+                if self.debug {
                     eprintln!(
                         "{} node {to} sync request from {from} for h{height} (has {})",
                         self.now,
@@ -485,7 +488,7 @@ impl Simulation {
                 }
             }
             Payload::SyncResponse { certificate } => {
-                if std::env::var_os("CIVITAS_SIM_DEBUG").is_some() {
+                if self.debug {
                     eprintln!(
                         "{} node {to} sync response from {from} for h{} (at {:?})",
                         self.now,
@@ -634,7 +637,7 @@ impl Simulation {
     }
 
     fn send_message(&mut self, node: usize, message: &ConsensusMessage) {
-        if std::env::var_os("CIVITAS_SIM_DEBUG").is_some() {
+        if self.debug {
             match message {
                 ConsensusMessage::Proposal(p) => eprintln!(
                     "{} node {node} proposes h{} r{} vr {:?} {}",

@@ -645,3 +645,57 @@ fn synced_commit_decides_only_with_a_valid_certificate() {
             .any(|e| matches!(e, Effect::Decide { block_hash, .. } if *block_hash == A))
     );
 }
+
+#[test]
+fn validator_set_changes_apply_at_the_height_they_are_given_for() {
+    // Height 2 is signed by a set without validator `gone`, and with doubled power
+    // for `heavy`: votes from `gone` no longer count; `heavy` with one more makes a quorum.
+    let net = Net::new();
+    let me = net.follower();
+    let (mut node, _) = net.start(me, MemoryStore::default());
+    node.apply(net.proposal(0, A, None));
+    apply_all(&mut node, net.votes(me, 3, VoteType::Precommit, 0, Some(A)));
+    assert_eq!(node.step(), Step::Commit);
+    let others: Vec<usize> = (0..4).filter(|i| *i != me).collect();
+    let (gone, heavy) = (others[0], others[1]);
+    let next_set = ValidatorSet::new(
+        (0..4)
+            .filter(|i| *i != gone)
+            .map(|i| civitas_types::Validator {
+                public_key: net.keys[i].public_key(),
+                voting_power: if i == heavy { 2 } else { 1 },
+            })
+            .collect(),
+    )
+    .unwrap();
+    node.start_height(HEIGHT + 1, next_set);
+    let vote = |i: usize| {
+        Input::Vote(
+            Vote {
+                chain_id: chain_id(),
+                vote_type: VoteType::Prevote,
+                height: HEIGHT + 1,
+                round: 0,
+                block_hash: None,
+                validator: net.keys[i].public_key(),
+            }
+            .sign(&net.keys[i]),
+        )
+    };
+    // Total power 4 (quorum > 8/3, i.e. 3). `gone` is ignored; `heavy` (2) + me (1) = 3.
+    assert!(timeouts(&node.apply(vote(gone))).is_empty());
+    node.apply(timeout_at(HEIGHT + 1, TimeoutKind::Propose, 0));
+    let effects = node.apply(vote(heavy));
+    assert!(
+        timeouts(&effects).contains(&(TimeoutKind::Prevote, 0)),
+        "heavy + me = 3 of 4 is a quorum under the new set: {effects:?}"
+    );
+}
+
+fn timeout_at(height: u64, kind: TimeoutKind, round: Round) -> Input {
+    Input::Timeout(Timeout {
+        height,
+        round,
+        kind,
+    })
+}

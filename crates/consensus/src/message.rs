@@ -113,6 +113,13 @@ pub enum Input {
 pub enum Effect {
     /// Send to every peer. Its signing state is already saved.
     Broadcast(ConsensusMessage),
+    /// Send to one validator only (catch-up help for a validator in an earlier round).
+    SendTo {
+        /// The recipient's consensus key.
+        validator: civitas_types::PublicKey,
+        /// The message (signed by whoever signed it; relayed as is).
+        message: ConsensusMessage,
+    },
     /// Deliver [`Input::Timeout`] after `duration_ms`.
     ScheduleTimeout {
         /// The timeout to deliver.

@@ -76,6 +76,7 @@ pub struct Consensus<S> {
     proposals: BTreeMap<Round, Vec<(SignedProposal, bool)>>,
     fired: BTreeSet<(Round, OnceRule)>,
     evidence_seen: BTreeSet<Hash>,
+    helped: BTreeSet<(usize, Round)>,
     next_height: Vec<Input>,
     halted: Option<String>,
 }
@@ -108,6 +109,7 @@ impl<S: SignStateStore> Consensus<S> {
             proposals: BTreeMap::new(),
             fired: BTreeSet::new(),
             evidence_seen: BTreeSet::new(),
+            helped: BTreeSet::new(),
             next_height: Vec::new(),
             halted: None,
         };
@@ -174,6 +176,7 @@ impl<S: SignStateStore> Consensus<S> {
         self.proposals.clear();
         self.fired.clear();
         self.evidence_seen.clear();
+        self.helped.clear();
         self.locked = None;
         self.valid = None;
         let resumed = self.resume_from_sign_state(effects);
@@ -316,6 +319,10 @@ impl<S: SignStateStore> Consensus<S> {
         {
             return;
         }
+        let (round, sender) = (vote.vote.round, vote.vote.validator);
+        if round < self.round {
+            self.help_catch_up(index, sender, round, effects);
+        }
         if let AddVote::Equivocation(evidence) = self.votes.add_vote(index, vote, self.round)
             && self.evidence_seen.insert(evidence.hash())
         {
@@ -363,11 +370,34 @@ impl<S: SignStateStore> Consensus<S> {
         }
     }
 
+    /// A validator still in an earlier `round` gets every vote of that round this
+    /// validator holds, once per rebroadcast period: the paper's liveness argument
+    /// assumes gossip relays what any correct validator received (including a
+    /// Byzantine validator's votes that it alone may have heard).
+    fn help_catch_up(
+        &mut self,
+        index: usize,
+        validator: PublicKey,
+        round: Round,
+        effects: &mut Vec<Effect>,
+    ) {
+        if Some(index) == self.own_index() || !self.helped.insert((index, round)) {
+            return;
+        }
+        for vote in self.votes.round_votes(round) {
+            effects.push(Effect::SendTo {
+                validator,
+                message: ConsensusMessage::Vote(vote),
+            });
+        }
+    }
+
     /// Re-sends this validator's votes of every round of the height so far (a
     /// validator stuck in an earlier round needs them: the algorithm assumes every
     /// message is eventually delivered), and the current round's proposals with
     /// their proof of lock.
     fn rebroadcast(&mut self, effects: &mut Vec<Effect>) {
+        self.helped.clear();
         if let Some(index) = self.own_index() {
             for vote in self.votes.votes_of(index, self.round) {
                 effects.push(Effect::Broadcast(ConsensusMessage::Vote(vote)));

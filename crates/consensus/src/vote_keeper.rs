@@ -238,6 +238,16 @@ impl VoteKeeper {
         })
     }
 
+    /// Every counted vote of `round`, precommits first.
+    pub fn round_votes(&self, round: Round) -> Vec<SignedVote> {
+        self.rounds.get(&round).map_or_else(Vec::new, |votes| {
+            [&votes.precommits, &votes.prevotes]
+                .into_iter()
+                .flat_map(|set| set.by_validator.values().flatten().cloned())
+                .collect()
+        })
+    }
+
     /// Every vote validator `index` cast in rounds up to `last`, oldest first.
     pub fn votes_of(&self, index: usize, last: Round) -> Vec<SignedVote> {
         self.rounds

@@ -566,6 +566,16 @@ impl Simulation {
             }
             match effect {
                 Effect::Broadcast(message) => self.broadcast(node, message),
+                Effect::SendTo { validator, message } => {
+                    if self.nodes[node].is_honest()
+                        && let Some(peer) = self
+                            .nodes
+                            .iter()
+                            .position(|n| n.key.public_key() == validator)
+                    {
+                        self.send(node, peer, Payload::Consensus(encode(&message)));
+                    }
+                }
                 Effect::ScheduleTimeout {
                     timeout,
                     duration_ms,

@@ -699,3 +699,44 @@ fn timeout_at(height: u64, kind: TimeoutKind, round: Round) -> Input {
         kind,
     })
 }
+
+#[test]
+fn a_validator_in_an_earlier_round_is_sent_that_rounds_votes_once_per_period() {
+    let net = Net::new();
+    let me = net.follower();
+    let (mut node, _) = net.start(me, MemoryStore::default());
+    let others: Vec<usize> = (0..4).filter(|i| *i != me).collect();
+    // Round 0: precommits (nil) from two others, then a timeout moves this node on.
+    apply_all(&mut node, net.votes(me, 2, VoteType::Precommit, 0, None));
+    node.apply(timeout(TimeoutKind::Propose, 0));
+    node.apply(timeout(TimeoutKind::Prevote, 0));
+    node.apply(timeout(TimeoutKind::Precommit, 0));
+    assert_eq!(node.round(), 1);
+    // The laggard (still in round 0) sends its round-0 prevote: it gets the round's votes.
+    let laggard = others[2];
+    let effects = node.apply(net.vote(laggard, VoteType::Prevote, 0, None));
+    let sent: Vec<_> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::SendTo {
+                validator,
+                message: ConsensusMessage::Vote(v),
+            } => Some((*validator, v.vote.round)),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        sent.len() >= 4,
+        "precommits of 2 others + own prevote and precommit: {sent:?}"
+    );
+    assert!(
+        sent.iter()
+            .all(|(to, round)| *to == net.keys[laggard].public_key() && *round == 0)
+    );
+    // Not again until the next rebroadcast period.
+    let again = node.apply(net.vote(laggard, VoteType::Precommit, 0, None));
+    assert!(!again.iter().any(|e| matches!(e, Effect::SendTo { .. })));
+    node.apply(Input::Rebroadcast);
+    let later = node.apply(net.vote(laggard, VoteType::Prevote, 0, None));
+    assert!(later.iter().any(|e| matches!(e, Effect::SendTo { .. })));
+}

@@ -1,0 +1,91 @@
+//! Stable error codes of civic transactions.
+//!
+//! A transaction that breaks a business rule is still included in its block,
+//! consumes its sequence number and gets a failed receipt carrying one of these
+//! codes. Codes are part of the protocol: never renumbered, never reused. Ranges:
+//! 1xx envelope, 2xx identity and roles, 6xx registries, 9xx arithmetic.
+
+/// Why a civic transaction failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(u16)]
+pub enum Code {
+    /// The payload is not a valid civic action encoding.
+    MalformedPayload = 100,
+    /// The account acting lacks the role for this action and scope.
+    MissingRole = 200,
+    /// A delegation's time has passed.
+    DelegationExpired = 201,
+    /// The collectivity does not exist.
+    UnknownCollectivity = 202,
+    /// The account is already an enrolled resident.
+    AlreadyEnrolled = 203,
+    /// The account is not an enrolled resident.
+    NotEnrolled = 204,
+    /// The resident's enrolment was revoked.
+    ResidentRevoked = 205,
+    /// A multisig policy is invalid (threshold, member order, size).
+    InvalidMultisigPolicy = 206,
+    /// The multisig account is already registered.
+    MultisigExists = 207,
+    /// Delegating to oneself, or an expiry already past.
+    InvalidDelegation = 208,
+    /// No such delegation.
+    UnknownDelegation = 209,
+    /// The namespace does not exist.
+    UnknownNamespace = 600,
+    /// A record with this id exists already in the namespace.
+    DuplicateRecord = 601,
+    /// No such record.
+    UnknownRecord = 602,
+    /// The record is revoked: it can no longer change.
+    RecordRevoked = 603,
+    /// The namespace does not allow transfers.
+    NotTransferable = 604,
+    /// Only the record's owner may request its transfer.
+    NotOwner = 605,
+    /// No transfer is waiting for approval.
+    NoPendingTransfer = 606,
+    /// The metadata or id is invalid (empty id, bad characters).
+    InvalidRecord = 607,
+    /// A counter or amount would overflow.
+    Overflow = 900,
+}
+
+impl Code {
+    /// The numeric code.
+    pub fn number(self) -> u16 {
+        self as u16
+    }
+
+    /// A readable reason, for receipts and RPC answers.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Code::MalformedPayload => "the payload is not a valid civic action",
+            Code::MissingRole => {
+                "the signer does not hold the role this action needs, for this scope"
+            }
+            Code::DelegationExpired => "the delegation that grants the role has expired",
+            Code::UnknownCollectivity => "no such collectivity",
+            Code::AlreadyEnrolled => "the account is already an enrolled resident",
+            Code::NotEnrolled => "the account is not an enrolled resident",
+            Code::ResidentRevoked => "the resident's enrolment is revoked",
+            Code::InvalidMultisigPolicy => {
+                "a multisig policy needs 1 ≤ threshold ≤ members ≤ 16 and members in increasing order"
+            }
+            Code::MultisigExists => "this multisig account is already registered",
+            Code::InvalidDelegation => {
+                "a delegation must go to another account and expire in the future"
+            }
+            Code::UnknownDelegation => "no such delegation",
+            Code::UnknownNamespace => "no such namespace",
+            Code::DuplicateRecord => "a record with this id already exists in the namespace",
+            Code::UnknownRecord => "no such record",
+            Code::RecordRevoked => "the record is revoked",
+            Code::NotTransferable => "records of this namespace cannot be transferred",
+            Code::NotOwner => "only the record's owner can ask for its transfer",
+            Code::NoPendingTransfer => "no transfer of this record is waiting for approval",
+            Code::InvalidRecord => "the record id is empty or the record is malformed",
+            Code::Overflow => "a counter would overflow",
+        }
+    }
+}

@@ -1,0 +1,193 @@
+//! Block execution: envelope checks, sequence numbers, actions, receipts.
+//!
+//! For each transaction in block order: the envelope must pass (else the whole
+//! block is invalid); the signer's sequence number is consumed; the payload is
+//! decoded and its action run in a transaction layer of the overlay, rolled back
+//! if the action fails, so a failed transaction leaves no trace but the consumed
+//! sequence number and its failed receipt.
+
+use std::collections::BTreeMap;
+
+use civitas_types::{Hash, encode};
+use civitas_types::{SignedTransaction, decode, merkle};
+
+use crate::action::Action;
+use crate::authority::Failure;
+use crate::codes::Code;
+use crate::envelope::{BlockContext, EnvelopeError, check_envelope};
+use crate::identity::{self, Outcome};
+use crate::keys;
+use crate::receipt::Receipt;
+use crate::registry;
+use crate::state::{CorruptState, Overlay, StateRead};
+
+/// The result of executing a block.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlockOutcome {
+    /// One receipt per transaction, in block order.
+    pub receipts: Vec<Receipt>,
+    /// The state writes to apply (`None` deletes), in key order.
+    pub writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+}
+
+impl BlockOutcome {
+    /// The header's `receipts_root`: Merkle root over the receipts' encodings.
+    pub fn receipts_root(&self) -> Hash {
+        let leaves: Vec<Vec<u8>> = self.receipts.iter().map(encode).collect();
+        merkle::root_of(&leaves)
+    }
+}
+
+/// Why a block cannot be executed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BlockExecutionError {
+    /// A transaction is not includable: the block is invalid.
+    #[error("transaction {index} of the block is not includable: {error}")]
+    InvalidTransaction {
+        /// Its position.
+        index: usize,
+        /// Why.
+        error: EnvelopeError,
+    },
+    /// The state is corrupt: the node must stop.
+    #[error(transparent)]
+    Corrupt(#[from] CorruptState),
+}
+
+/// Executes `transactions` (signatures already verified) over `state`.
+pub fn execute_block<S: StateRead>(
+    state: &S,
+    context: &BlockContext,
+    transactions: &[SignedTransaction],
+) -> Result<BlockOutcome, BlockExecutionError> {
+    let mut overlay = Overlay::new(state);
+    let mut receipts = Vec::with_capacity(transactions.len());
+    for (index, transaction) in transactions.iter().enumerate() {
+        let mut account =
+            check_envelope(&overlay, transaction, context).map_err(|error| match error {
+                EnvelopeError::Corrupt(corrupt) => BlockExecutionError::Corrupt(corrupt),
+                error => BlockExecutionError::InvalidTransaction { index, error },
+            })?;
+        let id = transaction.id();
+        // The sequence check above guarantees next_sequence < u64::MAX is reachable
+        // only after 2^64 transactions; saturate rather than wrap.
+        account.next_sequence = account.next_sequence.saturating_add(1);
+        overlay.put(keys::account(&transaction.body.signer), &account);
+        overlay.commit_transaction();
+        let outcome = match decode::<Action>(&transaction.body.payload) {
+            Ok(action) => run(&mut overlay, context, transaction, action),
+            Err(_) => Err(Failure::Rule(Code::MalformedPayload)),
+        };
+        match outcome {
+            Ok(events) => {
+                overlay.commit_transaction();
+                receipts.push(Receipt::success(id, events));
+            }
+            Err(Failure::Rule(code)) => {
+                overlay.rollback_transaction();
+                receipts.push(Receipt::failure(id, code));
+            }
+            Err(Failure::Corrupt(corrupt)) => return Err(corrupt.into()),
+        }
+    }
+    Ok(BlockOutcome {
+        receipts,
+        writes: overlay.into_writes(),
+    })
+}
+
+fn run<S: StateRead>(
+    state: &mut Overlay<'_, S>,
+    context: &BlockContext,
+    transaction: &SignedTransaction,
+    action: Action,
+) -> Outcome {
+    let signer = &transaction.body.signer;
+    match action {
+        Action::RegisterMultisig { threshold, members } => {
+            identity::register_multisig(state, threshold, members)
+        }
+        Action::EnrolResident {
+            collectivity,
+            resident,
+            identity_commitment,
+        } => identity::enrol_resident(
+            state,
+            context,
+            signer,
+            collectivity,
+            resident,
+            identity_commitment,
+        ),
+        Action::RevokeResident {
+            collectivity,
+            resident,
+            reason_code,
+        } => identity::revoke_resident(state, context, signer, collectivity, resident, reason_code),
+        Action::Delegate {
+            role,
+            scope,
+            delegate,
+            expires_at_ms,
+            act_hash,
+        } => identity::delegate(
+            state,
+            context,
+            signer,
+            role,
+            scope,
+            delegate,
+            expires_at_ms,
+            act_hash,
+        ),
+        Action::RevokeDelegation {
+            role,
+            scope,
+            delegate,
+        } => identity::revoke_delegation(state, signer, role, scope, delegate),
+        Action::RegisterRecord {
+            namespace,
+            record_id,
+            document_hash,
+            metadata,
+            owner,
+        } => registry::register(
+            state,
+            context,
+            signer,
+            namespace,
+            record_id,
+            document_hash,
+            metadata,
+            owner,
+        ),
+        Action::AmendRecord {
+            namespace,
+            record_id,
+            document_hash,
+            metadata,
+        } => registry::amend(
+            state,
+            context,
+            signer,
+            namespace,
+            record_id,
+            document_hash,
+            metadata,
+        ),
+        Action::RequestTransfer {
+            namespace,
+            record_id,
+            new_owner,
+        } => registry::request_transfer(state, signer, namespace, record_id, new_owner),
+        Action::ApproveTransfer {
+            namespace,
+            record_id,
+        } => registry::approve_transfer(state, context, signer, namespace, record_id),
+        Action::RevokeRecord {
+            namespace,
+            record_id,
+            reason_code,
+        } => registry::revoke(state, context, signer, namespace, record_id, reason_code),
+    }
+}

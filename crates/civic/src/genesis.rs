@@ -1,0 +1,87 @@
+//! The initial civic state: collectivities, roles and namespaces a network starts
+//! with (later changed by governance).
+
+use civitas_types::{AccountId, BoundedVec, encode};
+
+use crate::keys;
+use crate::model::{Collectivity, Namespace, NamespaceName, Role, RoleGrant, Scope};
+use crate::state::MemoryState;
+
+/// What a network starts with.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GenesisState {
+    /// The council's collectivities.
+    pub collectivities: Vec<Collectivity>,
+    /// Roles granted at the start.
+    pub grants: Vec<(AccountId, Role, Scope)>,
+    /// Registry namespaces.
+    pub namespaces: Vec<(NamespaceName, Namespace)>,
+}
+
+/// Why a genesis state is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GenesisError {
+    /// A SIREN fails its checksum.
+    #[error("collectivity SIREN {0} is not a valid SIREN (nine digits, Luhn checksum)")]
+    InvalidSiren(String),
+    /// Two collectivities share a SIREN.
+    #[error("collectivity {0} appears twice")]
+    DuplicateCollectivity(String),
+    /// A namespace name uses characters outside `a-z 0-9 - _ /`.
+    #[error("namespace name is invalid (use a-z, 0-9, '-', '_' and '/')")]
+    InvalidNamespace,
+    /// A namespace or grant refers to an unknown collectivity.
+    #[error("reference to unknown collectivity {0}")]
+    UnknownCollectivity(String),
+}
+
+impl GenesisState {
+    /// The state this genesis describes, after checking it.
+    pub fn build(&self) -> Result<MemoryState, GenesisError> {
+        let mut state = MemoryState::default();
+        for collectivity in &self.collectivities {
+            if !collectivity.siren.is_valid() {
+                return Err(GenesisError::InvalidSiren(collectivity.siren.to_string()));
+            }
+            let key = keys::collectivity(&collectivity.siren);
+            if state.entries.insert(key, encode(collectivity)).is_some() {
+                return Err(GenesisError::DuplicateCollectivity(
+                    collectivity.siren.to_string(),
+                ));
+            }
+        }
+        let known = |siren: &crate::model::Siren, state: &MemoryState| {
+            state.entries.contains_key(&keys::collectivity(siren))
+        };
+        for (name, namespace) in &self.namespaces {
+            if !name.is_valid() {
+                return Err(GenesisError::InvalidNamespace);
+            }
+            if !known(&namespace.collectivity, &state) {
+                return Err(GenesisError::UnknownCollectivity(
+                    namespace.collectivity.to_string(),
+                ));
+            }
+            state
+                .entries
+                .insert(keys::namespace(name), encode(namespace));
+        }
+        for (account, role, scope) in &self.grants {
+            if let Scope::Collectivity(siren)
+            | Scope::Programme(siren, _)
+            | Scope::Community(siren, _) = scope
+                && !known(siren, &state)
+            {
+                return Err(GenesisError::UnknownCollectivity(siren.to_string()));
+            }
+            let grant = RoleGrant {
+                granted_at_height: 0,
+                categories: BoundedVec::new(),
+            };
+            state
+                .entries
+                .insert(keys::role(account, *role, scope), encode(&grant));
+        }
+        Ok(state)
+    }
+}

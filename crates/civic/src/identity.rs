@@ -1,0 +1,175 @@
+//! Identity actions: multisig accounts, resident enrolment, delegations.
+
+use civitas_types::{AccountId, BoundedVec, Hash, PublicKey, encode};
+
+use crate::authority::{Failure, authorise, direct_grant};
+use crate::codes::Code;
+use crate::envelope::BlockContext;
+use crate::keys;
+use crate::model::{
+    Collectivity, Delegation, MULTISIG_MEMBERS_MAX, MultisigPolicy, Resident, Role, Scope, Siren,
+};
+use crate::receipt::Event;
+use crate::state::{Overlay, StateRead};
+
+/// Result of one action: its events, or why it failed.
+pub type Outcome = Result<Vec<Event>, Failure>;
+
+/// Registers the multisig account of a policy.
+pub fn register_multisig<S: StateRead>(
+    state: &mut Overlay<'_, S>,
+    threshold: u8,
+    members: BoundedVec<PublicKey, MULTISIG_MEMBERS_MAX>,
+) -> Outcome {
+    let increasing = members
+        .windows(2)
+        .all(|pair| matches!(pair, [a, b] if a < b));
+    if threshold == 0 || usize::from(threshold) > members.len() || !increasing {
+        return Err(Code::InvalidMultisigPolicy.into());
+    }
+    let policy = MultisigPolicy { threshold, members };
+    let account = AccountId::from_multisig_policy(&encode(&policy));
+    let key = keys::multisig(&account);
+    if state.get::<MultisigPolicy>(&key)?.is_some() {
+        return Err(Code::MultisigExists.into());
+    }
+    state.put(key, &policy);
+    Ok(vec![Event::MultisigRegistered { account }])
+}
+
+fn require_collectivity<S: StateRead>(
+    state: &Overlay<'_, S>,
+    siren: &Siren,
+) -> Result<(), Failure> {
+    match state.get::<Collectivity>(&keys::collectivity(siren))? {
+        Some(_) => Ok(()),
+        None => Err(Code::UnknownCollectivity.into()),
+    }
+}
+
+/// Enrols a resident; the signer must be an IdentityRegistrar of the collectivity.
+pub fn enrol_resident<S: StateRead>(
+    state: &mut Overlay<'_, S>,
+    context: &BlockContext,
+    signer: &AccountId,
+    collectivity: Siren,
+    resident: AccountId,
+    identity_commitment: Hash,
+) -> Outcome {
+    require_collectivity(state, &collectivity)?;
+    authorise(
+        state,
+        signer,
+        Role::IdentityRegistrar,
+        &Scope::Collectivity(collectivity),
+        context.time_ms,
+    )?;
+    let key = keys::resident(&collectivity, &resident);
+    if let Some(existing) = state.get::<Resident>(&key)? {
+        // A revoked resident may be enrolled again with a new commitment.
+        if existing.revoked.is_none() {
+            return Err(Code::AlreadyEnrolled.into());
+        }
+    }
+    state.put(
+        key,
+        &Resident {
+            identity_commitment,
+            enrolled_at_height: context.height,
+            revoked: None,
+        },
+    );
+    Ok(vec![Event::ResidentEnrolled {
+        collectivity,
+        resident,
+    }])
+}
+
+/// Revokes an enrolment; the signer must be an IdentityRegistrar of the collectivity.
+pub fn revoke_resident<S: StateRead>(
+    state: &mut Overlay<'_, S>,
+    context: &BlockContext,
+    signer: &AccountId,
+    collectivity: Siren,
+    resident: AccountId,
+    reason_code: u16,
+) -> Outcome {
+    require_collectivity(state, &collectivity)?;
+    authorise(
+        state,
+        signer,
+        Role::IdentityRegistrar,
+        &Scope::Collectivity(collectivity),
+        context.time_ms,
+    )?;
+    let key = keys::resident(&collectivity, &resident);
+    let Some(mut enrolment) = state.get::<Resident>(&key)? else {
+        return Err(Code::NotEnrolled.into());
+    };
+    if enrolment.revoked.is_some() {
+        return Err(Code::ResidentRevoked.into());
+    }
+    enrolment.revoked = Some(reason_code);
+    state.put(key, &enrolment);
+    Ok(vec![Event::ResidentRevoked {
+        collectivity,
+        resident,
+        reason_code,
+    }])
+}
+
+/// Lends a role the signer holds directly.
+#[allow(clippy::too_many_arguments)] // one argument per field of the action
+pub fn delegate<S: StateRead>(
+    state: &mut Overlay<'_, S>,
+    context: &BlockContext,
+    signer: &AccountId,
+    role: Role,
+    scope: Scope,
+    delegate: AccountId,
+    expires_at_ms: u64,
+    act_hash: Hash,
+) -> Outcome {
+    if delegate == *signer || expires_at_ms <= context.time_ms {
+        return Err(Code::InvalidDelegation.into());
+    }
+    if direct_grant(state, signer, role, &scope)?.is_none() {
+        return Err(Code::MissingRole.into());
+    }
+    let delegation = Delegation {
+        delegator: *signer,
+        expires_at_ms,
+        act_hash,
+    };
+    state.put(keys::delegation(&delegate, role, &scope), &delegation);
+    Ok(vec![Event::RoleDelegated {
+        delegator: *signer,
+        delegate,
+        role,
+        scope,
+        expires_at_ms,
+    }])
+}
+
+/// Withdraws a delegation; only its delegator may.
+pub fn revoke_delegation<S: StateRead>(
+    state: &mut Overlay<'_, S>,
+    signer: &AccountId,
+    role: Role,
+    scope: Scope,
+    delegate: AccountId,
+) -> Outcome {
+    let key = keys::delegation(&delegate, role, &scope);
+    match state.get::<Delegation>(&key)? {
+        Some(delegation) if delegation.delegator == *signer => {
+            state.delete(key);
+            Ok(vec![Event::DelegationRevoked {
+                delegate,
+                role,
+                scope,
+            }])
+        }
+        Some(_) => Err(Code::MissingRole.into()),
+        None => Err(Code::UnknownDelegation.into()),
+    }
+}

@@ -1,0 +1,84 @@
+//! The state key layout: what state proofs prove.
+//!
+//! Every key is one prefix byte (the table) followed by the borsh encoding of the
+//! entry's identifier; borsh length-prefixes variable-length parts, so no key of
+//! one entry is a prefix-collision of another's. docs/civic-transactions.md lists
+//! the tables.
+
+use borsh::BorshSerialize;
+use civitas_types::{AccountId, encode};
+
+use crate::model::{NamespaceName, RecordId, Role, Scope, Siren};
+
+/// Table prefixes. Append-only: a prefix is never reused.
+pub mod table {
+    /// account id → `AccountState`.
+    pub const ACCOUNT: u8 = 0x01;
+    /// account id → `MultisigPolicy`.
+    pub const MULTISIG: u8 = 0x02;
+    /// SIREN → `Collectivity`.
+    pub const COLLECTIVITY: u8 = 0x10;
+    /// (account, role, scope) → `RoleGrant`.
+    pub const ROLE: u8 = 0x11;
+    /// (delegate, role, scope) → `Delegation`.
+    pub const DELEGATION: u8 = 0x12;
+    /// (SIREN, account) → `Resident`.
+    pub const RESIDENT: u8 = 0x13;
+    /// namespace → `Namespace`.
+    pub const NAMESPACE: u8 = 0x60;
+    /// (namespace, record id) → `Record`.
+    pub const RECORD: u8 = 0x61;
+    /// (namespace, record id, version) → `RecordVersion`.
+    pub const RECORD_VERSION: u8 = 0x62;
+}
+
+fn key<T: BorshSerialize>(prefix: u8, id: &T) -> Vec<u8> {
+    let mut bytes = vec![prefix];
+    bytes.extend(encode(id));
+    bytes
+}
+
+/// Key of an account's bookkeeping.
+pub fn account(account: &AccountId) -> Vec<u8> {
+    key(table::ACCOUNT, account)
+}
+
+/// Key of a multisig account's policy.
+pub fn multisig(account: &AccountId) -> Vec<u8> {
+    key(table::MULTISIG, account)
+}
+
+/// Key of a collectivity.
+pub fn collectivity(siren: &Siren) -> Vec<u8> {
+    key(table::COLLECTIVITY, siren)
+}
+
+/// Key of a role held directly.
+pub fn role(account: &AccountId, role: Role, scope: &Scope) -> Vec<u8> {
+    key(table::ROLE, &(account, role, scope))
+}
+
+/// Key of a delegation to `delegate`.
+pub fn delegation(delegate: &AccountId, role: Role, scope: &Scope) -> Vec<u8> {
+    key(table::DELEGATION, &(delegate, role, scope))
+}
+
+/// Key of a resident of a collectivity.
+pub fn resident(siren: &Siren, account: &AccountId) -> Vec<u8> {
+    key(table::RESIDENT, &(siren, account))
+}
+
+/// Key of a namespace.
+pub fn namespace(name: &NamespaceName) -> Vec<u8> {
+    key(table::NAMESPACE, name)
+}
+
+/// Key of a record's current state.
+pub fn record(namespace: &NamespaceName, id: &RecordId) -> Vec<u8> {
+    key(table::RECORD, &(namespace, id))
+}
+
+/// Key of one version of a record.
+pub fn record_version(namespace: &NamespaceName, id: &RecordId, version: u32) -> Vec<u8> {
+    key(table::RECORD_VERSION, &(namespace, id, version))
+}

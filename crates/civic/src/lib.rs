@@ -1,0 +1,35 @@
+//! The Civitas civic state machine: what the chain is for.
+//!
+//! Given the state after the previous block and a block's transactions (their
+//! signatures already verified), [`execute_block`] produces the state writes, a
+//! receipt per transaction with a stable error code on failure, and typed events.
+//! Pure and deterministic: no clock but the block's time, no randomness, no
+//! floating point, ordered maps only, checked arithmetic. The rules are those of
+//! ../shared/PRODUCT.md; docs/civic-transactions.md describes each action.
+//!
+//! Built so far: envelope checks (chain, expiry, sequence, key and multisig
+//! authorisation), identity (multisig accounts, resident enrolment, roles with
+//! scopes, time-bounded delegations) and registries (register, amend with
+//! history, transfer with or without approval, revoke). Governance, social aid
+//! and energy are the next parts of this crate.
+
+pub mod action;
+pub mod authority;
+pub mod codes;
+pub mod envelope;
+pub mod executor;
+pub mod genesis;
+pub mod identity;
+pub mod keys;
+pub mod model;
+pub mod receipt;
+pub mod registry;
+pub mod state;
+
+pub use action::Action;
+pub use codes::Code;
+pub use envelope::{BlockContext, EnvelopeError, check_envelope};
+pub use executor::{BlockExecutionError, BlockOutcome, execute_block};
+pub use genesis::{GenesisError, GenesisState};
+pub use receipt::{Event, Receipt};
+pub use state::{MemoryState, Overlay, StateRead};

@@ -1,0 +1,134 @@
+//! Receipts and events: what each transaction did, committed by the header's
+//! `receipts_root` (leaf data: each receipt's encoding, in block order).
+
+use borsh::{BorshDeserialize, BorshSerialize};
+use civitas_types::{AccountId, Hash};
+
+use crate::codes::Code;
+use crate::model::{NamespaceName, RecordId, Role, Scope, Siren};
+
+/// The result of one transaction.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct Receipt {
+    /// The transaction id.
+    pub transaction_id: Hash,
+    /// 0 for success, else a [`Code`] number.
+    pub code: u16,
+    /// What changed (empty on failure).
+    pub events: Vec<Event>,
+}
+
+impl Receipt {
+    /// A successful receipt.
+    pub fn success(transaction_id: Hash, events: Vec<Event>) -> Receipt {
+        Receipt {
+            transaction_id,
+            code: 0,
+            events,
+        }
+    }
+
+    /// A failed receipt: no effect but the consumed sequence number.
+    pub fn failure(transaction_id: Hash, code: Code) -> Receipt {
+        Receipt {
+            transaction_id,
+            code: code.number(),
+            events: Vec::new(),
+        }
+    }
+
+    /// Whether the transaction succeeded.
+    pub fn is_success(&self) -> bool {
+        self.code == 0
+    }
+}
+
+/// What changed, for whom: typed so that subscriptions and audits need no parsing.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[borsh(use_discriminant = true)]
+#[repr(u8)]
+pub enum Event {
+    /// A multisig account was registered.
+    MultisigRegistered {
+        /// Its id.
+        account: AccountId,
+    } = 0,
+    /// A resident was enrolled.
+    ResidentEnrolled {
+        /// The collectivity.
+        collectivity: Siren,
+        /// The resident.
+        resident: AccountId,
+    } = 1,
+    /// A resident's enrolment was revoked.
+    ResidentRevoked {
+        /// The collectivity.
+        collectivity: Siren,
+        /// The resident.
+        resident: AccountId,
+        /// Reason code.
+        reason_code: u16,
+    } = 2,
+    /// A role was delegated.
+    RoleDelegated {
+        /// The delegator.
+        delegator: AccountId,
+        /// The delegate.
+        delegate: AccountId,
+        /// The role.
+        role: Role,
+        /// Its scope.
+        scope: Scope,
+        /// Expiry (block time).
+        expires_at_ms: u64,
+    } = 3,
+    /// A delegation was withdrawn.
+    DelegationRevoked {
+        /// The delegate.
+        delegate: AccountId,
+        /// The role.
+        role: Role,
+        /// Its scope.
+        scope: Scope,
+    } = 4,
+    /// A record version was written (registration is version 1).
+    RecordWritten {
+        /// The namespace.
+        namespace: NamespaceName,
+        /// The record.
+        record_id: RecordId,
+        /// The version written.
+        version: u32,
+        /// The document hash of that version.
+        document_hash: Hash,
+    } = 5,
+    /// A transfer was requested and awaits a registrar.
+    TransferRequested {
+        /// The namespace.
+        namespace: NamespaceName,
+        /// The record.
+        record_id: RecordId,
+        /// The requested new owner.
+        new_owner: AccountId,
+    } = 6,
+    /// A record changed owner.
+    RecordTransferred {
+        /// The namespace.
+        namespace: NamespaceName,
+        /// The record.
+        record_id: RecordId,
+        /// The previous owner.
+        from: Option<AccountId>,
+        /// The new owner.
+        to: AccountId,
+    } = 7,
+    /// A record was revoked.
+    RecordRevoked {
+        /// The namespace.
+        namespace: NamespaceName,
+        /// The record.
+        record_id: RecordId,
+        /// Reason code.
+        reason_code: u16,
+    } = 8,
+}

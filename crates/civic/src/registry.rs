@@ -1,0 +1,252 @@
+//! Registry actions: register, amend (versioned), transfer, revoke records.
+
+use civitas_types::{AccountId, BoundedBytes, Hash};
+
+use crate::authority::{Failure, authorise};
+use crate::codes::Code;
+use crate::envelope::BlockContext;
+use crate::identity::Outcome;
+use crate::keys;
+use crate::model::{
+    Namespace, NamespaceName, RECORD_METADATA_BYTES_MAX, Record, RecordId, RecordVersion, Role,
+    Scope,
+};
+use crate::receipt::Event;
+use crate::state::{Overlay, StateRead};
+
+/// The namespace, checked to exist.
+fn namespace<S: StateRead>(
+    state: &Overlay<'_, S>,
+    name: &NamespaceName,
+) -> Result<Namespace, Failure> {
+    state
+        .get::<Namespace>(&keys::namespace(name))?
+        .ok_or(Failure::Rule(Code::UnknownNamespace))
+}
+
+/// The record, checked to exist and not to be revoked.
+fn live_record<S: StateRead>(
+    state: &Overlay<'_, S>,
+    name: &NamespaceName,
+    id: &RecordId,
+) -> Result<Record, Failure> {
+    let record = state
+        .get::<Record>(&keys::record(name, id))?
+        .ok_or(Failure::Rule(Code::UnknownRecord))?;
+    if record.revoked.is_some() {
+        return Err(Code::RecordRevoked.into());
+    }
+    Ok(record)
+}
+
+fn valid_record_id(id: &RecordId) -> bool {
+    !id.is_empty() && id.iter().all(|c| c.is_ascii_graphic())
+}
+
+/// Writes version `version` of a record and returns its event.
+#[allow(clippy::too_many_arguments)] // one argument per field of the version
+fn write_version<S: StateRead>(
+    state: &mut Overlay<'_, S>,
+    context: &BlockContext,
+    signer: &AccountId,
+    name: NamespaceName,
+    id: RecordId,
+    version: u32,
+    document_hash: Hash,
+    metadata: BoundedBytes<RECORD_METADATA_BYTES_MAX>,
+) -> Event {
+    let entry = RecordVersion {
+        document_hash,
+        metadata,
+        registrar: *signer,
+        height: context.height,
+    };
+    state.put(keys::record_version(&name, &id, version), &entry);
+    Event::RecordWritten {
+        namespace: name,
+        record_id: id,
+        version,
+        document_hash,
+    }
+}
+
+/// Registers a new record (version 1).
+#[allow(clippy::too_many_arguments)]
+pub fn register<S: StateRead>(
+    state: &mut Overlay<'_, S>,
+    context: &BlockContext,
+    signer: &AccountId,
+    name: NamespaceName,
+    id: RecordId,
+    document_hash: Hash,
+    metadata: BoundedBytes<RECORD_METADATA_BYTES_MAX>,
+    owner: Option<AccountId>,
+) -> Outcome {
+    namespace(state, &name)?;
+    authorise(
+        state,
+        signer,
+        Role::Registrar,
+        &Scope::Namespace(name.clone()),
+        context.time_ms,
+    )?;
+    if !valid_record_id(&id) {
+        return Err(Code::InvalidRecord.into());
+    }
+    let key = keys::record(&name, &id);
+    if state.get::<Record>(&key)?.is_some() {
+        return Err(Code::DuplicateRecord.into());
+    }
+    state.put(
+        key,
+        &Record {
+            version: 1,
+            owner,
+            revoked: None,
+            pending_transfer: None,
+        },
+    );
+    Ok(vec![write_version(
+        state,
+        context,
+        signer,
+        name,
+        id,
+        1,
+        document_hash,
+        metadata,
+    )])
+}
+
+/// Writes a new version of a live record.
+pub fn amend<S: StateRead>(
+    state: &mut Overlay<'_, S>,
+    context: &BlockContext,
+    signer: &AccountId,
+    name: NamespaceName,
+    id: RecordId,
+    document_hash: Hash,
+    metadata: BoundedBytes<RECORD_METADATA_BYTES_MAX>,
+) -> Outcome {
+    namespace(state, &name)?;
+    authorise(
+        state,
+        signer,
+        Role::Registrar,
+        &Scope::Namespace(name.clone()),
+        context.time_ms,
+    )?;
+    let mut record = live_record(state, &name, &id)?;
+    record.version = record
+        .version
+        .checked_add(1)
+        .ok_or(Failure::Rule(Code::Overflow))?;
+    let version = record.version;
+    state.put(keys::record(&name, &id), &record);
+    Ok(vec![write_version(
+        state,
+        context,
+        signer,
+        name,
+        id,
+        version,
+        document_hash,
+        metadata,
+    )])
+}
+
+/// The owner asks for a transfer: done at once, or left for a registrar's approval.
+pub fn request_transfer<S: StateRead>(
+    state: &mut Overlay<'_, S>,
+    signer: &AccountId,
+    name: NamespaceName,
+    id: RecordId,
+    new_owner: AccountId,
+) -> Outcome {
+    let rules = namespace(state, &name)?;
+    let mut record = live_record(state, &name, &id)?;
+    if !rules.transferable {
+        return Err(Code::NotTransferable.into());
+    }
+    if record.owner != Some(*signer) {
+        return Err(Code::NotOwner.into());
+    }
+    let event = if rules.transfer_needs_approval {
+        record.pending_transfer = Some(new_owner);
+        Event::TransferRequested {
+            namespace: name.clone(),
+            record_id: id.clone(),
+            new_owner,
+        }
+    } else {
+        record.owner = Some(new_owner);
+        record.pending_transfer = None;
+        Event::RecordTransferred {
+            namespace: name.clone(),
+            record_id: id.clone(),
+            from: Some(*signer),
+            to: new_owner,
+        }
+    };
+    state.put(keys::record(&name, &id), &record);
+    Ok(vec![event])
+}
+
+/// A registrar approves the pending transfer.
+pub fn approve_transfer<S: StateRead>(
+    state: &mut Overlay<'_, S>,
+    context: &BlockContext,
+    signer: &AccountId,
+    name: NamespaceName,
+    id: RecordId,
+) -> Outcome {
+    namespace(state, &name)?;
+    authorise(
+        state,
+        signer,
+        Role::Registrar,
+        &Scope::Namespace(name.clone()),
+        context.time_ms,
+    )?;
+    let mut record = live_record(state, &name, &id)?;
+    let new_owner = record
+        .pending_transfer
+        .take()
+        .ok_or(Failure::Rule(Code::NoPendingTransfer))?;
+    let from = record.owner.replace(new_owner);
+    state.put(keys::record(&name, &id), &record);
+    Ok(vec![Event::RecordTransferred {
+        namespace: name,
+        record_id: id,
+        from,
+        to: new_owner,
+    }])
+}
+
+/// A registrar revokes a record, with a reason code.
+pub fn revoke<S: StateRead>(
+    state: &mut Overlay<'_, S>,
+    context: &BlockContext,
+    signer: &AccountId,
+    name: NamespaceName,
+    id: RecordId,
+    reason_code: u16,
+) -> Outcome {
+    namespace(state, &name)?;
+    authorise(
+        state,
+        signer,
+        Role::Registrar,
+        &Scope::Namespace(name.clone()),
+        context.time_ms,
+    )?;
+    let mut record = live_record(state, &name, &id)?;
+    record.revoked = Some(reason_code);
+    record.pending_transfer = None;
+    state.put(keys::record(&name, &id), &record);
+    Ok(vec![Event::RecordRevoked {
+        namespace: name,
+        record_id: id,
+        reason_code,
+    }])
+}

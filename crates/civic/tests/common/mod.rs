@@ -1,0 +1,145 @@
+//! A small world for civic tests: one collectivity with a registrar office, a
+//! namespace office and citizens; helpers to sign and execute blocks.
+#![allow(dead_code)]
+
+use civitas_civic::model::{Collectivity, Namespace, NamespaceName, Role, Scope, Siren};
+use civitas_civic::{
+    Action, BlockContext, BlockExecutionError, BlockOutcome, GenesisState, MemoryState, Receipt,
+};
+use civitas_types::{
+    AccountId, BoundedBytes, BoundedVec, ChainId, SignedTransaction, SigningKey, TransactionBody,
+    encode,
+};
+use std::collections::BTreeMap;
+
+pub const SIREN: Siren = Siren(200_046_977);
+pub const OTHER_SIREN: Siren = Siren(732_829_320);
+
+pub fn chain_id() -> ChainId {
+    ChainId::new("civitas-test").unwrap()
+}
+
+pub fn key(seed: u8) -> SigningKey {
+    SigningKey::from_seed(&[seed; 32])
+}
+
+pub fn account(seed: u8) -> AccountId {
+    AccountId::from_public_key(&key(seed).public_key())
+}
+
+pub fn namespace(name: &str) -> NamespaceName {
+    NamespaceName::from_text(name).unwrap()
+}
+
+/// Seeds: 1 identity registrar, 2 registrar of `permits/building`, 3.. citizens.
+pub const IDENTITY_REGISTRAR: u8 = 1;
+pub const REGISTRAR: u8 = 2;
+
+pub struct World {
+    pub state: MemoryState,
+    pub height: u64,
+    pub time_ms: u64,
+    pub sequences: BTreeMap<AccountId, u64>,
+}
+
+impl World {
+    pub fn new() -> World {
+        let collectivity = |siren: Siren| Collectivity {
+            siren,
+            name: BoundedBytes::try_from_vec(b"Commune de test".to_vec()).unwrap(),
+            voting_power: 10,
+            council_account: account(200),
+            validators: BoundedVec::new(),
+        };
+        let genesis = GenesisState {
+            collectivities: vec![collectivity(SIREN), collectivity(OTHER_SIREN)],
+            grants: vec![
+                (
+                    account(IDENTITY_REGISTRAR),
+                    Role::IdentityRegistrar,
+                    Scope::Collectivity(SIREN),
+                ),
+                (
+                    account(REGISTRAR),
+                    Role::Registrar,
+                    Scope::Namespace(namespace("permits/building")),
+                ),
+            ],
+            namespaces: vec![
+                (
+                    namespace("permits/building"),
+                    Namespace {
+                        collectivity: SIREN,
+                        transferable: true,
+                        transfer_needs_approval: true,
+                    },
+                ),
+                (
+                    namespace("certificates/residence"),
+                    Namespace {
+                        collectivity: SIREN,
+                        transferable: false,
+                        transfer_needs_approval: false,
+                    },
+                ),
+                (
+                    namespace("parking/permits"),
+                    Namespace {
+                        collectivity: SIREN,
+                        transferable: true,
+                        transfer_needs_approval: false,
+                    },
+                ),
+            ],
+        };
+        World {
+            state: genesis.build().unwrap(),
+            height: 1,
+            time_ms: 1_000_000,
+            sequences: BTreeMap::new(),
+        }
+    }
+
+    pub fn context(&self) -> BlockContext {
+        BlockContext {
+            chain_id: chain_id(),
+            height: self.height,
+            time_ms: self.time_ms,
+        }
+    }
+
+    /// A transaction by key `seed` with its next sequence (not yet consumed).
+    pub fn transaction(&self, seed: u8, action: &Action) -> SignedTransaction {
+        let signer = account(seed);
+        let body = TransactionBody {
+            chain_id: chain_id(),
+            signer,
+            sequence: self.sequences.get(&signer).copied().unwrap_or(0),
+            expiry_height: self.height + 100,
+            payload: BoundedBytes::try_from_vec(encode(action)).unwrap(),
+        };
+        SignedTransaction::sign(body, &[&key(seed)]).unwrap()
+    }
+
+    /// Executes a block of transactions and applies it.
+    pub fn execute(
+        &mut self,
+        transactions: &[SignedTransaction],
+    ) -> Result<BlockOutcome, BlockExecutionError> {
+        let outcome = civitas_civic::execute_block(&self.state, &self.context(), transactions)?;
+        self.state.apply(outcome.writes.clone());
+        for tx in transactions {
+            self.sequences.insert(tx.body.signer, tx.body.sequence + 1);
+        }
+        self.height += 1;
+        self.time_ms += 5_000;
+        Ok(outcome)
+    }
+
+    /// Executes one action by `seed` in its own block; returns its receipt.
+    pub fn act(&mut self, seed: u8, action: Action) -> Receipt {
+        let tx = self.transaction(seed, &action);
+        let mut outcome = self.execute(&[tx]).unwrap();
+        outcome.receipts.remove(0)
+    }
+}

@@ -51,7 +51,7 @@ fn wrong_chain_and_expired_are_refused() {
 fn sequence_must_be_exactly_the_next_one() {
     let mut world = World::new();
     let first = world.transaction(5, &noop());
-    world.execute(&[first.clone()]).unwrap();
+    world.execute(std::slice::from_ref(&first)).unwrap();
     // Replay of sequence 0.
     assert_eq!(
         rejected(&mut world, first),

@@ -31,9 +31,11 @@ pub fn namespace(name: &str) -> NamespaceName {
     NamespaceName::from_text(name).unwrap()
 }
 
-/// Seeds: 1 identity registrar, 2 registrar of `permits/building`, 3.. citizens.
+/// Seeds: 1 identity registrar, 2 registrar of `permits/building`, 3 registrar of
+/// every namespace of the collectivity, 5.. citizens.
 pub const IDENTITY_REGISTRAR: u8 = 1;
 pub const REGISTRAR: u8 = 2;
+pub const CITY_REGISTRAR: u8 = 3;
 
 pub struct World {
     pub state: MemoryState,
@@ -63,6 +65,11 @@ impl World {
                     account(REGISTRAR),
                     Role::Registrar,
                     Scope::Namespace(namespace("permits/building")),
+                ),
+                (
+                    account(CITY_REGISTRAR),
+                    Role::Registrar,
+                    Scope::Collectivity(SIREN),
                 ),
             ],
             namespaces: vec![

@@ -1,0 +1,146 @@
+//! Property tests over random sequences of civic actions by random actors.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
+
+mod common;
+
+use civitas_civic::model::{Role, Scope};
+use civitas_civic::{Action, keys};
+use civitas_types::{BoundedBytes, Hash, SignedTransaction};
+use common::*;
+use proptest::prelude::*;
+
+const NAMESPACES: [&str; 3] = [
+    "permits/building",
+    "certificates/residence",
+    "parking/permits",
+];
+
+fn action_strategy() -> impl Strategy<Value = Action> {
+    let ns = prop::sample::select(NAMESPACES.to_vec());
+    let record = prop::sample::select(vec!["R-1", "R-2", "R-3"]);
+    let person = 5u8..9;
+    prop_oneof![
+        (person.clone(), any::<u8>()).prop_map(|(p, c)| Action::EnrolResident {
+            collectivity: SIREN,
+            resident: account(p),
+            identity_commitment: Hash([c; 32])
+        }),
+        (person.clone(), any::<u16>()).prop_map(|(p, r)| Action::RevokeResident {
+            collectivity: SIREN,
+            resident: account(p),
+            reason_code: r
+        }),
+        (person.clone(), 0u64..40_000).prop_map(|(p, e)| Action::Delegate {
+            role: Role::IdentityRegistrar,
+            scope: Scope::Collectivity(SIREN),
+            delegate: account(p),
+            expires_at_ms: 1_000_000 + e,
+            act_hash: Hash([9; 32])
+        }),
+        person.clone().prop_map(|p| Action::RevokeDelegation {
+            role: Role::IdentityRegistrar,
+            scope: Scope::Collectivity(SIREN),
+            delegate: account(p)
+        }),
+        (
+            ns.clone(),
+            record.clone(),
+            any::<u8>(),
+            proptest::option::of(person.clone())
+        )
+            .prop_map(|(n, r, d, o)| Action::RegisterRecord {
+                namespace: namespace(n),
+                record_id: BoundedBytes::try_from_vec(r.as_bytes().to_vec()).unwrap(),
+                document_hash: Hash([d; 32]),
+                metadata: BoundedBytes::try_from_vec(vec![d]).unwrap(),
+                owner: o.map(account),
+            }),
+        (ns.clone(), record.clone(), any::<u8>()).prop_map(|(n, r, d)| Action::AmendRecord {
+            namespace: namespace(n),
+            record_id: BoundedBytes::try_from_vec(r.as_bytes().to_vec()).unwrap(),
+            document_hash: Hash([d; 32]),
+            metadata: BoundedBytes::try_from_vec(vec![]).unwrap(),
+        }),
+        (ns.clone(), record.clone(), person.clone()).prop_map(|(n, r, p)| {
+            Action::RequestTransfer {
+                namespace: namespace(n),
+                record_id: BoundedBytes::try_from_vec(r.as_bytes().to_vec()).unwrap(),
+                new_owner: account(p),
+            }
+        }),
+        (ns.clone(), record.clone()).prop_map(|(n, r)| Action::ApproveTransfer {
+            namespace: namespace(n),
+            record_id: BoundedBytes::try_from_vec(r.as_bytes().to_vec()).unwrap()
+        }),
+        (ns, record, any::<u16>()).prop_map(|(n, r, c)| Action::RevokeRecord {
+            namespace: namespace(n),
+            record_id: BoundedBytes::try_from_vec(r.as_bytes().to_vec()).unwrap(),
+            reason_code: c
+        }),
+    ]
+}
+
+/// Actors: the offices (1, 2, 3) and citizens (5..9), who may hold delegations.
+fn step_strategy() -> impl Strategy<Value = Vec<(u8, Action)>> {
+    proptest::collection::vec(
+        (
+            prop::sample::select(vec![1u8, 2, 3, 5, 6, 7, 8]),
+            action_strategy(),
+        ),
+        1..6,
+    )
+}
+
+fn sign_block(world: &World, steps: &[(u8, Action)]) -> Vec<SignedTransaction> {
+    let mut sequences = world.sequences.clone();
+    steps
+        .iter()
+        .map(|(seed, action)| {
+            let mut tx = world.transaction(*seed, action);
+            let next = sequences.entry(account(*seed)).or_insert(0);
+            tx.body.sequence = *next;
+            *next += 1;
+            SignedTransaction::sign(tx.body, &[&key(*seed)]).unwrap()
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    #[test]
+    fn blocks_are_deterministic_and_failures_leave_no_trace(blocks in proptest::collection::vec(step_strategy(), 1..8)) {
+        let mut world = World::new();
+        for steps in blocks {
+            let transactions = sign_block(&world, &steps);
+            // Determinism: the same block over the same state, twice.
+            let first = civitas_civic::execute_block(&world.state, &world.context(), &transactions).unwrap();
+            let second = civitas_civic::execute_block(&world.state.clone(), &world.context(), &transactions).unwrap();
+            prop_assert_eq!(&first, &second);
+            prop_assert_eq!(first.receipts.len(), transactions.len());
+            // Failed transactions: replayed one per block from the same start, a failed
+            // one writes nothing but its account's sequence.
+            let mut solo = World { state: world.state.clone(), height: world.height, time_ms: world.time_ms, sequences: world.sequences.clone() };
+            for (tx, receipt) in transactions.iter().zip(&first.receipts) {
+                let alone = civitas_civic::execute_block(&solo.state, &solo.context(), std::slice::from_ref(tx)).unwrap();
+                if !alone.receipts[0].is_success() {
+                    prop_assert_eq!(alone.writes.keys().cloned().collect::<Vec<_>>(), vec![keys::account(&tx.body.signer)]);
+                    prop_assert!(alone.receipts[0].events.is_empty());
+                }
+                solo.state.apply(alone.writes);
+                let _ = receipt;
+            }
+            // Sequential single-transaction blocks reach the same state as the whole block.
+            let mut whole = world.state.clone();
+            whole.apply(first.writes.clone());
+            prop_assert_eq!(&whole, &solo.state);
+            world.execute(&transactions).unwrap();
+        }
+    }
+}

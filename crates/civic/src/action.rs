@@ -6,6 +6,7 @@
 use borsh::{BorshDeserialize, BorshSerialize};
 use civitas_types::{AccountId, BoundedBytes, BoundedVec, Hash, PublicKey};
 
+use crate::governance::GovernanceAction;
 use crate::model::{
     MULTISIG_MEMBERS_MAX, NamespaceName, RECORD_METADATA_BYTES_MAX, RecordId, Role, Scope, Siren,
 };
@@ -111,4 +112,20 @@ pub enum Action {
         /// Reason code (documented list).
         reason_code: u16,
     } = 9,
+    /// A council account proposes a governance action.
+    Propose {
+        /// What to do once passed.
+        action: GovernanceAction,
+        /// Hash of the signed deliberation that decided it.
+        deliberation_hash: Hash,
+        /// Block time after which votes are refused.
+        expires_at_ms: u64,
+    } = 10,
+    /// A council account votes on a proposal.
+    Vote {
+        /// The proposal.
+        proposal_id: u64,
+        /// In favour or against.
+        in_favour: bool,
+    } = 11,
 }

@@ -3,7 +3,8 @@
 //! A transaction that breaks a business rule is still included in its block,
 //! consumes its sequence number and gets a failed receipt carrying one of these
 //! codes. Codes are part of the protocol: never renumbered, never reused. Ranges:
-//! 1xx envelope, 2xx identity and roles, 6xx registries, 9xx arithmetic.
+//! 1xx envelope, 2xx identity and roles, 3xx governance, 6xx registries, 9xx
+//! arithmetic.
 
 /// Why a civic transaction failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -31,6 +32,32 @@ pub enum Code {
     InvalidDelegation = 208,
     /// No such delegation.
     UnknownDelegation = 209,
+    /// The signer is not the council account of a collectivity.
+    NotCouncilMember = 300,
+    /// No such proposal.
+    UnknownProposal = 301,
+    /// The proposal was already executed or refused.
+    ProposalClosed = 302,
+    /// The proposal's expiry has passed (or would be in the past).
+    ProposalExpired = 303,
+    /// The collectivity already voted on this proposal.
+    AlreadyVoted = 304,
+    /// A collectivity to admit is invalid or already known (SIREN, power, council account).
+    InvalidCollectivity = 305,
+    /// A collectivity still running validators cannot be removed.
+    CollectivityRunsValidators = 306,
+    /// No such validator.
+    UnknownValidator = 307,
+    /// The resulting validator set is invalid (duplicate key, zero or excessive power).
+    InvalidValidatorSet = 308,
+    /// The validator set would be smaller than the configured minimum.
+    ValidatorSetTooSmall = 309,
+    /// One collectivity would hold a third of the validator power or more.
+    CollectivityCouldHalt = 310,
+    /// The namespace name is invalid or taken.
+    InvalidNamespace = 311,
+    /// Chain parameters out of range.
+    InvalidParameters = 312,
     /// The namespace does not exist.
     UnknownNamespace = 600,
     /// A record with this id exists already in the namespace.
@@ -77,6 +104,27 @@ impl Code {
                 "a delegation must go to another account and expire in the future"
             }
             Code::UnknownDelegation => "no such delegation",
+            Code::NotCouncilMember => "the signer is not the council account of a collectivity",
+            Code::UnknownProposal => "no such proposal",
+            Code::ProposalClosed => "the proposal was already executed or refused",
+            Code::ProposalExpired => "the proposal has expired",
+            Code::AlreadyVoted => "this collectivity already voted on the proposal",
+            Code::InvalidCollectivity => {
+                "the collectivity is invalid or already known (SIREN, power, council account)"
+            }
+            Code::CollectivityRunsValidators => "the collectivity still runs validators",
+            Code::UnknownValidator => "no such validator",
+            Code::InvalidValidatorSet => {
+                "the validator set would be invalid (duplicate key, zero or excessive power)"
+            }
+            Code::ValidatorSetTooSmall => {
+                "the validator set would be smaller than the chain's configured minimum"
+            }
+            Code::CollectivityCouldHalt => {
+                "one collectivity would hold a third of the validator power or more and could halt the network"
+            }
+            Code::InvalidNamespace => "the namespace name is invalid or already taken",
+            Code::InvalidParameters => "chain parameters out of range",
             Code::UnknownNamespace => "no such namespace",
             Code::DuplicateRecord => "a record with this id already exists in the namespace",
             Code::UnknownRecord => "no such record",

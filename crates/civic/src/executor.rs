@@ -8,16 +8,18 @@
 
 use std::collections::BTreeMap;
 
-use civitas_types::{Hash, encode};
+use civitas_types::{Hash, Validator, ValidatorSet, encode};
 use civitas_types::{SignedTransaction, decode, merkle};
 
 use crate::action::Action;
 use crate::authority::Failure;
 use crate::codes::Code;
 use crate::envelope::{BlockContext, EnvelopeError, check_envelope};
+use crate::governance;
 use crate::identity::{self, Outcome};
 use crate::keys;
-use crate::receipt::Receipt;
+use crate::model::ValidatorRegistry;
+use crate::receipt::{Event, Receipt};
 use crate::registry;
 use crate::state::{CorruptState, Overlay, StateRead};
 
@@ -28,6 +30,9 @@ pub struct BlockOutcome {
     pub receipts: Vec<Receipt>,
     /// The state writes to apply (`None` deletes), in key order.
     pub writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    /// If governance changed the validators: the new consensus set and the first
+    /// height it signs (block height + `validator_change_delay`).
+    pub validator_set_change: Option<(u64, ValidatorSet)>,
 }
 
 impl BlockOutcome {
@@ -90,10 +95,42 @@ pub fn execute_block<S: StateRead>(
             Err(Failure::Corrupt(corrupt)) => return Err(corrupt.into()),
         }
     }
+    let validator_set_change = validator_set_change(&overlay, &receipts)?;
     Ok(BlockOutcome {
         receipts,
         writes: overlay.into_writes(),
+        validator_set_change,
     })
+}
+
+/// The set after the block's last validator change, with its activation height.
+fn validator_set_change<S: StateRead>(
+    overlay: &Overlay<'_, S>,
+    receipts: &[Receipt],
+) -> Result<Option<(u64, ValidatorSet)>, BlockExecutionError> {
+    let activation = receipts
+        .iter()
+        .flat_map(|r| r.events.iter())
+        .filter_map(|e| match e {
+            Event::ValidatorSetChanged { activation_height } => Some(*activation_height),
+            _ => None,
+        })
+        .next_back();
+    let Some(activation_height) = activation else {
+        return Ok(None);
+    };
+    let registry: ValidatorRegistry = overlay.get(&keys::validators())?.unwrap_or_default();
+    let validators = registry
+        .iter()
+        .map(|v| Validator {
+            public_key: v.public_key,
+            voting_power: v.power,
+        })
+        .collect();
+    // The registry passed the safety check when it was written, so it is a valid set.
+    Ok(ValidatorSet::new(validators)
+        .ok()
+        .map(|set| (activation_height, set)))
 }
 
 fn run<S: StateRead>(
@@ -189,5 +226,21 @@ fn run<S: StateRead>(
             record_id,
             reason_code,
         } => registry::revoke(state, context, signer, namespace, record_id, reason_code),
+        Action::Propose {
+            action,
+            deliberation_hash,
+            expires_at_ms,
+        } => governance::propose(
+            state,
+            context,
+            signer,
+            action,
+            deliberation_hash,
+            expires_at_ms,
+        ),
+        Action::Vote {
+            proposal_id,
+            in_favour,
+        } => governance::vote(state, context, signer, proposal_id, in_favour),
     }
 }

@@ -3,8 +3,12 @@
 
 use civitas_types::{AccountId, BoundedVec, encode};
 
+use crate::governance::check_validator_safety;
 use crate::keys;
-use crate::model::{Collectivity, Namespace, NamespaceName, Role, RoleGrant, Scope};
+use crate::model::{
+    ChainParameters, Collectivity, Namespace, NamespaceName, Role, RoleGrant, Scope,
+    ValidatorEntry, ValidatorRegistry,
+};
 use crate::state::MemoryState;
 
 /// What a network starts with.
@@ -16,6 +20,10 @@ pub struct GenesisState {
     pub grants: Vec<(AccountId, Role, Scope)>,
     /// Registry namespaces.
     pub namespaces: Vec<(NamespaceName, Namespace)>,
+    /// The validators of height 1, each run by a collectivity.
+    pub validators: Vec<ValidatorEntry>,
+    /// Chain parameters.
+    pub parameters: ChainParameters,
 }
 
 /// Why a genesis state is refused.
@@ -33,6 +41,12 @@ pub enum GenesisError {
     /// A namespace or grant refers to an unknown collectivity.
     #[error("reference to unknown collectivity {0}")]
     UnknownCollectivity(String),
+    /// Two collectivities share a council account, or a council power is zero.
+    #[error("collectivity {0} has a zero council power or shares its council account")]
+    InvalidCouncil(String),
+    /// The validator set breaks the quorum-safety rule or is malformed.
+    #[error("the genesis validator set is refused: {0}")]
+    UnsafeValidators(String),
 }
 
 impl GenesisState {
@@ -49,7 +63,24 @@ impl GenesisState {
                     collectivity.siren.to_string(),
                 ));
             }
+            let council = keys::council_account(&collectivity.council_account);
+            if collectivity.voting_power == 0
+                || state
+                    .entries
+                    .insert(council, encode(&collectivity.siren))
+                    .is_some()
+            {
+                return Err(GenesisError::InvalidCouncil(collectivity.siren.to_string()));
+            }
         }
+        let council_power = self
+            .collectivities
+            .iter()
+            .try_fold(0u64, |total, c| total.checked_add(c.voting_power))
+            .ok_or_else(|| GenesisError::InvalidCouncil("total".into()))?;
+        state
+            .entries
+            .insert(keys::council_power(), encode(&council_power));
         let known = |siren: &crate::model::Siren, state: &MemoryState| {
             state.entries.contains_key(&keys::collectivity(siren))
         };
@@ -82,6 +113,29 @@ impl GenesisState {
                 .entries
                 .insert(keys::role(account, *role, scope), encode(&grant));
         }
+        for validator in &self.validators {
+            if !known(&validator.siren, &state) {
+                return Err(GenesisError::UnknownCollectivity(
+                    validator.siren.to_string(),
+                ));
+            }
+        }
+        let mut validators = self.validators.clone();
+        validators.sort_by_key(|v| v.public_key);
+        let registry = ValidatorRegistry::try_from_vec(validators)
+            .map_err(|_| GenesisError::UnsafeValidators("too many validators".into()))?;
+        check_validator_safety(&registry, &self.parameters).map_err(|failure| match failure {
+            crate::authority::Failure::Rule(code) => {
+                GenesisError::UnsafeValidators(code.reason().into())
+            }
+            crate::authority::Failure::Corrupt(error) => {
+                GenesisError::UnsafeValidators(error.to_string())
+            }
+        })?;
+        state.entries.insert(keys::validators(), encode(&registry));
+        state
+            .entries
+            .insert(keys::parameters(), encode(&self.parameters));
         Ok(state)
     }
 }

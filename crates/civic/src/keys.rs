@@ -16,6 +16,8 @@ pub mod table {
     pub const ACCOUNT: u8 = 0x01;
     /// account id → `MultisigPolicy`.
     pub const MULTISIG: u8 = 0x02;
+    /// (single entry) → `ChainParameters`.
+    pub const PARAMETERS: u8 = 0x03;
     /// SIREN → `Collectivity`.
     pub const COLLECTIVITY: u8 = 0x10;
     /// (account, role, scope) → `RoleGrant`.
@@ -24,6 +26,18 @@ pub mod table {
     pub const DELEGATION: u8 = 0x12;
     /// (SIREN, account) → `Resident`.
     pub const RESIDENT: u8 = 0x13;
+    /// council account → SIREN of the collectivity it votes for.
+    pub const COUNCIL_ACCOUNT: u8 = 0x14;
+    /// (single entry) → `ValidatorRegistry`.
+    pub const VALIDATORS: u8 = 0x15;
+    /// (single entry) → next proposal id (u64).
+    pub const PROPOSAL_COUNTER: u8 = 0x20;
+    /// proposal id (u64) → `Proposal`.
+    pub const PROPOSAL: u8 = 0x21;
+    /// (proposal id, SIREN) → vote (bool, true = in favour).
+    pub const PROPOSAL_VOTE: u8 = 0x22;
+    /// (single entry) → total council voting power (u64).
+    pub const COUNCIL_POWER: u8 = 0x23;
     /// namespace → `Namespace`.
     pub const NAMESPACE: u8 = 0x60;
     /// (namespace, record id) → `Record`.
@@ -81,4 +95,39 @@ pub fn record(namespace: &NamespaceName, id: &RecordId) -> Vec<u8> {
 /// Key of one version of a record.
 pub fn record_version(namespace: &NamespaceName, id: &RecordId, version: u32) -> Vec<u8> {
     key(table::RECORD_VERSION, &(namespace, id, version))
+}
+
+/// Key of the chain parameters.
+pub fn parameters() -> Vec<u8> {
+    vec![table::PARAMETERS]
+}
+
+/// Key of a council account's collectivity.
+pub fn council_account(account: &AccountId) -> Vec<u8> {
+    key(table::COUNCIL_ACCOUNT, account)
+}
+
+/// Key of the validator registry.
+pub fn validators() -> Vec<u8> {
+    vec![table::VALIDATORS]
+}
+
+/// Key of the proposal counter.
+pub fn proposal_counter() -> Vec<u8> {
+    vec![table::PROPOSAL_COUNTER]
+}
+
+/// Key of a proposal.
+pub fn proposal(id: u64) -> Vec<u8> {
+    key(table::PROPOSAL, &id)
+}
+
+/// Key of a collectivity's vote on a proposal.
+pub fn proposal_vote(id: u64, siren: &Siren) -> Vec<u8> {
+    key(table::PROPOSAL_VOTE, &(id, siren))
+}
+
+/// Key of the council's total voting power.
+pub fn council_power() -> Vec<u8> {
+    vec![table::COUNCIL_POWER]
 }

@@ -19,6 +19,7 @@ pub mod codes;
 pub mod envelope;
 pub mod executor;
 pub mod genesis;
+pub mod governance;
 pub mod identity;
 pub mod keys;
 pub mod model;

@@ -125,8 +125,40 @@ pub struct Collectivity {
     pub voting_power: u64,
     /// The account that votes in the council for it.
     pub council_account: AccountId,
-    /// Its validators' consensus keys.
-    pub validators: BoundedVec<PublicKey, VALIDATORS_MAX>,
+}
+
+/// A consensus validator and the collectivity that runs it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct ValidatorEntry {
+    /// Consensus key.
+    pub public_key: PublicKey,
+    /// Consensus voting power.
+    pub power: u64,
+    /// The collectivity running it.
+    pub siren: Siren,
+}
+
+/// The validator registry: every validator, in key order (one value, so a change
+/// and its safety check see the whole set).
+pub type ValidatorRegistry = BoundedVec<ValidatorEntry, VALIDATORS_MAX>;
+
+/// Chain parameters set by governance.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct ChainParameters {
+    /// Fewest validators the set may have (at least 1).
+    pub validators_min: u16,
+    /// Heights between the block that decides a validator-set change and the
+    /// height it applies to.
+    pub validator_change_delay: u64,
+}
+
+impl Default for ChainParameters {
+    fn default() -> Self {
+        ChainParameters {
+            validators_min: 1,
+            validator_change_delay: 2,
+        }
+    }
 }
 
 /// A role held directly, granted by governance.

@@ -122,6 +122,81 @@ pub enum Event {
         /// The new owner.
         to: AccountId,
     } = 7,
+    /// A council proposal was submitted.
+    ProposalSubmitted {
+        /// Its id.
+        proposal_id: u64,
+        /// The deliberation it cites.
+        deliberation_hash: Hash,
+    } = 9,
+    /// A collectivity voted.
+    ProposalVoted {
+        /// The proposal.
+        proposal_id: u64,
+        /// The voting collectivity.
+        collectivity: Siren,
+        /// Its vote.
+        in_favour: bool,
+    } = 10,
+    /// A proposal passed and was executed (its effects' events follow).
+    ProposalExecuted {
+        /// The proposal.
+        proposal_id: u64,
+    } = 11,
+    /// A proposal passed but its action was refused.
+    ProposalRefused {
+        /// The proposal.
+        proposal_id: u64,
+        /// Why (an error code).
+        code: u16,
+    } = 12,
+    /// A collectivity joined the council.
+    CollectivityAdmitted {
+        /// Its SIREN.
+        collectivity: Siren,
+    } = 13,
+    /// A collectivity left the council.
+    CollectivityRemoved {
+        /// Its SIREN.
+        collectivity: Siren,
+    } = 14,
+    /// A collectivity's council power changed.
+    CouncilPowerChanged {
+        /// Its SIREN.
+        collectivity: Siren,
+        /// New power.
+        voting_power: u64,
+    } = 15,
+    /// The validator set changed; consensus applies it at `activation_height`.
+    ValidatorSetChanged {
+        /// First height signed by the new set.
+        activation_height: u64,
+    } = 16,
+    /// A role was granted.
+    RoleGranted {
+        /// To whom.
+        account: AccountId,
+        /// The role.
+        role: Role,
+        /// Its scope.
+        scope: Scope,
+    } = 17,
+    /// A role was revoked.
+    RoleRevoked {
+        /// From whom.
+        account: AccountId,
+        /// The role.
+        role: Role,
+        /// Its scope.
+        scope: Scope,
+    } = 18,
+    /// A registry namespace was created.
+    NamespaceCreated {
+        /// Its name.
+        namespace: NamespaceName,
+    } = 19,
+    /// Chain parameters changed.
+    ParametersChanged = 20,
     /// A record was revoked.
     RecordRevoked {
         /// The namespace.

@@ -2,18 +2,38 @@
 //! namespace office and citizens; helpers to sign and execute blocks.
 #![allow(dead_code)]
 
-use civitas_civic::model::{Collectivity, Namespace, NamespaceName, Role, Scope, Siren};
+use civitas_civic::model::{
+    ChainParameters, Collectivity, Namespace, NamespaceName, Role, Scope, Siren, ValidatorEntry,
+};
 use civitas_civic::{
     Action, BlockContext, BlockExecutionError, BlockOutcome, GenesisState, MemoryState, Receipt,
 };
 use civitas_types::{
-    AccountId, BoundedBytes, BoundedVec, ChainId, SignedTransaction, SigningKey, TransactionBody,
-    encode,
+    AccountId, BoundedBytes, ChainId, SignedTransaction, SigningKey, TransactionBody, encode,
 };
 use std::collections::BTreeMap;
 
 pub const SIREN: Siren = Siren(200_046_977);
 pub const OTHER_SIREN: Siren = Siren(732_829_320);
+pub const THIRD_SIREN: Siren = Siren(213_500_002);
+pub const FOURTH_SIREN: Siren = Siren(253_800_007);
+/// Council powers 10, 10, 5, 5 (total 30: passing needs more than 20).
+pub const COUNCIL: [(Siren, u64); 4] = [
+    (SIREN, 10),
+    (OTHER_SIREN, 10),
+    (THIRD_SIREN, 5),
+    (FOURTH_SIREN, 5),
+];
+
+/// The council account of the i-th collectivity of [`COUNCIL`] (seed 200 + i).
+pub fn council_seed(index: usize) -> u8 {
+    200 + index as u8
+}
+
+/// The consensus key of the i-th collectivity's validator (seed 100 + i).
+pub fn validator_key(index: usize) -> civitas_types::PublicKey {
+    key(100 + index as u8).public_key()
+}
 
 pub fn chain_id() -> ChainId {
     ChainId::new("civitas-test").unwrap()
@@ -46,15 +66,29 @@ pub struct World {
 
 impl World {
     pub fn new() -> World {
-        let collectivity = |siren: Siren| Collectivity {
-            siren,
-            name: BoundedBytes::try_from_vec(b"Commune de test".to_vec()).unwrap(),
-            voting_power: 10,
-            council_account: account(200),
-            validators: BoundedVec::new(),
-        };
+        let collectivities = COUNCIL
+            .iter()
+            .enumerate()
+            .map(|(i, (siren, power))| Collectivity {
+                siren: *siren,
+                name: BoundedBytes::try_from_vec(b"Commune de test".to_vec()).unwrap(),
+                voting_power: *power,
+                council_account: account(council_seed(i)),
+            })
+            .collect();
+        let validators = COUNCIL
+            .iter()
+            .enumerate()
+            .map(|(i, (siren, _))| ValidatorEntry {
+                public_key: validator_key(i),
+                power: 10,
+                siren: *siren,
+            })
+            .collect();
         let genesis = GenesisState {
-            collectivities: vec![collectivity(SIREN), collectivity(OTHER_SIREN)],
+            collectivities,
+            validators,
+            parameters: ChainParameters::default(),
             grants: vec![
                 (
                     account(IDENTITY_REGISTRAR),

@@ -1,0 +1,488 @@
+//! The council of collectivities: proposals, weighted votes, automatic execution.
+//!
+//! A council account (one per collectivity) proposes an action citing the hash of
+//! the signed deliberation; council accounts vote, weighted by their
+//! collectivity's voting power; when the votes in favour exceed two thirds of the
+//! council's total power before the proposal expires (block time), the action
+//! executes in the same transaction. An action that would endanger the network is
+//! refused with a reason (the proposal is closed as refused): a validator set
+//! below the configured minimum (never empty), or — with four validators or more —
+//! one in which a single collectivity holds a third of the power or more.
+//! Validator-set changes take effect `validator_change_delay` heights after the
+//! block that decides them.
+
+use std::collections::BTreeMap;
+
+use borsh::{BorshDeserialize, BorshSerialize};
+use civitas_types::{AccountId, BoundedVec, Hash, PublicKey, Validator, ValidatorSet};
+
+use crate::authority::Failure;
+use crate::codes::Code;
+use crate::envelope::BlockContext;
+use crate::identity::Outcome;
+use crate::keys;
+use crate::model::{
+    ChainParameters, Collectivity, Namespace, NamespaceName, Role, RoleGrant, Scope, Siren,
+    ValidatorEntry, ValidatorRegistry,
+};
+use crate::receipt::Event;
+use crate::state::{Overlay, StateRead};
+
+/// What a proposal does once passed.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[borsh(use_discriminant = true)]
+#[repr(u8)]
+pub enum GovernanceAction {
+    /// Admits a collectivity to the council.
+    AdmitCollectivity(Collectivity) = 0,
+    /// Removes a collectivity (it must run no validator).
+    RemoveCollectivity(Siren) = 1,
+    /// Changes a collectivity's council voting power.
+    SetCouncilPower {
+        /// The collectivity.
+        siren: Siren,
+        /// New power (≥ 1).
+        voting_power: u64,
+    } = 2,
+    /// Adds a validator run by a collectivity.
+    AddValidator(ValidatorEntry) = 3,
+    /// Removes a validator.
+    RemoveValidator(PublicKey) = 4,
+    /// Replaces a validator's key (same power and collectivity).
+    RotateValidatorKey {
+        /// The key to retire.
+        old: PublicKey,
+        /// Its replacement.
+        new: PublicKey,
+    } = 5,
+    /// Changes a validator's consensus power.
+    SetValidatorPower {
+        /// The validator.
+        public_key: PublicKey,
+        /// New power (≥ 1).
+        power: u64,
+    } = 6,
+    /// Grants a role.
+    GrantRole {
+        /// To whom.
+        account: AccountId,
+        /// The role.
+        role: Role,
+        /// Its scope.
+        scope: Scope,
+        /// For merchants: accepted categories.
+        categories: BoundedVec<u16, 32>,
+    } = 7,
+    /// Revokes a role.
+    RevokeRole {
+        /// From whom.
+        account: AccountId,
+        /// The role.
+        role: Role,
+        /// Its scope.
+        scope: Scope,
+    } = 8,
+    /// Creates a registry namespace.
+    CreateNamespace {
+        /// Its name.
+        name: NamespaceName,
+        /// Its rules.
+        namespace: Namespace,
+    } = 9,
+    /// Changes chain parameters.
+    SetParameters(ChainParameters) = 10,
+}
+
+/// Where a proposal stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[borsh(use_discriminant = true)]
+#[repr(u8)]
+pub enum ProposalStatus {
+    /// Open for votes until it expires.
+    Open = 0,
+    /// Passed and executed.
+    Executed = 1,
+    /// Passed but refused on execution (the code says why).
+    Refused = 2,
+}
+
+/// A council proposal.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct Proposal {
+    /// Who proposed it (a council account).
+    pub proposer: AccountId,
+    /// What it does.
+    pub action: GovernanceAction,
+    /// Hash of the signed deliberation that decided it.
+    pub deliberation_hash: Hash,
+    /// Block time after which votes are refused.
+    pub expires_at_ms: u64,
+    /// Power that voted in favour.
+    pub power_in_favour: u64,
+    /// Power that voted against.
+    pub power_against: u64,
+    /// Where it stands.
+    pub status: ProposalStatus,
+    /// The refusal code, if refused.
+    pub refusal: Option<u16>,
+}
+
+/// The collectivity whose council account is `account`, if any.
+fn council_member<S: StateRead>(
+    state: &Overlay<'_, S>,
+    account: &AccountId,
+) -> Result<Collectivity, Failure> {
+    let siren = state
+        .get::<Siren>(&keys::council_account(account))?
+        .ok_or(Failure::Rule(Code::NotCouncilMember))?;
+    state
+        .get::<Collectivity>(&keys::collectivity(&siren))?
+        .ok_or(Failure::Rule(Code::NotCouncilMember))
+}
+
+/// Submits a proposal; returns its id in the event.
+pub fn propose<S: StateRead>(
+    state: &mut Overlay<'_, S>,
+    context: &BlockContext,
+    signer: &AccountId,
+    action: GovernanceAction,
+    deliberation_hash: Hash,
+    expires_at_ms: u64,
+) -> Outcome {
+    council_member(state, signer)?;
+    if expires_at_ms <= context.time_ms {
+        return Err(Code::ProposalExpired.into());
+    }
+    let id: u64 = state.get(&keys::proposal_counter())?.unwrap_or(0);
+    let next = id.checked_add(1).ok_or(Failure::Rule(Code::Overflow))?;
+    state.put(keys::proposal_counter(), &next);
+    let proposal = Proposal {
+        proposer: *signer,
+        action,
+        deliberation_hash,
+        expires_at_ms,
+        power_in_favour: 0,
+        power_against: 0,
+        status: ProposalStatus::Open,
+        refusal: None,
+    };
+    state.put(keys::proposal(id), &proposal);
+    Ok(vec![Event::ProposalSubmitted {
+        proposal_id: id,
+        deliberation_hash,
+    }])
+}
+
+/// Records a council vote and, if the proposal passes, executes it.
+pub fn vote<S: StateRead>(
+    state: &mut Overlay<'_, S>,
+    context: &BlockContext,
+    signer: &AccountId,
+    proposal_id: u64,
+    in_favour: bool,
+) -> Outcome {
+    let member = council_member(state, signer)?;
+    let key = keys::proposal(proposal_id);
+    let mut proposal = state
+        .get::<Proposal>(&key)?
+        .ok_or(Failure::Rule(Code::UnknownProposal))?;
+    if proposal.status != ProposalStatus::Open {
+        return Err(Code::ProposalClosed.into());
+    }
+    if context.time_ms >= proposal.expires_at_ms {
+        return Err(Code::ProposalExpired.into());
+    }
+    let vote_key = keys::proposal_vote(proposal_id, &member.siren);
+    if state.get::<bool>(&vote_key)?.is_some() {
+        return Err(Code::AlreadyVoted.into());
+    }
+    state.put(vote_key, &in_favour);
+    let tally = if in_favour {
+        &mut proposal.power_in_favour
+    } else {
+        &mut proposal.power_against
+    };
+    *tally = tally
+        .checked_add(member.voting_power)
+        .ok_or(Failure::Rule(Code::Overflow))?;
+    let mut events = vec![Event::ProposalVoted {
+        proposal_id,
+        collectivity: member.siren,
+        in_favour,
+    }];
+    let total: u64 = state.get(&keys::council_power())?.unwrap_or(0);
+    let passed = u128::from(proposal.power_in_favour).saturating_mul(3)
+        > u128::from(total).saturating_mul(2);
+    if passed {
+        match execute(state, context, &proposal.action) {
+            Ok(mut executed) => {
+                proposal.status = ProposalStatus::Executed;
+                events.push(Event::ProposalExecuted { proposal_id });
+                events.append(&mut executed);
+            }
+            Err(Failure::Rule(code)) => {
+                proposal.status = ProposalStatus::Refused;
+                proposal.refusal = Some(code.number());
+                events.push(Event::ProposalRefused {
+                    proposal_id,
+                    code: code.number(),
+                });
+            }
+            Err(corrupt) => return Err(corrupt),
+        }
+    }
+    state.put(key, &proposal);
+    Ok(events)
+}
+
+fn execute<S: StateRead>(
+    state: &mut Overlay<'_, S>,
+    context: &BlockContext,
+    action: &GovernanceAction,
+) -> Outcome {
+    match action {
+        GovernanceAction::AdmitCollectivity(collectivity) => admit(state, collectivity),
+        GovernanceAction::RemoveCollectivity(siren) => remove_collectivity(state, siren),
+        GovernanceAction::SetCouncilPower {
+            siren,
+            voting_power,
+        } => set_council_power(state, siren, *voting_power),
+        GovernanceAction::AddValidator(entry) => change_validators(state, context, |set| {
+            if set.iter().any(|v| v.public_key == entry.public_key) {
+                return Err(Code::InvalidValidatorSet);
+            }
+            set.push(*entry);
+            Ok(())
+        }),
+        GovernanceAction::RemoveValidator(key) => change_validators(state, context, |set| {
+            let before = set.len();
+            set.retain(|v| v.public_key != *key);
+            if set.len() == before {
+                Err(Code::UnknownValidator)
+            } else {
+                Ok(())
+            }
+        }),
+        GovernanceAction::RotateValidatorKey { old, new } => {
+            change_validators(state, context, |set| {
+                if set.iter().any(|v| v.public_key == *new) {
+                    return Err(Code::InvalidValidatorSet);
+                }
+                let entry = set
+                    .iter_mut()
+                    .find(|v| v.public_key == *old)
+                    .ok_or(Code::UnknownValidator)?;
+                entry.public_key = *new;
+                Ok(())
+            })
+        }
+        GovernanceAction::SetValidatorPower { public_key, power } => {
+            change_validators(state, context, |set| {
+                let entry = set
+                    .iter_mut()
+                    .find(|v| v.public_key == *public_key)
+                    .ok_or(Code::UnknownValidator)?;
+                entry.power = *power;
+                Ok(())
+            })
+        }
+        GovernanceAction::GrantRole {
+            account,
+            role,
+            scope,
+            categories,
+        } => {
+            let grant = RoleGrant {
+                granted_at_height: context.height,
+                categories: categories.clone(),
+            };
+            state.put(keys::role(account, *role, scope), &grant);
+            Ok(vec![Event::RoleGranted {
+                account: *account,
+                role: *role,
+                scope: scope.clone(),
+            }])
+        }
+        GovernanceAction::RevokeRole {
+            account,
+            role,
+            scope,
+        } => {
+            let key = keys::role(account, *role, scope);
+            if state.get::<RoleGrant>(&key)?.is_none() {
+                return Err(Code::MissingRole.into());
+            }
+            state.delete(key);
+            Ok(vec![Event::RoleRevoked {
+                account: *account,
+                role: *role,
+                scope: scope.clone(),
+            }])
+        }
+        GovernanceAction::CreateNamespace { name, namespace } => {
+            if !name.is_valid() || state.get::<Namespace>(&keys::namespace(name))?.is_some() {
+                return Err(Code::InvalidNamespace.into());
+            }
+            if state
+                .get::<Collectivity>(&keys::collectivity(&namespace.collectivity))?
+                .is_none()
+            {
+                return Err(Code::UnknownCollectivity.into());
+            }
+            state.put(keys::namespace(name), namespace);
+            Ok(vec![Event::NamespaceCreated {
+                namespace: name.clone(),
+            }])
+        }
+        GovernanceAction::SetParameters(parameters) => {
+            if parameters.validators_min == 0 || parameters.validator_change_delay == 0 {
+                return Err(Code::InvalidParameters.into());
+            }
+            let registry: ValidatorRegistry = state.get(&keys::validators())?.unwrap_or_default();
+            check_validator_safety(&registry, parameters)?;
+            state.put(keys::parameters(), parameters);
+            Ok(vec![Event::ParametersChanged])
+        }
+    }
+}
+
+fn admit<S: StateRead>(state: &mut Overlay<'_, S>, collectivity: &Collectivity) -> Outcome {
+    if !collectivity.siren.is_valid() || collectivity.voting_power == 0 {
+        return Err(Code::InvalidCollectivity.into());
+    }
+    if state
+        .get::<Collectivity>(&keys::collectivity(&collectivity.siren))?
+        .is_some()
+        || state
+            .get::<Siren>(&keys::council_account(&collectivity.council_account))?
+            .is_some()
+    {
+        return Err(Code::InvalidCollectivity.into());
+    }
+    state.put(keys::collectivity(&collectivity.siren), collectivity);
+    state.put(
+        keys::council_account(&collectivity.council_account),
+        &collectivity.siren,
+    );
+    adjust_council_power(state, 0, collectivity.voting_power)?;
+    Ok(vec![Event::CollectivityAdmitted {
+        collectivity: collectivity.siren,
+    }])
+}
+
+fn remove_collectivity<S: StateRead>(state: &mut Overlay<'_, S>, siren: &Siren) -> Outcome {
+    let collectivity = state
+        .get::<Collectivity>(&keys::collectivity(siren))?
+        .ok_or(Failure::Rule(Code::UnknownCollectivity))?;
+    let registry: ValidatorRegistry = state.get(&keys::validators())?.unwrap_or_default();
+    if registry.iter().any(|v| v.siren == *siren) {
+        return Err(Code::CollectivityRunsValidators.into());
+    }
+    state.delete(keys::collectivity(siren));
+    state.delete(keys::council_account(&collectivity.council_account));
+    adjust_council_power(state, collectivity.voting_power, 0)?;
+    Ok(vec![Event::CollectivityRemoved {
+        collectivity: *siren,
+    }])
+}
+
+fn set_council_power<S: StateRead>(
+    state: &mut Overlay<'_, S>,
+    siren: &Siren,
+    power: u64,
+) -> Outcome {
+    let mut collectivity = state
+        .get::<Collectivity>(&keys::collectivity(siren))?
+        .ok_or(Failure::Rule(Code::UnknownCollectivity))?;
+    if power == 0 {
+        return Err(Code::InvalidCollectivity.into());
+    }
+    adjust_council_power(state, collectivity.voting_power, power)?;
+    collectivity.voting_power = power;
+    state.put(keys::collectivity(siren), &collectivity);
+    Ok(vec![Event::CouncilPowerChanged {
+        collectivity: *siren,
+        voting_power: power,
+    }])
+}
+
+fn adjust_council_power<S: StateRead>(
+    state: &mut Overlay<'_, S>,
+    remove: u64,
+    add: u64,
+) -> Result<(), Failure> {
+    let total: u64 = state.get(&keys::council_power())?.unwrap_or(0);
+    let total = total
+        .checked_sub(remove)
+        .and_then(|t| t.checked_add(add))
+        .ok_or(Failure::Rule(Code::Overflow))?;
+    state.put(keys::council_power(), &total);
+    Ok(())
+}
+
+/// Applies `change` to the validator registry, checks the result, stores it and
+/// announces the set with its activation height.
+fn change_validators<S: StateRead>(
+    state: &mut Overlay<'_, S>,
+    context: &BlockContext,
+    change: impl FnOnce(&mut Vec<ValidatorEntry>) -> Result<(), Code>,
+) -> Outcome {
+    let registry: ValidatorRegistry = state.get(&keys::validators())?.unwrap_or_default();
+    let mut entries = registry.into_vec();
+    change(&mut entries)?;
+    for entry in &entries {
+        if state
+            .get::<Collectivity>(&keys::collectivity(&entry.siren))?
+            .is_none()
+        {
+            return Err(Code::UnknownCollectivity.into());
+        }
+    }
+    entries.sort_by_key(|v| v.public_key);
+    let registry = ValidatorRegistry::try_from_vec(entries)
+        .map_err(|_| Failure::Rule(Code::InvalidValidatorSet))?;
+    let parameters: ChainParameters = state.get(&keys::parameters())?.unwrap_or_default();
+    check_validator_safety(&registry, &parameters)?;
+    state.put(keys::validators(), &registry);
+    let activation_height = context
+        .height
+        .checked_add(parameters.validator_change_delay)
+        .ok_or(Failure::Rule(Code::Overflow))?;
+    Ok(vec![Event::ValidatorSetChanged { activation_height }])
+}
+
+/// The quorum-safety rule for a validator set; returns the consensus set.
+pub fn check_validator_safety(
+    registry: &[ValidatorEntry],
+    parameters: &ChainParameters,
+) -> Result<ValidatorSet, Failure> {
+    let minimum = usize::from(parameters.validators_min.max(1));
+    if registry.len() < minimum {
+        return Err(Code::ValidatorSetTooSmall.into());
+    }
+    let set = ValidatorSet::new(
+        registry
+            .iter()
+            .map(|v| Validator {
+                public_key: v.public_key,
+                voting_power: v.power,
+            })
+            .collect(),
+    )
+    .map_err(|_| Failure::Rule(Code::InvalidValidatorSet))?;
+    if registry.len() >= 4 {
+        let mut by_collectivity: BTreeMap<Siren, u64> = BTreeMap::new();
+        for entry in registry {
+            let power = by_collectivity.entry(entry.siren).or_insert(0);
+            *power = power.saturating_add(entry.power);
+        }
+        let total = u128::from(set.total_voting_power());
+        if by_collectivity
+            .values()
+            .any(|power| u128::from(*power).saturating_mul(3) >= total)
+        {
+            return Err(Code::CollectivityCouldHalt.into());
+        }
+    }
+    Ok(set)
+}

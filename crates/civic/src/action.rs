@@ -6,6 +6,7 @@
 use borsh::{BorshDeserialize, BorshSerialize};
 use civitas_types::{AccountId, BoundedBytes, BoundedVec, Hash, PublicKey};
 
+use crate::aid::ProgrammeRules;
 use crate::governance::GovernanceAction;
 use crate::model::{
     MULTISIG_MEMBERS_MAX, NamespaceName, RECORD_METADATA_BYTES_MAX, RecordId, Role, Scope, Siren,
@@ -128,4 +129,68 @@ pub enum Action {
         /// In favour or against.
         in_favour: bool,
     } = 11,
+    /// An AidAdministrator creates a programme.
+    CreateProgramme(ProgrammeRules) = 12,
+    /// An AidAdministrator enrols a beneficiary.
+    EnrolBeneficiary {
+        /// The programme.
+        programme_id: u64,
+        /// The beneficiary (a per-programme pseudonym).
+        beneficiary: AccountId,
+        /// Salted hash of the eligibility file.
+        eligibility_commitment: Hash,
+    } = 13,
+    /// An AidAdministrator revokes a beneficiary.
+    RevokeBeneficiary {
+        /// The programme.
+        programme_id: u64,
+        /// The beneficiary.
+        beneficiary: AccountId,
+    } = 14,
+    /// An AidAdministrator (ordonnateur) orders a disbursement.
+    OrderDisbursement {
+        /// The programme.
+        programme_id: u64,
+        /// The beneficiary.
+        beneficiary: AccountId,
+        /// Amount.
+        amount_cents: u64,
+    } = 15,
+    /// An AidAccountant (comptable) executes an order.
+    ExecuteOrder {
+        /// The programme.
+        programme_id: u64,
+        /// The order.
+        order_id: u64,
+    } = 16,
+    /// An AidAccountant rejects an order.
+    RejectOrder {
+        /// The programme.
+        programme_id: u64,
+        /// The order.
+        order_id: u64,
+        /// Reason code.
+        reason_code: u16,
+    } = 17,
+    /// A beneficiary spends at a merchant.
+    Spend {
+        /// The programme.
+        programme_id: u64,
+        /// The merchant.
+        merchant: AccountId,
+        /// Amount.
+        amount_cents: u64,
+    } = 18,
+    /// A merchant redeems its balance.
+    Redeem {
+        /// The programme.
+        programme_id: u64,
+        /// Amount.
+        amount_cents: u64,
+    } = 19,
+    /// An AidAdministrator closes a programme.
+    CloseProgramme {
+        /// The programme.
+        programme_id: u64,
+    } = 20,
 }

@@ -3,7 +3,7 @@
 //! A transaction that breaks a business rule is still included in its block,
 //! consumes its sequence number and gets a failed receipt carrying one of these
 //! codes. Codes are part of the protocol: never renumbered, never reused. Ranges:
-//! 1xx envelope, 2xx identity and roles, 3xx governance, 6xx registries, 9xx
+//! 1xx envelope, 2xx identity and roles, 3xx governance, 4xx social aid, 6xx registries, 9xx
 //! arithmetic.
 
 /// Why a civic transaction failed.
@@ -58,6 +58,36 @@ pub enum Code {
     InvalidNamespace = 311,
     /// Chain parameters out of range.
     InvalidParameters = 312,
+    /// No such programme.
+    UnknownProgramme = 400,
+    /// The programme is closed.
+    ProgrammeClosed = 401,
+    /// Programme rules out of range (zero budget or period, empty window).
+    InvalidProgramme = 402,
+    /// The account is already a beneficiary of the programme.
+    AlreadyBeneficiary = 403,
+    /// The account is not a beneficiary of the programme.
+    NotBeneficiary = 404,
+    /// The beneficiary's enrolment is revoked.
+    BeneficiaryRevoked = 405,
+    /// The block time is outside the programme's validity window.
+    OutsideValidity = 406,
+    /// An amount of zero.
+    InvalidAmount = 407,
+    /// The order would put the beneficiary above the cap for the period.
+    CapExceeded = 408,
+    /// The order exceeds the unreserved budget.
+    BudgetExceeded = 409,
+    /// No such order.
+    UnknownOrder = 410,
+    /// The order was already executed or rejected.
+    OrderNotPending = 411,
+    /// The accountant who executes or rejects must not be the one who ordered.
+    OrdererCannotExecute = 412,
+    /// The merchant is not accredited for any of the programme's categories.
+    MerchantNotAccredited = 413,
+    /// The balance is too small for the amount.
+    InsufficientBalance = 414,
     /// The namespace does not exist.
     UnknownNamespace = 600,
     /// A record with this id exists already in the namespace.
@@ -125,6 +155,25 @@ impl Code {
             }
             Code::InvalidNamespace => "the namespace name is invalid or already taken",
             Code::InvalidParameters => "chain parameters out of range",
+            Code::UnknownProgramme => "no such programme",
+            Code::ProgrammeClosed => "the programme is closed",
+            Code::InvalidProgramme => "programme rules out of range (budget, period or window)",
+            Code::AlreadyBeneficiary => "the account is already a beneficiary of the programme",
+            Code::NotBeneficiary => "the account is not a beneficiary of the programme",
+            Code::BeneficiaryRevoked => "the beneficiary's enrolment is revoked",
+            Code::OutsideValidity => "the block time is outside the programme's validity window",
+            Code::InvalidAmount => "the amount must be more than zero",
+            Code::CapExceeded => "the order would exceed the beneficiary's cap for the period",
+            Code::BudgetExceeded => "the order exceeds the programme's unreserved budget",
+            Code::UnknownOrder => "no such order",
+            Code::OrderNotPending => "the order was already executed or rejected",
+            Code::OrdererCannotExecute => {
+                "the accountant who executes or rejects an order cannot be the one who ordered it"
+            }
+            Code::MerchantNotAccredited => {
+                "the merchant is not accredited for any of the programme's categories"
+            }
+            Code::InsufficientBalance => "the balance is too small for this amount",
             Code::UnknownNamespace => "no such namespace",
             Code::DuplicateRecord => "a record with this id already exists in the namespace",
             Code::UnknownRecord => "no such record",

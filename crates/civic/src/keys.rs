@@ -38,6 +38,16 @@ pub mod table {
     pub const PROPOSAL_VOTE: u8 = 0x22;
     /// (single entry) → total council voting power (u64).
     pub const COUNCIL_POWER: u8 = 0x23;
+    /// (single entry) → next programme id (u64).
+    pub const PROGRAMME_COUNTER: u8 = 0x30;
+    /// programme id → `Programme`.
+    pub const PROGRAMME: u8 = 0x31;
+    /// (programme id, account) → `Beneficiary`.
+    pub const BENEFICIARY: u8 = 0x32;
+    /// (programme id, order id) → `Order`.
+    pub const ORDER: u8 = 0x33;
+    /// (programme id, merchant) → balance in cents (u64).
+    pub const MERCHANT_BALANCE: u8 = 0x34;
     /// namespace → `Namespace`.
     pub const NAMESPACE: u8 = 0x60;
     /// (namespace, record id) → `Record`.
@@ -130,4 +140,29 @@ pub fn proposal_vote(id: u64, siren: &Siren) -> Vec<u8> {
 /// Key of the council's total voting power.
 pub fn council_power() -> Vec<u8> {
     vec![table::COUNCIL_POWER]
+}
+
+/// Key of the programme counter.
+pub fn programme_counter() -> Vec<u8> {
+    vec![table::PROGRAMME_COUNTER]
+}
+
+/// Key of a programme.
+pub fn programme(id: u64) -> Vec<u8> {
+    key(table::PROGRAMME, &id)
+}
+
+/// Key of a beneficiary of a programme.
+pub fn beneficiary(programme: u64, account: &AccountId) -> Vec<u8> {
+    key(table::BENEFICIARY, &(programme, account))
+}
+
+/// Key of an order of a programme.
+pub fn order(programme: u64, order: u64) -> Vec<u8> {
+    key(table::ORDER, &(programme, order))
+}
+
+/// Key of a merchant's balance in a programme.
+pub fn merchant_balance(programme: u64, merchant: &AccountId) -> Vec<u8> {
+    key(table::MERCHANT_BALANCE, &(programme, merchant))
 }

@@ -14,6 +14,7 @@
 //! and energy are the next parts of this crate.
 
 pub mod action;
+pub mod aid;
 pub mod authority;
 pub mod codes;
 pub mod envelope;

@@ -197,6 +197,85 @@ pub enum Event {
     } = 19,
     /// Chain parameters changed.
     ParametersChanged = 20,
+    /// An aid programme was created.
+    ProgrammeCreated {
+        /// Its id.
+        programme_id: u64,
+        /// Its budget.
+        budget_cents: u64,
+    } = 21,
+    /// A beneficiary was enrolled in a programme.
+    BeneficiaryEnrolled {
+        /// The programme.
+        programme_id: u64,
+        /// The beneficiary.
+        beneficiary: AccountId,
+    } = 22,
+    /// A beneficiary's enrolment was revoked.
+    BeneficiaryRevoked {
+        /// The programme.
+        programme_id: u64,
+        /// The beneficiary.
+        beneficiary: AccountId,
+    } = 23,
+    /// A disbursement was ordered (budget reserved).
+    DisbursementOrdered {
+        /// The programme.
+        programme_id: u64,
+        /// The order.
+        order_id: u64,
+        /// The beneficiary.
+        beneficiary: AccountId,
+        /// Amount.
+        amount_cents: u64,
+    } = 24,
+    /// An order was executed (paid to the beneficiary's balance).
+    DisbursementExecuted {
+        /// The programme.
+        programme_id: u64,
+        /// The order.
+        order_id: u64,
+        /// The beneficiary.
+        beneficiary: AccountId,
+        /// Amount.
+        amount_cents: u64,
+    } = 25,
+    /// An order was rejected (reserve returned).
+    DisbursementRejected {
+        /// The programme.
+        programme_id: u64,
+        /// The order.
+        order_id: u64,
+        /// Reason code.
+        reason_code: u16,
+    } = 26,
+    /// A beneficiary spent at a merchant.
+    AidSpent {
+        /// The programme.
+        programme_id: u64,
+        /// The beneficiary.
+        beneficiary: AccountId,
+        /// The merchant.
+        merchant: AccountId,
+        /// Amount.
+        amount_cents: u64,
+    } = 27,
+    /// A merchant redeemed: a settlement claim the collectivity pays off-chain.
+    SettlementClaimed {
+        /// The programme.
+        programme_id: u64,
+        /// The merchant.
+        merchant: AccountId,
+        /// Amount.
+        amount_cents: u64,
+    } = 28,
+    /// A programme closed; reserves and unspent balances returned to its budget.
+    ProgrammeClosed {
+        /// The programme.
+        programme_id: u64,
+        /// Amount returned to the unreserved budget.
+        returned_cents: u64,
+    } = 29,
     /// A record was revoked.
     RecordRevoked {
         /// The namespace.

@@ -1,0 +1,471 @@
+//! Social aid: programmes, beneficiaries, orders (ordonnateur) executed or
+//! rejected by a different accountant (comptable), spending at accredited
+//! merchants, redemption, closing.
+//!
+//! Every programme keeps its money in five places, and the conservation law
+//! `budget = unreserved + reserved + Σ beneficiary balances + Σ merchant balances + redeemed`
+//! holds after every transaction: each action moves an amount from one place to
+//! another, with checked arithmetic. The programme record carries the two sums
+//! (`beneficiary_balances_cents`, `merchant_balances_cents`) so the law is
+//! checkable from one value; tests also check them against the individual entries.
+//! Closing a programme returns the reserves and the beneficiaries' unspent
+//! balances to the unreserved budget at once (the individual balances of a closed
+//! programme read as zero); merchants keep what they received and can still redeem.
+
+use borsh::{BorshDeserialize, BorshSerialize};
+use civitas_types::{AccountId, BoundedVec, Hash};
+
+use crate::authority::{Failure, authorise};
+use crate::codes::Code;
+use crate::envelope::BlockContext;
+use crate::identity::Outcome;
+use crate::keys;
+use crate::model::{Collectivity, Resident, Role, Scope, Siren};
+use crate::receipt::Event;
+use crate::state::{Overlay, StateRead};
+
+/// Most merchant categories a programme accepts.
+pub const PROGRAMME_CATEGORIES_MAX: usize = 32;
+
+/// Where a programme stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[borsh(use_discriminant = true)]
+#[repr(u8)]
+pub enum ProgrammeStatus {
+    /// Orders, executions and spending allowed (within the validity window).
+    Open = 0,
+    /// Closed: the budget not spent is back to unreserved.
+    Closed = 1,
+}
+
+/// The rules of a programme, fixed at creation.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct ProgrammeRules {
+    /// The collectivity funding it.
+    pub collectivity: Siren,
+    /// Total budget, in cents.
+    pub budget_cents: u64,
+    /// Most a beneficiary may be ordered per period, in cents.
+    pub cap_per_period_cents: u64,
+    /// Length of a period (e.g. a month), in ms of block time.
+    pub period_ms: u64,
+    /// Start of validity (block time, ms).
+    pub starts_at_ms: u64,
+    /// End of validity (exclusive).
+    pub ends_at_ms: u64,
+    /// Merchant categories where beneficiaries may spend.
+    pub categories: BoundedVec<u16, PROGRAMME_CATEGORIES_MAX>,
+    /// Whether beneficiaries must be enrolled residents of the collectivity.
+    pub residency_required: bool,
+}
+
+/// A programme: its rules and where its money is.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct Programme {
+    /// Fixed rules.
+    pub rules: ProgrammeRules,
+    /// Open or closed.
+    pub status: ProgrammeStatus,
+    /// Budget neither reserved nor paid.
+    pub unreserved_cents: u64,
+    /// Budget reserved by pending orders.
+    pub reserved_cents: u64,
+    /// Σ beneficiary balances.
+    pub beneficiary_balances_cents: u64,
+    /// Σ merchant balances (received, not yet redeemed).
+    pub merchant_balances_cents: u64,
+    /// Σ redeemed (settlement claims the collectivity pays off-chain).
+    pub redeemed_cents: u64,
+    /// Next order id.
+    pub next_order: u64,
+}
+
+impl Programme {
+    /// Whether the conservation law holds.
+    pub fn is_conserved(&self) -> bool {
+        [
+            self.reserved_cents,
+            self.beneficiary_balances_cents,
+            self.merchant_balances_cents,
+            self.redeemed_cents,
+        ]
+        .iter()
+        .try_fold(self.unreserved_cents, |sum, part| sum.checked_add(*part))
+            == Some(self.rules.budget_cents)
+    }
+
+    /// The period of block time `now_ms` (0 for the first).
+    fn period_of(&self, now_ms: u64) -> u64 {
+        now_ms
+            .saturating_sub(self.rules.starts_at_ms)
+            .checked_div(self.rules.period_ms)
+            .unwrap_or(0)
+    }
+}
+
+/// A beneficiary of a programme.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct Beneficiary {
+    /// Salted hash of the eligibility file (kept by the office).
+    pub eligibility_commitment: Hash,
+    /// Balance to spend, in cents.
+    pub balance_cents: u64,
+    /// The period `ordered_in_period_cents` counts.
+    pub period: u64,
+    /// Ordered (pending or executed) in that period, in cents.
+    pub ordered_in_period_cents: u64,
+    /// Whether the enrolment is revoked.
+    pub revoked: bool,
+}
+
+/// Where an order stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[borsh(use_discriminant = true)]
+#[repr(u8)]
+pub enum OrderStatus {
+    /// Reserved, waiting for the accountant.
+    Pending = 0,
+    /// Paid to the beneficiary's balance.
+    Executed = 1,
+    /// Rejected: the reserve went back to the budget.
+    Rejected = 2,
+}
+
+/// A disbursement order.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct Order {
+    /// The beneficiary.
+    pub beneficiary: AccountId,
+    /// Amount, in cents.
+    pub amount_cents: u64,
+    /// The ordonnateur who ordered it.
+    pub orderer: AccountId,
+    /// The period it counts in (for the cap).
+    pub period: u64,
+    /// Where it stands.
+    pub status: OrderStatus,
+}
+
+fn overflow() -> Failure {
+    Failure::Rule(Code::Overflow)
+}
+
+fn programme<S: StateRead>(state: &Overlay<'_, S>, id: u64) -> Result<Programme, Failure> {
+    state.get::<Programme>(&keys::programme(id))?.ok_or(Failure::Rule(Code::UnknownProgramme))
+}
+
+fn open_programme<S: StateRead>(state: &Overlay<'_, S>, id: u64) -> Result<Programme, Failure> {
+    let programme = programme(state, id)?;
+    if programme.status != ProgrammeStatus::Open {
+        return Err(Code::ProgrammeClosed.into());
+    }
+    Ok(programme)
+}
+
+fn scope_of(programme: &Programme, id: u64) -> Scope {
+    Scope::Programme(programme.rules.collectivity, id)
+}
+
+/// Creates a programme; the signer is an AidAdministrator of the collectivity.
+pub fn create_programme<S: StateRead>(
+    state: &mut Overlay<'_, S>,
+    context: &BlockContext,
+    signer: &AccountId,
+    rules: ProgrammeRules,
+) -> Outcome {
+    if state.get::<Collectivity>(&keys::collectivity(&rules.collectivity))?.is_none() {
+        return Err(Code::UnknownCollectivity.into());
+    }
+    authorise(state, signer, Role::AidAdministrator, &Scope::Collectivity(rules.collectivity), context.time_ms)?;
+    if rules.period_ms == 0 || rules.ends_at_ms <= rules.starts_at_ms || rules.budget_cents == 0 {
+        return Err(Code::InvalidProgramme.into());
+    }
+    let id: u64 = state.get(&keys::programme_counter())?.unwrap_or(0);
+    state.put(keys::programme_counter(), &id.checked_add(1).ok_or_else(overflow)?);
+    let budget_cents = rules.budget_cents;
+    let programme = Programme {
+        rules,
+        status: ProgrammeStatus::Open,
+        unreserved_cents: budget_cents,
+        reserved_cents: 0,
+        beneficiary_balances_cents: 0,
+        merchant_balances_cents: 0,
+        redeemed_cents: 0,
+        next_order: 0,
+    };
+    state.put(keys::programme(id), &programme);
+    Ok(vec![Event::ProgrammeCreated { programme_id: id, budget_cents }])
+}
+
+/// Enrols a beneficiary; the signer is an AidAdministrator of the programme.
+pub fn enrol_beneficiary<S: StateRead>(
+    state: &mut Overlay<'_, S>,
+    context: &BlockContext,
+    signer: &AccountId,
+    programme_id: u64,
+    beneficiary: AccountId,
+    eligibility_commitment: Hash,
+) -> Outcome {
+    let programme = open_programme(state, programme_id)?;
+    authorise(state, signer, Role::AidAdministrator, &scope_of(&programme, programme_id), context.time_ms)?;
+    if programme.rules.residency_required {
+        require_resident(state, &programme.rules.collectivity, &beneficiary)?;
+    }
+    let key = keys::beneficiary(programme_id, &beneficiary);
+    if state.get::<Beneficiary>(&key)?.is_some_and(|b| !b.revoked) {
+        return Err(Code::AlreadyBeneficiary.into());
+    }
+    let entry = Beneficiary {
+        eligibility_commitment,
+        balance_cents: 0,
+        period: 0,
+        ordered_in_period_cents: 0,
+        revoked: false,
+    };
+    state.put(key, &entry);
+    Ok(vec![Event::BeneficiaryEnrolled { programme_id, beneficiary }])
+}
+
+fn require_resident<S: StateRead>(
+    state: &Overlay<'_, S>,
+    collectivity: &Siren,
+    account: &AccountId,
+) -> Result<(), Failure> {
+    match state.get::<Resident>(&keys::resident(collectivity, account))? {
+        Some(resident) if resident.revoked.is_none() => Ok(()),
+        Some(_) => Err(Code::ResidentRevoked.into()),
+        None => Err(Code::NotEnrolled.into()),
+    }
+}
+
+/// Revokes a beneficiary: no new orders or spending; its balance stays in the sum
+/// until the programme closes.
+pub fn revoke_beneficiary<S: StateRead>(
+    state: &mut Overlay<'_, S>,
+    context: &BlockContext,
+    signer: &AccountId,
+    programme_id: u64,
+    beneficiary: AccountId,
+) -> Outcome {
+    let programme = open_programme(state, programme_id)?;
+    authorise(state, signer, Role::AidAdministrator, &scope_of(&programme, programme_id), context.time_ms)?;
+    let key = keys::beneficiary(programme_id, &beneficiary);
+    let mut entry = live_beneficiary(state, programme_id, &beneficiary)?;
+    entry.revoked = true;
+    state.put(key, &entry);
+    Ok(vec![Event::BeneficiaryRevoked { programme_id, beneficiary }])
+}
+
+fn live_beneficiary<S: StateRead>(
+    state: &Overlay<'_, S>,
+    programme_id: u64,
+    beneficiary: &AccountId,
+) -> Result<Beneficiary, Failure> {
+    let entry = state
+        .get::<Beneficiary>(&keys::beneficiary(programme_id, beneficiary))?
+        .ok_or(Failure::Rule(Code::NotBeneficiary))?;
+    if entry.revoked {
+        return Err(Code::BeneficiaryRevoked.into());
+    }
+    Ok(entry)
+}
+
+/// Orders a disbursement (ordonnateur): reserves budget, counts against the cap.
+pub fn order<S: StateRead>(
+    state: &mut Overlay<'_, S>,
+    context: &BlockContext,
+    signer: &AccountId,
+    programme_id: u64,
+    beneficiary: AccountId,
+    amount_cents: u64,
+) -> Outcome {
+    let mut programme = open_programme(state, programme_id)?;
+    authorise(state, signer, Role::AidAdministrator, &scope_of(&programme, programme_id), context.time_ms)?;
+    let now = context.time_ms;
+    if now < programme.rules.starts_at_ms || now >= programme.rules.ends_at_ms {
+        return Err(Code::OutsideValidity.into());
+    }
+    if amount_cents == 0 {
+        return Err(Code::InvalidAmount.into());
+    }
+    let mut entry = live_beneficiary(state, programme_id, &beneficiary)?;
+    if programme.rules.residency_required {
+        require_resident(state, &programme.rules.collectivity, &beneficiary)?;
+    }
+    let period = programme.period_of(now);
+    if entry.period != period {
+        entry.period = period;
+        entry.ordered_in_period_cents = 0;
+    }
+    let ordered = entry.ordered_in_period_cents.checked_add(amount_cents).ok_or_else(overflow)?;
+    if ordered > programme.rules.cap_per_period_cents {
+        return Err(Code::CapExceeded.into());
+    }
+    programme.unreserved_cents = programme
+        .unreserved_cents
+        .checked_sub(amount_cents)
+        .ok_or(Failure::Rule(Code::BudgetExceeded))?;
+    programme.reserved_cents = programme.reserved_cents.checked_add(amount_cents).ok_or_else(overflow)?;
+    entry.ordered_in_period_cents = ordered;
+    let order_id = programme.next_order;
+    programme.next_order = order_id.checked_add(1).ok_or_else(overflow)?;
+    let order = Order { beneficiary, amount_cents, orderer: *signer, period, status: OrderStatus::Pending };
+    state.put(keys::order(programme_id, order_id), &order);
+    state.put(keys::beneficiary(programme_id, &beneficiary), &entry);
+    state.put(keys::programme(programme_id), &programme);
+    Ok(vec![Event::DisbursementOrdered { programme_id, order_id, beneficiary, amount_cents }])
+}
+
+/// The pending order, checked to be decided by an accountant who did not order it.
+fn pending_order<S: StateRead>(
+    state: &Overlay<'_, S>,
+    context: &BlockContext,
+    signer: &AccountId,
+    programme: &Programme,
+    programme_id: u64,
+    order_id: u64,
+) -> Result<Order, Failure> {
+    authorise(state, signer, Role::AidAccountant, &scope_of(programme, programme_id), context.time_ms)?;
+    let order = state
+        .get::<Order>(&keys::order(programme_id, order_id))?
+        .ok_or(Failure::Rule(Code::UnknownOrder))?;
+    if order.status != OrderStatus::Pending {
+        return Err(Code::OrderNotPending.into());
+    }
+    if order.orderer == *signer {
+        return Err(Code::OrdererCannotExecute.into());
+    }
+    Ok(order)
+}
+
+/// Executes an order (comptable ≠ ordonnateur): reserve → beneficiary balance.
+pub fn execute_order<S: StateRead>(
+    state: &mut Overlay<'_, S>,
+    context: &BlockContext,
+    signer: &AccountId,
+    programme_id: u64,
+    order_id: u64,
+) -> Outcome {
+    let mut programme = open_programme(state, programme_id)?;
+    let mut order = pending_order(state, context, signer, &programme, programme_id, order_id)?;
+    let beneficiary_key = keys::beneficiary(programme_id, &order.beneficiary);
+    let mut beneficiary = live_beneficiary(state, programme_id, &order.beneficiary)?;
+    programme.reserved_cents = programme.reserved_cents.checked_sub(order.amount_cents).ok_or_else(overflow)?;
+    programme.beneficiary_balances_cents =
+        programme.beneficiary_balances_cents.checked_add(order.amount_cents).ok_or_else(overflow)?;
+    beneficiary.balance_cents = beneficiary.balance_cents.checked_add(order.amount_cents).ok_or_else(overflow)?;
+    order.status = OrderStatus::Executed;
+    state.put(beneficiary_key, &beneficiary);
+    state.put(keys::order(programme_id, order_id), &order);
+    state.put(keys::programme(programme_id), &programme);
+    Ok(vec![Event::DisbursementExecuted {
+        programme_id,
+        order_id,
+        beneficiary: order.beneficiary,
+        amount_cents: order.amount_cents,
+    }])
+}
+
+/// Rejects an order (comptable ≠ ordonnateur): reserve → unreserved, cap freed.
+pub fn reject_order<S: StateRead>(
+    state: &mut Overlay<'_, S>,
+    context: &BlockContext,
+    signer: &AccountId,
+    programme_id: u64,
+    order_id: u64,
+    reason_code: u16,
+) -> Outcome {
+    let mut programme = open_programme(state, programme_id)?;
+    let mut order = pending_order(state, context, signer, &programme, programme_id, order_id)?;
+    programme.reserved_cents = programme.reserved_cents.checked_sub(order.amount_cents).ok_or_else(overflow)?;
+    programme.unreserved_cents = programme.unreserved_cents.checked_add(order.amount_cents).ok_or_else(overflow)?;
+    let beneficiary_key = keys::beneficiary(programme_id, &order.beneficiary);
+    if let Some(mut beneficiary) = state.get::<Beneficiary>(&beneficiary_key)?
+        && beneficiary.period == order.period
+    {
+        beneficiary.ordered_in_period_cents = beneficiary.ordered_in_period_cents.saturating_sub(order.amount_cents);
+        state.put(beneficiary_key, &beneficiary);
+    }
+    order.status = OrderStatus::Rejected;
+    state.put(keys::order(programme_id, order_id), &order);
+    state.put(keys::programme(programme_id), &programme);
+    Ok(vec![Event::DisbursementRejected { programme_id, order_id, reason_code }])
+}
+
+/// A beneficiary spends at a merchant accredited for one of the programme's categories.
+pub fn spend<S: StateRead>(
+    state: &mut Overlay<'_, S>,
+    context: &BlockContext,
+    signer: &AccountId,
+    programme_id: u64,
+    merchant: AccountId,
+    amount_cents: u64,
+) -> Outcome {
+    let mut programme = open_programme(state, programme_id)?;
+    if amount_cents == 0 {
+        return Err(Code::InvalidAmount.into());
+    }
+    let mut beneficiary = live_beneficiary(state, programme_id, signer)?;
+    let grant = authorise(state, &merchant, Role::Merchant, &scope_of(&programme, programme_id), context.time_ms)
+        .map_err(|_| Failure::Rule(Code::MerchantNotAccredited))?;
+    if !grant.categories.iter().any(|c| programme.rules.categories.contains(c)) {
+        return Err(Code::MerchantNotAccredited.into());
+    }
+    beneficiary.balance_cents = beneficiary
+        .balance_cents
+        .checked_sub(amount_cents)
+        .ok_or(Failure::Rule(Code::InsufficientBalance))?;
+    programme.beneficiary_balances_cents =
+        programme.beneficiary_balances_cents.checked_sub(amount_cents).ok_or_else(overflow)?;
+    programme.merchant_balances_cents =
+        programme.merchant_balances_cents.checked_add(amount_cents).ok_or_else(overflow)?;
+    let merchant_key = keys::merchant_balance(programme_id, &merchant);
+    let balance: u64 = state.get(&merchant_key)?.unwrap_or(0);
+    state.put(merchant_key, &balance.checked_add(amount_cents).ok_or_else(overflow)?);
+    state.put(keys::beneficiary(programme_id, signer), &beneficiary);
+    state.put(keys::programme(programme_id), &programme);
+    Ok(vec![Event::AidSpent { programme_id, beneficiary: *signer, merchant, amount_cents }])
+}
+
+/// A merchant redeems: its balance becomes a settlement claim on the collectivity.
+pub fn redeem<S: StateRead>(
+    state: &mut Overlay<'_, S>,
+    signer: &AccountId,
+    programme_id: u64,
+    amount_cents: u64,
+) -> Outcome {
+    let mut programme = programme(state, programme_id)?;
+    if amount_cents == 0 {
+        return Err(Code::InvalidAmount.into());
+    }
+    let merchant_key = keys::merchant_balance(programme_id, signer);
+    let balance: u64 = state.get(&merchant_key)?.unwrap_or(0);
+    let rest = balance.checked_sub(amount_cents).ok_or(Failure::Rule(Code::InsufficientBalance))?;
+    programme.merchant_balances_cents =
+        programme.merchant_balances_cents.checked_sub(amount_cents).ok_or_else(overflow)?;
+    programme.redeemed_cents = programme.redeemed_cents.checked_add(amount_cents).ok_or_else(overflow)?;
+    state.put(merchant_key, &rest);
+    state.put(keys::programme(programme_id), &programme);
+    Ok(vec![Event::SettlementClaimed { programme_id, merchant: *signer, amount_cents }])
+}
+
+/// Closes a programme: reserves and unspent balances return to the budget.
+pub fn close_programme<S: StateRead>(
+    state: &mut Overlay<'_, S>,
+    context: &BlockContext,
+    signer: &AccountId,
+    programme_id: u64,
+) -> Outcome {
+    let mut programme = open_programme(state, programme_id)?;
+    authorise(state, signer, Role::AidAdministrator, &scope_of(&programme, programme_id), context.time_ms)?;
+    let returned = programme
+        .reserved_cents
+        .checked_add(programme.beneficiary_balances_cents)
+        .ok_or_else(overflow)?;
+    programme.unreserved_cents = programme.unreserved_cents.checked_add(returned).ok_or_else(overflow)?;
+    programme.reserved_cents = 0;
+    programme.beneficiary_balances_cents = 0;
+    programme.status = ProgrammeStatus::Closed;
+    state.put(keys::programme(programme_id), &programme);
+    Ok(vec![Event::ProgrammeClosed { programme_id, returned_cents: returned }])
+}

@@ -151,7 +151,9 @@ fn overflow() -> Failure {
 }
 
 fn programme<S: StateRead>(state: &Overlay<'_, S>, id: u64) -> Result<Programme, Failure> {
-    state.get::<Programme>(&keys::programme(id))?.ok_or(Failure::Rule(Code::UnknownProgramme))
+    state
+        .get::<Programme>(&keys::programme(id))?
+        .ok_or(Failure::Rule(Code::UnknownProgramme))
 }
 
 fn open_programme<S: StateRead>(state: &Overlay<'_, S>, id: u64) -> Result<Programme, Failure> {
@@ -173,15 +175,27 @@ pub fn create_programme<S: StateRead>(
     signer: &AccountId,
     rules: ProgrammeRules,
 ) -> Outcome {
-    if state.get::<Collectivity>(&keys::collectivity(&rules.collectivity))?.is_none() {
+    if state
+        .get::<Collectivity>(&keys::collectivity(&rules.collectivity))?
+        .is_none()
+    {
         return Err(Code::UnknownCollectivity.into());
     }
-    authorise(state, signer, Role::AidAdministrator, &Scope::Collectivity(rules.collectivity), context.time_ms)?;
+    authorise(
+        state,
+        signer,
+        Role::AidAdministrator,
+        &Scope::Collectivity(rules.collectivity),
+        context.time_ms,
+    )?;
     if rules.period_ms == 0 || rules.ends_at_ms <= rules.starts_at_ms || rules.budget_cents == 0 {
         return Err(Code::InvalidProgramme.into());
     }
     let id: u64 = state.get(&keys::programme_counter())?.unwrap_or(0);
-    state.put(keys::programme_counter(), &id.checked_add(1).ok_or_else(overflow)?);
+    state.put(
+        keys::programme_counter(),
+        &id.checked_add(1).ok_or_else(overflow)?,
+    );
     let budget_cents = rules.budget_cents;
     let programme = Programme {
         rules,
@@ -194,7 +208,10 @@ pub fn create_programme<S: StateRead>(
         next_order: 0,
     };
     state.put(keys::programme(id), &programme);
-    Ok(vec![Event::ProgrammeCreated { programme_id: id, budget_cents }])
+    Ok(vec![Event::ProgrammeCreated {
+        programme_id: id,
+        budget_cents,
+    }])
 }
 
 /// Enrols a beneficiary; the signer is an AidAdministrator of the programme.
@@ -207,7 +224,13 @@ pub fn enrol_beneficiary<S: StateRead>(
     eligibility_commitment: Hash,
 ) -> Outcome {
     let programme = open_programme(state, programme_id)?;
-    authorise(state, signer, Role::AidAdministrator, &scope_of(&programme, programme_id), context.time_ms)?;
+    authorise(
+        state,
+        signer,
+        Role::AidAdministrator,
+        &scope_of(&programme, programme_id),
+        context.time_ms,
+    )?;
     if programme.rules.residency_required {
         require_resident(state, &programme.rules.collectivity, &beneficiary)?;
     }
@@ -223,7 +246,10 @@ pub fn enrol_beneficiary<S: StateRead>(
         revoked: false,
     };
     state.put(key, &entry);
-    Ok(vec![Event::BeneficiaryEnrolled { programme_id, beneficiary }])
+    Ok(vec![Event::BeneficiaryEnrolled {
+        programme_id,
+        beneficiary,
+    }])
 }
 
 fn require_resident<S: StateRead>(
@@ -248,12 +274,21 @@ pub fn revoke_beneficiary<S: StateRead>(
     beneficiary: AccountId,
 ) -> Outcome {
     let programme = open_programme(state, programme_id)?;
-    authorise(state, signer, Role::AidAdministrator, &scope_of(&programme, programme_id), context.time_ms)?;
+    authorise(
+        state,
+        signer,
+        Role::AidAdministrator,
+        &scope_of(&programme, programme_id),
+        context.time_ms,
+    )?;
     let key = keys::beneficiary(programme_id, &beneficiary);
     let mut entry = live_beneficiary(state, programme_id, &beneficiary)?;
     entry.revoked = true;
     state.put(key, &entry);
-    Ok(vec![Event::BeneficiaryRevoked { programme_id, beneficiary }])
+    Ok(vec![Event::BeneficiaryRevoked {
+        programme_id,
+        beneficiary,
+    }])
 }
 
 fn live_beneficiary<S: StateRead>(
@@ -280,7 +315,13 @@ pub fn order<S: StateRead>(
     amount_cents: u64,
 ) -> Outcome {
     let mut programme = open_programme(state, programme_id)?;
-    authorise(state, signer, Role::AidAdministrator, &scope_of(&programme, programme_id), context.time_ms)?;
+    authorise(
+        state,
+        signer,
+        Role::AidAdministrator,
+        &scope_of(&programme, programme_id),
+        context.time_ms,
+    )?;
     let now = context.time_ms;
     if now < programme.rules.starts_at_ms || now >= programme.rules.ends_at_ms {
         return Err(Code::OutsideValidity.into());
@@ -297,7 +338,10 @@ pub fn order<S: StateRead>(
         entry.period = period;
         entry.ordered_in_period_cents = 0;
     }
-    let ordered = entry.ordered_in_period_cents.checked_add(amount_cents).ok_or_else(overflow)?;
+    let ordered = entry
+        .ordered_in_period_cents
+        .checked_add(amount_cents)
+        .ok_or_else(overflow)?;
     if ordered > programme.rules.cap_per_period_cents {
         return Err(Code::CapExceeded.into());
     }
@@ -305,15 +349,29 @@ pub fn order<S: StateRead>(
         .unreserved_cents
         .checked_sub(amount_cents)
         .ok_or(Failure::Rule(Code::BudgetExceeded))?;
-    programme.reserved_cents = programme.reserved_cents.checked_add(amount_cents).ok_or_else(overflow)?;
+    programme.reserved_cents = programme
+        .reserved_cents
+        .checked_add(amount_cents)
+        .ok_or_else(overflow)?;
     entry.ordered_in_period_cents = ordered;
     let order_id = programme.next_order;
     programme.next_order = order_id.checked_add(1).ok_or_else(overflow)?;
-    let order = Order { beneficiary, amount_cents, orderer: *signer, period, status: OrderStatus::Pending };
+    let order = Order {
+        beneficiary,
+        amount_cents,
+        orderer: *signer,
+        period,
+        status: OrderStatus::Pending,
+    };
     state.put(keys::order(programme_id, order_id), &order);
     state.put(keys::beneficiary(programme_id, &beneficiary), &entry);
     state.put(keys::programme(programme_id), &programme);
-    Ok(vec![Event::DisbursementOrdered { programme_id, order_id, beneficiary, amount_cents }])
+    Ok(vec![Event::DisbursementOrdered {
+        programme_id,
+        order_id,
+        beneficiary,
+        amount_cents,
+    }])
 }
 
 /// The pending order, checked to be decided by an accountant who did not order it.
@@ -325,7 +383,13 @@ fn pending_order<S: StateRead>(
     programme_id: u64,
     order_id: u64,
 ) -> Result<Order, Failure> {
-    authorise(state, signer, Role::AidAccountant, &scope_of(programme, programme_id), context.time_ms)?;
+    authorise(
+        state,
+        signer,
+        Role::AidAccountant,
+        &scope_of(programme, programme_id),
+        context.time_ms,
+    )?;
     let order = state
         .get::<Order>(&keys::order(programme_id, order_id))?
         .ok_or(Failure::Rule(Code::UnknownOrder))?;
@@ -350,10 +414,18 @@ pub fn execute_order<S: StateRead>(
     let mut order = pending_order(state, context, signer, &programme, programme_id, order_id)?;
     let beneficiary_key = keys::beneficiary(programme_id, &order.beneficiary);
     let mut beneficiary = live_beneficiary(state, programme_id, &order.beneficiary)?;
-    programme.reserved_cents = programme.reserved_cents.checked_sub(order.amount_cents).ok_or_else(overflow)?;
-    programme.beneficiary_balances_cents =
-        programme.beneficiary_balances_cents.checked_add(order.amount_cents).ok_or_else(overflow)?;
-    beneficiary.balance_cents = beneficiary.balance_cents.checked_add(order.amount_cents).ok_or_else(overflow)?;
+    programme.reserved_cents = programme
+        .reserved_cents
+        .checked_sub(order.amount_cents)
+        .ok_or_else(overflow)?;
+    programme.beneficiary_balances_cents = programme
+        .beneficiary_balances_cents
+        .checked_add(order.amount_cents)
+        .ok_or_else(overflow)?;
+    beneficiary.balance_cents = beneficiary
+        .balance_cents
+        .checked_add(order.amount_cents)
+        .ok_or_else(overflow)?;
     order.status = OrderStatus::Executed;
     state.put(beneficiary_key, &beneficiary);
     state.put(keys::order(programme_id, order_id), &order);
@@ -377,19 +449,31 @@ pub fn reject_order<S: StateRead>(
 ) -> Outcome {
     let mut programme = open_programme(state, programme_id)?;
     let mut order = pending_order(state, context, signer, &programme, programme_id, order_id)?;
-    programme.reserved_cents = programme.reserved_cents.checked_sub(order.amount_cents).ok_or_else(overflow)?;
-    programme.unreserved_cents = programme.unreserved_cents.checked_add(order.amount_cents).ok_or_else(overflow)?;
+    programme.reserved_cents = programme
+        .reserved_cents
+        .checked_sub(order.amount_cents)
+        .ok_or_else(overflow)?;
+    programme.unreserved_cents = programme
+        .unreserved_cents
+        .checked_add(order.amount_cents)
+        .ok_or_else(overflow)?;
     let beneficiary_key = keys::beneficiary(programme_id, &order.beneficiary);
     if let Some(mut beneficiary) = state.get::<Beneficiary>(&beneficiary_key)?
         && beneficiary.period == order.period
     {
-        beneficiary.ordered_in_period_cents = beneficiary.ordered_in_period_cents.saturating_sub(order.amount_cents);
+        beneficiary.ordered_in_period_cents = beneficiary
+            .ordered_in_period_cents
+            .saturating_sub(order.amount_cents);
         state.put(beneficiary_key, &beneficiary);
     }
     order.status = OrderStatus::Rejected;
     state.put(keys::order(programme_id, order_id), &order);
     state.put(keys::programme(programme_id), &programme);
-    Ok(vec![Event::DisbursementRejected { programme_id, order_id, reason_code }])
+    Ok(vec![Event::DisbursementRejected {
+        programme_id,
+        order_id,
+        reason_code,
+    }])
 }
 
 /// A beneficiary spends at a merchant accredited for one of the programme's categories.
@@ -406,25 +490,47 @@ pub fn spend<S: StateRead>(
         return Err(Code::InvalidAmount.into());
     }
     let mut beneficiary = live_beneficiary(state, programme_id, signer)?;
-    let grant = authorise(state, &merchant, Role::Merchant, &scope_of(&programme, programme_id), context.time_ms)
-        .map_err(|_| Failure::Rule(Code::MerchantNotAccredited))?;
-    if !grant.categories.iter().any(|c| programme.rules.categories.contains(c)) {
+    let grant = authorise(
+        state,
+        &merchant,
+        Role::Merchant,
+        &scope_of(&programme, programme_id),
+        context.time_ms,
+    )
+    .map_err(|_| Failure::Rule(Code::MerchantNotAccredited))?;
+    if !grant
+        .categories
+        .iter()
+        .any(|c| programme.rules.categories.contains(c))
+    {
         return Err(Code::MerchantNotAccredited.into());
     }
     beneficiary.balance_cents = beneficiary
         .balance_cents
         .checked_sub(amount_cents)
         .ok_or(Failure::Rule(Code::InsufficientBalance))?;
-    programme.beneficiary_balances_cents =
-        programme.beneficiary_balances_cents.checked_sub(amount_cents).ok_or_else(overflow)?;
-    programme.merchant_balances_cents =
-        programme.merchant_balances_cents.checked_add(amount_cents).ok_or_else(overflow)?;
+    programme.beneficiary_balances_cents = programme
+        .beneficiary_balances_cents
+        .checked_sub(amount_cents)
+        .ok_or_else(overflow)?;
+    programme.merchant_balances_cents = programme
+        .merchant_balances_cents
+        .checked_add(amount_cents)
+        .ok_or_else(overflow)?;
     let merchant_key = keys::merchant_balance(programme_id, &merchant);
     let balance: u64 = state.get(&merchant_key)?.unwrap_or(0);
-    state.put(merchant_key, &balance.checked_add(amount_cents).ok_or_else(overflow)?);
+    state.put(
+        merchant_key,
+        &balance.checked_add(amount_cents).ok_or_else(overflow)?,
+    );
     state.put(keys::beneficiary(programme_id, signer), &beneficiary);
     state.put(keys::programme(programme_id), &programme);
-    Ok(vec![Event::AidSpent { programme_id, beneficiary: *signer, merchant, amount_cents }])
+    Ok(vec![Event::AidSpent {
+        programme_id,
+        beneficiary: *signer,
+        merchant,
+        amount_cents,
+    }])
 }
 
 /// A merchant redeems: its balance becomes a settlement claim on the collectivity.
@@ -440,13 +546,24 @@ pub fn redeem<S: StateRead>(
     }
     let merchant_key = keys::merchant_balance(programme_id, signer);
     let balance: u64 = state.get(&merchant_key)?.unwrap_or(0);
-    let rest = balance.checked_sub(amount_cents).ok_or(Failure::Rule(Code::InsufficientBalance))?;
-    programme.merchant_balances_cents =
-        programme.merchant_balances_cents.checked_sub(amount_cents).ok_or_else(overflow)?;
-    programme.redeemed_cents = programme.redeemed_cents.checked_add(amount_cents).ok_or_else(overflow)?;
+    let rest = balance
+        .checked_sub(amount_cents)
+        .ok_or(Failure::Rule(Code::InsufficientBalance))?;
+    programme.merchant_balances_cents = programme
+        .merchant_balances_cents
+        .checked_sub(amount_cents)
+        .ok_or_else(overflow)?;
+    programme.redeemed_cents = programme
+        .redeemed_cents
+        .checked_add(amount_cents)
+        .ok_or_else(overflow)?;
     state.put(merchant_key, &rest);
     state.put(keys::programme(programme_id), &programme);
-    Ok(vec![Event::SettlementClaimed { programme_id, merchant: *signer, amount_cents }])
+    Ok(vec![Event::SettlementClaimed {
+        programme_id,
+        merchant: *signer,
+        amount_cents,
+    }])
 }
 
 /// Closes a programme: reserves and unspent balances return to the budget.
@@ -457,15 +574,27 @@ pub fn close_programme<S: StateRead>(
     programme_id: u64,
 ) -> Outcome {
     let mut programme = open_programme(state, programme_id)?;
-    authorise(state, signer, Role::AidAdministrator, &scope_of(&programme, programme_id), context.time_ms)?;
+    authorise(
+        state,
+        signer,
+        Role::AidAdministrator,
+        &scope_of(&programme, programme_id),
+        context.time_ms,
+    )?;
     let returned = programme
         .reserved_cents
         .checked_add(programme.beneficiary_balances_cents)
         .ok_or_else(overflow)?;
-    programme.unreserved_cents = programme.unreserved_cents.checked_add(returned).ok_or_else(overflow)?;
+    programme.unreserved_cents = programme
+        .unreserved_cents
+        .checked_add(returned)
+        .ok_or_else(overflow)?;
     programme.reserved_cents = 0;
     programme.beneficiary_balances_cents = 0;
     programme.status = ProgrammeStatus::Closed;
     state.put(keys::programme(programme_id), &programme);
-    Ok(vec![Event::ProgrammeClosed { programme_id, returned_cents: returned }])
+    Ok(vec![Event::ProgrammeClosed {
+        programme_id,
+        returned_cents: returned,
+    }])
 }

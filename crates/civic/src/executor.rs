@@ -12,10 +12,10 @@ use civitas_types::{Hash, Validator, ValidatorSet, encode};
 use civitas_types::{SignedTransaction, decode, merkle};
 
 use crate::action::Action;
+use crate::aid;
 use crate::authority::Failure;
 use crate::codes::Code;
 use crate::envelope::{BlockContext, EnvelopeError, check_envelope};
-use crate::aid;
 use crate::governance;
 use crate::identity::{self, Outcome};
 use crate::keys;
@@ -248,18 +248,34 @@ fn run<S: StateRead>(
             programme_id,
             beneficiary,
             eligibility_commitment,
-        } => aid::enrol_beneficiary(state, context, signer, programme_id, beneficiary, eligibility_commitment),
-        Action::RevokeBeneficiary { programme_id, beneficiary } => {
-            aid::revoke_beneficiary(state, context, signer, programme_id, beneficiary)
-        }
+        } => aid::enrol_beneficiary(
+            state,
+            context,
+            signer,
+            programme_id,
+            beneficiary,
+            eligibility_commitment,
+        ),
+        Action::RevokeBeneficiary {
+            programme_id,
+            beneficiary,
+        } => aid::revoke_beneficiary(state, context, signer, programme_id, beneficiary),
         Action::OrderDisbursement {
             programme_id,
             beneficiary,
             amount_cents,
-        } => aid::order(state, context, signer, programme_id, beneficiary, amount_cents),
-        Action::ExecuteOrder { programme_id, order_id } => {
-            aid::execute_order(state, context, signer, programme_id, order_id)
-        }
+        } => aid::order(
+            state,
+            context,
+            signer,
+            programme_id,
+            beneficiary,
+            amount_cents,
+        ),
+        Action::ExecuteOrder {
+            programme_id,
+            order_id,
+        } => aid::execute_order(state, context, signer, programme_id, order_id),
         Action::RejectOrder {
             programme_id,
             order_id,
@@ -270,7 +286,12 @@ fn run<S: StateRead>(
             merchant,
             amount_cents,
         } => aid::spend(state, context, signer, programme_id, merchant, amount_cents),
-        Action::Redeem { programme_id, amount_cents } => aid::redeem(state, signer, programme_id, amount_cents),
-        Action::CloseProgramme { programme_id } => aid::close_programme(state, context, signer, programme_id),
+        Action::Redeem {
+            programme_id,
+            amount_cents,
+        } => aid::redeem(state, signer, programme_id, amount_cents),
+        Action::CloseProgramme { programme_id } => {
+            aid::close_programme(state, context, signer, programme_id)
+        }
     }
 }

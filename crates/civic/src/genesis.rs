@@ -17,13 +17,26 @@ pub struct GenesisState {
     /// The council's collectivities.
     pub collectivities: Vec<Collectivity>,
     /// Roles granted at the start.
-    pub grants: Vec<(AccountId, Role, Scope)>,
+    pub grants: Vec<GenesisGrant>,
     /// Registry namespaces.
     pub namespaces: Vec<(NamespaceName, Namespace)>,
     /// The validators of height 1, each run by a collectivity.
     pub validators: Vec<ValidatorEntry>,
     /// Chain parameters.
     pub parameters: ChainParameters,
+}
+
+/// A role granted at genesis.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GenesisGrant {
+    /// To whom.
+    pub account: AccountId,
+    /// The role.
+    pub role: Role,
+    /// Its scope.
+    pub scope: Scope,
+    /// For merchants: accepted categories.
+    pub categories: Vec<u16>,
 }
 
 /// Why a genesis state is refused.
@@ -44,6 +57,9 @@ pub enum GenesisError {
     /// Two collectivities share a council account, or a council power is zero.
     #[error("collectivity {0} has a zero council power or shares its council account")]
     InvalidCouncil(String),
+    /// A merchant grant lists more than 32 categories.
+    #[error("a merchant grant lists more than 32 categories")]
+    TooManyCategories,
     /// The validator set breaks the quorum-safety rule or is malformed.
     #[error("the genesis validator set is refused: {0}")]
     UnsafeValidators(String),
@@ -97,21 +113,24 @@ impl GenesisState {
                 .entries
                 .insert(keys::namespace(name), encode(namespace));
         }
-        for (account, role, scope) in &self.grants {
+        for grant in &self.grants {
             if let Scope::Collectivity(siren)
             | Scope::Programme(siren, _)
-            | Scope::Community(siren, _) = scope
+            | Scope::Community(siren, _) = &grant.scope
                 && !known(siren, &state)
             {
                 return Err(GenesisError::UnknownCollectivity(siren.to_string()));
             }
-            let grant = RoleGrant {
+            let categories = BoundedVec::try_from_vec(grant.categories.clone())
+                .map_err(|_| GenesisError::TooManyCategories)?;
+            let entry = RoleGrant {
                 granted_at_height: 0,
-                categories: BoundedVec::new(),
+                categories,
             };
-            state
-                .entries
-                .insert(keys::role(account, *role, scope), encode(&grant));
+            state.entries.insert(
+                keys::role(&grant.account, grant.role, &grant.scope),
+                encode(&entry),
+            );
         }
         for validator in &self.validators {
             if !known(&validator.siren, &state) {

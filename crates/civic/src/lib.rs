@@ -32,6 +32,6 @@ pub use action::Action;
 pub use codes::Code;
 pub use envelope::{BlockContext, EnvelopeError, check_envelope};
 pub use executor::{BlockExecutionError, BlockOutcome, execute_block};
-pub use genesis::{GenesisError, GenesisState};
+pub use genesis::{GenesisError, GenesisGrant, GenesisState};
 pub use receipt::{Event, Receipt};
 pub use state::{MemoryState, Overlay, StateRead};

@@ -9,9 +9,10 @@
 
 mod common;
 
+use civitas_civic::aid::{Beneficiary, Programme, ProgrammeRules, ProgrammeStatus};
 use civitas_civic::model::{Role, Scope};
 use civitas_civic::{Action, keys};
-use civitas_types::{BoundedBytes, Hash, SignedTransaction};
+use civitas_types::{BoundedBytes, BoundedVec, Hash, SignedTransaction, decode};
 use common::*;
 use proptest::prelude::*;
 
@@ -20,6 +21,48 @@ const NAMESPACES: [&str; 3] = [
     "certificates/residence",
     "parking/permits",
 ];
+
+fn aid_strategy() -> impl Strategy<Value = Action> {
+    let person = 50u8..53;
+    let amount = prop_oneof![1u64..3_000, 0u64..1, 19_000u64..21_000];
+    prop_oneof![
+        (person.clone(), any::<u8>()).prop_map(|(p, c)| Action::EnrolBeneficiary {
+            programme_id: 0,
+            beneficiary: account(p),
+            eligibility_commitment: Hash([c; 32])
+        }),
+        person.clone().prop_map(|p| Action::RevokeBeneficiary {
+            programme_id: 0,
+            beneficiary: account(p)
+        }),
+        (person.clone(), amount.clone()).prop_map(|(p, a)| Action::OrderDisbursement {
+            programme_id: 0,
+            beneficiary: account(p),
+            amount_cents: a
+        }),
+        (0u64..6).prop_map(|o| Action::ExecuteOrder {
+            programme_id: 0,
+            order_id: o
+        }),
+        (0u64..6).prop_map(|o| Action::RejectOrder {
+            programme_id: 0,
+            order_id: o,
+            reason_code: 1
+        }),
+        (prop::sample::select(vec![GROCER, JEWELLER]), amount.clone()).prop_map(|(m, a)| {
+            Action::Spend {
+                programme_id: 0,
+                merchant: account(m),
+                amount_cents: a,
+            }
+        }),
+        amount.prop_map(|a| Action::Redeem {
+            programme_id: 0,
+            amount_cents: a
+        }),
+        Just(Action::CloseProgramme { programme_id: 0 }),
+    ]
+}
 
 fn action_strategy() -> impl Strategy<Value = Action> {
     let ns = prop::sample::select(NAMESPACES.to_vec());
@@ -86,15 +129,61 @@ fn action_strategy() -> impl Strategy<Value = Action> {
     ]
 }
 
-/// Actors: the offices (1, 2, 3) and citizens (5..9), who may hold delegations.
+/// Actors: the offices (1, 2, 3, 10, 11, 12), merchants (13, 14), citizens
+/// (5..9) and beneficiaries (50..53); any may try any action.
 fn step_strategy() -> impl Strategy<Value = Vec<(u8, Action)>> {
-    proptest::collection::vec(
-        (
-            prop::sample::select(vec![1u8, 2, 3, 5, 6, 7, 8]),
-            action_strategy(),
-        ),
-        1..6,
-    )
+    let actor = prop::sample::select(vec![1u8, 2, 3, 5, 6, 7, 8, 10, 11, 12, 13, 14, 50, 51, 52]);
+    let action = prop_oneof![action_strategy(), aid_strategy(), aid_strategy()];
+    proptest::collection::vec((actor, action), 1..8)
+}
+
+/// The aid invariants of PRODUCT.md, checked on the whole state.
+fn check_aid_invariants(world: &World) -> Result<(), TestCaseError> {
+    let Some(bytes) = world.state.entries.get(&keys::programme(0)) else {
+        return Ok(());
+    };
+    let programme: Programme = decode(bytes).unwrap();
+    prop_assert!(
+        programme.is_conserved(),
+        "conservation law broken: {programme:?}"
+    );
+    prop_assert!(programme.unreserved_cents <= programme.rules.budget_cents);
+    let mut beneficiaries = 0u64;
+    let mut merchants = 0u64;
+    for (key, value) in &world.state.entries {
+        match key.first() {
+            Some(&keys::table::BENEFICIARY) => {
+                let entry: Beneficiary = decode(value).unwrap();
+                prop_assert!(
+                    entry.ordered_in_period_cents <= programme.rules.cap_per_period_cents,
+                    "cap exceeded"
+                );
+                beneficiaries += entry.balance_cents;
+            }
+            Some(&keys::table::MERCHANT_BALANCE) => merchants += decode::<u64>(value).unwrap(),
+            _ => {}
+        }
+    }
+    if programme.status == ProgrammeStatus::Open {
+        prop_assert_eq!(beneficiaries, programme.beneficiary_balances_cents);
+    } else {
+        prop_assert_eq!(programme.beneficiary_balances_cents, 0);
+    }
+    prop_assert_eq!(merchants, programme.merchant_balances_cents);
+    Ok(())
+}
+
+fn aid_rules() -> ProgrammeRules {
+    ProgrammeRules {
+        collectivity: SIREN,
+        budget_cents: 60_000,
+        cap_per_period_cents: 20_000,
+        period_ms: 20_000,
+        starts_at_ms: 0,
+        ends_at_ms: u64::MAX,
+        categories: BoundedVec::try_from_vec(vec![FOOD]).unwrap(),
+        residency_required: false,
+    }
 }
 
 fn sign_block(world: &World, steps: &[(u8, Action)]) -> Vec<SignedTransaction> {
@@ -112,11 +201,12 @@ fn sign_block(world: &World, steps: &[(u8, Action)]) -> Vec<SignedTransaction> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(128))]
+    #![proptest_config(ProptestConfig::with_cases(256))]
 
     #[test]
     fn blocks_are_deterministic_and_failures_leave_no_trace(blocks in proptest::collection::vec(step_strategy(), 1..8)) {
         let mut world = World::new();
+        prop_assert!(world.act(ADMINISTRATOR, Action::CreateProgramme(aid_rules())).is_success());
         for steps in blocks {
             let transactions = sign_block(&world, &steps);
             // Determinism: the same block over the same state, twice.
@@ -141,6 +231,7 @@ proptest! {
             whole.apply(first.writes.clone());
             prop_assert_eq!(&whole, &solo.state);
             world.execute(&transactions).unwrap();
+            check_aid_invariants(&world)?;
         }
     }
 }

@@ -6,7 +6,8 @@ use civitas_civic::model::{
     ChainParameters, Collectivity, Namespace, NamespaceName, Role, Scope, Siren, ValidatorEntry,
 };
 use civitas_civic::{
-    Action, BlockContext, BlockExecutionError, BlockOutcome, GenesisState, MemoryState, Receipt,
+    Action, BlockContext, BlockExecutionError, BlockOutcome, GenesisGrant, GenesisState,
+    MemoryState, Receipt,
 };
 use civitas_types::{
     AccountId, BoundedBytes, ChainId, SignedTransaction, SigningKey, TransactionBody, encode,
@@ -56,6 +57,24 @@ pub fn namespace(name: &str) -> NamespaceName {
 pub const IDENTITY_REGISTRAR: u8 = 1;
 pub const REGISTRAR: u8 = 2;
 pub const CITY_REGISTRAR: u8 = 3;
+/// Aid: 10 ordonnateur, 11 comptable, 12 holds both roles, 13 a grocer (food),
+/// 14 a jeweller (luxury).
+pub const ADMINISTRATOR: u8 = 10;
+pub const ACCOUNTANT: u8 = 11;
+pub const BOTH_ROLES: u8 = 12;
+pub const GROCER: u8 = 13;
+pub const JEWELLER: u8 = 14;
+pub const FOOD: u16 = 5411;
+pub const LUXURY: u16 = 5944;
+
+fn grant(seed: u8, role: Role, scope: Scope, categories: &[u16]) -> GenesisGrant {
+    GenesisGrant {
+        account: account(seed),
+        role,
+        scope,
+        categories: categories.to_vec(),
+    }
+}
 
 pub struct World {
     pub state: MemoryState,
@@ -90,20 +109,54 @@ impl World {
             validators,
             parameters: ChainParameters::default(),
             grants: vec![
-                (
-                    account(IDENTITY_REGISTRAR),
+                grant(
+                    IDENTITY_REGISTRAR,
                     Role::IdentityRegistrar,
                     Scope::Collectivity(SIREN),
+                    &[],
                 ),
-                (
-                    account(REGISTRAR),
+                grant(
+                    REGISTRAR,
                     Role::Registrar,
                     Scope::Namespace(namespace("permits/building")),
+                    &[],
                 ),
-                (
-                    account(CITY_REGISTRAR),
+                grant(
+                    CITY_REGISTRAR,
                     Role::Registrar,
                     Scope::Collectivity(SIREN),
+                    &[],
+                ),
+                grant(
+                    ADMINISTRATOR,
+                    Role::AidAdministrator,
+                    Scope::Collectivity(SIREN),
+                    &[],
+                ),
+                grant(
+                    ACCOUNTANT,
+                    Role::AidAccountant,
+                    Scope::Collectivity(SIREN),
+                    &[],
+                ),
+                grant(
+                    BOTH_ROLES,
+                    Role::AidAdministrator,
+                    Scope::Collectivity(SIREN),
+                    &[],
+                ),
+                grant(
+                    BOTH_ROLES,
+                    Role::AidAccountant,
+                    Scope::Collectivity(SIREN),
+                    &[],
+                ),
+                grant(GROCER, Role::Merchant, Scope::Collectivity(SIREN), &[FOOD]),
+                grant(
+                    JEWELLER,
+                    Role::Merchant,
+                    Scope::Collectivity(SIREN),
+                    &[LUXURY],
                 ),
             ],
             namespaces: vec![

@@ -9,9 +9,12 @@
 //!
 //! Built so far: envelope checks (chain, expiry, sequence, key and multisig
 //! authorisation), identity (multisig accounts, resident enrolment, roles with
-//! scopes, time-bounded delegations) and registries (register, amend with
-//! history, transfer with or without approval, revoke). Governance, social aid
-//! and energy are the next parts of this crate.
+//! scopes, time-bounded delegations), governance (council proposals, weighted
+//! votes, execution, quorum safety, validator-set changes), social aid
+//! (programmes, orders executed by a different accountant, spending,
+//! redemption, closing, the conservation law) and registries (register, amend
+//! with history, transfer with or without approval, revoke). Recurring
+//! disbursements and energy are the next parts of this crate.
 
 pub mod action;
 pub mod aid;

@@ -193,4 +193,20 @@ pub enum Action {
         /// The programme.
         programme_id: u64,
     } = 20,
+    /// An AidAdministrator schedules a recurring disbursement.
+    ScheduleRecurring {
+        /// The programme.
+        programme_id: u64,
+        /// The beneficiary.
+        beneficiary: AccountId,
+        /// Amount per period.
+        amount_cents: u64,
+    } = 21,
+    /// An AidAdministrator suspends a recurring disbursement.
+    SuspendRecurring {
+        /// The programme.
+        programme_id: u64,
+        /// The schedule.
+        schedule_id: u64,
+    } = 22,
 }

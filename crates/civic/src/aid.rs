@@ -78,6 +78,8 @@ pub struct Programme {
     pub redeemed_cents: u64,
     /// Next order id.
     pub next_order: u64,
+    /// Next recurring-disbursement schedule id.
+    pub next_schedule: u64,
 }
 
 impl Programme {
@@ -95,7 +97,7 @@ impl Programme {
     }
 
     /// The period of block time `now_ms` (0 for the first).
-    fn period_of(&self, now_ms: u64) -> u64 {
+    pub fn period_of(&self, now_ms: u64) -> u64 {
         now_ms
             .saturating_sub(self.rules.starts_at_ms)
             .checked_div(self.rules.period_ms)
@@ -206,6 +208,7 @@ pub fn create_programme<S: StateRead>(
         merchant_balances_cents: 0,
         redeemed_cents: 0,
         next_order: 0,
+        next_schedule: 0,
     };
     state.put(keys::programme(id), &programme);
     Ok(vec![Event::ProgrammeCreated {

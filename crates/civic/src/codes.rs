@@ -88,6 +88,10 @@ pub enum Code {
     MerchantNotAccredited = 413,
     /// The balance is too small for the amount.
     InsufficientBalance = 414,
+    /// No such (active) recurring schedule.
+    UnknownSchedule = 415,
+    /// Too many programmes with recurring schedules.
+    TooManySchedules = 416,
     /// The namespace does not exist.
     UnknownNamespace = 600,
     /// A record with this id exists already in the namespace.
@@ -174,6 +178,8 @@ impl Code {
                 "the merchant is not accredited for any of the programme's categories"
             }
             Code::InsufficientBalance => "the balance is too small for this amount",
+            Code::UnknownSchedule => "no such active recurring schedule",
+            Code::TooManySchedules => "too many programmes with recurring schedules",
             Code::UnknownNamespace => "no such namespace",
             Code::DuplicateRecord => "a record with this id already exists in the namespace",
             Code::UnknownRecord => "no such record",

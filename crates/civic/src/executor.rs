@@ -21,12 +21,15 @@ use crate::identity::{self, Outcome};
 use crate::keys;
 use crate::model::ValidatorRegistry;
 use crate::receipt::{Event, Receipt};
+use crate::recurring;
 use crate::registry;
 use crate::state::{CorruptState, Overlay, StateRead};
 
 /// The result of executing a block.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BlockOutcome {
+    /// What the block's hooks did (scheduled orders...), before any transaction.
+    pub block_events: Vec<Event>,
     /// One receipt per transaction, in block order.
     pub receipts: Vec<Receipt>,
     /// The state writes to apply (`None` deletes), in key order.
@@ -37,9 +40,17 @@ pub struct BlockOutcome {
 }
 
 impl BlockOutcome {
-    /// The header's `receipts_root`: Merkle root over the receipts' encodings.
+    /// The block's own receipt: the hooks' events, under the all-zero transaction id.
+    pub fn block_receipt(&self) -> Receipt {
+        Receipt::success(Hash::ZERO, self.block_events.clone())
+    }
+
+    /// The header's `receipts_root`: Merkle root over the encodings of the block
+    /// receipt (leaf 0) and then each transaction's receipt (leaf i + 1).
     pub fn receipts_root(&self) -> Hash {
-        let leaves: Vec<Vec<u8>> = self.receipts.iter().map(encode).collect();
+        let mut leaves: Vec<Vec<u8>> = Vec::with_capacity(self.receipts.len().saturating_add(1));
+        leaves.push(encode(&self.block_receipt()));
+        leaves.extend(self.receipts.iter().map(encode));
         merkle::root_of(&leaves)
     }
 }
@@ -67,6 +78,7 @@ pub fn execute_block<S: StateRead>(
     transactions: &[SignedTransaction],
 ) -> Result<BlockOutcome, BlockExecutionError> {
     let mut overlay = Overlay::new(state);
+    let block_events = recurring::begin_block(&mut overlay, context)?;
     let mut receipts = Vec::with_capacity(transactions.len());
     for (index, transaction) in transactions.iter().enumerate() {
         let mut account =
@@ -98,6 +110,7 @@ pub fn execute_block<S: StateRead>(
     }
     let validator_set_change = validator_set_change(&overlay, &receipts)?;
     Ok(BlockOutcome {
+        block_events,
         receipts,
         writes: overlay.into_writes(),
         validator_set_change,
@@ -293,5 +306,21 @@ fn run<S: StateRead>(
         Action::CloseProgramme { programme_id } => {
             aid::close_programme(state, context, signer, programme_id)
         }
+        Action::ScheduleRecurring {
+            programme_id,
+            beneficiary,
+            amount_cents,
+        } => recurring::schedule(
+            state,
+            context,
+            signer,
+            programme_id,
+            beneficiary,
+            amount_cents,
+        ),
+        Action::SuspendRecurring {
+            programme_id,
+            schedule_id,
+        } => recurring::suspend(state, context, signer, programme_id, schedule_id),
     }
 }

@@ -48,6 +48,10 @@ pub mod table {
     pub const ORDER: u8 = 0x33;
     /// (programme id, merchant) → balance in cents (u64).
     pub const MERCHANT_BALANCE: u8 = 0x34;
+    /// (programme id, schedule id) → `Schedule`.
+    pub const SCHEDULE: u8 = 0x35;
+    /// (single entry) → ids of programmes with schedules.
+    pub const SCHEDULED_PROGRAMMES: u8 = 0x36;
     /// namespace → `Namespace`.
     pub const NAMESPACE: u8 = 0x60;
     /// (namespace, record id) → `Record`.
@@ -165,4 +169,14 @@ pub fn order(programme: u64, order: u64) -> Vec<u8> {
 /// Key of a merchant's balance in a programme.
 pub fn merchant_balance(programme: u64, merchant: &AccountId) -> Vec<u8> {
     key(table::MERCHANT_BALANCE, &(programme, merchant))
+}
+
+/// Key of a recurring schedule.
+pub fn schedule(programme: u64, schedule: u64) -> Vec<u8> {
+    key(table::SCHEDULE, &(programme, schedule))
+}
+
+/// Key of the index of programmes with schedules.
+pub fn scheduled_programmes() -> Vec<u8> {
+    vec![table::SCHEDULED_PROGRAMMES]
 }

@@ -28,6 +28,7 @@ pub mod identity;
 pub mod keys;
 pub mod model;
 pub mod receipt;
+pub mod recurring;
 pub mod registry;
 pub mod state;
 

@@ -276,6 +276,35 @@ pub enum Event {
         /// Amount returned to the unreserved budget.
         returned_cents: u64,
     } = 29,
+    /// A recurring disbursement was scheduled.
+    RecurringScheduled {
+        /// The programme.
+        programme_id: u64,
+        /// The schedule.
+        schedule_id: u64,
+        /// The beneficiary.
+        beneficiary: AccountId,
+        /// Amount per period.
+        amount_cents: u64,
+    } = 30,
+    /// A recurring disbursement was suspended.
+    RecurringSuspended {
+        /// The programme.
+        programme_id: u64,
+        /// The schedule.
+        schedule_id: u64,
+    } = 31,
+    /// A scheduled order could not be made this period.
+    RecurringSkipped {
+        /// The programme.
+        programme_id: u64,
+        /// The schedule.
+        schedule_id: u64,
+        /// The period skipped.
+        period: u64,
+        /// Why (an error code).
+        code: u16,
+    } = 32,
     /// A record was revoked.
     RecordRevoked {
         /// The namespace.

@@ -427,3 +427,104 @@ fn spending_only_at_accredited_merchants_within_balance() {
     );
     assert!(programme(&world).is_conserved());
 }
+
+fn schedule(world: &mut World, to: u8, amount: u64) -> civitas_civic::Receipt {
+    world.act(
+        ADMINISTRATOR,
+        Action::ScheduleRecurring {
+            programme_id: 0,
+            beneficiary: account(to),
+            amount_cents: amount,
+        },
+    )
+}
+
+fn ordered_in(outcome: &civitas_civic::BlockOutcome) -> Vec<(u64, u64)> {
+    outcome
+        .block_events
+        .iter()
+        .filter_map(|e| match e {
+            Event::DisbursementOrdered {
+                order_id,
+                amount_cents,
+                ..
+            } => Some((*order_id, *amount_cents)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn recurring_disbursements_are_ordered_by_the_chain_once_per_period() {
+    let mut world = world_with_programme();
+    assert!(schedule(&mut world, 50, 5_000).is_success());
+    // The next block orders it for the current period; later blocks of the same period do not.
+    let outcome = world.execute(&[]).unwrap();
+    assert_eq!(ordered_in(&outcome), vec![(0, 5_000)]);
+    assert!(ordered_in(&world.execute(&[]).unwrap()).is_empty());
+    // The order is the ordonnateur's: a comptable executes it, the ordonnateur cannot.
+    assert_eq!(
+        execute(&mut world, ADMINISTRATOR, 0).code,
+        Code::MissingRole.number()
+    );
+    assert!(execute(&mut world, ACCOUNTANT, 0).is_success());
+    // Next period: ordered again, once, even after several periods without blocks.
+    world.time_ms += 3 * MONTH_MS;
+    assert_eq!(ordered_in(&world.execute(&[]).unwrap()), vec![(1, 5_000)]);
+    assert!(ordered_in(&world.execute(&[]).unwrap()).is_empty());
+    assert!(programme(&world).is_conserved());
+    // Suspended: no more orders.
+    let suspend = Action::SuspendRecurring {
+        programme_id: 0,
+        schedule_id: 0,
+    };
+    assert_eq!(
+        world.act(9, suspend.clone()).code,
+        Code::MissingRole.number()
+    );
+    assert!(world.act(ADMINISTRATOR, suspend.clone()).is_success());
+    assert_eq!(
+        world.act(ADMINISTRATOR, suspend).code,
+        Code::UnknownSchedule.number()
+    );
+    world.time_ms += MONTH_MS;
+    assert!(ordered_in(&world.execute(&[]).unwrap()).is_empty());
+}
+
+#[test]
+fn a_scheduled_order_that_breaks_a_rule_is_skipped_with_its_reason() {
+    let mut world = world_with_programme();
+    assert!(order(&mut world, ADMINISTRATOR, 50, 18_000).is_success());
+    assert!(schedule(&mut world, 50, 5_000).is_success());
+    let outcome = world.execute(&[]).unwrap();
+    assert_eq!(
+        outcome.block_events,
+        vec![Event::RecurringSkipped {
+            programme_id: 0,
+            schedule_id: 0,
+            period: 0,
+            code: Code::CapExceeded.number()
+        }]
+    );
+    assert!(programme(&world).is_conserved());
+    // Scheduling rules.
+    assert_eq!(
+        schedule(&mut world, 52, 100).code,
+        Code::NotBeneficiary.number()
+    );
+    assert_eq!(
+        schedule(&mut world, 50, 0).code,
+        Code::InvalidAmount.number()
+    );
+    assert_eq!(
+        schedule(&mut world, 50, 20_001).code,
+        Code::InvalidAmount.number(),
+        "above the cap it could never be ordered"
+    );
+    // The block receipt commits the hook's events: leaf 0 of the receipts root.
+    let root = outcome.receipts_root();
+    let leaf = civitas_types::encode(&outcome.block_receipt());
+    let tree =
+        civitas_types::MerkleTree::from_leaf_hashes(vec![civitas_types::merkle::leaf_hash(&leaf)]);
+    assert_eq!(tree.root(), root);
+}

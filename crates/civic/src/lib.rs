@@ -13,8 +13,8 @@
 //! votes, execution, quorum safety, validator-set changes), social aid
 //! (programmes, orders executed by a different accountant, spending,
 //! redemption, closing, the conservation law) and registries (register, amend
-//! with history, transfer with or without approval, revoke). Recurring
-//! disbursements and energy are the next parts of this crate.
+//! with history, transfer with or without approval, revoke), with recurring
+//! disbursements ordered by a block hook. Energy is the next part of this crate.
 
 pub mod action;
 pub mod aid;

@@ -19,6 +19,7 @@
 pub mod action;
 pub mod aid;
 pub mod authority;
+pub mod clearing;
 pub mod codes;
 pub mod envelope;
 pub mod executor;

@@ -7,6 +7,7 @@ use borsh::{BorshDeserialize, BorshSerialize};
 use civitas_types::{AccountId, BoundedBytes, BoundedVec, Hash, PublicKey};
 
 use crate::aid::ProgrammeRules;
+use crate::clearing::Side;
 use crate::governance::GovernanceAction;
 use crate::model::{
     MULTISIG_MEMBERS_MAX, NamespaceName, RECORD_METADATA_BYTES_MAX, RecordId, Role, Scope, Siren,
@@ -209,4 +210,70 @@ pub enum Action {
         /// The schedule.
         schedule_id: u64,
     } = 22,
+    /// An EnergyOperator creates a community.
+    CreateCommunity {
+        /// The hosting collectivity.
+        collectivity: Siren,
+        /// Slot length, ms.
+        slot_ms: u64,
+        /// Start of slot 0 (block time, ms).
+        first_slot_ms: u64,
+        /// Grid selling price, millicents per Wh.
+        grid_price: u64,
+        /// Grid buying (feed-in) price, millicents per Wh.
+        feed_in_price: u64,
+    } = 23,
+    /// The operator registers a meter.
+    RegisterMeter {
+        /// The community.
+        community_id: u64,
+        /// Salted hash of the meter point id.
+        commitment: Hash,
+        /// The owner.
+        owner: AccountId,
+    } = 24,
+    /// A meter's owner places an order for a future slot.
+    PlaceEnergyOrder {
+        /// The community.
+        community_id: u64,
+        /// The slot.
+        slot: u64,
+        /// The meter.
+        meter_id: u64,
+        /// Buy or sell.
+        side: Side,
+        /// Quantity, Wh.
+        energy_wh: u64,
+        /// Limit price, millicents per Wh.
+        limit_price: u64,
+    } = 25,
+    /// A meter's owner cancels an order before gate closure.
+    CancelEnergyOrder {
+        /// The community.
+        community_id: u64,
+        /// The slot.
+        slot: u64,
+        /// The order's number in the slot.
+        order_number: u32,
+    } = 26,
+    /// The operator attests a meter for an ended slot.
+    AttestMeter {
+        /// The community.
+        community_id: u64,
+        /// The slot.
+        slot: u64,
+        /// The meter.
+        meter_id: u64,
+        /// Produced, Wh.
+        produced_wh: u64,
+        /// Consumed, Wh.
+        consumed_wh: u64,
+    } = 27,
+    /// The operator settles a cleared, attested slot.
+    SettleSlot {
+        /// The community.
+        community_id: u64,
+        /// The slot.
+        slot: u64,
+    } = 28,
 }

@@ -85,10 +85,7 @@ pub fn clear(orders: &[Bid]) -> Clearing {
     let (mut buy_left, mut sell_left) = (0u64, 0u64);
     let mut last_prices = None;
     let mut volume_wh: u64 = 0;
-    loop {
-        let (Some(buy), Some(sell)) = (buys.get(buy_index), sells.get(sell_index)) else {
-            break;
-        };
+    while let (Some(buy), Some(sell)) = (buys.get(buy_index), sells.get(sell_index)) {
         if buy.limit_price < sell.limit_price {
             break;
         }
@@ -112,8 +109,11 @@ pub fn clear(orders: &[Bid]) -> Clearing {
             sell_index = sell_index.saturating_add(1);
         }
     }
-    let price = last_prices.map_or(0, |(buy, sell)| {
-        buy / 2 + sell / 2 + (buy % 2 + sell % 2) / 2
+    // floor((buy + sell) / 2) without overflow.
+    let price = last_prices.map_or(0, |(buy, sell): (u64, u64)| {
+        (buy / 2)
+            .saturating_add(sell / 2)
+            .saturating_add((buy % 2).saturating_add(sell % 2) / 2)
     });
     fills.sort_unstable();
     Clearing {

@@ -3,7 +3,7 @@
 //! A transaction that breaks a business rule is still included in its block,
 //! consumes its sequence number and gets a failed receipt carrying one of these
 //! codes. Codes are part of the protocol: never renumbered, never reused. Ranges:
-//! 1xx envelope, 2xx identity and roles, 3xx governance, 4xx social aid, 6xx registries, 9xx
+//! 1xx envelope, 2xx identity and roles, 3xx governance, 4xx social aid, 5xx energy, 6xx registries, 9xx
 //! arithmetic.
 
 /// Why a civic transaction failed.
@@ -92,6 +92,32 @@ pub enum Code {
     UnknownSchedule = 415,
     /// Too many programmes with recurring schedules.
     TooManySchedules = 416,
+    /// No such energy community.
+    UnknownCommunity = 500,
+    /// Community rules out of range (slot length, prices).
+    InvalidCommunity = 501,
+    /// No such meter.
+    UnknownMeter = 502,
+    /// Only the meter's owner may trade for it.
+    NotMeterOwner = 503,
+    /// The slot has started: no order or cancellation after gate closure.
+    GateClosed = 504,
+    /// The slot is too far ahead.
+    SlotTooFar = 505,
+    /// The slot has as many orders or attestations as allowed.
+    SlotFull = 506,
+    /// No such (uncancelled) order in the slot.
+    UnknownEnergyOrder = 507,
+    /// The slot has not ended yet.
+    SlotNotEnded = 508,
+    /// This meter's slot is already attested.
+    AlreadyAttested = 509,
+    /// The slot is not cleared (no orders, or its start has not come).
+    SlotNotCleared = 510,
+    /// A meter with matched energy has no attestation yet.
+    MissingAttestation = 511,
+    /// The slot is already settled.
+    AlreadySettled = 512,
     /// The namespace does not exist.
     UnknownNamespace = 600,
     /// A record with this id exists already in the namespace.
@@ -180,6 +206,19 @@ impl Code {
             Code::InsufficientBalance => "the balance is too small for this amount",
             Code::UnknownSchedule => "no such active recurring schedule",
             Code::TooManySchedules => "too many programmes with recurring schedules",
+            Code::UnknownCommunity => "no such energy community",
+            Code::InvalidCommunity => "community rules out of range (slot length, prices)",
+            Code::UnknownMeter => "no such meter",
+            Code::NotMeterOwner => "only the meter's owner may trade for it",
+            Code::GateClosed => "the slot has started: orders and cancellations are closed",
+            Code::SlotTooFar => "the slot is too far ahead",
+            Code::SlotFull => "the slot has as many orders or attestations as allowed",
+            Code::UnknownEnergyOrder => "no such order in the slot",
+            Code::SlotNotEnded => "the slot has not ended yet",
+            Code::AlreadyAttested => "this meter is already attested for the slot",
+            Code::SlotNotCleared => "the slot is not cleared",
+            Code::MissingAttestation => "a meter with matched energy has no attestation yet",
+            Code::AlreadySettled => "the slot is already settled",
             Code::UnknownNamespace => "no such namespace",
             Code::DuplicateRecord => "a record with this id already exists in the namespace",
             Code::UnknownRecord => "no such record",

@@ -15,6 +15,7 @@ use crate::action::Action;
 use crate::aid;
 use crate::authority::Failure;
 use crate::codes::Code;
+use crate::energy;
 use crate::envelope::{BlockContext, EnvelopeError, check_envelope};
 use crate::governance;
 use crate::identity::{self, Outcome};
@@ -78,7 +79,10 @@ pub fn execute_block<S: StateRead>(
     transactions: &[SignedTransaction],
 ) -> Result<BlockOutcome, BlockExecutionError> {
     let mut overlay = Overlay::new(state);
-    let block_events = recurring::begin_block(&mut overlay, context)?;
+    // Hooks, in this order: energy slots clear at gate closure, then recurring
+    // disbursements are ordered.
+    let mut block_events = energy::begin_block(&mut overlay, context)?;
+    block_events.extend(recurring::begin_block(&mut overlay, context)?);
     let mut receipts = Vec::with_capacity(transactions.len());
     for (index, transaction) in transactions.iter().enumerate() {
         let mut account =
@@ -322,5 +326,68 @@ fn run<S: StateRead>(
             programme_id,
             schedule_id,
         } => recurring::suspend(state, context, signer, programme_id, schedule_id),
+        Action::CreateCommunity {
+            collectivity,
+            slot_ms,
+            first_slot_ms,
+            grid_price,
+            feed_in_price,
+        } => energy::create_community(
+            state,
+            context,
+            signer,
+            collectivity,
+            slot_ms,
+            first_slot_ms,
+            grid_price,
+            feed_in_price,
+        ),
+        Action::RegisterMeter {
+            community_id,
+            commitment,
+            owner,
+        } => energy::register_meter(state, context, signer, community_id, commitment, owner),
+        Action::PlaceEnergyOrder {
+            community_id,
+            slot,
+            meter_id,
+            side,
+            energy_wh,
+            limit_price,
+        } => energy::place_order(
+            state,
+            context,
+            signer,
+            community_id,
+            slot,
+            meter_id,
+            side,
+            energy_wh,
+            limit_price,
+        ),
+        Action::CancelEnergyOrder {
+            community_id,
+            slot,
+            order_number,
+        } => energy::cancel_order(state, context, signer, community_id, slot, order_number),
+        Action::AttestMeter {
+            community_id,
+            slot,
+            meter_id,
+            produced_wh,
+            consumed_wh,
+        } => energy::attest(
+            state,
+            context,
+            signer,
+            community_id,
+            slot,
+            meter_id,
+            produced_wh,
+            consumed_wh,
+        ),
+        Action::SettleSlot { community_id, slot } => {
+            energy::settle(state, context, signer, community_id, slot)
+        }
     }
 }

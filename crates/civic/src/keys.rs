@@ -52,6 +52,18 @@ pub mod table {
     pub const SCHEDULE: u8 = 0x35;
     /// (single entry) → ids of programmes with schedules.
     pub const SCHEDULED_PROGRAMMES: u8 = 0x36;
+    /// (single entry) → next community id (u64).
+    pub const COMMUNITY_COUNTER: u8 = 0x40;
+    /// community id → `Community`.
+    pub const COMMUNITY: u8 = 0x41;
+    /// (community, meter id) → `Meter`.
+    pub const METER: u8 = 0x42;
+    /// (community, slot) → `SlotBook`.
+    pub const SLOT_BOOK: u8 = 0x43;
+    /// (single entry) → ids of all communities (the clearing hook's index).
+    pub const COMMUNITIES: u8 = 0x44;
+    /// (community, account) → `EnergyAccount`.
+    pub const ENERGY_ACCOUNT: u8 = 0x45;
     /// namespace → `Namespace`.
     pub const NAMESPACE: u8 = 0x60;
     /// (namespace, record id) → `Record`.
@@ -179,4 +191,34 @@ pub fn schedule(programme: u64, schedule: u64) -> Vec<u8> {
 /// Key of the index of programmes with schedules.
 pub fn scheduled_programmes() -> Vec<u8> {
     vec![table::SCHEDULED_PROGRAMMES]
+}
+
+/// Key of the community counter.
+pub fn community_counter() -> Vec<u8> {
+    vec![table::COMMUNITY_COUNTER]
+}
+
+/// Key of a community.
+pub fn community(id: u64) -> Vec<u8> {
+    key(table::COMMUNITY, &id)
+}
+
+/// Key of a meter.
+pub fn meter(community: u64, meter: u64) -> Vec<u8> {
+    key(table::METER, &(community, meter))
+}
+
+/// Key of a slot's book.
+pub fn slot_book(community: u64, slot: u64) -> Vec<u8> {
+    key(table::SLOT_BOOK, &(community, slot))
+}
+
+/// Key of the index of communities.
+pub fn communities() -> Vec<u8> {
+    vec![table::COMMUNITIES]
+}
+
+/// Key of an account's energy money in a community.
+pub fn energy_account(community: u64, account: &AccountId) -> Vec<u8> {
+    key(table::ENERGY_ACCOUNT, &(community, account))
 }

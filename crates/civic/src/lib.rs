@@ -21,6 +21,7 @@ pub mod aid;
 pub mod authority;
 pub mod clearing;
 pub mod codes;
+pub mod energy;
 pub mod envelope;
 pub mod executor;
 pub mod genesis;

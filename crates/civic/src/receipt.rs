@@ -4,6 +4,7 @@
 use borsh::{BorshDeserialize, BorshSerialize};
 use civitas_types::{AccountId, Hash};
 
+use crate::clearing::Side;
 use crate::codes::Code;
 use crate::model::{NamespaceName, RecordId, Role, Scope, Siren};
 
@@ -305,6 +306,83 @@ pub enum Event {
         /// Why (an error code).
         code: u16,
     } = 32,
+    /// An energy community was created.
+    CommunityCreated {
+        /// Its id.
+        community_id: u64,
+    } = 33,
+    /// A meter was registered.
+    MeterRegistered {
+        /// The community.
+        community_id: u64,
+        /// The meter.
+        meter_id: u64,
+        /// Its owner.
+        owner: AccountId,
+    } = 34,
+    /// An order was placed for a slot.
+    EnergyOrderPlaced {
+        /// The community.
+        community_id: u64,
+        /// The slot.
+        slot: u64,
+        /// Its number in the slot.
+        order_number: u32,
+        /// Buy or sell.
+        side: Side,
+        /// Quantity, Wh.
+        energy_wh: u64,
+        /// Limit price, millicents per Wh.
+        limit_price: u64,
+    } = 35,
+    /// An order was cancelled.
+    EnergyOrderCancelled {
+        /// The community.
+        community_id: u64,
+        /// The slot.
+        slot: u64,
+        /// Its number.
+        order_number: u32,
+    } = 36,
+    /// A slot was cleared at gate closure.
+    SlotCleared {
+        /// The community.
+        community_id: u64,
+        /// The slot.
+        slot: u64,
+        /// Uniform price, millicents per Wh.
+        price: u64,
+        /// Energy traded, Wh.
+        volume_wh: u64,
+    } = 37,
+    /// A meter was attested for a slot.
+    MeterAttested {
+        /// The community.
+        community_id: u64,
+        /// The slot.
+        slot: u64,
+        /// The meter.
+        meter_id: u64,
+        /// Produced, Wh.
+        produced_wh: u64,
+        /// Consumed, Wh.
+        consumed_wh: u64,
+    } = 38,
+    /// A slot was settled.
+    SlotSettled {
+        /// The community.
+        community_id: u64,
+        /// The slot.
+        slot: u64,
+        /// Paid by buyers, millicents.
+        paid_by_buyers: u64,
+        /// Paid to sellers, millicents.
+        paid_to_sellers: u64,
+        /// Owed to the grid (shortfalls), millicents.
+        grid_credit: u64,
+        /// Owed by the grid (excess), millicents.
+        grid_debit: u64,
+    } = 39,
     /// A record was revoked.
     RecordRevoked {
         /// The namespace.

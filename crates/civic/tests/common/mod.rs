@@ -65,6 +65,8 @@ pub const BOTH_ROLES: u8 = 12;
 pub const GROCER: u8 = 13;
 pub const JEWELLER: u8 = 14;
 pub const FOOD: u16 = 5411;
+/// Energy: 15 operator of the collectivity's communities; meters owned by 60..
+pub const ENERGY_OPERATOR: u8 = 15;
 pub const LUXURY: u16 = 5944;
 
 fn grant(seed: u8, role: Role, scope: Scope, categories: &[u16]) -> GenesisGrant {
@@ -152,6 +154,12 @@ impl World {
                     &[],
                 ),
                 grant(GROCER, Role::Merchant, Scope::Collectivity(SIREN), &[FOOD]),
+                grant(
+                    ENERGY_OPERATOR,
+                    Role::EnergyOperator,
+                    Scope::Collectivity(SIREN),
+                    &[],
+                ),
                 grant(
                     JEWELLER,
                     Role::Merchant,

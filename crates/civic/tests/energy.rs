@@ -1,0 +1,337 @@
+//! The energy community: orders, clearing at gate closure, attestations, settlement.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
+
+mod common;
+
+use civitas_civic::clearing::Side;
+use civitas_civic::energy::{EnergyAccount, SlotBook, grid_account};
+use civitas_civic::{Action, Code, Event, keys};
+use civitas_types::{Hash, decode};
+use common::*;
+
+const SLOT_MS: u64 = 30 * 60_000;
+const GRID: u64 = 25;
+const FEED_IN: u64 = 5;
+
+/// The documented example's orders: (meter owner seed, side, Wh, limit).
+const ORDERS: [(u8, Side, u64, u64); 6] = [
+    (60, Side::Buy, 3_000, 20),
+    (61, Side::Buy, 2_000, 18),
+    (62, Side::Buy, 1_000, 12),
+    (63, Side::Sell, 2_500, 10),
+    (64, Side::Sell, 2_000, 15),
+    (65, Side::Sell, 1_500, 19),
+];
+
+/// A community whose slot 0 starts one slot from now, meters 0..6 for seeds 60..66.
+fn world_with_community() -> World {
+    let mut world = World::new();
+    let create = Action::CreateCommunity {
+        collectivity: SIREN,
+        slot_ms: SLOT_MS,
+        first_slot_ms: world.time_ms + SLOT_MS,
+        grid_price: GRID,
+        feed_in_price: FEED_IN,
+    };
+    assert_eq!(
+        world.act(ENERGY_OPERATOR, create).events,
+        vec![Event::CommunityCreated { community_id: 0 }]
+    );
+    for owner in 60..66u8 {
+        let register = Action::RegisterMeter {
+            community_id: 0,
+            commitment: Hash([owner; 32]),
+            owner: account(owner),
+        };
+        assert!(world.act(ENERGY_OPERATOR, register).is_success());
+    }
+    world
+}
+
+fn place(
+    world: &mut World,
+    owner: u8,
+    slot: u64,
+    side: Side,
+    wh: u64,
+    limit: u64,
+) -> civitas_civic::Receipt {
+    world.act(
+        owner,
+        Action::PlaceEnergyOrder {
+            community_id: 0,
+            slot,
+            meter_id: u64::from(owner - 60),
+            side,
+            energy_wh: wh,
+            limit_price: limit,
+        },
+    )
+}
+
+fn attest(world: &mut World, meter: u64, produced: u64, consumed: u64) -> civitas_civic::Receipt {
+    world.act(
+        ENERGY_OPERATOR,
+        Action::AttestMeter {
+            community_id: 0,
+            slot: 0,
+            meter_id: meter,
+            produced_wh: produced,
+            consumed_wh: consumed,
+        },
+    )
+}
+
+/// Slot 0 starts one slot after the creation block's time (the world starts at 1,000,000).
+const SLOT_0_START: u64 = 1_000_000 + SLOT_MS;
+
+#[test]
+fn worked_example_from_orders_to_settlement() {
+    let mut world = world_with_community();
+    for (owner, side, wh, limit) in ORDERS {
+        assert!(place(&mut world, owner, 0, side, wh, limit).is_success());
+    }
+    // The block that crosses the slot start clears it.
+    world.time_ms = SLOT_0_START;
+    let outcome = world.execute(&[]).unwrap();
+    assert_eq!(
+        outcome.block_events,
+        vec![Event::SlotCleared {
+            community_id: 0,
+            slot: 0,
+            price: 16,
+            volume_wh: 4_500
+        }]
+    );
+    assert_eq!(
+        place(&mut world, 60, 0, Side::Buy, 1, 30).code,
+        Code::GateClosed.number(),
+        "no order after gate closure"
+    );
+    // Attest after the slot ends: buyer 0 used 2,600 of 3,000; seller 3 produced 2,000 of 2,500.
+    assert_eq!(
+        attest(&mut world, 0, 0, 2_600).code,
+        Code::SlotNotEnded.number()
+    );
+    world.time_ms = SLOT_0_START + SLOT_MS;
+    let settle = Action::SettleSlot {
+        community_id: 0,
+        slot: 0,
+    };
+    for (meter, produced, consumed) in [(0, 0, 2_600), (1, 0, 1_500), (3, 2_000, 0)] {
+        assert!(attest(&mut world, meter, produced, consumed).is_success());
+    }
+    assert_eq!(
+        world.act(ENERGY_OPERATOR, settle.clone()).code,
+        Code::MissingAttestation.number()
+    );
+    assert!(attest(&mut world, 4, 2_000, 0).is_success());
+    assert_eq!(
+        attest(&mut world, 4, 2_000, 0).code,
+        Code::AlreadyAttested.number()
+    );
+    assert_eq!(
+        world.act(9, settle.clone()).code,
+        Code::MissingRole.number()
+    );
+    let receipt = world.act(ENERGY_OPERATOR, settle.clone());
+    assert_eq!(
+        receipt.events,
+        vec![Event::SlotSettled {
+            community_id: 0,
+            slot: 0,
+            paid_by_buyers: 72_000,
+            paid_to_sellers: 72_000,
+            grid_credit: 12_500,
+            grid_debit: 2_000
+        }]
+    );
+    assert_eq!(
+        world.act(ENERGY_OPERATOR, settle).code,
+        Code::AlreadySettled.number(),
+        "no double settlement"
+    );
+    // Every credit has its debit.
+    let accounts: Vec<EnergyAccount> = (60..66u8)
+        .map(account)
+        .chain([grid_account()])
+        .filter_map(|a| {
+            world
+                .state
+                .entries
+                .get(&keys::energy_account(0, &a))
+                .map(|b| decode(b).unwrap())
+        })
+        .collect();
+    let credits: u64 = accounts.iter().map(|a| a.credit).sum();
+    let debits: u64 = accounts.iter().map(|a| a.debit).sum();
+    assert_eq!(credits, debits);
+    assert_eq!(credits, 72_000 + 12_500 + 2_000);
+}
+
+#[test]
+fn order_and_attestation_rules() {
+    let mut world = world_with_community();
+    assert_eq!(
+        world
+            .act(
+                61,
+                Action::PlaceEnergyOrder {
+                    community_id: 0,
+                    slot: 0,
+                    meter_id: 0,
+                    side: Side::Buy,
+                    energy_wh: 1,
+                    limit_price: 1
+                }
+            )
+            .code,
+        Code::NotMeterOwner.number()
+    );
+    assert_eq!(
+        place(&mut world, 60, 10_000, Side::Buy, 1, 1).code,
+        Code::SlotTooFar.number()
+    );
+    assert_eq!(
+        place(&mut world, 60, 0, Side::Buy, 0, 1).code,
+        Code::InvalidAmount.number()
+    );
+    assert_eq!(
+        world
+            .act(
+                60,
+                Action::PlaceEnergyOrder {
+                    community_id: 9,
+                    slot: 0,
+                    meter_id: 0,
+                    side: Side::Buy,
+                    energy_wh: 1,
+                    limit_price: 1
+                }
+            )
+            .code,
+        Code::UnknownCommunity.number()
+    );
+    // A cancelled order does not trade; only its owner cancels, before gate closure.
+    assert!(place(&mut world, 60, 0, Side::Buy, 1_000, 20).is_success());
+    assert!(place(&mut world, 63, 0, Side::Sell, 1_000, 10).is_success());
+    let cancel = Action::CancelEnergyOrder {
+        community_id: 0,
+        slot: 0,
+        order_number: 1,
+    };
+    assert_eq!(
+        world.act(60, cancel.clone()).code,
+        Code::NotMeterOwner.number()
+    );
+    assert!(world.act(63, cancel.clone()).is_success());
+    assert_eq!(
+        world.act(63, cancel.clone()).code,
+        Code::UnknownEnergyOrder.number()
+    );
+    world.time_ms = SLOT_0_START;
+    let outcome = world.execute(&[]).unwrap();
+    assert_eq!(
+        outcome.block_events,
+        vec![Event::SlotCleared {
+            community_id: 0,
+            slot: 0,
+            price: 0,
+            volume_wh: 0
+        }]
+    );
+    let book: SlotBook = decode(world.state.entries.get(&keys::slot_book(0, 0)).unwrap()).unwrap();
+    assert!(book.clearing.unwrap().fills.is_empty());
+    assert_eq!(world.act(63, cancel).code, Code::GateClosed.number());
+    // Attestation by someone who is not the operator.
+    world.time_ms += SLOT_MS;
+    assert_eq!(
+        world
+            .act(
+                60,
+                Action::AttestMeter {
+                    community_id: 0,
+                    slot: 0,
+                    meter_id: 0,
+                    produced_wh: 0,
+                    consumed_wh: 0
+                }
+            )
+            .code,
+        Code::MissingRole.number()
+    );
+    assert_eq!(
+        attest(&mut world, 99, 0, 0).code,
+        Code::UnknownMeter.number()
+    );
+    // The cleared slot settles with no trade at all.
+    let receipt = world.act(
+        ENERGY_OPERATOR,
+        Action::SettleSlot {
+            community_id: 0,
+            slot: 0,
+        },
+    );
+    assert!(receipt.is_success(), "{receipt:?}");
+    assert_eq!(
+        world
+            .act(
+                ENERGY_OPERATOR,
+                Action::SettleSlot {
+                    community_id: 0,
+                    slot: 7
+                }
+            )
+            .code,
+        Code::SlotNotCleared.number()
+    );
+}
+
+#[test]
+fn community_rules() {
+    let mut world = World::new();
+    let create = |slot_ms: u64, grid: u64, feed_in: u64| Action::CreateCommunity {
+        collectivity: SIREN,
+        slot_ms,
+        first_slot_ms: 0,
+        grid_price: grid,
+        feed_in_price: feed_in,
+    };
+    assert_eq!(
+        world.act(9, create(SLOT_MS, 25, 5)).code,
+        Code::MissingRole.number()
+    );
+    assert_eq!(
+        world.act(ENERGY_OPERATOR, create(0, 25, 5)).code,
+        Code::InvalidCommunity.number()
+    );
+    assert_eq!(
+        world.act(ENERGY_OPERATOR, create(SLOT_MS, 5, 25)).code,
+        Code::InvalidCommunity.number(),
+        "feed-in above grid price"
+    );
+    assert!(
+        world
+            .act(ENERGY_OPERATOR, create(SLOT_MS, 25, 5))
+            .is_success()
+    );
+    assert_eq!(
+        world
+            .act(
+                9,
+                Action::RegisterMeter {
+                    community_id: 0,
+                    commitment: Hash([1; 32]),
+                    owner: account(60)
+                }
+            )
+            .code,
+        Code::MissingRole.number()
+    );
+}

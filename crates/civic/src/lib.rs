@@ -14,7 +14,8 @@
 //! (programmes, orders executed by a different accountant, spending,
 //! redemption, closing, the conservation law) and registries (register, amend
 //! with history, transfer with or without approval, revoke), with recurring
-//! disbursements ordered by a block hook. Energy is the next part of this crate.
+//! disbursements ordered by a block hook, and the energy community (orders until
+//! gate closure, double-auction clearing hook, attestations, settlement).
 
 pub mod action;
 pub mod aid;

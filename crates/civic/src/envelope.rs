@@ -6,7 +6,7 @@
 //! caller before these checks; here we decide whether the *keys* that signed
 //! authorise the signer account.
 
-use civitas_types::{AccountId, ChainId, SignedTransaction, encode};
+use civitas_types::{AccountId, ChainId, SignedTransaction};
 
 use crate::keys;
 use crate::model::{AccountState, MultisigPolicy};
@@ -88,7 +88,7 @@ pub fn check_envelope<S: StateRead>(
     transaction: &SignedTransaction,
     context: &BlockContext,
 ) -> Result<AccountState, EnvelopeError> {
-    let size = encode(transaction).len();
+    let size = transaction.encoded_len();
     if size > TRANSACTION_BYTES_MAX {
         return Err(EnvelopeError::TooLarge { size });
     }
@@ -112,16 +112,22 @@ pub fn check_envelope<S: StateRead>(
             found: body.sequence,
         });
     }
-    check_authorisation(state, &body.signer, transaction)?;
+    check_authorisation(state, &body.signer, account.multisig, transaction)?;
     Ok(account)
 }
 
 fn check_authorisation<S: StateRead>(
     state: &Overlay<'_, S>,
     signer: &AccountId,
+    multisig: bool,
     transaction: &SignedTransaction,
 ) -> Result<(), EnvelopeError> {
-    match state.get::<MultisigPolicy>(&keys::multisig(signer))? {
+    let policy = if multisig {
+        state.get::<MultisigPolicy>(&keys::multisig(signer))?
+    } else {
+        None
+    };
+    match policy {
         None => match &*transaction.signatures {
             [only] if only.public_key.0 == signer.0 => Ok(()),
             _ => Err(EnvelopeError::NotSignedByAccountKey),

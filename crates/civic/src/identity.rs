@@ -7,7 +7,8 @@ use crate::codes::Code;
 use crate::envelope::BlockContext;
 use crate::keys;
 use crate::model::{
-    Collectivity, Delegation, MULTISIG_MEMBERS_MAX, MultisigPolicy, Resident, Role, Scope, Siren,
+    AccountState, Collectivity, Delegation, MULTISIG_MEMBERS_MAX, MultisigPolicy, Resident, Role,
+    Scope, Siren,
 };
 use crate::receipt::Event;
 use crate::state::{Overlay, StateRead};
@@ -34,6 +35,10 @@ pub fn register_multisig<S: StateRead>(
         return Err(Code::MultisigExists.into());
     }
     state.put(key, &policy);
+    let account_key = keys::account(&account);
+    let mut bookkeeping: AccountState = state.get(&account_key)?.unwrap_or_default();
+    bookkeeping.multisig = true;
+    state.put(account_key, &bookkeeping);
     Ok(vec![Event::MultisigRegistered { account }])
 }
 

@@ -66,6 +66,9 @@ impl fmt::Display for Siren {
 pub struct AccountState {
     /// The sequence number the account's next transaction must carry.
     pub next_sequence: u64,
+    /// Whether the account is a multisig account (its policy is in the multisig
+    /// table); saves a lookup for the common key accounts.
+    pub multisig: bool,
 }
 
 /// A k-of-n policy over member keys.

@@ -5,10 +5,12 @@
 //! separately, so a failed transaction is rolled back without a trace
 //! ([`Overlay::rollback_transaction`]) and a successful one is folded into the
 //! block's writes ([`Overlay::commit_transaction`]). At the end of the block the
-//! driver applies [`Overlay::into_writes`] to its store in one batch. Iteration
-//! order is the byte order of keys (BTreeMap), so it is the same on every node.
+//! driver applies [`Overlay::into_writes`] to its store in one batch, in key
+//! order (a BTreeMap), so the output is the same on every node. The layers
+//! themselves are hash maps — they are only looked up, never iterated into any
+//! output — because lookups dominate execution time.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use borsh::{BorshDeserialize, BorshSerialize};
 use civitas_types::{decode, encode};
@@ -56,10 +58,16 @@ pub struct CorruptState {
 }
 
 /// The block's pending writes over a base state, with a transaction layer on top.
+///
+/// Writes go straight into the block's map; an undo journal remembers what each
+/// write of the current transaction replaced, so a rollback restores it. One map
+/// means one lookup per read. The map is a `HashMap` with the standard randomly
+/// keyed SipHash: keys come from transactions, and a predictable hash would let
+/// a sender craft colliding keys to slow every validator down.
 pub struct Overlay<'a, S: StateRead> {
     base: &'a S,
-    block: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
-    transaction: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    block: HashMap<Vec<u8>, Option<Vec<u8>>>,
+    journal: Vec<(Vec<u8>, Option<Option<Vec<u8>>>)>,
 }
 
 impl<'a, S: StateRead> Overlay<'a, S> {
@@ -67,57 +75,78 @@ impl<'a, S: StateRead> Overlay<'a, S> {
     pub fn new(base: &'a S) -> Overlay<'a, S> {
         Overlay {
             base,
-            block: BTreeMap::new(),
-            transaction: BTreeMap::new(),
+            block: HashMap::new(),
+            journal: Vec::new(),
         }
     }
 
     /// The raw value at `key` as seen by the current transaction.
     pub fn get_raw(&self, key: &[u8]) -> Option<Vec<u8>> {
-        if let Some(value) = self.transaction.get(key) {
-            return value.clone();
+        match self.block.get(key) {
+            Some(value) => value.clone(),
+            None => self.base.get(key),
         }
-        if let Some(value) = self.block.get(key) {
-            return value.clone();
-        }
-        self.base.get(key)
     }
 
     /// The value at `key`, decoded.
     pub fn get<T: BorshDeserialize>(&self, key: &[u8]) -> Result<Option<T>, CorruptState> {
-        match self.get_raw(key) {
-            None => Ok(None),
-            Some(bytes) => decode(&bytes).map(Some).map_err(|error| CorruptState {
-                key: hex_of(key),
-                reason: error.to_string(),
-            }),
-        }
+        // Overlay hits decode in place; only the base's value is fetched.
+        let fetched;
+        let bytes = match self.block.get(key) {
+            Some(Some(bytes)) => bytes.as_slice(),
+            Some(None) => return Ok(None),
+            None => match self.base.get(key) {
+                Some(value) => {
+                    fetched = value;
+                    fetched.as_slice()
+                }
+                None => return Ok(None),
+            },
+        };
+        decode(bytes).map(Some).map_err(|error| CorruptState {
+            key: hex_of(key),
+            reason: error.to_string(),
+        })
+    }
+
+    fn write(&mut self, key: Vec<u8>, value: Option<Vec<u8>>) {
+        let previous = self.block.insert(key.clone(), value);
+        self.journal.push((key, previous));
     }
 
     /// Stages `value` at `key` in the current transaction.
     pub fn put<T: BorshSerialize>(&mut self, key: Vec<u8>, value: &T) {
-        self.transaction.insert(key, Some(encode(value)));
+        self.write(key, Some(encode(value)));
     }
 
     /// Stages the deletion of `key` in the current transaction.
     pub fn delete(&mut self, key: Vec<u8>) {
-        self.transaction.insert(key, None);
+        self.write(key, None);
     }
 
     /// Keeps the current transaction's writes.
     pub fn commit_transaction(&mut self) {
-        let staged = std::mem::take(&mut self.transaction);
-        self.block.extend(staged);
+        self.journal.clear();
     }
 
     /// Drops the current transaction's writes.
     pub fn rollback_transaction(&mut self) {
-        self.transaction.clear();
+        while let Some((key, previous)) = self.journal.pop() {
+            match previous {
+                Some(value) => {
+                    self.block.insert(key, value);
+                }
+                None => {
+                    self.block.remove(&key);
+                }
+            }
+        }
     }
 
-    /// The block's writes (a transaction still staged is dropped).
-    pub fn into_writes(self) -> BTreeMap<Vec<u8>, Option<Vec<u8>>> {
-        self.block
+    /// The block's writes in key order (a transaction still staged is dropped).
+    pub fn into_writes(mut self) -> BTreeMap<Vec<u8>, Option<Vec<u8>>> {
+        self.rollback_transaction();
+        self.block.into_iter().collect()
     }
 }
 

@@ -128,7 +128,10 @@ fn failed_action_leaves_no_trace_but_the_sequence() {
     let mut expected = before;
     expected.entries.insert(
         keys::account(&account(9)),
-        civitas_types::encode(&civitas_civic::model::AccountState { next_sequence: 1 }),
+        civitas_types::encode(&civitas_civic::model::AccountState {
+            next_sequence: 1,
+            multisig: false,
+        }),
     );
     assert_eq!(world.state, expected);
 }

@@ -98,6 +98,23 @@ impl SignedTransaction {
         Ok(SignedTransaction { body, signatures })
     }
 
+    /// Length of the canonical encoding, computed without encoding.
+    pub fn encoded_len(&self) -> usize {
+        let body = &self.body;
+        // chain id (u32 length + bytes), signer 32, sequence 8, expiry 8, payload
+        // (u32 length + bytes), signatures (u32 count + 96 each).
+        [
+            4,
+            body.chain_id.as_str().len(),
+            32 + 8 + 8 + 4,
+            body.payload.len(),
+            4,
+            self.signatures.len().saturating_mul(32 + 64),
+        ]
+        .iter()
+        .fold(0usize, |sum, part| sum.saturating_add(*part))
+    }
+
     /// The transaction id (see [`TransactionBody::id`]).
     pub fn id(&self) -> Hash {
         self.body.id()
@@ -186,6 +203,7 @@ mod tests {
         );
         assert_eq!(tx.verify_signatures(), Ok(()));
         assert_eq!(decode::<SignedTransaction>(&encode(&tx)).unwrap(), tx);
+        assert_eq!(tx.encoded_len(), encode(&tx).len());
     }
 
     #[test]

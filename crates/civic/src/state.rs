@@ -67,8 +67,11 @@ pub struct CorruptState {
 pub struct Overlay<'a, S: StateRead> {
     base: &'a S,
     block: HashMap<Vec<u8>, Option<Vec<u8>>>,
-    journal: Vec<(Vec<u8>, Option<Option<Vec<u8>>>)>,
+    journal: Vec<Undo>,
 }
+
+/// A key and what the block map held for it before the write (`None`: absent).
+type Undo = (Vec<u8>, Option<Option<Vec<u8>>>);
 
 impl<'a, S: StateRead> Overlay<'a, S> {
     /// An overlay with no writes yet.

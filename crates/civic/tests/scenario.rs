@@ -478,6 +478,7 @@ fn two_hundred_registry_records() {
             .collect(),
     );
     let (mut versions, mut transferred, mut revoked) = (0u32, 0, 0);
+    #[allow(clippy::needless_range_loop)] // `i` also names the record and its rules
     for i in 0..200 {
         let record: Record = decode(
             world

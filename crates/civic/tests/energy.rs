@@ -335,3 +335,47 @@ fn community_rules() {
         Code::MissingRole.number()
     );
 }
+
+mod conservation {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Any orders, any metering: settlement pays sellers what buyers pay, and
+        /// every credit has its debit.
+        #[test]
+        fn settled_slots_conserve_money(
+            orders in proptest::collection::vec((0u8..6, any::<bool>(), 1u64..5_000, 0u64..40), 1..20),
+            metering in proptest::collection::vec((0u64..6_000, 0u64..6_000), 6),
+        ) {
+            let mut world = world_with_community();
+            for (meter, buy, wh, limit) in &orders {
+                let side = if *buy { Side::Buy } else { Side::Sell };
+                prop_assert!(place(&mut world, 60 + meter, 0, side, *wh, *limit).is_success());
+            }
+            world.time_ms = SLOT_0_START + SLOT_MS;
+            world.execute(&[]).unwrap();
+            for (meter, (produced, consumed)) in metering.iter().enumerate() {
+                prop_assert!(attest(&mut world, meter as u64, *produced, *consumed).is_success());
+            }
+            let receipt = world.act(ENERGY_OPERATOR, Action::SettleSlot { community_id: 0, slot: 0 });
+            let Some(Event::SlotSettled { paid_by_buyers, paid_to_sellers, grid_credit, grid_debit, .. }) = receipt.events.first().cloned() else {
+                panic!("not settled: {receipt:?}");
+            };
+            prop_assert_eq!(paid_by_buyers, paid_to_sellers);
+            let accounts: Vec<EnergyAccount> = (60..66u8)
+                .map(account)
+                .chain([grid_account()])
+                .filter_map(|a| world.state.entries.get(&keys::energy_account(0, &a)).map(|b| decode(b).unwrap()))
+                .collect();
+            let credits: u64 = accounts.iter().map(|a| a.credit).sum();
+            let debits: u64 = accounts.iter().map(|a| a.debit).sum();
+            prop_assert_eq!(credits, debits);
+            // Sellers' shortfall debits are the grid's credit, buyers' feed-in credits
+            // the grid's debit: both sides carry P·Q + G·Σs + F·Σe.
+            prop_assert_eq!(credits, paid_to_sellers + grid_credit + grid_debit);
+        }
+    }
+}

@@ -39,6 +39,30 @@ fn live_record<S: StateRead>(
     Ok(record)
 }
 
+/// Checks that the namespace exists and `signer` is one of its registrars.
+fn require_registrar<S: StateRead>(
+    state: &Overlay<'_, S>,
+    context: &BlockContext,
+    signer: &AccountId,
+    name: &NamespaceName,
+) -> Result<(), Failure> {
+    namespace(state, name)?;
+    let scope = Scope::Namespace(name.clone());
+    authorise(state, signer, Role::Registrar, &scope, context.time_ms).map(|_| ())
+}
+
+/// A live record that `signer`, a registrar of its namespace, may change.
+fn registrar_record<S: StateRead>(
+    state: &Overlay<'_, S>,
+    context: &BlockContext,
+    signer: &AccountId,
+    name: &NamespaceName,
+    id: &RecordId,
+) -> Result<Record, Failure> {
+    require_registrar(state, context, signer, name)?;
+    live_record(state, name, id)
+}
+
 fn valid_record_id(id: &RecordId) -> bool {
     !id.is_empty() && id.iter().all(|c| c.is_ascii_graphic())
 }
@@ -82,14 +106,7 @@ pub fn register<S: StateRead>(
     metadata: BoundedBytes<RECORD_METADATA_BYTES_MAX>,
     owner: Option<AccountId>,
 ) -> Outcome {
-    namespace(state, &name)?;
-    authorise(
-        state,
-        signer,
-        Role::Registrar,
-        &Scope::Namespace(name.clone()),
-        context.time_ms,
-    )?;
+    require_registrar(state, context, signer, &name)?;
     if !valid_record_id(&id) {
         return Err(Code::InvalidRecord.into());
     }
@@ -128,15 +145,7 @@ pub fn amend<S: StateRead>(
     document_hash: Hash,
     metadata: BoundedBytes<RECORD_METADATA_BYTES_MAX>,
 ) -> Outcome {
-    namespace(state, &name)?;
-    authorise(
-        state,
-        signer,
-        Role::Registrar,
-        &Scope::Namespace(name.clone()),
-        context.time_ms,
-    )?;
-    let mut record = live_record(state, &name, &id)?;
+    let mut record = registrar_record(state, context, signer, &name, &id)?;
     record.version = record
         .version
         .checked_add(1)
@@ -200,15 +209,7 @@ pub fn approve_transfer<S: StateRead>(
     name: NamespaceName,
     id: RecordId,
 ) -> Outcome {
-    namespace(state, &name)?;
-    authorise(
-        state,
-        signer,
-        Role::Registrar,
-        &Scope::Namespace(name.clone()),
-        context.time_ms,
-    )?;
-    let mut record = live_record(state, &name, &id)?;
+    let mut record = registrar_record(state, context, signer, &name, &id)?;
     let new_owner = record
         .pending_transfer
         .take()
@@ -232,15 +233,7 @@ pub fn revoke<S: StateRead>(
     id: RecordId,
     reason_code: u16,
 ) -> Outcome {
-    namespace(state, &name)?;
-    authorise(
-        state,
-        signer,
-        Role::Registrar,
-        &Scope::Namespace(name.clone()),
-        context.time_ms,
-    )?;
-    let mut record = live_record(state, &name, &id)?;
+    let mut record = registrar_record(state, context, signer, &name, &id)?;
     record.revoked = Some(reason_code);
     record.pending_transfer = None;
     state.put(keys::record(&name, &id), &record);

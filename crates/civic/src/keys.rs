@@ -73,10 +73,19 @@ pub mod table {
 }
 
 fn key<T: BorshSerialize>(prefix: u8, id: &T) -> Vec<u8> {
-    let mut bytes = vec![prefix];
-    bytes.extend(encode(id));
+    // One allocation: the identifier is encoded straight after the prefix.
+    let mut bytes = Vec::with_capacity(KEY_CAPACITY);
+    bytes.push(prefix);
+    if id.serialize(&mut bytes).is_err() {
+        // Writing into a Vec cannot fail; fall back to the two-step form anyway.
+        bytes.truncate(1);
+        bytes.extend(encode(id));
+    }
     bytes
 }
+
+/// Room for the longest common keys (prefix, two ids and an account).
+const KEY_CAPACITY: usize = 80;
 
 /// Key of an account's bookkeeping.
 pub fn account(account: &AccountId) -> Vec<u8> {

@@ -14,13 +14,17 @@ use borsh::{BorshDeserialize, BorshSerialize};
 
 /// Encodes `value` canonically.
 pub fn encode<T: BorshSerialize + ?Sized>(value: &T) -> Vec<u8> {
-    let mut bytes = Vec::new();
+    // Most encoded objects are small: start with room for them to avoid regrowing.
+    let mut bytes = Vec::with_capacity(ENCODE_CAPACITY);
     // Writing into a Vec cannot fail, and no Civitas type's serializer returns an error.
     if value.serialize(&mut bytes).is_err() {
         bytes.clear();
     }
     bytes
 }
+
+/// Initial capacity of [`encode`]'s buffer.
+const ENCODE_CAPACITY: usize = 128;
 
 /// Decodes exactly one `T` from `bytes`, rejecting trailing bytes.
 pub fn decode<T: BorshDeserialize>(bytes: &[u8]) -> Result<T, DecodeError> {

@@ -58,6 +58,10 @@ pub enum Code {
     InvalidNamespace = 311,
     /// Chain parameters out of range.
     InvalidParameters = 312,
+    /// Too many proposals open at once.
+    TooManyOpenProposals = 313,
+    /// Too many live delegations.
+    TooManyDelegations = 210,
     /// No such programme.
     UnknownProgramme = 400,
     /// The programme is closed.
@@ -185,6 +189,8 @@ impl Code {
             }
             Code::InvalidNamespace => "the namespace name is invalid or already taken",
             Code::InvalidParameters => "chain parameters out of range",
+            Code::TooManyOpenProposals => "too many proposals are open at once",
+            Code::TooManyDelegations => "too many delegations are alive at once",
             Code::UnknownProgramme => "no such programme",
             Code::ProgrammeClosed => "the programme is closed",
             Code::InvalidProgramme => "programme rules out of range (budget, period or window)",

@@ -79,10 +79,13 @@ pub fn execute_block<S: StateRead>(
     transactions: &[SignedTransaction],
 ) -> Result<BlockOutcome, BlockExecutionError> {
     let mut overlay = Overlay::new(state);
-    // Hooks, in this order: energy slots clear at gate closure, then recurring
-    // disbursements are ordered.
+    // Hooks, in this order: energy slots clear at gate closure, recurring
+    // disbursements are ordered, expired proposals close, expired delegations
+    // are announced.
     let mut block_events = energy::begin_block(&mut overlay, context)?;
     block_events.extend(recurring::begin_block(&mut overlay, context)?);
+    block_events.extend(governance::expire_proposals(&mut overlay, context)?);
+    block_events.extend(identity::expire_delegations(&mut overlay, context)?);
     let mut receipts = Vec::with_capacity(transactions.len());
     for (index, transaction) in transactions.iter().enumerate() {
         let mut account =

@@ -104,7 +104,14 @@ pub enum ProposalStatus {
     Executed = 1,
     /// Passed but refused on execution (the code says why).
     Refused = 2,
+    /// Expired before passing.
+    Expired = 3,
 }
+
+/// Most proposals open at once (the expiry hook's index).
+pub const OPEN_PROPOSALS_MAX: usize = 1_024;
+
+type OpenProposals = BoundedVec<u64, OPEN_PROPOSALS_MAX>;
 
 /// A council proposal.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
@@ -167,6 +174,10 @@ pub fn propose<S: StateRead>(
         refusal: None,
     };
     state.put(keys::proposal(id), &proposal);
+    let mut open: OpenProposals = state.get(&keys::open_proposals())?.unwrap_or_default();
+    open.try_push(id)
+        .map_err(|_| Failure::Rule(Code::TooManyOpenProposals))?;
+    state.put(keys::open_proposals(), &open);
     Ok(vec![Event::ProposalSubmitted {
         proposal_id: id,
         deliberation_hash,
@@ -186,8 +197,12 @@ pub fn vote<S: StateRead>(
     let mut proposal = state
         .get::<Proposal>(&key)?
         .ok_or(Failure::Rule(Code::UnknownProposal))?;
-    if proposal.status != ProposalStatus::Open {
-        return Err(Code::ProposalClosed.into());
+    match proposal.status {
+        ProposalStatus::Open => {}
+        ProposalStatus::Expired => return Err(Code::ProposalExpired.into()),
+        ProposalStatus::Executed | ProposalStatus::Refused => {
+            return Err(Code::ProposalClosed.into());
+        }
     }
     if context.time_ms >= proposal.expires_at_ms {
         return Err(Code::ProposalExpired.into());
@@ -230,6 +245,18 @@ pub fn vote<S: StateRead>(
             }
             Err(corrupt) => return Err(corrupt),
         }
+    }
+    if proposal.status != ProposalStatus::Open {
+        let open: OpenProposals = state.get(&keys::open_proposals())?.unwrap_or_default();
+        let still_open = open
+            .iter()
+            .copied()
+            .filter(|id| *id != proposal_id)
+            .collect();
+        state.put(
+            keys::open_proposals(),
+            &OpenProposals::try_from_vec(still_open).unwrap_or_default(),
+        );
     }
     state.put(key, &proposal);
     Ok(events)
@@ -485,4 +512,34 @@ pub fn check_validator_safety(
         }
     }
     Ok(set)
+}
+
+/// The block hook: closes every open proposal whose expiry has come.
+pub fn expire_proposals<S: StateRead>(
+    state: &mut Overlay<'_, S>,
+    context: &BlockContext,
+) -> Result<Vec<Event>, crate::state::CorruptState> {
+    let open: OpenProposals = state.get(&keys::open_proposals())?.unwrap_or_default();
+    let mut events = Vec::new();
+    let mut still_open = Vec::with_capacity(open.len());
+    for id in open.iter().copied() {
+        let key = keys::proposal(id);
+        match state.get::<Proposal>(&key)? {
+            Some(mut proposal) if proposal.expires_at_ms <= context.time_ms => {
+                proposal.status = ProposalStatus::Expired;
+                state.put(key, &proposal);
+                events.push(Event::ProposalExpired { proposal_id: id });
+            }
+            Some(_) => still_open.push(id),
+            None => {}
+        }
+    }
+    if still_open.len() != open.len() {
+        state.put(
+            keys::open_proposals(),
+            &OpenProposals::try_from_vec(still_open).unwrap_or_default(),
+        );
+        state.commit_transaction();
+    }
+    Ok(events)
 }

@@ -147,6 +147,17 @@ pub fn delegate<S: StateRead>(
         act_hash,
     };
     state.put(keys::delegation(&delegate, role, &scope), &delegation);
+    let reference = DelegationRef {
+        delegate,
+        role,
+        scope: scope.clone(),
+    };
+    let mut live: LiveDelegations = state.get(&keys::live_delegations())?.unwrap_or_default();
+    if !live.contains(&reference) {
+        live.try_push(reference)
+            .map_err(|_| Failure::Rule(Code::TooManyDelegations))?;
+        state.put(keys::live_delegations(), &live);
+    }
     Ok(vec![Event::RoleDelegated {
         delegator: *signer,
         delegate,
@@ -168,6 +179,14 @@ pub fn revoke_delegation<S: StateRead>(
     match state.get::<Delegation>(&key)? {
         Some(delegation) if delegation.delegator == *signer => {
             state.delete(key);
+            forget_delegation(
+                state,
+                &DelegationRef {
+                    delegate,
+                    role,
+                    scope: scope.clone(),
+                },
+            )?;
             Ok(vec![Event::DelegationRevoked {
                 delegate,
                 role,
@@ -177,4 +196,66 @@ pub fn revoke_delegation<S: StateRead>(
         Some(_) => Err(Code::MissingRole.into()),
         None => Err(Code::UnknownDelegation.into()),
     }
+}
+
+/// Most delegations alive at once (the expiry hook's index).
+pub const LIVE_DELEGATIONS_MAX: usize = 4_096;
+
+/// Which delegation: the key of its entry.
+#[derive(Clone, Debug, PartialEq, Eq, borsh::BorshSerialize, borsh::BorshDeserialize)]
+pub struct DelegationRef {
+    /// The delegate.
+    pub delegate: AccountId,
+    /// The role.
+    pub role: Role,
+    /// Its scope.
+    pub scope: Scope,
+}
+
+type LiveDelegations = BoundedVec<DelegationRef, LIVE_DELEGATIONS_MAX>;
+
+fn forget_delegation<S: StateRead>(
+    state: &mut Overlay<'_, S>,
+    reference: &DelegationRef,
+) -> Result<(), Failure> {
+    let live: LiveDelegations = state.get(&keys::live_delegations())?.unwrap_or_default();
+    let kept: Vec<DelegationRef> = live.iter().filter(|r| *r != reference).cloned().collect();
+    state.put(
+        keys::live_delegations(),
+        &LiveDelegations::try_from_vec(kept).unwrap_or_default(),
+    );
+    Ok(())
+}
+
+/// The block hook: announces every delegation whose time has passed (it stopped
+/// working at that block time already; the entry stays, as the record of it).
+pub fn expire_delegations<S: StateRead>(
+    state: &mut Overlay<'_, S>,
+    context: &BlockContext,
+) -> Result<Vec<Event>, crate::state::CorruptState> {
+    let live: LiveDelegations = state.get(&keys::live_delegations())?.unwrap_or_default();
+    let mut events = Vec::new();
+    let mut kept = Vec::with_capacity(live.len());
+    for reference in live.iter() {
+        let key = keys::delegation(&reference.delegate, reference.role, &reference.scope);
+        match state.get::<Delegation>(&key)? {
+            Some(delegation) if delegation.expires_at_ms <= context.time_ms => {
+                events.push(Event::DelegationExpired {
+                    delegate: reference.delegate,
+                    role: reference.role,
+                    scope: reference.scope.clone(),
+                });
+            }
+            Some(_) => kept.push(reference.clone()),
+            None => {}
+        }
+    }
+    if kept.len() != live.len() {
+        state.put(
+            keys::live_delegations(),
+            &LiveDelegations::try_from_vec(kept).unwrap_or_default(),
+        );
+        state.commit_transaction();
+    }
+    Ok(events)
 }

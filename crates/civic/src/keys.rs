@@ -38,6 +38,10 @@ pub mod table {
     pub const PROPOSAL_VOTE: u8 = 0x22;
     /// (single entry) → total council voting power (u64).
     pub const COUNCIL_POWER: u8 = 0x23;
+    /// (single entry) → ids of open proposals (the expiry hook's index).
+    pub const OPEN_PROPOSALS: u8 = 0x24;
+    /// (single entry) → live delegations (the expiry hook's index).
+    pub const LIVE_DELEGATIONS: u8 = 0x16;
     /// (single entry) → next programme id (u64).
     pub const PROGRAMME_COUNTER: u8 = 0x30;
     /// programme id → `Programme`.
@@ -230,4 +234,14 @@ pub fn communities() -> Vec<u8> {
 /// Key of an account's energy money in a community.
 pub fn energy_account(community: u64, account: &AccountId) -> Vec<u8> {
     key(table::ENERGY_ACCOUNT, &(community, account))
+}
+
+/// Key of the index of open proposals.
+pub fn open_proposals() -> Vec<u8> {
+    vec![table::OPEN_PROPOSALS]
+}
+
+/// Key of the index of live delegations.
+pub fn live_delegations() -> Vec<u8> {
+    vec![table::LIVE_DELEGATIONS]
 }

@@ -383,6 +383,20 @@ pub enum Event {
         /// Owed by the grid (excess), millicents.
         grid_debit: u64,
     } = 39,
+    /// A proposal expired without passing.
+    ProposalExpired {
+        /// The proposal.
+        proposal_id: u64,
+    } = 40,
+    /// A delegation's time passed.
+    DelegationExpired {
+        /// The delegate.
+        delegate: AccountId,
+        /// The role.
+        role: Role,
+        /// Its scope.
+        scope: Scope,
+    } = 41,
     /// A record was revoked.
     RecordRevoked {
         /// The namespace.

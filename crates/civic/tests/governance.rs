@@ -365,3 +365,25 @@ fn collectivities_join_and_leave_and_namespaces_are_created() {
     };
     assert!(world.act(CITY_REGISTRAR, record).is_success());
 }
+
+#[test]
+fn expired_proposals_are_closed_by_the_chain_with_an_event() {
+    let mut world = World::new();
+    let id = propose(&mut world, grant_registrar(9));
+    assert!(vote(&mut world, 0, id, true).is_success());
+    world.time_ms += 600_000;
+    let outcome = world.execute(&[]).unwrap();
+    assert_eq!(
+        outcome.block_events,
+        vec![Event::ProposalExpired { proposal_id: id }]
+    );
+    assert_eq!(proposal(&world, id).status, ProposalStatus::Expired);
+    assert!(
+        world.execute(&[]).unwrap().block_events.is_empty(),
+        "announced once"
+    );
+    assert_eq!(
+        vote(&mut world, 1, id, true).code,
+        Code::ProposalExpired.number()
+    );
+}

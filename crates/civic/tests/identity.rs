@@ -259,3 +259,30 @@ fn multisig_policy_rules() {
         Code::MultisigExists.number()
     );
 }
+
+#[test]
+fn expired_delegations_are_announced_once_by_the_chain() {
+    let mut world = World::new();
+    let expires = world.time_ms + 7_000;
+    assert!(
+        world
+            .act(IDENTITY_REGISTRAR, delegation(expires))
+            .is_success()
+    );
+    // Blocks advance 5 s: the next block is before expiry, the one after is not.
+    assert!(world.execute(&[]).unwrap().block_events.is_empty());
+    let outcome = world.execute(&[]).unwrap();
+    assert_eq!(
+        outcome.block_events,
+        vec![Event::DelegationExpired {
+            delegate: account(8),
+            role: Role::IdentityRegistrar,
+            scope: Scope::Collectivity(SIREN)
+        }]
+    );
+    assert!(world.execute(&[]).unwrap().block_events.is_empty());
+    assert_eq!(
+        world.act(8, enrol(20)).code,
+        Code::DelegationExpired.number()
+    );
+}

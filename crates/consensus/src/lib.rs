@@ -11,6 +11,8 @@
 //! [`SignStateStore`] (see [`signer`]), so a validator restarted at any moment
 //! never signs two different messages for one step. docs/consensus.md describes it.
 
+#[cfg(test)]
+mod memory_store;
 pub mod message;
 pub mod params;
 pub mod proposer;

@@ -1,27 +1,7 @@
 use super::*;
 use civitas_types::testing::chain_id;
-use std::cell::RefCell;
-use std::rc::Rc;
 
-/// A store that keeps its state in shared memory (survives "crashes") and can fail.
-#[derive(Clone, Default)]
-struct MemoryStore {
-    state: Rc<RefCell<Option<SignState>>>,
-    fail: Rc<RefCell<bool>>,
-}
-
-impl SignStateStore for MemoryStore {
-    fn load(&self) -> Result<Option<SignState>, SignerError> {
-        Ok(self.state.borrow().clone())
-    }
-    fn save(&mut self, state: &SignState) -> Result<(), SignerError> {
-        if *self.fail.borrow() {
-            return Err(SignerError::Store("disk full".into()));
-        }
-        *self.state.borrow_mut() = Some(state.clone());
-        Ok(())
-    }
-}
+use crate::memory_store::MemoryStore;
 
 fn vote(
     key: &SigningKey,

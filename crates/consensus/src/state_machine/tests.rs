@@ -2,29 +2,9 @@
 #![allow(clippy::arithmetic_side_effects)]
 
 use super::*;
-use crate::signer::SignState;
 use civitas_types::testing::{chain_id, signing_keys, validator_set};
-use std::cell::RefCell;
-use std::rc::Rc;
 
-#[derive(Clone, Default)]
-struct MemoryStore {
-    state: Rc<RefCell<Option<SignState>>>,
-    fail: Rc<RefCell<bool>>,
-}
-
-impl SignStateStore for MemoryStore {
-    fn load(&self) -> Result<Option<SignState>, SignerError> {
-        Ok(self.state.borrow().clone())
-    }
-    fn save(&mut self, state: &SignState) -> Result<(), SignerError> {
-        if *self.fail.borrow() {
-            return Err(SignerError::Store("disk full".into()));
-        }
-        *self.state.borrow_mut() = Some(state.clone());
-        Ok(())
-    }
-}
+use crate::memory_store::MemoryStore;
 
 const HEIGHT: u64 = 1;
 const A: Hash = Hash([0xaa; 32]);

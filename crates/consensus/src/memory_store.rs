@@ -1,0 +1,28 @@
+//! An in-memory signing-state store for tests: survives "crashes" (clones share
+//! it) and can be told to fail, like a full disk.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use crate::signer::{SignState, SignStateStore, SignerError};
+
+/// Shared in-memory store.
+#[derive(Clone, Default)]
+pub(crate) struct MemoryStore {
+    pub(crate) state: Rc<RefCell<Option<SignState>>>,
+    pub(crate) fail: Rc<RefCell<bool>>,
+}
+
+impl SignStateStore for MemoryStore {
+    fn load(&self) -> Result<Option<SignState>, SignerError> {
+        Ok(self.state.borrow().clone())
+    }
+
+    fn save(&mut self, state: &SignState) -> Result<(), SignerError> {
+        if *self.fail.borrow() {
+            return Err(SignerError::Store("disk full".into()));
+        }
+        *self.state.borrow_mut() = Some(state.clone());
+        Ok(())
+    }
+}

@@ -1,8 +1,8 @@
 //! Envelope checks, shared by the mempool and block validation.
 //!
 //! A transaction failing these is not includable: a block containing it is
-//! invalid. They run in this order: size, chain id, expiry, sequence, signer
-//! authorisation. Signatures themselves are verified (ZIP-215, in batches) by the
+//! invalid. They run in this order: size, chain id, expiry, signer
+//! authorisation, sequence. Signatures themselves are verified (ZIP-215, in batches) by the
 //! caller before these checks; here we decide whether the *keys* that signed
 //! authorise the signer account.
 
@@ -88,6 +88,25 @@ pub fn check_envelope<S: StateRead>(
     transaction: &SignedTransaction,
     context: &BlockContext,
 ) -> Result<AccountState, EnvelopeError> {
+    let account = check_admission(state, transaction, context)?;
+    if transaction.body.sequence != account.next_sequence {
+        return Err(EnvelopeError::WrongSequence {
+            expected: account.next_sequence,
+            found: transaction.body.sequence,
+        });
+    }
+    Ok(account)
+}
+
+/// The envelope checks that do not depend on the exact next sequence, for a
+/// mempool that also holds future sequences: size, chain id, expiry, and that
+/// the signatures' keys authorise the signer. Returns the account state (its
+/// `next_sequence` tells where the transaction stands).
+pub fn check_admission<S: StateRead>(
+    state: &Overlay<'_, S>,
+    transaction: &SignedTransaction,
+    context: &BlockContext,
+) -> Result<AccountState, EnvelopeError> {
     let size = transaction.encoded_len();
     if size > TRANSACTION_BYTES_MAX {
         return Err(EnvelopeError::TooLarge { size });
@@ -106,12 +125,6 @@ pub fn check_envelope<S: StateRead>(
         });
     }
     let account: AccountState = state.get(&keys::account(&body.signer))?.unwrap_or_default();
-    if body.sequence != account.next_sequence {
-        return Err(EnvelopeError::WrongSequence {
-            expected: account.next_sequence,
-            found: body.sequence,
-        });
-    }
     check_authorisation(state, &body.signer, account.multisig, transaction)?;
     Ok(account)
 }

@@ -37,7 +37,7 @@ pub mod state;
 
 pub use action::Action;
 pub use codes::Code;
-pub use envelope::{BlockContext, EnvelopeError, check_envelope};
+pub use envelope::{BlockContext, EnvelopeError, check_admission, check_envelope};
 pub use executor::{BlockExecutionError, BlockOutcome, execute_block};
 pub use genesis::{GenesisError, GenesisGrant, GenesisState};
 pub use receipt::{Event, Receipt};

@@ -152,13 +152,19 @@ fn overflow() -> Failure {
     Failure::Rule(Code::Overflow)
 }
 
-fn programme<S: StateRead>(state: &Overlay<'_, S>, id: u64) -> Result<Programme, Failure> {
+pub(crate) fn programme<S: StateRead>(
+    state: &Overlay<'_, S>,
+    id: u64,
+) -> Result<Programme, Failure> {
     state
         .get::<Programme>(&keys::programme(id))?
         .ok_or(Failure::Rule(Code::UnknownProgramme))
 }
 
-fn open_programme<S: StateRead>(state: &Overlay<'_, S>, id: u64) -> Result<Programme, Failure> {
+pub(crate) fn open_programme<S: StateRead>(
+    state: &Overlay<'_, S>,
+    id: u64,
+) -> Result<Programme, Failure> {
     let programme = programme(state, id)?;
     if programme.status != ProgrammeStatus::Open {
         return Err(Code::ProgrammeClosed.into());
@@ -166,7 +172,7 @@ fn open_programme<S: StateRead>(state: &Overlay<'_, S>, id: u64) -> Result<Progr
     Ok(programme)
 }
 
-fn scope_of(programme: &Programme, id: u64) -> Scope {
+pub(crate) fn scope_of(programme: &Programme, id: u64) -> Scope {
     Scope::Programme(programme.rules.collectivity, id)
 }
 
@@ -294,7 +300,7 @@ pub fn revoke_beneficiary<S: StateRead>(
     }])
 }
 
-fn live_beneficiary<S: StateRead>(
+pub(crate) fn live_beneficiary<S: StateRead>(
     state: &Overlay<'_, S>,
     programme_id: u64,
     beneficiary: &AccountId,

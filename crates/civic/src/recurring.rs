@@ -19,7 +19,7 @@ use crate::codes::Code;
 use crate::envelope::BlockContext;
 use crate::identity::Outcome;
 use crate::keys;
-use crate::model::{Role, Scope};
+use crate::model::Role;
 use crate::receipt::Event;
 use crate::state::{CorruptState, Overlay, StateRead};
 
@@ -53,13 +53,8 @@ pub fn schedule<S: StateRead>(
     beneficiary: AccountId,
     amount_cents: u64,
 ) -> Outcome {
-    let mut programme: Programme = state
-        .get(&keys::programme(programme_id))?
-        .ok_or(Failure::Rule(Code::UnknownProgramme))?;
-    if programme.status != ProgrammeStatus::Open {
-        return Err(Code::ProgrammeClosed.into());
-    }
-    let scope = Scope::Programme(programme.rules.collectivity, programme_id);
+    let mut programme = aid::open_programme(state, programme_id)?;
+    let scope = aid::scope_of(&programme, programme_id);
     authorise(
         state,
         signer,
@@ -70,12 +65,7 @@ pub fn schedule<S: StateRead>(
     if amount_cents == 0 || amount_cents > programme.rules.cap_per_period_cents {
         return Err(Code::InvalidAmount.into());
     }
-    let entry = state
-        .get::<aid::Beneficiary>(&keys::beneficiary(programme_id, &beneficiary))?
-        .ok_or(Failure::Rule(Code::NotBeneficiary))?;
-    if entry.revoked {
-        return Err(Code::BeneficiaryRevoked.into());
-    }
+    aid::live_beneficiary(state, programme_id, &beneficiary)?;
     let schedule_id = programme.next_schedule;
     programme.next_schedule = schedule_id
         .checked_add(1)
@@ -114,10 +104,8 @@ pub fn suspend<S: StateRead>(
     programme_id: u64,
     schedule_id: u64,
 ) -> Outcome {
-    let programme: Programme = state
-        .get(&keys::programme(programme_id))?
-        .ok_or(Failure::Rule(Code::UnknownProgramme))?;
-    let scope = Scope::Programme(programme.rules.collectivity, programme_id);
+    let programme = aid::programme(state, programme_id)?;
+    let scope = aid::scope_of(&programme, programme_id);
     authorise(
         state,
         signer,

@@ -7,7 +7,9 @@
     clippy::arithmetic_side_effects
 )]
 
-use civitas_civic::model::{ChainParameters, Collectivity, Role, Scope, Siren, ValidatorEntry};
+mod common;
+
+use civitas_civic::model::{Role, Scope, Siren};
 use civitas_civic::{Action, BlockContext, MemoryState, keys};
 use civitas_mempool::{Mempool, MempoolConfig, Rejection};
 use civitas_types::{
@@ -25,24 +27,7 @@ fn key(i: u32) -> SigningKey {
 }
 
 fn state() -> MemoryState {
-    let siren = Siren(200_046_977);
-    civitas_civic::GenesisState {
-        collectivities: vec![Collectivity {
-            siren,
-            name: BoundedBytes::try_from_vec(b"Ville".to_vec()).unwrap(),
-            voting_power: 1,
-            council_account: AccountId([9; 32]),
-        }],
-        validators: vec![ValidatorEntry {
-            public_key: key(9_999).public_key(),
-            power: 1,
-            siren,
-        }],
-        parameters: ChainParameters::default(),
-        ..Default::default()
-    }
-    .build()
-    .unwrap()
+    common::genesis(key(9_999).public_key())
 }
 
 fn context() -> BlockContext {

@@ -8,10 +8,12 @@
     clippy::arithmetic_side_effects
 )]
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 
-use civitas_civic::model::{ChainParameters, Collectivity, Role, Scope, Siren, ValidatorEntry};
-use civitas_civic::{Action, BlockContext, GenesisState, MemoryState};
+use civitas_civic::model::{Role, Scope, Siren};
+use civitas_civic::{Action, BlockContext, MemoryState};
 use civitas_mempool::{Mempool, MempoolConfig};
 use civitas_types::{
     AccountId, BoundedBytes, ChainId, Signature, SignedTransaction, SigningKey, TransactionBody,
@@ -24,24 +26,7 @@ fn key(i: u8) -> SigningKey {
 }
 
 fn state() -> MemoryState {
-    let siren = Siren(200_046_977);
-    GenesisState {
-        collectivities: vec![Collectivity {
-            siren,
-            name: BoundedBytes::try_from_vec(b"Ville".to_vec()).unwrap(),
-            voting_power: 1,
-            council_account: AccountId([9; 32]),
-        }],
-        validators: vec![ValidatorEntry {
-            public_key: key(200).public_key(),
-            power: 1,
-            siren,
-        }],
-        parameters: ChainParameters::default(),
-        ..Default::default()
-    }
-    .build()
-    .unwrap()
+    common::genesis(key(200).public_key())
 }
 
 fn transaction(account: u8, sequence: u64, forged: bool, salt: u8) -> Vec<u8> {

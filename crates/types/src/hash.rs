@@ -120,11 +120,21 @@ pub enum Domain {
     MerkleEmpty,
     /// A genesis document; the digest is the `previous_block_hash` of block 1.
     Genesis,
+    /// A state key; the digest is the key's path in the state tree.
+    StateKey,
+    /// A state value.
+    StateValue,
+    /// A state tree leaf: key hash and value hash.
+    StateLeaf,
+    /// A state tree inner node: its branching bit and two child hashes.
+    StateNode,
+    /// The root of an empty state tree.
+    StateEmpty,
 }
 
 impl Domain {
     /// Every domain, in tag order; used to check that tags are distinct.
-    pub const ALL: [Domain; 12] = [
+    pub const ALL: [Domain; 17] = [
         Domain::Transaction,
         Domain::Header,
         Domain::Vote,
@@ -137,6 +147,11 @@ impl Domain {
         Domain::MerkleNode,
         Domain::MerkleEmpty,
         Domain::Genesis,
+        Domain::StateKey,
+        Domain::StateValue,
+        Domain::StateLeaf,
+        Domain::StateNode,
+        Domain::StateEmpty,
     ];
 
     /// The domain's ASCII tag, hashed before the object's bytes.
@@ -154,6 +169,11 @@ impl Domain {
             Domain::MerkleNode => "civitas/v1/merkle-node",
             Domain::MerkleEmpty => "civitas/v1/merkle-empty",
             Domain::Genesis => "civitas/v1/genesis",
+            Domain::StateKey => "civitas/v1/state-key",
+            Domain::StateValue => "civitas/v1/state-value",
+            Domain::StateLeaf => "civitas/v1/state-leaf",
+            Domain::StateNode => "civitas/v1/state-node",
+            Domain::StateEmpty => "civitas/v1/state-empty",
         }
     }
 }

@@ -4,8 +4,9 @@
 //! ([`codec`]), domain-separated SHA-256 hashing ([`hash`]), ed25519 keys with
 //! ZIP-215 verification ([`crypto`]), account addresses ([`account`]), the signed
 //! transaction envelope ([`transaction`]), validator sets, votes, proposals,
-//! quorum certificates, evidence, blocks and headers, and the Merkle trees whose
-//! roots headers carry ([`merkle`]). It is pure: no I/O, no clock, no ambient
+//! quorum certificates, evidence, blocks and headers, the Merkle trees whose
+//! roots headers carry ([`merkle`]), and the state proofs checked against a
+//! header's state root ([`state_proof`]). It is pure: no I/O, no clock, no ambient
 //! randomness. docs/protocol.md describes every byte.
 
 pub mod account;
@@ -18,6 +19,7 @@ pub mod evidence;
 pub mod hash;
 pub mod limits;
 pub mod merkle;
+pub mod state_proof;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;
 pub mod transaction;
@@ -36,6 +38,7 @@ pub use crypto::{
 pub use evidence::{DuplicateVoteEvidence, Evidence, EvidenceError};
 pub use hash::{Domain, Hash};
 pub use merkle::{MerkleError, MerkleProof, MerkleTree};
+pub use state_proof::{StateProof, StateProofError, verify_state};
 pub use transaction::{SignedTransaction, TransactionBody, TransactionError, TransactionSignature};
 pub use validator::{Validator, ValidatorSet, ValidatorSetError};
 pub use vote::{Proposal, SignedProposal, SignedVote, Vote, VoteType};

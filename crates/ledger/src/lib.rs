@@ -1,0 +1,28 @@
+//! Civitas ledger: the node's durable store.
+//!
+//! One RocksDB database holds the blocks, their certificates, a transaction index,
+//! receipts, the civic state (latest values and every retained version) and the
+//! state root of each height ([`schema`] has the layout). The authenticated state
+//! tree ([`tree`]) is kept in memory for the latest height and rebuilt, and checked
+//! against its recorded root, when the store opens. A block commits as one synced
+//! write batch ([`commit`]); state can be exported to and imported from verified
+//! snapshot files ([`snapshot`]). This is the only crate that links RocksDB.
+//! docs/storage.md describes the formats and protocols.
+
+pub mod commit;
+pub mod error;
+pub mod schema;
+pub mod snapshot;
+pub mod store;
+#[cfg(any(test, feature = "test-support"))]
+pub mod testing;
+pub mod tree;
+
+pub use commit::PreparedState;
+pub use error::{LedgerError, REPAIR_ADVICE, Result};
+pub use snapshot::SnapshotHeader;
+pub use store::{
+    BLOCK_RECEIPT_LEAVES, ChainIdentity, Ledger, LedgerConfig, ProvenValue, Retention,
+    TransactionRecord,
+};
+pub use tree::{Change, StateTree};

@@ -1,0 +1,430 @@
+//! State snapshots: export the state at a height to one file, import it into an
+//! empty store, verified.
+//!
+//! File layout (docs/storage.md, "Snapshots"):
+//!
+//! ```text
+//! magic      16 bytes  "civitas-snapshot"
+//! format      u32 LE   1
+//! header_len  u32 LE, then the header's borsh encoding (SnapshotHeader)
+//! entries     entry_count × (key_len u32 LE ‖ key ‖ value_len u32 LE ‖ value),
+//!             keys strictly increasing by (length, bytes)
+//! checksum    32 bytes: SHA-256 of everything before it
+//! ```
+//!
+//! Import checks the checksum before writing anything, then the chain and genesis,
+//! that the block and certificate (if any) are of that height, and, after writing,
+//! that the entries hash to the header's state root — which is the block header's
+//! `state_root`, and, when the operator gives one, a root they trust.
+
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::path::Path;
+
+use borsh::{BorshDeserialize, BorshSerialize};
+use civitas_types::{Block, ChainId, Hash, QuorumCertificate, decode, encode};
+use rocksdb::{IteratorMode, WriteBatch};
+use sha2::{Digest, Sha256};
+
+use crate::commit::{check_key, ensure_empty_directory};
+use crate::error::{LedgerError, Result};
+use crate::schema;
+use crate::store::{ChainIdentity, Ledger, LedgerConfig, hash_entries, open_database};
+use crate::tree::StateTree;
+
+const MAGIC: &[u8; 16] = b"civitas-snapshot";
+const SNAPSHOT_FORMAT: u32 = 1;
+/// Largest header (it carries one block) and value accepted on import.
+const HEADER_BYTES_MAX: u32 = 256 << 20;
+const VALUE_BYTES_MAX: u32 = 16 << 20;
+const IMPORT_BATCH_ENTRIES: usize = 1 << 16;
+
+/// What a snapshot file says about itself.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct SnapshotHeader {
+    /// The chain.
+    pub chain_id: ChainId,
+    /// Its genesis document hash.
+    pub genesis_hash: Hash,
+    /// The height whose state the file holds.
+    pub height: u64,
+    /// The state root at that height.
+    pub state_root: Hash,
+    /// The block at that height (`None` at height 0), so a node can continue from it.
+    pub block: Option<Block>,
+    /// That block's certificate.
+    pub certificate: Option<QuorumCertificate>,
+    /// How many entries follow.
+    pub entry_count: u64,
+}
+
+impl Ledger {
+    /// Writes the state at `height` (any retained height) to `path`.
+    pub fn export_snapshot(&self, height: u64, path: &Path) -> Result<SnapshotHeader> {
+        self.check_committed(height)?;
+        if height < self.oldest_state {
+            return Err(LedgerError::Pruned {
+                height,
+                oldest: self.oldest_state,
+            });
+        }
+        let entries = self.state_entries_at(height)?;
+        let (block, certificate) = if height == 0 {
+            (None, None)
+        } else {
+            (self.block(height)?, self.certificate(height)?)
+        };
+        let header = SnapshotHeader {
+            chain_id: self.identity.chain_id.clone(),
+            genesis_hash: self.identity.genesis_hash,
+            height,
+            state_root: self.state_root_at(height)?,
+            block,
+            certificate,
+            entry_count: u64::try_from(entries.len()).unwrap_or(u64::MAX),
+        };
+        let io = |source| LedgerError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let file = File::create(path).map_err(io)?;
+        let mut out = HashingWriter {
+            inner: BufWriter::new(file),
+            hasher: Sha256::new(),
+        };
+        let header_bytes = encode(&header);
+        let header_len = u32::try_from(header_bytes.len()).unwrap_or(u32::MAX);
+        out.write_all(MAGIC).map_err(io)?;
+        out.write_all(&SNAPSHOT_FORMAT.to_le_bytes()).map_err(io)?;
+        out.write_all(&header_len.to_le_bytes()).map_err(io)?;
+        out.write_all(&header_bytes).map_err(io)?;
+        for (key, value) in &entries {
+            write_bytes(&mut out, key).map_err(io)?;
+            write_bytes(&mut out, value).map_err(io)?;
+        }
+        let checksum: [u8; 32] = out.hasher.finalize_reset().into();
+        out.inner.write_all(&checksum).map_err(io)?;
+        let file = out
+            .inner
+            .into_inner()
+            .map_err(|error| io(error.into_error()))?;
+        file.sync_all().map_err(io)?;
+        Ok(header)
+    }
+
+    /// Every (key, value) of the state at `height`, in (length, bytes) key order:
+    /// the newest version at or below `height` of each key, when it is a value.
+    fn state_entries_at(&self, height: u64) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+        let mut entries: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+        let mut current: Option<Vec<u8>> = None;
+        let mut value_at_height: Option<Vec<u8>> = None;
+        let versions = self.cf(schema::CF_VERSIONS)?;
+        for item in self.db.iterator_cf(versions, IteratorMode::Start) {
+            let (version_key, value) = item.map_err(|error| self.storage(error))?;
+            let (key, version) = schema::split_version_key(&version_key)
+                .ok_or_else(|| self.corrupt("a state version key does not decode".to_string()))?;
+            let value = schema::read_versioned_value(&value)
+                .ok_or_else(|| self.corrupt("a state version does not decode".to_string()))?;
+            if current.as_deref() != Some(key) {
+                if let (Some(k), Some(v)) = (current.take(), value_at_height.take()) {
+                    entries.push((k, v));
+                }
+                current = Some(key.to_vec());
+            }
+            // One key's versions come in height order: the last at or below wins.
+            if version <= height {
+                value_at_height = value.map(<[u8]>::to_vec);
+            }
+        }
+        if let (Some(k), Some(v)) = (current, value_at_height) {
+            entries.push((k, v));
+        }
+        Ok(entries)
+    }
+
+    /// Creates a ledger in the empty directory `config.path` from the snapshot at
+    /// `path`, for the chain `expected`. With `trusted_root`, the snapshot's state
+    /// root must also equal it (the header's `state_root` the operator obtained
+    /// from a source they trust). On any failure nothing is left in the directory.
+    pub fn import_snapshot(
+        config: LedgerConfig,
+        path: &Path,
+        expected: &ChainIdentity,
+        trusted_root: Option<Hash>,
+    ) -> Result<Ledger> {
+        verify_checksum(path)?;
+        ensure_empty_directory(&config)?;
+        let directory = config.path.clone();
+        let result = import_verified(config, path, expected, trusted_root);
+        if result.is_err() {
+            // Leave no half-imported store behind; the original error matters more
+            // than a failure to clean up.
+            let _ = std::fs::remove_dir_all(&directory);
+        }
+        result
+    }
+}
+
+fn import_verified(
+    config: LedgerConfig,
+    path: &Path,
+    expected: &ChainIdentity,
+    trusted_root: Option<Hash>,
+) -> Result<Ledger> {
+    let bad = |what: String| LedgerError::Snapshot {
+        path: path.to_path_buf(),
+        what,
+    };
+    let io = |source| LedgerError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut input = BufReader::new(File::open(path).map_err(io)?);
+    let header = read_header(&mut input).map_err(|what| bad(what.to_string()))?;
+    check_header(&header, expected, trusted_root).map_err(bad)?;
+    let db = open_database(&config, true)?;
+    let ledger = Ledger {
+        db,
+        config,
+        identity: expected.clone(),
+        height: header.height,
+        oldest_state: header.height,
+        first_block: header.height,
+        pruned_through: header.height,
+        tree: StateTree::new(),
+        last_block_hash: header
+            .block
+            .as_ref()
+            .map_or(expected.genesis_hash, Block::hash),
+    };
+    let mut leaves = Vec::new();
+    let mut chunk: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+    let mut previous: Option<Vec<u8>> = None;
+    for _ in 0..header.entry_count {
+        let key =
+            read_bytes(&mut input, u32::from(u16::MAX)).map_err(|what| bad(what.to_string()))?;
+        let value =
+            read_bytes(&mut input, VALUE_BYTES_MAX).map_err(|what| bad(what.to_string()))?;
+        check_key(&key)?;
+        if previous
+            .as_ref()
+            .is_some_and(|p| (p.len(), p) >= (key.len(), &key))
+        {
+            return Err(bad(
+                "entries are not in strictly increasing key order".to_string()
+            ));
+        }
+        previous = Some(key.clone());
+        chunk.push((key, value));
+        if chunk.len() == IMPORT_BATCH_ENTRIES {
+            leaves.extend(write_entries(&ledger, &chunk, header.height)?);
+            chunk.clear();
+        }
+    }
+    leaves.extend(write_entries(&ledger, &chunk, header.height)?);
+    let tree = StateTree::from_leaves(leaves);
+    if tree.root_hash() != header.state_root {
+        return Err(bad(format!(
+            "its entries hash to {}, not to the state root {} it claims",
+            tree.root_hash(),
+            header.state_root
+        )));
+    }
+    let mut batch = WriteBatch::default();
+    let key = schema::height_key(header.height);
+    if let (Some(block), Some(certificate)) = (&header.block, &header.certificate) {
+        batch.put_cf(ledger.cf(schema::CF_BLOCKS)?, key, encode(block));
+        batch.put_cf(
+            ledger.cf(schema::CF_CERTIFICATES)?,
+            key,
+            encode(certificate),
+        );
+    }
+    batch.put_cf(ledger.cf(schema::CF_ROOTS)?, key, header.state_root.0);
+    let meta = ledger.cf(schema::CF_META)?;
+    batch.put_cf(meta, schema::META_CHAIN_ID, expected.chain_id.as_str());
+    batch.put_cf(meta, schema::META_GENESIS, expected.genesis_hash.0);
+    batch.put_cf(meta, schema::META_HEIGHT, key);
+    batch.put_cf(meta, schema::META_OLDEST_STATE, key);
+    batch.put_cf(meta, schema::META_PRUNED_THROUGH, key);
+    let first_block = if header.height == 0 { 1 } else { header.height };
+    batch.put_cf(
+        meta,
+        schema::META_FIRST_BLOCK,
+        schema::height_key(first_block),
+    );
+    batch.put_cf(
+        meta,
+        schema::META_FORMAT,
+        schema::FORMAT_VERSION.to_be_bytes(),
+    );
+    ledger.write_synced(batch)?;
+    Ok(Ledger {
+        tree,
+        first_block,
+        ..ledger
+    })
+}
+
+fn check_header(
+    header: &SnapshotHeader,
+    expected: &ChainIdentity,
+    trusted_root: Option<Hash>,
+) -> std::result::Result<(), String> {
+    if header.chain_id != expected.chain_id || header.genesis_hash != expected.genesis_hash {
+        return Err(format!(
+            "it is of chain `{}` (genesis {}), not `{}` (genesis {})",
+            header.chain_id, header.genesis_hash, expected.chain_id, expected.genesis_hash
+        ));
+    }
+    if let Some(trusted) = trusted_root
+        && trusted != header.state_root
+    {
+        return Err(format!(
+            "its state root {} is not the trusted root {trusted}",
+            header.state_root
+        ));
+    }
+    match (&header.block, &header.certificate) {
+        (None, None) if header.height == 0 => Ok(()),
+        (Some(block), Some(certificate)) => {
+            let hash = block.hash();
+            if block.header.height != header.height
+                || certificate.height != header.height
+                || certificate.block_hash != hash
+            {
+                return Err("its block or certificate is not of its height".to_string());
+            }
+            if block.header.state_root != header.state_root {
+                return Err("its state root is not its block header's".to_string());
+            }
+            Ok(())
+        }
+        _ => Err("a snapshot above height 0 carries its block and certificate".to_string()),
+    }
+}
+
+/// Writes one chunk of imported entries (unsynced: the final batch is synced and
+/// only it makes the store valid) and returns their leaf hashes.
+fn write_entries(
+    ledger: &Ledger,
+    chunk: &[(Vec<u8>, Vec<u8>)],
+    height: u64,
+) -> Result<Vec<(Hash, Hash)>> {
+    let mut batch = WriteBatch::default();
+    let (state, versions) = (
+        ledger.cf(schema::CF_STATE)?,
+        ledger.cf(schema::CF_VERSIONS)?,
+    );
+    for (key, value) in chunk {
+        batch.put_cf(state, key, value);
+        batch.put_cf(
+            versions,
+            schema::version_key(key, height),
+            schema::versioned_value(Some(value)),
+        );
+    }
+    ledger
+        .db
+        .write(batch)
+        .map_err(|error| ledger.storage(error))?;
+    Ok(hash_entries(chunk))
+}
+
+/// Checks the trailing SHA-256 against the file's content, reading it once.
+fn verify_checksum(path: &Path) -> Result<()> {
+    let io = |source| LedgerError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let length = std::fs::metadata(path).map_err(io)?.len();
+    let Some(body) = length.checked_sub(32) else {
+        return Err(LedgerError::Snapshot {
+            path: path.to_path_buf(),
+            what: format!("it is {length} bytes, too short to be a snapshot"),
+        });
+    };
+    let mut input = BufReader::new(File::open(path).map_err(io)?);
+    let mut hasher = Sha256::new();
+    let mut remaining = body;
+    let mut buffer = vec![0u8; 1 << 16];
+    while remaining > 0 {
+        let want = usize::try_from(remaining.min(1 << 16)).unwrap_or(1 << 16);
+        let chunk = buffer.get_mut(..want).unwrap_or_default();
+        input.read_exact(chunk).map_err(io)?;
+        hasher.update(&*chunk);
+        remaining = remaining.saturating_sub(want as u64);
+    }
+    let mut stored = [0u8; 32];
+    input.read_exact(&mut stored).map_err(io)?;
+    let computed: [u8; 32] = hasher.finalize().into();
+    if computed != stored {
+        return Err(LedgerError::Snapshot {
+            path: path.to_path_buf(),
+            what: "its checksum does not match its content: the file is damaged or truncated"
+                .to_string(),
+        });
+    }
+    Ok(())
+}
+
+fn read_header(input: &mut impl Read) -> std::result::Result<SnapshotHeader, &'static str> {
+    let mut magic = [0u8; 16];
+    input
+        .read_exact(&mut magic)
+        .map_err(|_| "it is truncated")?;
+    if &magic != MAGIC {
+        return Err("it is not a Civitas snapshot");
+    }
+    if read_u32(input)? != SNAPSHOT_FORMAT {
+        return Err("its snapshot format is not supported by this build");
+    }
+    let header = read_bytes(input, HEADER_BYTES_MAX)?;
+    decode(&header).map_err(|_| "its header does not decode")
+}
+
+fn read_u32(input: &mut impl Read) -> std::result::Result<u32, &'static str> {
+    let mut bytes = [0u8; 4];
+    input
+        .read_exact(&mut bytes)
+        .map_err(|_| "it is truncated")?;
+    Ok(u32::from_le_bytes(bytes))
+}
+
+fn read_bytes(input: &mut impl Read, max: u32) -> std::result::Result<Vec<u8>, &'static str> {
+    let length = read_u32(input)?;
+    if length > max {
+        return Err("it has a field longer than allowed");
+    }
+    let mut bytes =
+        vec![0u8; usize::try_from(length).map_err(|_| "it has a field longer than allowed")?];
+    input
+        .read_exact(&mut bytes)
+        .map_err(|_| "it is truncated")?;
+    Ok(bytes)
+}
+
+fn write_bytes(out: &mut impl Write, bytes: &[u8]) -> std::io::Result<()> {
+    let length = u32::try_from(bytes.len())
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "entry too long"))?;
+    out.write_all(&length.to_le_bytes())?;
+    out.write_all(bytes)
+}
+
+/// A writer that hashes what passes through it.
+struct HashingWriter<W: Write> {
+    inner: W,
+    hasher: Sha256,
+}
+
+impl<W: Write> Write for HashingWriter<W> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let written = self.inner.write(bytes)?;
+        self.hasher.update(bytes.get(..written).unwrap_or(bytes));
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}

@@ -1,0 +1,423 @@
+//! The ledger's behaviour: commit checks, reads at every height, proofs, pruning,
+//! and the refusals on open.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use std::collections::BTreeMap;
+
+use civitas_ledger::testing::{TestChain, state_key};
+use civitas_ledger::{ChainIdentity, Ledger, LedgerConfig, LedgerError, Retention};
+use civitas_types::state_proof::ProofStep;
+use civitas_types::{ChainId, Hash, StateProofError, verify_state};
+
+fn chain() -> TestChain {
+    TestChain::new(4, 200, 5, 20)
+}
+
+fn create(dir: &tempfile::TempDir, chain: &TestChain, retention: Retention) -> Ledger {
+    let config = LedgerConfig {
+        retention,
+        ..LedgerConfig::new(dir.path().join("ledger"))
+    };
+    Ledger::create(config, chain.identity.clone(), &chain.genesis()).unwrap()
+}
+
+fn reopen(dir: &tempfile::TempDir, chain: &TestChain, retention: Retention) -> Ledger {
+    let config = LedgerConfig {
+        retention,
+        ..LedgerConfig::new(dir.path().join("ledger"))
+    };
+    Ledger::open(config, Some(&chain.identity)).unwrap()
+}
+
+#[test]
+fn committed_blocks_and_state_read_back_at_every_height() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = chain();
+    let mut ledger = create(&dir, &chain, Retention::Archive);
+    for _ in 0..10 {
+        chain.commit_next(&mut ledger);
+    }
+    assert_eq!(ledger.height(), 10);
+    for height in 0..=10 {
+        let expected = chain.state_at(height);
+        for index in [0u64, 5, 17, 199, 200 + height, 203] {
+            let key = state_key(index);
+            assert_eq!(
+                ledger.get_at(&key, height).unwrap(),
+                expected.get(&key).cloned(),
+                "key {index} at height {height}"
+            );
+        }
+    }
+    let block = ledger.block(7).unwrap().unwrap();
+    assert_eq!(block.header.height, 7);
+    assert_eq!(
+        ledger.certificate(7).unwrap().unwrap().block_hash,
+        block.hash()
+    );
+    assert_eq!(ledger.blocks(9, 100).unwrap().len(), 2);
+    assert_eq!(ledger.blocks(1, 3).unwrap().len(), 3);
+    assert!(matches!(
+        ledger.get_at(b"k", 11),
+        Err(LedgerError::NotCommitted {
+            height: 11,
+            latest: 10
+        })
+    ));
+    assert_eq!(ledger.state_root_at(7).unwrap(), block.header.state_root);
+}
+
+#[test]
+fn transactions_come_with_proofs_against_their_header() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = chain();
+    let mut ledger = create(&dir, &chain, Retention::Archive);
+    chain.commit_next(&mut ledger);
+    chain.commit_next(&mut ledger);
+    let block = ledger.block(2).unwrap().unwrap();
+    for (position, transaction) in block.transactions.iter().enumerate() {
+        let record = ledger.transaction(&transaction.id()).unwrap().unwrap();
+        assert_eq!((record.height, record.position as usize), (2, position));
+        record
+            .transaction_proof
+            .verify(
+                &block.header.transactions_root,
+                &civitas_types::encode(transaction),
+            )
+            .unwrap();
+        record
+            .receipt_proof
+            .verify(&block.header.receipts_root, &record.receipt)
+            .unwrap();
+        assert_eq!(record.receipt, transaction.id().0.to_vec());
+    }
+    assert_eq!(ledger.transaction(&Hash::ZERO).unwrap(), None);
+}
+
+#[test]
+fn state_proofs_verify_for_present_and_absent_keys_and_tampering_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = chain();
+    let mut ledger = create(&dir, &chain, Retention::Archive);
+    chain.commit_next(&mut ledger);
+    let root = ledger.block(1).unwrap().unwrap().header.state_root;
+    let present = ledger.prove(&state_key(3)).unwrap();
+    assert_eq!(present.root, root);
+    let value = present.value.clone().unwrap();
+    verify_state(&root, &state_key(3), Some(&value), &present.proof).unwrap();
+    let absent = ledger.prove(b"no such key").unwrap();
+    assert_eq!(absent.value, None);
+    verify_state(&root, b"no such key", None, &absent.proof).unwrap();
+
+    // A wrong value, a claimed value for an absent key, absence for a present one.
+    assert_eq!(
+        verify_state(&root, &state_key(3), Some(b"forged"), &present.proof),
+        Err(StateProofError::ValueMismatch)
+    );
+    assert_eq!(
+        verify_state(&root, b"no such key", Some(b"x"), &absent.proof),
+        Err(StateProofError::KeyAbsent)
+    );
+    assert_eq!(
+        verify_state(&root, &state_key(3), None, &present.proof),
+        Err(StateProofError::KeyPresent)
+    );
+    // Another root.
+    let other_root = ledger.state_root_at(0).unwrap();
+    assert!(matches!(
+        verify_state(&other_root, &state_key(3), Some(&value), &present.proof),
+        Err(StateProofError::RootMismatch { .. })
+    ));
+    // A flipped bit in any sibling, a dropped step, reordered steps.
+    for index in 0..present.proof.steps.len() {
+        let mut steps = present.proof.steps.to_vec();
+        steps[index].sibling.0[0] ^= 1;
+        let mut tampered = present.proof.clone();
+        tampered.steps = civitas_types::BoundedVec::try_from_vec(steps).unwrap();
+        assert!(verify_state(&root, &state_key(3), Some(&value), &tampered).is_err());
+    }
+    let mut steps: Vec<ProofStep> = present.proof.steps.to_vec();
+    steps.remove(0);
+    let mut shortened = present.proof.clone();
+    shortened.steps = civitas_types::BoundedVec::try_from_vec(steps).unwrap();
+    assert!(verify_state(&root, &state_key(3), Some(&value), &shortened).is_err());
+    let mut steps: Vec<ProofStep> = present.proof.steps.to_vec();
+    steps.swap(0, 1);
+    let mut swapped = present.proof.clone();
+    swapped.steps = civitas_types::BoundedVec::try_from_vec(steps).unwrap();
+    assert!(matches!(
+        verify_state(&root, &state_key(3), Some(&value), &swapped),
+        Err(StateProofError::BitsNotIncreasing(1))
+    ));
+}
+
+#[test]
+fn the_root_does_not_depend_on_the_order_of_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = chain();
+    let ledger = create(&dir, &chain, Retention::Archive);
+    let writes = chain.writes_at(1);
+    let forward = ledger.prepare(writes.clone()).unwrap().root();
+    // The same writes through the tree in reverse order and shuffled.
+    let changes: Vec<_> = writes
+        .iter()
+        .map(|(k, v)| {
+            (
+                civitas_types::state_proof::key_hash(k),
+                v.as_deref().map(civitas_types::state_proof::value_hash),
+            )
+        })
+        .collect();
+    let mut reversed = changes.clone();
+    reversed.reverse();
+    assert_eq!(ledger.state_tree().apply(reversed).root_hash(), forward);
+    let mut interleaved: Vec<_> = changes.iter().step_by(2).cloned().collect();
+    interleaved.extend(changes.iter().skip(1).step_by(2).cloned());
+    assert_eq!(ledger.state_tree().apply(interleaved).root_hash(), forward);
+    // And equal to a tree built from scratch on the resulting state.
+    let state = chain.state_at(1);
+    let leaves = state
+        .iter()
+        .map(|(k, v)| {
+            (
+                civitas_types::state_proof::key_hash(k),
+                civitas_types::state_proof::value_hash(v),
+            )
+        })
+        .collect();
+    assert_eq!(
+        civitas_ledger::StateTree::from_leaves(leaves).root_hash(),
+        forward
+    );
+}
+
+#[test]
+fn commit_refuses_blocks_that_do_not_follow() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = chain();
+    let mut ledger = create(&dir, &chain, Retention::Archive);
+    let rejected = |result: Result<(), LedgerError>| {
+        assert!(
+            matches!(result, Err(LedgerError::Rejected { .. })),
+            "{result:?}"
+        );
+    };
+
+    let next = chain.next_block(&ledger);
+    let mut wrong_root = next.block.clone();
+    wrong_root.header.state_root = Hash::ZERO;
+    let certificate = chain.certify(&wrong_root);
+    rejected(ledger.commit(&wrong_root, &certificate, &next.receipts, next.state));
+
+    let next = chain.next_block(&ledger);
+    let mut wrong_parent = next.block.clone();
+    wrong_parent.header.previous_block_hash = Hash::ZERO;
+    let certificate = chain.certify(&wrong_parent);
+    rejected(ledger.commit(&wrong_parent, &certificate, &next.receipts, next.state));
+
+    let next = chain.next_block(&ledger);
+    let other_certificate = chain.certify(&wrong_parent);
+    rejected(ledger.commit(&next.block, &other_certificate, &next.receipts, next.state));
+
+    let next = chain.next_block(&ledger);
+    let mut receipts = next.receipts.clone();
+    receipts[1] = b"forged".to_vec();
+    rejected(ledger.commit(&next.block, &next.certificate, &receipts, next.state));
+
+    let next = chain.next_block(&ledger);
+    rejected(ledger.commit(
+        &next.block,
+        &next.certificate,
+        &next.receipts[1..],
+        next.state,
+    ));
+
+    // Nothing was written by the refusals; the right block still commits.
+    assert_eq!(ledger.height(), 0);
+    chain.commit_next(&mut ledger);
+    let next = chain.next_block(&ledger);
+    let stale = chain.next_block(&ledger);
+    ledger
+        .commit(&next.block, &next.certificate, &next.receipts, next.state)
+        .unwrap();
+    rejected(ledger.commit(
+        &stale.block,
+        &stale.certificate,
+        &stale.receipts,
+        stale.state,
+    ));
+    assert_eq!(ledger.height(), 2);
+}
+
+#[test]
+fn pruning_keeps_the_last_heights_and_refuses_older_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = chain();
+    let mut ledger = create(&dir, &chain, Retention::Recent(5));
+    for _ in 0..20 {
+        chain.commit_next(&mut ledger);
+    }
+    assert_eq!(ledger.oldest_state_height(), 16);
+    for height in 16..=20 {
+        let expected = chain.state_at(height);
+        for index in [0u64, 9, 150, 200 + height] {
+            let key = state_key(index);
+            assert_eq!(
+                ledger.get_at(&key, height).unwrap(),
+                expected.get(&key).cloned()
+            );
+        }
+    }
+    let error = ledger.get_at(&state_key(0), 15).unwrap_err();
+    assert!(matches!(
+        error,
+        LedgerError::Pruned {
+            height: 15,
+            oldest: 16
+        }
+    ));
+    assert!(error.to_string().contains("oldest retained height is 16"));
+    // Blocks and roots stay.
+    assert!(ledger.block(1).unwrap().is_some());
+    assert_eq!(
+        ledger.state_root_at(3).unwrap(),
+        ledger.block(3).unwrap().unwrap().header.state_root
+    );
+    // The retained state survives a reopen, and so does the pruning floor.
+    drop(ledger);
+    let ledger = reopen(&dir, &chain, Retention::Recent(5));
+    assert_eq!(ledger.oldest_state_height(), 16);
+    let expected = chain.state_at(16);
+    assert_eq!(
+        ledger.get_at(&state_key(9), 16).unwrap(),
+        expected.get(&state_key(9)).cloned()
+    );
+}
+
+#[test]
+fn pruning_removes_unreachable_versions() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = TestChain::new(1, 10, 1, 10);
+    let mut archive_dir_ledger = create(&dir, &chain, Retention::Recent(2));
+    for _ in 0..30 {
+        chain.commit_next(&mut archive_dir_ledger);
+    }
+    // Every key rewritten each block: only its versions at heights ≥ the floor,
+    // plus one at or below it, remain — so a snapshot at the floor still reads.
+    let floor = archive_dir_ledger.oldest_state_height();
+    let file = dir.path().join("floor.snapshot");
+    let header = archive_dir_ledger.export_snapshot(floor, &file).unwrap();
+    assert_eq!(
+        header.state_root,
+        archive_dir_ledger.state_root_at(floor).unwrap()
+    );
+    let imported = Ledger::import_snapshot(
+        LedgerConfig::new(dir.path().join("imported")),
+        &file,
+        &chain.identity,
+        None,
+    )
+    .unwrap();
+    assert_eq!(imported.state_root(), header.state_root);
+}
+
+#[test]
+fn open_refuses_another_chain_or_genesis_and_a_missing_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = chain();
+    drop(create(&dir, &chain, Retention::Archive));
+    let config = LedgerConfig::new(dir.path().join("ledger"));
+    let other_chain = ChainIdentity {
+        chain_id: ChainId::new("another-city").unwrap(),
+        ..chain.identity.clone()
+    };
+    let error = Ledger::open(config.clone(), Some(&other_chain))
+        .err()
+        .unwrap();
+    assert!(matches!(error, LedgerError::WrongChain { .. }), "{error}");
+    let other_genesis = ChainIdentity {
+        genesis_hash: Hash::ZERO,
+        ..chain.identity.clone()
+    };
+    let error = Ledger::open(config.clone(), Some(&other_genesis))
+        .err()
+        .unwrap();
+    assert!(matches!(error, LedgerError::WrongGenesis { .. }), "{error}");
+    let error = Ledger::open(LedgerConfig::new(dir.path().join("nothing")), None)
+        .err()
+        .unwrap();
+    assert!(matches!(error, LedgerError::Missing(_)), "{error}");
+    // Create refuses a directory that already holds a store.
+    let error = Ledger::create(config, chain.identity.clone(), &BTreeMap::new())
+        .err()
+        .unwrap();
+    assert!(matches!(error, LedgerError::NotEmpty(_)), "{error}");
+}
+
+#[test]
+fn a_damaged_table_file_is_reported_with_its_name_never_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = TestChain::new(1, 5_000, 1, 10);
+    let ledger = create(&dir, &chain, Retention::Archive);
+    ledger.flush().unwrap();
+    drop(ledger);
+    let path = dir.path().join("ledger");
+    let mut damaged = 0;
+    for entry in std::fs::read_dir(&path).unwrap() {
+        let file = entry.unwrap().path();
+        if file.extension().is_some_and(|e| e == "sst") {
+            let mut bytes = std::fs::read(&file).unwrap();
+            // Damage the data blocks (the start of the file), not the footer.
+            for byte in bytes.iter_mut().take(2_000).skip(100) {
+                *byte ^= 0x5a;
+            }
+            std::fs::write(&file, bytes).unwrap();
+            damaged += 1;
+        }
+    }
+    assert!(damaged > 0);
+    let error = Ledger::open(LedgerConfig::new(&path), Some(&chain.identity))
+        .err()
+        .expect("a damaged store must not open");
+    let message = error.to_string();
+    assert!(
+        message.contains(".sst") || message.contains("damaged"),
+        "{message}"
+    );
+    assert!(
+        message.contains("snapshot"),
+        "the message says what to do: {message}"
+    );
+}
+
+#[test]
+fn a_store_whose_state_disagrees_with_its_root_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = chain();
+    let mut ledger = create(&dir, &chain, Retention::Archive);
+    chain.commit_next(&mut ledger);
+    drop(ledger);
+    // Rewrite one value behind the ledger's back, through RocksDB itself.
+    let path = dir.path().join("ledger");
+    {
+        let mut options = rocksdb::Options::default();
+        options.create_if_missing(false);
+        let families = rocksdb::DB::list_cf(&options, &path).unwrap();
+        let db = rocksdb::DB::open_cf(&options, &path, families).unwrap();
+        let state = db.cf_handle("state").unwrap();
+        db.put_cf(state, state_key(1), b"tampered").unwrap();
+    }
+    let error = Ledger::open(LedgerConfig::new(&path), Some(&chain.identity))
+        .err()
+        .unwrap();
+    assert!(matches!(error, LedgerError::Corrupt { .. }), "{error}");
+    assert!(
+        error.to_string().contains("root recorded at height 1"),
+        "{error}"
+    );
+}

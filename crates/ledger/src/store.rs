@@ -516,12 +516,16 @@ pub(crate) fn open_database(config: &LedgerConfig, create: bool) -> Result<DB> {
     let mut family = Options::default();
     family.set_block_based_table_factory(&table);
     family.set_compression_type(DBCompressionType::Lz4);
-    family.set_write_buffer_size(64 << 20);
+    family.set_write_buffer_size(128 << 20);
+    family.set_max_write_buffer_number(4);
+    family.set_level_zero_slowdown_writes_trigger(40);
+    family.set_level_zero_stop_writes_trigger(64);
     let mut options = Options::default();
     options.create_if_missing(create);
     options.create_missing_column_families(create);
     options.set_paranoid_checks(true);
     options.set_max_background_jobs(2);
+    options.set_enable_pipelined_write(true);
     options.set_max_open_files(512);
     let families = COLUMN_FAMILIES
         .iter()

@@ -10,6 +10,7 @@
 //! `CIVITAS_BENCH_KEYS` overrides the state size (default 1,000,000).
 #![allow(
     clippy::unwrap_used,
+    clippy::arithmetic_side_effects,
     clippy::expect_used,
     clippy::indexing_slicing,
     missing_docs

@@ -23,6 +23,9 @@ use crate::error::{LedgerError, Result};
 use crate::schema::{self, COLUMN_FAMILIES};
 use crate::tree::StateTree;
 
+/// One raw RocksDB entry, as its iterator yields it.
+type KeyValue = (Box<[u8]>, Box<[u8]>);
+
 /// How much old state a ledger keeps. Blocks are always kept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Retention {
@@ -177,7 +180,7 @@ impl Ledger {
     fn rebuild_tree(&self) -> Result<StateTree> {
         const CHUNK: usize = 1 << 16;
         let mut leaves = Vec::new();
-        let mut chunk: Vec<(Box<[u8]>, Box<[u8]>)> = Vec::with_capacity(CHUNK);
+        let mut chunk: Vec<KeyValue> = Vec::with_capacity(CHUNK);
         for item in self
             .db
             .iterator_cf(self.cf(schema::CF_STATE)?, IteratorMode::Start)

@@ -2,7 +2,15 @@
 //! certificates, and state writes derived from the height, so a test (or a child
 //! process in the crash test) can rebuild the exact state of any height.
 //! Compiled only for tests or with the `test-support` feature; never in a node.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+// Test fixtures: heights and indices are small and chosen by the test itself, so
+// overflow and out-of-range indexing are test bugs, and a panic is the right report.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing
+)]
 
 use std::collections::BTreeMap;
 
@@ -89,7 +97,7 @@ impl TestChain {
             writes.insert(state_key(index), Some(value(index, height)));
         }
         writes.insert(state_key(span + height), Some(value(height, height)));
-        if height % 3 == 0 && height > 3 {
+        if height.is_multiple_of(3) && height > 3 {
             writes.insert(state_key(span + height - 3), None);
         }
         writes

@@ -9,7 +9,8 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::indexing_slicing,
-    clippy::panic
+    clippy::panic,
+    clippy::arithmetic_side_effects
 )]
 
 use std::collections::BTreeMap;
@@ -156,7 +157,7 @@ fn store_survives_sigkill_at_random_moments() {
         )
         .unwrap(),
     );
-    let mut delays = Delays(0x00c1_7a5);
+    let mut delays = Delays(0x000c_17a5);
     let mut reported = 0u64;
     let mut previous = 0u64;
     for kill in 0..kills {

@@ -124,8 +124,7 @@ impl TestChain {
         let transactions: Vec<SignedTransaction> = (0..self.transactions)
             .map(|i| self.transaction(height, i as u64))
             .collect();
-        let mut receipts = vec![format!("block {height}").into_bytes()];
-        receipts.extend(transactions.iter().map(|tx| tx.id().0.to_vec()));
+        let receipts = receipts_of(height, &transactions);
         let last_commit = ledger
             .certificate(ledger.height())
             .expect("read certificate");
@@ -157,6 +156,14 @@ impl TestChain {
             receipts,
             state,
         }
+    }
+
+    /// Executes `block` (fetched, e.g. by block sync) on top of `ledger` the way
+    /// this chain does: its receipts and prepared state, ready for `commit`.
+    pub fn execute(&self, ledger: &Ledger, block: &Block) -> (Vec<Vec<u8>>, PreparedState) {
+        let height = block.header.height;
+        let state = ledger.prepare(self.writes_at(height)).expect("prepare");
+        (receipts_of(height, &block.transactions), state)
     }
 
     /// A certificate for `block` signed by every validator.
@@ -205,6 +212,13 @@ impl TestChain {
         };
         SignedTransaction::sign(body, &[&self.signer]).expect("sign")
     }
+}
+
+/// A block's receipts root leaves: its height, then each transaction id.
+fn receipts_of(height: u64, transactions: &[SignedTransaction]) -> Vec<Vec<u8>> {
+    let mut receipts = vec![format!("block {height}").into_bytes()];
+    receipts.extend(transactions.iter().map(|tx| tx.id().0.to_vec()));
+    receipts
 }
 
 /// The state key of index `i`.

@@ -1,0 +1,388 @@
+//! The network task's state and event loop: gossip validation, sync serving,
+//! allowlist changes, bans, redials.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use civitas_types::encode;
+use futures::StreamExt;
+use libp2p::gossipsub::{self, MessageAcceptance};
+use libp2p::multiaddr::Protocol;
+use libp2p::request_response::{self, OutboundRequestId};
+use libp2p::swarm::SwarmEvent;
+use libp2p::{Multiaddr, PeerId, Swarm};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::behaviour::{Behaviour, BehaviourEvent};
+use crate::config::{Limits, NetworkConfig};
+use crate::rate::TokenBucket;
+use crate::service::{BlockSource, Command, NetworkEvent};
+use crate::sync::{SyncRequest, SyncResponse};
+use crate::validate::{ConsensusView, TransactionGate, Verdict, check_consensus};
+use crate::wire::Topics;
+use crate::{Allowlist, P2pError};
+
+/// How often bans are lifted and bootstrap peers redialled.
+const TICK: Duration = Duration::from_millis(500);
+
+type Reply<T> = oneshot::Sender<Result<T, P2pError>>;
+
+pub(crate) struct Driver {
+    swarm: Swarm<Behaviour>,
+    topics: Topics,
+    view: ConsensusView,
+    allowlist: Allowlist,
+    gate: Arc<dyn TransactionGate>,
+    blocks: Arc<dyn BlockSource>,
+    events: mpsc::Sender<NetworkEvent>,
+    limits: Limits,
+    bootstrap: Vec<(PeerId, Multiaddr)>,
+    last_redial: Instant,
+    pending: HashMap<OutboundRequestId, Reply<SyncResponse>>,
+    message_rates: HashMap<PeerId, TokenBucket>,
+    request_rates: HashMap<PeerId, TokenBucket>,
+    bans: HashMap<PeerId, Instant>,
+}
+
+impl Driver {
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new(
+        swarm: Swarm<Behaviour>,
+        config: NetworkConfig,
+        topics: Topics,
+        view: ConsensusView,
+        allowlist: Allowlist,
+        gate: Arc<dyn TransactionGate>,
+        blocks: Arc<dyn BlockSource>,
+        events: mpsc::Sender<NetworkEvent>,
+    ) -> Driver {
+        let bootstrap = config
+            .bootstrap
+            .iter()
+            .filter_map(|address| Some((peer_of(address)?, address.clone())))
+            .collect();
+        Driver {
+            swarm,
+            topics,
+            view,
+            allowlist,
+            gate,
+            blocks,
+            events,
+            limits: config.limits,
+            bootstrap,
+            last_redial: Instant::now(),
+            pending: HashMap::new(),
+            message_rates: HashMap::new(),
+            request_rates: HashMap::new(),
+            bans: HashMap::new(),
+        }
+    }
+
+    pub(crate) async fn run(mut self, mut commands: mpsc::Receiver<Command>) {
+        let mut tick = tokio::time::interval(TICK);
+        loop {
+            tokio::select! {
+                command = commands.recv() => match command {
+                    Some(command) => self.command(command),
+                    None => break,
+                },
+                event = self.swarm.select_next_some() => self.swarm_event(event),
+                _ = tick.tick() => self.tick(Instant::now()),
+            }
+        }
+        tracing::debug!("network task stopped: every handle was dropped");
+    }
+
+    fn command(&mut self, command: Command) {
+        match command {
+            Command::Publish {
+                consensus,
+                bytes,
+                reply,
+            } => {
+                let topic = if consensus {
+                    &self.topics.consensus
+                } else {
+                    &self.topics.transactions
+                };
+                let result = self
+                    .swarm
+                    .behaviour_mut()
+                    .gossip
+                    .publish(topic.clone(), bytes)
+                    .map(|_| ())
+                    .map_err(|error| P2pError::Publish {
+                        topic: topic.to_string(),
+                        reason: error.to_string(),
+                    });
+                let _ = reply.send(result);
+            }
+            Command::SetView(view, reply) => {
+                let _ = reply.send(self.set_view(view));
+            }
+            Command::Request {
+                peer,
+                request,
+                reply,
+            } => {
+                let id = self.swarm.behaviour_mut().sync.send_request(&peer, request);
+                self.pending.insert(id, reply);
+            }
+            Command::Dial(address, reply) => {
+                let result = self
+                    .swarm
+                    .dial(address.clone())
+                    .map_err(|error| P2pError::Dial {
+                        address: address.to_string(),
+                        reason: error.to_string(),
+                    });
+                let _ = reply.send(result);
+            }
+            Command::Peers(reply) => {
+                let _ = reply.send(self.swarm.connected_peers().copied().collect());
+            }
+            Command::Report { peer, reason } => self.ban(peer, &reason, Instant::now()),
+        }
+    }
+
+    /// Adopts a new view; peers that left the validator set are disconnected.
+    fn set_view(&mut self, view: ConsensusView) -> Result<(), P2pError> {
+        let next = self.allowlist.with_validators(&view.validators)?;
+        let behaviour = self.swarm.behaviour_mut();
+        for peer in self.allowlist.removed_in(&next) {
+            tracing::info!(%peer, "peer left the validator set: disconnecting");
+            // Disallowing also closes the peer's open connections.
+            behaviour.allowed.disallow_peer(peer);
+        }
+        for peer in self.allowlist.added_in(&next) {
+            behaviour.allowed.allow_peer(peer);
+        }
+        self.allowlist = next;
+        self.view = view;
+        Ok(())
+    }
+
+    fn ban(&mut self, peer: PeerId, reason: &str, now: Instant) {
+        tracing::warn!(%peer, reason, "banning peer");
+        // Blocking closes its connections and refuses new ones until lifted.
+        self.swarm.behaviour_mut().banned.block_peer(peer);
+        self.bans.insert(
+            peer,
+            now.checked_add(self.limits.ban_duration).unwrap_or(now),
+        );
+    }
+
+    fn tick(&mut self, now: Instant) {
+        let expired: Vec<PeerId> = self
+            .bans
+            .iter()
+            .filter(|(_, until)| **until <= now)
+            .map(|(peer, _)| *peer)
+            .collect();
+        for peer in expired {
+            self.bans.remove(&peer);
+            self.swarm.behaviour_mut().banned.unblock_peer(peer);
+        }
+        if now.saturating_duration_since(self.last_redial) >= self.limits.redial_interval {
+            self.last_redial = now;
+            self.redial();
+        }
+    }
+
+    fn redial(&mut self) {
+        for (peer, address) in &self.bootstrap {
+            if !self.swarm.is_connected(peer)
+                && self.allowlist.contains(peer)
+                && let Err(error) = self.swarm.dial(address.clone())
+            {
+                tracing::debug!(%address, %error, "redial failed");
+            }
+        }
+    }
+
+    fn swarm_event(&mut self, event: SwarmEvent<BehaviourEvent>) {
+        match event {
+            SwarmEvent::Behaviour(BehaviourEvent::Gossip(event)) => self.gossip_event(event),
+            SwarmEvent::Behaviour(BehaviourEvent::Sync(event)) => self.sync_event(event),
+            SwarmEvent::ConnectionEstablished {
+                peer_id,
+                num_established,
+                ..
+            } if num_established.get() == 1 => self.emit(NetworkEvent::PeerConnected(peer_id)),
+            SwarmEvent::ConnectionClosed {
+                peer_id,
+                num_established: 0,
+                ..
+            } => {
+                self.message_rates.remove(&peer_id);
+                self.request_rates.remove(&peer_id);
+                self.emit(NetworkEvent::PeerDisconnected(peer_id));
+            }
+            SwarmEvent::IncomingConnectionError { error, .. } => {
+                tracing::debug!(%error, "incoming connection refused");
+            }
+            _ => {}
+        }
+    }
+
+    fn gossip_event(&mut self, event: gossipsub::Event) {
+        let gossipsub::Event::Message {
+            propagation_source: from,
+            message_id,
+            message,
+        } = event
+        else {
+            return;
+        };
+        let limits = &self.limits;
+        let bucket = self.message_rates.entry(from).or_insert_with(|| {
+            TokenBucket::new(
+                limits.messages_per_second,
+                limits.messages_burst,
+                Instant::now(),
+            )
+        });
+        let verdict = if !bucket.try_take(Instant::now()) {
+            Verdict::Ignore("rate limit".to_string())
+        } else if message.topic == self.topics.transactions.hash() {
+            let verdict = self.gate.check(&message.data);
+            if verdict == Verdict::Accept {
+                self.emit(NetworkEvent::Transaction {
+                    from,
+                    bytes: message.data,
+                });
+            }
+            verdict
+        } else if message.topic == self.topics.consensus.hash() {
+            match check_consensus(&message.data, &self.view) {
+                Ok(envelope) => {
+                    self.emit(NetworkEvent::Consensus {
+                        from,
+                        envelope: Box::new(envelope),
+                    });
+                    Verdict::Accept
+                }
+                Err(verdict) => verdict,
+            }
+        } else {
+            Verdict::Reject(format!("unknown topic {}", message.topic))
+        };
+        let acceptance = match &verdict {
+            Verdict::Accept => MessageAcceptance::Accept,
+            Verdict::Ignore(_) => MessageAcceptance::Ignore,
+            Verdict::Reject(reason) => {
+                tracing::debug!(%from, reason, "rejected gossip");
+                MessageAcceptance::Reject
+            }
+        };
+        self.swarm
+            .behaviour_mut()
+            .gossip
+            .report_message_validation_result(&message_id, &from, acceptance);
+    }
+
+    fn sync_event(&mut self, event: request_response::Event<SyncRequest, SyncResponse>) {
+        match event {
+            request_response::Event::Message { peer, message, .. } => match message {
+                request_response::Message::Request {
+                    request, channel, ..
+                } => {
+                    let response = self.serve(peer, request);
+                    if self
+                        .swarm
+                        .behaviour_mut()
+                        .sync
+                        .send_response(channel, response)
+                        .is_err()
+                    {
+                        tracing::debug!(%peer, "sync requester went away before the response");
+                    }
+                }
+                request_response::Message::Response {
+                    request_id,
+                    response,
+                } => {
+                    if let Some(reply) = self.pending.remove(&request_id) {
+                        let _ = reply.send(Ok(response));
+                    }
+                }
+            },
+            request_response::Event::OutboundFailure {
+                peer,
+                request_id,
+                error,
+                ..
+            } => {
+                if let Some(reply) = self.pending.remove(&request_id) {
+                    let _ = reply.send(Err(P2pError::Request {
+                        peer: peer.to_string(),
+                        reason: error.to_string(),
+                    }));
+                }
+            }
+            request_response::Event::InboundFailure { peer, error, .. } => {
+                tracing::debug!(%peer, %error, "inbound sync request failed");
+            }
+            request_response::Event::ResponseSent { .. } => {}
+        }
+    }
+
+    /// Answers a sync request within the rate and size limits.
+    fn serve(&mut self, peer: PeerId, request: SyncRequest) -> SyncResponse {
+        let limits = &self.limits;
+        let bucket = self.request_rates.entry(peer).or_insert_with(|| {
+            TokenBucket::new(
+                limits.sync_requests_per_second,
+                limits.sync_requests_burst,
+                Instant::now(),
+            )
+        });
+        if !bucket.try_take(Instant::now()) {
+            return SyncResponse::Refused("rate limit: retry later".to_string());
+        }
+        match request {
+            SyncRequest::Status => SyncResponse::Status(self.blocks.status()),
+            SyncRequest::Blocks { from, limit } => {
+                let limit = limit.min(self.limits.sync_blocks_per_response);
+                match self.blocks.blocks(from, usize::from(limit)) {
+                    Ok(blocks) => SyncResponse::Blocks(within_budget(
+                        blocks,
+                        self.limits.sync_response_bytes_max,
+                    )),
+                    Err(error) => SyncResponse::Refused(format!("cannot read blocks: {error}")),
+                }
+            }
+        }
+    }
+
+    fn emit(&self, event: NetworkEvent) {
+        if let Err(mpsc::error::TrySendError::Full(event)) = self.events.try_send(event) {
+            tracing::warn!(?event, "application not keeping up: network event dropped");
+        }
+    }
+}
+
+/// The longest prefix of `blocks` whose encoding fits `budget` bytes (less room
+/// for the response's tag and length); at least one block, so sync never stalls.
+fn within_budget(blocks: Vec<crate::SyncedBlock>, budget: usize) -> Vec<crate::SyncedBlock> {
+    let mut used: usize = 16;
+    let mut kept = Vec::with_capacity(blocks.len());
+    for block in blocks {
+        used = used.saturating_add(encode(&block).len());
+        if used > budget && !kept.is_empty() {
+            break;
+        }
+        kept.push(block);
+    }
+    kept
+}
+
+/// The peer named by an address's `/p2p/<id>` component.
+fn peer_of(address: &Multiaddr) -> Option<PeerId> {
+    address.iter().find_map(|protocol| match protocol {
+        Protocol::P2p(peer) => Some(peer),
+        _ => None,
+    })
+}

@@ -1,0 +1,40 @@
+//! Civitas networking: libp2p (TCP + noise + yamux) among allowlisted peers.
+//!
+//! - [`identity`]: a node's libp2p identity *is* its consensus key, so the peer id
+//!   of every validator follows from the validator set.
+//! - [`Allowlist`]: the current validators plus configured observers; connections
+//!   from anyone else are refused once the noise handshake names the peer, and
+//!   peers removed by governance are disconnected.
+//! - Gossip ([`wire`], [`validate`]): one gossipsub topic for transactions and one
+//!   for consensus messages, per chain; every message is decoded strictly and
+//!   checked before it is forwarded; invalid ones lower the sender's score.
+//! - Block sync ([`sync`]): a request-response protocol serving blocks with their
+//!   quorum certificates, and the checks a catching-up node applies before it
+//!   executes a fetched block.
+//! - [`Network`]: the tokio task that runs the swarm, driven through a
+//!   [`NetworkHandle`] and reporting [`NetworkEvent`]s.
+//!
+//! docs/networking.md describes the protocols, formats and limits.
+
+mod allowlist;
+mod behaviour;
+mod codec;
+mod config;
+mod driver;
+mod error;
+pub mod identity;
+mod rate;
+mod service;
+pub mod sync;
+pub mod validate;
+pub mod wire;
+
+pub use allowlist::Allowlist;
+pub use config::{Limits, NetworkConfig};
+pub use error::P2pError;
+pub use libp2p::{Multiaddr, PeerId};
+pub use rate::TokenBucket;
+pub use service::{BlockSource, Network, NetworkEvent, NetworkHandle};
+pub use sync::{SyncError, SyncRequest, SyncResponse, SyncStatus, SyncedBlock};
+pub use validate::{ConsensusView, TransactionGate, Verdict};
+pub use wire::ConsensusEnvelope;

@@ -1,0 +1,245 @@
+//! Helpers shared by the loopback tests: real libp2p nodes on 127.0.0.1.
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use civitas_consensus::ConsensusMessage;
+use civitas_ledger::Ledger;
+use civitas_p2p::identity::peer_id_of;
+use civitas_p2p::{
+    BlockSource, ConsensusEnvelope, ConsensusView, Limits, Multiaddr, Network, NetworkConfig,
+    NetworkEvent, PeerId, SyncStatus, SyncedBlock, TransactionGate, Verdict,
+};
+use civitas_types::testing::chain_id;
+use civitas_types::{
+    AccountId, BoundedBytes, SignedTransaction, SigningKey, TransactionBody, ValidatorSet, Vote,
+    VoteType, decode, encode,
+};
+use libp2p::multiaddr::Protocol;
+
+/// Accepts transactions that decode strictly and whose signatures verify.
+pub struct SignatureGate;
+
+impl TransactionGate for SignatureGate {
+    fn check(&self, bytes: &[u8]) -> Verdict {
+        match decode::<SignedTransaction>(bytes) {
+            Err(error) => Verdict::Reject(format!("undecodable: {error}")),
+            Ok(tx) => match tx.verify_signatures() {
+                Ok(()) => Verdict::Accept,
+                Err(_) => Verdict::Reject("bad signature".to_string()),
+            },
+        }
+    }
+}
+
+/// Serves nothing: a node at genesis.
+pub struct NoBlocks;
+
+impl BlockSource for NoBlocks {
+    fn status(&self) -> SyncStatus {
+        SyncStatus {
+            height: 0,
+            first_height: 1,
+        }
+    }
+    fn blocks(&self, _: u64, _: usize) -> Result<Vec<SyncedBlock>, String> {
+        Ok(Vec::new())
+    }
+}
+
+/// Serves the blocks of a ledger.
+pub struct LedgerSource(pub Arc<Mutex<Ledger>>);
+
+impl BlockSource for LedgerSource {
+    fn status(&self) -> SyncStatus {
+        let ledger = self.0.lock().unwrap();
+        SyncStatus {
+            height: ledger.height(),
+            first_height: ledger.first_block_height(),
+        }
+    }
+    fn blocks(&self, from: u64, limit: usize) -> Result<Vec<SyncedBlock>, String> {
+        let ledger = self.0.lock().unwrap();
+        let blocks = ledger.blocks(from, limit).map_err(|e| e.to_string())?;
+        Ok(blocks
+            .into_iter()
+            .map(|(block, certificate)| SyncedBlock { block, certificate })
+            .collect())
+    }
+}
+
+/// The view of height `height` under `validators`.
+pub fn view(validators: &ValidatorSet, height: u64) -> ConsensusView {
+    ConsensusView {
+        chain_id: chain_id(),
+        height,
+        validators: validators.clone(),
+    }
+}
+
+/// Limits with fast heartbeats and redials, for tests.
+pub fn test_limits() -> Limits {
+    Limits {
+        heartbeat: Duration::from_millis(100),
+        redial_interval: Duration::from_millis(500),
+        ..Limits::default()
+    }
+}
+
+/// Starts a node of `key` on a free loopback port.
+pub async fn start(
+    key: &SigningKey,
+    validators: &ValidatorSet,
+    bootstrap: Vec<Multiaddr>,
+    blocks: Arc<dyn BlockSource>,
+) -> Network {
+    start_with(key, validators, bootstrap, blocks, test_limits()).await
+}
+
+/// Starts a node with explicit limits.
+pub async fn start_with(
+    key: &SigningKey,
+    validators: &ValidatorSet,
+    bootstrap: Vec<Multiaddr>,
+    blocks: Arc<dyn BlockSource>,
+    limits: Limits,
+) -> Network {
+    let config = NetworkConfig {
+        chain_id: chain_id(),
+        listen: "/ip4/127.0.0.1/tcp/0".parse().unwrap(),
+        bootstrap,
+        observers: Vec::new(),
+        limits,
+    };
+    Network::start(
+        config,
+        key,
+        view(validators, 1),
+        Arc::new(SignatureGate),
+        blocks,
+    )
+    .await
+    .unwrap()
+}
+
+/// The address to dial `network` at, naming its peer.
+pub fn address_of(network: &Network) -> Multiaddr {
+    network
+        .listen_address
+        .clone()
+        .with(Protocol::P2p(network.handle.local_peer_id()))
+}
+
+/// The peer id of `key`.
+pub fn peer(key: &SigningKey) -> PeerId {
+    peer_id_of(&key.public_key()).unwrap()
+}
+
+/// Waits until `network` is connected to every peer of `peers`.
+pub async fn wait_connected(network: &Network, peers: &[PeerId]) {
+    eventually("connected", || async {
+        let connected = network.handle.connected_peers().await.unwrap();
+        peers.iter().all(|p| connected.contains(p))
+    })
+    .await;
+}
+
+/// Polls `condition` every 50 ms for up to 20 s.
+pub async fn eventually<F, Fut>(what: &str, mut condition: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..400 {
+        if condition().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting until {what}");
+}
+
+/// Waits for the next event matching `select`, for up to 20 s.
+pub async fn next_matching<T>(
+    network: &mut Network,
+    mut select: impl FnMut(NetworkEvent) -> Option<T>,
+) -> T {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let event = tokio::time::timeout_at(deadline, network.events.recv())
+            .await
+            .expect("timed out waiting for a network event")
+            .expect("network stopped");
+        if let Some(found) = select(event) {
+            return found;
+        }
+    }
+}
+
+/// A signed transaction from `key` with sequence `sequence`.
+pub fn transaction(key: &SigningKey, sequence: u64) -> SignedTransaction {
+    let body = TransactionBody {
+        chain_id: chain_id(),
+        signer: AccountId::from_public_key(&key.public_key()),
+        sequence,
+        expiry_height: 100,
+        payload: BoundedBytes::try_from_vec(vec![1; 32]).unwrap(),
+    };
+    SignedTransaction::sign(body, &[key]).unwrap()
+}
+
+/// A signed prevote of `key` at `height` for nothing.
+pub fn vote(key: &SigningKey, height: u64) -> ConsensusEnvelope {
+    let vote = Vote {
+        chain_id: chain_id(),
+        vote_type: VoteType::Prevote,
+        height,
+        round: 0,
+        block_hash: None,
+        validator: key.public_key(),
+    };
+    ConsensusEnvelope {
+        message: ConsensusMessage::Vote(vote.sign(key)),
+        block: None,
+    }
+}
+
+/// Publishes `bytes` as a transaction, retrying while no peer subscribes yet.
+pub async fn publish_transaction(network: &Network, bytes: Vec<u8>) {
+    for _ in 0..200 {
+        if network
+            .handle
+            .publish_transaction(bytes.clone())
+            .await
+            .is_ok()
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("could not publish: no subscribed peer");
+}
+
+/// Publishes a consensus message, retrying while no peer subscribes yet.
+pub async fn publish_consensus(network: &Network, envelope: &ConsensusEnvelope) {
+    for _ in 0..200 {
+        if network.handle.publish_consensus(envelope).await.is_ok() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("could not publish: no subscribed peer");
+}
+
+/// The encoding of `tx`.
+pub fn bytes_of(tx: &SignedTransaction) -> Vec<u8> {
+    encode(tx)
+}

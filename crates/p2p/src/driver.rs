@@ -17,7 +17,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::behaviour::{Behaviour, BehaviourEvent};
 use crate::config::{Limits, NetworkConfig};
 use crate::rate::TokenBucket;
-use crate::service::{BlockSource, Command, NetworkEvent};
+use crate::service::{BlockSource, Command, GossipStats, NetworkEvent};
 use crate::sync::{SyncRequest, SyncResponse};
 use crate::validate::{ConsensusView, TransactionGate, Verdict, check_consensus};
 use crate::wire::Topics;
@@ -43,6 +43,7 @@ pub(crate) struct Driver {
     message_rates: HashMap<PeerId, TokenBucket>,
     request_rates: HashMap<PeerId, TokenBucket>,
     bans: HashMap<PeerId, Instant>,
+    stats: GossipStats,
 }
 
 impl Driver {
@@ -77,6 +78,7 @@ impl Driver {
             message_rates: HashMap::new(),
             request_rates: HashMap::new(),
             bans: HashMap::new(),
+            stats: GossipStats::default(),
         }
     }
 
@@ -144,6 +146,9 @@ impl Driver {
                 let _ = reply.send(self.swarm.connected_peers().copied().collect());
             }
             Command::Report { peer, reason } => self.ban(peer, &reason, Instant::now()),
+            Command::Stats(reply) => {
+                let _ = reply.send(self.stats);
+            }
         }
     }
 
@@ -269,6 +274,7 @@ impl Driver {
         } else {
             Verdict::Reject(format!("unknown topic {}", message.topic))
         };
+        self.stats.count(&verdict);
         let acceptance = match &verdict {
             Verdict::Accept => MessageAcceptance::Accept,
             Verdict::Ignore(_) => MessageAcceptance::Ignore,

@@ -10,7 +10,7 @@
 //!   checked before it is forwarded; invalid ones lower the sender's score.
 //! - Block sync ([`sync`]): a request-response protocol serving blocks with their
 //!   quorum certificates, and the checks a catching-up node applies before it
-//!   executes a fetched block.
+//!   executes a fetched block; [`catch_up`] drives it for a node that is behind.
 //! - [`Network`]: the tokio task that runs the swarm, driven through a
 //!   [`NetworkHandle`] and reporting [`NetworkEvent`]s.
 //!
@@ -18,6 +18,7 @@
 
 mod allowlist;
 mod behaviour;
+pub mod catch_up;
 mod codec;
 mod config;
 mod driver;
@@ -30,11 +31,12 @@ pub mod validate;
 pub mod wire;
 
 pub use allowlist::Allowlist;
+pub use catch_up::{CatchUpError, CatchUpReport, SyncTarget, catch_up};
 pub use config::{Limits, NetworkConfig};
 pub use error::P2pError;
 pub use libp2p::{Multiaddr, PeerId};
 pub use rate::TokenBucket;
-pub use service::{BlockSource, Network, NetworkEvent, NetworkHandle};
+pub use service::{BlockSource, GossipStats, Network, NetworkEvent, NetworkHandle};
 pub use sync::{SyncError, SyncRequest, SyncResponse, SyncStatus, SyncedBlock};
 pub use validate::{ConsensusView, TransactionGate, Verdict};
 pub use wire::ConsensusEnvelope;

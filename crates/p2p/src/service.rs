@@ -71,6 +71,31 @@ pub(crate) enum Command {
         peer: PeerId,
         reason: String,
     },
+    Stats(oneshot::Sender<GossipStats>),
+}
+
+/// Gossip messages validated since the network started, by verdict. Messages
+/// from graylisted peers are dropped by gossipsub before validation and are not
+/// counted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GossipStats {
+    /// Delivered and forwarded.
+    pub accepted: u64,
+    /// Dropped without blame (stale, rate-limited, not admitted for now).
+    pub ignored: u64,
+    /// Dropped and counted against the sender.
+    pub rejected: u64,
+}
+
+impl GossipStats {
+    pub(crate) fn count(&mut self, verdict: &crate::Verdict) {
+        let counter = match verdict {
+            crate::Verdict::Accept => &mut self.accepted,
+            crate::Verdict::Ignore(_) => &mut self.ignored,
+            crate::Verdict::Reject(_) => &mut self.rejected,
+        };
+        *counter = counter.saturating_add(1);
+    }
 }
 
 /// A running network: its handle, its events, and the address it listens on.
@@ -253,6 +278,11 @@ impl NetworkHandle {
             .send(Command::Report { peer, reason })
             .await
             .map_err(|_| P2pError::Stopped)
+    }
+
+    /// Counts of validated gossip messages, for metrics.
+    pub async fn gossip_stats(&self) -> Result<GossipStats, P2pError> {
+        self.ask(Command::Stats).await
     }
 
     async fn ask<T>(

@@ -364,8 +364,8 @@ impl Driver {
     }
 
     fn emit(&self, event: NetworkEvent) {
-        if let Err(mpsc::error::TrySendError::Full(event)) = self.events.try_send(event) {
-            tracing::warn!(?event, "application not keeping up: network event dropped");
+        if let Err(mpsc::error::TrySendError::Full(_)) = self.events.try_send(event) {
+            tracing::warn!("application not keeping up: network event dropped");
         }
     }
 }

@@ -200,6 +200,7 @@ impl Driver {
         for (peer, address) in &self.bootstrap {
             if !self.swarm.is_connected(peer)
                 && self.allowlist.contains(peer)
+                && !self.bans.contains_key(peer)
                 && let Err(error) = self.swarm.dial(address.clone())
             {
                 tracing::debug!(%address, %error, "redial failed");

@@ -8,12 +8,15 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
 use civitas_consensus::ConsensusMessage;
 use civitas_ledger::testing::TestChain;
 use civitas_ledger::{Ledger, LedgerConfig};
 use civitas_p2p::validate::check_consensus;
 use civitas_p2p::{ConsensusEnvelope, ConsensusView, Verdict};
-use civitas_types::{Block, ChainId, Proposal, SigningKey, Vote, VoteType, encode};
+use civitas_types::{Block, ChainId, Proposal, SigningKey, encode};
+use common::vote_on as vote;
 
 /// A chain at height 1, deciding height 2, with a proposed block for height 2.
 struct Fixture {
@@ -44,21 +47,6 @@ fn fixture() -> Fixture {
         block,
         view,
         _dir: dir,
-    }
-}
-
-fn vote(chain_id: &ChainId, key: &SigningKey, height: u64) -> ConsensusEnvelope {
-    let vote = Vote {
-        chain_id: chain_id.clone(),
-        vote_type: VoteType::Precommit,
-        height,
-        round: 0,
-        block_hash: None,
-        validator: key.public_key(),
-    };
-    ConsensusEnvelope {
-        message: ConsensusMessage::Vote(vote.sign(key)),
-        block: None,
     }
 }
 

@@ -20,8 +20,8 @@ use civitas_p2p::{
 };
 use civitas_types::testing::chain_id;
 use civitas_types::{
-    AccountId, BoundedBytes, SignedTransaction, SigningKey, TransactionBody, ValidatorSet, Vote,
-    VoteType, decode, encode,
+    AccountId, BoundedBytes, ChainId, SignedTransaction, SigningKey, TransactionBody, ValidatorSet,
+    Vote, VoteType, decode, encode,
 };
 use libp2p::multiaddr::Protocol;
 
@@ -198,8 +198,13 @@ pub fn transaction(key: &SigningKey, sequence: u64) -> SignedTransaction {
 
 /// A signed prevote of `key` at `height` for nothing.
 pub fn vote(key: &SigningKey, height: u64) -> ConsensusEnvelope {
+    vote_on(&chain_id(), key, height)
+}
+
+/// A signed prevote of `key` at `height` of chain `chain`, for nothing.
+pub fn vote_on(chain: &ChainId, key: &SigningKey, height: u64) -> ConsensusEnvelope {
     let vote = Vote {
-        chain_id: chain_id(),
+        chain_id: chain.clone(),
         vote_type: VoteType::Prevote,
         height,
         round: 0,

@@ -5,7 +5,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use civitas_types::encode;
 use futures::StreamExt;
 use libp2p::gossipsub::{self, MessageAcceptance};
 use libp2p::multiaddr::Protocol;
@@ -377,7 +376,9 @@ fn within_budget(blocks: Vec<crate::SyncedBlock>, budget: usize) -> Vec<crate::S
     let mut used: usize = 16;
     let mut kept = Vec::with_capacity(blocks.len());
     for block in blocks {
-        used = used.saturating_add(encode(&block).len());
+        // Counted without building the bytes: the codec encodes the response once.
+        let size = borsh::object_length(&block).unwrap_or(usize::MAX);
+        used = used.saturating_add(size);
         if used > budget && !kept.is_empty() {
             break;
         }

@@ -16,10 +16,11 @@ use civitas_types::{Block, Hash, QuorumCertificate, encode, merkle};
 use rocksdb::{WriteBatch, WriteOptions};
 
 use crate::error::{LedgerError, Result};
+use crate::reclaim::Reclaimer;
 use crate::schema;
 use crate::store::{
     BLOCK_RECEIPT_LEAVES, ChainIdentity, Ledger, LedgerConfig, Retention, map_on_two_threads,
-    open_database,
+    open_database, run_on_two_threads,
 };
 use crate::tree::{Change, StateTree};
 
@@ -69,6 +70,7 @@ impl Ledger {
             pruned_through: 0,
             last_block_hash: Hash::ZERO,
             tree,
+            reclaimer: Reclaimer::start(),
         };
         let mut batch = WriteBatch::default();
         for (key, value) in genesis_state {
@@ -136,21 +138,42 @@ impl Ledger {
         receipts: &[Vec<u8>],
         state: PreparedState,
     ) -> Result<()> {
-        self.check_follows(block, certificate, receipts, &state)?;
-        let height = block.header.height;
-        let mut batch = WriteBatch::default();
-        let key = schema::height_key(height);
-        batch.put_cf(self.cf(schema::CF_BLOCKS)?, key, encode(block));
-        batch.put_cf(self.cf(schema::CF_CERTIFICATES)?, key, encode(certificate));
-        batch.put_cf(
-            self.cf(schema::CF_RECEIPTS)?,
-            key,
-            encode(&receipts.to_vec()),
+        // The checks and the encodings are independent: one each per core.
+        let (checked, encoded) = run_on_two_threads(
+            || self.check_follows(block, certificate, receipts, &state),
+            || EncodedBlock::of(block, receipts),
         );
+        let block_hash = checked?;
+        let height = block.header.height;
+        let oldest_state = self.oldest_state_after(height);
+        let batch = self.commit_batch(height, certificate, &encoded, &state, oldest_state)?;
+        self.write_synced(batch)?;
+        self.height = height;
+        self.oldest_state = oldest_state;
+        self.last_block_hash = block_hash;
+        let PreparedState { writes, tree, .. } = state;
+        let previous = std::mem::replace(&mut self.tree, tree);
+        self.reclaimer.retire(Box::new((previous, writes, encoded)));
+        self.prune(PRUNE_HEIGHTS_PER_COMMIT)
+    }
+
+    /// The one write batch of a block: everything [`Ledger::commit`] stores.
+    fn commit_batch(
+        &self,
+        height: u64,
+        certificate: &QuorumCertificate,
+        encoded: &EncodedBlock,
+        state: &PreparedState,
+        oldest_state: u64,
+    ) -> Result<WriteBatch> {
+        let mut batch = WriteBatch::with_capacity_bytes(encoded.batch_size_hint(state));
+        let key = schema::height_key(height);
+        batch.put_cf(self.cf(schema::CF_BLOCKS)?, key, &encoded.block);
+        batch.put_cf(self.cf(schema::CF_CERTIFICATES)?, key, encode(certificate));
+        batch.put_cf(self.cf(schema::CF_RECEIPTS)?, key, &encoded.receipts);
         let index = self.cf(schema::CF_TRANSACTIONS)?;
-        for (position, transaction) in (0u32..).zip(block.transactions.iter()) {
-            let location = schema::transaction_location(height, position);
-            batch.put_cf(index, transaction.id().0, location);
+        for (position, id) in (0u32..).zip(&encoded.transaction_ids) {
+            batch.put_cf(index, id.0, schema::transaction_location(height, position));
         }
         let (state_cf, versions) = (self.cf(schema::CF_STATE)?, self.cf(schema::CF_VERSIONS)?);
         for (key, value) in &state.writes {
@@ -164,7 +187,6 @@ impl Ledger {
         let changed: Vec<&Vec<u8>> = state.writes.iter().map(|(key, _)| key).collect();
         batch.put_cf(self.cf(schema::CF_CHANGES)?, key, encode(&changed));
         batch.put_cf(self.cf(schema::CF_ROOTS)?, key, state.root().0);
-        let oldest_state = self.oldest_state_after(height);
         let meta = self.cf(schema::CF_META)?;
         batch.put_cf(meta, schema::META_HEIGHT, key);
         batch.put_cf(
@@ -172,12 +194,7 @@ impl Ledger {
             schema::META_OLDEST_STATE,
             schema::height_key(oldest_state),
         );
-        self.write_synced(batch)?;
-        self.height = height;
-        self.oldest_state = oldest_state;
-        self.tree = state.tree;
-        self.last_block_hash = block.hash();
-        self.prune(PRUNE_HEIGHTS_PER_COMMIT)
+        Ok(batch)
     }
 
     fn check_follows(
@@ -186,7 +203,7 @@ impl Ledger {
         certificate: &QuorumCertificate,
         receipts: &[Vec<u8>],
         state: &PreparedState,
-    ) -> Result<()> {
+    ) -> Result<Hash> {
         let header = &block.header;
         let reject = |reason: String| LedgerError::Rejected {
             height: header.height,
@@ -201,7 +218,8 @@ impl Ledger {
         if header.previous_block_hash != self.last_block_hash {
             return Err(reject("it does not extend the stored chain".to_string()));
         }
-        if certificate.height != header.height || certificate.block_hash != block.hash() {
+        let block_hash = block.hash();
+        if certificate.height != header.height || certificate.block_hash != block_hash {
             return Err(reject("the certificate is for another block".to_string()));
         }
         block
@@ -237,7 +255,7 @@ impl Ledger {
                 header.state_root
             )));
         }
-        Ok(())
+        Ok(block_hash)
     }
 
     fn oldest_state_after(&self, height: u64) -> u64 {
@@ -295,6 +313,51 @@ impl Ledger {
         self.db
             .write_opt(batch, &options)
             .map_err(|error| self.storage(error))
+    }
+}
+
+/// The parts of a block's batch that take time to encode, made beside its checks.
+struct EncodedBlock {
+    block: Vec<u8>,
+    receipts: Vec<u8>,
+    transaction_ids: Vec<Hash>,
+}
+
+impl EncodedBlock {
+    fn of(block: &Block, receipts: &[Vec<u8>]) -> EncodedBlock {
+        EncodedBlock {
+            block: encode(block),
+            receipts: encode(receipts),
+            transaction_ids: block.transactions.iter().map(|tx| tx.id()).collect(),
+        }
+    }
+
+    /// Roughly the batch's size, so that it is allocated once (a hint: saturating).
+    fn batch_size_hint(&self, state: &PreparedState) -> usize {
+        const PER_ENTRY: usize = 32; // record tag, family id, lengths, version suffix
+        let state_bytes = state.writes.iter().fold(0usize, |total, (key, value)| {
+            let value = value.as_ref().map_or(0, Vec::len);
+            // Once in `state`, once in `state_versions`, and the key in `changes`.
+            let entry = key
+                .len()
+                .saturating_add(PER_ENTRY)
+                .saturating_mul(3)
+                .saturating_add(value.saturating_mul(2));
+            total.saturating_add(entry)
+        });
+        let index_bytes = self
+            .transaction_ids
+            .len()
+            .saturating_mul(32 + 12 + PER_ENTRY);
+        [
+            self.block.len(),
+            self.receipts.len(),
+            index_bytes,
+            state_bytes,
+            4096,
+        ]
+        .into_iter()
+        .fold(0usize, usize::saturating_add)
     }
 }
 

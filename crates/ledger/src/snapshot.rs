@@ -28,6 +28,7 @@ use sha2::{Digest, Sha256};
 
 use crate::commit::{check_key, ensure_empty_directory};
 use crate::error::{LedgerError, Result};
+use crate::reclaim::Reclaimer;
 use crate::schema;
 use crate::store::{ChainIdentity, Ledger, LedgerConfig, hash_entries, open_database};
 use crate::tree::StateTree;
@@ -196,6 +197,7 @@ fn import_verified(
             .block
             .as_ref()
             .map_or(expected.genesis_hash, Block::hash),
+        reclaimer: Reclaimer::start(),
     };
     let mut leaves = Vec::new();
     let mut chunk: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();

@@ -20,6 +20,7 @@ use rocksdb::{
 };
 
 use crate::error::{LedgerError, Result};
+use crate::reclaim::Reclaimer;
 use crate::schema::{self, COLUMN_FAMILIES};
 use crate::tree::StateTree;
 
@@ -112,6 +113,8 @@ pub struct Ledger {
     pub(crate) pruned_through: u64,
     pub(crate) tree: StateTree,
     pub(crate) last_block_hash: Hash,
+    /// Drops retired state trees off the commit path.
+    pub(crate) reclaimer: Reclaimer,
 }
 
 impl Ledger {
@@ -133,6 +136,7 @@ impl Ledger {
             pruned_through: 0,
             tree: StateTree::new(),
             last_block_hash: Hash::ZERO,
+            reclaimer: Reclaimer::start(),
         };
         if let Some(expected) = expected {
             ledger.check_identity(expected)?;
@@ -498,6 +502,21 @@ pub(crate) fn map_on_two_threads<T: Sync, U: Send>(
             Err(payload) => std::panic::resume_unwind(payload),
         }
         out
+    })
+}
+
+/// Runs `first` here and `second` on a second thread, and returns both results.
+pub(crate) fn run_on_two_threads<A, B: Send>(
+    first: impl FnOnce() -> A,
+    second: impl FnOnce() -> B + Send,
+) -> (A, B) {
+    std::thread::scope(|scope| {
+        let handle = scope.spawn(second);
+        let a = first();
+        match handle.join() {
+            Ok(b) => (a, b),
+            Err(payload) => std::panic::resume_unwind(payload),
+        }
     })
 }
 

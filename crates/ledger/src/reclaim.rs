@@ -85,6 +85,13 @@ mod tests {
     }
 
     #[test]
+    fn a_ledger_holding_a_reclaimer_can_still_be_shared_between_threads() {
+        fn shareable<T: Send + Sync>() {}
+        shareable::<Reclaimer>();
+        shareable::<crate::Ledger>();
+    }
+
+    #[test]
     fn everything_retired_is_dropped_by_the_time_the_reclaimer_is() {
         let dropped = Arc::new(AtomicUsize::new(0));
         let reclaimer = Reclaimer::start();

@@ -370,10 +370,15 @@ impl Driver {
     }
 }
 
-/// The longest prefix of `blocks` whose encoding fits `budget` bytes (less room
-/// for the response's tag and length); at least one block, so sync never stalls.
+/// The bytes of a `SyncResponse::Blocks` besides its blocks: the variant's tag
+/// and the vector's u32 length.
+const BLOCKS_RESPONSE_OVERHEAD: usize = 1 + 4;
+
+/// The longest prefix of `blocks` whose `SyncResponse::Blocks` encoding fits
+/// `budget` bytes; at least one block, so sync never stalls (a block is at most
+/// the consensus message limit, well under the response limit).
 fn within_budget(blocks: Vec<crate::SyncedBlock>, budget: usize) -> Vec<crate::SyncedBlock> {
-    let mut used: usize = 16;
+    let mut used = BLOCKS_RESPONSE_OVERHEAD;
     let mut kept = Vec::with_capacity(blocks.len());
     for block in blocks {
         // Counted without building the bytes: the codec encodes the response once.
@@ -393,4 +398,80 @@ fn peer_of(address: &Multiaddr) -> Option<PeerId> {
         Protocol::P2p(peer) => Some(peer),
         _ => None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+    use civitas_ledger::testing::{NextBlock, TestChain};
+    use civitas_ledger::{Ledger, LedgerConfig};
+
+    use super::within_budget;
+    use crate::config::Limits;
+    use crate::{SyncResponse, SyncedBlock};
+
+    /// `count` copies of one block of `transactions` transactions (the budget
+    /// only looks at sizes).
+    fn blocks(transactions: usize, count: usize) -> Vec<SyncedBlock> {
+        let chain = TestChain::new(4, 100, transactions, 5);
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = Ledger::create(
+            LedgerConfig::new(dir.path()),
+            chain.identity.clone(),
+            &chain.genesis(),
+        )
+        .unwrap();
+        let NextBlock {
+            block, certificate, ..
+        } = chain.next_block(&ledger);
+        vec![SyncedBlock { block, certificate }; count]
+    }
+
+    fn response_length(blocks: &[SyncedBlock]) -> usize {
+        civitas_types::encode(&SyncResponse::Blocks(blocks.to_vec())).len()
+    }
+
+    #[test]
+    fn a_full_response_stops_at_the_configured_byte_budget() {
+        let budget = Limits::default().sync_response_bytes_max;
+        // ≈ 2 MiB per block: twenty of them are more than 32 MiB.
+        let offered = blocks(10_000, 20);
+        let one = response_length(&offered[..1]);
+        assert!(
+            one > 1 << 20,
+            "a block of {one} bytes is too small for this test"
+        );
+        let kept = within_budget(offered.clone(), budget);
+        assert!(kept.len() < offered.len(), "the budget cut nothing");
+        assert_eq!(kept[..], offered[..kept.len()], "not a prefix");
+        assert!(response_length(&kept) <= budget);
+        // The budget is filled: one more block would not have fitted.
+        assert!(response_length(&offered[..=kept.len()]) > budget);
+    }
+
+    #[test]
+    fn everything_is_sent_when_it_fits_and_nothing_from_nothing() {
+        let offered = blocks(20, 5);
+        let all = response_length(&offered);
+        assert_eq!(within_budget(offered.clone(), all), offered);
+        assert!(within_budget(Vec::new(), all).is_empty());
+    }
+
+    #[test]
+    fn one_block_is_sent_even_if_it_alone_exceeds_the_budget() {
+        let offered = blocks(20, 3);
+        let kept = within_budget(offered.clone(), 100);
+        assert_eq!(kept, offered[..1]);
+    }
+
+    #[test]
+    fn every_cut_is_the_longest_prefix_that_fits() {
+        let offered = blocks(20, 6);
+        for count in 1..=offered.len() {
+            let budget = response_length(&offered[..count]);
+            let kept = within_budget(offered.clone(), budget);
+            assert_eq!(kept.len(), count, "budget {budget}");
+        }
+    }
 }

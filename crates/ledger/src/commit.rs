@@ -16,11 +16,11 @@ use civitas_types::{Block, Hash, QuorumCertificate, encode, merkle};
 use rocksdb::{WriteBatch, WriteOptions};
 
 use crate::error::{LedgerError, Result};
+use crate::parallel::{both, map_on_two_threads};
 use crate::reclaim::Reclaimer;
 use crate::schema;
 use crate::store::{
-    BLOCK_RECEIPT_LEAVES, ChainIdentity, Ledger, LedgerConfig, Retention, map_on_two_threads,
-    open_database, run_on_two_threads,
+    BLOCK_RECEIPT_LEAVES, ChainIdentity, Ledger, LedgerConfig, Retention, open_database,
 };
 use crate::tree::{Change, StateTree};
 
@@ -139,7 +139,8 @@ impl Ledger {
         state: PreparedState,
     ) -> Result<()> {
         // The checks and the encodings are independent: one each per core.
-        let (checked, encoded) = run_on_two_threads(
+        let (checked, encoded) = both(
+            true,
             || self.check_follows(block, certificate, receipts, &state),
             || EncodedBlock::of(block, receipts),
         );

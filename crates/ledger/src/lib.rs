@@ -11,6 +11,7 @@
 
 pub mod commit;
 pub mod error;
+mod parallel;
 mod reclaim;
 pub mod schema;
 pub mod snapshot;

@@ -20,6 +20,7 @@ use rocksdb::{
 };
 
 use crate::error::{LedgerError, Result};
+use crate::parallel::map_on_two_threads;
 use crate::reclaim::Reclaimer;
 use crate::schema::{self, COLUMN_FAMILIES};
 use crate::tree::StateTree;
@@ -482,41 +483,6 @@ pub(crate) fn hash_entries<K: AsRef<[u8]> + Sync, V: AsRef<[u8]> + Sync>(
 ) -> Vec<(Hash, Hash)> {
     map_on_two_threads(entries, |(key, value)| {
         (key_hash(key.as_ref()), value_hash(value.as_ref()))
-    })
-}
-
-/// `items.map(f)`, the second half on another thread when there are many.
-pub(crate) fn map_on_two_threads<T: Sync, U: Send>(
-    items: &[T],
-    f: impl Fn(&T) -> U + Sync,
-) -> Vec<U> {
-    if items.len() < 4096 {
-        return items.iter().map(&f).collect();
-    }
-    let (first, second) = items.split_at(items.len() / 2);
-    std::thread::scope(|scope| {
-        let handle = scope.spawn(|| second.iter().map(&f).collect::<Vec<U>>());
-        let mut out: Vec<U> = first.iter().map(&f).collect();
-        match handle.join() {
-            Ok(rest) => out.extend(rest),
-            Err(payload) => std::panic::resume_unwind(payload),
-        }
-        out
-    })
-}
-
-/// Runs `first` here and `second` on a second thread, and returns both results.
-pub(crate) fn run_on_two_threads<A, B: Send>(
-    first: impl FnOnce() -> A,
-    second: impl FnOnce() -> B + Send,
-) -> (A, B) {
-    std::thread::scope(|scope| {
-        let handle = scope.spawn(second);
-        let a = first();
-        match handle.join() {
-            Ok(b) => (a, b),
-            Err(payload) => std::panic::resume_unwind(payload),
-        }
     })
 }
 

@@ -17,6 +17,8 @@ use civitas_types::state_proof::{
     ProofLeaf, ProofStep, StateProof, bit_at, empty_root, first_difference, leaf_hash, node_hash,
 };
 
+use crate::parallel::both;
+
 /// One change to the state: a key hash and its new value hash (`None` deletes).
 pub type Change = (Hash, Option<Hash>);
 
@@ -184,26 +186,6 @@ fn join(bit: u8, zero: Option<Arc<Node>>, one: Option<Arc<Node>>) -> Option<Arc<
         }))),
         (single, None) | (None, single) => single,
     }
-}
-
-/// Runs `a` and `b`, on two threads if `parallel` allows and both are large.
-fn both<A: Send, B: Send>(
-    parallel: bool,
-    a: impl FnOnce() -> A + Send,
-    b: impl FnOnce() -> B + Send,
-) -> (A, B) {
-    if !parallel {
-        return (a(), b());
-    }
-    std::thread::scope(|scope| {
-        let a = scope.spawn(a);
-        let b = b();
-        match a.join() {
-            Ok(a) => (a, b),
-            // A panic in the hashing thread is a bug; carry it to the caller unchanged.
-            Err(payload) => std::panic::resume_unwind(payload),
-        }
-    })
 }
 
 /// The tree of sorted, distinct `leaves`.

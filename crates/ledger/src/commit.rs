@@ -28,6 +28,9 @@ use crate::tree::{Change, StateTree};
 /// on for a long chain does not stall one commit.
 const PRUNE_HEIGHTS_PER_COMMIT: u64 = 4;
 
+/// From this many transactions, a commit checks and encodes a block on two threads.
+const PARALLEL_COMMIT_TRANSACTIONS: usize = 256;
+
 /// A block's state changes with the state tree they produce, computed before the
 /// block is final (the root goes into its header).
 pub struct PreparedState {
@@ -138,9 +141,10 @@ impl Ledger {
         receipts: &[Vec<u8>],
         state: PreparedState,
     ) -> Result<()> {
-        // The checks and the encodings are independent: one each per core.
+        // The checks and the encodings are independent: one each per core, when
+        // the block is large enough to repay starting a thread.
         let (checked, encoded) = both(
-            true,
+            block.transactions.len() >= PARALLEL_COMMIT_TRANSACTIONS,
             || self.check_follows(block, certificate, receipts, &state),
             || EncodedBlock::of(block, receipts),
         );

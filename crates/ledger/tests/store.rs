@@ -255,6 +255,60 @@ fn commit_refuses_blocks_that_do_not_follow() {
 }
 
 #[test]
+fn a_large_block_is_checked_and_indexed_on_two_threads_like_a_small_one() {
+    // Above the two-thread threshold (256 transactions) of `Ledger::commit`.
+    let chain = TestChain::new(4, 500, 600, 50);
+    let dir = tempfile::tempdir().unwrap();
+    let mut ledger = create(&dir, &chain, Retention::Archive);
+
+    let next = chain.next_block(&ledger);
+    let mut wrong_root = next.block.clone();
+    wrong_root.header.state_root = Hash::ZERO;
+    let certificate = chain.certify(&wrong_root);
+    let refused = ledger.commit(&wrong_root, &certificate, &next.receipts, next.state);
+    assert!(
+        matches!(refused, Err(LedgerError::Rejected { .. })),
+        "{refused:?}"
+    );
+    assert_eq!(ledger.height(), 0);
+
+    chain.commit_next(&mut ledger);
+    chain.commit_next(&mut ledger);
+    let block = ledger.block(2).unwrap().unwrap();
+    assert_eq!(block.transactions.len(), 600);
+    for position in [0usize, 299, 599] {
+        let transaction = &block.transactions[position];
+        let record = ledger.transaction(&transaction.id()).unwrap().unwrap();
+        assert_eq!((record.height, record.position), (2, position as u32));
+        assert_eq!(&record.transaction, transaction);
+    }
+    assert_eq!(ledger.state_root(), chain_root(&chain, 2));
+    drop(ledger);
+    // The retired trees were freed and the store reopens at the same root.
+    let reopened = reopen(&dir, &chain, Retention::Archive);
+    assert_eq!(reopened.height(), 2);
+    assert_eq!(reopened.state_root(), chain_root(&chain, 2));
+}
+
+/// The state root of `chain`'s state at `height`, computed without a ledger.
+fn chain_root(chain: &TestChain, height: u64) -> Hash {
+    let state = chain.state_at(height);
+    let entries: Vec<_> = state.iter().collect();
+    civitas_ledger::StateTree::from_leaves(
+        entries
+            .iter()
+            .map(|(k, v)| {
+                (
+                    civitas_types::state_proof::key_hash(k),
+                    civitas_types::state_proof::value_hash(v),
+                )
+            })
+            .collect(),
+    )
+    .root_hash()
+}
+
+#[test]
 fn pruning_keeps_the_last_heights_and_refuses_older_reads() {
     let dir = tempfile::tempdir().unwrap();
     let chain = chain();

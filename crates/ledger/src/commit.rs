@@ -202,6 +202,7 @@ impl Ledger {
         Ok(batch)
     }
 
+    /// Why `block` cannot be committed next, if it cannot; its hash if it can.
     fn check_follows(
         &self,
         block: &Block,

@@ -7,7 +7,7 @@
 //! one, never between (RocksDB recovers whole batches from its log). The state
 //! tree of the new height is computed before the write ([`Ledger::prepare`]) and
 //! installed after it; the tree it replaces is freed on the ledger's reclaimer
-//! thread ([`crate::reclaim`]), not on the commit path.
+//! thread (`reclaim.rs`), not on the commit path.
 
 use std::collections::BTreeMap;
 use std::fs;

@@ -1,0 +1,311 @@
+//! Golden fixtures of the civic payload: one sample of every [`Action`] variant,
+//! encoded. They freeze the encoding a transaction's payload carries; a
+//! deliberate format change regenerates them with
+//! `CIVITAS_UPDATE_GOLDEN=1 cargo test -p civitas-civic --test formats` and
+//! updates docs/civic-transactions.md in the same commit.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use civitas_civic::Action;
+
+use civitas_civic::aid::ProgrammeRules;
+use civitas_civic::clearing::Side;
+use civitas_civic::governance::GovernanceAction;
+use civitas_civic::model::{Role, Scope};
+use civitas_types::{BoundedBytes, BoundedVec, Hash, decode, encode};
+use common::*;
+
+const GOLDEN_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/actions.txt");
+
+fn hash(byte: u8) -> Hash {
+    Hash([byte; 32])
+}
+
+fn record_id() -> civitas_civic::model::RecordId {
+    BoundedBytes::try_from_vec(b"PC-2026-0042".to_vec()).unwrap()
+}
+
+/// One sample per variant, in tag order.
+fn samples() -> Vec<(&'static str, Action)> {
+    let ns = namespace("permits/building");
+    vec![
+        (
+            "register_multisig",
+            Action::RegisterMultisig {
+                threshold: 2,
+                members: BoundedVec::try_from_vec(vec![key(1).public_key(), key(2).public_key()])
+                    .unwrap(),
+            },
+        ),
+        (
+            "enrol_resident",
+            Action::EnrolResident {
+                collectivity: SIREN,
+                resident: account(5),
+                identity_commitment: hash(7),
+            },
+        ),
+        (
+            "revoke_resident",
+            Action::RevokeResident {
+                collectivity: SIREN,
+                resident: account(5),
+                reason_code: 3,
+            },
+        ),
+        (
+            "delegate",
+            Action::Delegate {
+                role: Role::AidAccountant,
+                scope: Scope::Programme(SIREN, 4),
+                delegate: account(6),
+                expires_at_ms: 9_000_000,
+                act_hash: hash(8),
+            },
+        ),
+        (
+            "revoke_delegation",
+            Action::RevokeDelegation {
+                role: Role::AidAccountant,
+                scope: Scope::Programme(SIREN, 4),
+                delegate: account(6),
+            },
+        ),
+        (
+            "register_record",
+            Action::RegisterRecord {
+                namespace: ns.clone(),
+                record_id: record_id(),
+                document_hash: hash(9),
+                metadata: BoundedBytes::try_from_vec(vec![1, 2, 3]).unwrap(),
+                owner: Some(account(7)),
+            },
+        ),
+        (
+            "amend_record",
+            Action::AmendRecord {
+                namespace: ns.clone(),
+                record_id: record_id(),
+                document_hash: hash(10),
+                metadata: BoundedBytes::try_from_vec(vec![4]).unwrap(),
+            },
+        ),
+        (
+            "request_transfer",
+            Action::RequestTransfer {
+                namespace: ns.clone(),
+                record_id: record_id(),
+                new_owner: account(8),
+            },
+        ),
+        (
+            "approve_transfer",
+            Action::ApproveTransfer {
+                namespace: ns.clone(),
+                record_id: record_id(),
+            },
+        ),
+        (
+            "revoke_record",
+            Action::RevokeRecord {
+                namespace: ns,
+                record_id: record_id(),
+                reason_code: 2,
+            },
+        ),
+        (
+            "propose",
+            Action::Propose {
+                action: GovernanceAction::RemoveCollectivity(OTHER_SIREN),
+                deliberation_hash: hash(11),
+                expires_at_ms: 5_000_000,
+            },
+        ),
+        (
+            "vote",
+            Action::Vote {
+                proposal_id: 3,
+                in_favour: true,
+            },
+        ),
+        (
+            "create_programme",
+            Action::CreateProgramme(ProgrammeRules {
+                collectivity: SIREN,
+                budget_cents: 1_000_000,
+                cap_per_period_cents: 20_000,
+                period_ms: 2_592_000_000,
+                starts_at_ms: 1_000_000,
+                ends_at_ms: 40_000_000_000,
+                categories: BoundedVec::try_from_vec(vec![FOOD]).unwrap(),
+                residency_required: true,
+            }),
+        ),
+        (
+            "enrol_beneficiary",
+            Action::EnrolBeneficiary {
+                programme_id: 4,
+                beneficiary: account(20),
+                eligibility_commitment: hash(12),
+            },
+        ),
+        (
+            "revoke_beneficiary",
+            Action::RevokeBeneficiary {
+                programme_id: 4,
+                beneficiary: account(20),
+            },
+        ),
+        (
+            "order_disbursement",
+            Action::OrderDisbursement {
+                programme_id: 4,
+                beneficiary: account(20),
+                amount_cents: 5_000,
+            },
+        ),
+        (
+            "execute_order",
+            Action::ExecuteOrder {
+                programme_id: 4,
+                order_id: 9,
+            },
+        ),
+        (
+            "reject_order",
+            Action::RejectOrder {
+                programme_id: 4,
+                order_id: 9,
+                reason_code: 1,
+            },
+        ),
+        (
+            "spend",
+            Action::Spend {
+                programme_id: 4,
+                merchant: account(GROCER),
+                amount_cents: 1_250,
+            },
+        ),
+        (
+            "redeem",
+            Action::Redeem {
+                programme_id: 4,
+                amount_cents: 1_250,
+            },
+        ),
+        (
+            "close_programme",
+            Action::CloseProgramme { programme_id: 4 },
+        ),
+        (
+            "schedule_recurring",
+            Action::ScheduleRecurring {
+                programme_id: 4,
+                beneficiary: account(20),
+                amount_cents: 5_000,
+            },
+        ),
+        (
+            "suspend_recurring",
+            Action::SuspendRecurring {
+                programme_id: 4,
+                schedule_id: 2,
+            },
+        ),
+        (
+            "create_community",
+            Action::CreateCommunity {
+                collectivity: SIREN,
+                slot_ms: 1_800_000,
+                first_slot_ms: 3_600_000,
+                grid_price: 25,
+                feed_in_price: 10,
+            },
+        ),
+        (
+            "register_meter",
+            Action::RegisterMeter {
+                community_id: 1,
+                commitment: hash(13),
+                owner: account(60),
+            },
+        ),
+        (
+            "place_energy_order",
+            Action::PlaceEnergyOrder {
+                community_id: 1,
+                slot: 12,
+                meter_id: 3,
+                side: Side::Sell,
+                energy_wh: 1_500,
+                limit_price: 18,
+            },
+        ),
+        (
+            "cancel_energy_order",
+            Action::CancelEnergyOrder {
+                community_id: 1,
+                slot: 12,
+                order_number: 5,
+            },
+        ),
+        (
+            "attest_meter",
+            Action::AttestMeter {
+                community_id: 1,
+                slot: 12,
+                meter_id: 3,
+                produced_wh: 1_400,
+                consumed_wh: 200,
+            },
+        ),
+        (
+            "settle_slot",
+            Action::SettleSlot {
+                community_id: 1,
+                slot: 12,
+            },
+        ),
+    ]
+}
+
+fn render() -> String {
+    let mut text = String::from(
+        "# Golden encodings of one civic action per variant (crates/civic/tests/formats.rs).\n\
+         # name hex; regenerate only for a deliberate format change.\n",
+    );
+    for (name, action) in samples() {
+        text.push_str(&format!("{name} {}\n", hex(&encode(&action))));
+    }
+    text
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[test]
+fn every_action_round_trips_and_rejects_truncation() {
+    for (name, action) in samples() {
+        let bytes = encode(&action);
+        assert_eq!(decode::<Action>(&bytes).unwrap(), action, "{name}");
+        for cut in 0..bytes.len() {
+            assert!(decode::<Action>(&bytes[..cut]).is_err(), "{name} at {cut}");
+        }
+    }
+}
+
+#[test]
+fn action_encodings_match_the_golden_fixtures() {
+    let rendered = render();
+    if std::env::var_os("CIVITAS_UPDATE_GOLDEN").is_some() {
+        std::fs::write(GOLDEN_PATH, &rendered).unwrap();
+    }
+    let golden = std::fs::read_to_string(GOLDEN_PATH).expect("golden file; see the module doc");
+    for (expected, actual) in golden.lines().zip(rendered.lines()) {
+        assert_eq!(actual, expected, "encoding changed; see the module doc");
+    }
+    assert_eq!(golden.lines().count(), rendered.lines().count());
+}

@@ -13,6 +13,7 @@
 #[path = "../tests/common/mod.rs"]
 mod common;
 
+use civitas_civic::action::*;
 use civitas_civic::aid::ProgrammeRules;
 use civitas_civic::{Action, execute_block};
 use civitas_types::{
@@ -77,34 +78,34 @@ fn setup() -> (World, Vec<SignedTransaction>) {
         let beneficiary = AccountId::from_public_key(&beneficiary_key(i).public_key());
         block.push(seq.tx(
             &admin,
-            &Action::EnrolBeneficiary {
+            &Action::EnrolBeneficiary(EnrolBeneficiary {
                 programme_id: 0,
                 beneficiary,
                 eligibility_commitment: Hash([1; 32]),
-            },
+            }),
         ));
         block.push(seq.tx(
             &admin,
-            &Action::OrderDisbursement {
+            &Action::OrderDisbursement(OrderDisbursement {
                 programme_id: 0,
                 beneficiary,
                 amount_cents: 10_000,
-            },
+            }),
         ));
         block.push(seq.tx(
             &accountant,
-            &Action::ExecuteOrder {
+            &Action::ExecuteOrder(ExecuteOrder {
                 programme_id: 0,
                 order_id: i as u64,
-            },
+            }),
         ));
         block.push(seq.tx(
             &admin,
-            &Action::OrderDisbursement {
+            &Action::OrderDisbursement(OrderDisbursement {
                 programme_id: 0,
                 beneficiary,
                 amount_cents: 5_000,
-            },
+            }),
         ));
     }
     let outcome = execute_block(&world.state, &world.context(), &block).unwrap();
@@ -117,36 +118,36 @@ fn setup() -> (World, Vec<SignedTransaction>) {
         let beneficiary = AccountId::from_public_key(&beneficiary_key(i).public_key());
         measured.push(seq.tx(
             &admin,
-            &Action::OrderDisbursement {
+            &Action::OrderDisbursement(OrderDisbursement {
                 programme_id: 0,
                 beneficiary,
                 amount_cents: 100,
-            },
+            }),
         ));
         measured.push(seq.tx(
             &accountant,
-            &Action::ExecuteOrder {
+            &Action::ExecuteOrder(ExecuteOrder {
                 programme_id: 0,
                 order_id: (PER_KIND + i) as u64,
-            },
+            }),
         ));
         measured.push(seq.tx(
             &beneficiary_key(i),
-            &Action::Spend {
+            &Action::Spend(Spend {
                 programme_id: 0,
                 merchant: grocer,
                 amount_cents: 700,
-            },
+            }),
         ));
         measured.push(seq.tx(
             &key(CITY_REGISTRAR),
-            &Action::RegisterRecord {
+            &Action::RegisterRecord(RegisterRecord {
                 namespace: namespace("permits/building"),
                 record_id: BoundedBytes::try_from_vec(format!("PC-{i:06}").into_bytes()).unwrap(),
                 document_hash: Hash([2; 32]),
                 metadata: BoundedBytes::try_from_vec(b"PC".to_vec()).unwrap(),
                 owner: Some(beneficiary),
-            },
+            }),
         ));
     }
     (world, measured)

@@ -19,261 +19,373 @@ use crate::model::{
 #[repr(u8)]
 pub enum Action {
     /// Registers the k-of-n multisig account of this policy (its id is the policy's hash).
-    RegisterMultisig {
-        /// Signatures required.
-        threshold: u8,
-        /// Member keys, strictly increasing.
-        members: BoundedVec<PublicKey, MULTISIG_MEMBERS_MAX>,
-    } = 0,
+    RegisterMultisig(RegisterMultisig) = 0,
     /// An IdentityRegistrar enrols a resident (pseudonymous account + commitment).
-    EnrolResident {
-        /// The enrolling collectivity.
-        collectivity: Siren,
-        /// The resident's account (a per-collectivity pseudonym).
-        resident: AccountId,
-        /// Salted hash of the off-chain identity file.
-        identity_commitment: Hash,
-    } = 1,
+    EnrolResident(EnrolResident) = 1,
     /// An IdentityRegistrar revokes an enrolment.
-    RevokeResident {
-        /// The collectivity.
-        collectivity: Siren,
-        /// The resident's account.
-        resident: AccountId,
-        /// Reason code (documented list).
-        reason_code: u16,
-    } = 2,
+    RevokeResident(RevokeResident) = 2,
     /// A role holder lends its role (délégation de signature).
-    Delegate {
-        /// The role lent.
-        role: Role,
-        /// Its scope.
-        scope: Scope,
-        /// Who receives it.
-        delegate: AccountId,
-        /// Block time after which it stops working.
-        expires_at_ms: u64,
-        /// Hash of the signed act granting it.
-        act_hash: Hash,
-    } = 3,
+    Delegate(Delegate) = 3,
     /// The delegator withdraws a delegation.
-    RevokeDelegation {
-        /// The role.
-        role: Role,
-        /// Its scope.
-        scope: Scope,
-        /// The delegate.
-        delegate: AccountId,
-    } = 4,
+    RevokeDelegation(RevokeDelegation) = 4,
     /// A Registrar of the namespace registers a record.
-    RegisterRecord {
-        /// The namespace.
-        namespace: NamespaceName,
-        /// The record's id.
-        record_id: RecordId,
-        /// Hash of the document.
-        document_hash: Hash,
-        /// Non-personal metadata.
-        metadata: BoundedBytes<RECORD_METADATA_BYTES_MAX>,
-        /// Owner, if the record has one.
-        owner: Option<AccountId>,
-    } = 5,
+    RegisterRecord(RegisterRecord) = 5,
     /// A Registrar writes a new version of a record.
-    AmendRecord {
-        /// The namespace.
-        namespace: NamespaceName,
-        /// The record's id.
-        record_id: RecordId,
-        /// Hash of the new document.
-        document_hash: Hash,
-        /// New metadata.
-        metadata: BoundedBytes<RECORD_METADATA_BYTES_MAX>,
-    } = 6,
+    AmendRecord(AmendRecord) = 6,
     /// The owner asks to transfer a record (done at once where no approval is needed).
-    RequestTransfer {
-        /// The namespace.
-        namespace: NamespaceName,
-        /// The record's id.
-        record_id: RecordId,
-        /// The new owner.
-        new_owner: AccountId,
-    } = 7,
+    RequestTransfer(RequestTransfer) = 7,
     /// A Registrar approves the pending transfer.
-    ApproveTransfer {
-        /// The namespace.
-        namespace: NamespaceName,
-        /// The record's id.
-        record_id: RecordId,
-    } = 8,
+    ApproveTransfer(ApproveTransfer) = 8,
     /// A Registrar revokes a record.
-    RevokeRecord {
-        /// The namespace.
-        namespace: NamespaceName,
-        /// The record's id.
-        record_id: RecordId,
-        /// Reason code (documented list).
-        reason_code: u16,
-    } = 9,
+    RevokeRecord(RevokeRecord) = 9,
     /// A council account proposes a governance action.
-    Propose {
-        /// What to do once passed.
-        action: GovernanceAction,
-        /// Hash of the signed deliberation that decided it.
-        deliberation_hash: Hash,
-        /// Block time after which votes are refused.
-        expires_at_ms: u64,
-    } = 10,
+    Propose(Propose) = 10,
     /// A council account votes on a proposal.
-    Vote {
-        /// The proposal.
-        proposal_id: u64,
-        /// In favour or against.
-        in_favour: bool,
-    } = 11,
+    Vote(Vote) = 11,
     /// An AidAdministrator creates a programme.
     CreateProgramme(ProgrammeRules) = 12,
     /// An AidAdministrator enrols a beneficiary.
-    EnrolBeneficiary {
-        /// The programme.
-        programme_id: u64,
-        /// The beneficiary (a per-programme pseudonym).
-        beneficiary: AccountId,
-        /// Salted hash of the eligibility file.
-        eligibility_commitment: Hash,
-    } = 13,
+    EnrolBeneficiary(EnrolBeneficiary) = 13,
     /// An AidAdministrator revokes a beneficiary.
-    RevokeBeneficiary {
-        /// The programme.
-        programme_id: u64,
-        /// The beneficiary.
-        beneficiary: AccountId,
-    } = 14,
+    RevokeBeneficiary(RevokeBeneficiary) = 14,
     /// An AidAdministrator (ordonnateur) orders a disbursement.
-    OrderDisbursement {
-        /// The programme.
-        programme_id: u64,
-        /// The beneficiary.
-        beneficiary: AccountId,
-        /// Amount.
-        amount_cents: u64,
-    } = 15,
+    OrderDisbursement(OrderDisbursement) = 15,
     /// An AidAccountant (comptable) executes an order.
-    ExecuteOrder {
-        /// The programme.
-        programme_id: u64,
-        /// The order.
-        order_id: u64,
-    } = 16,
+    ExecuteOrder(ExecuteOrder) = 16,
     /// An AidAccountant rejects an order.
-    RejectOrder {
-        /// The programme.
-        programme_id: u64,
-        /// The order.
-        order_id: u64,
-        /// Reason code.
-        reason_code: u16,
-    } = 17,
+    RejectOrder(RejectOrder) = 17,
     /// A beneficiary spends at a merchant.
-    Spend {
-        /// The programme.
-        programme_id: u64,
-        /// The merchant.
-        merchant: AccountId,
-        /// Amount.
-        amount_cents: u64,
-    } = 18,
+    Spend(Spend) = 18,
     /// A merchant redeems its balance.
-    Redeem {
-        /// The programme.
-        programme_id: u64,
-        /// Amount.
-        amount_cents: u64,
-    } = 19,
+    Redeem(Redeem) = 19,
     /// An AidAdministrator closes a programme.
-    CloseProgramme {
-        /// The programme.
-        programme_id: u64,
-    } = 20,
+    CloseProgramme(CloseProgramme) = 20,
     /// An AidAdministrator schedules a recurring disbursement.
-    ScheduleRecurring {
-        /// The programme.
-        programme_id: u64,
-        /// The beneficiary.
-        beneficiary: AccountId,
-        /// Amount per period.
-        amount_cents: u64,
-    } = 21,
+    ScheduleRecurring(ScheduleRecurring) = 21,
     /// An AidAdministrator suspends a recurring disbursement.
-    SuspendRecurring {
-        /// The programme.
-        programme_id: u64,
-        /// The schedule.
-        schedule_id: u64,
-    } = 22,
+    SuspendRecurring(SuspendRecurring) = 22,
     /// An EnergyOperator creates a community.
-    CreateCommunity {
-        /// The hosting collectivity.
-        collectivity: Siren,
-        /// Slot length, ms.
-        slot_ms: u64,
-        /// Start of slot 0 (block time, ms).
-        first_slot_ms: u64,
-        /// Grid selling price, millicents per Wh.
-        grid_price: u64,
-        /// Grid buying (feed-in) price, millicents per Wh.
-        feed_in_price: u64,
-    } = 23,
+    CreateCommunity(CreateCommunity) = 23,
     /// The operator registers a meter.
-    RegisterMeter {
-        /// The community.
-        community_id: u64,
-        /// Salted hash of the meter point id.
-        commitment: Hash,
-        /// The owner.
-        owner: AccountId,
-    } = 24,
+    RegisterMeter(RegisterMeter) = 24,
     /// A meter's owner places an order for a future slot.
-    PlaceEnergyOrder {
-        /// The community.
-        community_id: u64,
-        /// The slot.
-        slot: u64,
-        /// The meter.
-        meter_id: u64,
-        /// Buy or sell.
-        side: Side,
-        /// Quantity, Wh.
-        energy_wh: u64,
-        /// Limit price, millicents per Wh.
-        limit_price: u64,
-    } = 25,
+    PlaceEnergyOrder(PlaceEnergyOrder) = 25,
     /// A meter's owner cancels an order before gate closure.
-    CancelEnergyOrder {
-        /// The community.
-        community_id: u64,
-        /// The slot.
-        slot: u64,
-        /// The order's number in the slot.
-        order_number: u32,
-    } = 26,
+    CancelEnergyOrder(CancelEnergyOrder) = 26,
     /// The operator attests a meter for an ended slot.
-    AttestMeter {
-        /// The community.
-        community_id: u64,
-        /// The slot.
-        slot: u64,
-        /// The meter.
-        meter_id: u64,
-        /// Produced, Wh.
-        produced_wh: u64,
-        /// Consumed, Wh.
-        consumed_wh: u64,
-    } = 27,
+    AttestMeter(AttestMeter) = 27,
     /// The operator settles a cleared, attested slot.
-    SettleSlot {
-        /// The community.
-        community_id: u64,
-        /// The slot.
-        slot: u64,
-    } = 28,
+    SettleSlot(SettleSlot) = 28,
+}
+
+/// Registers the k-of-n multisig account of this policy (its id is the policy's hash).
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct RegisterMultisig {
+    /// Signatures required.
+    pub threshold: u8,
+    /// Member keys, strictly increasing.
+    pub members: BoundedVec<PublicKey, MULTISIG_MEMBERS_MAX>,
+}
+
+/// An IdentityRegistrar enrols a resident (pseudonymous account + commitment).
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct EnrolResident {
+    /// The enrolling collectivity.
+    pub collectivity: Siren,
+    /// The resident's account (a per-collectivity pseudonym).
+    pub resident: AccountId,
+    /// Salted hash of the off-chain identity file.
+    pub identity_commitment: Hash,
+}
+
+/// An IdentityRegistrar revokes an enrolment.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct RevokeResident {
+    /// The collectivity.
+    pub collectivity: Siren,
+    /// The resident's account.
+    pub resident: AccountId,
+    /// Reason code (documented list).
+    pub reason_code: u16,
+}
+
+/// A role holder lends its role (délégation de signature).
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct Delegate {
+    /// The role lent.
+    pub role: Role,
+    /// Its scope.
+    pub scope: Scope,
+    /// Who receives it.
+    pub delegate: AccountId,
+    /// Block time after which it stops working.
+    pub expires_at_ms: u64,
+    /// Hash of the signed act granting it.
+    pub act_hash: Hash,
+}
+
+/// The delegator withdraws a delegation.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct RevokeDelegation {
+    /// The role.
+    pub role: Role,
+    /// Its scope.
+    pub scope: Scope,
+    /// The delegate.
+    pub delegate: AccountId,
+}
+
+/// A Registrar of the namespace registers a record.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct RegisterRecord {
+    /// The namespace.
+    pub namespace: NamespaceName,
+    /// The record's id.
+    pub record_id: RecordId,
+    /// Hash of the document.
+    pub document_hash: Hash,
+    /// Non-personal metadata.
+    pub metadata: BoundedBytes<RECORD_METADATA_BYTES_MAX>,
+    /// Owner, if the record has one.
+    pub owner: Option<AccountId>,
+}
+
+/// A Registrar writes a new version of a record.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct AmendRecord {
+    /// The namespace.
+    pub namespace: NamespaceName,
+    /// The record's id.
+    pub record_id: RecordId,
+    /// Hash of the new document.
+    pub document_hash: Hash,
+    /// New metadata.
+    pub metadata: BoundedBytes<RECORD_METADATA_BYTES_MAX>,
+}
+
+/// The owner asks to transfer a record (done at once where no approval is needed).
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct RequestTransfer {
+    /// The namespace.
+    pub namespace: NamespaceName,
+    /// The record's id.
+    pub record_id: RecordId,
+    /// The new owner.
+    pub new_owner: AccountId,
+}
+
+/// A Registrar approves the pending transfer.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct ApproveTransfer {
+    /// The namespace.
+    pub namespace: NamespaceName,
+    /// The record's id.
+    pub record_id: RecordId,
+}
+
+/// A Registrar revokes a record.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct RevokeRecord {
+    /// The namespace.
+    pub namespace: NamespaceName,
+    /// The record's id.
+    pub record_id: RecordId,
+    /// Reason code (documented list).
+    pub reason_code: u16,
+}
+
+/// A council account proposes a governance action.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct Propose {
+    /// What to do once passed.
+    pub action: GovernanceAction,
+    /// Hash of the signed deliberation that decided it.
+    pub deliberation_hash: Hash,
+    /// Block time after which votes are refused.
+    pub expires_at_ms: u64,
+}
+
+/// A council account votes on a proposal.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct Vote {
+    /// The proposal.
+    pub proposal_id: u64,
+    /// In favour or against.
+    pub in_favour: bool,
+}
+
+/// An AidAdministrator enrols a beneficiary.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct EnrolBeneficiary {
+    /// The programme.
+    pub programme_id: u64,
+    /// The beneficiary (a per-programme pseudonym).
+    pub beneficiary: AccountId,
+    /// Salted hash of the eligibility file.
+    pub eligibility_commitment: Hash,
+}
+
+/// An AidAdministrator revokes a beneficiary.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct RevokeBeneficiary {
+    /// The programme.
+    pub programme_id: u64,
+    /// The beneficiary.
+    pub beneficiary: AccountId,
+}
+
+/// An AidAdministrator (ordonnateur) orders a disbursement.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct OrderDisbursement {
+    /// The programme.
+    pub programme_id: u64,
+    /// The beneficiary.
+    pub beneficiary: AccountId,
+    /// Amount.
+    pub amount_cents: u64,
+}
+
+/// An AidAccountant (comptable) executes an order.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct ExecuteOrder {
+    /// The programme.
+    pub programme_id: u64,
+    /// The order.
+    pub order_id: u64,
+}
+
+/// An AidAccountant rejects an order.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct RejectOrder {
+    /// The programme.
+    pub programme_id: u64,
+    /// The order.
+    pub order_id: u64,
+    /// Reason code.
+    pub reason_code: u16,
+}
+
+/// A beneficiary spends at a merchant.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct Spend {
+    /// The programme.
+    pub programme_id: u64,
+    /// The merchant.
+    pub merchant: AccountId,
+    /// Amount.
+    pub amount_cents: u64,
+}
+
+/// A merchant redeems its balance.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct Redeem {
+    /// The programme.
+    pub programme_id: u64,
+    /// Amount.
+    pub amount_cents: u64,
+}
+
+/// An AidAdministrator closes a programme.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct CloseProgramme {
+    /// The programme.
+    pub programme_id: u64,
+}
+
+/// An AidAdministrator schedules a recurring disbursement.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct ScheduleRecurring {
+    /// The programme.
+    pub programme_id: u64,
+    /// The beneficiary.
+    pub beneficiary: AccountId,
+    /// Amount per period.
+    pub amount_cents: u64,
+}
+
+/// An AidAdministrator suspends a recurring disbursement.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct SuspendRecurring {
+    /// The programme.
+    pub programme_id: u64,
+    /// The schedule.
+    pub schedule_id: u64,
+}
+
+/// An EnergyOperator creates a community.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct CreateCommunity {
+    /// The hosting collectivity.
+    pub collectivity: Siren,
+    /// Slot length, ms.
+    pub slot_ms: u64,
+    /// Start of slot 0 (block time, ms).
+    pub first_slot_ms: u64,
+    /// Grid selling price, millicents per Wh.
+    pub grid_price: u64,
+    /// Grid buying (feed-in) price, millicents per Wh.
+    pub feed_in_price: u64,
+}
+
+/// The operator registers a meter.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct RegisterMeter {
+    /// The community.
+    pub community_id: u64,
+    /// Salted hash of the meter point id.
+    pub commitment: Hash,
+    /// The owner.
+    pub owner: AccountId,
+}
+
+/// A meter's owner places an order for a future slot.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct PlaceEnergyOrder {
+    /// The community.
+    pub community_id: u64,
+    /// The slot.
+    pub slot: u64,
+    /// The meter.
+    pub meter_id: u64,
+    /// Buy or sell.
+    pub side: Side,
+    /// Quantity, Wh.
+    pub energy_wh: u64,
+    /// Limit price, millicents per Wh.
+    pub limit_price: u64,
+}
+
+/// A meter's owner cancels an order before gate closure.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct CancelEnergyOrder {
+    /// The community.
+    pub community_id: u64,
+    /// The slot.
+    pub slot: u64,
+    /// The order's number in the slot.
+    pub order_number: u32,
+}
+
+/// The operator attests a meter for an ended slot.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct AttestMeter {
+    /// The community.
+    pub community_id: u64,
+    /// The slot.
+    pub slot: u64,
+    /// The meter.
+    pub meter_id: u64,
+    /// Produced, Wh.
+    pub produced_wh: u64,
+    /// Consumed, Wh.
+    pub consumed_wh: u64,
+}
+
+/// The operator settles a cleared, attested slot.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct SettleSlot {
+    /// The community.
+    pub community_id: u64,
+    /// The slot.
+    pub slot: u64,
 }

@@ -15,10 +15,15 @@
 use borsh::{BorshDeserialize, BorshSerialize};
 use civitas_types::{AccountId, BoundedVec, Hash};
 
-use crate::authority::{Failure, authorise};
+use crate::action::{
+    CloseProgramme, EnrolBeneficiary, ExecuteOrder, OrderDisbursement, Redeem, RejectOrder,
+    RevokeBeneficiary, Spend,
+};
+use crate::authority::authorise;
 use crate::codes::Code;
-use crate::envelope::BlockContext;
-use crate::identity::Outcome;
+use crate::handler::BlockContext;
+use crate::handler::Outcome;
+use crate::handler::{Failure, overflow};
 use crate::keys;
 use crate::model::{Collectivity, Resident, Role, Scope, Siren};
 use crate::receipt::Event;
@@ -148,10 +153,6 @@ pub struct Order {
     pub status: OrderStatus,
 }
 
-fn overflow() -> Failure {
-    Failure::Rule(Code::Overflow)
-}
-
 pub(crate) fn programme<S: StateRead>(
     state: &Overlay<'_, S>,
     id: u64,
@@ -228,10 +229,13 @@ pub fn enrol_beneficiary<S: StateRead>(
     state: &mut Overlay<'_, S>,
     context: &BlockContext,
     signer: &AccountId,
-    programme_id: u64,
-    beneficiary: AccountId,
-    eligibility_commitment: Hash,
+    action: EnrolBeneficiary,
 ) -> Outcome {
+    let EnrolBeneficiary {
+        programme_id,
+        beneficiary,
+        eligibility_commitment,
+    } = action;
     let programme = open_programme(state, programme_id)?;
     authorise(
         state,
@@ -279,9 +283,12 @@ pub fn revoke_beneficiary<S: StateRead>(
     state: &mut Overlay<'_, S>,
     context: &BlockContext,
     signer: &AccountId,
-    programme_id: u64,
-    beneficiary: AccountId,
+    action: RevokeBeneficiary,
 ) -> Outcome {
+    let RevokeBeneficiary {
+        programme_id,
+        beneficiary,
+    } = action;
     let programme = open_programme(state, programme_id)?;
     authorise(
         state,
@@ -319,10 +326,13 @@ pub fn order<S: StateRead>(
     state: &mut Overlay<'_, S>,
     context: &BlockContext,
     signer: &AccountId,
-    programme_id: u64,
-    beneficiary: AccountId,
-    amount_cents: u64,
+    action: OrderDisbursement,
 ) -> Outcome {
+    let OrderDisbursement {
+        programme_id,
+        beneficiary,
+        amount_cents,
+    } = action;
     let mut programme = open_programme(state, programme_id)?;
     authorise(
         state,
@@ -416,9 +426,12 @@ pub fn execute_order<S: StateRead>(
     state: &mut Overlay<'_, S>,
     context: &BlockContext,
     signer: &AccountId,
-    programme_id: u64,
-    order_id: u64,
+    action: ExecuteOrder,
 ) -> Outcome {
+    let ExecuteOrder {
+        programme_id,
+        order_id,
+    } = action;
     let mut programme = open_programme(state, programme_id)?;
     let mut order = pending_order(state, context, signer, &programme, programme_id, order_id)?;
     let beneficiary_key = keys::beneficiary(programme_id, &order.beneficiary);
@@ -452,10 +465,13 @@ pub fn reject_order<S: StateRead>(
     state: &mut Overlay<'_, S>,
     context: &BlockContext,
     signer: &AccountId,
-    programme_id: u64,
-    order_id: u64,
-    reason_code: u16,
+    action: RejectOrder,
 ) -> Outcome {
+    let RejectOrder {
+        programme_id,
+        order_id,
+        reason_code,
+    } = action;
     let mut programme = open_programme(state, programme_id)?;
     let mut order = pending_order(state, context, signer, &programme, programme_id, order_id)?;
     programme.reserved_cents = programme
@@ -490,10 +506,13 @@ pub fn spend<S: StateRead>(
     state: &mut Overlay<'_, S>,
     context: &BlockContext,
     signer: &AccountId,
-    programme_id: u64,
-    merchant: AccountId,
-    amount_cents: u64,
+    action: Spend,
 ) -> Outcome {
+    let Spend {
+        programme_id,
+        merchant,
+        amount_cents,
+    } = action;
     let mut programme = open_programme(state, programme_id)?;
     if amount_cents == 0 {
         return Err(Code::InvalidAmount.into());
@@ -546,9 +565,12 @@ pub fn spend<S: StateRead>(
 pub fn redeem<S: StateRead>(
     state: &mut Overlay<'_, S>,
     signer: &AccountId,
-    programme_id: u64,
-    amount_cents: u64,
+    action: Redeem,
 ) -> Outcome {
+    let Redeem {
+        programme_id,
+        amount_cents,
+    } = action;
     let mut programme = programme(state, programme_id)?;
     if amount_cents == 0 {
         return Err(Code::InvalidAmount.into());
@@ -580,8 +602,9 @@ pub fn close_programme<S: StateRead>(
     state: &mut Overlay<'_, S>,
     context: &BlockContext,
     signer: &AccountId,
-    programme_id: u64,
+    action: CloseProgramme,
 ) -> Outcome {
+    let CloseProgramme { programme_id } = action;
     let mut programme = open_programme(state, programme_id)?;
     authorise(
         state,

@@ -8,30 +8,10 @@
 use civitas_types::AccountId;
 
 use crate::codes::Code;
+use crate::handler::Failure;
 use crate::keys;
 use crate::model::{Delegation, Namespace, Role, RoleGrant, Scope};
-use crate::state::{CorruptState, Overlay, StateRead};
-
-/// Why an action failed: a broken rule (failed receipt), or a corrupt state (fatal).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Failure {
-    /// A business rule refused the action.
-    Rule(Code),
-    /// The state could not be read: stop the node.
-    Corrupt(CorruptState),
-}
-
-impl From<Code> for Failure {
-    fn from(code: Code) -> Self {
-        Failure::Rule(code)
-    }
-}
-
-impl From<CorruptState> for Failure {
-    fn from(error: CorruptState) -> Self {
-        Failure::Corrupt(error)
-    }
-}
+use crate::state::{Overlay, StateRead};
 
 /// The scopes whose holders may act on `scope`: itself and its collectivity.
 fn covering_scopes<S: StateRead>(

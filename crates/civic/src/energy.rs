@@ -10,15 +10,19 @@
 use borsh::{BorshDeserialize, BorshSerialize};
 use civitas_types::{AccountId, BoundedVec, Hash};
 
-use crate::authority::{Failure, authorise};
+use crate::action::{
+    AttestMeter, CancelEnergyOrder, CreateCommunity, PlaceEnergyOrder, RegisterMeter, SettleSlot,
+};
+use crate::authority::authorise;
 use crate::clearing::{self, Bid, Clearing, Side};
 use crate::codes::Code;
-use crate::envelope::BlockContext;
-use crate::identity::Outcome;
+use crate::handler::BlockContext;
+use crate::handler::Outcome;
+use crate::handler::{Failure, overflow};
 use crate::keys;
 use crate::model::{Collectivity, Role, Scope, Siren};
 use crate::receipt::Event;
-use crate::state::{CorruptState, Overlay, StateRead};
+use crate::state::{Overlay, StateFault, StateRead};
 
 /// Most orders in one slot.
 pub const SLOT_ORDERS_MAX: usize = 1_024;
@@ -127,10 +131,6 @@ pub struct EnergyAccount {
 
 type Communities = BoundedVec<u64, COMMUNITIES_MAX>;
 
-fn overflow() -> Failure {
-    Failure::Rule(Code::Overflow)
-}
-
 fn community<S: StateRead>(state: &Overlay<'_, S>, id: u64) -> Result<Community, Failure> {
     state
         .get(&keys::community(id))?
@@ -149,17 +149,19 @@ fn operator<S: StateRead>(
 }
 
 /// Creates a community; the signer is an EnergyOperator of the collectivity.
-#[allow(clippy::too_many_arguments)] // one argument per field of the action
 pub fn create_community<S: StateRead>(
     state: &mut Overlay<'_, S>,
     context: &BlockContext,
     signer: &AccountId,
-    collectivity: Siren,
-    slot_ms: u64,
-    first_slot_ms: u64,
-    grid_price: u64,
-    feed_in_price: u64,
+    action: CreateCommunity,
 ) -> Outcome {
+    let CreateCommunity {
+        collectivity,
+        slot_ms,
+        first_slot_ms,
+        grid_price,
+        feed_in_price,
+    } = action;
     if state
         .get::<Collectivity>(&keys::collectivity(&collectivity))?
         .is_none()
@@ -204,10 +206,13 @@ pub fn register_meter<S: StateRead>(
     state: &mut Overlay<'_, S>,
     context: &BlockContext,
     signer: &AccountId,
-    community_id: u64,
-    commitment: Hash,
-    owner: AccountId,
+    action: RegisterMeter,
 ) -> Outcome {
+    let RegisterMeter {
+        community_id,
+        commitment,
+        owner,
+    } = action;
     let mut community = community(state, community_id)?;
     operator(state, context, signer, &community, community_id)?;
     let meter_id = community.next_meter;
@@ -225,18 +230,20 @@ pub fn register_meter<S: StateRead>(
 }
 
 /// Places an order for a future slot (the meter's owner), before gate closure.
-#[allow(clippy::too_many_arguments)] // one argument per field of the action
 pub fn place_order<S: StateRead>(
     state: &mut Overlay<'_, S>,
     context: &BlockContext,
     signer: &AccountId,
-    community_id: u64,
-    slot: u64,
-    meter_id: u64,
-    side: Side,
-    energy_wh: u64,
-    limit_price: u64,
+    action: PlaceEnergyOrder,
 ) -> Outcome {
+    let PlaceEnergyOrder {
+        community_id,
+        slot,
+        meter_id,
+        side,
+        energy_wh,
+        limit_price,
+    } = action;
     let mut community = community(state, community_id)?;
     let meter: Meter = state
         .get(&keys::meter(community_id, meter_id))?
@@ -293,10 +300,13 @@ pub fn cancel_order<S: StateRead>(
     state: &mut Overlay<'_, S>,
     context: &BlockContext,
     signer: &AccountId,
-    community_id: u64,
-    slot: u64,
-    order_number: u32,
+    action: CancelEnergyOrder,
 ) -> Outcome {
+    let CancelEnergyOrder {
+        community_id,
+        slot,
+        order_number,
+    } = action;
     let community = community(state, community_id)?;
     if context.time_ms >= community.slot_start(slot) {
         return Err(Code::GateClosed.into());
@@ -330,7 +340,7 @@ pub fn cancel_order<S: StateRead>(
 pub fn begin_block<S: StateRead>(
     state: &mut Overlay<'_, S>,
     context: &BlockContext,
-) -> Result<Vec<Event>, CorruptState> {
+) -> Result<Vec<Event>, StateFault> {
     let index: Communities = state.get(&keys::communities())?.unwrap_or_default();
     let mut events = Vec::new();
     for community_id in index.iter().copied() {
@@ -379,17 +389,19 @@ pub fn begin_block<S: StateRead>(
 }
 
 /// The operator attests a meter's production and consumption for an ended slot.
-#[allow(clippy::too_many_arguments)] // one argument per field of the action
 pub fn attest<S: StateRead>(
     state: &mut Overlay<'_, S>,
     context: &BlockContext,
     signer: &AccountId,
-    community_id: u64,
-    slot: u64,
-    meter_id: u64,
-    produced_wh: u64,
-    consumed_wh: u64,
+    action: AttestMeter,
 ) -> Outcome {
+    let AttestMeter {
+        community_id,
+        slot,
+        meter_id,
+        produced_wh,
+        consumed_wh,
+    } = action;
     let community = community(state, community_id)?;
     operator(state, context, signer, &community, community_id)?;
     if context.time_ms < community.slot_start(slot.saturating_add(1)) {
@@ -434,9 +446,9 @@ pub fn settle<S: StateRead>(
     state: &mut Overlay<'_, S>,
     context: &BlockContext,
     signer: &AccountId,
-    community_id: u64,
-    slot: u64,
+    action: SettleSlot,
 ) -> Outcome {
+    let SettleSlot { community_id, slot } = action;
     let community = community(state, community_id)?;
     operator(state, context, signer, &community, community_id)?;
     let key = keys::slot_book(community_id, slot);

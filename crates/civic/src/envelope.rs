@@ -8,26 +8,16 @@
 
 use civitas_types::{AccountId, ChainId, SignedTransaction};
 
+use crate::handler::BlockContext;
 use crate::keys;
 use crate::model::{AccountState, MultisigPolicy};
-use crate::state::{CorruptState, Overlay, StateRead};
+use crate::state::{Overlay, StateFault, StateRead};
 
 /// Largest encoded transaction accepted, in bytes. Civic actions are small (the
 /// largest, a record with full metadata, is under 1 KiB); the format itself allows
 /// 32 KiB payloads, so this is the binding limit and can only be raised by a
 /// protocol change.
 pub const TRANSACTION_BYTES_MAX: usize = 16 * 1024;
-
-/// The block a transaction is checked against.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct BlockContext {
-    /// The network.
-    pub chain_id: ChainId,
-    /// The block's height.
-    pub height: u64,
-    /// The block's time (ms since the Unix epoch): the only clock civic rules see.
-    pub time_ms: u64,
-}
 
 /// Why a transaction cannot be included.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -79,7 +69,7 @@ pub enum EnvelopeError {
     },
     /// The state could not be read.
     #[error(transparent)]
-    Corrupt(#[from] CorruptState),
+    Corrupt(#[from] StateFault),
 }
 
 /// Checks everything but the signatures' validity; returns the account state.

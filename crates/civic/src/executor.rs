@@ -13,18 +13,20 @@ use civitas_types::{SignedTransaction, decode, merkle};
 
 use crate::action::Action;
 use crate::aid;
-use crate::authority::Failure;
 use crate::codes::Code;
 use crate::energy;
-use crate::envelope::{BlockContext, EnvelopeError, check_envelope};
+use crate::envelope::{EnvelopeError, check_envelope};
 use crate::governance;
-use crate::identity::{self, Outcome};
+use crate::handler::BlockContext;
+use crate::handler::Failure;
+use crate::handler::Outcome;
+use crate::identity;
 use crate::keys;
 use crate::model::ValidatorRegistry;
 use crate::receipt::{Event, Receipt};
 use crate::recurring;
 use crate::registry;
-use crate::state::{CorruptState, Overlay, StateRead};
+use crate::state::{Overlay, StateFault, StateRead};
 
 /// The result of executing a block.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -69,7 +71,7 @@ pub enum BlockExecutionError {
     },
     /// The state is corrupt: the node must stop.
     #[error(transparent)]
-    Corrupt(#[from] CorruptState),
+    Corrupt(#[from] StateFault),
 }
 
 /// Executes `transactions` (signatures already verified) over `state`.
@@ -112,7 +114,7 @@ pub fn execute_block<S: StateRead>(
                 overlay.rollback_transaction();
                 receipts.push(Receipt::failure(id, code));
             }
-            Err(Failure::Corrupt(corrupt)) => return Err(corrupt.into()),
+            Err(Failure::Fault(corrupt)) => return Err(corrupt.into()),
         }
     }
     let validator_set_change = validator_set_change(&overlay, &receipts)?;
@@ -162,235 +164,38 @@ fn run<S: StateRead>(
 ) -> Outcome {
     let signer = &transaction.body.signer;
     match action {
-        Action::RegisterMultisig { threshold, members } => {
-            identity::register_multisig(state, threshold, members)
+        Action::RegisterMultisig(action) => identity::register_multisig(state, action),
+        Action::EnrolResident(action) => identity::enrol_resident(state, context, signer, action),
+        Action::RevokeResident(action) => identity::revoke_resident(state, context, signer, action),
+        Action::Delegate(action) => identity::delegate(state, context, signer, action),
+        Action::RevokeDelegation(action) => identity::revoke_delegation(state, signer, action),
+        Action::RegisterRecord(action) => registry::register(state, context, signer, action),
+        Action::AmendRecord(action) => registry::amend(state, context, signer, action),
+        Action::RequestTransfer(action) => registry::request_transfer(state, signer, action),
+        Action::ApproveTransfer(action) => {
+            registry::approve_transfer(state, context, signer, action)
         }
-        Action::EnrolResident {
-            collectivity,
-            resident,
-            identity_commitment,
-        } => identity::enrol_resident(
-            state,
-            context,
-            signer,
-            collectivity,
-            resident,
-            identity_commitment,
-        ),
-        Action::RevokeResident {
-            collectivity,
-            resident,
-            reason_code,
-        } => identity::revoke_resident(state, context, signer, collectivity, resident, reason_code),
-        Action::Delegate {
-            role,
-            scope,
-            delegate,
-            expires_at_ms,
-            act_hash,
-        } => identity::delegate(
-            state,
-            context,
-            signer,
-            role,
-            scope,
-            delegate,
-            expires_at_ms,
-            act_hash,
-        ),
-        Action::RevokeDelegation {
-            role,
-            scope,
-            delegate,
-        } => identity::revoke_delegation(state, signer, role, scope, delegate),
-        Action::RegisterRecord {
-            namespace,
-            record_id,
-            document_hash,
-            metadata,
-            owner,
-        } => registry::register(
-            state,
-            context,
-            signer,
-            namespace,
-            record_id,
-            document_hash,
-            metadata,
-            owner,
-        ),
-        Action::AmendRecord {
-            namespace,
-            record_id,
-            document_hash,
-            metadata,
-        } => registry::amend(
-            state,
-            context,
-            signer,
-            namespace,
-            record_id,
-            document_hash,
-            metadata,
-        ),
-        Action::RequestTransfer {
-            namespace,
-            record_id,
-            new_owner,
-        } => registry::request_transfer(state, signer, namespace, record_id, new_owner),
-        Action::ApproveTransfer {
-            namespace,
-            record_id,
-        } => registry::approve_transfer(state, context, signer, namespace, record_id),
-        Action::RevokeRecord {
-            namespace,
-            record_id,
-            reason_code,
-        } => registry::revoke(state, context, signer, namespace, record_id, reason_code),
-        Action::Propose {
-            action,
-            deliberation_hash,
-            expires_at_ms,
-        } => governance::propose(
-            state,
-            context,
-            signer,
-            action,
-            deliberation_hash,
-            expires_at_ms,
-        ),
-        Action::Vote {
-            proposal_id,
-            in_favour,
-        } => governance::vote(state, context, signer, proposal_id, in_favour),
+        Action::RevokeRecord(action) => registry::revoke(state, context, signer, action),
+        Action::Propose(action) => governance::propose(state, context, signer, action),
+        Action::Vote(action) => governance::vote(state, context, signer, action),
         Action::CreateProgramme(rules) => aid::create_programme(state, context, signer, rules),
-        Action::EnrolBeneficiary {
-            programme_id,
-            beneficiary,
-            eligibility_commitment,
-        } => aid::enrol_beneficiary(
-            state,
-            context,
-            signer,
-            programme_id,
-            beneficiary,
-            eligibility_commitment,
-        ),
-        Action::RevokeBeneficiary {
-            programme_id,
-            beneficiary,
-        } => aid::revoke_beneficiary(state, context, signer, programme_id, beneficiary),
-        Action::OrderDisbursement {
-            programme_id,
-            beneficiary,
-            amount_cents,
-        } => aid::order(
-            state,
-            context,
-            signer,
-            programme_id,
-            beneficiary,
-            amount_cents,
-        ),
-        Action::ExecuteOrder {
-            programme_id,
-            order_id,
-        } => aid::execute_order(state, context, signer, programme_id, order_id),
-        Action::RejectOrder {
-            programme_id,
-            order_id,
-            reason_code,
-        } => aid::reject_order(state, context, signer, programme_id, order_id, reason_code),
-        Action::Spend {
-            programme_id,
-            merchant,
-            amount_cents,
-        } => aid::spend(state, context, signer, programme_id, merchant, amount_cents),
-        Action::Redeem {
-            programme_id,
-            amount_cents,
-        } => aid::redeem(state, signer, programme_id, amount_cents),
-        Action::CloseProgramme { programme_id } => {
-            aid::close_programme(state, context, signer, programme_id)
+        Action::EnrolBeneficiary(action) => aid::enrol_beneficiary(state, context, signer, action),
+        Action::RevokeBeneficiary(action) => {
+            aid::revoke_beneficiary(state, context, signer, action)
         }
-        Action::ScheduleRecurring {
-            programme_id,
-            beneficiary,
-            amount_cents,
-        } => recurring::schedule(
-            state,
-            context,
-            signer,
-            programme_id,
-            beneficiary,
-            amount_cents,
-        ),
-        Action::SuspendRecurring {
-            programme_id,
-            schedule_id,
-        } => recurring::suspend(state, context, signer, programme_id, schedule_id),
-        Action::CreateCommunity {
-            collectivity,
-            slot_ms,
-            first_slot_ms,
-            grid_price,
-            feed_in_price,
-        } => energy::create_community(
-            state,
-            context,
-            signer,
-            collectivity,
-            slot_ms,
-            first_slot_ms,
-            grid_price,
-            feed_in_price,
-        ),
-        Action::RegisterMeter {
-            community_id,
-            commitment,
-            owner,
-        } => energy::register_meter(state, context, signer, community_id, commitment, owner),
-        Action::PlaceEnergyOrder {
-            community_id,
-            slot,
-            meter_id,
-            side,
-            energy_wh,
-            limit_price,
-        } => energy::place_order(
-            state,
-            context,
-            signer,
-            community_id,
-            slot,
-            meter_id,
-            side,
-            energy_wh,
-            limit_price,
-        ),
-        Action::CancelEnergyOrder {
-            community_id,
-            slot,
-            order_number,
-        } => energy::cancel_order(state, context, signer, community_id, slot, order_number),
-        Action::AttestMeter {
-            community_id,
-            slot,
-            meter_id,
-            produced_wh,
-            consumed_wh,
-        } => energy::attest(
-            state,
-            context,
-            signer,
-            community_id,
-            slot,
-            meter_id,
-            produced_wh,
-            consumed_wh,
-        ),
-        Action::SettleSlot { community_id, slot } => {
-            energy::settle(state, context, signer, community_id, slot)
-        }
+        Action::OrderDisbursement(action) => aid::order(state, context, signer, action),
+        Action::ExecuteOrder(action) => aid::execute_order(state, context, signer, action),
+        Action::RejectOrder(action) => aid::reject_order(state, context, signer, action),
+        Action::Spend(action) => aid::spend(state, context, signer, action),
+        Action::Redeem(action) => aid::redeem(state, signer, action),
+        Action::CloseProgramme(action) => aid::close_programme(state, context, signer, action),
+        Action::ScheduleRecurring(action) => recurring::schedule(state, context, signer, action),
+        Action::SuspendRecurring(action) => recurring::suspend(state, context, signer, action),
+        Action::CreateCommunity(action) => energy::create_community(state, context, signer, action),
+        Action::RegisterMeter(action) => energy::register_meter(state, context, signer, action),
+        Action::PlaceEnergyOrder(action) => energy::place_order(state, context, signer, action),
+        Action::CancelEnergyOrder(action) => energy::cancel_order(state, context, signer, action),
+        Action::AttestMeter(action) => energy::attest(state, context, signer, action),
+        Action::SettleSlot(action) => energy::settle(state, context, signer, action),
     }
 }

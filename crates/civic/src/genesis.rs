@@ -144,10 +144,10 @@ impl GenesisState {
         let registry = ValidatorRegistry::try_from_vec(validators)
             .map_err(|_| GenesisError::UnsafeValidators("too many validators".into()))?;
         check_validator_safety(&registry, &self.parameters).map_err(|failure| match failure {
-            crate::authority::Failure::Rule(code) => {
+            crate::handler::Failure::Rule(code) => {
                 GenesisError::UnsafeValidators(code.reason().into())
             }
-            crate::authority::Failure::Corrupt(error) => {
+            crate::handler::Failure::Fault(error) => {
                 GenesisError::UnsafeValidators(error.to_string())
             }
         })?;

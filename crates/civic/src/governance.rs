@@ -16,10 +16,11 @@ use std::collections::BTreeMap;
 use borsh::{BorshDeserialize, BorshSerialize};
 use civitas_types::{AccountId, BoundedVec, Hash, PublicKey, Validator, ValidatorSet};
 
-use crate::authority::Failure;
+use crate::action::{Propose, Vote};
 use crate::codes::Code;
-use crate::envelope::BlockContext;
-use crate::identity::Outcome;
+use crate::handler::BlockContext;
+use crate::handler::Failure;
+use crate::handler::Outcome;
 use crate::keys;
 use crate::model::{
     ChainParameters, Collectivity, Namespace, NamespaceName, Role, RoleGrant, Scope, Siren,
@@ -152,10 +153,13 @@ pub fn propose<S: StateRead>(
     state: &mut Overlay<'_, S>,
     context: &BlockContext,
     signer: &AccountId,
-    action: GovernanceAction,
-    deliberation_hash: Hash,
-    expires_at_ms: u64,
+    action: Propose,
 ) -> Outcome {
+    let Propose {
+        action,
+        deliberation_hash,
+        expires_at_ms,
+    } = action;
     council_member(state, signer)?;
     if expires_at_ms <= context.time_ms {
         return Err(Code::ProposalExpired.into());
@@ -189,9 +193,12 @@ pub fn vote<S: StateRead>(
     state: &mut Overlay<'_, S>,
     context: &BlockContext,
     signer: &AccountId,
-    proposal_id: u64,
-    in_favour: bool,
+    action: Vote,
 ) -> Outcome {
+    let Vote {
+        proposal_id,
+        in_favour,
+    } = action;
     let member = council_member(state, signer)?;
     let key = keys::proposal(proposal_id);
     let mut proposal = state
@@ -518,7 +525,7 @@ pub fn check_validator_safety(
 pub fn expire_proposals<S: StateRead>(
     state: &mut Overlay<'_, S>,
     context: &BlockContext,
-) -> Result<Vec<Event>, crate::state::CorruptState> {
+) -> Result<Vec<Event>, crate::state::StateFault> {
     let open: OpenProposals = state.get(&keys::open_proposals())?.unwrap_or_default();
     let mut events = Vec::new();
     let mut still_open = Vec::with_capacity(open.len());

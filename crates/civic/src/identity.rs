@@ -1,27 +1,25 @@
 //! Identity actions: multisig accounts, resident enrolment, delegations.
 
-use civitas_types::{AccountId, BoundedVec, Hash, PublicKey, encode};
+use civitas_types::{AccountId, BoundedVec, encode};
 
-use crate::authority::{Failure, authorise, direct_grant};
+use crate::action::{Delegate, EnrolResident, RegisterMultisig, RevokeDelegation, RevokeResident};
+use crate::authority::{authorise, direct_grant};
 use crate::codes::Code;
-use crate::envelope::BlockContext;
+use crate::handler::BlockContext;
+use crate::handler::{Failure, Outcome};
 use crate::keys;
 use crate::model::{
-    AccountState, Collectivity, Delegation, MULTISIG_MEMBERS_MAX, MultisigPolicy, Resident, Role,
-    Scope, Siren,
+    AccountState, Collectivity, Delegation, MultisigPolicy, Resident, Role, Scope, Siren,
 };
 use crate::receipt::Event;
 use crate::state::{Overlay, StateRead};
 
-/// Result of one action: its events, or why it failed.
-pub type Outcome = Result<Vec<Event>, Failure>;
-
 /// Registers the multisig account of a policy.
 pub fn register_multisig<S: StateRead>(
     state: &mut Overlay<'_, S>,
-    threshold: u8,
-    members: BoundedVec<PublicKey, MULTISIG_MEMBERS_MAX>,
+    action: RegisterMultisig,
 ) -> Outcome {
+    let RegisterMultisig { threshold, members } = action;
     let increasing = members
         .windows(2)
         .all(|pair| matches!(pair, [a, b] if a < b));
@@ -57,10 +55,13 @@ pub fn enrol_resident<S: StateRead>(
     state: &mut Overlay<'_, S>,
     context: &BlockContext,
     signer: &AccountId,
-    collectivity: Siren,
-    resident: AccountId,
-    identity_commitment: Hash,
+    action: EnrolResident,
 ) -> Outcome {
+    let EnrolResident {
+        collectivity,
+        resident,
+        identity_commitment,
+    } = action;
     require_collectivity(state, &collectivity)?;
     authorise(
         state,
@@ -95,10 +96,13 @@ pub fn revoke_resident<S: StateRead>(
     state: &mut Overlay<'_, S>,
     context: &BlockContext,
     signer: &AccountId,
-    collectivity: Siren,
-    resident: AccountId,
-    reason_code: u16,
+    action: RevokeResident,
 ) -> Outcome {
+    let RevokeResident {
+        collectivity,
+        resident,
+        reason_code,
+    } = action;
     require_collectivity(state, &collectivity)?;
     authorise(
         state,
@@ -124,17 +128,19 @@ pub fn revoke_resident<S: StateRead>(
 }
 
 /// Lends a role the signer holds directly.
-#[allow(clippy::too_many_arguments)] // one argument per field of the action
 pub fn delegate<S: StateRead>(
     state: &mut Overlay<'_, S>,
     context: &BlockContext,
     signer: &AccountId,
-    role: Role,
-    scope: Scope,
-    delegate: AccountId,
-    expires_at_ms: u64,
-    act_hash: Hash,
+    action: Delegate,
 ) -> Outcome {
+    let Delegate {
+        role,
+        scope,
+        delegate,
+        expires_at_ms,
+        act_hash,
+    } = action;
     if delegate == *signer || expires_at_ms <= context.time_ms {
         return Err(Code::InvalidDelegation.into());
     }
@@ -171,10 +177,13 @@ pub fn delegate<S: StateRead>(
 pub fn revoke_delegation<S: StateRead>(
     state: &mut Overlay<'_, S>,
     signer: &AccountId,
-    role: Role,
-    scope: Scope,
-    delegate: AccountId,
+    action: RevokeDelegation,
 ) -> Outcome {
+    let RevokeDelegation {
+        role,
+        scope,
+        delegate,
+    } = action;
     let key = keys::delegation(&delegate, role, &scope);
     match state.get::<Delegation>(&key)? {
         Some(delegation) if delegation.delegator == *signer => {
@@ -232,7 +241,7 @@ fn forget_delegation<S: StateRead>(
 pub fn expire_delegations<S: StateRead>(
     state: &mut Overlay<'_, S>,
     context: &BlockContext,
-) -> Result<Vec<Event>, crate::state::CorruptState> {
+) -> Result<Vec<Event>, crate::state::StateFault> {
     let live: LiveDelegations = state.get(&keys::live_delegations())?.unwrap_or_default();
     let mut events = Vec::new();
     let mut kept = Vec::with_capacity(live.len());

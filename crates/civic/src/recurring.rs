@@ -13,15 +13,17 @@
 use borsh::{BorshDeserialize, BorshSerialize};
 use civitas_types::{AccountId, BoundedVec};
 
+use crate::action::{OrderDisbursement, ScheduleRecurring, SuspendRecurring};
 use crate::aid::{self, Programme, ProgrammeStatus};
-use crate::authority::{Failure, authorise};
+use crate::authority::authorise;
 use crate::codes::Code;
-use crate::envelope::BlockContext;
-use crate::identity::Outcome;
+use crate::handler::BlockContext;
+use crate::handler::Failure;
+use crate::handler::Outcome;
 use crate::keys;
 use crate::model::Role;
 use crate::receipt::Event;
-use crate::state::{CorruptState, Overlay, StateRead};
+use crate::state::{Overlay, StateFault, StateRead};
 
 /// Most programmes with recurring schedules.
 pub const SCHEDULED_PROGRAMMES_MAX: usize = 4_096;
@@ -49,10 +51,13 @@ pub fn schedule<S: StateRead>(
     state: &mut Overlay<'_, S>,
     context: &BlockContext,
     signer: &AccountId,
-    programme_id: u64,
-    beneficiary: AccountId,
-    amount_cents: u64,
+    action: ScheduleRecurring,
 ) -> Outcome {
+    let ScheduleRecurring {
+        programme_id,
+        beneficiary,
+        amount_cents,
+    } = action;
     let mut programme = aid::open_programme(state, programme_id)?;
     let scope = aid::scope_of(&programme, programme_id);
     authorise(
@@ -101,9 +106,12 @@ pub fn suspend<S: StateRead>(
     state: &mut Overlay<'_, S>,
     context: &BlockContext,
     signer: &AccountId,
-    programme_id: u64,
-    schedule_id: u64,
+    action: SuspendRecurring,
 ) -> Outcome {
+    let SuspendRecurring {
+        programme_id,
+        schedule_id,
+    } = action;
     let programme = aid::programme(state, programme_id)?;
     let scope = aid::scope_of(&programme, programme_id);
     authorise(
@@ -133,7 +141,7 @@ pub fn suspend<S: StateRead>(
 pub fn begin_block<S: StateRead>(
     state: &mut Overlay<'_, S>,
     context: &BlockContext,
-) -> Result<Vec<Event>, CorruptState> {
+) -> Result<Vec<Event>, StateFault> {
     let index: ScheduledProgrammes = state
         .get(&keys::scheduled_programmes())?
         .unwrap_or_default();
@@ -158,9 +166,11 @@ pub fn begin_block<S: StateRead>(
                 state,
                 context,
                 &schedule.orderer,
-                programme_id,
-                schedule.beneficiary,
-                schedule.amount_cents,
+                OrderDisbursement {
+                    programme_id,
+                    beneficiary: schedule.beneficiary,
+                    amount_cents: schedule.amount_cents,
+                },
             );
             match ordered {
                 Ok(mut ordered_events) => {
@@ -176,7 +186,7 @@ pub fn begin_block<S: StateRead>(
                         code: code.number(),
                     });
                 }
-                Err(Failure::Corrupt(corrupt)) => return Err(corrupt),
+                Err(Failure::Fault(corrupt)) => return Err(corrupt),
             }
             schedule.next_period = period.saturating_add(1);
             state.put(key, &schedule);

@@ -2,10 +2,12 @@
 
 use civitas_types::{AccountId, BoundedBytes, Hash};
 
-use crate::authority::{Failure, authorise};
+use crate::action::{AmendRecord, ApproveTransfer, RegisterRecord, RequestTransfer, RevokeRecord};
+use crate::authority::authorise;
 use crate::codes::Code;
-use crate::envelope::BlockContext;
-use crate::identity::Outcome;
+use crate::handler::BlockContext;
+use crate::handler::Failure;
+use crate::handler::Outcome;
 use crate::keys;
 use crate::model::{
     Namespace, NamespaceName, RECORD_METADATA_BYTES_MAX, Record, RecordId, RecordVersion, Role,
@@ -95,17 +97,19 @@ fn write_version<S: StateRead>(
 }
 
 /// Registers a new record (version 1).
-#[allow(clippy::too_many_arguments)]
 pub fn register<S: StateRead>(
     state: &mut Overlay<'_, S>,
     context: &BlockContext,
     signer: &AccountId,
-    name: NamespaceName,
-    id: RecordId,
-    document_hash: Hash,
-    metadata: BoundedBytes<RECORD_METADATA_BYTES_MAX>,
-    owner: Option<AccountId>,
+    action: RegisterRecord,
 ) -> Outcome {
+    let RegisterRecord {
+        namespace: name,
+        record_id: id,
+        document_hash,
+        metadata,
+        owner,
+    } = action;
     require_registrar(state, context, signer, &name)?;
     if !valid_record_id(&id) {
         return Err(Code::InvalidRecord.into());
@@ -140,11 +144,14 @@ pub fn amend<S: StateRead>(
     state: &mut Overlay<'_, S>,
     context: &BlockContext,
     signer: &AccountId,
-    name: NamespaceName,
-    id: RecordId,
-    document_hash: Hash,
-    metadata: BoundedBytes<RECORD_METADATA_BYTES_MAX>,
+    action: AmendRecord,
 ) -> Outcome {
+    let AmendRecord {
+        namespace: name,
+        record_id: id,
+        document_hash,
+        metadata,
+    } = action;
     let mut record = registrar_record(state, context, signer, &name, &id)?;
     record.version = record
         .version
@@ -168,10 +175,13 @@ pub fn amend<S: StateRead>(
 pub fn request_transfer<S: StateRead>(
     state: &mut Overlay<'_, S>,
     signer: &AccountId,
-    name: NamespaceName,
-    id: RecordId,
-    new_owner: AccountId,
+    action: RequestTransfer,
 ) -> Outcome {
+    let RequestTransfer {
+        namespace: name,
+        record_id: id,
+        new_owner,
+    } = action;
     let rules = namespace(state, &name)?;
     let mut record = live_record(state, &name, &id)?;
     if !rules.transferable {
@@ -206,9 +216,12 @@ pub fn approve_transfer<S: StateRead>(
     state: &mut Overlay<'_, S>,
     context: &BlockContext,
     signer: &AccountId,
-    name: NamespaceName,
-    id: RecordId,
+    action: ApproveTransfer,
 ) -> Outcome {
+    let ApproveTransfer {
+        namespace: name,
+        record_id: id,
+    } = action;
     let mut record = registrar_record(state, context, signer, &name, &id)?;
     let new_owner = record
         .pending_transfer
@@ -229,10 +242,13 @@ pub fn revoke<S: StateRead>(
     state: &mut Overlay<'_, S>,
     context: &BlockContext,
     signer: &AccountId,
-    name: NamespaceName,
-    id: RecordId,
-    reason_code: u16,
+    action: RevokeRecord,
 ) -> Outcome {
+    let RevokeRecord {
+        namespace: name,
+        record_id: id,
+        reason_code,
+    } = action;
     let mut record = registrar_record(state, context, signer, &name, &id)?;
     record.revoked = Some(reason_code);
     record.pending_transfer = None;

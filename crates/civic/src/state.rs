@@ -1,14 +1,10 @@
 //! State access: a small key-value trait, and the overlay execution writes through.
 //!
 //! Execution reads the state as of the previous block through [`StateRead`] and
-//! writes into an [`Overlay`]: writes of the current transaction are staged
-//! separately, so a failed transaction is rolled back without a trace
-//! ([`Overlay::rollback_transaction`]) and a successful one is folded into the
-//! block's writes ([`Overlay::commit_transaction`]). At the end of the block the
-//! driver applies [`Overlay::into_writes`] to its store in one batch, in key
-//! order (a BTreeMap), so the output is the same on every node. The layers
-//! themselves are hash maps — they are only looked up, never iterated into any
-//! output — because lookups dominate execution time.
+//! writes into an [`Overlay`] (one map of the block's writes, with an undo
+//! journal for the current transaction; see its documentation). At the end of
+//! the block the driver applies [`Overlay::into_writes`] to its store in one
+//! batch, in key order, so the output is the same on every node.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -17,8 +13,18 @@ use civitas_types::{decode, encode};
 
 /// Read access to the state of the previous block.
 pub trait StateRead {
-    /// The value at `key`, if any.
-    fn get(&self, key: &[u8]) -> Option<Vec<u8>>;
+    /// The value at `key`, if any; an error when the storage behind it failed
+    /// (never a wrong `None`).
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError>;
+}
+
+/// The storage behind a [`StateRead`] failed (a disk or database error): a local
+/// fault, reported to the operator as the storage described it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{reason}")]
+pub struct StorageError {
+    /// The storage's own description of the failure.
+    pub reason: String,
 }
 
 /// An in-memory state (tests, simulations, genesis building).
@@ -29,8 +35,8 @@ pub struct MemoryState {
 }
 
 impl StateRead for MemoryState {
-    fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
-        self.entries.get(key).cloned()
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
+        Ok(self.entries.get(key).cloned())
     }
 }
 
@@ -46,15 +52,26 @@ impl MemoryState {
     }
 }
 
-/// A stored value could not be decoded: the state is corrupt (a local fault; the
-/// node must stop, not carry on).
+/// The state could not be read, or a stored value could not be decoded: a
+/// local fault; the node must stop, not carry on with a wrong answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("corrupt state value at key {key}: {reason}")]
-pub struct CorruptState {
-    /// Hex of the key.
-    pub key: String,
-    /// Why it did not decode.
-    pub reason: String,
+pub enum StateFault {
+    /// The storage failed to read the key.
+    #[error("the state storage failed to read key {key}: {error}")]
+    Unreadable {
+        /// Hex of the key.
+        key: String,
+        /// What the storage said.
+        error: StorageError,
+    },
+    /// The stored value does not decode as the type its table holds.
+    #[error("corrupt state value at key {key}: {reason}")]
+    Undecodable {
+        /// Hex of the key.
+        key: String,
+        /// Why it did not decode.
+        reason: String,
+    },
 }
 
 /// The block's pending writes over a base state, with a transaction layer on top.
@@ -84,21 +101,28 @@ impl<'a, S: StateRead> Overlay<'a, S> {
     }
 
     /// The raw value at `key` as seen by the current transaction.
-    pub fn get_raw(&self, key: &[u8]) -> Option<Vec<u8>> {
+    pub fn get_raw(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateFault> {
         match self.block.get(key) {
-            Some(value) => value.clone(),
-            None => self.base.get(key),
+            Some(value) => Ok(value.clone()),
+            None => self.read_base(key),
         }
     }
 
+    fn read_base(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateFault> {
+        self.base.get(key).map_err(|error| StateFault::Unreadable {
+            key: hex_of(key),
+            error,
+        })
+    }
+
     /// The value at `key`, decoded.
-    pub fn get<T: BorshDeserialize>(&self, key: &[u8]) -> Result<Option<T>, CorruptState> {
+    pub fn get<T: BorshDeserialize>(&self, key: &[u8]) -> Result<Option<T>, StateFault> {
         // Overlay hits decode in place; only the base's value is fetched.
         let fetched;
         let bytes = match self.block.get(key) {
             Some(Some(bytes)) => bytes.as_slice(),
             Some(None) => return Ok(None),
-            None => match self.base.get(key) {
+            None => match self.read_base(key)? {
                 Some(value) => {
                     fetched = value;
                     fetched.as_slice()
@@ -106,10 +130,12 @@ impl<'a, S: StateRead> Overlay<'a, S> {
                 None => return Ok(None),
             },
         };
-        decode(bytes).map(Some).map_err(|error| CorruptState {
-            key: hex_of(key),
-            reason: error.to_string(),
-        })
+        decode(bytes)
+            .map(Some)
+            .map_err(|error| StateFault::Undecodable {
+                key: hex_of(key),
+                reason: error.to_string(),
+            })
     }
 
     fn write(&mut self, key: Vec<u8>, value: Option<Vec<u8>>) {

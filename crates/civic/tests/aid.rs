@@ -9,6 +9,7 @@
 
 mod common;
 
+use civitas_civic::action::*;
 use civitas_civic::aid::{Beneficiary, Programme, ProgrammeRules};
 use civitas_civic::{Action, Code, Event, keys};
 use civitas_types::{BoundedVec, Hash, decode};
@@ -43,11 +44,11 @@ fn world_with_programme() -> World {
     for b in [50, 51] {
         let r = world.act(
             ADMINISTRATOR,
-            Action::EnrolBeneficiary {
+            Action::EnrolBeneficiary(EnrolBeneficiary {
                 programme_id: 0,
                 beneficiary: account(b),
                 eligibility_commitment: Hash([b; 32]),
-            },
+            }),
         );
         assert!(r.is_success(), "{r:?}");
     }
@@ -72,21 +73,21 @@ fn beneficiary(world: &World, seed: u8) -> Beneficiary {
 fn order(world: &mut World, seed: u8, to: u8, amount: u64) -> civitas_civic::Receipt {
     world.act(
         seed,
-        Action::OrderDisbursement {
+        Action::OrderDisbursement(OrderDisbursement {
             programme_id: 0,
             beneficiary: account(to),
             amount_cents: amount,
-        },
+        }),
     )
 }
 
 fn execute(world: &mut World, seed: u8, order_id: u64) -> civitas_civic::Receipt {
     world.act(
         seed,
-        Action::ExecuteOrder {
+        Action::ExecuteOrder(ExecuteOrder {
             programme_id: 0,
             order_id,
-        },
+        }),
     )
 }
 
@@ -101,11 +102,11 @@ fn order_execute_spend_redeem_close_conserves_the_budget() {
     assert_eq!(beneficiary(&world, 50).balance_cents, 15_000);
     let spend = world.act(
         50,
-        Action::Spend {
+        Action::Spend(Spend {
             programme_id: 0,
             merchant: account(GROCER),
             amount_cents: 4_000,
-        },
+        }),
     );
     assert_eq!(
         spend.events,
@@ -118,10 +119,10 @@ fn order_execute_spend_redeem_close_conserves_the_budget() {
     );
     let redeem = world.act(
         GROCER,
-        Action::Redeem {
+        Action::Redeem(Redeem {
             programme_id: 0,
             amount_cents: 3_000,
-        },
+        }),
     );
     assert_eq!(
         redeem.events,
@@ -145,7 +146,10 @@ fn order_execute_spend_redeem_close_conserves_the_budget() {
     assert!(p.is_conserved());
     // A pending order, then close: reserve and unspent balance return to the budget.
     assert!(order(&mut world, ADMINISTRATOR, 51, 5_000).is_success());
-    let close = world.act(ADMINISTRATOR, Action::CloseProgramme { programme_id: 0 });
+    let close = world.act(
+        ADMINISTRATOR,
+        Action::CloseProgramme(CloseProgramme { programme_id: 0 }),
+    );
     assert_eq!(
         close.events,
         vec![Event::ProgrammeClosed {
@@ -168,10 +172,10 @@ fn order_execute_spend_redeem_close_conserves_the_budget() {
         world
             .act(
                 GROCER,
-                Action::Redeem {
+                Action::Redeem(Redeem {
                     programme_id: 0,
                     amount_cents: 1_000
-                }
+                })
             )
             .is_success()
     );
@@ -179,11 +183,11 @@ fn order_execute_spend_redeem_close_conserves_the_budget() {
         world
             .act(
                 50,
-                Action::Spend {
+                Action::Spend(Spend {
                     programme_id: 0,
                     merchant: account(GROCER),
                     amount_cents: 1
-                }
+                })
             )
             .code,
         Code::ProgrammeClosed.number()
@@ -202,11 +206,11 @@ fn orderer_can_never_execute_or_reject_its_own_order() {
         execute(&mut world, BOTH_ROLES, 0).code,
         Code::OrdererCannotExecute.number()
     );
-    let reject = Action::RejectOrder {
+    let reject = Action::RejectOrder(RejectOrder {
         programme_id: 0,
         order_id: 0,
         reason_code: 1,
-    };
+    });
     assert_eq!(
         world.act(BOTH_ROLES, reject.clone()).code,
         Code::OrdererCannotExecute.number()
@@ -269,10 +273,10 @@ fn no_disbursement_to_strangers_revoked_or_outside_the_window() {
         order(&mut world, ADMINISTRATOR, 52, 100).code,
         Code::NotBeneficiary.number()
     );
-    let revoke = Action::RevokeBeneficiary {
+    let revoke = Action::RevokeBeneficiary(RevokeBeneficiary {
         programme_id: 0,
         beneficiary: account(51),
-    };
+    });
     assert!(world.act(ADMINISTRATOR, revoke.clone()).is_success());
     assert_eq!(
         order(&mut world, ADMINISTRATOR, 51, 100).code,
@@ -305,11 +309,11 @@ fn no_disbursement_to_strangers_revoked_or_outside_the_window() {
         world
             .act(
                 ADMINISTRATOR,
-                Action::EnrolBeneficiary {
+                Action::EnrolBeneficiary(EnrolBeneficiary {
                     programme_id: 0,
                     beneficiary: account(50),
                     eligibility_commitment: Hash([0; 32])
-                }
+                })
             )
             .code,
         Code::AlreadyBeneficiary.number()
@@ -323,11 +327,11 @@ fn no_disbursement_to_strangers_revoked_or_outside_the_window() {
 fn order_on(world: &mut World, programme_id: u64) -> civitas_civic::Receipt {
     world.act(
         ADMINISTRATOR,
-        Action::OrderDisbursement {
+        Action::OrderDisbursement(OrderDisbursement {
             programme_id,
             beneficiary: account(50),
             amount_cents: 1,
-        },
+        }),
     )
 }
 
@@ -339,28 +343,30 @@ fn residency_is_checked_when_required() {
             .act(ADMINISTRATOR, Action::CreateProgramme(rules(true)))
             .is_success()
     );
-    let enrol = |b: u8| Action::EnrolBeneficiary {
-        programme_id: 0,
-        beneficiary: account(b),
-        eligibility_commitment: Hash([1; 32]),
+    let enrol = |b: u8| {
+        Action::EnrolBeneficiary(EnrolBeneficiary {
+            programme_id: 0,
+            beneficiary: account(b),
+            eligibility_commitment: Hash([1; 32]),
+        })
     };
     assert_eq!(
         world.act(ADMINISTRATOR, enrol(50)).code,
         Code::NotEnrolled.number()
     );
-    let resident = Action::EnrolResident {
+    let resident = Action::EnrolResident(EnrolResident {
         collectivity: SIREN,
         resident: account(50),
         identity_commitment: Hash([2; 32]),
-    };
+    });
     assert!(world.act(IDENTITY_REGISTRAR, resident).is_success());
     assert!(world.act(ADMINISTRATOR, enrol(50)).is_success());
     // Residency revoked later: no more orders.
-    let revoke = Action::RevokeResident {
+    let revoke = Action::RevokeResident(RevokeResident {
         collectivity: SIREN,
         resident: account(50),
         reason_code: 4,
-    };
+    });
     assert!(world.act(IDENTITY_REGISTRAR, revoke).is_success());
     assert_eq!(
         order(&mut world, ADMINISTRATOR, 50, 100).code,
@@ -373,10 +379,12 @@ fn spending_only_at_accredited_merchants_within_balance() {
     let mut world = world_with_programme();
     assert!(order(&mut world, ADMINISTRATOR, 50, 1_000).is_success());
     assert!(execute(&mut world, ACCOUNTANT, 0).is_success());
-    let spend = |merchant: u8, amount: u64| Action::Spend {
-        programme_id: 0,
-        merchant: account(merchant),
-        amount_cents: amount,
+    let spend = |merchant: u8, amount: u64| {
+        Action::Spend(Spend {
+            programme_id: 0,
+            merchant: account(merchant),
+            amount_cents: amount,
+        })
     };
     assert_eq!(
         world.act(50, spend(JEWELLER, 100)).code,
@@ -405,10 +413,10 @@ fn spending_only_at_accredited_merchants_within_balance() {
         world
             .act(
                 GROCER,
-                Action::Redeem {
+                Action::Redeem(Redeem {
                     programme_id: 0,
                     amount_cents: 1_001
-                }
+                })
             )
             .code,
         Code::InsufficientBalance.number()
@@ -417,10 +425,10 @@ fn spending_only_at_accredited_merchants_within_balance() {
         world
             .act(
                 JEWELLER,
-                Action::Redeem {
+                Action::Redeem(Redeem {
                     programme_id: 0,
                     amount_cents: 1
-                }
+                })
             )
             .code,
         Code::InsufficientBalance.number()
@@ -431,11 +439,11 @@ fn spending_only_at_accredited_merchants_within_balance() {
 fn schedule(world: &mut World, to: u8, amount: u64) -> civitas_civic::Receipt {
     world.act(
         ADMINISTRATOR,
-        Action::ScheduleRecurring {
+        Action::ScheduleRecurring(ScheduleRecurring {
             programme_id: 0,
             beneficiary: account(to),
             amount_cents: amount,
-        },
+        }),
     )
 }
 
@@ -474,10 +482,10 @@ fn recurring_disbursements_are_ordered_by_the_chain_once_per_period() {
     assert!(ordered_in(&world.execute(&[]).unwrap()).is_empty());
     assert!(programme(&world).is_conserved());
     // Suspended: no more orders.
-    let suspend = Action::SuspendRecurring {
+    let suspend = Action::SuspendRecurring(SuspendRecurring {
         programme_id: 0,
         schedule_id: 0,
-    };
+    });
     assert_eq!(
         world.act(9, suspend.clone()).code,
         Code::MissingRole.number()

@@ -9,6 +9,7 @@
 
 mod common;
 
+use civitas_civic::action::*;
 use civitas_civic::clearing::Side;
 use civitas_civic::energy::{EnergyAccount, SlotBook, grid_account};
 use civitas_civic::{Action, Code, Event, keys};
@@ -32,23 +33,23 @@ const ORDERS: [(u8, Side, u64, u64); 6] = [
 /// A community whose slot 0 starts one slot from now, meters 0..6 for seeds 60..66.
 fn world_with_community() -> World {
     let mut world = World::new();
-    let create = Action::CreateCommunity {
+    let create = Action::CreateCommunity(CreateCommunity {
         collectivity: SIREN,
         slot_ms: SLOT_MS,
         first_slot_ms: world.time_ms + SLOT_MS,
         grid_price: GRID,
         feed_in_price: FEED_IN,
-    };
+    });
     assert_eq!(
         world.act(ENERGY_OPERATOR, create).events,
         vec![Event::CommunityCreated { community_id: 0 }]
     );
     for owner in 60..66u8 {
-        let register = Action::RegisterMeter {
+        let register = Action::RegisterMeter(RegisterMeter {
             community_id: 0,
             commitment: Hash([owner; 32]),
             owner: account(owner),
-        };
+        });
         assert!(world.act(ENERGY_OPERATOR, register).is_success());
     }
     world
@@ -64,27 +65,27 @@ fn place(
 ) -> civitas_civic::Receipt {
     world.act(
         owner,
-        Action::PlaceEnergyOrder {
+        Action::PlaceEnergyOrder(PlaceEnergyOrder {
             community_id: 0,
             slot,
             meter_id: u64::from(owner - 60),
             side,
             energy_wh: wh,
             limit_price: limit,
-        },
+        }),
     )
 }
 
 fn attest(world: &mut World, meter: u64, produced: u64, consumed: u64) -> civitas_civic::Receipt {
     world.act(
         ENERGY_OPERATOR,
-        Action::AttestMeter {
+        Action::AttestMeter(AttestMeter {
             community_id: 0,
             slot: 0,
             meter_id: meter,
             produced_wh: produced,
             consumed_wh: consumed,
-        },
+        }),
     )
 }
 
@@ -120,10 +121,10 @@ fn worked_example_from_orders_to_settlement() {
         Code::SlotNotEnded.number()
     );
     world.time_ms = SLOT_0_START + SLOT_MS;
-    let settle = Action::SettleSlot {
+    let settle = Action::SettleSlot(SettleSlot {
         community_id: 0,
         slot: 0,
-    };
+    });
     for (meter, produced, consumed) in [(0, 0, 2_600), (1, 0, 1_500), (3, 2_000, 0)] {
         assert!(attest(&mut world, meter, produced, consumed).is_success());
     }
@@ -182,14 +183,14 @@ fn order_and_attestation_rules() {
         world
             .act(
                 61,
-                Action::PlaceEnergyOrder {
+                Action::PlaceEnergyOrder(PlaceEnergyOrder {
                     community_id: 0,
                     slot: 0,
                     meter_id: 0,
                     side: Side::Buy,
                     energy_wh: 1,
                     limit_price: 1
-                }
+                })
             )
             .code,
         Code::NotMeterOwner.number()
@@ -206,14 +207,14 @@ fn order_and_attestation_rules() {
         world
             .act(
                 60,
-                Action::PlaceEnergyOrder {
+                Action::PlaceEnergyOrder(PlaceEnergyOrder {
                     community_id: 9,
                     slot: 0,
                     meter_id: 0,
                     side: Side::Buy,
                     energy_wh: 1,
                     limit_price: 1
-                }
+                })
             )
             .code,
         Code::UnknownCommunity.number()
@@ -221,11 +222,11 @@ fn order_and_attestation_rules() {
     // A cancelled order does not trade; only its owner cancels, before gate closure.
     assert!(place(&mut world, 60, 0, Side::Buy, 1_000, 20).is_success());
     assert!(place(&mut world, 63, 0, Side::Sell, 1_000, 10).is_success());
-    let cancel = Action::CancelEnergyOrder {
+    let cancel = Action::CancelEnergyOrder(CancelEnergyOrder {
         community_id: 0,
         slot: 0,
         order_number: 1,
-    };
+    });
     assert_eq!(
         world.act(60, cancel.clone()).code,
         Code::NotMeterOwner.number()
@@ -255,13 +256,13 @@ fn order_and_attestation_rules() {
         world
             .act(
                 60,
-                Action::AttestMeter {
+                Action::AttestMeter(AttestMeter {
                     community_id: 0,
                     slot: 0,
                     meter_id: 0,
                     produced_wh: 0,
                     consumed_wh: 0
-                }
+                })
             )
             .code,
         Code::MissingRole.number()
@@ -273,20 +274,20 @@ fn order_and_attestation_rules() {
     // The cleared slot settles with no trade at all.
     let receipt = world.act(
         ENERGY_OPERATOR,
-        Action::SettleSlot {
+        Action::SettleSlot(SettleSlot {
             community_id: 0,
             slot: 0,
-        },
+        }),
     );
     assert!(receipt.is_success(), "{receipt:?}");
     assert_eq!(
         world
             .act(
                 ENERGY_OPERATOR,
-                Action::SettleSlot {
+                Action::SettleSlot(SettleSlot {
                     community_id: 0,
                     slot: 7
-                }
+                })
             )
             .code,
         Code::SlotNotCleared.number()
@@ -296,12 +297,14 @@ fn order_and_attestation_rules() {
 #[test]
 fn community_rules() {
     let mut world = World::new();
-    let create = |slot_ms: u64, grid: u64, feed_in: u64| Action::CreateCommunity {
-        collectivity: SIREN,
-        slot_ms,
-        first_slot_ms: 0,
-        grid_price: grid,
-        feed_in_price: feed_in,
+    let create = |slot_ms: u64, grid: u64, feed_in: u64| {
+        Action::CreateCommunity(CreateCommunity {
+            collectivity: SIREN,
+            slot_ms,
+            first_slot_ms: 0,
+            grid_price: grid,
+            feed_in_price: feed_in,
+        })
     };
     assert_eq!(
         world.act(9, create(SLOT_MS, 25, 5)).code,
@@ -325,11 +328,11 @@ fn community_rules() {
         world
             .act(
                 9,
-                Action::RegisterMeter {
+                Action::RegisterMeter(RegisterMeter {
                     community_id: 0,
                     commitment: Hash([1; 32]),
                     owner: account(60)
-                }
+                })
             )
             .code,
         Code::MissingRole.number()
@@ -360,7 +363,7 @@ mod conservation {
             for (meter, (produced, consumed)) in metering.iter().enumerate() {
                 prop_assert!(attest(&mut world, meter as u64, *produced, *consumed).is_success());
             }
-            let receipt = world.act(ENERGY_OPERATOR, Action::SettleSlot { community_id: 0, slot: 0 });
+            let receipt = world.act(ENERGY_OPERATOR, Action::SettleSlot(SettleSlot { community_id: 0, slot: 0 }));
             let Some(Event::SlotSettled { paid_by_buyers, paid_to_sellers, grid_credit, grid_debit, .. }) = receipt.events.first().cloned() else {
                 panic!("not settled: {receipt:?}");
             };

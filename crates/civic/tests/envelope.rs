@@ -9,16 +9,17 @@
 
 mod common;
 
+use civitas_civic::action::*;
 use civitas_civic::{Action, BlockExecutionError, Code, EnvelopeError};
 use civitas_types::{BoundedBytes, BoundedVec, ChainId, SignedTransaction, encode};
 use common::*;
 
 fn noop() -> Action {
-    Action::RevokeDelegation {
+    Action::RevokeDelegation(RevokeDelegation {
         role: civitas_civic::model::Role::Registrar,
         scope: civitas_civic::model::Scope::Collectivity(SIREN),
         delegate: account(99),
-    }
+    })
 }
 
 fn rejected(world: &mut World, tx: SignedTransaction) -> EnvelopeError {
@@ -104,10 +105,10 @@ fn multisig_needs_threshold_member_signatures_and_no_strangers() {
         .map(|s| key(*s).public_key())
         .collect();
     members.sort();
-    let policy = Action::RegisterMultisig {
+    let policy = Action::RegisterMultisig(RegisterMultisig {
         threshold: 2,
         members: BoundedVec::try_from_vec(members.clone()).unwrap(),
-    };
+    });
     let receipt = world.act(5, policy);
     assert!(receipt.is_success());
     let civitas_civic::Event::MultisigRegistered { account: multisig } = receipt.events[0].clone()

@@ -3,12 +3,17 @@
 //! deliberate format change regenerates them with
 //! `CIVITAS_UPDATE_GOLDEN=1 cargo test -p civitas-civic --test formats` and
 //! updates docs/civic-transactions.md in the same commit.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::arithmetic_side_effects
+)]
 
 mod common;
 
 use civitas_civic::Action;
-
+use civitas_civic::action::*;
 use civitas_civic::aid::ProgrammeRules;
 use civitas_civic::clearing::Side;
 use civitas_civic::governance::GovernanceAction;
@@ -32,102 +37,102 @@ fn samples() -> Vec<(&'static str, Action)> {
     vec![
         (
             "register_multisig",
-            Action::RegisterMultisig {
+            Action::RegisterMultisig(RegisterMultisig {
                 threshold: 2,
                 members: BoundedVec::try_from_vec(vec![key(1).public_key(), key(2).public_key()])
                     .unwrap(),
-            },
+            }),
         ),
         (
             "enrol_resident",
-            Action::EnrolResident {
+            Action::EnrolResident(EnrolResident {
                 collectivity: SIREN,
                 resident: account(5),
                 identity_commitment: hash(7),
-            },
+            }),
         ),
         (
             "revoke_resident",
-            Action::RevokeResident {
+            Action::RevokeResident(RevokeResident {
                 collectivity: SIREN,
                 resident: account(5),
                 reason_code: 3,
-            },
+            }),
         ),
         (
             "delegate",
-            Action::Delegate {
+            Action::Delegate(Delegate {
                 role: Role::AidAccountant,
                 scope: Scope::Programme(SIREN, 4),
                 delegate: account(6),
                 expires_at_ms: 9_000_000,
                 act_hash: hash(8),
-            },
+            }),
         ),
         (
             "revoke_delegation",
-            Action::RevokeDelegation {
+            Action::RevokeDelegation(RevokeDelegation {
                 role: Role::AidAccountant,
                 scope: Scope::Programme(SIREN, 4),
                 delegate: account(6),
-            },
+            }),
         ),
         (
             "register_record",
-            Action::RegisterRecord {
+            Action::RegisterRecord(RegisterRecord {
                 namespace: ns.clone(),
                 record_id: record_id(),
                 document_hash: hash(9),
                 metadata: BoundedBytes::try_from_vec(vec![1, 2, 3]).unwrap(),
                 owner: Some(account(7)),
-            },
+            }),
         ),
         (
             "amend_record",
-            Action::AmendRecord {
+            Action::AmendRecord(AmendRecord {
                 namespace: ns.clone(),
                 record_id: record_id(),
                 document_hash: hash(10),
                 metadata: BoundedBytes::try_from_vec(vec![4]).unwrap(),
-            },
+            }),
         ),
         (
             "request_transfer",
-            Action::RequestTransfer {
+            Action::RequestTransfer(RequestTransfer {
                 namespace: ns.clone(),
                 record_id: record_id(),
                 new_owner: account(8),
-            },
+            }),
         ),
         (
             "approve_transfer",
-            Action::ApproveTransfer {
+            Action::ApproveTransfer(ApproveTransfer {
                 namespace: ns.clone(),
                 record_id: record_id(),
-            },
+            }),
         ),
         (
             "revoke_record",
-            Action::RevokeRecord {
+            Action::RevokeRecord(RevokeRecord {
                 namespace: ns,
                 record_id: record_id(),
                 reason_code: 2,
-            },
+            }),
         ),
         (
             "propose",
-            Action::Propose {
+            Action::Propose(Propose {
                 action: GovernanceAction::RemoveCollectivity(OTHER_SIREN),
                 deliberation_hash: hash(11),
                 expires_at_ms: 5_000_000,
-            },
+            }),
         ),
         (
             "vote",
-            Action::Vote {
+            Action::Vote(Vote {
                 proposal_id: 3,
                 in_favour: true,
-            },
+            }),
         ),
         (
             "create_programme",
@@ -144,129 +149,129 @@ fn samples() -> Vec<(&'static str, Action)> {
         ),
         (
             "enrol_beneficiary",
-            Action::EnrolBeneficiary {
+            Action::EnrolBeneficiary(EnrolBeneficiary {
                 programme_id: 4,
                 beneficiary: account(20),
                 eligibility_commitment: hash(12),
-            },
+            }),
         ),
         (
             "revoke_beneficiary",
-            Action::RevokeBeneficiary {
+            Action::RevokeBeneficiary(RevokeBeneficiary {
                 programme_id: 4,
                 beneficiary: account(20),
-            },
+            }),
         ),
         (
             "order_disbursement",
-            Action::OrderDisbursement {
+            Action::OrderDisbursement(OrderDisbursement {
                 programme_id: 4,
                 beneficiary: account(20),
                 amount_cents: 5_000,
-            },
+            }),
         ),
         (
             "execute_order",
-            Action::ExecuteOrder {
+            Action::ExecuteOrder(ExecuteOrder {
                 programme_id: 4,
                 order_id: 9,
-            },
+            }),
         ),
         (
             "reject_order",
-            Action::RejectOrder {
+            Action::RejectOrder(RejectOrder {
                 programme_id: 4,
                 order_id: 9,
                 reason_code: 1,
-            },
+            }),
         ),
         (
             "spend",
-            Action::Spend {
+            Action::Spend(Spend {
                 programme_id: 4,
                 merchant: account(GROCER),
                 amount_cents: 1_250,
-            },
+            }),
         ),
         (
             "redeem",
-            Action::Redeem {
+            Action::Redeem(Redeem {
                 programme_id: 4,
                 amount_cents: 1_250,
-            },
+            }),
         ),
         (
             "close_programme",
-            Action::CloseProgramme { programme_id: 4 },
+            Action::CloseProgramme(CloseProgramme { programme_id: 4 }),
         ),
         (
             "schedule_recurring",
-            Action::ScheduleRecurring {
+            Action::ScheduleRecurring(ScheduleRecurring {
                 programme_id: 4,
                 beneficiary: account(20),
                 amount_cents: 5_000,
-            },
+            }),
         ),
         (
             "suspend_recurring",
-            Action::SuspendRecurring {
+            Action::SuspendRecurring(SuspendRecurring {
                 programme_id: 4,
                 schedule_id: 2,
-            },
+            }),
         ),
         (
             "create_community",
-            Action::CreateCommunity {
+            Action::CreateCommunity(CreateCommunity {
                 collectivity: SIREN,
                 slot_ms: 1_800_000,
                 first_slot_ms: 3_600_000,
                 grid_price: 25,
                 feed_in_price: 10,
-            },
+            }),
         ),
         (
             "register_meter",
-            Action::RegisterMeter {
+            Action::RegisterMeter(RegisterMeter {
                 community_id: 1,
                 commitment: hash(13),
                 owner: account(60),
-            },
+            }),
         ),
         (
             "place_energy_order",
-            Action::PlaceEnergyOrder {
+            Action::PlaceEnergyOrder(PlaceEnergyOrder {
                 community_id: 1,
                 slot: 12,
                 meter_id: 3,
                 side: Side::Sell,
                 energy_wh: 1_500,
                 limit_price: 18,
-            },
+            }),
         ),
         (
             "cancel_energy_order",
-            Action::CancelEnergyOrder {
+            Action::CancelEnergyOrder(CancelEnergyOrder {
                 community_id: 1,
                 slot: 12,
                 order_number: 5,
-            },
+            }),
         ),
         (
             "attest_meter",
-            Action::AttestMeter {
+            Action::AttestMeter(AttestMeter {
                 community_id: 1,
                 slot: 12,
                 meter_id: 3,
                 produced_wh: 1_400,
                 consumed_wh: 200,
-            },
+            }),
         ),
         (
             "settle_slot",
-            Action::SettleSlot {
+            Action::SettleSlot(SettleSlot {
                 community_id: 1,
                 slot: 12,
-            },
+            }),
         ),
     ]
 }

@@ -9,6 +9,7 @@
 
 mod common;
 
+use civitas_civic::action::*;
 use civitas_civic::governance::{GovernanceAction, Proposal, ProposalStatus};
 use civitas_civic::model::{
     ChainParameters, Collectivity, Namespace, Role, Scope, Siren, ValidatorEntry,
@@ -20,11 +21,11 @@ use common::*;
 fn propose(world: &mut World, action: GovernanceAction) -> u64 {
     let receipt = world.act(
         council_seed(0),
-        Action::Propose {
+        Action::Propose(Propose {
             action,
             deliberation_hash: Hash([0xde; 32]),
             expires_at_ms: world.time_ms + 600_000,
-        },
+        }),
     );
     assert!(receipt.is_success(), "{receipt:?}");
     match receipt.events[..] {
@@ -36,10 +37,10 @@ fn propose(world: &mut World, action: GovernanceAction) -> u64 {
 fn vote(world: &mut World, council: usize, proposal_id: u64, in_favour: bool) -> Receipt {
     world.act(
         council_seed(council),
-        Action::Vote {
+        Action::Vote(Vote {
             proposal_id,
             in_favour,
-        },
+        }),
     )
 }
 
@@ -78,11 +79,11 @@ fn passes_only_above_two_thirds_then_executes() {
         "20 of 30 is not more than two thirds"
     );
     assert_eq!(proposal(&world, id).status, ProposalStatus::Open);
-    let enrol = Action::EnrolResident {
+    let enrol = Action::EnrolResident(EnrolResident {
         collectivity: OTHER_SIREN,
         resident: account(50),
         identity_commitment: Hash([1; 32]),
-    };
+    });
     assert_eq!(world.act(9, enrol.clone()).code, Code::MissingRole.number());
     let third = vote(&mut world, 2, id, true);
     assert!(
@@ -102,20 +103,20 @@ fn passes_only_above_two_thirds_then_executes() {
 #[test]
 fn proposal_and_vote_rejections() {
     let mut world = World::new();
-    let not_council = Action::Propose {
+    let not_council = Action::Propose(Propose {
         action: grant_registrar(9),
         deliberation_hash: Hash([1; 32]),
         expires_at_ms: world.time_ms + 1_000,
-    };
+    });
     assert_eq!(
         world.act(9, not_council).code,
         Code::NotCouncilMember.number()
     );
-    let past = Action::Propose {
+    let past = Action::Propose(Propose {
         action: grant_registrar(9),
         deliberation_hash: Hash([1; 32]),
         expires_at_ms: world.time_ms,
-    };
+    });
     assert_eq!(
         world.act(council_seed(0), past).code,
         Code::ProposalExpired.number()
@@ -125,10 +126,10 @@ fn proposal_and_vote_rejections() {
         world
             .act(
                 9,
-                Action::Vote {
+                Action::Vote(Vote {
                     proposal_id: id,
                     in_favour: true
-                }
+                })
             )
             .code,
         Code::NotCouncilMember.number()
@@ -197,10 +198,10 @@ fn validator_set_change_is_returned_to_consensus_with_its_activation_height() {
     vote(&mut world, 1, id, true);
     let tx = world.transaction(
         council_seed(2),
-        &Action::Vote {
+        &Action::Vote(Vote {
             proposal_id: id,
             in_favour: true,
-        },
+        }),
     );
     let height = world.height;
     let outcome = world.execute(&[tx]).unwrap();
@@ -298,10 +299,10 @@ fn collectivities_join_and_leave_and_namespaces_are_created() {
     assert_eq!(proposal(&world, id).status, ProposalStatus::Open);
     let last = world.act(
         210,
-        Action::Vote {
+        Action::Vote(Vote {
             proposal_id: id,
             in_favour: true,
-        },
+        }),
     );
     assert!(
         last.events
@@ -318,10 +319,10 @@ fn collectivities_join_and_leave_and_namespaces_are_created() {
     }
     let receipt = world.act(
         210,
-        Action::Vote {
+        Action::Vote(Vote {
             proposal_id: id,
             in_favour: true,
-        },
+        }),
     );
     assert!(receipt.events.contains(&Event::ProposalRefused {
         proposal_id: id,
@@ -345,10 +346,10 @@ fn collectivities_join_and_leave_and_namespaces_are_created() {
     }
     let receipt = world.act(
         210,
-        Action::Vote {
+        Action::Vote(Vote {
             proposal_id: id,
             in_favour: true,
-        },
+        }),
     );
     assert!(
         receipt.events.contains(&Event::NamespaceCreated {
@@ -356,13 +357,13 @@ fn collectivities_join_and_leave_and_namespaces_are_created() {
         }),
         "{receipt:?}"
     );
-    let record = Action::RegisterRecord {
+    let record = Action::RegisterRecord(RegisterRecord {
         namespace: name,
         record_id: BoundedBytes::try_from_vec(b"DEL-2026-001".to_vec()).unwrap(),
         document_hash: Hash([4; 32]),
         metadata: BoundedBytes::try_from_vec(vec![]).unwrap(),
         owner: None,
-    };
+    });
     assert!(world.act(CITY_REGISTRAR, record).is_success());
 }
 

@@ -9,17 +9,18 @@
 
 mod common;
 
+use civitas_civic::action::*;
 use civitas_civic::model::{Resident, Role, Scope};
 use civitas_civic::{Action, Code, Event, keys};
 use civitas_types::{BoundedVec, Hash, decode};
 use common::*;
 
 fn enrol(resident: u8) -> Action {
-    Action::EnrolResident {
+    Action::EnrolResident(EnrolResident {
         collectivity: SIREN,
         resident: account(resident),
         identity_commitment: Hash([resident; 32]),
-    }
+    })
 }
 
 fn resident_entry(world: &World, resident: u8) -> Option<Resident> {
@@ -48,11 +49,11 @@ fn registrar_enrols_and_revokes_a_resident() {
     );
     let receipt = world.act(
         IDENTITY_REGISTRAR,
-        Action::RevokeResident {
+        Action::RevokeResident(RevokeResident {
             collectivity: SIREN,
             resident: account(7),
             reason_code: 3,
-        },
+        }),
     );
     assert!(receipt.is_success());
     assert_eq!(resident_entry(&world, 7).unwrap().revoked, Some(3));
@@ -69,21 +70,21 @@ fn enrolment_rejections() {
         Code::MissingRole.number(),
         "a citizen is no registrar"
     );
-    let elsewhere = Action::EnrolResident {
+    let elsewhere = Action::EnrolResident(EnrolResident {
         collectivity: OTHER_SIREN,
         resident: account(7),
         identity_commitment: Hash([1; 32]),
-    };
+    });
     assert_eq!(
         world.act(IDENTITY_REGISTRAR, elsewhere).code,
         Code::MissingRole.number(),
         "role is scoped to its collectivity"
     );
-    let unknown = Action::EnrolResident {
+    let unknown = Action::EnrolResident(EnrolResident {
         collectivity: civitas_civic::model::Siren(123_456_782),
         resident: account(7),
         identity_commitment: Hash([1; 32]),
-    };
+    });
     assert_eq!(
         world.act(IDENTITY_REGISTRAR, unknown).code,
         Code::UnknownCollectivity.number()
@@ -93,20 +94,20 @@ fn enrolment_rejections() {
         world.act(IDENTITY_REGISTRAR, enrol(7)).code,
         Code::AlreadyEnrolled.number()
     );
-    let revoke_stranger = Action::RevokeResident {
+    let revoke_stranger = Action::RevokeResident(RevokeResident {
         collectivity: SIREN,
         resident: account(8),
         reason_code: 1,
-    };
+    });
     assert_eq!(
         world.act(IDENTITY_REGISTRAR, revoke_stranger).code,
         Code::NotEnrolled.number()
     );
-    let revoke = Action::RevokeResident {
+    let revoke = Action::RevokeResident(RevokeResident {
         collectivity: SIREN,
         resident: account(7),
         reason_code: 1,
-    };
+    });
     assert!(world.act(IDENTITY_REGISTRAR, revoke.clone()).is_success());
     assert_eq!(
         world.act(IDENTITY_REGISTRAR, revoke).code,
@@ -137,13 +138,13 @@ fn failed_action_leaves_no_trace_but_the_sequence() {
 }
 
 fn delegation(expires_at_ms: u64) -> Action {
-    Action::Delegate {
+    Action::Delegate(Delegate {
         role: Role::IdentityRegistrar,
         scope: Scope::Collectivity(SIREN),
         delegate: account(8),
         expires_at_ms,
         act_hash: Hash([0xa7; 32]),
-    }
+    })
 }
 
 #[test]
@@ -167,11 +168,11 @@ fn delegate_acts_until_expiry_or_revocation() {
             .is_success()
     );
     assert!(world.act(8, enrol(22)).is_success());
-    let revoke = Action::RevokeDelegation {
+    let revoke = Action::RevokeDelegation(RevokeDelegation {
         role: Role::IdentityRegistrar,
         scope: Scope::Collectivity(SIREN),
         delegate: account(8),
-    };
+    });
     assert_eq!(
         world.act(9, revoke.clone()).code,
         Code::MissingRole.number(),
@@ -200,13 +201,13 @@ fn delegation_rejections() {
         Code::InvalidDelegation.number(),
         "expiry must be in the future"
     );
-    let to_self = Action::Delegate {
+    let to_self = Action::Delegate(Delegate {
         role: Role::IdentityRegistrar,
         scope: Scope::Collectivity(SIREN),
         delegate: account(IDENTITY_REGISTRAR),
         expires_at_ms: world.time_ms + 1_000,
         act_hash: Hash([1; 32]),
-    };
+    });
     assert_eq!(
         world.act(IDENTITY_REGISTRAR, to_self).code,
         Code::InvalidDelegation.number()
@@ -217,13 +218,13 @@ fn delegation_rejections() {
             .act(IDENTITY_REGISTRAR, delegation(world.time_ms + 60_000))
             .is_success()
     );
-    let onward = Action::Delegate {
+    let onward = Action::Delegate(Delegate {
         role: Role::IdentityRegistrar,
         scope: Scope::Collectivity(SIREN),
         delegate: account(30),
         expires_at_ms: world.time_ms + 30_000,
         act_hash: Hash([2; 32]),
-    };
+    });
     assert_eq!(world.act(8, onward).code, Code::MissingRole.number());
 }
 
@@ -235,9 +236,11 @@ fn multisig_policy_rules() {
         .map(|s| key(*s).public_key())
         .collect();
     members.sort();
-    let policy = |threshold: u8, members: Vec<civitas_types::PublicKey>| Action::RegisterMultisig {
-        threshold,
-        members: BoundedVec::try_from_vec(members).unwrap(),
+    let policy = |threshold: u8, members: Vec<civitas_types::PublicKey>| {
+        Action::RegisterMultisig(RegisterMultisig {
+            threshold,
+            members: BoundedVec::try_from_vec(members).unwrap(),
+        })
     };
     assert_eq!(
         world.act(5, policy(0, members.clone())).code,

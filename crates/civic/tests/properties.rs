@@ -9,6 +9,7 @@
 
 mod common;
 
+use civitas_civic::action::*;
 use civitas_civic::aid::{Beneficiary, Programme, ProgrammeRules, ProgrammeStatus};
 use civitas_civic::model::{Role, Scope};
 use civitas_civic::{Action, keys};
@@ -26,41 +27,47 @@ fn aid_strategy() -> impl Strategy<Value = Action> {
     let person = 50u8..53;
     let amount = prop_oneof![1u64..3_000, 0u64..1, 19_000u64..21_000];
     prop_oneof![
-        (person.clone(), any::<u8>()).prop_map(|(p, c)| Action::EnrolBeneficiary {
-            programme_id: 0,
-            beneficiary: account(p),
-            eligibility_commitment: Hash([c; 32])
-        }),
-        person.clone().prop_map(|p| Action::RevokeBeneficiary {
-            programme_id: 0,
-            beneficiary: account(p)
-        }),
-        (person.clone(), amount.clone()).prop_map(|(p, a)| Action::OrderDisbursement {
-            programme_id: 0,
-            beneficiary: account(p),
-            amount_cents: a
-        }),
-        (0u64..6).prop_map(|o| Action::ExecuteOrder {
+        (person.clone(), any::<u8>()).prop_map(|(p, c)| Action::EnrolBeneficiary(
+            EnrolBeneficiary {
+                programme_id: 0,
+                beneficiary: account(p),
+                eligibility_commitment: Hash([c; 32])
+            }
+        )),
+        person
+            .clone()
+            .prop_map(|p| Action::RevokeBeneficiary(RevokeBeneficiary {
+                programme_id: 0,
+                beneficiary: account(p)
+            })),
+        (person.clone(), amount.clone()).prop_map(|(p, a)| Action::OrderDisbursement(
+            OrderDisbursement {
+                programme_id: 0,
+                beneficiary: account(p),
+                amount_cents: a
+            }
+        )),
+        (0u64..6).prop_map(|o| Action::ExecuteOrder(ExecuteOrder {
             programme_id: 0,
             order_id: o
-        }),
-        (0u64..6).prop_map(|o| Action::RejectOrder {
+        })),
+        (0u64..6).prop_map(|o| Action::RejectOrder(RejectOrder {
             programme_id: 0,
             order_id: o,
             reason_code: 1
-        }),
+        })),
         (prop::sample::select(vec![GROCER, JEWELLER]), amount.clone()).prop_map(|(m, a)| {
-            Action::Spend {
+            Action::Spend(Spend {
                 programme_id: 0,
                 merchant: account(m),
                 amount_cents: a,
-            }
+            })
         }),
-        amount.prop_map(|a| Action::Redeem {
+        amount.prop_map(|a| Action::Redeem(Redeem {
             programme_id: 0,
             amount_cents: a
-        }),
-        Just(Action::CloseProgramme { programme_id: 0 }),
+        })),
+        Just(Action::CloseProgramme(CloseProgramme { programme_id: 0 })),
     ]
 }
 
@@ -69,63 +76,67 @@ fn action_strategy() -> impl Strategy<Value = Action> {
     let record = prop::sample::select(vec!["R-1", "R-2", "R-3"]);
     let person = 5u8..9;
     prop_oneof![
-        (person.clone(), any::<u8>()).prop_map(|(p, c)| Action::EnrolResident {
+        (person.clone(), any::<u8>()).prop_map(|(p, c)| Action::EnrolResident(EnrolResident {
             collectivity: SIREN,
             resident: account(p),
             identity_commitment: Hash([c; 32])
-        }),
-        (person.clone(), any::<u16>()).prop_map(|(p, r)| Action::RevokeResident {
+        })),
+        (person.clone(), any::<u16>()).prop_map(|(p, r)| Action::RevokeResident(RevokeResident {
             collectivity: SIREN,
             resident: account(p),
             reason_code: r
-        }),
-        (person.clone(), 0u64..40_000).prop_map(|(p, e)| Action::Delegate {
+        })),
+        (person.clone(), 0u64..40_000).prop_map(|(p, e)| Action::Delegate(Delegate {
             role: Role::IdentityRegistrar,
             scope: Scope::Collectivity(SIREN),
             delegate: account(p),
             expires_at_ms: 1_000_000 + e,
             act_hash: Hash([9; 32])
-        }),
-        person.clone().prop_map(|p| Action::RevokeDelegation {
-            role: Role::IdentityRegistrar,
-            scope: Scope::Collectivity(SIREN),
-            delegate: account(p)
-        }),
+        })),
+        person
+            .clone()
+            .prop_map(|p| Action::RevokeDelegation(RevokeDelegation {
+                role: Role::IdentityRegistrar,
+                scope: Scope::Collectivity(SIREN),
+                delegate: account(p)
+            })),
         (
             ns.clone(),
             record.clone(),
             any::<u8>(),
             proptest::option::of(person.clone())
         )
-            .prop_map(|(n, r, d, o)| Action::RegisterRecord {
+            .prop_map(|(n, r, d, o)| Action::RegisterRecord(RegisterRecord {
                 namespace: namespace(n),
                 record_id: BoundedBytes::try_from_vec(r.as_bytes().to_vec()).unwrap(),
                 document_hash: Hash([d; 32]),
                 metadata: BoundedBytes::try_from_vec(vec![d]).unwrap(),
                 owner: o.map(account),
-            }),
-        (ns.clone(), record.clone(), any::<u8>()).prop_map(|(n, r, d)| Action::AmendRecord {
-            namespace: namespace(n),
-            record_id: BoundedBytes::try_from_vec(r.as_bytes().to_vec()).unwrap(),
-            document_hash: Hash([d; 32]),
-            metadata: BoundedBytes::try_from_vec(vec![]).unwrap(),
-        }),
+            })),
+        (ns.clone(), record.clone(), any::<u8>()).prop_map(|(n, r, d)| Action::AmendRecord(
+            AmendRecord {
+                namespace: namespace(n),
+                record_id: BoundedBytes::try_from_vec(r.as_bytes().to_vec()).unwrap(),
+                document_hash: Hash([d; 32]),
+                metadata: BoundedBytes::try_from_vec(vec![]).unwrap(),
+            }
+        )),
         (ns.clone(), record.clone(), person.clone()).prop_map(|(n, r, p)| {
-            Action::RequestTransfer {
+            Action::RequestTransfer(RequestTransfer {
                 namespace: namespace(n),
                 record_id: BoundedBytes::try_from_vec(r.as_bytes().to_vec()).unwrap(),
                 new_owner: account(p),
-            }
+            })
         }),
-        (ns.clone(), record.clone()).prop_map(|(n, r)| Action::ApproveTransfer {
+        (ns.clone(), record.clone()).prop_map(|(n, r)| Action::ApproveTransfer(ApproveTransfer {
             namespace: namespace(n),
             record_id: BoundedBytes::try_from_vec(r.as_bytes().to_vec()).unwrap()
-        }),
-        (ns, record, any::<u16>()).prop_map(|(n, r, c)| Action::RevokeRecord {
+        })),
+        (ns, record, any::<u16>()).prop_map(|(n, r, c)| Action::RevokeRecord(RevokeRecord {
             namespace: namespace(n),
             record_id: BoundedBytes::try_from_vec(r.as_bytes().to_vec()).unwrap(),
             reason_code: c
-        }),
+        })),
     ]
 }
 

@@ -9,6 +9,7 @@
 
 mod common;
 
+use civitas_civic::action::*;
 use civitas_civic::model::{Record, RecordId, RecordVersion};
 use civitas_civic::{Action, Code, Event, keys};
 use civitas_types::{BoundedBytes, Hash, decode};
@@ -19,13 +20,13 @@ fn id(text: &str) -> RecordId {
 }
 
 fn register(ns: &str, record: &str, owner: Option<u8>) -> Action {
-    Action::RegisterRecord {
+    Action::RegisterRecord(RegisterRecord {
         namespace: namespace(ns),
         record_id: id(record),
         document_hash: Hash([1; 32]),
         metadata: BoundedBytes::try_from_vec(b"PC-2026".to_vec()).unwrap(),
         owner: owner.map(account),
-    }
+    })
 }
 
 fn record(world: &World, ns: &str, record: &str) -> Record {
@@ -52,12 +53,12 @@ fn register_and_amend_keep_the_history() {
     let mut world = World::new();
     let receipt = world.act(REGISTRAR, register("permits/building", "PC-1", Some(7)));
     assert!(receipt.is_success(), "{receipt:?}");
-    let amend = Action::AmendRecord {
+    let amend = Action::AmendRecord(AmendRecord {
         namespace: namespace("permits/building"),
         record_id: id("PC-1"),
         document_hash: Hash([2; 32]),
         metadata: BoundedBytes::try_from_vec(b"PC-2026-modif".to_vec()).unwrap(),
-    };
+    });
     let receipt = world.act(REGISTRAR, amend);
     assert_eq!(
         receipt.events,
@@ -134,12 +135,12 @@ fn registration_rejections() {
             .code,
         Code::DuplicateRecord.number()
     );
-    let amend_missing = Action::AmendRecord {
+    let amend_missing = Action::AmendRecord(AmendRecord {
         namespace: namespace("permits/building"),
         record_id: id("PC-404"),
         document_hash: Hash([2; 32]),
         metadata: BoundedBytes::try_from_vec(vec![]).unwrap(),
-    };
+    });
     assert_eq!(
         world.act(REGISTRAR, amend_missing).code,
         Code::UnknownRecord.number()
@@ -147,11 +148,11 @@ fn registration_rejections() {
 }
 
 fn transfer(ns: &str, record: &str, to: u8) -> Action {
-    Action::RequestTransfer {
+    Action::RequestTransfer(RequestTransfer {
         namespace: namespace(ns),
         record_id: id(record),
         new_owner: account(to),
-    }
+    })
 }
 
 #[test]
@@ -176,10 +177,10 @@ fn transfer_with_approval() {
         Some(account(7)),
         "not before approval"
     );
-    let approve = Action::ApproveTransfer {
+    let approve = Action::ApproveTransfer(ApproveTransfer {
         namespace: namespace("permits/building"),
         record_id: id("PC-1"),
-    };
+    });
     assert_eq!(
         world.act(7, approve.clone()).code,
         Code::MissingRole.number(),
@@ -238,11 +239,11 @@ fn revoked_records_no_longer_change() {
             .act(REGISTRAR, register("permits/building", "PC-1", Some(7)))
             .is_success()
     );
-    let revoke = Action::RevokeRecord {
+    let revoke = Action::RevokeRecord(RevokeRecord {
         namespace: namespace("permits/building"),
         record_id: id("PC-1"),
         reason_code: 12,
-    };
+    });
     assert_eq!(
         world.act(9, revoke.clone()).code,
         Code::MissingRole.number()

@@ -13,6 +13,7 @@
 
 mod common;
 
+use civitas_civic::action::*;
 use civitas_civic::aid::{Programme, ProgrammeRules};
 use civitas_civic::clearing::Side;
 use civitas_civic::energy::{EnergyAccount, grid_account};
@@ -92,19 +93,19 @@ fn a_month_of_social_aid() {
     for person in &people {
         enrolments.push((
             key(ADMINISTRATOR),
-            Action::EnrolBeneficiary {
+            Action::EnrolBeneficiary(EnrolBeneficiary {
                 programme_id: 0,
                 beneficiary: id_of(person),
                 eligibility_commitment: Hash([7; 32]),
-            },
+            }),
         ));
         enrolments.push((
             key(ADMINISTRATOR),
-            Action::ScheduleRecurring {
+            Action::ScheduleRecurring(ScheduleRecurring {
                 programme_id: 0,
                 beneficiary: id_of(person),
                 amount_cents: MONTHLY_CENTS,
-            },
+            }),
         ));
     }
     block(&mut world, enrolments);
@@ -127,10 +128,10 @@ fn a_month_of_social_aid() {
             .map(|o| {
                 (
                     key(ACCOUNTANT),
-                    Action::ExecuteOrder {
+                    Action::ExecuteOrder(ExecuteOrder {
                         programme_id: 0,
                         order_id: *o,
-                    },
+                    }),
                 )
             })
             .collect(),
@@ -145,11 +146,11 @@ fn a_month_of_social_aid() {
             .map(|(i, p)| {
                 (
                     p.clone(),
-                    Action::Spend {
+                    Action::Spend(Spend {
                         programme_id: 0,
                         merchant: account(GROCER),
                         amount_cents: (i as u64 % 10 + 1) * 1_000,
-                    },
+                    }),
                 )
             })
             .collect(),
@@ -162,10 +163,10 @@ fn a_month_of_social_aid() {
         &mut world,
         vec![(
             key(GROCER),
-            Action::Redeem {
+            Action::Redeem(Redeem {
                 programme_id: 0,
                 amount_cents: spent / 2,
-            },
+            }),
         )],
     );
     let programme: Programme =
@@ -216,13 +217,13 @@ fn forty_eight_energy_slots_of_a_twenty_meter_community() {
         &mut world,
         vec![(
             key(ENERGY_OPERATOR),
-            Action::CreateCommunity {
+            Action::CreateCommunity(CreateCommunity {
                 collectivity: SIREN,
                 slot_ms: SLOT_MS,
                 first_slot_ms: first_slot,
                 grid_price: 25,
                 feed_in_price: 5,
-            },
+            }),
         )],
     );
     let owners: Vec<SigningKey> = (0..20).map(|m| person_key(0xe1, m)).collect();
@@ -233,11 +234,11 @@ fn forty_eight_energy_slots_of_a_twenty_meter_community() {
             .map(|o| {
                 (
                     key(ENERGY_OPERATOR),
-                    Action::RegisterMeter {
+                    Action::RegisterMeter(RegisterMeter {
                         community_id: 0,
                         commitment: Hash([3; 32]),
                         owner: id_of(o),
-                    },
+                    }),
                 )
             })
             .collect(),
@@ -259,14 +260,14 @@ fn forty_eight_energy_slots_of_a_twenty_meter_community() {
         for (m, (side, wh, limit)) in book.iter().enumerate() {
             orders.push((
                 owners[m].clone(),
-                Action::PlaceEnergyOrder {
+                Action::PlaceEnergyOrder(PlaceEnergyOrder {
                     community_id: 0,
                     slot,
                     meter_id: m as u64,
                     side: *side,
                     energy_wh: *wh,
                     limit_price: *limit,
-                },
+                }),
             ));
         }
     }
@@ -321,22 +322,22 @@ fn forty_eight_energy_slots_of_a_twenty_meter_community() {
                 };
                 (
                     key(ENERGY_OPERATOR),
-                    Action::AttestMeter {
+                    Action::AttestMeter(AttestMeter {
                         community_id: 0,
                         slot,
                         meter_id: m as u64,
                         produced_wh: produced,
                         consumed_wh: consumed,
-                    },
+                    }),
                 )
             })
             .collect();
         actions.push((
             key(ENERGY_OPERATOR),
-            Action::SettleSlot {
+            Action::SettleSlot(SettleSlot {
                 community_id: 0,
                 slot,
-            },
+            }),
         ));
         let settled = block(&mut world, actions);
         record_clearings(&mut cleared, &settled.block_events);
@@ -398,13 +399,13 @@ fn two_hundred_registry_records() {
             .map(|i| {
                 (
                     key(REGISTRAR),
-                    Action::RegisterRecord {
+                    Action::RegisterRecord(RegisterRecord {
                         namespace: ns.clone(),
                         record_id: record_id(i),
                         document_hash: Hash([1; 32]),
                         metadata: BoundedBytes::try_from_vec(b"PC".to_vec()).unwrap(),
                         owner: Some(id_of(&owners[i])),
-                    },
+                    }),
                 )
             })
             .collect(),
@@ -414,12 +415,12 @@ fn two_hundred_registry_records() {
     let amend = |i: usize, h: u8| {
         (
             key(REGISTRAR),
-            Action::AmendRecord {
+            Action::AmendRecord(AmendRecord {
                 namespace: ns.clone(),
                 record_id: record_id(i),
                 document_hash: Hash([h; 32]),
                 metadata: BoundedBytes::try_from_vec(vec![]).unwrap(),
-            },
+            }),
         )
     };
     block(
@@ -437,11 +438,11 @@ fn two_hundred_registry_records() {
             .map(|i| {
                 (
                     owners[i].clone(),
-                    Action::RequestTransfer {
+                    Action::RequestTransfer(RequestTransfer {
                         namespace: ns.clone(),
                         record_id: record_id(i),
                         new_owner: new_owner(i),
-                    },
+                    }),
                 )
             })
             .collect(),
@@ -453,10 +454,10 @@ fn two_hundred_registry_records() {
             .map(|i| {
                 (
                     key(REGISTRAR),
-                    Action::ApproveTransfer {
+                    Action::ApproveTransfer(ApproveTransfer {
                         namespace: ns.clone(),
                         record_id: record_id(i),
-                    },
+                    }),
                 )
             })
             .collect(),
@@ -468,11 +469,11 @@ fn two_hundred_registry_records() {
             .map(|i| {
                 (
                     key(REGISTRAR),
-                    Action::RevokeRecord {
+                    Action::RevokeRecord(RevokeRecord {
                         namespace: ns.clone(),
                         record_id: record_id(i),
                         reason_code: 7,
-                    },
+                    }),
                 )
             })
             .collect(),

@@ -8,6 +8,7 @@
     clippy::arithmetic_side_effects
 )]
 
+use civitas_civic::action::*;
 use civitas_civic::model::{ChainParameters, Collectivity, Role, Scope, Siren, ValidatorEntry};
 use civitas_civic::{Action, BlockContext, GenesisState};
 use civitas_mempool::{Mempool, MempoolConfig};
@@ -44,11 +45,11 @@ fn admission(c: &mut Criterion) {
     }
     .build()
     .unwrap();
-    let action = encode(&Action::RevokeDelegation {
+    let action = encode(&Action::RevokeDelegation(RevokeDelegation {
         role: Role::Registrar,
         scope: Scope::Collectivity(siren),
         delegate: AccountId([1; 32]),
-    });
+    }));
     let encoded: Vec<Vec<u8>> = (0..BATCH as u32)
         .map(|i| {
             let key = key(i);

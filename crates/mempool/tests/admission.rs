@@ -9,6 +9,7 @@
 
 mod common;
 
+use civitas_civic::action::*;
 use civitas_civic::model::{Role, Scope, Siren};
 use civitas_civic::{Action, BlockContext, MemoryState, keys};
 use civitas_mempool::{Mempool, MempoolConfig, Rejection};
@@ -40,11 +41,11 @@ fn context() -> BlockContext {
 
 /// A harmless action (it fails in execution; admission does not look inside).
 fn action() -> Action {
-    Action::RevokeDelegation {
+    Action::RevokeDelegation(RevokeDelegation {
         role: Role::Registrar,
         scope: Scope::Collectivity(Siren(200_046_977)),
         delegate: AccountId([1; 32]),
-    }
+    })
 }
 
 fn tx(signer: u32, sequence: u64) -> SignedTransaction {

@@ -12,6 +12,7 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use civitas_civic::action::*;
 use civitas_civic::model::{Role, Scope, Siren};
 use civitas_civic::{Action, BlockContext, MemoryState};
 use civitas_mempool::{Mempool, MempoolConfig};
@@ -31,11 +32,11 @@ fn state() -> MemoryState {
 
 fn transaction(account: u8, sequence: u64, forged: bool, salt: u8) -> Vec<u8> {
     let key = key(account);
-    let action = Action::RevokeDelegation {
+    let action = Action::RevokeDelegation(RevokeDelegation {
         role: Role::Registrar,
         scope: Scope::Collectivity(Siren(200_046_977)),
         delegate: AccountId([salt; 32]),
-    };
+    });
     let body = TransactionBody {
         chain_id: ChainId::new("civitas-test").unwrap(),
         signer: AccountId::from_public_key(&key.public_key()),

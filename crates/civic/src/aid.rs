@@ -145,8 +145,11 @@ pub struct Order {
     pub beneficiary: AccountId,
     /// Amount, in cents.
     pub amount_cents: u64,
-    /// The ordonnateur who ordered it.
+    /// The account that signed the order (an ordonnateur or its delegate).
     pub orderer: AccountId,
+    /// The ordonnateur on whose authority it was ordered: `orderer` itself, or
+    /// its delegator.
+    pub orderer_principal: AccountId,
     /// The period it counts in (for the cap).
     pub period: u64,
     /// Where it stands.
@@ -334,7 +337,7 @@ pub fn order<S: StateRead>(
         amount_cents,
     } = action;
     let mut programme = open_programme(state, programme_id)?;
-    authorise(
+    let authorisation = authorise(
         state,
         signer,
         Role::AidAdministrator,
@@ -379,6 +382,7 @@ pub fn order<S: StateRead>(
         beneficiary,
         amount_cents,
         orderer: *signer,
+        orderer_principal: authorisation.principal,
         period,
         status: OrderStatus::Pending,
     };
@@ -393,7 +397,9 @@ pub fn order<S: StateRead>(
     }])
 }
 
-/// The pending order, checked to be decided by an accountant who did not order it.
+/// The pending order, checked to be decided by an accountant who did not order
+/// it: neither the signer nor its principal (itself, or its delegator) may be
+/// the order's signer or principal.
 fn pending_order<S: StateRead>(
     state: &Overlay<'_, S>,
     context: &BlockContext,
@@ -402,7 +408,7 @@ fn pending_order<S: StateRead>(
     programme_id: u64,
     order_id: u64,
 ) -> Result<Order, Failure> {
-    authorise(
+    let authorisation = authorise(
         state,
         signer,
         Role::AidAccountant,
@@ -415,7 +421,8 @@ fn pending_order<S: StateRead>(
     if order.status != OrderStatus::Pending {
         return Err(Code::OrderNotPending.into());
     }
-    if order.orderer == *signer {
+    let ordered_by = [order.orderer, order.orderer_principal];
+    if ordered_by.contains(signer) || ordered_by.contains(&authorisation.principal) {
         return Err(Code::OrdererCannotExecute.into());
     }
     Ok(order)
@@ -518,15 +525,19 @@ pub fn spend<S: StateRead>(
         return Err(Code::InvalidAmount.into());
     }
     let mut beneficiary = live_beneficiary(state, programme_id, signer)?;
-    let grant = authorise(
+    let authorisation = authorise(
         state,
         &merchant,
         Role::Merchant,
         &scope_of(&programme, programme_id),
         context.time_ms,
     )
-    .map_err(|_| Failure::Rule(Code::MerchantNotAccredited))?;
-    if !grant
+    .map_err(|failure| match failure {
+        Failure::Rule(_) => Failure::Rule(Code::MerchantNotAccredited),
+        fault => fault,
+    })?;
+    if !authorisation
+        .grant
         .categories
         .iter()
         .any(|c| programme.rules.categories.contains(c))

@@ -62,6 +62,8 @@ pub enum Code {
     TooManyOpenProposals = 313,
     /// Too many live delegations.
     TooManyDelegations = 210,
+    /// The account holds the other aid duty (ordonnateur / comptable) in this collectivity.
+    ConflictingAidDuties = 211,
     /// No such programme.
     UnknownProgramme = 400,
     /// The programme is closed.
@@ -191,6 +193,9 @@ impl Code {
             Code::InvalidParameters => "chain parameters out of range",
             Code::TooManyOpenProposals => "too many proposals are open at once",
             Code::TooManyDelegations => "too many delegations are alive at once",
+            Code::ConflictingAidDuties => {
+                "the account holds the other aid duty in this collectivity: an ordonnateur is never a comptable"
+            }
             Code::UnknownProgramme => "no such programme",
             Code::ProgrammeClosed => "the programme is closed",
             Code::InvalidProgramme => "programme rules out of range (budget, period or window)",

@@ -3,13 +3,19 @@
 
 use civitas_types::{AccountId, BoundedVec, encode};
 
+use crate::duties;
 use crate::governance::check_validator_safety;
+use crate::handler::Failure;
 use crate::keys;
 use crate::model::{
     ChainParameters, Collectivity, Namespace, NamespaceName, Role, RoleGrant, Scope,
     ValidatorEntry, ValidatorRegistry,
 };
-use crate::state::MemoryState;
+use crate::state::{MemoryState, Overlay, StateFault};
+
+fn fault(error: StateFault) -> GenesisError {
+    GenesisError::Internal(error.to_string())
+}
 
 /// What a network starts with.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -60,12 +66,64 @@ pub enum GenesisError {
     /// A merchant grant lists more than 32 categories.
     #[error("a merchant grant lists more than 32 categories")]
     TooManyCategories,
+    /// A grant breaks a role rule (e.g. both aid duties for one account).
+    #[error("the role grant to {account} is refused: {reason}")]
+    RefusedGrant {
+        /// The account (`civ1…`).
+        account: String,
+        /// Why.
+        reason: &'static str,
+    },
+    /// The in-memory state failed while building (a bug, not bad input).
+    #[error("building the genesis state failed: {0}")]
+    Internal(String),
     /// The validator set breaks the quorum-safety rule or is malformed.
     #[error("the genesis validator set is refused: {0}")]
     UnsafeValidators(String),
 }
 
 impl GenesisState {
+    /// Writes the genesis grants, through the same duty bookkeeping as
+    /// governance (no account holds both aid duties in one collectivity).
+    fn grant_roles(&self, state: &mut MemoryState) -> Result<(), GenesisError> {
+        let base = state.clone();
+        let mut overlay = Overlay::new(&base);
+        for grant in &self.grants {
+            let siren = match &grant.scope {
+                Scope::Collectivity(siren)
+                | Scope::Programme(siren, _)
+                | Scope::Community(siren, _) => Some(*siren),
+                Scope::Namespace(_) => None,
+            };
+            if let Some(siren) = siren
+                && !base.entries.contains_key(&keys::collectivity(&siren))
+            {
+                return Err(GenesisError::UnknownCollectivity(siren.to_string()));
+            }
+            let categories = BoundedVec::try_from_vec(grant.categories.clone())
+                .map_err(|_| GenesisError::TooManyCategories)?;
+            let key = keys::role(&grant.account, grant.role, &grant.scope);
+            if overlay.get_raw(&key).map_err(fault)?.is_none() {
+                duties::record_grant(&mut overlay, &grant.account, grant.role, &grant.scope)
+                    .map_err(|failure| match failure {
+                        Failure::Rule(code) => GenesisError::RefusedGrant {
+                            account: grant.account.to_string(),
+                            reason: code.reason(),
+                        },
+                        Failure::Fault(error) => fault(error),
+                    })?;
+            }
+            let entry = RoleGrant {
+                granted_at_height: 0,
+                categories,
+            };
+            overlay.put(key, &entry);
+        }
+        overlay.commit_transaction();
+        state.apply(overlay.into_writes());
+        Ok(())
+    }
+
     /// The state this genesis describes, after checking it.
     pub fn build(&self) -> Result<MemoryState, GenesisError> {
         let mut state = MemoryState::default();
@@ -113,25 +171,7 @@ impl GenesisState {
                 .entries
                 .insert(keys::namespace(name), encode(namespace));
         }
-        for grant in &self.grants {
-            if let Scope::Collectivity(siren)
-            | Scope::Programme(siren, _)
-            | Scope::Community(siren, _) = &grant.scope
-                && !known(siren, &state)
-            {
-                return Err(GenesisError::UnknownCollectivity(siren.to_string()));
-            }
-            let categories = BoundedVec::try_from_vec(grant.categories.clone())
-                .map_err(|_| GenesisError::TooManyCategories)?;
-            let entry = RoleGrant {
-                granted_at_height: 0,
-                categories,
-            };
-            state.entries.insert(
-                keys::role(&grant.account, grant.role, &grant.scope),
-                encode(&entry),
-            );
-        }
+        self.grant_roles(&mut state)?;
         for validator in &self.validators {
             if !known(&validator.siren, &state) {
                 return Err(GenesisError::UnknownCollectivity(

@@ -18,6 +18,7 @@ use civitas_types::{AccountId, BoundedVec, Hash, PublicKey, Validator, Validator
 
 use crate::action::{Propose, Vote};
 use crate::codes::Code;
+use crate::duties;
 use crate::handler::BlockContext;
 use crate::handler::Failure;
 use crate::handler::Outcome;
@@ -325,34 +326,12 @@ fn execute<S: StateRead>(
             role,
             scope,
             categories,
-        } => {
-            let grant = RoleGrant {
-                granted_at_height: context.height,
-                categories: categories.clone(),
-            };
-            state.put(keys::role(account, *role, scope), &grant);
-            Ok(vec![Event::RoleGranted {
-                account: *account,
-                role: *role,
-                scope: scope.clone(),
-            }])
-        }
+        } => grant_role(state, context, account, *role, scope, categories),
         GovernanceAction::RevokeRole {
             account,
             role,
             scope,
-        } => {
-            let key = keys::role(account, *role, scope);
-            if state.get::<RoleGrant>(&key)?.is_none() {
-                return Err(Code::MissingRole.into());
-            }
-            state.delete(key);
-            Ok(vec![Event::RoleRevoked {
-                account: *account,
-                role: *role,
-                scope: scope.clone(),
-            }])
-        }
+        } => revoke_role(state, account, *role, scope),
         GovernanceAction::CreateNamespace { name, namespace } => {
             if !name.is_valid() || state.get::<Namespace>(&keys::namespace(name))?.is_some() {
                 return Err(Code::InvalidNamespace.into());
@@ -378,6 +357,49 @@ fn execute<S: StateRead>(
             Ok(vec![Event::ParametersChanged])
         }
     }
+}
+
+fn grant_role<S: StateRead>(
+    state: &mut Overlay<'_, S>,
+    context: &BlockContext,
+    account: &AccountId,
+    role: Role,
+    scope: &Scope,
+    categories: &BoundedVec<u16, 32>,
+) -> Outcome {
+    let key = keys::role(account, role, scope);
+    if state.get::<RoleGrant>(&key)?.is_none() {
+        duties::record_grant(state, account, role, scope)?;
+    }
+    let grant = RoleGrant {
+        granted_at_height: context.height,
+        categories: categories.clone(),
+    };
+    state.put(key, &grant);
+    Ok(vec![Event::RoleGranted {
+        account: *account,
+        role,
+        scope: scope.clone(),
+    }])
+}
+
+fn revoke_role<S: StateRead>(
+    state: &mut Overlay<'_, S>,
+    account: &AccountId,
+    role: Role,
+    scope: &Scope,
+) -> Outcome {
+    let key = keys::role(account, role, scope);
+    if state.get::<RoleGrant>(&key)?.is_none() {
+        return Err(Code::MissingRole.into());
+    }
+    state.delete(key);
+    duties::record_revocation(state, account, role, scope)?;
+    Ok(vec![Event::RoleRevoked {
+        account: *account,
+        role,
+        scope: scope.clone(),
+    }])
 }
 
 fn admit<S: StateRead>(state: &mut Overlay<'_, S>, collectivity: &Collectivity) -> Outcome {

@@ -5,6 +5,7 @@ use civitas_types::{AccountId, BoundedVec, encode};
 use crate::action::{Delegate, EnrolResident, RegisterMultisig, RevokeDelegation, RevokeResident};
 use crate::authority::{authorise, direct_grant};
 use crate::codes::Code;
+use crate::duties;
 use crate::handler::BlockContext;
 use crate::handler::{Failure, Outcome};
 use crate::keys;
@@ -147,6 +148,7 @@ pub fn delegate<S: StateRead>(
     if direct_grant(state, signer, role, &scope)?.is_none() {
         return Err(Code::MissingRole.into());
     }
+    duties::check_compatible(state, &delegate, role, &scope)?;
     let delegation = Delegation {
         delegator: *signer,
         expires_at_ms,

@@ -42,6 +42,8 @@ pub mod table {
     pub const OPEN_PROPOSALS: u8 = 0x24;
     /// (single entry) → live delegations (the expiry hook's index).
     pub const LIVE_DELEGATIONS: u8 = 0x16;
+    /// (account, SIREN) → `AidDuty`: the aid duty the account holds there.
+    pub const AID_DUTY: u8 = 0x17;
     /// (single entry) → next programme id (u64).
     pub const PROGRAMME_COUNTER: u8 = 0x30;
     /// programme id → `Programme`.
@@ -244,4 +246,9 @@ pub fn open_proposals() -> Vec<u8> {
 /// Key of the index of live delegations.
 pub fn live_delegations() -> Vec<u8> {
     vec![table::LIVE_DELEGATIONS]
+}
+
+/// Key of the aid duty an account holds in a collectivity.
+pub fn aid_duty(account: &AccountId, siren: &Siren) -> Vec<u8> {
+    key(table::AID_DUTY, &(account, siren))
 }

@@ -22,6 +22,7 @@ pub mod aid;
 pub mod authority;
 pub mod clearing;
 pub mod codes;
+pub mod duties;
 pub mod energy;
 pub mod envelope;
 pub mod executor;

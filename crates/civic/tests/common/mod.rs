@@ -57,11 +57,9 @@ pub fn namespace(name: &str) -> NamespaceName {
 pub const IDENTITY_REGISTRAR: u8 = 1;
 pub const REGISTRAR: u8 = 2;
 pub const CITY_REGISTRAR: u8 = 3;
-/// Aid: 10 ordonnateur, 11 comptable, 12 holds both roles, 13 a grocer (food),
-/// 14 a jeweller (luxury).
+/// Aid: 10 ordonnateur, 11 comptable, 13 a grocer (food), 14 a jeweller (luxury).
 pub const ADMINISTRATOR: u8 = 10;
 pub const ACCOUNTANT: u8 = 11;
-pub const BOTH_ROLES: u8 = 12;
 pub const GROCER: u8 = 13;
 pub const JEWELLER: u8 = 14;
 pub const FOOD: u16 = 5411;
@@ -137,18 +135,6 @@ impl World {
                 ),
                 grant(
                     ACCOUNTANT,
-                    Role::AidAccountant,
-                    Scope::Collectivity(SIREN),
-                    &[],
-                ),
-                grant(
-                    BOTH_ROLES,
-                    Role::AidAdministrator,
-                    Scope::Collectivity(SIREN),
-                    &[],
-                ),
-                grant(
-                    BOTH_ROLES,
                     Role::AidAccountant,
                     Scope::Collectivity(SIREN),
                     &[],
@@ -236,6 +222,36 @@ impl World {
         self.height += 1;
         self.time_ms += 5_000;
         Ok(outcome)
+    }
+
+    /// Passes a governance action: council 0 proposes, councils 0, 1 and 2 vote
+    /// in favour (25 of 30); returns the deciding vote's receipt.
+    pub fn govern(&mut self, action: civitas_civic::governance::GovernanceAction) -> Receipt {
+        let propose = civitas_civic::action::Propose {
+            action,
+            deliberation_hash: civitas_types::Hash([0xde; 32]),
+            expires_at_ms: self.time_ms + 600_000,
+        };
+        let receipt = self.act(council_seed(0), Action::Propose(propose));
+        let proposal_id = match receipt.events[..] {
+            [civitas_civic::Event::ProposalSubmitted { proposal_id, .. }] => proposal_id,
+            _ => panic!("proposal refused: {receipt:?}"),
+        };
+        let mut last = receipt;
+        for council in 0..3 {
+            let vote = civitas_civic::action::Vote {
+                proposal_id,
+                in_favour: true,
+            };
+            last = self.act(council_seed(council), Action::Vote(vote));
+            assert!(last.is_success(), "{last:?}");
+        }
+        last
+    }
+
+    /// Executes an empty block (the hooks run); returns its outcome.
+    pub fn tick(&mut self) -> BlockOutcome {
+        self.execute(&[]).unwrap()
     }
 
     /// Executes one action by `seed` in its own block; returns its receipt.

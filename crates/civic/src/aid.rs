@@ -8,9 +8,12 @@
 //! another, with checked arithmetic. The programme record carries the two sums
 //! (`beneficiary_balances_cents`, `merchant_balances_cents`) so the law is
 //! checkable from one value; tests also check them against the individual entries.
-//! Closing a programme returns the reserves and the beneficiaries' unspent
-//! balances to the unreserved budget at once (the individual balances of a closed
-//! programme read as zero); merchants keep what they received and can still redeem.
+//! Closing a programme stops it at once and settles it over the next blocks
+//! ([`crate::closing`]): pending orders are cancelled and unspent beneficiary
+//! balances returned to the unreserved budget; merchants keep what they received
+//! and can still redeem. A frozen programme (by governance, or because its
+//! collectivity left the council) takes no order, execution, spending or
+//! schedule; redemption continues.
 
 use borsh::{BorshDeserialize, BorshSerialize};
 use civitas_types::{AccountId, BoundedVec, Hash};
@@ -20,6 +23,7 @@ use crate::action::{
     RevokeBeneficiary, Spend,
 };
 use crate::authority::authorise;
+use crate::closing;
 use crate::codes::Code;
 use crate::handler::BlockContext;
 use crate::handler::Outcome;
@@ -41,6 +45,9 @@ pub enum ProgrammeStatus {
     Open = 0,
     /// Closed: the budget not spent is back to unreserved.
     Closed = 1,
+    /// Closing: nothing but redemption; the chain is cancelling pending orders
+    /// and returning balances, a bounded number per block.
+    Closing = 2,
 }
 
 /// The rules of a programme, fixed at creation.
@@ -69,7 +76,7 @@ pub struct ProgrammeRules {
 pub struct Programme {
     /// Fixed rules.
     pub rules: ProgrammeRules,
-    /// Open or closed.
+    /// Open, closing or closed.
     pub status: ProgrammeStatus,
     /// Budget neither reserved nor paid.
     pub unreserved_cents: u64,
@@ -85,6 +92,24 @@ pub struct Programme {
     pub next_order: u64,
     /// Next recurring-disbursement schedule id.
     pub next_schedule: u64,
+    /// Frozen by governance: no order, execution, spending or schedule.
+    pub frozen: bool,
+    /// Accounts ever enrolled (the length of the beneficiary index).
+    pub beneficiary_count: u64,
+    /// Where the closing sweep stands, while `status` is `Closing`.
+    pub closing: Option<ClosingCursor>,
+}
+
+/// How far the closing sweep has gone through a programme's orders and
+/// beneficiaries.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct ClosingCursor {
+    /// First order id not yet visited.
+    pub next_order: u64,
+    /// First beneficiary index not yet visited.
+    pub next_beneficiary: u64,
+    /// Cents returned to the unreserved budget so far.
+    pub returned_cents: u64,
 }
 
 impl Programme {
@@ -136,6 +161,11 @@ pub enum OrderStatus {
     Executed = 1,
     /// Rejected: the reserve went back to the budget.
     Rejected = 2,
+    /// Could no longer be paid at execution (window over, beneficiary or
+    /// residency revoked): the reserve went back to the budget.
+    Lapsed = 3,
+    /// Cancelled by the programme's closing: the reserve went back to the budget.
+    Cancelled = 4,
 }
 
 /// A disbursement order.
@@ -172,6 +202,22 @@ pub(crate) fn open_programme<S: StateRead>(
     let programme = programme(state, id)?;
     if programme.status != ProgrammeStatus::Open {
         return Err(Code::ProgrammeClosed.into());
+    }
+    Ok(programme)
+}
+
+/// An open programme that may pay: not frozen, its collectivity still a
+/// council member.
+pub(crate) fn active_programme<S: StateRead>(
+    state: &Overlay<'_, S>,
+    id: u64,
+) -> Result<Programme, Failure> {
+    let programme = open_programme(state, id)?;
+    let member = state
+        .get::<Collectivity>(&keys::collectivity(&programme.rules.collectivity))?
+        .is_some();
+    if programme.frozen || !member {
+        return Err(Code::ProgrammeFrozen.into());
     }
     Ok(programme)
 }
@@ -219,6 +265,9 @@ pub fn create_programme<S: StateRead>(
         redeemed_cents: 0,
         next_order: 0,
         next_schedule: 0,
+        frozen: false,
+        beneficiary_count: 0,
+        closing: None,
     };
     state.put(keys::programme(id), &programme);
     Ok(vec![Event::ProgrammeCreated {
@@ -251,8 +300,12 @@ pub fn enrol_beneficiary<S: StateRead>(
         require_resident(state, &programme.rules.collectivity, &beneficiary)?;
     }
     let key = keys::beneficiary(programme_id, &beneficiary);
-    if state.get::<Beneficiary>(&key)?.is_some_and(|b| !b.revoked) {
+    let existing = state.get::<Beneficiary>(&key)?;
+    if existing.as_ref().is_some_and(|b| !b.revoked) {
         return Err(Code::AlreadyBeneficiary.into());
+    }
+    if existing.is_none() {
+        index_beneficiary(state, programme, programme_id, &beneficiary)?;
     }
     let entry = Beneficiary {
         eligibility_commitment,
@@ -266,6 +319,20 @@ pub fn enrol_beneficiary<S: StateRead>(
         programme_id,
         beneficiary,
     }])
+}
+
+/// Appends a newly enrolled account to the programme's beneficiary index.
+fn index_beneficiary<S: StateRead>(
+    state: &mut Overlay<'_, S>,
+    mut programme: Programme,
+    programme_id: u64,
+    beneficiary: &AccountId,
+) -> Result<(), Failure> {
+    let n = programme.beneficiary_count;
+    programme.beneficiary_count = n.checked_add(1).ok_or_else(overflow)?;
+    state.put(keys::beneficiary_index(programme_id, n), beneficiary);
+    state.put(keys::programme(programme_id), &programme);
+    Ok(())
 }
 
 fn require_resident<S: StateRead>(
@@ -336,7 +403,7 @@ pub fn order<S: StateRead>(
         beneficiary,
         amount_cents,
     } = action;
-    let mut programme = open_programme(state, programme_id)?;
+    let mut programme = active_programme(state, programme_id)?;
     let authorisation = authorise(
         state,
         signer,
@@ -439,8 +506,11 @@ pub fn execute_order<S: StateRead>(
         programme_id,
         order_id,
     } = action;
-    let mut programme = open_programme(state, programme_id)?;
+    let mut programme = active_programme(state, programme_id)?;
     let mut order = pending_order(state, context, signer, &programme, programme_id, order_id)?;
+    if let Some(code) = lapse_reason(state, context, &programme, programme_id, &order)? {
+        return lapse(state, programme, programme_id, order_id, order, code);
+    }
     let beneficiary_key = keys::beneficiary(programme_id, &order.beneficiary);
     let mut beneficiary = live_beneficiary(state, programme_id, &order.beneficiary)?;
     programme.reserved_cents = programme
@@ -467,20 +537,65 @@ pub fn execute_order<S: StateRead>(
     }])
 }
 
-/// Rejects an order (comptable ≠ ordonnateur): reserve → unreserved, cap freed.
-pub fn reject_order<S: StateRead>(
-    state: &mut Overlay<'_, S>,
+/// Why a pending order can no longer be paid, if it cannot: the programme's
+/// window has ended, or the beneficiary (or, where residency is required, its
+/// residency) was revoked since the order.
+fn lapse_reason<S: StateRead>(
+    state: &Overlay<'_, S>,
     context: &BlockContext,
-    signer: &AccountId,
-    action: RejectOrder,
+    programme: &Programme,
+    programme_id: u64,
+    order: &Order,
+) -> Result<Option<Code>, Failure> {
+    if context.time_ms >= programme.rules.ends_at_ms {
+        return Ok(Some(Code::OutsideValidity));
+    }
+    let still_payable = live_beneficiary(state, programme_id, &order.beneficiary).and_then(|_| {
+        if programme.rules.residency_required {
+            require_resident(state, &programme.rules.collectivity, &order.beneficiary)
+        } else {
+            Ok(())
+        }
+    });
+    match still_payable {
+        Ok(()) => Ok(None),
+        Err(Failure::Rule(code) | Failure::Recorded { code, .. }) => Ok(Some(code)),
+        Err(fault) => Err(fault),
+    }
+}
+
+/// Records a lapsed order: its reserve returns to the budget, and the
+/// execution's receipt fails with `code` while keeping that change.
+fn lapse<S: StateRead>(
+    state: &mut Overlay<'_, S>,
+    mut programme: Programme,
+    programme_id: u64,
+    order_id: u64,
+    mut order: Order,
+    code: Code,
 ) -> Outcome {
-    let RejectOrder {
-        programme_id,
-        order_id,
-        reason_code,
-    } = action;
-    let mut programme = open_programme(state, programme_id)?;
-    let mut order = pending_order(state, context, signer, &programme, programme_id, order_id)?;
+    release_reservation(state, &mut programme, programme_id, &order)?;
+    order.status = OrderStatus::Lapsed;
+    state.put(keys::order(programme_id, order_id), &order);
+    state.put(keys::programme(programme_id), &programme);
+    Err(Failure::Recorded {
+        code,
+        events: vec![Event::OrderLapsed {
+            programme_id,
+            order_id,
+            code: code.number(),
+        }],
+    })
+}
+
+/// Moves a pending order's amount from reserved back to unreserved and frees
+/// it from the beneficiary's cap for its period. The caller writes `programme`.
+pub(crate) fn release_reservation<S: StateRead>(
+    state: &mut Overlay<'_, S>,
+    programme: &mut Programme,
+    programme_id: u64,
+    order: &Order,
+) -> Result<(), Failure> {
     programme.reserved_cents = programme
         .reserved_cents
         .checked_sub(order.amount_cents)
@@ -498,6 +613,24 @@ pub fn reject_order<S: StateRead>(
             .saturating_sub(order.amount_cents);
         state.put(beneficiary_key, &beneficiary);
     }
+    Ok(())
+}
+
+/// Rejects an order (comptable ≠ ordonnateur): reserve → unreserved, cap freed.
+pub fn reject_order<S: StateRead>(
+    state: &mut Overlay<'_, S>,
+    context: &BlockContext,
+    signer: &AccountId,
+    action: RejectOrder,
+) -> Outcome {
+    let RejectOrder {
+        programme_id,
+        order_id,
+        reason_code,
+    } = action;
+    let mut programme = open_programme(state, programme_id)?;
+    let mut order = pending_order(state, context, signer, &programme, programme_id, order_id)?;
+    release_reservation(state, &mut programme, programme_id, &order)?;
     order.status = OrderStatus::Rejected;
     state.put(keys::order(programme_id, order_id), &order);
     state.put(keys::programme(programme_id), &programme);
@@ -520,7 +653,7 @@ pub fn spend<S: StateRead>(
         merchant,
         amount_cents,
     } = action;
-    let mut programme = open_programme(state, programme_id)?;
+    let mut programme = active_programme(state, programme_id)?;
     if amount_cents == 0 {
         return Err(Code::InvalidAmount.into());
     }
@@ -608,7 +741,9 @@ pub fn redeem<S: StateRead>(
     }])
 }
 
-/// Closes a programme: reserves and unspent balances return to the budget.
+/// Closes a programme: it stops at once (status `Closing`); the closing sweep
+/// ([`crate::closing`]) then returns reserves and unspent balances to the budget
+/// over the next blocks and marks it `Closed`.
 pub fn close_programme<S: StateRead>(
     state: &mut Overlay<'_, S>,
     context: &BlockContext,
@@ -624,20 +759,9 @@ pub fn close_programme<S: StateRead>(
         &scope_of(&programme, programme_id),
         context.time_ms,
     )?;
-    let returned = programme
-        .reserved_cents
-        .checked_add(programme.beneficiary_balances_cents)
-        .ok_or_else(overflow)?;
-    programme.unreserved_cents = programme
-        .unreserved_cents
-        .checked_add(returned)
-        .ok_or_else(overflow)?;
-    programme.reserved_cents = 0;
-    programme.beneficiary_balances_cents = 0;
-    programme.status = ProgrammeStatus::Closed;
+    closing::begin(state, programme_id)?;
+    programme.status = ProgrammeStatus::Closing;
+    programme.closing = Some(ClosingCursor::default());
     state.put(keys::programme(programme_id), &programme);
-    Ok(vec![Event::ProgrammeClosed {
-        programme_id,
-        returned_cents: returned,
-    }])
+    Ok(vec![Event::ProgrammeClosing { programme_id }])
 }

@@ -60,6 +60,8 @@ pub enum Code {
     InvalidParameters = 312,
     /// Too many proposals open at once.
     TooManyOpenProposals = 313,
+    /// The new validator-change delay would let a change activate before one already scheduled.
+    ActivationOutOfOrder = 314,
     /// Too many live delegations.
     TooManyDelegations = 210,
     /// The account holds the other aid duty (ordonnateur / comptable) in this collectivity.
@@ -98,6 +100,10 @@ pub enum Code {
     UnknownSchedule = 415,
     /// Too many programmes with recurring schedules.
     TooManySchedules = 416,
+    /// The programme is frozen (by governance, or its collectivity left the council).
+    ProgrammeFrozen = 417,
+    /// Too many programmes closing at once.
+    TooManyClosingProgrammes = 418,
     /// No such energy community.
     UnknownCommunity = 500,
     /// Community rules out of range (slot length, prices).
@@ -192,6 +198,9 @@ impl Code {
             Code::InvalidNamespace => "the namespace name is invalid or already taken",
             Code::InvalidParameters => "chain parameters out of range",
             Code::TooManyOpenProposals => "too many proposals are open at once",
+            Code::ActivationOutOfOrder => {
+                "with this delay a validator-set change would activate before one already scheduled; wait for it to activate"
+            }
             Code::TooManyDelegations => "too many delegations are alive at once",
             Code::ConflictingAidDuties => {
                 "the account holds the other aid duty in this collectivity: an ordonnateur is never a comptable"
@@ -217,6 +226,12 @@ impl Code {
             Code::InsufficientBalance => "the balance is too small for this amount",
             Code::UnknownSchedule => "no such active recurring schedule",
             Code::TooManySchedules => "too many programmes with recurring schedules",
+            Code::ProgrammeFrozen => {
+                "the programme is frozen (by the council, or its collectivity left the council)"
+            }
+            Code::TooManyClosingProgrammes => {
+                "too many programmes are closing at once; retry in a few blocks"
+            }
             Code::UnknownCommunity => "no such energy community",
             Code::InvalidCommunity => "community rules out of range (slot length, prices)",
             Code::UnknownMeter => "no such meter",

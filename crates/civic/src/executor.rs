@@ -13,6 +13,7 @@ use civitas_types::{SignedTransaction, decode, merkle};
 
 use crate::action::Action;
 use crate::aid;
+use crate::closing;
 use crate::codes::Code;
 use crate::energy;
 use crate::envelope::{EnvelopeError, check_envelope};
@@ -82,10 +83,11 @@ pub fn execute_block<S: StateRead>(
 ) -> Result<BlockOutcome, BlockExecutionError> {
     let mut overlay = Overlay::new(state);
     // Hooks, in this order: energy slots clear at gate closure, recurring
-    // disbursements are ordered, expired proposals close, expired delegations
-    // are announced.
+    // disbursements are ordered, closing programmes are swept, expired
+    // proposals close, expired delegations are announced.
     let mut block_events = energy::begin_block(&mut overlay, context)?;
     block_events.extend(recurring::begin_block(&mut overlay, context)?);
+    block_events.extend(closing::begin_block(&mut overlay)?);
     block_events.extend(governance::expire_proposals(&mut overlay, context)?);
     block_events.extend(identity::expire_delegations(&mut overlay, context)?);
     let mut receipts = Vec::with_capacity(transactions.len());
@@ -114,7 +116,11 @@ pub fn execute_block<S: StateRead>(
                 overlay.rollback_transaction();
                 receipts.push(Receipt::failure(id, code));
             }
-            Err(Failure::Fault(corrupt)) => return Err(corrupt.into()),
+            Err(Failure::Recorded { code, events }) => {
+                overlay.commit_transaction();
+                receipts.push(Receipt::recorded_failure(id, code, events));
+            }
+            Err(Failure::Fault(fault)) => return Err(fault.into()),
         }
     }
     let validator_set_change = validator_set_change(&overlay, &receipts)?;

@@ -77,6 +77,11 @@ pub enum GenesisError {
     /// The in-memory state failed while building (a bug, not bad input).
     #[error("building the genesis state failed: {0}")]
     Internal(String),
+    /// Chain parameters out of range.
+    #[error(
+        "chain parameters out of range: validators_min and validator_change_delay must be at least 1"
+    )]
+    InvalidParameters,
     /// The validator set breaks the quorum-safety rule or is malformed.
     #[error("the genesis validator set is refused: {0}")]
     UnsafeValidators(String),
@@ -106,10 +111,12 @@ impl GenesisState {
             if overlay.get_raw(&key).map_err(fault)?.is_none() {
                 duties::record_grant(&mut overlay, &grant.account, grant.role, &grant.scope)
                     .map_err(|failure| match failure {
-                        Failure::Rule(code) => GenesisError::RefusedGrant {
-                            account: grant.account.to_string(),
-                            reason: code.reason(),
-                        },
+                        Failure::Rule(code) | Failure::Recorded { code, .. } => {
+                            GenesisError::RefusedGrant {
+                                account: grant.account.to_string(),
+                                reason: code.reason(),
+                            }
+                        }
                         Failure::Fault(error) => fault(error),
                     })?;
             }
@@ -126,6 +133,9 @@ impl GenesisState {
 
     /// The state this genesis describes, after checking it.
     pub fn build(&self) -> Result<MemoryState, GenesisError> {
+        if !self.parameters.is_valid() {
+            return Err(GenesisError::InvalidParameters);
+        }
         let mut state = MemoryState::default();
         for collectivity in &self.collectivities {
             if !collectivity.siren.is_valid() {
@@ -184,7 +194,8 @@ impl GenesisState {
         let registry = ValidatorRegistry::try_from_vec(validators)
             .map_err(|_| GenesisError::UnsafeValidators("too many validators".into()))?;
         check_validator_safety(&registry, &self.parameters).map_err(|failure| match failure {
-            crate::handler::Failure::Rule(code) => {
+            crate::handler::Failure::Rule(code)
+            | crate::handler::Failure::Recorded { code, .. } => {
                 GenesisError::UnsafeValidators(code.reason().into())
             }
             crate::handler::Failure::Fault(error) => {

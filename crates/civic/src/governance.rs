@@ -17,6 +17,7 @@ use borsh::{BorshDeserialize, BorshSerialize};
 use civitas_types::{AccountId, BoundedVec, Hash, PublicKey, Validator, ValidatorSet};
 
 use crate::action::{Propose, Vote};
+use crate::aid;
 use crate::codes::Code;
 use crate::duties;
 use crate::handler::BlockContext;
@@ -93,6 +94,11 @@ pub enum GovernanceAction {
     } = 9,
     /// Changes chain parameters.
     SetParameters(ChainParameters) = 10,
+    /// Freezes a programme: no order, execution, spending or schedule until
+    /// unfrozen; merchants still redeem.
+    FreezeProgramme(u64) = 11,
+    /// Lifts a freeze.
+    UnfreezeProgramme(u64) = 12,
 }
 
 /// Where a proposal stands.
@@ -243,7 +249,7 @@ pub fn vote<S: StateRead>(
                 events.push(Event::ProposalExecuted { proposal_id });
                 events.append(&mut executed);
             }
-            Err(Failure::Rule(code)) => {
+            Err(Failure::Rule(code) | Failure::Recorded { code, .. }) => {
                 proposal.status = ProposalStatus::Refused;
                 proposal.refusal = Some(code.number());
                 events.push(Event::ProposalRefused {
@@ -347,16 +353,34 @@ fn execute<S: StateRead>(
                 namespace: name.clone(),
             }])
         }
+        GovernanceAction::FreezeProgramme(id) => set_frozen(state, *id, true),
+        GovernanceAction::UnfreezeProgramme(id) => set_frozen(state, *id, false),
         GovernanceAction::SetParameters(parameters) => {
-            if parameters.validators_min == 0 || parameters.validator_change_delay == 0 {
+            if !parameters.is_valid() {
                 return Err(Code::InvalidParameters.into());
             }
+            check_activation_order(state, context, parameters)?;
             let registry: ValidatorRegistry = state.get(&keys::validators())?.unwrap_or_default();
             check_validator_safety(&registry, parameters)?;
             state.put(keys::parameters(), parameters);
             Ok(vec![Event::ParametersChanged])
         }
     }
+}
+
+fn set_frozen<S: StateRead>(
+    state: &mut Overlay<'_, S>,
+    programme_id: u64,
+    frozen: bool,
+) -> Outcome {
+    let mut programme = aid::open_programme(state, programme_id)?;
+    programme.frozen = frozen;
+    state.put(keys::programme(programme_id), &programme);
+    Ok(vec![if frozen {
+        Event::ProgrammeFrozen { programme_id }
+    } else {
+        Event::ProgrammeUnfrozen { programme_id }
+    }])
 }
 
 fn grant_role<S: StateRead>(
@@ -504,7 +528,27 @@ fn change_validators<S: StateRead>(
         .height
         .checked_add(parameters.validator_change_delay)
         .ok_or(Failure::Rule(Code::Overflow))?;
+    state.put(keys::last_validator_activation(), &activation_height);
     Ok(vec![Event::ValidatorSetChanged { activation_height }])
+}
+
+/// Validator-set changes activate in the order they were decided: a new delay
+/// is refused if a change decided now would activate before the last change
+/// already scheduled.
+fn check_activation_order<S: StateRead>(
+    state: &Overlay<'_, S>,
+    context: &BlockContext,
+    parameters: &ChainParameters,
+) -> Result<(), Failure> {
+    let scheduled: u64 = state.get(&keys::last_validator_activation())?.unwrap_or(0);
+    let earliest = context
+        .height
+        .checked_add(parameters.validator_change_delay)
+        .ok_or(Failure::Rule(Code::Overflow))?;
+    if earliest < scheduled {
+        return Err(Code::ActivationOutOfOrder.into());
+    }
+    Ok(())
 }
 
 /// The quorum-safety rule for a validator set; returns the consensus set.

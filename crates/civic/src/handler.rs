@@ -22,8 +22,18 @@ pub struct BlockContext {
 /// not be read (fatal: the node stops).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Failure {
-    /// A business rule refused the action.
+    /// A business rule refused the action: its writes are rolled back.
     Rule(Code),
+    /// A business rule refused the action, and the refusal is recorded: its
+    /// writes are kept and the failed receipt carries `events`. Only one case
+    /// today: an order that lapsed by the time the accountant executes it
+    /// releases its reservation (docs/civic-transactions.md, ExecuteOrder).
+    Recorded {
+        /// Why the action was refused.
+        code: Code,
+        /// What the refusal changed.
+        events: Vec<Event>,
+    },
     /// The state could not be read or decoded: stop the node.
     Fault(StateFault),
 }

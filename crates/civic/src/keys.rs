@@ -30,6 +30,9 @@ pub mod table {
     pub const COUNCIL_ACCOUNT: u8 = 0x14;
     /// (single entry) → `ValidatorRegistry`.
     pub const VALIDATORS: u8 = 0x15;
+    /// (single entry) → activation height of the last validator-set change
+    /// decided (u64).
+    pub const LAST_VALIDATOR_ACTIVATION: u8 = 0x18;
     /// (single entry) → next proposal id (u64).
     pub const PROPOSAL_COUNTER: u8 = 0x20;
     /// proposal id (u64) → `Proposal`.
@@ -58,6 +61,11 @@ pub mod table {
     pub const SCHEDULE: u8 = 0x35;
     /// (single entry) → ids of programmes with schedules.
     pub const SCHEDULED_PROGRAMMES: u8 = 0x36;
+    /// (programme id, n) → the account of the n-th beneficiary enrolled (the
+    /// closing sweep's index).
+    pub const BENEFICIARY_INDEX: u8 = 0x37;
+    /// (single entry) → ids of programmes closing (the sweep hook's index).
+    pub const CLOSING_PROGRAMMES: u8 = 0x38;
     /// (single entry) → next community id (u64).
     pub const COMMUNITY_COUNTER: u8 = 0x40;
     /// community id → `Community`.
@@ -251,4 +259,19 @@ pub fn live_delegations() -> Vec<u8> {
 /// Key of the aid duty an account holds in a collectivity.
 pub fn aid_duty(account: &AccountId, siren: &Siren) -> Vec<u8> {
     key(table::AID_DUTY, &(account, siren))
+}
+
+/// Key of the n-th beneficiary enrolled in a programme.
+pub fn beneficiary_index(programme: u64, n: u64) -> Vec<u8> {
+    key(table::BENEFICIARY_INDEX, &(programme, n))
+}
+
+/// Key of the index of closing programmes.
+pub fn closing_programmes() -> Vec<u8> {
+    vec![table::CLOSING_PROGRAMMES]
+}
+
+/// Key of the activation height of the last validator-set change decided.
+pub fn last_validator_activation() -> Vec<u8> {
+    vec![table::LAST_VALIDATOR_ACTIVATION]
 }

@@ -21,6 +21,7 @@ pub mod action;
 pub mod aid;
 pub mod authority;
 pub mod clearing;
+pub mod closing;
 pub mod codes;
 pub mod duties;
 pub mod energy;

@@ -148,11 +148,21 @@ pub type ValidatorRegistry = BoundedVec<ValidatorEntry, VALIDATORS_MAX>;
 /// Chain parameters set by governance.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct ChainParameters {
-    /// Fewest validators the set may have (at least 1).
+    /// Fewest validators the set may have (≥ 1).
     pub validators_min: u16,
     /// Heights between the block that decides a validator-set change and the
-    /// height it applies to.
+    /// height it applies to (≥ 1; may only shrink so that changes still
+    /// activate in the order they were decided).
     pub validator_change_delay: u64,
+}
+
+impl ChainParameters {
+    /// Whether the parameters are in range: at least one validator, and a
+    /// validator-set change delay of at least one height (a change never
+    /// applies to the height that decides it).
+    pub fn is_valid(&self) -> bool {
+        self.validators_min >= 1 && self.validator_change_delay >= 1
+    }
 }
 
 impl Default for ChainParameters {

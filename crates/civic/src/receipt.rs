@@ -20,6 +20,16 @@ pub struct Receipt {
 }
 
 impl Receipt {
+    /// A failed receipt whose refusal is itself recorded (an order that
+    /// lapsed at execution): `events` say what the refusal changed.
+    pub fn recorded_failure(transaction_id: Hash, code: Code, events: Vec<Event>) -> Receipt {
+        Receipt {
+            transaction_id,
+            code: code.number(),
+            events,
+        }
+    }
+
     /// A successful receipt.
     pub fn success(transaction_id: Hash, events: Vec<Event>) -> Receipt {
         Receipt {
@@ -397,6 +407,42 @@ pub enum Event {
         /// Its scope.
         scope: Scope,
     } = 41,
+    /// An order could no longer be paid when the accountant came to execute it
+    /// (window over, beneficiary or residency revoked): its reservation went
+    /// back to the budget. Carried by the execution's failed receipt.
+    OrderLapsed {
+        /// The programme.
+        programme_id: u64,
+        /// The order.
+        order_id: u64,
+        /// Why it lapsed (the receipt's code).
+        code: u16,
+    } = 42,
+    /// A programme stopped taking orders and began closing; the chain settles
+    /// its pending orders and balances over the next blocks.
+    ProgrammeClosing {
+        /// The programme.
+        programme_id: u64,
+    } = 43,
+    /// A pending order was cancelled because its programme closed.
+    OrderCancelled {
+        /// The programme.
+        programme_id: u64,
+        /// The order.
+        order_id: u64,
+        /// Amount returned to the unreserved budget, in cents.
+        amount_cents: u64,
+    } = 44,
+    /// Governance froze a programme.
+    ProgrammeFrozen {
+        /// The programme.
+        programme_id: u64,
+    } = 45,
+    /// Governance unfroze a programme.
+    ProgrammeUnfrozen {
+        /// The programme.
+        programme_id: u64,
+    } = 46,
     /// A record was revoked.
     RecordRevoked {
         /// The namespace.

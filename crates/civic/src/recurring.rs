@@ -58,7 +58,7 @@ pub fn schedule<S: StateRead>(
         beneficiary,
         amount_cents,
     } = action;
-    let mut programme = aid::open_programme(state, programme_id)?;
+    let mut programme = aid::active_programme(state, programme_id)?;
     let scope = aid::scope_of(&programme, programme_id);
     authorise(
         state,
@@ -177,7 +177,7 @@ pub fn begin_block<S: StateRead>(
                     state.commit_transaction();
                     events.append(&mut ordered_events);
                 }
-                Err(Failure::Rule(code)) => {
+                Err(Failure::Rule(code) | Failure::Recorded { code, .. }) => {
                     state.rollback_transaction();
                     events.push(Event::RecurringSkipped {
                         programme_id,

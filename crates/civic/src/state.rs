@@ -64,6 +64,15 @@ pub enum StateFault {
         /// What the storage said.
         error: StorageError,
     },
+    /// A stored value breaks an invariant the rules maintain (e.g. a programme
+    /// whose reserve is smaller than a pending order).
+    #[error("inconsistent state at key {key}: {reason}")]
+    Inconsistent {
+        /// Hex of the key.
+        key: String,
+        /// What does not add up.
+        reason: &'static str,
+    },
     /// The stored value does not decode as the type its table holds.
     #[error("corrupt state value at key {key}: {reason}")]
     Undecodable {
@@ -179,7 +188,7 @@ impl<'a, S: StateRead> Overlay<'a, S> {
     }
 }
 
-fn hex_of(bytes: &[u8]) -> String {
+pub(crate) fn hex_of(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

@@ -150,12 +150,22 @@ fn order_execute_spend_redeem_close_conserves_the_budget() {
         ADMINISTRATOR,
         Action::CloseProgramme(CloseProgramme { programme_id: 0 }),
     );
+    assert_eq!(close.events, vec![Event::ProgrammeClosing { programme_id: 0 }]);
+    // The next block's sweep cancels the order and returns the balances.
+    let swept = world.tick();
     assert_eq!(
-        close.events,
-        vec![Event::ProgrammeClosed {
-            programme_id: 0,
-            returned_cents: 16_000
-        }]
+        swept.block_events,
+        vec![
+            Event::OrderCancelled {
+                programme_id: 0,
+                order_id: 1,
+                amount_cents: 5_000
+            },
+            Event::ProgrammeClosed {
+                programme_id: 0,
+                returned_cents: 16_000
+            }
+        ]
     );
     let p = programme(&world);
     assert_eq!(

@@ -110,6 +110,9 @@ pub struct ClosingCursor {
     pub next_beneficiary: u64,
     /// Cents returned to the unreserved budget so far.
     pub returned_cents: u64,
+    /// Height of the block that closed the programme: the sweep starts in
+    /// the block after it.
+    pub closed_at_height: u64,
 }
 
 impl Programme {
@@ -761,7 +764,10 @@ pub fn close_programme<S: StateRead>(
     )?;
     closing::begin(state, programme_id)?;
     programme.status = ProgrammeStatus::Closing;
-    programme.closing = Some(ClosingCursor::default());
+    programme.closing = Some(ClosingCursor {
+        closed_at_height: context.height,
+        ..ClosingCursor::default()
+    });
     state.put(keys::programme(programme_id), &programme);
     Ok(vec![Event::ProgrammeClosing { programme_id }])
 }

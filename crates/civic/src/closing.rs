@@ -2,7 +2,8 @@
 //!
 //! `CloseProgramme` stops a programme at once (status `Closing`: no order,
 //! execution, spending or schedule; merchants still redeem) and queues it here.
-//! At the start of every block ([`begin_block`]) the sweep visits at most
+//! From the block after the close, at the start of every block
+//! ([`begin_block`]) the sweep visits at most
 //! [`CLOSING_STEPS_PER_BLOCK`] orders and beneficiaries, in queue order, then
 //! order-id and enrolment order: each pending order is cancelled and its reserve
 //! returned to the unreserved budget (`OrderCancelled`); each beneficiary's
@@ -17,7 +18,7 @@ use crate::aid::{
     self, Beneficiary, ClosingCursor, Order, OrderStatus, Programme, ProgrammeStatus,
 };
 use crate::codes::Code;
-use crate::handler::{Failure, overflow};
+use crate::handler::{BlockContext, Failure, overflow};
 use crate::keys;
 use crate::receipt::Event;
 use crate::state::{Overlay, StateFault, StateRead};
@@ -43,7 +44,10 @@ pub(crate) fn begin<S: StateRead>(
 }
 
 /// The block hook: advances the sweep by at most [`CLOSING_STEPS_PER_BLOCK`] steps.
-pub fn begin_block<S: StateRead>(state: &mut Overlay<'_, S>) -> Result<Vec<Event>, StateFault> {
+pub fn begin_block<S: StateRead>(
+    state: &mut Overlay<'_, S>,
+    context: &BlockContext,
+) -> Result<Vec<Event>, StateFault> {
     let queue: ClosingProgrammes = state.get(&keys::closing_programmes())?.unwrap_or_default();
     if queue.is_empty() {
         return Ok(Vec::new());
@@ -52,7 +56,7 @@ pub fn begin_block<S: StateRead>(state: &mut Overlay<'_, S>) -> Result<Vec<Event
     let mut events = Vec::new();
     let mut still_closing = Vec::with_capacity(queue.len());
     for programme_id in queue.iter().copied() {
-        let finished = budget > 0 && sweep(state, programme_id, &mut budget, &mut events)?;
+        let finished = budget > 0 && sweep(state, context, programme_id, &mut budget, &mut events)?;
         if !finished {
             still_closing.push(programme_id);
         }
@@ -66,6 +70,7 @@ pub fn begin_block<S: StateRead>(state: &mut Overlay<'_, S>) -> Result<Vec<Event
 /// Sweeps one programme within `budget`; true once it is closed.
 fn sweep<S: StateRead>(
     state: &mut Overlay<'_, S>,
+    context: &BlockContext,
     programme_id: u64,
     budget: &mut u64,
     events: &mut Vec<Event>,
@@ -75,6 +80,9 @@ fn sweep<S: StateRead>(
         return Ok(true);
     };
     let mut cursor = programme.closing.unwrap_or_default();
+    if context.height <= cursor.closed_at_height {
+        return Ok(false);
+    }
     let swept = cancel_orders(
         state,
         &mut programme,

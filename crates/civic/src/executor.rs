@@ -87,7 +87,7 @@ pub fn execute_block<S: StateRead>(
     // proposals close, expired delegations are announced.
     let mut block_events = energy::begin_block(&mut overlay, context)?;
     block_events.extend(recurring::begin_block(&mut overlay, context)?);
-    block_events.extend(closing::begin_block(&mut overlay)?);
+    block_events.extend(closing::begin_block(&mut overlay, context)?);
     block_events.extend(governance::expire_proposals(&mut overlay, context)?);
     block_events.extend(identity::expire_delegations(&mut overlay, context)?);
     let mut receipts = Vec::with_capacity(transactions.len());

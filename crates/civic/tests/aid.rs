@@ -150,7 +150,10 @@ fn order_execute_spend_redeem_close_conserves_the_budget() {
         ADMINISTRATOR,
         Action::CloseProgramme(CloseProgramme { programme_id: 0 }),
     );
-    assert_eq!(close.events, vec![Event::ProgrammeClosing { programme_id: 0 }]);
+    assert_eq!(
+        close.events,
+        vec![Event::ProgrammeClosing { programme_id: 0 }]
+    );
     // The next block's sweep cancels the order and returns the balances.
     let swept = world.tick();
     assert_eq!(

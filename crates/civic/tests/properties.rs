@@ -12,7 +12,7 @@ mod common;
 use civitas_civic::action::*;
 use civitas_civic::aid::{Beneficiary, Programme, ProgrammeRules, ProgrammeStatus};
 use civitas_civic::model::{Role, Scope};
-use civitas_civic::{Action, keys};
+use civitas_civic::{Action, Event, keys};
 use civitas_types::{BoundedBytes, BoundedVec, Hash, SignedTransaction, decode};
 use common::*;
 use proptest::prelude::*;
@@ -230,7 +230,13 @@ proptest! {
             let mut solo = World { state: world.state.clone(), height: world.height, time_ms: world.time_ms, sequences: world.sequences.clone() };
             for (tx, receipt) in transactions.iter().zip(&first.receipts) {
                 let alone = civitas_civic::execute_block(&solo.state, &solo.context(), std::slice::from_ref(tx)).unwrap();
-                if !alone.receipts[0].is_success() {
+                let recorded = !alone.receipts[0].is_success() && !alone.receipts[0].events.is_empty();
+                if recorded {
+                    // A failure whose refusal is recorded: only an order lapsing.
+                    let lapsed = matches!(alone.receipts[0].events[..], [Event::OrderLapsed { .. }]);
+                    prop_assert!(lapsed);
+                }
+                if !alone.receipts[0].is_success() && !recorded {
                     // Beyond what the block's hooks write anyway (an empty block shows
                     // it), a failed transaction writes only its account's sequence.
                     let hooks = civitas_civic::execute_block(&solo.state, &solo.context(), &[]).unwrap();

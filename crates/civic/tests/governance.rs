@@ -388,3 +388,58 @@ fn expired_proposals_are_closed_by_the_chain_with_an_event() {
         Code::ProposalExpired.number()
     );
 }
+
+fn refusal(receipt: &Receipt) -> Option<u16> {
+    receipt.events.iter().find_map(|e| match e {
+        Event::ProposalRefused { code, .. } => Some(*code),
+        _ => None,
+    })
+}
+
+fn delay(validator_change_delay: u64) -> GovernanceAction {
+    GovernanceAction::SetParameters(ChainParameters {
+        validators_min: 1,
+        validator_change_delay,
+    })
+}
+
+#[test]
+fn a_shorter_delay_cannot_let_a_later_change_activate_before_a_scheduled_one() {
+    let mut world = World::new();
+    assert_eq!(refusal(&pass(&mut world, delay(20)).1), None);
+    let (_, added) = pass(&mut world, add_validator(120, OTHER_SIREN, 1));
+    let scheduled = added
+        .events
+        .iter()
+        .find_map(|e| match e {
+            Event::ValidatorSetChanged { activation_height } => Some(*activation_height),
+            _ => None,
+        })
+        .unwrap();
+    // The vote that would pass a delay of 2 comes 3 blocks later: it would
+    // schedule changes long before `scheduled`.
+    assert_eq!(
+        refusal(&pass(&mut world, delay(2)).1),
+        Some(Code::ActivationOutOfOrder.number())
+    );
+    // Once the change is near enough (or past), the delay may shrink.
+    world.height = scheduled;
+    assert_eq!(refusal(&pass(&mut world, delay(2)).1), None);
+}
+
+#[test]
+fn a_zero_delay_or_minimum_is_refused() {
+    let mut world = World::new();
+    assert_eq!(
+        refusal(&pass(&mut world, delay(0)).1),
+        Some(Code::InvalidParameters.number())
+    );
+    let no_minimum = GovernanceAction::SetParameters(ChainParameters {
+        validators_min: 0,
+        validator_change_delay: 2,
+    });
+    assert_eq!(
+        refusal(&pass(&mut world, no_minimum).1),
+        Some(Code::InvalidParameters.number())
+    );
+}

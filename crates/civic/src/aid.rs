@@ -30,6 +30,7 @@ use crate::handler::Outcome;
 use crate::handler::{Failure, overflow};
 use crate::keys;
 use crate::model::{Collectivity, Resident, Role, Scope, Siren};
+use crate::pseudonyms;
 use crate::receipt::Event;
 use crate::state::{Overlay, StateRead};
 
@@ -307,6 +308,7 @@ pub fn enrol_beneficiary<S: StateRead>(
     if existing.as_ref().is_some_and(|b| !b.revoked) {
         return Err(Code::AlreadyBeneficiary.into());
     }
+    pseudonyms::claim(state, &beneficiary, scope_of(&programme, programme_id))?;
     if existing.is_none() {
         index_beneficiary(state, programme, programme_id, &beneficiary)?;
     }

@@ -66,6 +66,10 @@ pub enum Code {
     TooManyDelegations = 210,
     /// The account holds the other aid duty (ordonnateur / comptable) in this collectivity.
     ConflictingAidDuties = 211,
+    /// This identity commitment was already enrolled for another pseudonym.
+    CommitmentReused = 212,
+    /// This pseudonym already serves another programme or community.
+    PseudonymInUse = 213,
     /// No such programme.
     UnknownProgramme = 400,
     /// The programme is closed.
@@ -202,6 +206,12 @@ impl Code {
                 "with this delay a validator-set change would activate before one already scheduled; wait for it to activate"
             }
             Code::TooManyDelegations => "too many delegations are alive at once",
+            Code::CommitmentReused => {
+                "this identity commitment is already enrolled for another pseudonym: use a fresh salt per pseudonym"
+            }
+            Code::PseudonymInUse => {
+                "this key already serves another programme or community: derive a separate key for each"
+            }
             Code::ConflictingAidDuties => {
                 "the account holds the other aid duty in this collectivity: an ordonnateur is never a comptable"
             }

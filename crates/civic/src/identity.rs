@@ -12,6 +12,7 @@ use crate::keys;
 use crate::model::{
     AccountState, Collectivity, Delegation, MultisigPolicy, Resident, Role, Scope, Siren,
 };
+use crate::pseudonyms;
 use crate::receipt::Event;
 use crate::state::{Overlay, StateRead};
 
@@ -78,6 +79,7 @@ pub fn enrol_resident<S: StateRead>(
             return Err(Code::AlreadyEnrolled.into());
         }
     }
+    pseudonyms::claim_commitment(state, &collectivity, &identity_commitment, &resident)?;
     state.put(
         key,
         &Resident {

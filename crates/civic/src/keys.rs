@@ -33,6 +33,12 @@ pub mod table {
     /// (single entry) → activation height of the last validator-set change
     /// decided (u64).
     pub const LAST_VALIDATOR_ACTIVATION: u8 = 0x18;
+    /// (SIREN, identity commitment) → the resident account it was enrolled
+    /// with: a commitment serves one pseudonym only.
+    pub const RESIDENT_COMMITMENT: u8 = 0x19;
+    /// account → the programme or community `Scope` the pseudonym serves: a
+    /// citizen's key serves one programme or community only.
+    pub const PSEUDONYM_USE: u8 = 0x1a;
     /// (single entry) → next proposal id (u64).
     pub const PROPOSAL_COUNTER: u8 = 0x20;
     /// proposal id (u64) → `Proposal`.
@@ -274,4 +280,14 @@ pub fn closing_programmes() -> Vec<u8> {
 /// Key of the activation height of the last validator-set change decided.
 pub fn last_validator_activation() -> Vec<u8> {
     vec![table::LAST_VALIDATOR_ACTIVATION]
+}
+
+/// Key of the pseudonym an identity commitment was enrolled with.
+pub fn resident_commitment(siren: &Siren, commitment: &civitas_types::Hash) -> Vec<u8> {
+    key(table::RESIDENT_COMMITMENT, &(siren, commitment))
+}
+
+/// Key of the programme or community a pseudonym serves.
+pub fn pseudonym_use(account: &AccountId) -> Vec<u8> {
+    key(table::PSEUDONYM_USE, account)
 }

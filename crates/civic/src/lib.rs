@@ -33,6 +33,7 @@ pub mod handler;
 pub mod identity;
 pub mod keys;
 pub mod model;
+pub mod pseudonyms;
 pub mod receipt;
 pub mod recurring;
 pub mod registry;

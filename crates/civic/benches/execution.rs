@@ -145,7 +145,7 @@ fn setup() -> (World, Vec<SignedTransaction>) {
                 namespace: namespace("permits/building"),
                 record_id: BoundedBytes::try_from_vec(format!("PC-{i:06}").into_bytes()).unwrap(),
                 document_hash: Hash([2; 32]),
-                metadata: BoundedBytes::try_from_vec(b"PC".to_vec()).unwrap(),
+                metadata: metadata_for("permits/building", i as u32),
                 owner: Some(beneficiary),
             }),
         ));

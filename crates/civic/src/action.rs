@@ -4,14 +4,13 @@
 //! Variants are append-only (their tags are part of the protocol).
 
 use borsh::{BorshDeserialize, BorshSerialize};
-use civitas_types::{AccountId, BoundedBytes, BoundedVec, Hash, PublicKey};
+use civitas_types::{AccountId, BoundedVec, Hash, PublicKey};
 
 use crate::aid::ProgrammeRules;
 use crate::clearing::Side;
 use crate::governance::GovernanceAction;
-use crate::model::{
-    MULTISIG_MEMBERS_MAX, NamespaceName, RECORD_METADATA_BYTES_MAX, RecordId, Role, Scope, Siren,
-};
+use crate::metadata::RecordMetadata;
+use crate::model::{MULTISIG_MEMBERS_MAX, NamespaceName, RecordId, Role, Scope, Siren};
 
 /// One civic action.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
@@ -144,8 +143,8 @@ pub struct RegisterRecord {
     pub record_id: RecordId,
     /// Hash of the document.
     pub document_hash: Hash,
-    /// Non-personal metadata.
-    pub metadata: BoundedBytes<RECORD_METADATA_BYTES_MAX>,
+    /// One value per field of the namespace, in its order.
+    pub metadata: RecordMetadata,
     /// Owner, if the record has one.
     pub owner: Option<AccountId>,
 }
@@ -159,8 +158,8 @@ pub struct AmendRecord {
     pub record_id: RecordId,
     /// Hash of the new document.
     pub document_hash: Hash,
-    /// New metadata.
-    pub metadata: BoundedBytes<RECORD_METADATA_BYTES_MAX>,
+    /// The new version's metadata: one value per field of the namespace, in its order.
+    pub metadata: RecordMetadata,
 }
 
 /// The owner asks to transfer a record (done at once where no approval is needed).

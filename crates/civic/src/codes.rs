@@ -54,7 +54,7 @@ pub enum Code {
     ValidatorSetTooSmall = 309,
     /// One collectivity would hold a third of the validator power or more.
     CollectivityCouldHalt = 310,
-    /// The namespace name is invalid or taken.
+    /// The namespace name is invalid or taken, or a field name is invalid or repeated.
     InvalidNamespace = 311,
     /// Chain parameters out of range.
     InvalidParameters = 312,
@@ -148,8 +148,11 @@ pub enum Code {
     NotOwner = 605,
     /// No transfer is waiting for approval.
     NoPendingTransfer = 606,
-    /// The metadata or id is invalid (empty id, bad characters).
+    /// The record id is empty or uses characters outside `A-Z a-z 0-9 - _ / .`.
     InvalidRecord = 607,
+    /// The metadata does not give one valid value per namespace field, in order,
+    /// of the declared kind.
+    InvalidMetadata = 608,
     /// A counter or amount would overflow.
     Overflow = 900,
 }
@@ -199,7 +202,9 @@ impl Code {
             Code::CollectivityCouldHalt => {
                 "one collectivity would hold a third of the validator power or more and could halt the network"
             }
-            Code::InvalidNamespace => "the namespace name is invalid or already taken",
+            Code::InvalidNamespace => {
+                "the namespace name is invalid or already taken, or a field name is invalid or repeated"
+            }
             Code::InvalidParameters => "chain parameters out of range",
             Code::TooManyOpenProposals => "too many proposals are open at once",
             Code::ActivationOutOfOrder => {
@@ -262,7 +267,12 @@ impl Code {
             Code::NotTransferable => "records of this namespace cannot be transferred",
             Code::NotOwner => "only the record's owner can ask for its transfer",
             Code::NoPendingTransfer => "no transfer of this record is waiting for approval",
-            Code::InvalidRecord => "the record id is empty or the record is malformed",
+            Code::InvalidRecord => {
+                "the record id must be 1 to 64 bytes of A-Z, a-z, 0-9, '-', '_', '/' and '.'"
+            }
+            Code::InvalidMetadata => {
+                "the metadata must give one value per field of the namespace, in order and of its kind, with references of 1 to 64 bytes of A-Z, a-z, 0-9, '-', '_', '/' and '.'"
+            }
             Code::Overflow => "a counter would overflow",
         }
     }

@@ -14,9 +14,9 @@ use crate::model::{AccountState, MultisigPolicy};
 use crate::state::{Overlay, StateFault, StateRead};
 
 /// Largest encoded transaction accepted, in bytes. Civic actions are small (the
-/// largest, a record with full metadata, is under 1 KiB); the format itself allows
-/// 32 KiB payloads, so this is the binding limit and can only be raised by a
-/// protocol change.
+/// largest, a record with 16 metadata references of 64 bytes, is about 1.3 KiB);
+/// the format itself allows 32 KiB payloads, so this is the binding limit and can
+/// only be raised by a protocol change.
 pub const TRANSACTION_BYTES_MAX: usize = 16 * 1024;
 
 /// Why a transaction cannot be included.

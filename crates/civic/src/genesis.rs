@@ -7,6 +7,7 @@ use crate::duties;
 use crate::governance::check_validator_safety;
 use crate::handler::Failure;
 use crate::keys;
+use crate::metadata::first_bad_field;
 use crate::model::{
     ChainParameters, Collectivity, Namespace, NamespaceName, Role, RoleGrant, Scope,
     ValidatorEntry, ValidatorRegistry,
@@ -57,6 +58,16 @@ pub enum GenesisError {
     /// A namespace name uses characters outside `a-z 0-9 - _ /`.
     #[error("namespace name is invalid (use a-z, 0-9, '-', '_' and '/')")]
     InvalidNamespace,
+    /// A namespace declares a field whose name is invalid or repeated.
+    #[error(
+        "namespace {namespace} declares field {field:?}, which is invalid (use 1 to 32 bytes of a-z, 0-9 and '_') or repeated"
+    )]
+    InvalidNamespaceField {
+        /// The namespace, as text.
+        namespace: String,
+        /// The first offending field name, as text.
+        field: String,
+    },
     /// A namespace or grant refers to an unknown collectivity.
     #[error("reference to unknown collectivity {0}")]
     UnknownCollectivity(String),
@@ -85,6 +96,20 @@ pub enum GenesisError {
     /// The validator set breaks the quorum-safety rule or is malformed.
     #[error("the genesis validator set is refused: {0}")]
     UnsafeValidators(String),
+}
+
+/// Checks a namespace's own rules: its name, and its field names (valid, unique).
+fn check_namespace(name: &NamespaceName, namespace: &Namespace) -> Result<(), GenesisError> {
+    if !name.is_valid() {
+        return Err(GenesisError::InvalidNamespace);
+    }
+    match first_bad_field(&namespace.fields) {
+        Some(field) => Err(GenesisError::InvalidNamespaceField {
+            namespace: String::from_utf8_lossy(&name.0).into_owned(),
+            field: String::from_utf8_lossy(&field.0).into_owned(),
+        }),
+        None => Ok(()),
+    }
 }
 
 impl GenesisState {
@@ -169,9 +194,7 @@ impl GenesisState {
             state.entries.contains_key(&keys::collectivity(siren))
         };
         for (name, namespace) in &self.namespaces {
-            if !name.is_valid() {
-                return Err(GenesisError::InvalidNamespace);
-            }
+            check_namespace(name, namespace)?;
             if !known(&namespace.collectivity, &state) {
                 return Err(GenesisError::UnknownCollectivity(
                     namespace.collectivity.to_string(),

@@ -24,6 +24,7 @@ use crate::handler::BlockContext;
 use crate::handler::Failure;
 use crate::handler::Outcome;
 use crate::keys;
+use crate::metadata::first_bad_field;
 use crate::model::{
     ChainParameters, Collectivity, Namespace, NamespaceName, Role, RoleGrant, Scope, Siren,
     ValidatorEntry, ValidatorRegistry,
@@ -339,7 +340,10 @@ fn execute<S: StateRead>(
             scope,
         } => revoke_role(state, account, *role, scope),
         GovernanceAction::CreateNamespace { name, namespace } => {
-            if !name.is_valid() || state.get::<Namespace>(&keys::namespace(name))?.is_some() {
+            if !name.is_valid()
+                || first_bad_field(&namespace.fields).is_some()
+                || state.get::<Namespace>(&keys::namespace(name))?.is_some()
+            {
                 return Err(Code::InvalidNamespace.into());
             }
             if state

@@ -13,7 +13,8 @@
 //! votes, execution, quorum safety, validator-set changes), social aid
 //! (programmes, orders executed by a different accountant, spending,
 //! redemption, closing, the conservation law) and registries (register, amend
-//! with history, transfer with or without approval, revoke), with recurring
+//! with history, transfer with or without approval, revoke; metadata typed by
+//! the fields each namespace declares), with recurring
 //! disbursements ordered by a block hook, and the energy community (orders until
 //! gate closure, double-auction clearing hook, attestations, settlement).
 
@@ -32,6 +33,7 @@ pub mod governance;
 pub mod handler;
 pub mod identity;
 pub mod keys;
+pub mod metadata;
 pub mod model;
 pub mod pseudonyms;
 pub mod receipt;

@@ -10,16 +10,16 @@ use borsh::{BorshDeserialize, BorshSerialize};
 use civitas_types::limits::VALIDATORS_MAX;
 use civitas_types::{AccountId, BoundedBytes, BoundedVec, Hash, PublicKey};
 
+use crate::metadata::{FieldSpec, RECORD_FIELDS_MAX, REFERENCE_BYTES_MAX, RecordMetadata};
+
 /// Most members of a multisig policy.
 pub const MULTISIG_MEMBERS_MAX: usize = 16;
 /// Longest collectivity name, in bytes.
 pub const COLLECTIVITY_NAME_BYTES_MAX: usize = 128;
 /// Longest namespace name, in bytes.
 pub const NAMESPACE_BYTES_MAX: usize = 64;
-/// Longest record id, in bytes.
-pub const RECORD_ID_BYTES_MAX: usize = 64;
-/// Largest record metadata, in bytes (codes and references, never free text about people).
-pub const RECORD_METADATA_BYTES_MAX: usize = 256;
+/// Longest record id, in bytes (the same bound as a reference).
+pub const RECORD_ID_BYTES_MAX: usize = REFERENCE_BYTES_MAX;
 
 /// A SIREN: the nine-digit public identifier of a French legal entity (here, a
 /// public body), with its Luhn check digit. Public, not personal data.
@@ -236,9 +236,13 @@ pub struct Namespace {
     pub transferable: bool,
     /// Whether a transfer needs a registrar's approval after the owner's request.
     pub transfer_needs_approval: bool,
+    /// The metadata every record version gives, in this order; names valid and
+    /// unique. Fixed at creation, so a record's history always reads the same way.
+    pub fields: BoundedVec<FieldSpec, RECORD_FIELDS_MAX>,
 }
 
-/// A record's id within its namespace (e.g. a permit number).
+/// A record's id within its namespace (e.g. a permit number): 1 to 64 bytes of
+/// `A-Z a-z 0-9 - _ / .`, checked by [`crate::metadata::is_reference`].
 pub type RecordId = BoundedBytes<RECORD_ID_BYTES_MAX>;
 
 /// The current state of a record.
@@ -259,8 +263,9 @@ pub struct Record {
 pub struct RecordVersion {
     /// Hash of the document (hashed locally; the file never leaves its holder).
     pub document_hash: Hash,
-    /// Small non-personal metadata (codes, references).
-    pub metadata: BoundedBytes<RECORD_METADATA_BYTES_MAX>,
+    /// One value per field of the namespace, in its order (codes, dates, amounts,
+    /// references to things, hashes, flags: no free text about people).
+    pub metadata: RecordMetadata,
     /// The registrar who wrote this version.
     pub registrar: AccountId,
     /// Height at which it was written.

@@ -1,6 +1,9 @@
 //! Registry actions: register, amend (versioned), transfer, revoke records.
+//!
+//! Every version's metadata is checked against the fields its namespace declared
+//! (crate::metadata), so a registrar cannot write free text about people.
 
-use civitas_types::{AccountId, BoundedBytes, Hash};
+use civitas_types::{AccountId, Hash};
 
 use crate::action::{AmendRecord, ApproveTransfer, RegisterRecord, RequestTransfer, RevokeRecord};
 use crate::authority::authorise;
@@ -9,10 +12,8 @@ use crate::handler::BlockContext;
 use crate::handler::Failure;
 use crate::handler::Outcome;
 use crate::keys;
-use crate::model::{
-    Namespace, NamespaceName, RECORD_METADATA_BYTES_MAX, Record, RecordId, RecordVersion, Role,
-    Scope,
-};
+use crate::metadata::{RecordMetadata, is_reference, metadata_matches};
+use crate::model::{Namespace, NamespaceName, Record, RecordId, RecordVersion, Role, Scope};
 use crate::receipt::Event;
 use crate::state::{Overlay, StateRead};
 
@@ -41,16 +42,17 @@ fn live_record<S: StateRead>(
     Ok(record)
 }
 
-/// Checks that the namespace exists and `signer` is one of its registrars.
+/// The namespace, checked to exist and to have `signer` among its registrars.
 fn require_registrar<S: StateRead>(
     state: &Overlay<'_, S>,
     context: &BlockContext,
     signer: &AccountId,
     name: &NamespaceName,
-) -> Result<(), Failure> {
-    namespace(state, name)?;
+) -> Result<Namespace, Failure> {
+    let rules = namespace(state, name)?;
     let scope = Scope::Namespace(name.clone());
-    authorise(state, signer, Role::Registrar, &scope, context.time_ms).map(|_| ())
+    authorise(state, signer, Role::Registrar, &scope, context.time_ms)?;
+    Ok(rules)
 }
 
 /// A live record that `signer`, a registrar of its namespace, may change.
@@ -65,8 +67,13 @@ fn registrar_record<S: StateRead>(
     live_record(state, name, id)
 }
 
-fn valid_record_id(id: &RecordId) -> bool {
-    !id.is_empty() && id.iter().all(|c| c.is_ascii_graphic())
+/// Checks that `metadata` gives the values the namespace's fields declare.
+fn check_metadata(rules: &Namespace, metadata: &RecordMetadata) -> Result<(), Failure> {
+    if metadata_matches(&rules.fields, metadata) {
+        Ok(())
+    } else {
+        Err(Code::InvalidMetadata.into())
+    }
 }
 
 /// Writes version `version` of a record and returns its event.
@@ -79,7 +86,7 @@ fn write_version<S: StateRead>(
     id: RecordId,
     version: u32,
     document_hash: Hash,
-    metadata: BoundedBytes<RECORD_METADATA_BYTES_MAX>,
+    metadata: RecordMetadata,
 ) -> Event {
     let entry = RecordVersion {
         document_hash,
@@ -110,10 +117,11 @@ pub fn register<S: StateRead>(
         metadata,
         owner,
     } = action;
-    require_registrar(state, context, signer, &name)?;
-    if !valid_record_id(&id) {
+    let rules = require_registrar(state, context, signer, &name)?;
+    if !is_reference(&id) {
         return Err(Code::InvalidRecord.into());
     }
+    check_metadata(&rules, &metadata)?;
     let key = keys::record(&name, &id);
     if state.get::<Record>(&key)?.is_some() {
         return Err(Code::DuplicateRecord.into());
@@ -152,7 +160,9 @@ pub fn amend<S: StateRead>(
         document_hash,
         metadata,
     } = action;
-    let mut record = registrar_record(state, context, signer, &name, &id)?;
+    let rules = require_registrar(state, context, signer, &name)?;
+    let mut record = live_record(state, &name, &id)?;
+    check_metadata(&rules, &metadata)?;
     record.version = record
         .version
         .checked_add(1)

@@ -17,7 +17,8 @@ use civitas_civic::action::*;
 use civitas_civic::aid::ProgrammeRules;
 use civitas_civic::clearing::Side;
 use civitas_civic::governance::GovernanceAction;
-use civitas_civic::model::{Role, Scope};
+use civitas_civic::metadata::{FieldKind, FieldValue};
+use civitas_civic::model::{Namespace, Role, Scope};
 use civitas_types::{BoundedBytes, BoundedVec, Hash, decode, encode};
 use common::*;
 
@@ -31,7 +32,8 @@ fn record_id() -> civitas_civic::model::RecordId {
     BoundedBytes::try_from_vec(b"PC-2026-0042".to_vec()).unwrap()
 }
 
-/// One sample per variant, in tag order.
+/// One sample per variant, in tag order (two for `Propose`, to freeze the
+/// encoding of a namespace's fields as well).
 fn samples() -> Vec<(&'static str, Action)> {
     let ns = namespace("permits/building");
     vec![
@@ -83,7 +85,14 @@ fn samples() -> Vec<(&'static str, Action)> {
                 namespace: ns.clone(),
                 record_id: record_id(),
                 document_hash: hash(9),
-                metadata: BoundedBytes::try_from_vec(vec![1, 2, 3]).unwrap(),
+                metadata: metadata(vec![
+                    FieldValue::Code(3),
+                    FieldValue::Date(20_454),
+                    FieldValue::Amount(120),
+                    reference("75056-000-AB-0123"),
+                    FieldValue::Hash(hash(14)),
+                    FieldValue::Flag(true),
+                ]),
                 owner: Some(account(7)),
             }),
         ),
@@ -93,7 +102,7 @@ fn samples() -> Vec<(&'static str, Action)> {
                 namespace: ns.clone(),
                 record_id: record_id(),
                 document_hash: hash(10),
-                metadata: BoundedBytes::try_from_vec(vec![4]).unwrap(),
+                metadata: metadata(vec![FieldValue::Amount(135)]),
             }),
         ),
         (
@@ -124,6 +133,30 @@ fn samples() -> Vec<(&'static str, Action)> {
             Action::Propose(Propose {
                 action: GovernanceAction::RemoveCollectivity(OTHER_SIREN),
                 deliberation_hash: hash(11),
+                expires_at_ms: 5_000_000,
+            }),
+        ),
+        (
+            "propose_create_namespace",
+            Action::Propose(Propose {
+                action: GovernanceAction::CreateNamespace {
+                    name: namespace("permits/building"),
+                    namespace: Namespace {
+                        collectivity: SIREN,
+                        transferable: true,
+                        transfer_needs_approval: true,
+                        fields: BoundedVec::try_from_vec(vec![
+                            field("nature", FieldKind::Code),
+                            field("decided_on", FieldKind::Date),
+                            field("floor_area_m2", FieldKind::Amount),
+                            field("parcel", FieldKind::Reference),
+                            field("plans", FieldKind::Hash),
+                            field("tacit", FieldKind::Flag),
+                        ])
+                        .unwrap(),
+                    },
+                },
+                deliberation_hash: hash(15),
                 expires_at_ms: 5_000_000,
             }),
         ),

@@ -121,6 +121,7 @@ fn references_to_unknown_collectivities_are_refused() {
             collectivity: stranger,
             transferable: false,
             transfer_needs_approval: false,
+            fields: Default::default(),
         },
     ));
     assert!(matches!(
@@ -145,6 +146,7 @@ fn an_invalid_namespace_name_is_refused() {
             collectivity: SIREN,
             transferable: false,
             transfer_needs_approval: false,
+            fields: Default::default(),
         },
     ));
     assert!(matches!(refused(genesis), GenesisError::InvalidNamespace));

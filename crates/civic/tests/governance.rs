@@ -11,6 +11,7 @@ mod common;
 
 use civitas_civic::action::*;
 use civitas_civic::governance::{GovernanceAction, Proposal, ProposalStatus};
+use civitas_civic::metadata::{FieldKind, FieldValue};
 use civitas_civic::model::{
     ChainParameters, Collectivity, Namespace, Role, Scope, Siren, ValidatorEntry,
 };
@@ -338,6 +339,8 @@ fn collectivities_join_and_leave_and_namespaces_are_created() {
                 collectivity: SIREN,
                 transferable: false,
                 transfer_needs_approval: false,
+                fields: BoundedVec::try_from_vec(vec![field("adopted_on", FieldKind::Date)])
+                    .unwrap(),
             },
         },
     );
@@ -361,7 +364,7 @@ fn collectivities_join_and_leave_and_namespaces_are_created() {
         namespace: name,
         record_id: BoundedBytes::try_from_vec(b"DEL-2026-001".to_vec()).unwrap(),
         document_hash: Hash([4; 32]),
-        metadata: BoundedBytes::try_from_vec(vec![]).unwrap(),
+        metadata: metadata(vec![FieldValue::Date(20_500)]),
         owner: None,
     });
     assert!(world.act(CITY_REGISTRAR, record).is_success());

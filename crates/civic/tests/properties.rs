@@ -110,7 +110,7 @@ fn action_strategy() -> impl Strategy<Value = Action> {
                 namespace: namespace(n),
                 record_id: BoundedBytes::try_from_vec(r.as_bytes().to_vec()).unwrap(),
                 document_hash: Hash([d; 32]),
-                metadata: BoundedBytes::try_from_vec(vec![d]).unwrap(),
+                metadata: metadata_for(n, u32::from(d)),
                 owner: o.map(account),
             })),
         (ns.clone(), record.clone(), any::<u8>()).prop_map(|(n, r, d)| Action::AmendRecord(
@@ -118,7 +118,7 @@ fn action_strategy() -> impl Strategy<Value = Action> {
                 namespace: namespace(n),
                 record_id: BoundedBytes::try_from_vec(r.as_bytes().to_vec()).unwrap(),
                 document_hash: Hash([d; 32]),
-                metadata: BoundedBytes::try_from_vec(vec![]).unwrap(),
+                metadata: metadata_for(n, u32::from(d)),
             }
         )),
         (ns.clone(), record.clone(), person.clone()).prop_map(|(n, r, p)| {

@@ -403,7 +403,7 @@ fn two_hundred_registry_records() {
                         namespace: ns.clone(),
                         record_id: record_id(i),
                         document_hash: Hash([1; 32]),
-                        metadata: BoundedBytes::try_from_vec(b"PC".to_vec()).unwrap(),
+                        metadata: metadata_for("permits/building", i as u32),
                         owner: Some(id_of(&owners[i])),
                     }),
                 )
@@ -419,7 +419,7 @@ fn two_hundred_registry_records() {
                 namespace: ns.clone(),
                 record_id: record_id(i),
                 document_hash: Hash([h; 32]),
-                metadata: BoundedBytes::try_from_vec(vec![]).unwrap(),
+                metadata: metadata_for("permits/building", u32::from(h)),
             }),
         )
     };

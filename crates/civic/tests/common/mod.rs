@@ -2,6 +2,9 @@
 //! namespace office and citizens; helpers to sign and execute blocks.
 #![allow(dead_code)]
 
+use civitas_civic::metadata::{
+    FieldKind, FieldName, FieldSpec, FieldValue, RecordMetadata, Reference,
+};
 use civitas_civic::model::{
     ChainParameters, Collectivity, Namespace, NamespaceName, Role, Scope, Siren, ValidatorEntry,
 };
@@ -10,7 +13,8 @@ use civitas_civic::{
     MemoryState, Receipt,
 };
 use civitas_types::{
-    AccountId, BoundedBytes, ChainId, SignedTransaction, SigningKey, TransactionBody, encode,
+    AccountId, BoundedBytes, BoundedVec, ChainId, SignedTransaction, SigningKey, TransactionBody,
+    encode,
 };
 use std::collections::BTreeMap;
 
@@ -52,6 +56,72 @@ pub fn namespace(name: &str) -> NamespaceName {
     NamespaceName::from_text(name).unwrap()
 }
 
+pub fn field(name: &str, kind: FieldKind) -> FieldSpec {
+    FieldSpec {
+        name: FieldName::from_text(name).unwrap(),
+        kind,
+    }
+}
+
+pub fn reference(text: &str) -> FieldValue {
+    FieldValue::Reference(Reference::try_from_vec(text.as_bytes().to_vec()).unwrap())
+}
+
+pub fn metadata(values: Vec<FieldValue>) -> RecordMetadata {
+    BoundedVec::try_from_vec(values).unwrap()
+}
+
+/// The fields each namespace of the test world declares: building permits carry
+/// the nature of works (code), the cadastral parcel, the floor area and the
+/// decision date; residence certificates their issue date; parking permits
+/// their zone.
+pub fn fields_of(ns: &str) -> Vec<FieldSpec> {
+    match ns {
+        "permits/building" => vec![
+            field("nature", FieldKind::Code),
+            field("parcel", FieldKind::Reference),
+            field("floor_area_m2", FieldKind::Amount),
+            field("decided_on", FieldKind::Date),
+        ],
+        "certificates/residence" => vec![field("issued_on", FieldKind::Date)],
+        "parking/permits" => vec![field("zone", FieldKind::Code)],
+        _ => vec![],
+    }
+}
+
+/// Valid metadata for a record of a test namespace, varied by `n`.
+pub fn metadata_for(ns: &str, n: u32) -> RecordMetadata {
+    // 20,454 days after 1970-01-01 is 2026-01-01.
+    let day = 20_454 + n;
+    metadata(match ns {
+        "permits/building" => vec![
+            FieldValue::Code(n % 7),
+            reference(&format!("75056-000-AB-{n:04}")),
+            FieldValue::Amount(120 + u64::from(n)),
+            FieldValue::Date(day),
+        ],
+        "certificates/residence" => vec![FieldValue::Date(day)],
+        "parking/permits" => vec![FieldValue::Code(n % 3)],
+        _ => vec![],
+    })
+}
+
+fn test_namespace(
+    ns: &str,
+    transferable: bool,
+    transfer_needs_approval: bool,
+) -> (NamespaceName, Namespace) {
+    (
+        namespace(ns),
+        Namespace {
+            collectivity: SIREN,
+            transferable,
+            transfer_needs_approval,
+            fields: BoundedVec::try_from_vec(fields_of(ns)).unwrap(),
+        },
+    )
+}
+
 /// Seeds: 1 identity registrar, 2 registrar of `permits/building`, 3 registrar of
 /// every namespace of the collectivity, 5.. citizens.
 pub const IDENTITY_REGISTRAR: u8 = 1;
@@ -85,101 +155,11 @@ pub struct World {
 
 impl World {
     pub fn new() -> World {
-        let collectivities = COUNCIL
-            .iter()
-            .enumerate()
-            .map(|(i, (siren, power))| Collectivity {
-                siren: *siren,
-                name: BoundedBytes::try_from_vec(b"Commune de test".to_vec()).unwrap(),
-                voting_power: *power,
-                council_account: account(council_seed(i)),
-            })
-            .collect();
-        let validators = COUNCIL
-            .iter()
-            .enumerate()
-            .map(|(i, (siren, _))| ValidatorEntry {
-                public_key: validator_key(i),
-                power: 10,
-                siren: *siren,
-            })
-            .collect();
-        let genesis = GenesisState {
-            collectivities,
-            validators,
-            parameters: ChainParameters::default(),
-            grants: vec![
-                grant(
-                    IDENTITY_REGISTRAR,
-                    Role::IdentityRegistrar,
-                    Scope::Collectivity(SIREN),
-                    &[],
-                ),
-                grant(
-                    REGISTRAR,
-                    Role::Registrar,
-                    Scope::Namespace(namespace("permits/building")),
-                    &[],
-                ),
-                grant(
-                    CITY_REGISTRAR,
-                    Role::Registrar,
-                    Scope::Collectivity(SIREN),
-                    &[],
-                ),
-                grant(
-                    ADMINISTRATOR,
-                    Role::AidAdministrator,
-                    Scope::Collectivity(SIREN),
-                    &[],
-                ),
-                grant(
-                    ACCOUNTANT,
-                    Role::AidAccountant,
-                    Scope::Collectivity(SIREN),
-                    &[],
-                ),
-                grant(GROCER, Role::Merchant, Scope::Collectivity(SIREN), &[FOOD]),
-                grant(
-                    ENERGY_OPERATOR,
-                    Role::EnergyOperator,
-                    Scope::Collectivity(SIREN),
-                    &[],
-                ),
-                grant(
-                    JEWELLER,
-                    Role::Merchant,
-                    Scope::Collectivity(SIREN),
-                    &[LUXURY],
-                ),
-            ],
-            namespaces: vec![
-                (
-                    namespace("permits/building"),
-                    Namespace {
-                        collectivity: SIREN,
-                        transferable: true,
-                        transfer_needs_approval: true,
-                    },
-                ),
-                (
-                    namespace("certificates/residence"),
-                    Namespace {
-                        collectivity: SIREN,
-                        transferable: false,
-                        transfer_needs_approval: false,
-                    },
-                ),
-                (
-                    namespace("parking/permits"),
-                    Namespace {
-                        collectivity: SIREN,
-                        transferable: true,
-                        transfer_needs_approval: false,
-                    },
-                ),
-            ],
-        };
+        World::from_genesis(&genesis())
+    }
+
+    /// The world after `genesis` (which must build).
+    pub fn from_genesis(genesis: &GenesisState) -> World {
         World {
             state: genesis.build().unwrap(),
             height: 1,
@@ -187,7 +167,87 @@ impl World {
             sequences: BTreeMap::new(),
         }
     }
+}
 
+/// The test world's genesis: the council, the offices' roles and three namespaces.
+pub fn genesis() -> GenesisState {
+    let collectivities = COUNCIL
+        .iter()
+        .enumerate()
+        .map(|(i, (siren, power))| Collectivity {
+            siren: *siren,
+            name: BoundedBytes::try_from_vec(b"Commune de test".to_vec()).unwrap(),
+            voting_power: *power,
+            council_account: account(council_seed(i)),
+        })
+        .collect();
+    let validators = COUNCIL
+        .iter()
+        .enumerate()
+        .map(|(i, (siren, _))| ValidatorEntry {
+            public_key: validator_key(i),
+            power: 10,
+            siren: *siren,
+        })
+        .collect();
+    GenesisState {
+        collectivities,
+        validators,
+        parameters: ChainParameters::default(),
+        grants: vec![
+            grant(
+                IDENTITY_REGISTRAR,
+                Role::IdentityRegistrar,
+                Scope::Collectivity(SIREN),
+                &[],
+            ),
+            grant(
+                REGISTRAR,
+                Role::Registrar,
+                Scope::Namespace(namespace("permits/building")),
+                &[],
+            ),
+            grant(
+                CITY_REGISTRAR,
+                Role::Registrar,
+                Scope::Collectivity(SIREN),
+                &[],
+            ),
+            grant(
+                ADMINISTRATOR,
+                Role::AidAdministrator,
+                Scope::Collectivity(SIREN),
+                &[],
+            ),
+            grant(
+                ACCOUNTANT,
+                Role::AidAccountant,
+                Scope::Collectivity(SIREN),
+                &[],
+            ),
+            grant(GROCER, Role::Merchant, Scope::Collectivity(SIREN), &[FOOD]),
+            grant(
+                ENERGY_OPERATOR,
+                Role::EnergyOperator,
+                Scope::Collectivity(SIREN),
+                &[],
+            ),
+            grant(
+                JEWELLER,
+                Role::Merchant,
+                Scope::Collectivity(SIREN),
+                &[LUXURY],
+            ),
+        ],
+        namespaces: vec![
+            test_namespace("permits/building", true, true),
+            test_namespace("certificates/residence", false, false),
+            test_namespace("parking/permits", true, false),
+        ],
+    }
+}
+
+impl World {
     pub fn context(&self) -> BlockContext {
         BlockContext {
             chain_id: chain_id(),
@@ -198,13 +258,18 @@ impl World {
 
     /// A transaction by key `seed` with its next sequence (not yet consumed).
     pub fn transaction(&self, seed: u8, action: &Action) -> SignedTransaction {
+        self.raw_transaction(seed, encode(action))
+    }
+
+    /// A transaction by key `seed` carrying `payload` as is (e.g. a malformed action).
+    pub fn raw_transaction(&self, seed: u8, payload: Vec<u8>) -> SignedTransaction {
         let signer = account(seed);
         let body = TransactionBody {
             chain_id: chain_id(),
             signer,
             sequence: self.sequences.get(&signer).copied().unwrap_or(0),
             expiry_height: self.height + 100,
-            payload: BoundedBytes::try_from_vec(encode(action)).unwrap(),
+            payload: BoundedBytes::try_from_vec(payload).unwrap(),
         };
         SignedTransaction::sign(body, &[&key(seed)]).unwrap()
     }
@@ -256,7 +321,12 @@ impl World {
 
     /// Executes one action by `seed` in its own block; returns its receipt.
     pub fn act(&mut self, seed: u8, action: Action) -> Receipt {
-        let tx = self.transaction(seed, &action);
+        self.act_raw(seed, encode(&action))
+    }
+
+    /// Executes one payload by `seed` in its own block; returns its receipt.
+    pub fn act_raw(&mut self, seed: u8, payload: Vec<u8>) -> Receipt {
+        let tx = self.raw_transaction(seed, payload);
         let mut outcome = self.execute(&[tx]).unwrap();
         outcome.receipts.remove(0)
     }

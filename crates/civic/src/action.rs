@@ -89,7 +89,7 @@ pub struct RegisterMultisig {
 /// An IdentityRegistrar enrols a resident (pseudonymous account + commitment).
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct EnrolResident {
-    /// The enrolling collectivity.
+    /// SIREN of the collectivity (the public identifier of a public body).
     pub collectivity: Siren,
     /// The resident's account (a per-collectivity pseudonym).
     pub resident: AccountId,
@@ -100,9 +100,9 @@ pub struct EnrolResident {
 /// An IdentityRegistrar revokes an enrolment.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct RevokeResident {
-    /// The collectivity.
+    /// SIREN of the collectivity (the public identifier of a public body).
     pub collectivity: Siren,
-    /// The resident's account.
+    /// The resident's pseudonymous account (one per programme or community key).
     pub resident: AccountId,
     /// Reason code (documented list).
     pub reason_code: u16,
@@ -111,9 +111,9 @@ pub struct RevokeResident {
 /// A role holder lends its role (délégation de signature).
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct Delegate {
-    /// The role lent.
+    /// The role concerned (with `scope`, it names one grant).
     pub role: Role,
-    /// Its scope.
+    /// What the role covers: a collectivity, or one programme, community or namespace of it.
     pub scope: Scope,
     /// Who receives it.
     pub delegate: AccountId,
@@ -126,22 +126,22 @@ pub struct Delegate {
 /// The delegator withdraws a delegation.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct RevokeDelegation {
-    /// The role.
+    /// The role concerned (with `scope`, it names one grant).
     pub role: Role,
-    /// Its scope.
+    /// What the role covers: a collectivity, or one programme, community or namespace of it.
     pub scope: Scope,
-    /// The delegate.
+    /// Account that acts with the role while the delegation lasts.
     pub delegate: AccountId,
 }
 
 /// A Registrar of the namespace registers a record.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct RegisterRecord {
-    /// The namespace.
+    /// Namespace name, e.g. `permits/building`.
     pub namespace: NamespaceName,
-    /// The record's id.
+    /// Record id within the namespace, e.g. a permit number.
     pub record_id: RecordId,
-    /// Hash of the document.
+    /// SHA-256 of the document, computed where the document is (the file never leaves its holder).
     pub document_hash: Hash,
     /// One value per field of the namespace, in its order.
     pub metadata: RecordMetadata,
@@ -152,9 +152,9 @@ pub struct RegisterRecord {
 /// A Registrar writes a new version of a record.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct AmendRecord {
-    /// The namespace.
+    /// Namespace name, e.g. `permits/building`.
     pub namespace: NamespaceName,
-    /// The record's id.
+    /// Record id within the namespace, e.g. a permit number.
     pub record_id: RecordId,
     /// Hash of the new document.
     pub document_hash: Hash,
@@ -165,29 +165,29 @@ pub struct AmendRecord {
 /// The owner asks to transfer a record (done at once where no approval is needed).
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct RequestTransfer {
-    /// The namespace.
+    /// Namespace name, e.g. `permits/building`.
     pub namespace: NamespaceName,
-    /// The record's id.
+    /// Record id within the namespace, e.g. a permit number.
     pub record_id: RecordId,
-    /// The new owner.
+    /// Account to become the record's owner.
     pub new_owner: AccountId,
 }
 
 /// A Registrar approves the pending transfer.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct ApproveTransfer {
-    /// The namespace.
+    /// Namespace name, e.g. `permits/building`.
     pub namespace: NamespaceName,
-    /// The record's id.
+    /// Record id within the namespace, e.g. a permit number.
     pub record_id: RecordId,
 }
 
 /// A Registrar revokes a record.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct RevokeRecord {
-    /// The namespace.
+    /// Namespace name, e.g. `permits/building`.
     pub namespace: NamespaceName,
-    /// The record's id.
+    /// Record id within the namespace, e.g. a permit number.
     pub record_id: RecordId,
     /// Reason code (documented list).
     pub reason_code: u16,
@@ -207,7 +207,7 @@ pub struct Propose {
 /// A council account votes on a proposal.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct Vote {
-    /// The proposal.
+    /// Proposal id, from the proposal counter (0, 1, …).
     pub proposal_id: u64,
     /// In favour or against.
     pub in_favour: bool,
@@ -216,7 +216,7 @@ pub struct Vote {
 /// An AidAdministrator enrols a beneficiary.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct EnrolBeneficiary {
-    /// The programme.
+    /// Programme id, assigned at creation (0, 1, …).
     pub programme_id: u64,
     /// The beneficiary (a per-programme pseudonym).
     pub beneficiary: AccountId,
@@ -227,94 +227,94 @@ pub struct EnrolBeneficiary {
 /// An AidAdministrator revokes a beneficiary.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct RevokeBeneficiary {
-    /// The programme.
+    /// Programme id, assigned at creation (0, 1, …).
     pub programme_id: u64,
-    /// The beneficiary.
+    /// The beneficiary's account: a pseudonym serving this programme only.
     pub beneficiary: AccountId,
 }
 
 /// An AidAdministrator (ordonnateur) orders a disbursement.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct OrderDisbursement {
-    /// The programme.
+    /// Programme id, assigned at creation (0, 1, …).
     pub programme_id: u64,
-    /// The beneficiary.
+    /// The beneficiary's account: a pseudonym serving this programme only.
     pub beneficiary: AccountId,
-    /// Amount.
+    /// Amount in euro cents.
     pub amount_cents: u64,
 }
 
 /// An AidAccountant (comptable) executes an order.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct ExecuteOrder {
-    /// The programme.
+    /// Programme id, assigned at creation (0, 1, …).
     pub programme_id: u64,
-    /// The order.
+    /// Order id within the programme, in order of creation (0, 1, …).
     pub order_id: u64,
 }
 
 /// An AidAccountant rejects an order.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct RejectOrder {
-    /// The programme.
+    /// Programme id, assigned at creation (0, 1, …).
     pub programme_id: u64,
-    /// The order.
+    /// Order id within the programme, in order of creation (0, 1, …).
     pub order_id: u64,
-    /// Reason code.
+    /// Reason, a code from the list the collectivity publishes (never free text).
     pub reason_code: u16,
 }
 
 /// A beneficiary spends at a merchant.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct Spend {
-    /// The programme.
+    /// Programme id, assigned at creation (0, 1, …).
     pub programme_id: u64,
-    /// The merchant.
+    /// The merchant's account (a business, accredited by category).
     pub merchant: AccountId,
-    /// Amount.
+    /// Amount in euro cents.
     pub amount_cents: u64,
 }
 
 /// A merchant redeems its balance.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct Redeem {
-    /// The programme.
+    /// Programme id, assigned at creation (0, 1, …).
     pub programme_id: u64,
-    /// Amount.
+    /// Amount in euro cents.
     pub amount_cents: u64,
 }
 
 /// An AidAdministrator closes a programme.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct CloseProgramme {
-    /// The programme.
+    /// Programme id, assigned at creation (0, 1, …).
     pub programme_id: u64,
 }
 
 /// An AidAdministrator schedules a recurring disbursement.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct ScheduleRecurring {
-    /// The programme.
+    /// Programme id, assigned at creation (0, 1, …).
     pub programme_id: u64,
-    /// The beneficiary.
+    /// The beneficiary's account: a pseudonym serving this programme only.
     pub beneficiary: AccountId,
-    /// Amount per period.
+    /// Amount in euro cents.
     pub amount_cents: u64,
 }
 
 /// An AidAdministrator suspends a recurring disbursement.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct SuspendRecurring {
-    /// The programme.
+    /// Programme id, assigned at creation (0, 1, …).
     pub programme_id: u64,
-    /// The schedule.
+    /// Schedule id within the programme (0, 1, …).
     pub schedule_id: u64,
 }
 
 /// An EnergyOperator creates a community.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct CreateCommunity {
-    /// The hosting collectivity.
+    /// SIREN of the collectivity (the public identifier of a public body).
     pub collectivity: Siren,
     /// Slot length, ms.
     pub slot_ms: u64,
@@ -329,7 +329,7 @@ pub struct CreateCommunity {
 /// The operator registers a meter.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct RegisterMeter {
-    /// The community.
+    /// Community id, assigned at creation (0, 1, …).
     pub community_id: u64,
     /// Salted hash of the meter point id.
     pub commitment: Hash,
@@ -340,13 +340,13 @@ pub struct RegisterMeter {
 /// A meter's owner places an order for a future slot.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct PlaceEnergyOrder {
-    /// The community.
+    /// Community id, assigned at creation (0, 1, …).
     pub community_id: u64,
-    /// The slot.
+    /// Slot number: slot n starts at `first_slot_ms + n × slot_ms` (block time).
     pub slot: u64,
-    /// The meter.
+    /// Meter id within the community, in order of registration (0, 1, …).
     pub meter_id: u64,
-    /// Buy or sell.
+    /// `Buy` (takes energy) or `Sell` (offers it).
     pub side: Side,
     /// Quantity, Wh.
     pub energy_wh: u64,
@@ -357,34 +357,34 @@ pub struct PlaceEnergyOrder {
 /// A meter's owner cancels an order before gate closure.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct CancelEnergyOrder {
-    /// The community.
+    /// Community id, assigned at creation (0, 1, …).
     pub community_id: u64,
-    /// The slot.
+    /// Slot number: slot n starts at `first_slot_ms + n × slot_ms` (block time).
     pub slot: u64,
-    /// The order's number in the slot.
+    /// Position of the order in its slot's book (0, 1, …).
     pub order_number: u32,
 }
 
 /// The operator attests a meter for an ended slot.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct AttestMeter {
-    /// The community.
+    /// Community id, assigned at creation (0, 1, …).
     pub community_id: u64,
-    /// The slot.
+    /// Slot number: slot n starts at `first_slot_ms + n × slot_ms` (block time).
     pub slot: u64,
-    /// The meter.
+    /// Meter id within the community, in order of registration (0, 1, …).
     pub meter_id: u64,
-    /// Produced, Wh.
+    /// Energy the meter exported during the slot, Wh.
     pub produced_wh: u64,
-    /// Consumed, Wh.
+    /// Energy the meter imported during the slot, Wh.
     pub consumed_wh: u64,
 }
 
 /// The operator settles a cleared, attested slot.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct SettleSlot {
-    /// The community.
+    /// Community id, assigned at creation (0, 1, …).
     pub community_id: u64,
-    /// The slot.
+    /// Slot number: slot n starts at `first_slot_ms + n × slot_ms` (block time).
     pub slot: u64,
 }

@@ -54,7 +54,7 @@ pub enum ProgrammeStatus {
 /// The rules of a programme, fixed at creation.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct ProgrammeRules {
-    /// The collectivity funding it.
+    /// SIREN of the collectivity (the public identifier of a public body).
     pub collectivity: Siren,
     /// Total budget, in cents.
     pub budget_cents: u64,
@@ -175,7 +175,7 @@ pub enum OrderStatus {
 /// A disbursement order.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct Order {
-    /// The beneficiary.
+    /// The beneficiary's account: a pseudonym serving this programme only.
     pub beneficiary: AccountId,
     /// Amount, in cents.
     pub amount_cents: u64,

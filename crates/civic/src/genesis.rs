@@ -38,9 +38,9 @@ pub struct GenesisState {
 pub struct GenesisGrant {
     /// To whom.
     pub account: AccountId,
-    /// The role.
+    /// The role concerned (with `scope`, it names one grant).
     pub role: Role,
-    /// Its scope.
+    /// What the role covers: a collectivity, or one programme, community or namespace of it.
     pub scope: Scope,
     /// For merchants: accepted categories.
     pub categories: Vec<u16>,

@@ -70,9 +70,9 @@ pub enum GovernanceAction {
     GrantRole {
         /// To whom.
         account: AccountId,
-        /// The role.
+        /// The role concerned (with `scope`, it names one grant).
         role: Role,
-        /// Its scope.
+        /// What the role covers: a collectivity, or one programme, community or namespace of it.
         scope: Scope,
         /// For merchants: accepted categories.
         categories: BoundedVec<u16, 32>,
@@ -81,16 +81,16 @@ pub enum GovernanceAction {
     RevokeRole {
         /// From whom.
         account: AccountId,
-        /// The role.
+        /// The role concerned (with `scope`, it names one grant).
         role: Role,
-        /// Its scope.
+        /// What the role covers: a collectivity, or one programme, community or namespace of it.
         scope: Scope,
     } = 8,
     /// Creates a registry namespace.
     CreateNamespace {
         /// Its name.
         name: NamespaceName,
-        /// Its rules.
+        /// Its collectivity, transfer rules and declared metadata fields.
         namespace: Namespace,
     } = 9,
     /// Changes chain parameters.

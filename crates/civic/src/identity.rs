@@ -217,11 +217,11 @@ pub const LIVE_DELEGATIONS_MAX: usize = 4_096;
 /// Which delegation: the key of its entry.
 #[derive(Clone, Debug, PartialEq, Eq, borsh::BorshSerialize, borsh::BorshDeserialize)]
 pub struct DelegationRef {
-    /// The delegate.
+    /// Account that acts with the role while the delegation lasts.
     pub delegate: AccountId,
-    /// The role.
+    /// The role concerned (with `scope`, it names one grant).
     pub role: Role,
-    /// Its scope.
+    /// What the role covers: a collectivity, or one programme, community or namespace of it.
     pub scope: Scope,
 }
 

@@ -11,7 +11,7 @@ use crate::model::{NamespaceName, RecordId, Role, Scope, Siren};
 /// The result of one transaction.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct Receipt {
-    /// The transaction id.
+    /// Id of the transaction (hash of its body); all zero for the block receipt.
     pub transaction_id: Hash,
     /// 0 for success, else a [`Code`] number.
     pub code: u16,
@@ -66,67 +66,67 @@ pub enum Event {
     } = 0,
     /// A resident was enrolled.
     ResidentEnrolled {
-        /// The collectivity.
+        /// SIREN of the collectivity (the public identifier of a public body).
         collectivity: Siren,
-        /// The resident.
+        /// The resident's pseudonymous account (one per programme or community key).
         resident: AccountId,
     } = 1,
     /// A resident's enrolment was revoked.
     ResidentRevoked {
-        /// The collectivity.
+        /// SIREN of the collectivity (the public identifier of a public body).
         collectivity: Siren,
-        /// The resident.
+        /// The resident's pseudonymous account (one per programme or community key).
         resident: AccountId,
-        /// Reason code.
+        /// Reason, a code from the list the collectivity publishes (never free text).
         reason_code: u16,
     } = 2,
     /// A role was delegated.
     RoleDelegated {
-        /// The delegator.
+        /// Account that holds the role directly and lent it.
         delegator: AccountId,
-        /// The delegate.
+        /// Account that acts with the role while the delegation lasts.
         delegate: AccountId,
-        /// The role.
+        /// The role concerned (with `scope`, it names one grant).
         role: Role,
-        /// Its scope.
+        /// What the role covers: a collectivity, or one programme, community or namespace of it.
         scope: Scope,
         /// Expiry (block time).
         expires_at_ms: u64,
     } = 3,
     /// A delegation was withdrawn.
     DelegationRevoked {
-        /// The delegate.
+        /// Account that acts with the role while the delegation lasts.
         delegate: AccountId,
-        /// The role.
+        /// The role concerned (with `scope`, it names one grant).
         role: Role,
-        /// Its scope.
+        /// What the role covers: a collectivity, or one programme, community or namespace of it.
         scope: Scope,
     } = 4,
     /// A record version was written (registration is version 1).
     RecordWritten {
-        /// The namespace.
+        /// Namespace name, e.g. `permits/building`.
         namespace: NamespaceName,
-        /// The record.
+        /// Record id within the namespace, e.g. a permit number.
         record_id: RecordId,
         /// The version written.
         version: u32,
-        /// The document hash of that version.
+        /// SHA-256 of the document, computed where the document is (the file never leaves its holder).
         document_hash: Hash,
     } = 5,
     /// A transfer was requested and awaits a registrar.
     TransferRequested {
-        /// The namespace.
+        /// Namespace name, e.g. `permits/building`.
         namespace: NamespaceName,
-        /// The record.
+        /// Record id within the namespace, e.g. a permit number.
         record_id: RecordId,
-        /// The requested new owner.
+        /// Account to become the record's owner.
         new_owner: AccountId,
     } = 6,
     /// A record changed owner.
     RecordTransferred {
-        /// The namespace.
+        /// Namespace name, e.g. `permits/building`.
         namespace: NamespaceName,
-        /// The record.
+        /// Record id within the namespace, e.g. a permit number.
         record_id: RecordId,
         /// The previous owner.
         from: Option<AccountId>,
@@ -135,47 +135,47 @@ pub enum Event {
     } = 7,
     /// A council proposal was submitted.
     ProposalSubmitted {
-        /// Its id.
+        /// Proposal id, from the proposal counter (0, 1, …).
         proposal_id: u64,
-        /// The deliberation it cites.
+        /// SHA-256 of the signed deliberation that decided it.
         deliberation_hash: Hash,
     } = 9,
     /// A collectivity voted.
     ProposalVoted {
-        /// The proposal.
+        /// Proposal id, from the proposal counter (0, 1, …).
         proposal_id: u64,
-        /// The voting collectivity.
+        /// SIREN of the collectivity (the public identifier of a public body).
         collectivity: Siren,
         /// Its vote.
         in_favour: bool,
     } = 10,
     /// A proposal passed and was executed (its effects' events follow).
     ProposalExecuted {
-        /// The proposal.
+        /// Proposal id, from the proposal counter (0, 1, …).
         proposal_id: u64,
     } = 11,
     /// A proposal passed but its action was refused.
     ProposalRefused {
-        /// The proposal.
+        /// Proposal id, from the proposal counter (0, 1, …).
         proposal_id: u64,
         /// Why (an error code).
         code: u16,
     } = 12,
     /// A collectivity joined the council.
     CollectivityAdmitted {
-        /// Its SIREN.
+        /// SIREN of the collectivity (the public identifier of a public body).
         collectivity: Siren,
     } = 13,
     /// A collectivity left the council.
     CollectivityRemoved {
-        /// Its SIREN.
+        /// SIREN of the collectivity (the public identifier of a public body).
         collectivity: Siren,
     } = 14,
     /// A collectivity's council power changed.
     CouncilPowerChanged {
-        /// Its SIREN.
+        /// SIREN of the collectivity (the public identifier of a public body).
         collectivity: Siren,
-        /// New power.
+        /// Council voting power (≥ 1).
         voting_power: u64,
     } = 15,
     /// The validator set changed; consensus applies it at `activation_height`.
@@ -187,158 +187,158 @@ pub enum Event {
     RoleGranted {
         /// To whom.
         account: AccountId,
-        /// The role.
+        /// The role concerned (with `scope`, it names one grant).
         role: Role,
-        /// Its scope.
+        /// What the role covers: a collectivity, or one programme, community or namespace of it.
         scope: Scope,
     } = 17,
     /// A role was revoked.
     RoleRevoked {
         /// From whom.
         account: AccountId,
-        /// The role.
+        /// The role concerned (with `scope`, it names one grant).
         role: Role,
-        /// Its scope.
+        /// What the role covers: a collectivity, or one programme, community or namespace of it.
         scope: Scope,
     } = 18,
     /// A registry namespace was created.
     NamespaceCreated {
-        /// Its name.
+        /// Namespace name, e.g. `permits/building`.
         namespace: NamespaceName,
     } = 19,
     /// Chain parameters changed.
     ParametersChanged = 20,
     /// An aid programme was created.
     ProgrammeCreated {
-        /// Its id.
+        /// Programme id, assigned at creation (0, 1, …).
         programme_id: u64,
-        /// Its budget.
+        /// Total budget, euro cents.
         budget_cents: u64,
     } = 21,
     /// A beneficiary was enrolled in a programme.
     BeneficiaryEnrolled {
-        /// The programme.
+        /// Programme id, assigned at creation (0, 1, …).
         programme_id: u64,
-        /// The beneficiary.
+        /// The beneficiary's account: a pseudonym serving this programme only.
         beneficiary: AccountId,
     } = 22,
     /// A beneficiary's enrolment was revoked.
     BeneficiaryRevoked {
-        /// The programme.
+        /// Programme id, assigned at creation (0, 1, …).
         programme_id: u64,
-        /// The beneficiary.
+        /// The beneficiary's account: a pseudonym serving this programme only.
         beneficiary: AccountId,
     } = 23,
     /// A disbursement was ordered (budget reserved).
     DisbursementOrdered {
-        /// The programme.
+        /// Programme id, assigned at creation (0, 1, …).
         programme_id: u64,
-        /// The order.
+        /// Order id within the programme, in order of creation (0, 1, …).
         order_id: u64,
-        /// The beneficiary.
+        /// The beneficiary's account: a pseudonym serving this programme only.
         beneficiary: AccountId,
-        /// Amount.
+        /// Amount in euro cents.
         amount_cents: u64,
     } = 24,
     /// An order was executed (paid to the beneficiary's balance).
     DisbursementExecuted {
-        /// The programme.
+        /// Programme id, assigned at creation (0, 1, …).
         programme_id: u64,
-        /// The order.
+        /// Order id within the programme, in order of creation (0, 1, …).
         order_id: u64,
-        /// The beneficiary.
+        /// The beneficiary's account: a pseudonym serving this programme only.
         beneficiary: AccountId,
-        /// Amount.
+        /// Amount in euro cents.
         amount_cents: u64,
     } = 25,
     /// An order was rejected (reserve returned).
     DisbursementRejected {
-        /// The programme.
+        /// Programme id, assigned at creation (0, 1, …).
         programme_id: u64,
-        /// The order.
+        /// Order id within the programme, in order of creation (0, 1, …).
         order_id: u64,
-        /// Reason code.
+        /// Reason, a code from the list the collectivity publishes (never free text).
         reason_code: u16,
     } = 26,
     /// A beneficiary spent at a merchant.
     AidSpent {
-        /// The programme.
+        /// Programme id, assigned at creation (0, 1, …).
         programme_id: u64,
-        /// The beneficiary.
+        /// The beneficiary's account: a pseudonym serving this programme only.
         beneficiary: AccountId,
-        /// The merchant.
+        /// The merchant's account (a business, accredited by category).
         merchant: AccountId,
-        /// Amount.
+        /// Amount in euro cents.
         amount_cents: u64,
     } = 27,
     /// A merchant redeemed: a settlement claim the collectivity pays off-chain.
     SettlementClaimed {
-        /// The programme.
+        /// Programme id, assigned at creation (0, 1, …).
         programme_id: u64,
-        /// The merchant.
+        /// The merchant's account (a business, accredited by category).
         merchant: AccountId,
-        /// Amount.
+        /// Amount in euro cents.
         amount_cents: u64,
     } = 28,
     /// A programme closed; reserves and unspent balances returned to its budget.
     ProgrammeClosed {
-        /// The programme.
+        /// Programme id, assigned at creation (0, 1, …).
         programme_id: u64,
         /// Amount returned to the unreserved budget.
         returned_cents: u64,
     } = 29,
     /// A recurring disbursement was scheduled.
     RecurringScheduled {
-        /// The programme.
+        /// Programme id, assigned at creation (0, 1, …).
         programme_id: u64,
-        /// The schedule.
+        /// Schedule id within the programme (0, 1, …).
         schedule_id: u64,
-        /// The beneficiary.
+        /// The beneficiary's account: a pseudonym serving this programme only.
         beneficiary: AccountId,
-        /// Amount per period.
+        /// Amount in euro cents.
         amount_cents: u64,
     } = 30,
     /// A recurring disbursement was suspended.
     RecurringSuspended {
-        /// The programme.
+        /// Programme id, assigned at creation (0, 1, …).
         programme_id: u64,
-        /// The schedule.
+        /// Schedule id within the programme (0, 1, …).
         schedule_id: u64,
     } = 31,
     /// A scheduled order could not be made this period.
     RecurringSkipped {
-        /// The programme.
+        /// Programme id, assigned at creation (0, 1, …).
         programme_id: u64,
-        /// The schedule.
+        /// Schedule id within the programme (0, 1, …).
         schedule_id: u64,
-        /// The period skipped.
+        /// Period number: 0 is the programme's first period.
         period: u64,
         /// Why (an error code).
         code: u16,
     } = 32,
     /// An energy community was created.
     CommunityCreated {
-        /// Its id.
+        /// Community id, assigned at creation (0, 1, …).
         community_id: u64,
     } = 33,
     /// A meter was registered.
     MeterRegistered {
-        /// The community.
+        /// Community id, assigned at creation (0, 1, …).
         community_id: u64,
-        /// The meter.
+        /// Meter id within the community, in order of registration (0, 1, …).
         meter_id: u64,
         /// Its owner.
         owner: AccountId,
     } = 34,
     /// An order was placed for a slot.
     EnergyOrderPlaced {
-        /// The community.
+        /// Community id, assigned at creation (0, 1, …).
         community_id: u64,
-        /// The slot.
+        /// Slot number: slot n starts at `first_slot_ms + n × slot_ms` (block time).
         slot: u64,
-        /// Its number in the slot.
+        /// Position of the order in its slot's book (0, 1, …).
         order_number: u32,
-        /// Buy or sell.
+        /// `Buy` (takes energy) or `Sell` (offers it).
         side: Side,
         /// Quantity, Wh.
         energy_wh: u64,
@@ -347,18 +347,18 @@ pub enum Event {
     } = 35,
     /// An order was cancelled.
     EnergyOrderCancelled {
-        /// The community.
+        /// Community id, assigned at creation (0, 1, …).
         community_id: u64,
-        /// The slot.
+        /// Slot number: slot n starts at `first_slot_ms + n × slot_ms` (block time).
         slot: u64,
-        /// Its number.
+        /// Position of the order in its slot's book (0, 1, …).
         order_number: u32,
     } = 36,
     /// A slot was cleared at gate closure.
     SlotCleared {
-        /// The community.
+        /// Community id, assigned at creation (0, 1, …).
         community_id: u64,
-        /// The slot.
+        /// Slot number: slot n starts at `first_slot_ms + n × slot_ms` (block time).
         slot: u64,
         /// Uniform price, millicents per Wh.
         price: u64,
@@ -367,22 +367,22 @@ pub enum Event {
     } = 37,
     /// A meter was attested for a slot.
     MeterAttested {
-        /// The community.
+        /// Community id, assigned at creation (0, 1, …).
         community_id: u64,
-        /// The slot.
+        /// Slot number: slot n starts at `first_slot_ms + n × slot_ms` (block time).
         slot: u64,
-        /// The meter.
+        /// Meter id within the community, in order of registration (0, 1, …).
         meter_id: u64,
-        /// Produced, Wh.
+        /// Energy the meter exported during the slot, Wh.
         produced_wh: u64,
-        /// Consumed, Wh.
+        /// Energy the meter imported during the slot, Wh.
         consumed_wh: u64,
     } = 38,
     /// A slot was settled.
     SlotSettled {
-        /// The community.
+        /// Community id, assigned at creation (0, 1, …).
         community_id: u64,
-        /// The slot.
+        /// Slot number: slot n starts at `first_slot_ms + n × slot_ms` (block time).
         slot: u64,
         /// Paid by buyers, millicents.
         paid_by_buyers: u64,
@@ -395,25 +395,25 @@ pub enum Event {
     } = 39,
     /// A proposal expired without passing.
     ProposalExpired {
-        /// The proposal.
+        /// Proposal id, from the proposal counter (0, 1, …).
         proposal_id: u64,
     } = 40,
     /// A delegation's time passed.
     DelegationExpired {
-        /// The delegate.
+        /// Account that acts with the role while the delegation lasts.
         delegate: AccountId,
-        /// The role.
+        /// The role concerned (with `scope`, it names one grant).
         role: Role,
-        /// Its scope.
+        /// What the role covers: a collectivity, or one programme, community or namespace of it.
         scope: Scope,
     } = 41,
     /// An order could no longer be paid when the accountant came to execute it
     /// (window over, beneficiary or residency revoked): its reservation went
     /// back to the budget. Carried by the execution's failed receipt.
     OrderLapsed {
-        /// The programme.
+        /// Programme id, assigned at creation (0, 1, …).
         programme_id: u64,
-        /// The order.
+        /// Order id within the programme, in order of creation (0, 1, …).
         order_id: u64,
         /// Why it lapsed (the receipt's code).
         code: u16,
@@ -421,35 +421,35 @@ pub enum Event {
     /// A programme stopped taking orders and began closing; the chain settles
     /// its pending orders and balances over the next blocks.
     ProgrammeClosing {
-        /// The programme.
+        /// Programme id, assigned at creation (0, 1, …).
         programme_id: u64,
     } = 43,
     /// A pending order was cancelled because its programme closed.
     OrderCancelled {
-        /// The programme.
+        /// Programme id, assigned at creation (0, 1, …).
         programme_id: u64,
-        /// The order.
+        /// Order id within the programme, in order of creation (0, 1, …).
         order_id: u64,
         /// Amount returned to the unreserved budget, in cents.
         amount_cents: u64,
     } = 44,
     /// Governance froze a programme.
     ProgrammeFrozen {
-        /// The programme.
+        /// Programme id, assigned at creation (0, 1, …).
         programme_id: u64,
     } = 45,
     /// Governance unfroze a programme.
     ProgrammeUnfrozen {
-        /// The programme.
+        /// Programme id, assigned at creation (0, 1, …).
         programme_id: u64,
     } = 46,
     /// A record was revoked.
     RecordRevoked {
-        /// The namespace.
+        /// Namespace name, e.g. `permits/building`.
         namespace: NamespaceName,
-        /// The record.
+        /// Record id within the namespace, e.g. a permit number.
         record_id: RecordId,
-        /// Reason code.
+        /// Reason, a code from the list the collectivity publishes (never free text).
         reason_code: u16,
     } = 8,
 }

@@ -31,7 +31,7 @@ pub const SCHEDULED_PROGRAMMES_MAX: usize = 4_096;
 /// A recurring disbursement.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct Schedule {
-    /// The beneficiary.
+    /// The beneficiary's account: a pseudonym serving this programme only.
     pub beneficiary: AccountId,
     /// Amount ordered each period, in cents.
     pub amount_cents: u64,

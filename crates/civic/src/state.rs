@@ -59,7 +59,7 @@ pub enum StateFault {
     /// The storage failed to read the key.
     #[error("the state storage failed to read key {key}: {error}")]
     Unreadable {
-        /// Hex of the key.
+        /// Hex of the state key concerned.
         key: String,
         /// What the storage said.
         error: StorageError,
@@ -68,7 +68,7 @@ pub enum StateFault {
     /// whose reserve is smaller than a pending order).
     #[error("inconsistent state at key {key}: {reason}")]
     Inconsistent {
-        /// Hex of the key.
+        /// Hex of the state key concerned.
         key: String,
         /// What does not add up.
         reason: &'static str,
@@ -76,7 +76,7 @@ pub enum StateFault {
     /// The stored value does not decode as the type its table holds.
     #[error("corrupt state value at key {key}: {reason}")]
     Undecodable {
-        /// Hex of the key.
+        /// Hex of the state key concerned.
         key: String,
         /// Why it did not decode.
         reason: String,

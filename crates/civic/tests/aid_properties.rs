@@ -1,0 +1,195 @@
+//! Property test of a programme's whole life: random orders, executions,
+//! rejections, spending, redemption, recurring schedules and suspensions, with
+//! the council freezing and unfreezing the programme, its ordonnateur closing it
+//! and time passing over periods and past the validity window. After every
+//! block the public invariants hold (`civitas_civic::invariants`, which sums the
+//! individual entries too), and nothing pays out of a frozen or closing
+//! programme.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
+
+mod common;
+
+use civitas_civic::action::*;
+use civitas_civic::aid::{Programme, ProgrammeRules, ProgrammeStatus};
+use civitas_civic::governance::GovernanceAction;
+use civitas_civic::{Action, Event, keys};
+use civitas_types::{BoundedVec, Hash, SignedTransaction, decode};
+use common::*;
+use proptest::prelude::*;
+
+const PERIOD_MS: u64 = 40_000;
+const PEOPLE: std::ops::Range<u8> = 50..54;
+
+fn rules() -> ProgrammeRules {
+    ProgrammeRules {
+        collectivity: SIREN,
+        budget_cents: 90_000,
+        cap_per_period_cents: 20_000,
+        period_ms: PERIOD_MS,
+        starts_at_ms: 0,
+        // Long enough for most runs, short enough that some pass the end.
+        ends_at_ms: 1_000_000 + 30 * PERIOD_MS,
+        categories: BoundedVec::try_from_vec(vec![FOOD]).unwrap(),
+        residency_required: false,
+    }
+}
+
+/// What happens next: a block of transactions, a council decision, or time.
+#[derive(Clone, Debug)]
+enum Step {
+    Block(Vec<(u8, Action)>),
+    Freeze,
+    Unfreeze,
+    Wait(u64),
+}
+
+fn amount() -> impl Strategy<Value = u64> {
+    prop_oneof![1u64..3_000, 0u64..1, 15_000u64..21_000]
+}
+
+fn aid_action() -> impl Strategy<Value = (u8, Action)> {
+    let person = PEOPLE;
+    prop_oneof![
+        person.clone().prop_map(|p| (ADMINISTRATOR, Action::EnrolBeneficiary(EnrolBeneficiary {
+            programme_id: 0,
+            beneficiary: account(p),
+            eligibility_commitment: Hash([p; 32]),
+        }))),
+        person.clone().prop_map(|p| (ADMINISTRATOR, Action::RevokeBeneficiary(RevokeBeneficiary {
+            programme_id: 0,
+            beneficiary: account(p),
+        }))),
+        (person.clone(), amount()).prop_map(|(p, a)| (ADMINISTRATOR, Action::OrderDisbursement(OrderDisbursement {
+            programme_id: 0,
+            beneficiary: account(p),
+            amount_cents: a,
+        }))),
+        (0u64..12).prop_map(|o| (ACCOUNTANT, Action::ExecuteOrder(ExecuteOrder { programme_id: 0, order_id: o }))),
+        (0u64..12).prop_map(|o| (ACCOUNTANT, Action::ExecuteOrder(ExecuteOrder { programme_id: 0, order_id: o }))),
+        (0u64..12).prop_map(|o| (ACCOUNTANT, Action::RejectOrder(RejectOrder { programme_id: 0, order_id: o, reason_code: 1 }))),
+        (person.clone(), amount()).prop_map(|(p, a)| (p, Action::Spend(Spend {
+            programme_id: 0,
+            merchant: account(GROCER),
+            amount_cents: a,
+        }))),
+        amount().prop_map(|a| (GROCER, Action::Redeem(Redeem { programme_id: 0, amount_cents: a }))),
+        (person, 1u64..12_000).prop_map(|(p, a)| (ADMINISTRATOR, Action::ScheduleRecurring(ScheduleRecurring {
+            programme_id: 0,
+            beneficiary: account(p),
+            amount_cents: a,
+        }))),
+        (0u64..4).prop_map(|s| (ADMINISTRATOR, Action::SuspendRecurring(SuspendRecurring { programme_id: 0, schedule_id: s }))),
+    ]
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        12 => proptest::collection::vec(aid_action(), 1..6).prop_map(Step::Block),
+        1 => Just(Step::Block(vec![(ADMINISTRATOR, Action::CloseProgramme(CloseProgramme { programme_id: 0 }))])),
+        1 => Just(Step::Freeze),
+        1 => Just(Step::Unfreeze),
+        3 => (1u64..3 * PERIOD_MS).prop_map(Step::Wait),
+    ]
+}
+
+fn programme(world: &World) -> Programme {
+    decode(world.state.entries.get(&keys::programme(0)).unwrap()).unwrap()
+}
+
+fn sign(world: &World, steps: &[(u8, Action)]) -> Vec<SignedTransaction> {
+    let mut sequences = world.sequences.clone();
+    steps
+        .iter()
+        .map(|(seed, action)| {
+            let mut tx = world.transaction(*seed, action);
+            let next = sequences.entry(account(*seed)).or_insert(0);
+            tx.body.sequence = *next;
+            *next += 1;
+            SignedTransaction::sign(tx.body, &[&key(*seed)]).unwrap()
+        })
+        .collect()
+}
+
+/// Whether an event pays out (moves budget towards beneficiaries or merchants).
+fn pays_out(event: &Event) -> bool {
+    matches!(
+        event,
+        Event::DisbursementOrdered { .. }
+            | Event::DisbursementExecuted { .. }
+            | Event::AidSpent { .. }
+            | Event::RecurringScheduled { .. }
+    )
+}
+
+fn check_block(before: &Programme, outcome: &civitas_civic::BlockOutcome) -> Result<(), TestCaseError> {
+    let stopped = before.frozen || before.status != ProgrammeStatus::Open;
+    let mut closing = stopped;
+    for event in outcome.block_events.iter() {
+        prop_assert!(!(stopped && pays_out(event)), "a hook paid out of a stopped programme: {event:?}");
+    }
+    for receipt in &outcome.receipts {
+        for event in &receipt.events {
+            prop_assert!(!(closing && pays_out(event)), "paid out of a stopped programme: {event:?}");
+            if matches!(event, Event::ProgrammeClosing { .. }) {
+                closing = true;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
+    let mut world = World::new();
+    prop_assert!(world.act(ADMINISTRATOR, Action::CreateProgramme(rules())).is_success());
+    for step in steps {
+        match step {
+            Step::Block(actions) => {
+                let before = programme(&world);
+                let transactions = sign(&world, &actions);
+                let outcome = world.execute(&transactions).unwrap();
+                check_block(&before, &outcome)?;
+            }
+            Step::Freeze => {
+                world.govern(GovernanceAction::FreezeProgramme(0));
+            }
+            Step::Unfreeze => {
+                world.govern(GovernanceAction::UnfreezeProgramme(0));
+            }
+            Step::Wait(ms) => {
+                world.time_ms += ms;
+                let before = programme(&world);
+                let outcome = world.tick();
+                check_block(&before, &outcome)?;
+            }
+        }
+        let invariants = civitas_civic::invariants::check_programme_entries(&world.state, 0);
+        prop_assert_eq!(invariants, Ok(()));
+    }
+    // Whatever happened, closing at the end settles everything within a few blocks.
+    let close = world.act(ADMINISTRATOR, Action::CloseProgramme(CloseProgramme { programme_id: 0 }));
+    let _ = close;
+    for _ in 0..3 {
+        world.tick();
+    }
+    let end = programme(&world);
+    if end.status == ProgrammeStatus::Closed {
+        prop_assert_eq!((end.reserved_cents, end.beneficiary_balances_cents), (0, 0));
+    }
+    prop_assert_eq!(civitas_civic::invariants::check_programme_entries(&world.state, 0), Ok(()));
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    #[test]
+    fn a_programme_stays_conserved_and_pays_nothing_while_frozen_or_closing(steps in proptest::collection::vec(step(), 1..25)) {
+        run(steps)?;
+    }
+}

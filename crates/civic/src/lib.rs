@@ -15,7 +15,8 @@
 //! redemption, closing, the conservation law) and registries (register, amend
 //! with history, transfer with or without approval, revoke), with recurring
 //! disbursements ordered by a block hook, and the energy community (orders until
-//! gate closure, double-auction clearing hook, attestations, settlement).
+//! gate closure, double-auction clearing hook, attestations, settlement per meter
+//! and side). [`invariants`] holds the laws an auditor checks after every block.
 
 pub mod action;
 pub mod aid;
@@ -29,6 +30,7 @@ pub mod genesis;
 pub mod governance;
 pub mod handler;
 pub mod identity;
+pub mod invariants;
 pub mod keys;
 pub mod model;
 pub mod receipt;

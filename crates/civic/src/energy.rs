@@ -220,8 +220,15 @@ pub fn register_meter<S: StateRead>(
     } = action;
     let mut community = community(state, community_id)?;
     operator(state, context, signer, &community, community_id)?;
+    // One meter per meter point: a second meter would let its owner sell the
+    // same production twice, attested twice.
+    let by_commitment = keys::meter_commitment(community_id, &commitment);
+    if state.get::<u64>(&by_commitment)?.is_some() {
+        return Err(Code::DuplicateMeter.into());
+    }
     let meter_id = community.next_meter;
     community.next_meter = meter_id.checked_add(1).ok_or_else(overflow)?;
+    state.put(by_commitment, &meter_id);
     state.put(
         keys::meter(community_id, meter_id),
         &Meter { commitment, owner },

@@ -485,6 +485,49 @@ fn a_meter_that_buys_and_sells_is_settled_once_per_side() {
     );
 }
 
+#[test]
+fn a_meter_point_is_registered_once_per_community() {
+    let mut world = world_with_community();
+    let register = |community_id: u64, owner: u8| {
+        Action::RegisterMeter(RegisterMeter {
+            community_id,
+            // Meter 0's commitment (world_with_community registered seed 60's).
+            commitment: Hash([60; 32]),
+            owner: account(owner),
+        })
+    };
+    let receipt = world.act(ENERGY_OPERATOR, register(0, 61));
+    assert_eq!(receipt.code, Code::DuplicateMeter.number());
+    assert!(receipt.events.is_empty());
+    // The same meter point may belong to another community.
+    assert!(
+        world
+            .act(
+                ENERGY_OPERATOR,
+                Action::CreateCommunity(CreateCommunity {
+                    collectivity: SIREN,
+                    slot_ms: SLOT_MS,
+                    first_slot_ms: 0,
+                    grid_price: GRID,
+                    feed_in_price: FEED_IN,
+                })
+            )
+            .is_success()
+    );
+    assert_eq!(
+        world.act(ENERGY_OPERATOR, register(1, 61)).events,
+        vec![Event::MeterRegistered {
+            community_id: 1,
+            meter_id: 0,
+            owner: account(61)
+        }]
+    );
+    assert_eq!(
+        world.act(ENERGY_OPERATOR, register(1, 62)).code,
+        Code::DuplicateMeter.number()
+    );
+}
+
 /// The worked example's slot, settled, with its community.
 fn settled_worked_example() -> (Community, SlotBook) {
     let mut world = world_with_community();

@@ -10,16 +10,25 @@
 //! limits, rounded down — no lower than any matched sell limit, no higher than any
 //! matched buy limit.
 //!
-//! **Settlement** (after the operator's attestations), at clearing price `P`, grid
+//! **Settlement** (after the operator's attestations) is **per meter and side,
+//! never per order**: a meter may place several orders in a slot, but its
+//! attestation measures the whole slot, so all of one meter's fills on a side
+//! are summed into `q` and each formula below is applied once per (meter, side).
+//! (Per order, a meter with two filled 1,000 Wh sells that produced 1,000 Wh
+//! would be paid for 2,000 Wh with no shortfall.) At clearing price `P`, grid
 //! price `G` (the grid sells) and feed-in price `F` (the grid buys):
-//! - a seller that sold `q` and produced `p` is credited `P·q` and, for the
-//!   shortfall `s = q − min(q, p)` the grid supplied instead, debited `G·s`;
-//! - a buyer that bought `q` and consumed `c` is debited `P·q` and, for the
-//!   excess `e = q − min(q, c)` it did not use, which flows to the grid, credited `F·e`;
+//! - a meter that sold `q` in all and produced `p` is credited `P·q` and, for
+//!   the shortfall `s = q − min(q, p)` the grid supplied instead, debited `G·s`:
+//!   net, it is paid for `min(q, p)`, never more than it produced;
+//! - a meter that bought `q` in all and consumed `c` is debited `P·q` and, for
+//!   the excess `e = q − min(q, c)` it did not use, which flows to the grid,
+//!   credited `F·e`: net, it is charged for `min(q, c)`;
+//! - a meter that both sold and bought has one line per side;
 //! - the grid account is credited `G·Σs` and debited `F·Σe`.
 //!
 //! So sellers are paid exactly what buyers pay (`P·Q`), every credit has its
 //! debit, and energy balances: `Q = Σ delivered + Σ s = Σ used + Σ e`.
+//! [`crate::energy::Settlement`] applies the rule; [`crate::invariants`] checks it.
 
 use borsh::{BorshDeserialize, BorshSerialize};
 
@@ -139,7 +148,9 @@ pub struct Line {
     pub debit: u64,
 }
 
-/// A seller's line: sold `sold_wh`, produced `produced_wh`. `None` on overflow.
+/// A seller's line: one meter sold `sold_wh` in all its sell orders of the slot
+/// and produced `produced_wh`. Returns the line (millicents) and the shortfall
+/// (Wh); `None` on overflow.
 pub fn seller_line(
     sold_wh: u64,
     produced_wh: u64,
@@ -154,7 +165,9 @@ pub fn seller_line(
     Some((line, shortfall))
 }
 
-/// A buyer's line: bought `bought_wh`, consumed `consumed_wh`. `None` on overflow.
+/// A buyer's line: one meter bought `bought_wh` in all its buy orders of the slot
+/// and consumed `consumed_wh`. Returns the line (millicents) and the excess
+/// (Wh); `None` on overflow.
 pub fn buyer_line(
     bought_wh: u64,
     consumed_wh: u64,

@@ -134,6 +134,8 @@ pub enum Code {
     MissingAttestation = 511,
     /// The slot is already settled.
     AlreadySettled = 512,
+    /// A meter with this commitment (meter point) is already registered in the community.
+    DuplicateMeter = 513,
     /// The namespace does not exist.
     UnknownNamespace = 600,
     /// A record with this id exists already in the namespace.
@@ -260,6 +262,9 @@ impl Code {
             Code::SlotNotCleared => "the slot is not cleared",
             Code::MissingAttestation => "a meter with matched energy has no attestation yet",
             Code::AlreadySettled => "the slot is already settled",
+            Code::DuplicateMeter => {
+                "a meter with this commitment is already registered in the community"
+            }
             Code::UnknownNamespace => "no such namespace",
             Code::DuplicateRecord => "a record with this id already exists in the namespace",
             Code::UnknownRecord => "no such record",

@@ -1,7 +1,8 @@
 //! The local energy community (autoconsommation collective): communities,
 //! meters, orders for future slots, clearing at gate closure (block hook),
 //! operator attestations, settlement. The auction and the settlement formulas
-//! are in [`crate::clearing`].
+//! are in [`crate::clearing`]; what settling a slot books, one line per meter
+//! and side, in [`settlement`].
 //!
 //! Everything about one slot lives in one value, its [`SlotBook`], so the hook
 //! and the settlement read and write it at once. Money is in millicents, energy
@@ -14,7 +15,7 @@ use crate::action::{
     AttestMeter, CancelEnergyOrder, CreateCommunity, PlaceEnergyOrder, RegisterMeter, SettleSlot,
 };
 use crate::authority::authorise;
-use crate::clearing::{self, Bid, Clearing, Side};
+use crate::clearing::{self, Bid, Clearing, Line, Side};
 use crate::codes::Code;
 use crate::handler::BlockContext;
 use crate::handler::Outcome;
@@ -23,6 +24,10 @@ use crate::keys;
 use crate::model::{Collectivity, Role, Scope, Siren};
 use crate::receipt::Event;
 use crate::state::{Overlay, StateFault, StateRead};
+
+pub mod settlement;
+
+pub use settlement::{MeterLine, Settlement};
 
 /// Most orders in one slot.
 pub const SLOT_ORDERS_MAX: usize = 1_024;
@@ -215,8 +220,15 @@ pub fn register_meter<S: StateRead>(
     } = action;
     let mut community = community(state, community_id)?;
     operator(state, context, signer, &community, community_id)?;
+    // One meter per meter point: a second meter would let its owner sell the
+    // same production twice, attested twice.
+    let by_commitment = keys::meter_commitment(community_id, &commitment);
+    if state.get::<u64>(&by_commitment)?.is_some() {
+        return Err(Code::DuplicateMeter.into());
+    }
     let meter_id = community.next_meter;
     community.next_meter = meter_id.checked_add(1).ok_or_else(overflow)?;
+    state.put(by_commitment, &meter_id);
     state.put(
         keys::meter(community_id, meter_id),
         &Meter { commitment, owner },
@@ -441,7 +453,8 @@ pub fn attest<S: StateRead>(
     }])
 }
 
-/// The operator settles a cleared, fully attested slot — once.
+/// The operator settles a cleared, fully attested slot — once: one line per
+/// (meter, side), see [`Settlement::of_slot`].
 pub fn settle<S: StateRead>(
     state: &mut Overlay<'_, S>,
     context: &BlockContext,
@@ -458,87 +471,23 @@ pub fn settle<S: StateRead>(
     if book.settled {
         return Err(Code::AlreadySettled.into());
     }
-    let clearing = book
-        .clearing
-        .clone()
-        .ok_or(Failure::Rule(Code::SlotNotCleared))?;
-    let mut grid = EnergyAccount::default();
-    let (mut paid_by_buyers, mut paid_to_sellers) = (0u64, 0u64);
-    for (number, filled) in &clearing.fills {
-        let order = book
-            .orders
-            .get(usize::try_from(*number).map_err(|_| overflow())?)
-            .ok_or_else(overflow)?;
-        let attestation = book
-            .attestations
-            .iter()
-            .find(|a| a.meter_id == order.meter_id)
-            .ok_or(Failure::Rule(Code::MissingAttestation))?;
+    let settlement = Settlement::of_slot(&community, &book)?;
+    for meter_line in &settlement.lines {
         let meter: Meter = state
-            .get(&keys::meter(community_id, order.meter_id))?
+            .get(&keys::meter(community_id, meter_line.meter_id))?
             .ok_or(Failure::Rule(Code::UnknownMeter))?;
-        let line = match order.side {
-            Side::Sell => {
-                let (line, shortfall) = clearing::seller_line(
-                    *filled,
-                    attestation.produced_wh,
-                    clearing.price,
-                    community.grid_price,
-                )
-                .ok_or_else(overflow)?;
-                paid_to_sellers = paid_to_sellers
-                    .checked_add(line.credit)
-                    .ok_or_else(overflow)?;
-                grid.credit = grid
-                    .credit
-                    .checked_add(
-                        shortfall
-                            .checked_mul(community.grid_price)
-                            .ok_or_else(overflow)?,
-                    )
-                    .ok_or_else(overflow)?;
-                line
-            }
-            Side::Buy => {
-                let (line, excess) = clearing::buyer_line(
-                    *filled,
-                    attestation.consumed_wh,
-                    clearing.price,
-                    community.feed_in_price,
-                )
-                .ok_or_else(overflow)?;
-                paid_by_buyers = paid_by_buyers
-                    .checked_add(line.debit)
-                    .ok_or_else(overflow)?;
-                grid.debit = grid
-                    .debit
-                    .checked_add(
-                        excess
-                            .checked_mul(community.feed_in_price)
-                            .ok_or_else(overflow)?,
-                    )
-                    .ok_or_else(overflow)?;
-                line
-            }
-        };
-        book_line(state, community_id, &meter.owner, line.credit, line.debit)?;
+        book_line(state, community_id, &meter.owner, meter_line.line)?;
     }
-    book_line(
-        state,
-        community_id,
-        &grid_account(),
-        grid.credit,
-        grid.debit,
-    )?;
+    book_line(state, community_id, &grid_account(), settlement.grid)?;
     book.settled = true;
     state.put(key, &book);
     Ok(vec![Event::SlotSettled {
         community_id,
         slot,
-        paid_by_buyers,
-        paid_to_sellers,
-        grid_credit: grid.credit,
-        grid_debit: grid.debit,
+        paid_by_buyers: settlement.paid_by_buyers,
+        paid_to_sellers: settlement.paid_to_sellers,
+        grid_credit: settlement.grid.credit,
+        grid_debit: settlement.grid.debit,
     }])
 }
 
@@ -559,13 +508,12 @@ fn book_line<S: StateRead>(
     state: &mut Overlay<'_, S>,
     community_id: u64,
     account: &AccountId,
-    credit: u64,
-    debit: u64,
+    line: Line,
 ) -> Result<(), Failure> {
     let key = keys::energy_account(community_id, account);
     let mut entry: EnergyAccount = state.get(&key)?.unwrap_or_default();
-    entry.credit = entry.credit.checked_add(credit).ok_or_else(overflow)?;
-    entry.debit = entry.debit.checked_add(debit).ok_or_else(overflow)?;
+    entry.credit = entry.credit.checked_add(line.credit).ok_or_else(overflow)?;
+    entry.debit = entry.debit.checked_add(line.debit).ok_or_else(overflow)?;
     state.put(key, &entry);
     Ok(())
 }

@@ -6,7 +6,7 @@
 //! the tables.
 
 use borsh::BorshSerialize;
-use civitas_types::{AccountId, encode};
+use civitas_types::{AccountId, Hash, encode};
 
 use crate::model::{NamespaceName, RecordId, Role, Scope, Siren};
 
@@ -84,6 +84,8 @@ pub mod table {
     pub const COMMUNITIES: u8 = 0x44;
     /// (community, account) → `EnergyAccount`.
     pub const ENERGY_ACCOUNT: u8 = 0x45;
+    /// (community, meter commitment) → meter id (u64): one meter per meter point.
+    pub const METER_COMMITMENT: u8 = 0x46;
     /// namespace → `Namespace`.
     pub const NAMESPACE: u8 = 0x60;
     /// (namespace, record id) → `Record`.
@@ -235,6 +237,11 @@ pub fn community(id: u64) -> Vec<u8> {
 /// Key of a meter.
 pub fn meter(community: u64, meter: u64) -> Vec<u8> {
     key(table::METER, &(community, meter))
+}
+
+/// Key of the meter registered for a meter point (its commitment) in a community.
+pub fn meter_commitment(community: u64, commitment: &Hash) -> Vec<u8> {
+    key(table::METER_COMMITMENT, &(community, commitment))
 }
 
 /// Key of a slot's book.

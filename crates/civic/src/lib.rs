@@ -16,7 +16,8 @@
 //! with history, transfer with or without approval, revoke; metadata typed by
 //! the fields each namespace declares), with recurring
 //! disbursements ordered by a block hook, and the energy community (orders until
-//! gate closure, double-auction clearing hook, attestations, settlement).
+//! gate closure, double-auction clearing hook, attestations, settlement per meter
+//! and side). [`invariants`] holds the laws an auditor checks after every block.
 
 pub mod action;
 pub mod aid;
@@ -32,6 +33,7 @@ pub mod genesis;
 pub mod governance;
 pub mod handler;
 pub mod identity;
+pub mod invariants;
 pub mod keys;
 pub mod metadata;
 pub mod model;

@@ -11,9 +11,10 @@ mod common;
 
 use civitas_civic::action::*;
 use civitas_civic::clearing::Side;
-use civitas_civic::energy::{EnergyAccount, SlotBook, grid_account};
+use civitas_civic::energy::{Community, EnergyAccount, SlotBook, grid_account};
+use civitas_civic::invariants::{Violation, check_energy_slot};
 use civitas_civic::{Action, Code, Event, keys};
-use civitas_types::{Hash, decode};
+use civitas_types::{BoundedVec, Hash, decode};
 use common::*;
 
 const SLOT_MS: u64 = 30 * 60_000;
@@ -336,6 +337,264 @@ fn community_rules() {
             )
             .code,
         Code::MissingRole.number()
+    );
+}
+
+/// Settles slot 0 after the given orders and attestations; returns the settlement
+/// event and each listed owner's energy account.
+fn settle_slot_0(
+    orders: &[(u8, Side, u64, u64)],
+    metering: &[(u64, u64, u64)],
+) -> (Event, Vec<EnergyAccount>) {
+    let mut world = world_with_community();
+    for (owner, side, wh, limit) in orders {
+        assert!(place(&mut world, *owner, 0, *side, *wh, *limit).is_success());
+    }
+    world.time_ms = SLOT_0_START + SLOT_MS;
+    world.execute(&[]).unwrap();
+    for (meter, produced, consumed) in metering {
+        assert!(attest(&mut world, *meter, *produced, *consumed).is_success());
+    }
+    let receipt = world.act(
+        ENERGY_OPERATOR,
+        Action::SettleSlot(SettleSlot {
+            community_id: 0,
+            slot: 0,
+        }),
+    );
+    assert!(receipt.is_success(), "{receipt:?}");
+    let accounts = (60..66u8)
+        .map(account)
+        .chain([grid_account()])
+        .map(|a| {
+            world
+                .state
+                .entries
+                .get(&keys::energy_account(0, &a))
+                .map_or_else(EnergyAccount::default, |b| decode(b).unwrap())
+        })
+        .collect();
+    (receipt.events[0].clone(), accounts)
+}
+
+#[test]
+fn a_meter_with_two_sell_orders_is_paid_only_for_energy_it_produced() {
+    // Meter 3 sells 1,000 Wh twice but produces 1,000 Wh: it is paid for 2,000 Wh
+    // at the clearing price and pays the grid price for the 1,000 Wh it did not
+    // deliver (price ⌊(20 + 10) / 2⌋ = 15).
+    let (event, accounts) = settle_slot_0(
+        &[
+            (60, Side::Buy, 2_000, 20),
+            (63, Side::Sell, 1_000, 10),
+            (63, Side::Sell, 1_000, 10),
+        ],
+        &[(0, 0, 2_000), (3, 1_000, 0)],
+    );
+    assert_eq!(
+        event,
+        Event::SlotSettled {
+            community_id: 0,
+            slot: 0,
+            paid_by_buyers: 15 * 2_000,
+            paid_to_sellers: 15 * 2_000,
+            grid_credit: GRID * 1_000,
+            grid_debit: 0,
+        }
+    );
+    let seller = accounts[3];
+    assert_eq!(
+        seller,
+        EnergyAccount {
+            credit: 15 * 2_000,
+            debit: GRID * 1_000
+        }
+    );
+    assert_eq!(
+        accounts[6],
+        EnergyAccount {
+            credit: GRID * 1_000,
+            debit: 0
+        },
+        "the grid supplied the shortfall"
+    );
+}
+
+#[test]
+fn a_meter_with_two_buy_orders_is_credited_for_energy_it_did_not_use() {
+    // Meter 0 buys 1,000 Wh twice but consumes 1,000 Wh: the 1,000 Wh it did not
+    // use flow to the grid at the feed-in price.
+    let (event, accounts) = settle_slot_0(
+        &[
+            (60, Side::Buy, 1_000, 20),
+            (60, Side::Buy, 1_000, 20),
+            (63, Side::Sell, 2_000, 10),
+        ],
+        &[(0, 0, 1_000), (3, 2_000, 0)],
+    );
+    assert_eq!(
+        event,
+        Event::SlotSettled {
+            community_id: 0,
+            slot: 0,
+            paid_by_buyers: 15 * 2_000,
+            paid_to_sellers: 15 * 2_000,
+            grid_credit: 0,
+            grid_debit: FEED_IN * 1_000,
+        }
+    );
+    assert_eq!(
+        accounts[0],
+        EnergyAccount {
+            credit: FEED_IN * 1_000,
+            debit: 15 * 2_000
+        }
+    );
+}
+
+#[test]
+fn a_meter_that_buys_and_sells_is_settled_once_per_side() {
+    // Meter 3 sells 1,500 Wh (two orders) and buys 500 Wh in the same slot; it
+    // produced 1,200 and consumed 100. Sell side: shortfall 300; buy side: excess 400.
+    let (event, accounts) = settle_slot_0(
+        &[
+            (60, Side::Buy, 1_500, 20),
+            (63, Side::Sell, 1_000, 10),
+            (63, Side::Sell, 500, 10),
+            (63, Side::Buy, 500, 20),
+            (64, Side::Sell, 500, 10),
+        ],
+        &[(0, 0, 1_500), (3, 1_200, 100), (4, 500, 0)],
+    );
+    assert_eq!(
+        event,
+        Event::SlotSettled {
+            community_id: 0,
+            slot: 0,
+            paid_by_buyers: 15 * 2_000,
+            paid_to_sellers: 15 * 2_000,
+            grid_credit: GRID * 300,
+            grid_debit: FEED_IN * 400,
+        }
+    );
+    assert_eq!(
+        accounts[3],
+        EnergyAccount {
+            credit: 15 * 1_500 + FEED_IN * 400,
+            debit: GRID * 300 + 15 * 500
+        }
+    );
+}
+
+#[test]
+fn a_meter_point_is_registered_once_per_community() {
+    let mut world = world_with_community();
+    let register = |community_id: u64, owner: u8| {
+        Action::RegisterMeter(RegisterMeter {
+            community_id,
+            // Meter 0's commitment (world_with_community registered seed 60's).
+            commitment: Hash([60; 32]),
+            owner: account(owner),
+        })
+    };
+    let receipt = world.act(ENERGY_OPERATOR, register(0, 61));
+    assert_eq!(receipt.code, Code::DuplicateMeter.number());
+    assert!(receipt.events.is_empty());
+    // The same meter point may belong to another community.
+    assert!(
+        world
+            .act(
+                ENERGY_OPERATOR,
+                Action::CreateCommunity(CreateCommunity {
+                    collectivity: SIREN,
+                    slot_ms: SLOT_MS,
+                    first_slot_ms: 0,
+                    grid_price: GRID,
+                    feed_in_price: FEED_IN,
+                })
+            )
+            .is_success()
+    );
+    assert_eq!(
+        world.act(ENERGY_OPERATOR, register(1, 61)).events,
+        vec![Event::MeterRegistered {
+            community_id: 1,
+            meter_id: 0,
+            owner: account(61)
+        }]
+    );
+    assert_eq!(
+        world.act(ENERGY_OPERATOR, register(1, 62)).code,
+        Code::DuplicateMeter.number()
+    );
+}
+
+/// The worked example's slot, settled, with its community.
+fn settled_worked_example() -> (Community, SlotBook) {
+    let mut world = world_with_community();
+    for (owner, side, wh, limit) in ORDERS {
+        assert!(place(&mut world, owner, 0, side, wh, limit).is_success());
+    }
+    world.time_ms = SLOT_0_START + SLOT_MS;
+    world.execute(&[]).unwrap();
+    for (meter, produced, consumed) in [(0, 0, 2_600), (1, 0, 1_500), (3, 2_000, 0), (4, 2_000, 0)]
+    {
+        assert!(attest(&mut world, meter, produced, consumed).is_success());
+    }
+    let settle = Action::SettleSlot(SettleSlot {
+        community_id: 0,
+        slot: 0,
+    });
+    assert!(world.act(ENERGY_OPERATOR, settle).is_success());
+    let community: Community =
+        decode(world.state.entries.get(&keys::community(0)).unwrap()).unwrap();
+    let book: SlotBook = decode(world.state.entries.get(&keys::slot_book(0, 0)).unwrap()).unwrap();
+    (community, book)
+}
+
+#[test]
+fn the_energy_invariant_names_the_law_a_slot_breaks() {
+    let (community, book) = settled_worked_example();
+    assert_eq!(check_energy_slot(&community, &book), Ok(()));
+    // A fill beyond the volume.
+    let mut broken = book.clone();
+    let clearing = broken.clearing.as_mut().unwrap();
+    clearing.fills[1].1 += 1; // buy 1: 1,501 of its 2,000 Wh
+    assert_eq!(
+        check_energy_slot(&community, &broken),
+        Err(Violation::EnergyFillsOffVolume {
+            side: Side::Buy,
+            filled_wh: 4_501,
+            volume_wh: 4_500
+        })
+    );
+    // A fill of a cancelled order.
+    let mut broken = book.clone();
+    let mut orders = broken.orders.to_vec();
+    orders[3].cancelled = true;
+    broken.orders = BoundedVec::try_from_vec(orders).unwrap();
+    assert_eq!(
+        check_energy_slot(&community, &broken),
+        Err(Violation::EnergyFillWithoutOrder { order_number: 3 })
+    );
+    // Settled although a meter with fills is not attested.
+    let mut broken = book.clone();
+    broken.attestations = BoundedVec::try_from_vec(book.attestations[1..].to_vec()).unwrap();
+    assert_eq!(
+        check_energy_slot(&community, &broken),
+        Err(Violation::EnergySettledWithoutSettlement {
+            code: Code::MissingAttestation
+        })
+    );
+    // A price below a matched sell's limit (sell 4 asked 15).
+    let mut broken = book;
+    broken.clearing.as_mut().unwrap().price = 14;
+    assert_eq!(
+        check_energy_slot(&community, &broken),
+        Err(Violation::EnergyFillBeyondOrder {
+            order_number: 4,
+            filled_wh: 2_000,
+            price: 14
+        })
     );
 }
 

@@ -231,12 +231,14 @@ fn forty_eight_energy_slots_of_a_twenty_meter_community() {
         &mut world,
         owners
             .iter()
-            .map(|o| {
+            .zip(0u8..)
+            .map(|(o, m)| {
                 (
                     key(ENERGY_OPERATOR),
                     Action::RegisterMeter(RegisterMeter {
                         community_id: 0,
-                        commitment: Hash([3; 32]),
+                        // One meter point each: a commitment is registered once.
+                        commitment: Hash([m; 32]),
                         owner: id_of(o),
                     }),
                 )

@@ -97,6 +97,8 @@ pub struct Programme {
     pub frozen: bool,
     /// Accounts ever enrolled (the length of the beneficiary index).
     pub beneficiary_count: u64,
+    /// Merchants ever paid (the length of the merchant index).
+    pub merchant_count: u64,
     /// Where the closing sweep stands, while `status` is `Closing`.
     pub closing: Option<ClosingCursor>,
 }
@@ -271,6 +273,7 @@ pub fn create_programme<S: StateRead>(
         next_schedule: 0,
         frozen: false,
         beneficiary_count: 0,
+        merchant_count: 0,
         closing: None,
     };
     state.put(keys::programme(id), &programme);
@@ -309,15 +312,25 @@ pub fn enrol_beneficiary<S: StateRead>(
         return Err(Code::AlreadyBeneficiary.into());
     }
     pseudonyms::claim(state, &beneficiary, scope_of(&programme, programme_id))?;
-    if existing.is_none() {
-        index_beneficiary(state, programme, programme_id, &beneficiary)?;
-    }
-    let entry = Beneficiary {
-        eligibility_commitment,
-        balance_cents: 0,
-        period: 0,
-        ordered_in_period_cents: 0,
-        revoked: false,
+    // A revoked beneficiary enrolled again keeps its balance and what it was
+    // ordered in the current period: the money stays accounted for, and the
+    // cap cannot be reset by revoking and enrolling again.
+    let entry = match existing {
+        Some(revoked) => Beneficiary {
+            eligibility_commitment,
+            revoked: false,
+            ..revoked
+        },
+        None => {
+            index_beneficiary(state, programme, programme_id, &beneficiary)?;
+            Beneficiary {
+                eligibility_commitment,
+                balance_cents: 0,
+                period: 0,
+                ordered_in_period_cents: 0,
+                revoked: false,
+            }
+        }
     };
     state.put(key, &entry);
     Ok(vec![Event::BeneficiaryEnrolled {
@@ -695,7 +708,15 @@ pub fn spend<S: StateRead>(
         .checked_add(amount_cents)
         .ok_or_else(overflow)?;
     let merchant_key = keys::merchant_balance(programme_id, &merchant);
-    let balance: u64 = state.get(&merchant_key)?.unwrap_or(0);
+    let balance = match state.get::<u64>(&merchant_key)? {
+        Some(balance) => balance,
+        None => {
+            let n = programme.merchant_count;
+            programme.merchant_count = n.checked_add(1).ok_or_else(overflow)?;
+            state.put(keys::merchant_index(programme_id, n), &merchant);
+            0
+        }
+    };
     state.put(
         merchant_key,
         &balance.checked_add(amount_cents).ok_or_else(overflow)?,

@@ -72,6 +72,9 @@ pub mod table {
     pub const BENEFICIARY_INDEX: u8 = 0x37;
     /// (single entry) → ids of programmes closing (the sweep hook's index).
     pub const CLOSING_PROGRAMMES: u8 = 0x38;
+    /// (programme id, n) → the account of the n-th merchant paid (the
+    /// invariant checks' index).
+    pub const MERCHANT_INDEX: u8 = 0x39;
     /// (single entry) → next community id (u64).
     pub const COMMUNITY_COUNTER: u8 = 0x40;
     /// community id → `Community`.
@@ -297,4 +300,9 @@ pub fn resident_commitment(siren: &Siren, commitment: &civitas_types::Hash) -> V
 /// Key of the programme or community a pseudonym serves.
 pub fn pseudonym_use(account: &AccountId) -> Vec<u8> {
     key(table::PSEUDONYM_USE, account)
+}
+
+/// Key of the n-th merchant paid by a programme.
+pub fn merchant_index(programme: u64, n: u64) -> Vec<u8> {
+    key(table::MERCHANT_INDEX, &(programme, n))
 }

@@ -541,3 +541,32 @@ fn a_scheduled_order_that_breaks_a_rule_is_skipped_with_its_reason() {
         civitas_types::MerkleTree::from_leaf_hashes(vec![civitas_types::merkle::leaf_hash(&leaf)]);
     assert_eq!(tree.root(), root);
 }
+
+#[test]
+fn a_beneficiary_enrolled_again_keeps_its_balance_and_its_cap_use() {
+    let mut world = world_with_programme();
+    assert!(order(&mut world, ADMINISTRATOR, 50, 20_000).is_success());
+    assert!(execute(&mut world, ACCOUNTANT, 0).is_success());
+    let revoke = Action::RevokeBeneficiary(RevokeBeneficiary {
+        programme_id: 0,
+        beneficiary: account(50),
+    });
+    assert!(world.act(ADMINISTRATOR, revoke).is_success());
+    let enrol = Action::EnrolBeneficiary(EnrolBeneficiary {
+        programme_id: 0,
+        beneficiary: account(50),
+        eligibility_commitment: Hash([9; 32]),
+    });
+    assert!(world.act(ADMINISTRATOR, enrol).is_success());
+    let entry = beneficiary(&world, 50);
+    assert_eq!(
+        (entry.balance_cents, entry.ordered_in_period_cents),
+        (20_000, 20_000)
+    );
+    assert_eq!(
+        order(&mut world, ADMINISTRATOR, 50, 1).code,
+        Code::CapExceeded.number(),
+        "revoking and enrolling again does not reset the cap"
+    );
+    world.check_programmes();
+}

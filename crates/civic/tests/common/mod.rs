@@ -281,6 +281,11 @@ impl World {
     ) -> Result<BlockOutcome, BlockExecutionError> {
         let outcome = civitas_civic::execute_block(&self.state, &self.context(), transactions)?;
         self.state.apply(outcome.writes.clone());
+        // Every block of every test keeps the laws an auditor checks.
+        if let Err(violation) = civitas_civic::invariants::check_block(&self.state, &outcome.writes)
+        {
+            panic!("block {} breaks a law: {violation}", self.height);
+        }
         for tx in transactions {
             self.sequences.insert(tx.body.signer, tx.body.sequence + 1);
         }
@@ -317,6 +322,22 @@ impl World {
     /// Executes an empty block (the hooks run); returns its outcome.
     pub fn tick(&mut self) -> BlockOutcome {
         self.execute(&[]).unwrap()
+    }
+
+    /// Checks the aid laws over every entry of every programme.
+    pub fn check_programmes(&self) {
+        let count: u64 = self
+            .state
+            .entries
+            .get(&civitas_civic::keys::programme_counter())
+            .map(|bytes| civitas_types::decode(bytes).unwrap())
+            .unwrap_or(0);
+        for id in 0..count {
+            if let Err(error) = civitas_civic::invariants::check_programme_entries(&self.state, id)
+            {
+                panic!("programme {id}: {error}");
+            }
+        }
     }
 
     /// Executes one action by `seed` in its own block; returns its receipt.

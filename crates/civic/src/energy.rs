@@ -22,6 +22,7 @@ use crate::handler::Outcome;
 use crate::handler::{Failure, overflow};
 use crate::keys;
 use crate::model::{Collectivity, Role, Scope, Siren};
+use crate::pseudonyms;
 use crate::receipt::Event;
 use crate::state::{Overlay, StateFault, StateRead};
 
@@ -226,6 +227,9 @@ pub fn register_meter<S: StateRead>(
     if state.get::<u64>(&by_commitment)?.is_some() {
         return Err(Code::DuplicateMeter.into());
     }
+    // The owner's key serves this community only (docs/privacy.md).
+    let scope = Scope::Community(community.collectivity, community_id);
+    pseudonyms::claim(state, &owner, scope)?;
     let meter_id = community.next_meter;
     community.next_meter = meter_id.checked_add(1).ok_or_else(overflow)?;
     state.put(by_commitment, &meter_id);

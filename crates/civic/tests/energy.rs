@@ -515,15 +515,16 @@ fn a_meter_point_is_registered_once_per_community() {
             .is_success()
     );
     assert_eq!(
-        world.act(ENERGY_OPERATOR, register(1, 61)).events,
+        world.act(ENERGY_OPERATOR, register(1, 70)).events,
         vec![Event::MeterRegistered {
             community_id: 1,
             meter_id: 0,
-            owner: account(61)
-        }]
+            owner: account(70)
+        }],
+        "with a key of its own for that community"
     );
     assert_eq!(
-        world.act(ENERGY_OPERATOR, register(1, 62)).code,
+        world.act(ENERGY_OPERATOR, register(1, 71)).code,
         Code::DuplicateMeter.number()
     );
 }

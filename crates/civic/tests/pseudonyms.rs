@@ -172,3 +172,46 @@ fn residency_is_attested_per_programme_key_and_no_state_entry_links_two_keys() {
         );
     }
 }
+
+#[test]
+fn a_meter_owner_key_serves_one_community_and_no_programme() {
+    let mut world = world();
+    let community = CreateCommunity {
+        collectivity: SIREN,
+        slot_ms: 1_800_000,
+        first_slot_ms: 0,
+        grid_price: 25,
+        feed_in_price: 10,
+    };
+    for _ in 0..2 {
+        let receipt = world.act(ENERGY_OPERATOR, Action::CreateCommunity(community.clone()));
+        assert!(receipt.is_success(), "{receipt:?}");
+    }
+    let meter = |community_id: u64, commitment: u8| {
+        Action::RegisterMeter(RegisterMeter {
+            community_id,
+            commitment: Hash([commitment; 32]),
+            owner: account(FOOD_KEY),
+        })
+    };
+    assert!(world.act(ENERGY_OPERATOR, meter(0, 1)).is_success());
+    assert!(
+        world.act(ENERGY_OPERATOR, meter(0, 2)).is_success(),
+        "a household's second meter in the same community"
+    );
+    assert_eq!(
+        world.act(ENERGY_OPERATOR, meter(1, 3)).code,
+        Code::PseudonymInUse.number()
+    );
+    assert!(
+        world
+            .act(IDENTITY_REGISTRAR, enrol_resident(FOOD_KEY, 1))
+            .is_success()
+    );
+    assert_eq!(
+        world
+            .act(ADMINISTRATOR, enrol_beneficiary(0, FOOD_KEY))
+            .code,
+        Code::PseudonymInUse.number()
+    );
+}

@@ -219,9 +219,7 @@ pub(crate) fn active_programme<S: StateRead>(
     id: u64,
 ) -> Result<Programme, Failure> {
     let programme = open_programme(state, id)?;
-    let member = state
-        .get::<Collectivity>(&keys::collectivity(&programme.rules.collectivity))?
-        .is_some();
+    let member = state.contains(&keys::collectivity(&programme.rules.collectivity))?;
     if programme.frozen || !member {
         return Err(Code::ProgrammeFrozen.into());
     }
@@ -526,11 +524,12 @@ pub fn execute_order<S: StateRead>(
     } = action;
     let mut programme = active_programme(state, programme_id)?;
     let mut order = pending_order(state, context, signer, &programme, programme_id, order_id)?;
-    if let Some(code) = lapse_reason(state, context, &programme, programme_id, &order)? {
-        return lapse(state, programme, programme_id, order_id, order, code);
-    }
+    let mut beneficiary =
+        match payable_beneficiary(state, context, &programme, programme_id, &order)? {
+            Ok(entry) => entry,
+            Err(code) => return lapse(state, programme, programme_id, order_id, order, code),
+        };
     let beneficiary_key = keys::beneficiary(programme_id, &order.beneficiary);
-    let mut beneficiary = live_beneficiary(state, programme_id, &order.beneficiary)?;
     programme.reserved_cents = programme
         .reserved_cents
         .checked_sub(order.amount_cents)
@@ -555,29 +554,28 @@ pub fn execute_order<S: StateRead>(
     }])
 }
 
-/// Why a pending order can no longer be paid, if it cannot: the programme's
-/// window has ended, or the beneficiary (or, where residency is required, its
-/// residency) was revoked since the order.
-fn lapse_reason<S: StateRead>(
+/// The order's beneficiary entry if the order can still be paid, or why it
+/// lapsed: the programme's window has ended, or the beneficiary (or, where
+/// residency is required, its residency) was revoked since the order.
+fn payable_beneficiary<S: StateRead>(
     state: &Overlay<'_, S>,
     context: &BlockContext,
     programme: &Programme,
     programme_id: u64,
     order: &Order,
-) -> Result<Option<Code>, Failure> {
+) -> Result<Result<Beneficiary, Code>, Failure> {
     if context.time_ms >= programme.rules.ends_at_ms {
-        return Ok(Some(Code::OutsideValidity));
+        return Ok(Err(Code::OutsideValidity));
     }
-    let still_payable = live_beneficiary(state, programme_id, &order.beneficiary).and_then(|_| {
+    let checked = live_beneficiary(state, programme_id, &order.beneficiary).and_then(|entry| {
         if programme.rules.residency_required {
-            require_resident(state, &programme.rules.collectivity, &order.beneficiary)
-        } else {
-            Ok(())
+            require_resident(state, &programme.rules.collectivity, &order.beneficiary)?;
         }
+        Ok(entry)
     });
-    match still_payable {
-        Ok(()) => Ok(None),
-        Err(Failure::Rule(code) | Failure::Recorded { code, .. }) => Ok(Some(code)),
+    match checked {
+        Ok(entry) => Ok(Ok(entry)),
+        Err(Failure::Rule(code) | Failure::Recorded { code, .. }) => Ok(Err(code)),
         Err(fault) => Err(fault),
     }
 }

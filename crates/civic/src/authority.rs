@@ -12,7 +12,7 @@ use civitas_types::AccountId;
 use crate::codes::Code;
 use crate::handler::Failure;
 use crate::keys;
-use crate::model::{Collectivity, Delegation, Namespace, Role, RoleGrant, Scope, Siren};
+use crate::model::{Delegation, Namespace, Role, RoleGrant, Scope, Siren};
 use crate::state::{Overlay, StateRead};
 
 /// Who may act, and on whose authority.
@@ -52,15 +52,36 @@ fn covering_scopes<S: StateRead>(
     Ok(scopes)
 }
 
-/// Refuses a scope whose collectivity is not (or no longer) a council member.
-fn require_member<S: StateRead>(state: &Overlay<'_, S>, scope: &Scope) -> Result<(), Failure> {
-    let Some(siren) = collectivity_of(state, scope)? else {
-        return Err(Code::UnknownNamespace.into());
-    };
-    match state.get::<Collectivity>(&keys::collectivity(&siren))? {
-        Some(_) => Ok(()),
-        None => Err(Code::UnknownCollectivity.into()),
+/// [`covering_scopes`], once the scope's collectivity is checked to be a
+/// council member (a role of a collectivity that left authorises nothing).
+fn member_scopes<S: StateRead>(
+    state: &Overlay<'_, S>,
+    scope: &Scope,
+) -> Result<Vec<Scope>, Failure> {
+    let siren = collectivity_of(state, scope)?.ok_or(Failure::Rule(Code::UnknownNamespace))?;
+    if !state.contains(&keys::collectivity(&siren))? {
+        return Err(Code::UnknownCollectivity.into());
     }
+    let mut scopes = vec![scope.clone()];
+    if !matches!(scope, Scope::Collectivity(_)) {
+        scopes.push(Scope::Collectivity(siren));
+    }
+    Ok(scopes)
+}
+
+/// The first grant of `role` to `account` on one of `scopes`.
+fn grant_on<S: StateRead>(
+    state: &Overlay<'_, S>,
+    account: &AccountId,
+    role: Role,
+    scopes: &[Scope],
+) -> Result<Option<RoleGrant>, Failure> {
+    for scope in scopes {
+        if let Some(grant) = state.get::<RoleGrant>(&keys::role(account, role, scope))? {
+            return Ok(Some(grant));
+        }
+    }
+    Ok(None)
 }
 
 /// The grant by which `account` holds `role` directly on `scope`, if any.
@@ -70,12 +91,7 @@ pub fn direct_grant<S: StateRead>(
     role: Role,
     scope: &Scope,
 ) -> Result<Option<RoleGrant>, Failure> {
-    for covering in covering_scopes(state, scope)? {
-        if let Some(grant) = state.get::<RoleGrant>(&keys::role(account, role, &covering))? {
-            return Ok(Some(grant));
-        }
-    }
-    Ok(None)
+    grant_on(state, account, role, &covering_scopes(state, scope)?)
 }
 
 /// Checks that `account` may act with `role` on `scope` at block time `now_ms`,
@@ -88,17 +104,17 @@ pub fn authorise<S: StateRead>(
     scope: &Scope,
     now_ms: u64,
 ) -> Result<Authorisation, Failure> {
-    require_member(state, scope)?;
-    if let Some(grant) = direct_grant(state, account, role, scope)? {
+    let scopes = member_scopes(state, scope)?;
+    if let Some(grant) = grant_on(state, account, role, &scopes)? {
         return Ok(Authorisation {
             grant,
             principal: *account,
         });
     }
     let mut expired = false;
-    for covering in covering_scopes(state, scope)? {
+    for (position, covering) in scopes.iter().enumerate() {
         let Some(delegation) =
-            state.get::<Delegation>(&keys::delegation(account, role, &covering))?
+            state.get::<Delegation>(&keys::delegation(account, role, covering))?
         else {
             continue;
         };
@@ -106,7 +122,9 @@ pub fn authorise<S: StateRead>(
             expired = true;
             continue;
         }
-        if let Some(grant) = direct_grant(state, &delegation.delegator, role, &covering)? {
+        // The delegator must hold the role on the delegated scope or wider.
+        let wider = scopes.get(position..).unwrap_or_default();
+        if let Some(grant) = grant_on(state, &delegation.delegator, role, wider)? {
             return Ok(Authorisation {
                 grant,
                 principal: delegation.delegator,

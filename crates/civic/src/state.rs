@@ -117,6 +117,14 @@ impl<'a, S: StateRead> Overlay<'a, S> {
         }
     }
 
+    /// Whether `key` holds a value, as seen by the current transaction (no decoding).
+    pub fn contains(&self, key: &[u8]) -> Result<bool, StateFault> {
+        match self.block.get(key) {
+            Some(value) => Ok(value.is_some()),
+            None => self.read_base(key).map(|value| value.is_some()),
+        }
+    }
+
     fn read_base(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateFault> {
         self.base.get(key).map_err(|error| StateFault::Unreadable {
             key: hex_of(key),

@@ -91,7 +91,8 @@ pub struct RegisterMultisig {
 pub struct EnrolResident {
     /// SIREN of the collectivity (the public identifier of a public body).
     pub collectivity: Siren,
-    /// The resident's account (a per-collectivity pseudonym).
+    /// The pseudonym attested as a resident: one per programme or community
+    /// key, each with its own salted commitment (docs/privacy.md).
     pub resident: AccountId,
     /// Salted hash of the off-chain identity file.
     pub identity_commitment: Hash,

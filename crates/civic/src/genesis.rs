@@ -49,6 +49,9 @@ pub struct GenesisGrant {
 /// Why a genesis state is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum GenesisError {
+    /// Two namespaces share a name.
+    #[error("namespace `{0}` appears twice")]
+    DuplicateNamespace(String),
     /// A SIREN fails its checksum.
     #[error("collectivity SIREN {0} is not a valid SIREN (nine digits, Luhn checksum)")]
     InvalidSiren(String),
@@ -195,6 +198,11 @@ impl GenesisState {
         };
         for (name, namespace) in &self.namespaces {
             check_namespace(name, namespace)?;
+            if state.entries.contains_key(&keys::namespace(name)) {
+                return Err(GenesisError::DuplicateNamespace(
+                    String::from_utf8_lossy(&name.0).into_owned(),
+                ));
+            }
             if !known(&namespace.collectivity, &state) {
                 return Err(GenesisError::UnknownCollectivity(
                     namespace.collectivity.to_string(),

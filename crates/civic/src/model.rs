@@ -1,8 +1,11 @@
 //! The civic entities as stored in the state (borsh), and their identifiers.
 //!
-//! Nothing here is personal data: accounts are pseudonymous keys, residents and
-//! documents appear only as salted commitments (hashes) whose preimages stay in
-//! the enrolling office's files, and SIRENs identify public bodies.
+//! No names, addresses or identifiers of people: accounts are pseudonymous keys
+//! (still personal data under GDPR, kept apart per programme and community),
+//! residents and documents appear only as salted commitments (hashes) whose
+//! preimages stay in the enrolling office's files, and SIRENs identify public
+//! bodies. docs/privacy.md says, field by field, what each value reveals and
+//! who reads it.
 
 use std::fmt;
 
@@ -151,8 +154,9 @@ pub struct ChainParameters {
     /// Fewest validators the set may have (≥ 1).
     pub validators_min: u16,
     /// Heights between the block that decides a validator-set change and the
-    /// height it applies to (≥ 1; may only shrink so that changes still
-    /// activate in the order they were decided).
+    /// height it applies to (≥ 1). It may always grow; it may shrink only so
+    /// far that a change decided now activates no earlier than the last one
+    /// scheduled (code 314).
     pub validator_change_delay: u64,
 }
 

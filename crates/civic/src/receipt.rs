@@ -15,7 +15,8 @@ pub struct Receipt {
     pub transaction_id: Hash,
     /// 0 for success, else a [`Code`] number.
     pub code: u16,
-    /// What changed (empty on failure).
+    /// What changed: empty on failure, except a recorded failure (an order
+    /// that lapsed at execution: `OrderLapsed`).
     pub events: Vec<Event>,
 }
 

@@ -216,3 +216,23 @@ fn both_aid_duties_for_one_account_are_refused() {
         GenesisError::RefusedGrant { .. }
     ));
 }
+
+#[test]
+fn a_namespace_listed_twice_is_refused() {
+    let mut genesis = valid();
+    let namespace_entry = (
+        namespace("permits/building"),
+        Namespace {
+            collectivity: SIREN,
+            transferable: false,
+            transfer_needs_approval: false,
+            fields: Default::default(),
+        },
+    );
+    genesis.namespaces.push(namespace_entry.clone());
+    genesis.namespaces.push(namespace_entry);
+    assert!(matches!(
+        refused(genesis),
+        GenesisError::DuplicateNamespace(name) if name == "permits/building"
+    ));
+}

@@ -16,6 +16,12 @@ pub trait StateRead {
     /// The value at `key`, if any; an error when the storage behind it failed
     /// (never a wrong `None`).
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError>;
+
+    /// Whether `key` holds a value. The default reads it; a store that can
+    /// answer without copying the value should.
+    fn contains(&self, key: &[u8]) -> Result<bool, StorageError> {
+        self.get(key).map(|value| value.is_some())
+    }
 }
 
 /// The storage behind a [`StateRead`] failed (a disk or database error): a local
@@ -37,6 +43,10 @@ pub struct MemoryState {
 impl StateRead for MemoryState {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
         Ok(self.entries.get(key).cloned())
+    }
+
+    fn contains(&self, key: &[u8]) -> Result<bool, StorageError> {
+        Ok(self.entries.contains_key(key))
     }
 }
 
@@ -121,7 +131,10 @@ impl<'a, S: StateRead> Overlay<'a, S> {
     pub fn contains(&self, key: &[u8]) -> Result<bool, StateFault> {
         match self.block.get(key) {
             Some(value) => Ok(value.is_some()),
-            None => self.read_base(key).map(|value| value.is_some()),
+            None => self.base.contains(key).map_err(|error| StateFault::Unreadable {
+                key: hex_of(key),
+                error,
+            }),
         }
     }
 

@@ -131,10 +131,13 @@ impl<'a, S: StateRead> Overlay<'a, S> {
     pub fn contains(&self, key: &[u8]) -> Result<bool, StateFault> {
         match self.block.get(key) {
             Some(value) => Ok(value.is_some()),
-            None => self.base.contains(key).map_err(|error| StateFault::Unreadable {
-                key: hex_of(key),
-                error,
-            }),
+            None => self
+                .base
+                .contains(key)
+                .map_err(|error| StateFault::Unreadable {
+                    key: hex_of(key),
+                    error,
+                }),
         }
     }
 

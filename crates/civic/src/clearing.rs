@@ -48,7 +48,7 @@ pub enum Side {
 pub struct Bid {
     /// Order number in the slot (ties: lower first).
     pub number: u32,
-    /// Buy or sell.
+    /// `Buy` (takes energy) or `Sell` (offers it).
     pub side: Side,
     /// Quantity, Wh.
     pub energy_wh: u64,

@@ -46,7 +46,7 @@ pub const ENERGY_WH_MAX: u64 = 10_000_000;
 /// A community's rules and bookkeeping.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct Community {
-    /// The collectivity hosting it.
+    /// SIREN of the collectivity (the public identifier of a public body).
     pub collectivity: Siren,
     /// Slot length (e.g. 30 minutes).
     pub slot_ms: u64,
@@ -90,9 +90,9 @@ pub struct Meter {
 /// One order of a slot.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct EnergyOrder {
-    /// The meter.
+    /// Meter id within the community, in order of registration (0, 1, …).
     pub meter_id: u64,
-    /// Buy or sell.
+    /// `Buy` (takes energy) or `Sell` (offers it).
     pub side: Side,
     /// Quantity, Wh.
     pub energy_wh: u64,
@@ -105,7 +105,7 @@ pub struct EnergyOrder {
 /// An operator's measurement of one meter for a slot.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct Attestation {
-    /// The meter.
+    /// Meter id within the community, in order of registration (0, 1, …).
     pub meter_id: u64,
     /// Energy produced (exported), Wh.
     pub produced_wh: u64,

@@ -56,7 +56,7 @@ pub enum Violation {
     /// A fill names no order, or a cancelled one.
     #[error("energy: order {order_number} is filled but does not exist or was cancelled")]
     EnergyFillWithoutOrder {
-        /// The fill's order number.
+        /// Position of the order in its slot's book (0, 1, …).
         order_number: u32,
     },
     /// A fill exceeds its order's quantity or crosses its limit.
@@ -64,7 +64,7 @@ pub enum Violation {
         "energy: order {order_number} is filled {filled_wh} Wh at price {price}, beyond its quantity or limit"
     )]
     EnergyFillBeyondOrder {
-        /// The order number.
+        /// Position of the order in its slot's book (0, 1, …).
         order_number: u32,
         /// Its fill, Wh.
         filled_wh: u64,
@@ -74,7 +74,7 @@ pub enum Violation {
     /// One side's fills do not sum to the slot's volume.
     #[error("energy: {side:?} fills sum to {filled_wh} Wh, the volume is {volume_wh} Wh")]
     EnergyFillsOffVolume {
-        /// The side.
+        /// `Buy` (takes energy) or `Sell` (offers it).
         side: Side,
         /// Sum of that side's fills, Wh.
         filled_wh: u64,
@@ -86,9 +86,9 @@ pub enum Violation {
         "energy: meter {meter_id} is filled {filled_wh} Wh on {side:?}, its orders ask {ordered_wh} Wh"
     )]
     EnergyMeterOverfilled {
-        /// The meter.
+        /// Meter id within the community, in order of registration (0, 1, …).
         meter_id: u64,
-        /// The side.
+        /// `Buy` (takes energy) or `Sell` (offers it).
         side: Side,
         /// Its fills on that side, Wh.
         filled_wh: u64,
@@ -107,9 +107,9 @@ pub enum Violation {
         "energy: meter {meter_id} has {lines} {side:?} line(s) settling {settled_wh} Wh, its fills sum to {filled_wh} Wh"
     )]
     EnergyLineOffFills {
-        /// The meter.
+        /// Meter id within the community, in order of registration (0, 1, …).
         meter_id: u64,
-        /// The side.
+        /// `Buy` (takes energy) or `Sell` (offers it).
         side: Side,
         /// How many lines the settlement has for it (one is right).
         lines: usize,
@@ -123,7 +123,7 @@ pub enum Violation {
         "energy: seller meter {meter_id} sold {sold_wh} Wh, produced {produced_wh} Wh, is paid net for {paid_wh} Wh"
     )]
     EnergySellerPaidOffProduction {
-        /// The meter.
+        /// Meter id within the community, in order of registration (0, 1, …).
         meter_id: u64,
         /// Its fills on the sell side, Wh.
         sold_wh: u64,
@@ -137,7 +137,7 @@ pub enum Violation {
         "energy: buyer meter {meter_id} bought {bought_wh} Wh, consumed {consumed_wh} Wh, is charged net for {charged_wh} Wh"
     )]
     EnergyBuyerChargedOffConsumption {
-        /// The meter.
+        /// Meter id within the community, in order of registration (0, 1, …).
         meter_id: u64,
         /// Its fills on the buy side, Wh.
         bought_wh: u64,
@@ -149,9 +149,9 @@ pub enum Violation {
     /// A meter's money is not its energy at the community's prices.
     #[error("energy: meter {meter_id}'s {side:?} line {found:?} should be {expected:?}")]
     EnergyLineOffPrices {
-        /// The meter.
+        /// Meter id within the community, in order of registration (0, 1, …).
         meter_id: u64,
-        /// The side.
+        /// `Buy` (takes energy) or `Sell` (offers it).
         side: Side,
         /// The line booked, millicents.
         found: Line,
@@ -183,7 +183,7 @@ pub enum Violation {
         "aid: programme {programme_id} accounts for {accounted_cents:?} cents of its {budget_cents}-cent budget"
     )]
     AidNotConserved {
-        /// The programme.
+        /// Programme id, assigned at creation (0, 1, …).
         programme_id: u64,
         /// Its budget, cents.
         budget_cents: u64,
@@ -195,7 +195,7 @@ pub enum Violation {
         "aid: closed programme {programme_id} still holds {held_cents} cents for beneficiaries"
     )]
     AidClosedWithBalances {
-        /// The programme.
+        /// Programme id, assigned at creation (0, 1, …).
         programme_id: u64,
         /// Reserved plus beneficiary balances, cents.
         held_cents: u64,
@@ -205,7 +205,7 @@ pub enum Violation {
         "aid: programme {programme_id} records {recorded_cents} cents of {what}, its entries sum to {entries_cents}"
     )]
     AidFigureOffEntries {
-        /// The programme.
+        /// Programme id, assigned at creation (0, 1, …).
         programme_id: u64,
         /// Which figure: `reserved`, `beneficiary balances` or `merchant balances`.
         what: &'static str,
@@ -219,9 +219,9 @@ pub enum Violation {
         "aid: beneficiary {beneficiary} of programme {programme_id} is ordered {ordered_cents} cents in a period, the cap is {cap_cents}"
     )]
     AidCapExceeded {
-        /// The programme.
+        /// Programme id, assigned at creation (0, 1, …).
         programme_id: u64,
-        /// The beneficiary.
+        /// The beneficiary's account: a pseudonym serving this programme only.
         beneficiary: AccountId,
         /// Ordered in its current period, cents.
         ordered_cents: u64,
@@ -231,7 +231,7 @@ pub enum Violation {
     /// An index entry the rules maintain is missing (beneficiary or merchant index).
     #[error("aid: programme {programme_id}'s {what} index has no entry {position}")]
     AidIndexGap {
-        /// The programme.
+        /// Programme id, assigned at creation (0, 1, …).
         programme_id: u64,
         /// Which index.
         what: &'static str,

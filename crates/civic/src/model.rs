@@ -127,7 +127,7 @@ pub struct Collectivity {
     pub siren: Siren,
     /// Its official name (public).
     pub name: BoundedBytes<COLLECTIVITY_NAME_BYTES_MAX>,
-    /// Its council voting power.
+    /// Council voting power (≥ 1).
     pub voting_power: u64,
     /// The account that votes in the council for it.
     pub council_account: AccountId,
@@ -234,7 +234,7 @@ impl NamespaceName {
 /// A registry namespace.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct Namespace {
-    /// The collectivity that keeps it.
+    /// SIREN of the collectivity (the public identifier of a public body).
     pub collectivity: Siren,
     /// Whether records can change owner.
     pub transferable: bool,

@@ -77,29 +77,34 @@ fn check_metadata(rules: &Namespace, metadata: &RecordMetadata) -> Result<(), Fa
 }
 
 /// Writes version `version` of a record and returns its event.
-#[allow(clippy::too_many_arguments)] // one argument per field of the version
 fn write_version<S: StateRead>(
     state: &mut Overlay<'_, S>,
-    context: &BlockContext,
-    signer: &AccountId,
     name: NamespaceName,
     id: RecordId,
     version: u32,
-    document_hash: Hash,
-    metadata: RecordMetadata,
+    entry: RecordVersion,
 ) -> Event {
-    let entry = RecordVersion {
-        document_hash,
-        metadata,
-        registrar: *signer,
-        height: context.height,
-    };
     state.put(keys::record_version(&name, &id, version), &entry);
     Event::RecordWritten {
         namespace: name,
         record_id: id,
         version,
+        document_hash: entry.document_hash,
+    }
+}
+
+/// The version a registrar writes now.
+fn version_by(
+    context: &BlockContext,
+    signer: &AccountId,
+    document_hash: Hash,
+    metadata: RecordMetadata,
+) -> RecordVersion {
+    RecordVersion {
         document_hash,
+        metadata,
+        registrar: *signer,
+        height: context.height,
     }
 }
 
@@ -135,16 +140,8 @@ pub fn register<S: StateRead>(
             pending_transfer: None,
         },
     );
-    Ok(vec![write_version(
-        state,
-        context,
-        signer,
-        name,
-        id,
-        1,
-        document_hash,
-        metadata,
-    )])
+    let entry = version_by(context, signer, document_hash, metadata);
+    Ok(vec![write_version(state, name, id, 1, entry)])
 }
 
 /// Writes a new version of a live record.
@@ -169,16 +166,8 @@ pub fn amend<S: StateRead>(
         .ok_or(Failure::Rule(Code::Overflow))?;
     let version = record.version;
     state.put(keys::record(&name, &id), &record);
-    Ok(vec![write_version(
-        state,
-        context,
-        signer,
-        name,
-        id,
-        version,
-        document_hash,
-        metadata,
-    )])
+    let entry = version_by(context, signer, document_hash, metadata);
+    Ok(vec![write_version(state, name, id, version, entry)])
 }
 
 /// The owner asks for a transfer: done at once, or left for a registrar's approval.

@@ -25,6 +25,7 @@ use crate::action::{
 use crate::authority::authorise;
 use crate::closing;
 use crate::codes::Code;
+use crate::duties;
 use crate::handler::BlockContext;
 use crate::handler::Outcome;
 use crate::handler::{Failure, overflow};
@@ -154,6 +155,9 @@ pub struct Beneficiary {
     pub ordered_in_period_cents: u64,
     /// Whether the enrolment is revoked.
     pub revoked: bool,
+    /// How many times this pseudonym was enrolled in the programme (1 the
+    /// first time): an order made under an earlier enrolment lapses.
+    pub enrolment: u32,
 }
 
 /// Where an order stands.
@@ -188,6 +192,11 @@ pub struct Order {
     pub orderer_principal: AccountId,
     /// The period it counts in (for the cap).
     pub period: u64,
+    /// The beneficiary's enrolment it was ordered under.
+    pub beneficiary_enrolment: u32,
+    /// The beneficiary's residency enrolment it was ordered under (0 when the
+    /// programme does not require residency).
+    pub resident_enrolment: u32,
     /// Where it stands.
     pub status: OrderStatus,
 }
@@ -317,6 +326,7 @@ pub fn enrol_beneficiary<S: StateRead>(
         Some(revoked) => Beneficiary {
             eligibility_commitment,
             revoked: false,
+            enrolment: revoked.enrolment.checked_add(1).ok_or_else(overflow)?,
             ..revoked
         },
         None => {
@@ -327,6 +337,7 @@ pub fn enrol_beneficiary<S: StateRead>(
                 period: 0,
                 ordered_in_period_cents: 0,
                 revoked: false,
+                enrolment: 1,
             }
         }
     };
@@ -351,13 +362,14 @@ fn index_beneficiary<S: StateRead>(
     Ok(())
 }
 
+/// The live residency enrolment of `account` in `collectivity`.
 fn require_resident<S: StateRead>(
     state: &Overlay<'_, S>,
     collectivity: &Siren,
     account: &AccountId,
-) -> Result<(), Failure> {
+) -> Result<Resident, Failure> {
     match state.get::<Resident>(&keys::resident(collectivity, account))? {
-        Some(resident) if resident.revoked.is_none() => Ok(()),
+        Some(resident) if resident.revoked.is_none() => Ok(resident),
         Some(_) => Err(Code::ResidentRevoked.into()),
         None => Err(Code::NotEnrolled.into()),
     }
@@ -435,9 +447,11 @@ pub fn order<S: StateRead>(
         return Err(Code::InvalidAmount.into());
     }
     let mut entry = live_beneficiary(state, programme_id, &beneficiary)?;
-    if programme.rules.residency_required {
-        require_resident(state, &programme.rules.collectivity, &beneficiary)?;
-    }
+    let resident_enrolment = if programme.rules.residency_required {
+        require_resident(state, &programme.rules.collectivity, &beneficiary)?.enrolment
+    } else {
+        0
+    };
     let period = programme.period_of(now);
     if entry.period != period {
         entry.period = period;
@@ -467,6 +481,8 @@ pub fn order<S: StateRead>(
         orderer: *signer,
         orderer_principal: authorisation.principal,
         period,
+        beneficiary_enrolment: entry.enrolment,
+        resident_enrolment,
         status: OrderStatus::Pending,
     };
     state.put(keys::order(programme_id, order_id), &order);
@@ -481,8 +497,8 @@ pub fn order<S: StateRead>(
 }
 
 /// The pending order, checked to be decided by an accountant who did not order
-/// it: neither the signer nor its principal (itself, or its delegator) may be
-/// the order's signer or principal.
+/// it: nobody behind the execution (signer, principal, multisig members) is
+/// behind the order ([`duties::check_separation`]).
 fn pending_order<S: StateRead>(
     state: &Overlay<'_, S>,
     context: &BlockContext,
@@ -504,10 +520,11 @@ fn pending_order<S: StateRead>(
     if order.status != OrderStatus::Pending {
         return Err(Code::OrderNotPending.into());
     }
-    let ordered_by = [order.orderer, order.orderer_principal];
-    if ordered_by.contains(signer) || ordered_by.contains(&authorisation.principal) {
-        return Err(Code::OrdererCannotExecute.into());
-    }
+    duties::check_separation(
+        state,
+        &[order.orderer, order.orderer_principal],
+        &[*signer, authorisation.principal],
+    )?;
     Ok(order)
 }
 
@@ -567,9 +584,18 @@ fn payable_beneficiary<S: StateRead>(
     if context.time_ms >= programme.rules.ends_at_ms {
         return Ok(Err(Code::OutsideValidity));
     }
+    // Revoked and enrolled again since the order counts as revoked: the
+    // order was made under the earlier enrolment.
     let checked = live_beneficiary(state, programme_id, &order.beneficiary).and_then(|entry| {
+        if entry.enrolment != order.beneficiary_enrolment {
+            return Err(Code::BeneficiaryRevoked.into());
+        }
         if programme.rules.residency_required {
-            require_resident(state, &programme.rules.collectivity, &order.beneficiary)?;
+            let resident =
+                require_resident(state, &programme.rules.collectivity, &order.beneficiary)?;
+            if resident.enrolment != order.resident_enrolment {
+                return Err(Code::ResidentRevoked.into());
+            }
         }
         Ok(entry)
     });

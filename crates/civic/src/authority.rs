@@ -40,20 +40,9 @@ pub fn collectivity_of<S: StateRead>(
     })
 }
 
-/// The scopes whose holders may act on `scope`: itself and its collectivity.
-fn covering_scopes<S: StateRead>(
-    state: &Overlay<'_, S>,
-    scope: &Scope,
-) -> Result<Vec<Scope>, Failure> {
-    let mut scopes = vec![scope.clone()];
-    if !matches!(scope, Scope::Collectivity(_)) {
-        scopes.extend(collectivity_of(state, scope)?.map(Scope::Collectivity));
-    }
-    Ok(scopes)
-}
-
-/// [`covering_scopes`], once the scope's collectivity is checked to be a
-/// council member (a role of a collectivity that left authorises nothing).
+/// The scopes whose holders may act on `scope` — itself, then its
+/// collectivity — once that collectivity is checked to be a council member
+/// (a role of a collectivity that left authorises nothing).
 fn member_scopes<S: StateRead>(
     state: &Overlay<'_, S>,
     scope: &Scope,
@@ -84,14 +73,15 @@ fn grant_on<S: StateRead>(
     Ok(None)
 }
 
-/// The grant by which `account` holds `role` directly on `scope`, if any.
+/// The grant by which `account` holds `role` directly on `scope`, if any (an
+/// error if the scope's collectivity is not a council member).
 pub fn direct_grant<S: StateRead>(
     state: &Overlay<'_, S>,
     account: &AccountId,
     role: Role,
     scope: &Scope,
 ) -> Result<Option<RoleGrant>, Failure> {
-    grant_on(state, account, role, &covering_scopes(state, scope)?)
+    grant_on(state, account, role, &member_scopes(state, scope)?)
 }
 
 /// Checks that `account` may act with `role` on `scope` at block time `now_ms`,

@@ -6,10 +6,14 @@
 //! collectivity, whatever the scopes — a grant, a genesis grant or a delegation
 //! of one duty to a holder of the other is refused (`ConflictingAidDuties`).
 //! The per-(account, collectivity) [`AidDuty`] entry counts the account's direct
-//! grants of its duty there, so the check is one lookup. In aid: the principals
-//! behind an order and behind its execution must differ (see
-//! [`crate::aid::execute_order`]), which also covers roles that change hands
-//! between the order and its execution.
+//! grants of its duty there, so the check is one lookup. In aid
+//! ([`check_separation`]): the people behind an order and behind its execution
+//! must differ — each side's signer and principal, and for a multisig account
+//! its member keys — which also covers roles that change hands between the
+//! order and its execution, and a comptable ordering through a multisig it
+//! belongs to.
+
+use std::collections::BTreeSet;
 
 use borsh::{BorshDeserialize, BorshSerialize};
 use civitas_types::AccountId;
@@ -18,7 +22,7 @@ use crate::authority::collectivity_of;
 use crate::codes::Code;
 use crate::handler::{Failure, overflow};
 use crate::keys;
-use crate::model::{Role, Scope};
+use crate::model::{MultisigPolicy, Role, Scope};
 use crate::state::{Overlay, StateRead};
 
 /// The aid duty an account holds directly in one collectivity.
@@ -105,4 +109,37 @@ pub fn record_revocation<S: StateRead>(
         _ => state.delete(key),
     }
     Ok(())
+}
+
+/// The accounts behind `accounts`: each of them and, for a multisig account,
+/// the key account of each of its members.
+fn people_behind<S: StateRead>(
+    state: &Overlay<'_, S>,
+    accounts: &[AccountId],
+) -> Result<BTreeSet<AccountId>, Failure> {
+    let mut people = BTreeSet::new();
+    for account in accounts {
+        people.insert(*account);
+        if let Some(policy) = state.get::<MultisigPolicy>(&keys::multisig(account))? {
+            people.extend(policy.members.iter().map(AccountId::from_public_key));
+        }
+    }
+    Ok(people)
+}
+
+/// Refuses an execution (or rejection) of an order when anyone behind it —
+/// signer, principal, or a member of either if it is a multisig account — is
+/// behind the order too (`OrdererCannotExecute`).
+pub fn check_separation<S: StateRead>(
+    state: &Overlay<'_, S>,
+    ordered_by: &[AccountId],
+    executed_by: &[AccountId],
+) -> Result<(), Failure> {
+    let ordering = people_behind(state, ordered_by)?;
+    let executing = people_behind(state, executed_by)?;
+    if ordering.is_disjoint(&executing) {
+        Ok(())
+    } else {
+        Err(Code::OrdererCannotExecute.into())
+    }
 }

@@ -156,10 +156,13 @@ fn validator_set_change<S: StateRead>(
             voting_power: v.power,
         })
         .collect();
-    // The registry passed the safety check when it was written, so it is a valid set.
-    Ok(ValidatorSet::new(validators)
-        .ok()
-        .map(|set| (activation_height, set)))
+    // The registry passed the safety check when it was written: a registry
+    // that is no valid set is a corrupt state, never a change to drop.
+    let set = ValidatorSet::new(validators).map_err(|_| StateFault::Inconsistent {
+        key: crate::state::hex_of(&keys::validators()),
+        reason: "the validator registry is not a valid validator set",
+    })?;
+    Ok(Some((activation_height, set)))
 }
 
 fn run<S: StateRead>(

@@ -93,7 +93,7 @@ pub enum GenesisError {
     Internal(String),
     /// Chain parameters out of range.
     #[error(
-        "chain parameters out of range: validators_min and validator_change_delay must be at least 1"
+        "chain parameters out of range: validators_min must be at least 1 and validator_change_delay between 1 and 100,000"
     )]
     InvalidParameters,
     /// The validator set breaks the quorum-safety rule or is malformed.

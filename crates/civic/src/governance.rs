@@ -244,6 +244,9 @@ pub fn vote<S: StateRead>(
     let passed = u128::from(proposal.power_in_favour).saturating_mul(3)
         > u128::from(total).saturating_mul(2);
     if passed {
+        // A refused action leaves nothing behind, whatever it wrote before
+        // the check that refused it.
+        let savepoint = state.savepoint();
         match execute(state, context, &proposal.action) {
             Ok(mut executed) => {
                 proposal.status = ProposalStatus::Executed;
@@ -251,6 +254,7 @@ pub fn vote<S: StateRead>(
                 events.append(&mut executed);
             }
             Err(Failure::Rule(code) | Failure::Recorded { code, .. }) => {
+                state.rollback_to(savepoint);
                 proposal.status = ProposalStatus::Refused;
                 proposal.refusal = Some(code.number());
                 events.push(Event::ProposalRefused {

@@ -73,12 +73,18 @@ pub fn enrol_resident<S: StateRead>(
         context.time_ms,
     )?;
     let key = keys::resident(&collectivity, &resident);
-    if let Some(existing) = state.get::<Resident>(&key)? {
-        // A revoked resident may be enrolled again with a new commitment.
-        if existing.revoked.is_none() {
-            return Err(Code::AlreadyEnrolled.into());
-        }
+    let existing = state.get::<Resident>(&key)?;
+    // A revoked resident may be enrolled again, as a new enrolment.
+    if existing.as_ref().is_some_and(|e| e.revoked.is_none()) {
+        return Err(Code::AlreadyEnrolled.into());
     }
+    let enrolment = match existing {
+        Some(earlier) => earlier
+            .enrolment
+            .checked_add(1)
+            .ok_or(Failure::Rule(Code::Overflow))?,
+        None => 1,
+    };
     pseudonyms::claim_commitment(state, &collectivity, &identity_commitment, &resident)?;
     state.put(
         key,
@@ -86,6 +92,7 @@ pub fn enrol_resident<S: StateRead>(
             identity_commitment,
             enrolled_at_height: context.height,
             revoked: None,
+            enrolment,
         },
     );
     Ok(vec![Event::ResidentEnrolled {

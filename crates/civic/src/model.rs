@@ -154,7 +154,7 @@ pub struct ChainParameters {
     /// Fewest validators the set may have (≥ 1).
     pub validators_min: u16,
     /// Heights between the block that decides a validator-set change and the
-    /// height it applies to (≥ 1). It may always grow; it may shrink only so
+    /// height it applies to (1 ≤ delay ≤ [`VALIDATOR_CHANGE_DELAY_MAX`]). It may always grow; it may shrink only so
     /// far that a change decided now activates no earlier than the last one
     /// scheduled (code 314).
     pub validator_change_delay: u64,
@@ -163,11 +163,17 @@ pub struct ChainParameters {
 impl ChainParameters {
     /// Whether the parameters are in range: at least one validator, and a
     /// validator-set change delay of at least one height (a change never
-    /// applies to the height that decides it).
+    /// applies to the height that decides it) and at most
+    /// [`VALIDATOR_CHANGE_DELAY_MAX`].
     pub fn is_valid(&self) -> bool {
-        self.validators_min >= 1 && self.validator_change_delay >= 1
+        self.validators_min >= 1
+            && (1..=VALIDATOR_CHANGE_DELAY_MAX).contains(&self.validator_change_delay)
     }
 }
+
+/// Longest validator-set change delay, in heights (about a day of one-second
+/// blocks): a change must take effect while the council still remembers it.
+pub const VALIDATOR_CHANGE_DELAY_MAX: u64 = 100_000;
 
 impl Default for ChainParameters {
     fn default() -> Self {
@@ -207,6 +213,9 @@ pub struct Resident {
     pub enrolled_at_height: u64,
     /// Revocation reason code, once revoked.
     pub revoked: Option<u16>,
+    /// How many times this pseudonym was enrolled (1 the first time): an
+    /// order made under an earlier enrolment lapses.
+    pub enrolment: u32,
 }
 
 /// A registry namespace name, e.g. `permits/building`: 1 to 64 bytes of

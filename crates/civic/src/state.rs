@@ -106,6 +106,10 @@ pub struct Overlay<'a, S: StateRead> {
     journal: Vec<Undo>,
 }
 
+/// A position in the current transaction's writes (see [`Overlay::savepoint`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Savepoint(usize);
+
 /// A key and what the block map held for it before the write (`None`: absent).
 type Undo = (Vec<u8>, Option<Option<Vec<u8>>>);
 
@@ -191,18 +195,36 @@ impl<'a, S: StateRead> Overlay<'a, S> {
         self.journal.clear();
     }
 
-    /// Drops the current transaction's writes.
-    pub fn rollback_transaction(&mut self) {
-        while let Some((key, previous)) = self.journal.pop() {
-            match previous {
-                Some(value) => {
-                    self.block.insert(key, value);
-                }
-                None => {
-                    self.block.remove(&key);
-                }
+    /// A mark in the current transaction's writes, for [`Overlay::rollback_to`].
+    pub fn savepoint(&self) -> Savepoint {
+        Savepoint(self.journal.len())
+    }
+
+    /// Drops the writes made since `savepoint`, keeping the transaction's
+    /// earlier ones (a refused governance action inside a vote, say).
+    pub fn rollback_to(&mut self, savepoint: Savepoint) {
+        while self.journal.len() > savepoint.0 {
+            let Some((key, previous)) = self.journal.pop() else {
+                break;
+            };
+            self.restore(key, previous);
+        }
+    }
+
+    fn restore(&mut self, key: Vec<u8>, previous: Option<Option<Vec<u8>>>) {
+        match previous {
+            Some(value) => {
+                self.block.insert(key, value);
+            }
+            None => {
+                self.block.remove(&key);
             }
         }
+    }
+
+    /// Drops the current transaction's writes.
+    pub fn rollback_transaction(&mut self) {
+        self.rollback_to(Savepoint(0));
     }
 
     /// The block's writes in key order (a transaction still staged is dropped).

@@ -455,3 +455,49 @@ fn a_collectivity_leaves_only_without_validators_then_its_roles_stop_and_its_pro
     assert!(world.act(GROCER, redeem(2_000)).is_success());
     assert!(programme(&world).is_conserved());
 }
+
+#[test]
+fn an_order_lapses_when_its_beneficiary_was_revoked_and_enrolled_again_since() {
+    let mut world = world_with_pending_order(false);
+    let revoke = RevokeBeneficiary {
+        programme_id: 0,
+        beneficiary: account(BENEFICIARY),
+    };
+    assert!(
+        world
+            .act(ADMINISTRATOR, Action::RevokeBeneficiary(revoke))
+            .is_success()
+    );
+    assert!(
+        world
+            .act(ADMINISTRATOR, enrol(account(BENEFICIARY)))
+            .is_success()
+    );
+    assert_lapsed(&mut world, Code::BeneficiaryRevoked);
+}
+
+#[test]
+fn an_order_lapses_when_its_residency_was_revoked_and_enrolled_again_since() {
+    let mut world = world_with_pending_order(true);
+    let revoke = RevokeResident {
+        collectivity: SIREN,
+        resident: account(BENEFICIARY),
+        reason_code: 4,
+    };
+    assert!(
+        world
+            .act(IDENTITY_REGISTRAR, Action::RevokeResident(revoke))
+            .is_success()
+    );
+    let again = EnrolResident {
+        collectivity: SIREN,
+        resident: account(BENEFICIARY),
+        identity_commitment: Hash([3; 32]),
+    };
+    assert!(
+        world
+            .act(IDENTITY_REGISTRAR, Action::EnrolResident(again))
+            .is_success()
+    );
+    assert_lapsed(&mut world, Code::ResidentRevoked);
+}

@@ -222,3 +222,58 @@ fn delegating_an_aid_duty_to_a_holder_of_the_other_is_refused() {
     let receipt = world.act(ACCOUNTANT, Action::Delegate(delegation));
     assert_eq!(receipt.code, Code::ConflictingAidDuties.number());
 }
+
+#[test]
+fn a_comptable_cannot_execute_an_order_placed_through_a_multisig_it_belongs_to() {
+    use civitas_civic::model::MultisigPolicy;
+    use civitas_types::{AccountId, BoundedBytes, SignedTransaction, TransactionBody, encode};
+    let mut world = world_with_programme();
+    let policy = MultisigPolicy {
+        threshold: 1,
+        members: BoundedVec::try_from_vec(vec![key(ACCOUNTANT).public_key()]).unwrap(),
+    };
+    let register = RegisterMultisig {
+        threshold: policy.threshold,
+        members: policy.members.clone(),
+    };
+    assert!(
+        world
+            .act(5, Action::RegisterMultisig(register))
+            .is_success()
+    );
+    let multisig = AccountId::from_multisig_policy(&encode(&policy));
+    let delegation = Delegate {
+        role: Role::AidAdministrator,
+        scope: Scope::Collectivity(SIREN),
+        delegate: multisig,
+        expires_at_ms: world.time_ms + MONTH_MS,
+        act_hash: Hash([0xac; 32]),
+    };
+    assert!(
+        world
+            .act(ADMINISTRATOR, Action::Delegate(delegation))
+            .is_success()
+    );
+    // The comptable orders as the multisig, alone (1 of 1)...
+    let order = OrderDisbursement {
+        programme_id: 0,
+        beneficiary: account(50),
+        amount_cents: 1_000,
+    };
+    let body = TransactionBody {
+        chain_id: chain_id(),
+        signer: multisig,
+        sequence: 0,
+        expiry_height: world.height + 10,
+        payload: BoundedBytes::try_from_vec(encode(&Action::OrderDisbursement(order))).unwrap(),
+    };
+    let tx = SignedTransaction::sign(body, &[&key(ACCOUNTANT)]).unwrap();
+    let outcome = world.execute(&[tx]).unwrap();
+    assert!(
+        outcome.receipts[0].is_success(),
+        "{:?}",
+        outcome.receipts[0]
+    );
+    // ...and may not execute it as itself.
+    assert_refused(&mut world, ACCOUNTANT);
+}

@@ -134,7 +134,7 @@ pub enum Code {
     MissingAttestation = 511,
     /// The slot is already settled.
     AlreadySettled = 512,
-    /// A meter with this commitment (meter point) is already registered in the community.
+    /// A meter with this commitment (meter point) is already registered.
     DuplicateMeter = 513,
     /// The namespace does not exist.
     UnknownNamespace = 600,
@@ -263,7 +263,7 @@ impl Code {
             Code::MissingAttestation => "a meter with matched energy has no attestation yet",
             Code::AlreadySettled => "the slot is already settled",
             Code::DuplicateMeter => {
-                "a meter with this commitment is already registered in the community"
+                "a meter with this commitment is already registered (a meter point joining another community needs a fresh salt)"
             }
             Code::UnknownNamespace => "no such namespace",
             Code::DuplicateRecord => "a record with this id already exists in the namespace",

@@ -222,9 +222,11 @@ pub fn register_meter<S: StateRead>(
     let mut community = community(state, community_id)?;
     operator(state, context, signer, &community, community_id)?;
     // One meter per meter point: a second meter would let its owner sell the
-    // same production twice, attested twice.
-    let by_commitment = keys::meter_commitment(community_id, &commitment);
-    if state.get::<u64>(&by_commitment)?.is_some() {
+    // same production twice, attested twice. Chain-wide: a meter point that
+    // joins another community is registered with a fresh salt, so a reused
+    // commitment can only be a duplicate or a link between two pseudonyms.
+    let by_commitment = keys::meter_commitment(&commitment);
+    if state.contains(&by_commitment)? {
         return Err(Code::DuplicateMeter.into());
     }
     // The owner's key serves this community only (docs/privacy.md).
@@ -232,7 +234,7 @@ pub fn register_meter<S: StateRead>(
     pseudonyms::claim(state, &owner, scope)?;
     let meter_id = community.next_meter;
     community.next_meter = meter_id.checked_add(1).ok_or_else(overflow)?;
-    state.put(by_commitment, &meter_id);
+    state.put(by_commitment, &(community_id, meter_id));
     state.put(
         keys::meter(community_id, meter_id),
         &Meter { commitment, owner },

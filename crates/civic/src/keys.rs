@@ -87,7 +87,9 @@ pub mod table {
     pub const COMMUNITIES: u8 = 0x44;
     /// (community, account) → `EnergyAccount`.
     pub const ENERGY_ACCOUNT: u8 = 0x45;
-    /// (community, meter commitment) → meter id (u64): one meter per meter point.
+    /// meter commitment → (community, meter id): a commitment registers one
+    /// meter on the whole chain (one meter per meter point, and no salted
+    /// value shared by two communities' pseudonyms).
     pub const METER_COMMITMENT: u8 = 0x46;
     /// namespace → `Namespace`.
     pub const NAMESPACE: u8 = 0x60;
@@ -242,9 +244,9 @@ pub fn meter(community: u64, meter: u64) -> Vec<u8> {
     key(table::METER, &(community, meter))
 }
 
-/// Key of the meter registered for a meter point (its commitment) in a community.
-pub fn meter_commitment(community: u64, commitment: &Hash) -> Vec<u8> {
-    key(table::METER_COMMITMENT, &(community, commitment))
+/// Key of the meter registered with a meter-point commitment.
+pub fn meter_commitment(commitment: &Hash) -> Vec<u8> {
+    key(table::METER_COMMITMENT, commitment)
 }
 
 /// Key of a slot's book.

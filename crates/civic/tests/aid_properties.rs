@@ -272,9 +272,8 @@ fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
         world.tick();
     }
     let end = programme(&world);
-    if end.status == ProgrammeStatus::Closed {
-        prop_assert_eq!((end.reserved_cents, end.beneficiary_balances_cents), (0, 0));
-    }
+    prop_assert_eq!(end.status, ProgrammeStatus::Closed);
+    prop_assert_eq!((end.reserved_cents, end.beneficiary_balances_cents), (0, 0));
     prop_assert_eq!(
         civitas_civic::invariants::check_programme_entries(&world.state, 0),
         Ok(())

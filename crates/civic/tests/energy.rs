@@ -486,46 +486,45 @@ fn a_meter_that_buys_and_sells_is_settled_once_per_side() {
 }
 
 #[test]
-fn a_meter_point_is_registered_once_per_community() {
+fn a_meter_point_commitment_registers_one_meter_on_the_chain() {
     let mut world = world_with_community();
-    let register = |community_id: u64, owner: u8| {
+    let register = |community_id: u64, owner: u8, salt: u8| {
         Action::RegisterMeter(RegisterMeter {
             community_id,
-            // Meter 0's commitment (world_with_community registered seed 60's).
-            commitment: Hash([60; 32]),
+            // Seed 60 is meter 0's commitment (world_with_community's).
+            commitment: Hash([salt; 32]),
             owner: account(owner),
         })
     };
-    let receipt = world.act(ENERGY_OPERATOR, register(0, 61));
+    let receipt = world.act(ENERGY_OPERATOR, register(0, 61, 60));
     assert_eq!(receipt.code, Code::DuplicateMeter.number());
     assert!(receipt.events.is_empty());
-    // The same meter point may belong to another community.
+    let community = CreateCommunity {
+        collectivity: SIREN,
+        slot_ms: SLOT_MS,
+        first_slot_ms: 0,
+        grid_price: GRID,
+        feed_in_price: FEED_IN,
+    };
     assert!(
         world
-            .act(
-                ENERGY_OPERATOR,
-                Action::CreateCommunity(CreateCommunity {
-                    collectivity: SIREN,
-                    slot_ms: SLOT_MS,
-                    first_slot_ms: 0,
-                    grid_price: GRID,
-                    feed_in_price: FEED_IN,
-                })
-            )
+            .act(ENERGY_OPERATOR, Action::CreateCommunity(community))
             .is_success()
     );
+    // In another community too: a reused commitment would link two
+    // communities' pseudonyms of one household.
     assert_eq!(
-        world.act(ENERGY_OPERATOR, register(1, 70)).events,
+        world.act(ENERGY_OPERATOR, register(1, 70, 60)).code,
+        Code::DuplicateMeter.number()
+    );
+    // The meter point joins it with a fresh salt, and a key of its own.
+    assert_eq!(
+        world.act(ENERGY_OPERATOR, register(1, 70, 0x9e)).events,
         vec![Event::MeterRegistered {
             community_id: 1,
             meter_id: 0,
             owner: account(70)
-        }],
-        "with a key of its own for that community"
-    );
-    assert_eq!(
-        world.act(ENERGY_OPERATOR, register(1, 71)).code,
-        Code::DuplicateMeter.number()
+        }]
     );
 }
 

@@ -161,6 +161,22 @@ fn samples() -> Vec<(&'static str, Action)> {
             }),
         ),
         (
+            "propose_freeze_programme",
+            Action::Propose(Propose {
+                action: GovernanceAction::FreezeProgramme(4),
+                deliberation_hash: hash(16),
+                expires_at_ms: 5_000_000,
+            }),
+        ),
+        (
+            "propose_unfreeze_programme",
+            Action::Propose(Propose {
+                action: GovernanceAction::UnfreezeProgramme(4),
+                deliberation_hash: hash(17),
+                expires_at_ms: 5_000_000,
+            }),
+        ),
+        (
             "vote",
             Action::Vote(Vote {
                 proposal_id: 3,

@@ -17,6 +17,7 @@ use civitas_civic::aid::{
 };
 use civitas_civic::closing::CLOSING_STEPS_PER_BLOCK;
 use civitas_civic::governance::GovernanceAction;
+use civitas_civic::model::{Role, Scope};
 use civitas_civic::{Action, Code, Event, Receipt, keys};
 use civitas_types::{AccountId, BoundedBytes, BoundedVec, Hash, SignedTransaction, decode};
 use common::*;
@@ -410,6 +411,29 @@ fn governed(receipt: &Receipt) -> Result<(), u16> {
 #[test]
 fn a_collectivity_leaves_only_without_validators_then_its_roles_stop_and_its_programmes_freeze() {
     let mut world = world_with_activity();
+    // A registrar lent its role before the collectivity left.
+    const DELEGATE: u8 = 41;
+    let delegation = Delegate {
+        role: Role::Registrar,
+        scope: Scope::Collectivity(SIREN),
+        delegate: account(DELEGATE),
+        expires_at_ms: world.time_ms + MONTH_MS,
+        act_hash: Hash([0xac; 32]),
+    };
+    assert!(
+        world
+            .act(CITY_REGISTRAR, Action::Delegate(delegation))
+            .is_success()
+    );
+    let lent = RegisterRecord {
+        namespace: namespace("permits/building"),
+        record_id: BoundedBytes::try_from_vec(b"PC-0".to_vec()).unwrap(),
+        document_hash: Hash([4; 32]),
+        metadata: metadata_for("permits/building", 1),
+        owner: None,
+    };
+    let receipt = world.act(DELEGATE, Action::RegisterRecord(lent));
+    assert!(receipt.is_success(), "the delegation works: {receipt:?}");
     let remove = GovernanceAction::RemoveCollectivity(SIREN);
     assert_eq!(
         governed(&world.govern(remove.clone())),
@@ -448,7 +472,14 @@ fn a_collectivity_leaves_only_without_validators_then_its_roles_stop_and_its_pro
         owner: None,
     };
     assert_eq!(
-        world.act(REGISTRAR, Action::RegisterRecord(record)).code,
+        world
+            .act(REGISTRAR, Action::RegisterRecord(record.clone()))
+            .code,
+        Code::UnknownCollectivity.number()
+    );
+    // Nor do delegations of its roles.
+    assert_eq!(
+        world.act(DELEGATE, Action::RegisterRecord(record)).code,
         Code::UnknownCollectivity.number()
     );
     // Merchants still redeem what they received.

@@ -334,7 +334,7 @@ pub struct RegisterMeter {
     pub community_id: u64,
     /// Salted hash of the meter point id.
     pub commitment: Hash,
-    /// The owner.
+    /// Account that trades for the meter: a pseudonym serving this community only.
     pub owner: AccountId,
 }
 

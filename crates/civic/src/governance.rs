@@ -88,7 +88,7 @@ pub enum GovernanceAction {
     } = 8,
     /// Creates a registry namespace.
     CreateNamespace {
-        /// Its name.
+        /// Namespace name, e.g. `permits/building` (1–64 bytes of `a-z 0-9 - _ /`).
         name: NamespaceName,
         /// Its collectivity, transfer rules and declared metadata fields.
         namespace: Namespace,

@@ -121,7 +121,9 @@ pub type RecordMetadata = BoundedVec<FieldValue, RECORD_FIELDS_MAX>;
 
 /// Whether `bytes` form a reference to a thing: 1 to [`REFERENCE_BYTES_MAX`]
 /// bytes of `A-Z a-z 0-9 - _ / .`. Spaces are excluded so that a reference
-/// cannot hold a sentence or a person's name; record ids follow the same rule.
+/// cannot hold a sentence; it could still spell a name (`Dupont-Jean`), so
+/// registrars must put only references to things there (docs/privacy.md).
+/// Record ids follow the same rule.
 pub fn is_reference(bytes: &[u8]) -> bool {
     !bytes.is_empty()
         && bytes.len() <= REFERENCE_BYTES_MAX

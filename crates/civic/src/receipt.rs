@@ -62,7 +62,7 @@ impl Receipt {
 pub enum Event {
     /// A multisig account was registered.
     MultisigRegistered {
-        /// Its id.
+        /// The multisig account: the domain-separated hash of its policy.
         account: AccountId,
     } = 0,
     /// A resident was enrolled.
@@ -328,7 +328,7 @@ pub enum Event {
         community_id: u64,
         /// Meter id within the community, in order of registration (0, 1, …).
         meter_id: u64,
-        /// Its owner.
+        /// Account that trades for the meter: a pseudonym serving this community only.
         owner: AccountId,
     } = 34,
     /// An order was placed for a slot.

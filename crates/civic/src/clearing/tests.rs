@@ -1,3 +1,5 @@
+//! The auction and settlement formulas: worked cases and properties (every
+//! matched limit respected, sellers paid what buyers pay).
 #![allow(clippy::arithmetic_side_effects)]
 use super::*;
 use proptest::prelude::*;

@@ -14,7 +14,7 @@ use super::{Attestation, Community, SlotBook};
 /// One meter's part of a settled slot on one side.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MeterLine {
-    /// The meter.
+    /// Meter id within the community.
     pub meter_id: u64,
     /// The side of its orders this line settles.
     pub side: Side,

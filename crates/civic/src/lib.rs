@@ -19,6 +19,7 @@
 //! gate closure, double-auction clearing hook, attestations, settlement per meter
 //! and side). [`invariants`] holds the laws an auditor checks after every block.
 
+pub mod accounts;
 pub mod action;
 pub mod aid;
 pub mod authority;
@@ -43,6 +44,7 @@ pub mod recurring;
 pub mod registry;
 pub mod state;
 
+pub use accounts::{account_sequence, is_known_account};
 pub use action::Action;
 pub use codes::Code;
 pub use envelope::{EnvelopeError, check_admission, check_envelope};

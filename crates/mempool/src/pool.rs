@@ -1,13 +1,24 @@
-//! The pool: admission, caps and eviction, ordering for blocks, cleaning after commits.
+//! The pool: admission, caps and eviction, block signature checks, cleaning
+//! after commits. Ordering for blocks is in `selection.rs`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use civitas_civic::envelope::TRANSACTION_BYTES_MAX;
-use civitas_civic::{BlockContext, Overlay, StateRead, check_admission};
-use civitas_types::{AccountId, BatchVerifier, Hash, SignedTransaction, decode};
+use civitas_civic::{BlockContext, Overlay, StateRead, check_admission, is_known_account};
+use civitas_types::{AccountId, Hash, SignedTransaction, decode};
 
-use crate::rejection::Rejection;
-use crate::verified::VerifiedIds;
+use crate::queues::{Pending, Queue, Queues};
+use crate::rejection::{InvalidSignatures, MempoolFault, Rejection};
+use crate::signatures::{ToVerify, verify_all};
+use crate::verified::VerifiedTransactions;
+
+/// Default of [`MempoolConfig::unknown_transactions_max`]: a tenth of the
+/// default pool, so signers the state knows always keep nine tenths.
+pub const UNKNOWN_TRANSACTIONS_MAX: usize = 10_000;
+
+/// Default of [`MempoolConfig::unknown_per_block_max`]; also the most account
+/// entries a block built by this pool adds to the state.
+pub const UNKNOWN_PER_BLOCK_MAX: usize = 256;
 
 /// Limits of the pool.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,8 +29,14 @@ pub struct MempoolConfig {
     pub per_account_max: usize,
     /// How far beyond the account's next sequence a transaction may be.
     pub sequences_ahead_max: u64,
-    /// Most verified ids remembered for block validation.
+    /// Most verified transactions remembered for block validation.
     pub verified_ids_max: usize,
+    /// Most pending transactions from signers the state does not know
+    /// (`civitas_civic::is_known_account`), within `transactions_max`.
+    pub unknown_transactions_max: usize,
+    /// Most transactions from signers the state does not know in one block
+    /// this pool builds: each may add one account entry to the state.
+    pub unknown_per_block_max: usize,
 }
 
 impl Default for MempoolConfig {
@@ -29,30 +46,30 @@ impl Default for MempoolConfig {
             per_account_max: 64,
             sequences_ahead_max: 16,
             verified_ids_max: 400_000,
+            unknown_transactions_max: UNKNOWN_TRANSACTIONS_MAX,
+            unknown_per_block_max: UNKNOWN_PER_BLOCK_MAX,
         }
     }
 }
 
-/// One admitted transaction.
-#[derive(Clone, Debug)]
-struct Pending {
-    id: Hash,
-    transaction: SignedTransaction,
-}
-
-/// The transaction pool of one node.
+/// The transaction pool of one node. `Clone` copies every pending transaction
+/// (simulations and benchmarks start from a filled pool).
+#[derive(Clone)]
 pub struct Mempool {
-    config: MempoolConfig,
-    accounts: BTreeMap<AccountId, BTreeMap<u64, Pending>>,
+    pub(crate) config: MempoolConfig,
+    /// Accounts the state knows.
+    pub(crate) known: Queues,
+    /// Accounts the state does not know (fresh keys).
+    pub(crate) unknown: Queues,
     ids: HashMap<Hash, (AccountId, u64)>,
-    verified: VerifiedIds,
-    len: usize,
+    verified: VerifiedTransactions,
 }
 
 /// A transaction that passed the cheap checks, waiting for its signatures.
 struct Candidate {
     index: usize,
     id: Hash,
+    known: bool,
     transaction: SignedTransaction,
 }
 
@@ -61,31 +78,71 @@ impl Mempool {
     pub fn new(config: MempoolConfig) -> Mempool {
         Mempool {
             config,
-            accounts: BTreeMap::new(),
+            known: Queues::default(),
+            unknown: Queues::default(),
             ids: HashMap::new(),
-            verified: VerifiedIds::new(config.verified_ids_max),
-            len: 0,
+            verified: VerifiedTransactions::new(config.verified_ids_max),
         }
     }
 
     /// Number of pending transactions.
     pub fn len(&self) -> usize {
-        self.len
+        self.known.len().saturating_add(self.unknown.len())
+    }
+
+    /// Number of pending transactions whose signer the state does not know.
+    pub fn unknown_len(&self) -> usize {
+        self.unknown.len()
     }
 
     /// Whether the pool is empty.
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.len() == 0
     }
 
-    /// Whether the signatures of transaction `id` were verified by this node.
-    pub fn is_verified(&self, id: &Hash) -> bool {
-        self.verified.contains(id)
+    /// Whether exactly `transaction` — its body and its signatures — was
+    /// verified by this node. Another transaction with the same id (same body,
+    /// other signatures) is not.
+    pub fn is_verified(&self, transaction: &SignedTransaction) -> bool {
+        self.verified.contains(transaction)
     }
 
-    /// Whether transaction `id` is pending.
+    /// Whether a transaction with id `id` is pending. (Ids hash the body only:
+    /// this says nothing about signatures.)
     pub fn contains(&self, id: &Hash) -> bool {
         self.ids.contains_key(id)
+    }
+
+    /// Checks the signatures of a block's transactions. Those this node
+    /// verified, body and signatures byte for byte, are not checked again; the
+    /// others are verified in bounded batches. Every node reaches the same
+    /// verdict whatever it cached.
+    pub fn verify_block_signatures(
+        &self,
+        transactions: &[SignedTransaction],
+    ) -> Result<(), InvalidSignatures> {
+        let mut positions = Vec::new();
+        let mut unchecked = Vec::new();
+        for (position, transaction) in transactions.iter().enumerate() {
+            if !self.verified.contains(transaction) {
+                positions.push(position);
+                unchecked.push(ToVerify {
+                    id: transaction.id(),
+                    transaction,
+                });
+            }
+        }
+        let invalid: Vec<usize> = positions
+            .into_iter()
+            .zip(verify_all(&unchecked))
+            .filter(|(_, valid)| !valid)
+            .map(|(position, _)| position)
+            .collect();
+        if invalid.is_empty() {
+            Ok(())
+        } else {
+            Err(InvalidSignatures { positions: invalid })
+        }
     }
 
     /// Admits a batch of encoded transactions against `state` (the latest
@@ -101,41 +158,46 @@ impl Mempool {
             vec![Err(Rejection::Duplicate); encoded.len()];
         let mut candidates = Vec::new();
         for (index, bytes) in encoded.iter().enumerate() {
-            match self.precheck(&overlay, context, bytes) {
-                Ok((id, transaction)) => candidates.push(Candidate {
+            match self.precheck(&overlay, state, context, bytes) {
+                Ok((id, known, transaction)) => candidates.push(Candidate {
                     index,
                     id,
+                    known,
                     transaction,
                 }),
-                Err(rejection) => {
-                    if let Some(slot) = results.get_mut(index) {
-                        *slot = Err(rejection);
-                    }
-                }
+                Err(rejection) => set(&mut results, index, Err(rejection)),
             }
         }
-        let valid = verify_signatures(&candidates);
+        let to_verify: Vec<ToVerify<'_>> = candidates
+            .iter()
+            .map(|candidate| ToVerify {
+                id: candidate.id,
+                transaction: &candidate.transaction,
+            })
+            .collect();
+        let valid = verify_all(&to_verify);
         for (candidate, signatures_ok) in candidates.into_iter().zip(valid) {
             let result = if signatures_ok {
-                self.verified.insert(candidate.id);
-                self.insert(candidate.id, candidate.transaction)
+                self.insert(candidate.id, candidate.known, candidate.transaction)
             } else {
                 Err(Rejection::BadSignature)
             };
-            if let Some(slot) = results.get_mut(candidate.index) {
-                *slot = result;
-            }
+            set(&mut results, candidate.index, result);
         }
         results
     }
 
-    /// Everything but signatures: size, decoding, civic admission, sequence, duplicates.
+    /// Everything but signatures: size, decoding, civic admission, sequence,
+    /// duplicates, and whether there is room (so a flood that would be refused
+    /// anyway costs no signature check). Returns the id and whether the state
+    /// knows the signer.
     fn precheck<S: StateRead>(
         &self,
-        state: &Overlay<'_, S>,
+        overlay: &Overlay<'_, S>,
+        state: &S,
         context: &BlockContext,
         bytes: &[u8],
-    ) -> Result<(Hash, SignedTransaction), Rejection> {
+    ) -> Result<(Hash, bool, SignedTransaction), Rejection> {
         if bytes.len() > TRANSACTION_BYTES_MAX {
             return Err(Rejection::TooLarge {
                 size: bytes.len(),
@@ -143,7 +205,8 @@ impl Mempool {
             });
         }
         let transaction: SignedTransaction = decode(bytes).map_err(Rejection::Malformed)?;
-        let account = check_admission(state, &transaction, context).map_err(Rejection::Envelope)?;
+        let account =
+            check_admission(overlay, &transaction, context).map_err(Rejection::from_envelope)?;
         let (expected, found) = (account.next_sequence, transaction.body.sequence);
         if found < expected {
             return Err(Rejection::StaleSequence { expected, found });
@@ -156,201 +219,191 @@ impl Mempool {
             });
         }
         let id = transaction.id();
-        let taken = self
-            .accounts
-            .get(&transaction.body.signer)
-            .is_some_and(|queue| queue.contains_key(&found));
-        if taken || self.ids.contains_key(&id) {
+        let signer = transaction.body.signer;
+        if self.ids.contains_key(&id) || self.queue(&signer).is_some_and(|q| q.contains_key(&found))
+        {
             return Err(Rejection::Duplicate);
         }
-        Ok((id, transaction))
+        let known = is_known_account(state, &signer).map_err(Rejection::StateUnavailable)?;
+        self.room_for(&signer, known)?;
+        Ok((id, known, transaction))
     }
 
-    fn insert(&mut self, id: Hash, transaction: SignedTransaction) -> Result<Hash, Rejection> {
+    /// The pending queue of `account`, in whichever class it is.
+    pub(crate) fn queue(&self, account: &AccountId) -> Option<&Queue> {
+        self.known
+            .get(account)
+            .or_else(|| self.unknown.get(account))
+    }
+
+    fn queue_len(&self, account: &AccountId) -> usize {
+        self.queue(account).map_or(0, Queue::len)
+    }
+
+    /// Whether one more transaction of `signer` fits, evicting as
+    /// [`Mempool::make_room`] would; changes nothing.
+    fn room_for(&self, signer: &AccountId, known: bool) -> Result<(), Rejection> {
+        let queue_len = self.queue_len(signer);
+        if queue_len >= self.config.per_account_max {
+            return Err(Rejection::AccountFull(queue_len));
+        }
+        if !known && self.unknown.len() >= self.config.unknown_transactions_max {
+            return match evictable(&self.unknown, signer, queue_len) {
+                Some(_) => Ok(()),
+                None => Err(Rejection::UnknownSignersFull(
+                    self.config.unknown_transactions_max,
+                )),
+            };
+        }
+        if self.len() < self.config.transactions_max
+            || self.victim(signer, known, queue_len).is_some()
+        {
+            Ok(())
+        } else {
+            Err(Rejection::PoolFull)
+        }
+    }
+
+    /// Who gives up a transaction when the pool is full and `signer` (holding
+    /// `queue_len`) arrives: any unknown signer's yields to a known signer; otherwise
+    /// the largest account of the newcomer's class, if it holds more than the
+    /// newcomer would. Unknown signers never push out known ones.
+    fn victim(
+        &self,
+        signer: &AccountId,
+        known: bool,
+        queue_len: usize,
+    ) -> Option<(bool, AccountId)> {
+        if known {
+            if let Some((account, _)) = self.unknown.largest() {
+                return Some((false, account));
+            }
+            evictable(&self.known, signer, queue_len).map(|account| (true, account))
+        } else {
+            evictable(&self.unknown, signer, queue_len).map(|account| (false, account))
+        }
+    }
+
+    fn insert(
+        &mut self,
+        id: Hash,
+        known: bool,
+        transaction: SignedTransaction,
+    ) -> Result<Hash, Rejection> {
         let signer = transaction.body.signer;
         let sequence = transaction.body.sequence;
-        let queue_len = self.accounts.get(&signer).map_or(0, BTreeMap::len);
+        // Earlier transactions of the same batch may have taken the id, the
+        // sequence or the room since the precheck.
         if self.ids.contains_key(&id)
             || self
-                .accounts
-                .get(&signer)
+                .queue(&signer)
                 .is_some_and(|q| q.contains_key(&sequence))
         {
             return Err(Rejection::Duplicate);
         }
-        if queue_len >= self.config.per_account_max {
-            return Err(Rejection::AccountFull(queue_len));
-        }
-        if self.len >= self.config.transactions_max && !self.evict_for(&signer, queue_len) {
-            return Err(Rejection::PoolFull);
-        }
-        self.accounts
-            .entry(signer)
-            .or_default()
-            .insert(sequence, Pending { id, transaction });
+        self.room_for(&signer, known)?;
+        self.make_room(&signer, known);
+        self.verified.insert(transaction.signed_hash());
+        let class = if known {
+            &mut self.known
+        } else {
+            &mut self.unknown
+        };
+        class.push(signer, sequence, Pending { id, transaction });
         self.ids.insert(id, (signer, sequence));
-        self.len = self.len.saturating_add(1);
         Ok(id)
     }
 
-    /// Makes room for one transaction of `newcomer` (holding `newcomer_len`):
-    /// the account holding the most gives up its highest sequence, if it holds
-    /// more than the newcomer would.
-    fn evict_for(&mut self, newcomer: &AccountId, newcomer_len: usize) -> bool {
-        let Some((largest, largest_len)) = self
-            .accounts
-            .iter()
-            .map(|(account, queue)| (*account, queue.len()))
-            .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
-        else {
-            return false;
+    /// Evicts one transaction if the newcomer's class or the pool is full
+    /// (the caller checked with [`Mempool::room_for`] that someone can yield).
+    fn make_room(&mut self, signer: &AccountId, known: bool) {
+        let queue_len = self.queue_len(signer);
+        let victim = if !known && self.unknown.len() >= self.config.unknown_transactions_max {
+            evictable(&self.unknown, signer, queue_len).map(|account| (false, account))
+        } else if self.len() >= self.config.transactions_max {
+            self.victim(signer, known, queue_len)
+        } else {
+            None
         };
-        if largest == *newcomer || largest_len <= newcomer_len.saturating_add(1) {
-            return false;
-        }
-        let removed = self
-            .accounts
-            .get_mut(&largest)
-            .and_then(|queue| queue.pop_last());
-        match removed {
-            Some((_, pending)) => {
-                self.ids.remove(&pending.id);
-                self.len = self.len.saturating_sub(1);
-                true
-            }
-            None => false,
-        }
-    }
-
-    /// Up to `count` transactions for a block: each account's transactions from
-    /// its next sequence on, without gaps; accounts taken round-robin, starting at
-    /// a rotating position so no account is always first.
-    pub fn select<S: StateRead>(
-        &self,
-        state: &S,
-        count: usize,
-        rotation: u64,
-    ) -> Vec<SignedTransaction> {
-        let overlay = Overlay::new(state);
-        let mut runs: Vec<Vec<&SignedTransaction>> = Vec::new();
-        for (account, queue) in &self.accounts {
-            let next = overlay
-                .get::<civitas_civic::model::AccountState>(&civitas_civic::keys::account(account))
-                .ok()
-                .flatten()
-                .unwrap_or_default()
-                .next_sequence;
-            let run: Vec<&SignedTransaction> = queue
-                .range(next..)
-                .zip(next..)
-                .take_while(|((sequence, _), expected)| *sequence == expected)
-                .map(|((_, pending), _)| &pending.transaction)
-                .collect();
-            if !run.is_empty() {
-                runs.push(run);
+        if let Some((victim_known, account)) = victim {
+            let class = if victim_known {
+                &mut self.known
+            } else {
+                &mut self.unknown
+            };
+            if let Some(evicted) = class.pop_last(&account) {
+                self.ids.remove(&evicted.id);
             }
         }
-        if runs.is_empty() {
-            return Vec::new();
-        }
-        let start =
-            usize::try_from(rotation.checked_rem(runs.len() as u64).unwrap_or(0)).unwrap_or(0);
-        runs.rotate_left(start);
-        let mut selected = Vec::with_capacity(count.min(self.len));
-        let mut depth = 0;
-        while selected.len() < count {
-            let mut took_any = false;
-            for run in &runs {
-                if selected.len() >= count {
-                    break;
-                }
-                if let Some(transaction) = run.get(depth) {
-                    selected.push((*transaction).clone());
-                    took_any = true;
-                }
-            }
-            if !took_any {
-                break;
-            }
-            depth = depth.saturating_add(1);
-        }
-        selected
     }
 
     /// After a commit: drops included and stale transactions (sequence below the
     /// account's next), expired ones, and ones whose keys no longer authorise
-    /// their signer (e.g. a multisig policy changed).
-    pub fn on_commit<S: StateRead>(&mut self, state: &S, context: &BlockContext) {
+    /// their signer (e.g. a multisig policy changed); moves accounts the state
+    /// now knows (their first transaction was included) among the known. An
+    /// unreadable state is an error and leaves the pool as it was.
+    pub fn on_commit<S: StateRead>(
+        &mut self,
+        state: &S,
+        context: &BlockContext,
+    ) -> Result<(), MempoolFault> {
         let overlay = Overlay::new(state);
         let mut dropped = Vec::new();
-        for (account, queue) in &self.accounts {
-            for (sequence, pending) in queue {
-                let keep = match check_admission(&overlay, &pending.transaction, context) {
-                    Ok(state) => *sequence >= state.next_sequence,
-                    Err(_) => false,
-                };
-                if !keep {
-                    dropped.push((*account, *sequence, pending.id));
+        let mut now_known = Vec::new();
+        for (known, class) in [(true, &self.known), (false, &self.unknown)] {
+            for (account, queue) in class.iter() {
+                for (sequence, pending) in queue {
+                    if !still_admissible(&overlay, &pending.transaction, *sequence, context)? {
+                        dropped.push((known, *account, *sequence));
+                    }
+                }
+                if !known && is_known_account(state, account)? {
+                    now_known.push(*account);
                 }
             }
         }
-        for (account, sequence, id) in dropped {
-            if let Some(queue) = self.accounts.get_mut(&account) {
-                queue.remove(&sequence);
-                if queue.is_empty() {
-                    self.accounts.remove(&account);
-                }
+        for (known, account, sequence) in dropped {
+            let class = if known {
+                &mut self.known
+            } else {
+                &mut self.unknown
+            };
+            if let Some(removed) = class.remove(&account, sequence) {
+                self.ids.remove(&removed.id);
             }
-            self.ids.remove(&id);
-            self.len = self.len.saturating_sub(1);
         }
+        for account in now_known {
+            if let Some(queue) = self.unknown.take(&account) {
+                self.known.put(account, queue);
+            }
+        }
+        Ok(())
     }
 }
 
-/// Verifies every candidate's signatures in one batch per core; one verdict each.
-fn verify_signatures(candidates: &[Candidate]) -> Vec<bool> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .max(1);
-    if candidates.len() < 64 || threads == 1 {
-        return verify_chunk(candidates);
+/// Whether a pending transaction may stay after a commit; a state fault is an error.
+fn still_admissible<S: StateRead>(
+    overlay: &Overlay<'_, S>,
+    transaction: &SignedTransaction,
+    sequence: u64,
+    context: &BlockContext,
+) -> Result<bool, MempoolFault> {
+    match check_admission(overlay, transaction, context).map_err(Rejection::from_envelope) {
+        Ok(account) => Ok(sequence >= account.next_sequence),
+        Err(Rejection::StateUnavailable(fault)) => Err(MempoolFault::StateUnavailable(fault)),
+        Err(_) => Ok(false),
     }
-    let chunk = candidates.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = candidates
-            .chunks(chunk)
-            .map(|part| (part.len(), scope.spawn(move || verify_chunk(part))))
-            .collect();
-        handles
-            .into_iter()
-            // A verifier thread that died verified nothing: refuse its share.
-            .flat_map(|(len, handle)| handle.join().unwrap_or_else(|_| vec![false; len]))
-            .collect()
-    })
 }
 
-fn verify_chunk(candidates: &[Candidate]) -> Vec<bool> {
-    let mut batch = BatchVerifier::with_capacity(candidates.len());
-    let mut owners = Vec::with_capacity(candidates.len());
-    for (position, candidate) in candidates.iter().enumerate() {
-        candidate
-            .transaction
-            .queue_signatures(&candidate.id, &mut batch);
-        owners.extend(std::iter::repeat_n(
-            position,
-            candidate.transaction.signatures.len(),
-        ));
+/// The largest account of `class` if it holds more than `signer` would after
+/// one more (`queue_len + 1`), and is not `signer` itself.
+fn evictable(class: &Queues, signer: &AccountId, queue_len: usize) -> Option<AccountId> {
+    let (largest, largest_len) = class.largest()?;
+    (largest != *signer && largest_len > queue_len.saturating_add(1)).then_some(largest)
+}
+
+fn set<T>(results: &mut [T], index: usize, value: T) {
+    if let Some(slot) = results.get_mut(index) {
+        *slot = value;
     }
-    let mut valid = vec![true; candidates.len()];
-    if let Err(failure) = batch.verify() {
-        for signature in failure.invalid {
-            if let Some(flag) = owners
-                .get(signature)
-                .and_then(|owner| valid.get_mut(*owner))
-            {
-                *flag = false;
-            }
-        }
-    }
-    valid
 }

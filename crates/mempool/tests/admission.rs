@@ -12,7 +12,7 @@ mod common;
 use civitas_civic::action::*;
 use civitas_civic::model::{Role, Scope, Siren};
 use civitas_civic::{Action, BlockContext, MemoryState, keys};
-use civitas_mempool::{Mempool, MempoolConfig, Rejection};
+use civitas_mempool::{Fault, Mempool, MempoolConfig, Rejection};
 use civitas_types::{
     AccountId, BoundedBytes, ChainId, SignedTransaction, SigningKey, TransactionBody, encode,
 };
@@ -29,6 +29,18 @@ fn key(i: u32) -> SigningKey {
 
 fn state() -> MemoryState {
     common::genesis(key(9_999).public_key())
+}
+
+/// `state` with account bookkeeping for the keys `signers` (the state knows them).
+fn known(mut state: MemoryState, signers: &[u32]) -> MemoryState {
+    for signer in signers {
+        let account = AccountId::from_public_key(&key(*signer).public_key());
+        state.entries.insert(
+            keys::account(&account),
+            encode(&civitas_civic::model::AccountState::default()),
+        );
+    }
+    state
 }
 
 fn context() -> BlockContext {
@@ -70,6 +82,8 @@ fn config() -> MempoolConfig {
         per_account_max: 8,
         sequences_ahead_max: 4,
         verified_ids_max: 10_000,
+        unknown_transactions_max: 1_000,
+        unknown_per_block_max: 1_000,
     }
 }
 
@@ -81,7 +95,7 @@ fn valid_transactions_are_admitted_and_remembered_as_verified() {
     assert!(results.iter().all(Result::is_ok), "{results:?}");
     assert_eq!(pool.len(), 3);
     for t in &batch {
-        assert!(pool.is_verified(&t.id()));
+        assert!(pool.is_verified(t));
         assert!(pool.contains(&t.id()));
     }
 }
@@ -148,6 +162,14 @@ fn each_rejection_has_its_reason() {
     assert!(matches!(results[7], Err(Rejection::Malformed(_))));
     assert!(matches!(results[8], Err(Rejection::TooLarge { .. })));
     assert_eq!(pool.len(), 1);
+    // Whose fault: a bad transaction is the sender's; a duplicate or a sequence
+    // too far ahead is nobody's (it may be valid later, or already known).
+    for sender in [0, 1, 3, 7, 8] {
+        assert_eq!(results[sender].as_ref().unwrap_err().fault(), Fault::Sender);
+    }
+    for nobody in [2, 4, 6] {
+        assert_eq!(results[nobody].as_ref().unwrap_err().fault(), Fault::Nobody);
+    }
     // Reasons read well for the submitter.
     assert!(
         results[4]
@@ -161,7 +183,8 @@ fn each_rejection_has_its_reason() {
 #[test]
 fn blocks_take_each_account_in_sequence_order_without_gaps_fairly() {
     let mut pool = Mempool::new(config());
-    let state = state();
+    // Known accounts: their round starts at an index that moves with the rotation.
+    let state = known(state(), &[1, 2, 3]);
     // Account 1: 0, 1, 2 and 4 (gap at 3); account 2: 0, 1; account 3: 1 only (gap at 0).
     let batch = vec![
         tx(1, 2),
@@ -177,7 +200,7 @@ fn blocks_take_each_account_in_sequence_order_without_gaps_fairly() {
             .iter()
             .all(Result::is_ok)
     );
-    let selected = pool.select(&state, 100, 0);
+    let selected = pool.select(&state, 100, 0).unwrap();
     let order: Vec<(AccountId, u64)> = selected
         .iter()
         .map(|t| (t.body.signer, t.body.sequence))
@@ -203,10 +226,10 @@ fn blocks_take_each_account_in_sequence_order_without_gaps_fairly() {
     // Round-robin: the first two picks are from different accounts.
     assert_ne!(order[0].0, order[1].0);
     // Limits.
-    assert_eq!(pool.select(&state, 3, 0).len(), 3);
+    assert_eq!(pool.select(&state, 3, 0).unwrap().len(), 3);
     assert_ne!(
-        pool.select(&state, 1, 0)[0].body.signer,
-        pool.select(&state, 1, 1)[0].body.signer,
+        pool.select(&state, 1, 0).unwrap()[0].body.signer,
+        pool.select(&state, 1, 1).unwrap()[0].body.signer,
         "rotation changes who goes first"
     );
 }
@@ -218,8 +241,11 @@ fn per_account_and_global_caps_evict_the_largest_account_first() {
         per_account_max: 8,
         sequences_ahead_max: 8,
         verified_ids_max: 100,
+        unknown_transactions_max: 10,
+        unknown_per_block_max: 10,
     });
-    let state = state();
+    // Accounts the state knows: the eviction rule within one class.
+    let state = known(state(), &[1, 2, 3, 4]);
     let flood: Vec<SignedTransaction> = (0..9).map(|s| tx(1, s)).collect();
     let results = pool.admit_batch(&state, &context(), &bytes(&flood));
     assert_eq!(results[8], Err(Rejection::AccountFull(8)));
@@ -271,10 +297,11 @@ fn after_a_commit_included_stale_and_expired_transactions_leave() {
             height: 11,
             ..context()
         },
-    );
+    )
+    .unwrap();
     assert_eq!(pool.len(), 1);
     assert!(pool.contains(&tx(1, 2).id()));
-    assert_eq!(pool.select(&state, 10, 0).len(), 1);
+    assert_eq!(pool.select(&state, 10, 0).unwrap().len(), 1);
     // The stale sequence is now refused at admission.
     assert_eq!(
         pool.admit_batch(&state, &context(), &bytes(&[tx(1, 1)]))[0],
@@ -295,6 +322,8 @@ fn a_flood_of_junk_from_one_peer_does_not_stop_valid_transactions() {
         per_account_max: 4,
         sequences_ahead_max: 4,
         verified_ids_max: 1_000,
+        unknown_transactions_max: 500,
+        unknown_per_block_max: 500,
     });
     let state = state();
     let forged = {

@@ -63,23 +63,25 @@ proptest! {
         batches in proptest::collection::vec(proptest::collection::vec((0u8..6, 0u64..12, any::<bool>(), 0u8..3), 1..30), 1..6),
         rotation in any::<u64>(),
     ) {
-        let config = MempoolConfig { transactions_max: 20, per_account_max: 5, sequences_ahead_max: 6, verified_ids_max: 50 };
+        let config = MempoolConfig { transactions_max: 20, per_account_max: 5, sequences_ahead_max: 6, verified_ids_max: 50, unknown_transactions_max: 20, unknown_per_block_max: 100 };
         let mut pool = Mempool::new(config);
         let state = state();
         let context = BlockContext { chain_id: ChainId::new("civitas-test").unwrap(), height: 1, time_ms: 0 };
         for batch in batches {
             let encoded: Vec<Vec<u8>> = batch.iter().map(|(a, s, forged, salt)| transaction(*a, *s, *forged, *salt)).collect();
             let results = pool.admit_batch(&state, &context, &encoded);
-            for ((_, _, forged, _), result) in batch.iter().zip(&results) {
+            for ((account, sequence, forged, salt), result) in batch.iter().zip(&results) {
                 if *forged {
                     prop_assert!(result.is_err(), "a forged signature was admitted");
                 }
-                if let Ok(id) = result {
-                    prop_assert!(pool.is_verified(id));
+                if result.is_ok() {
+                    let admitted: SignedTransaction = civitas_types::decode(&transaction(*account, *sequence, *forged, *salt)).unwrap();
+                    prop_assert!(pool.is_verified(&admitted));
                 }
             }
             prop_assert!(pool.len() <= config.transactions_max);
-            let selected = pool.select(&state, 100, rotation);
+            prop_assert!(pool.unknown_len() <= config.unknown_transactions_max);
+            let selected = pool.select(&state, 100, rotation).unwrap();
             let mut per_account: BTreeMap<AccountId, Vec<u64>> = BTreeMap::new();
             let mut ids = BTreeSet::new();
             for tx in &selected {

@@ -130,11 +130,15 @@ pub enum Domain {
     StateNode,
     /// The root of an empty state tree.
     StateEmpty,
+    /// A whole signed transaction, body and signatures; the digest names one
+    /// exact set of signatures, so a node can remember which it verified (the
+    /// id names the body only, which many signature lists share).
+    SignedTransaction,
 }
 
 impl Domain {
     /// Every domain, in tag order; used to check that tags are distinct.
-    pub const ALL: [Domain; 17] = [
+    pub const ALL: [Domain; 18] = [
         Domain::Transaction,
         Domain::Header,
         Domain::Vote,
@@ -152,6 +156,7 @@ impl Domain {
         Domain::StateLeaf,
         Domain::StateNode,
         Domain::StateEmpty,
+        Domain::SignedTransaction,
     ];
 
     /// The domain's ASCII tag, hashed before the object's bytes.
@@ -174,6 +179,7 @@ impl Domain {
             Domain::StateLeaf => "civitas/v1/state-leaf",
             Domain::StateNode => "civitas/v1/state-node",
             Domain::StateEmpty => "civitas/v1/state-empty",
+            Domain::SignedTransaction => "civitas/v1/signed-transaction",
         }
     }
 }

@@ -120,6 +120,14 @@ impl SignedTransaction {
         self.body.id()
     }
 
+    /// The hash of the whole canonical encoding, signatures included, in the
+    /// `SignedTransaction` domain. Two transactions with one body but different
+    /// signatures share an id but not this hash: a cache of verified signatures
+    /// must be keyed by it, never by the id.
+    pub fn signed_hash(&self) -> Hash {
+        Hash::tagged(Domain::SignedTransaction, &encode(self))
+    }
+
     /// Queues every signature for verification against the id; the caller runs
     /// the batch (one batch can hold many transactions).
     pub fn queue_signatures(&self, id: &Hash, batch: &mut BatchVerifier) {
@@ -204,6 +212,24 @@ mod tests {
         assert_eq!(tx.verify_signatures(), Ok(()));
         assert_eq!(decode::<SignedTransaction>(&encode(&tx)).unwrap(), tx);
         assert_eq!(tx.encoded_len(), encode(&tx).len());
+    }
+
+    #[test]
+    fn signed_hash_covers_the_signatures_and_the_id_does_not() {
+        let key = SigningKey::from_seed(&[1; 32]);
+        let honest = SignedTransaction::sign(body(), &[&key]).unwrap();
+        let mut forged = honest.clone();
+        forged.signatures = BoundedVec::try_from_vec(vec![TransactionSignature {
+            public_key: key.public_key(),
+            signature: Signature([7; 64]),
+        }])
+        .unwrap();
+        assert_eq!(honest.id(), forged.id());
+        assert_ne!(honest.signed_hash(), forged.signed_hash());
+        assert_eq!(
+            honest.signed_hash(),
+            Hash::tagged(Domain::SignedTransaction, &encode(&honest))
+        );
     }
 
     #[test]

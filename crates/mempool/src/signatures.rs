@@ -1,0 +1,114 @@
+//! Signature verification for admission and blocks: ZIP-215 batches of bounded
+//! size, spread over the machine's cores.
+//!
+//! A batch that fails is re-checked item by item (that is how
+//! `BatchVerifier::verify` names the bad signatures), so the size of a batch
+//! bounds what one bad signature costs: at most [`SIGNATURE_SUB_BATCH_MAX`]
+//! single verifications, however large the submission. One huge batch would
+//! let a single forged signature force every signature of it through a second,
+//! single check. Sub-batches rather than bisection: with this crate's measured
+//! costs (docs/performance.md, a single check ≈ 1.6× a batched one at 64)
+//! bisecting a sub-batch of 64 costs about as much as re-checking it, and
+//! more when bad signatures are dense.
+
+use civitas_types::{BatchVerifier, Hash, SignedTransaction};
+
+/// Most signatures verified in one batch. Larger batches are only ≈ 12 %
+/// cheaper per signature (64 → 256, docs/performance.md) but double what a bad
+/// signature costs.
+pub const SIGNATURE_SUB_BATCH_MAX: usize = 64;
+
+/// Below this many transactions, verifying on one thread beats starting others.
+const PARALLEL_TRANSACTIONS_MIN: usize = 64;
+
+/// A transaction to verify, with its id (what its signatures sign).
+pub(crate) struct ToVerify<'a> {
+    /// The transaction id.
+    pub(crate) id: Hash,
+    /// The transaction.
+    pub(crate) transaction: &'a SignedTransaction,
+}
+
+/// Whether each transaction's signatures all verify, in input order.
+pub(crate) fn verify_all(items: &[ToVerify<'_>]) -> Vec<bool> {
+    let sub_batches = split(items);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .max(1);
+    if items.len() < PARALLEL_TRANSACTIONS_MIN || threads == 1 || sub_batches.len() < 2 {
+        return sub_batches
+            .iter()
+            .flat_map(|part| verify_batch(part))
+            .collect();
+    }
+    let per_thread = sub_batches.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = sub_batches
+            .chunks(per_thread)
+            .map(|group| {
+                let count: usize = group.iter().map(|part| part.len()).sum();
+                let handle = scope.spawn(move || {
+                    group
+                        .iter()
+                        .flat_map(|part| verify_batch(part))
+                        .collect::<Vec<bool>>()
+                });
+                (count, handle)
+            })
+            .collect();
+        handles
+            .into_iter()
+            // A verifier thread that died verified nothing: refuse its share.
+            .flat_map(|(count, handle)| handle.join().unwrap_or_else(|_| vec![false; count]))
+            .collect()
+    })
+}
+
+/// Cuts `items` into consecutive runs of at most [`SIGNATURE_SUB_BATCH_MAX`]
+/// signatures (a transaction is never split; one with more signatures than
+/// that is a run of its own).
+fn split<'s, 'a>(items: &'s [ToVerify<'a>]) -> Vec<&'s [ToVerify<'a>]> {
+    let mut parts = Vec::new();
+    let mut rest = items;
+    while !rest.is_empty() {
+        let mut signatures = 0usize;
+        let mut take = 0usize;
+        for item in rest {
+            let more = item.transaction.signatures.len();
+            if take > 0 && signatures.saturating_add(more) > SIGNATURE_SUB_BATCH_MAX {
+                break;
+            }
+            signatures = signatures.saturating_add(more);
+            take = take.saturating_add(1);
+        }
+        let (part, tail) = rest.split_at(take.min(rest.len()));
+        parts.push(part);
+        rest = tail;
+    }
+    parts
+}
+
+/// One batch: all valid, or each transaction judged by its own signatures.
+fn verify_batch(items: &[ToVerify<'_>]) -> Vec<bool> {
+    let mut batch = BatchVerifier::with_capacity(SIGNATURE_SUB_BATCH_MAX);
+    let mut owners = Vec::with_capacity(SIGNATURE_SUB_BATCH_MAX);
+    for (position, item) in items.iter().enumerate() {
+        item.transaction.queue_signatures(&item.id, &mut batch);
+        owners.extend(std::iter::repeat_n(
+            position,
+            item.transaction.signatures.len(),
+        ));
+    }
+    let mut valid = vec![true; items.len()];
+    if let Err(failure) = batch.verify() {
+        for signature in failure.invalid {
+            if let Some(flag) = owners
+                .get(signature)
+                .and_then(|owner| valid.get_mut(*owner))
+            {
+                *flag = false;
+            }
+        }
+    }
+    valid
+}

@@ -4,7 +4,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use crate::signer::{SignState, SignStateStore, SignerError};
+use crate::signer::{SignState, SignStateStore, StoreError};
 
 /// Shared in-memory store.
 #[derive(Clone, Default)]
@@ -14,13 +14,13 @@ pub(crate) struct MemoryStore {
 }
 
 impl SignStateStore for MemoryStore {
-    fn load(&self) -> Result<Option<SignState>, SignerError> {
+    fn load(&self) -> Result<Option<SignState>, StoreError> {
         Ok(self.state.borrow().clone())
     }
 
-    fn save(&mut self, state: &SignState) -> Result<(), SignerError> {
+    fn save(&mut self, state: &SignState) -> Result<(), StoreError> {
         if *self.fail.borrow() {
-            return Err(SignerError::Store("disk full".into()));
+            return Err(StoreError::Write(std::io::ErrorKind::StorageFull));
         }
         *self.state.borrow_mut() = Some(state.clone());
         Ok(())

@@ -71,9 +71,9 @@ impl SignState {
 /// Durable storage of the signing state, injected by the driver.
 pub trait SignStateStore {
     /// The state saved last, if any.
-    fn load(&self) -> Result<Option<SignState>, SignerError>;
+    fn load(&self) -> Result<Option<SignState>, StoreError>;
     /// Saves `state`; when this returns `Ok`, the state survives a crash.
-    fn save(&mut self, state: &SignState) -> Result<(), SignerError>;
+    fn save(&mut self, state: &SignState) -> Result<(), StoreError>;
 }
 
 /// Why the guard did not sign.
@@ -95,9 +95,26 @@ pub enum SignerError {
         /// Requested round.
         round: Round,
     },
-    /// The store failed: the validator must stop (it cannot prove what it signed).
-    #[error("signing state could not be saved or loaded: {0}")]
-    Store(String),
+    /// The store failed: a local fault; the validator must stop (it cannot prove
+    /// what it signed).
+    #[error("signing state store failed: {0}")]
+    Store(#[from] StoreError),
+}
+
+/// Why the signing-state store failed. Always a fault of this node (its disk,
+/// file system or saved file), never of a peer: the validator stops rather than
+/// sign without a durable record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// The saved state could not be read.
+    #[error("the signing state could not be read ({0})")]
+    Read(std::io::ErrorKind),
+    /// The new state could not be made durable.
+    #[error("the signing state could not be made durable ({0})")]
+    Write(std::io::ErrorKind),
+    /// The saved state is there but does not decode: refuse to guess what was signed.
+    #[error("the saved signing state is corrupt")]
+    Corrupt,
 }
 
 /// A validator key behind the double-sign guard.
@@ -109,7 +126,7 @@ pub struct Signer<S> {
 
 impl<S: SignStateStore> Signer<S> {
     /// Loads the saved state from `store`.
-    pub fn new(key: SigningKey, store: S) -> Result<Signer<S>, SignerError> {
+    pub fn new(key: SigningKey, store: S) -> Result<Signer<S>, StoreError> {
         let last = store.load()?;
         Ok(Signer { key, store, last })
     }

@@ -17,13 +17,16 @@ use civitas_types::{
 use crate::message::{ConsensusMessage, Effect, Input, Round, Step, Timeout, TimeoutKind};
 use crate::params::TimeoutParams;
 use crate::proposer::proposer_index;
-use crate::signer::{Lock, SignStateStore, Signer, SignerError};
+use crate::signer::{Lock, SignStateStore, Signer, SignerError, StoreError};
 use crate::vote_keeper::{AddVote, VoteKeeper};
 
 /// Most distinct proposals kept per round (more means an equivocating proposer).
 pub const PROPOSALS_PER_ROUND_MAX: usize = 4;
-/// Most messages for the next height kept until that height starts.
-pub const NEXT_HEIGHT_BUFFER_MAX: usize = 4_096;
+/// Most messages for the next height kept per validator (the message's signer)
+/// until that height starts: one validator flooding the buffer fills only its
+/// own share. 64 holds an honest validator's votes of 32 rounds; whatever does
+/// not fit is re-sent by its rebroadcast once this validator reaches the height.
+pub const NEXT_HEIGHT_MESSAGES_PER_VALIDATOR_MAX: usize = 64;
 /// Bound on rule evaluations after one input (each firing moves the state forward).
 const RULE_FIRINGS_MAX: usize = 64;
 
@@ -44,13 +47,15 @@ impl SignatureVerifier for Zip215Verifier {
     }
 }
 
-/// Why the state machine stopped.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why the state machine stopped. Only local faults stop it: a peer's bad
+/// message is dropped (or, for a provable equivocation, turned into
+/// [`Effect::Evidence`]) and never reaches the driver as an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum ConsensusError {
-    /// The signing state could not be saved: the validator stops rather than risk
-    /// signing twice.
+    /// The signing state could not be loaded or saved (this node's disk): the
+    /// validator stops rather than risk signing twice.
     #[error("consensus halted: {0}")]
-    Halted(String),
+    Halted(#[from] StoreError),
 }
 
 /// Rules that fire at most once per round ("for the first time" in the paper).
@@ -77,8 +82,8 @@ pub struct Consensus<S> {
     fired: BTreeSet<(Round, OnceRule)>,
     evidence_seen: BTreeSet<Hash>,
     helped: BTreeSet<(usize, Round)>,
-    next_height: Vec<Input>,
-    halted: Option<String>,
+    next_height: BTreeMap<PublicKey, Vec<Input>>,
+    halted: Option<StoreError>,
 }
 
 impl<S: SignStateStore> Consensus<S> {
@@ -94,7 +99,7 @@ impl<S: SignStateStore> Consensus<S> {
         height: u64,
         validators: ValidatorSet,
     ) -> Result<(Consensus<S>, Vec<Effect>), ConsensusError> {
-        let signer = Signer::new(key, store).map_err(|e| ConsensusError::Halted(e.to_string()))?;
+        let signer = Signer::new(key, store)?;
         let mut consensus = Consensus {
             chain_id,
             signer,
@@ -110,7 +115,7 @@ impl<S: SignStateStore> Consensus<S> {
             fired: BTreeSet::new(),
             evidence_seen: BTreeSet::new(),
             helped: BTreeSet::new(),
-            next_height: Vec::new(),
+            next_height: BTreeMap::new(),
             halted: None,
         };
         let mut effects = Vec::new();
@@ -144,9 +149,9 @@ impl<S: SignStateStore> Consensus<S> {
         self.locked
     }
 
-    /// Why the state machine stopped, if it did.
-    pub fn halted(&self) -> Option<&str> {
-        self.halted.as_deref()
+    /// Why the state machine stopped, if it did (always a local fault).
+    pub fn halted(&self) -> Option<ConsensusError> {
+        self.halted.map(ConsensusError::Halted)
     }
 
     /// Starts `height` (after the previous one was decided and committed) with
@@ -184,7 +189,7 @@ impl<S: SignStateStore> Consensus<S> {
             self.start_round(0, effects);
         }
         let buffered = std::mem::take(&mut self.next_height);
-        for input in buffered {
+        for input in buffered.into_values().flatten() {
             self.dispatch(input, effects);
         }
         self.evaluate_rules(effects);
@@ -256,19 +261,44 @@ impl<S: SignStateStore> Consensus<S> {
         }
     }
 
-    fn buffer_next_height(&mut self, input: Input) {
-        if self.next_height.len() < NEXT_HEIGHT_BUFFER_MAX {
-            self.next_height.push(input);
+    /// Keeps a message of the next height until it starts, in its signer's share.
+    /// The signer must be a validator of the current height (the next height's set
+    /// is not known yet; sets change only through the application, two heights
+    /// after the deciding block), so there are at most as many shares as
+    /// validators; the signature is checked first, so no one can spend another
+    /// validator's share. First come, first kept: nothing is ever evicted.
+    fn buffer_next_height(
+        &mut self,
+        signer: PublicKey,
+        digest: Hash,
+        signature: &Signature,
+        input: Input,
+    ) {
+        if self.votes.validators().index_of(&signer).is_none() {
+            return;
+        }
+        let share = self.next_height.entry(signer).or_default();
+        if share.len() >= NEXT_HEIGHT_MESSAGES_PER_VALIDATOR_MAX || share.contains(&input) {
+            return;
+        }
+        if self.verifier.verify(&signer, &digest, signature) {
+            share.push(input);
         }
     }
 
     fn on_proposal(&mut self, proposal: SignedProposal, block_valid: bool) {
         let (height, round) = (proposal.proposal.height, proposal.proposal.round);
         if height == self.height.saturating_add(1) {
-            self.buffer_next_height(Input::Proposal {
+            let (signer, digest) = (
+                proposal.proposal.proposer,
+                proposal.proposal.signing_digest(),
+            );
+            let signature = proposal.signature;
+            let input = Input::Proposal {
                 proposal,
                 block_valid,
-            });
+            };
+            self.buffer_next_height(signer, digest, &signature, input);
             return;
         }
         if height != self.height || proposal.proposal.chain_id != self.chain_id {
@@ -303,7 +333,9 @@ impl<S: SignStateStore> Consensus<S> {
     fn on_vote(&mut self, vote: SignedVote, effects: &mut Vec<Effect>) {
         let height = vote.vote.height;
         if height == self.height.saturating_add(1) {
-            self.buffer_next_height(Input::Vote(vote));
+            let (signer, digest) = (vote.vote.validator, vote.vote.signing_digest());
+            let signature = vote.signature;
+            self.buffer_next_height(signer, digest, &signature, Input::Vote(vote));
             return;
         }
         if height != self.height || vote.vote.chain_id != self.chain_id {
@@ -544,8 +576,8 @@ impl<S: SignStateStore> Consensus<S> {
     fn on_sign_error(&mut self, error: SignerError) {
         // Regression/Conflict: the guard did its job (e.g. after a restart); stay
         // silent for this step. A store failure stops the validator.
-        if let SignerError::Store(reason) = error {
-            self.halted = Some(reason);
+        if let SignerError::Store(fault) = error {
+            self.halted = Some(fault);
         }
     }
 

@@ -5,8 +5,9 @@
 //! with the node's key directly, bypassing the double-sign guard.
 
 use civitas_consensus::ConsensusMessage;
-use civitas_types::{Domain, Hash, Proposal, SignedVote, encode};
+use civitas_types::{Domain, Hash, Proposal, SignedProposal, SignedVote, encode};
 
+use crate::application::{BLOCK_BYTES_MAX, BlockDefect, BlockInfo, GENESIS_PARENT};
 use crate::config::ByzantineKind;
 use crate::simulation::{MESSAGE_BYTES_MAX, Simulation};
 
@@ -73,7 +74,97 @@ impl Simulation {
                 out.extend(to_all(&vec![0u8; MESSAGE_BYTES_MAX + 1]));
                 out
             }
+            ByzantineKind::InvalidProposer => match message {
+                ConsensusMessage::Proposal(proposal) => {
+                    self.invalid_proposals(node, proposal, &peers)
+                }
+                ConsensusMessage::Vote(_) => to_all(&honest),
+            },
             ByzantineKind::Conspirator => self.conspire(node, message, &peers),
+        }
+    }
+
+    /// Replaces the block of `node`'s proposal with an invalid one: for every
+    /// peer, or for the odd ones only while the even ones get the valid block (so
+    /// honest validators disagree on validity and must still never vote for it).
+    fn invalid_proposals(
+        &mut self,
+        node: usize,
+        proposal: &SignedProposal,
+        peers: &[usize],
+    ) -> Vec<(usize, Vec<u8>)> {
+        let defect =
+            BlockDefect::BUILDABLE[self.rng.below(BlockDefect::BUILDABLE.len() as u64) as usize];
+        let block = self.defective_block(node, proposal.proposal.height, defect);
+        let invalid = Proposal {
+            block_hash: block,
+            ..proposal.proposal.clone()
+        };
+        let invalid = encode(&ConsensusMessage::Proposal(
+            invalid.sign(&self.nodes[node].key),
+        ));
+        let valid = encode(&ConsensusMessage::Proposal(proposal.clone()));
+        let split = self.rng.chance(500);
+        peers
+            .iter()
+            .map(|p| {
+                let bytes = if split && p % 2 == 0 {
+                    &valid
+                } else {
+                    &invalid
+                };
+                (*p, bytes.clone())
+            })
+            .collect()
+    }
+
+    /// A block for `height` with `defect`, built by `node` on its last block.
+    fn defective_block(&mut self, node: usize, height: u64, defect: BlockDefect) -> Hash {
+        let tip = self.nodes[node].chain.last().map(|(block, _)| *block);
+        let correct = BlockInfo::correct(height, tip.unwrap_or(GENESIS_PARENT));
+        let info = match defect {
+            // Replays the block committed at the previous height when there is one.
+            BlockDefect::WrongHeight => match tip {
+                Some(previous) => return previous,
+                None => BlockInfo {
+                    height: height.saturating_add(1),
+                    ..correct
+                },
+            },
+            BlockDefect::WrongParent | BlockDefect::Unknown => BlockInfo {
+                parent: self.random_hash(),
+                ..correct
+            },
+            BlockDefect::Oversized => BlockInfo {
+                size_bytes: BLOCK_BYTES_MAX.saturating_add(1),
+                ..correct
+            },
+            BlockDefect::BadStateRoot => BlockInfo {
+                state_root_correct: false,
+                ..correct
+            },
+            BlockDefect::BadTransaction => BlockInfo {
+                transactions_valid: false,
+                ..correct
+            },
+        };
+        self.application.build(info)
+    }
+
+    /// For the [`crate::Sabotage::UnguardedSigner`] checker check: a vote
+    /// conflicting with `message`, signed with `node`'s key directly.
+    pub(crate) fn unguarded_conflict(
+        &mut self,
+        node: usize,
+        message: &ConsensusMessage,
+    ) -> Option<ConsensusMessage> {
+        match message {
+            ConsensusMessage::Vote(vote)
+                if vote.vote.validator == self.nodes[node].key.public_key() =>
+            {
+                Some(self.conflicting(node, message, None))
+            }
+            _ => None,
         }
     }
 
@@ -94,7 +185,7 @@ impl Simulation {
     ) -> ConsensusMessage {
         match message {
             ConsensusMessage::Proposal(p) => {
-                let block = target.unwrap_or_else(|| self.new_block(p.proposal.height, true));
+                let block = target.unwrap_or_else(|| self.new_block(node, p.proposal.height));
                 let proposal = Proposal {
                     block_hash: block,
                     ..p.proposal.clone()
@@ -130,7 +221,7 @@ impl Simulation {
         if let ConsensusMessage::Proposal(_) = message {
             for group in 0..2u64 {
                 if !self.conspiracy.contains_key(&(height, round, group)) {
-                    let block = self.new_block(height, true);
+                    let block = self.new_block(node, height);
                     self.conspiracy.insert((height, round, group), block);
                 }
             }

@@ -1,26 +1,227 @@
 //! Invariants checked continuously during a simulation.
 //!
 //! - Agreement: no two honest validators commit different blocks at a height.
-//! - Validity: every committed block was proposed and is valid.
+//! - Validity: every committed block is valid for its height.
 //! - Certificates: every committed block has a quorum certificate that verifies
 //!   against the validator set of its height.
-//! - No honest validator signs two different messages for one (height, round, step),
-//!   and no evidence ever accuses an honest validator.
+//! - No honest validator signs two different messages for one (height, round,
+//!   step) — whether it broadcasts them or sends them to one peer — and no
+//!   evidence ever accuses an honest validator.
+//! - No honest validator proposes, prevotes or precommits an invalid block.
+//! - Liveness (judged by the simulation after the final quiet period).
+//!
+//! Each invariant has a checker check in `tests/checker.rs`: a run that breaks it
+//! on purpose and must be caught.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
 
-use civitas_consensus::ConsensusMessage;
+use civitas_consensus::{ConsensusError, ConsensusMessage};
 use civitas_types::{
-    ChainId, Evidence, Hash, PublicKey, QuorumCertificate, ValidatorSet, VoteType,
+    CertificateError, ChainId, Evidence, EvidenceError, Hash, PublicKey, QuorumCertificate,
+    ValidatorSet, VoteType,
 };
 
-/// What the checker knows about a block.
-#[derive(Clone, Copy, Debug)]
-pub struct BlockInfo {
-    /// Height it was built for.
-    pub height: u64,
-    /// Whether the application finds it valid.
-    pub valid: bool,
+use crate::application::BlockDefect;
+
+/// What a signed message is, for the one-signature-per-step rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SignedStep {
+    /// A proposal.
+    Proposal,
+    /// A prevote.
+    Prevote,
+    /// A precommit.
+    Precommit,
+}
+
+impl SignedStep {
+    fn of(message: &ConsensusMessage) -> SignedStep {
+        match message {
+            ConsensusMessage::Proposal(_) => SignedStep::Proposal,
+            ConsensusMessage::Vote(v) if v.vote.vote_type == VoteType::Prevote => {
+                SignedStep::Prevote
+            }
+            ConsensusMessage::Vote(_) => SignedStep::Precommit,
+        }
+    }
+}
+
+/// A broken invariant (or a run that could not be judged).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Violation {
+    /// Two honest validators committed different blocks at a height.
+    Agreement {
+        /// The node that committed second.
+        node: usize,
+        /// Height.
+        height: u64,
+        /// Its block.
+        block: Hash,
+        /// The block another honest node committed first.
+        first: Hash,
+    },
+    /// An honest validator committed a block that is not valid for its height.
+    Validity {
+        /// Node.
+        node: usize,
+        /// Height.
+        height: u64,
+        /// The block.
+        block: Hash,
+        /// What is wrong with it.
+        defect: BlockDefect,
+    },
+    /// An honest validator committed with a certificate that does not verify.
+    Certificate {
+        /// Node.
+        node: usize,
+        /// Height.
+        height: u64,
+        /// Why it does not verify.
+        error: CertificateError,
+    },
+    /// An honest validator signed two different messages for one step.
+    DoubleSign {
+        /// Node.
+        node: usize,
+        /// Height.
+        height: u64,
+        /// Round.
+        round: u32,
+        /// Step.
+        step: SignedStep,
+    },
+    /// An honest validator proposed or voted for a block invalid at that height.
+    InvalidBlockSigned {
+        /// Node.
+        node: usize,
+        /// Height.
+        height: u64,
+        /// Round.
+        round: u32,
+        /// What it signed.
+        step: SignedStep,
+        /// The block.
+        block: Hash,
+        /// What is wrong with it.
+        defect: BlockDefect,
+    },
+    /// Evidence that does not verify was reported.
+    EvidenceUnverifiable {
+        /// Why.
+        error: EvidenceError,
+    },
+    /// Evidence accuses an honest validator.
+    EvidenceAgainstHonest {
+        /// The accused.
+        offender: PublicKey,
+        /// Height of the evidence.
+        height: u64,
+    },
+    /// Honest validators did not all commit the required heights after the heal.
+    Liveness {
+        /// Simulated time allowed after the heal.
+        bound_ms: u64,
+        /// Height each honest validator had to reach.
+        target: u64,
+        /// (node, committed height) of those that did not.
+        laggards: Vec<(usize, u64)>,
+    },
+    /// A node decided a height other than the next one.
+    OutOfOrder {
+        /// Node.
+        node: usize,
+        /// Height decided.
+        height: u64,
+    },
+    /// A node could not start.
+    StartFailed {
+        /// Node.
+        node: usize,
+        /// Why.
+        error: ConsensusError,
+    },
+    /// The run hit the simulator's event limit (a livelock, or a runaway run).
+    EventLimit {
+        /// Simulated time when it stopped.
+        at_ms: u64,
+    },
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Violation::Agreement {
+                node,
+                height,
+                block,
+                first,
+            } => write!(
+                f,
+                "agreement: node {node} committed {block} at height {height}, another honest node committed {first}"
+            ),
+            Violation::Validity {
+                node,
+                height,
+                block,
+                defect,
+            } => write!(
+                f,
+                "validity: node {node} committed block {block} at height {height}: {defect:?}"
+            ),
+            Violation::Certificate {
+                node,
+                height,
+                error,
+            } => write!(
+                f,
+                "certificate: node {node} committed height {height} with a certificate that does not verify: {error}"
+            ),
+            Violation::DoubleSign {
+                node,
+                height,
+                round,
+                step,
+            } => write!(
+                f,
+                "double sign: honest node {node} signed two {step:?} messages for height {height} round {round}"
+            ),
+            Violation::InvalidBlockSigned {
+                node,
+                height,
+                round,
+                step,
+                block,
+                defect,
+            } => write!(
+                f,
+                "invalid block: honest node {node} signed a {step:?} for block {block} at height {height} round {round}: {defect:?}"
+            ),
+            Violation::EvidenceUnverifiable { error } => {
+                write!(f, "evidence that does not verify was reported: {error}")
+            }
+            Violation::EvidenceAgainstHonest { offender, height } => write!(
+                f,
+                "evidence accuses honest validator {offender} at height {height}"
+            ),
+            Violation::Liveness {
+                bound_ms,
+                target,
+                laggards,
+            } => write!(
+                f,
+                "liveness: {bound_ms} ms after the heal, honest nodes did not all reach height {target}: (node, height) {laggards:?}"
+            ),
+            Violation::OutOfOrder { node, height } => {
+                write!(f, "node {node} decided height {height} out of order")
+            }
+            Violation::StartFailed { node, error } => {
+                write!(f, "node {node} failed to start: {error}")
+            }
+            Violation::EventLimit { at_ms } => write!(f, "event limit reached at {at_ms} ms"),
+        }
+    }
 }
 
 /// The invariant checker of one run.
@@ -28,50 +229,65 @@ pub struct BlockInfo {
 pub struct Checker {
     /// First block committed by an honest validator at each height.
     pub canonical: BTreeMap<u64, Hash>,
-    signed: BTreeMap<(PublicKey, u64, u32, u8), Hash>,
+    signed: BTreeMap<(PublicKey, u64, u32, SignedStep), Hash>,
     verified_certificates: BTreeSet<Hash>,
-    /// Violations found, each a human-readable line.
-    pub violations: Vec<String>,
+    /// Violations found.
+    pub violations: Vec<Violation>,
 }
 
 impl Checker {
-    /// Records a message sent by honest validator `node` (key `own_key`): if `node`
-    /// signed it (it may be relaying someone else's proposal), flags a conflict with
-    /// anything it signed before for the same height, round and step.
+    /// Records a message sent by honest validator `node` (key `own_key`), by
+    /// broadcast or to one peer. If `node` signed it (it may be relaying someone
+    /// else's), flags a conflict with anything it signed before for the same
+    /// height, round and step, and a block that `verdict` (the application's
+    /// verdict on the message's block; `Ok` for nil) finds invalid.
     pub fn on_honest_signature(
         &mut self,
         node: usize,
         own_key: &PublicKey,
         message: &ConsensusMessage,
+        verdict: Result<(), BlockDefect>,
     ) {
-        let (key, digest, step) = match message {
-            ConsensusMessage::Proposal(p) => (p.proposal.proposer, p.proposal.signing_digest(), 0),
+        let (key, digest, block) = match message {
+            ConsensusMessage::Proposal(p) => (
+                p.proposal.proposer,
+                p.proposal.signing_digest(),
+                Some(p.proposal.block_hash),
+            ),
             ConsensusMessage::Vote(v) => {
-                let step = if v.vote.vote_type == VoteType::Prevote {
-                    1
-                } else {
-                    2
-                };
-                (v.vote.validator, v.vote.signing_digest(), step)
+                (v.vote.validator, v.vote.signing_digest(), v.vote.block_hash)
             }
         };
         if key != *own_key {
             return;
         }
-        let slot = (key, message.height(), message.round(), step);
-        match self.signed.get(&slot) {
-            Some(previous) if *previous != digest => self.violations.push(format!(
-                "double sign: honest node {node} signed two messages for height {} round {} step {step}",
-                slot.1, slot.2
-            )),
+        let (height, round, step) = (message.height(), message.round(), SignedStep::of(message));
+        if let (Some(block), Err(defect)) = (block, verdict) {
+            self.violations.push(Violation::InvalidBlockSigned {
+                node,
+                height,
+                round,
+                step,
+                block,
+                defect,
+            });
+        }
+        match self.signed.get(&(key, height, round, step)) {
+            Some(previous) if *previous != digest => self.violations.push(Violation::DoubleSign {
+                node,
+                height,
+                round,
+                step,
+            }),
             Some(_) => {}
             None => {
-                self.signed.insert(slot, digest);
+                self.signed.insert((key, height, round, step), digest);
             }
         }
     }
 
-    /// Checks a commit by an honest validator.
+    /// Checks a commit by an honest validator: agreement, validity (`verdict` is
+    /// the application's verdict on the block), certificate.
     #[allow(clippy::too_many_arguments)]
     pub fn on_honest_commit(
         &mut self,
@@ -79,24 +295,29 @@ impl Checker {
         height: u64,
         block: Hash,
         certificate: &QuorumCertificate,
-        block_info: Option<BlockInfo>,
+        verdict: Result<(), BlockDefect>,
         chain_id: &ChainId,
         validators: &ValidatorSet,
     ) {
         match self.canonical.get(&height) {
-            Some(first) if *first != block => self.violations.push(format!(
-                "agreement: node {node} committed {block} at height {height}, another honest node committed {first}"
-            )),
+            Some(first) if *first != block => self.violations.push(Violation::Agreement {
+                node,
+                height,
+                block,
+                first: *first,
+            }),
             Some(_) => {}
             None => {
                 self.canonical.insert(height, block);
             }
         }
-        match block_info {
-            Some(info) if info.valid && info.height == height => {}
-            _ => self.violations.push(format!(
-                "validity: node {node} committed block {block} at height {height}, which is not a valid proposal for it"
-            )),
+        if let Err(defect) = verdict {
+            self.violations.push(Violation::Validity {
+                node,
+                height,
+                block,
+                defect,
+            });
         }
         let certificate_hash = certificate.hash();
         if self.verified_certificates.contains(&certificate_hash) {
@@ -106,25 +327,25 @@ impl Checker {
             Ok(_) => {
                 self.verified_certificates.insert(certificate_hash);
             }
-            Err(error) => self.violations.push(format!(
-                "certificate: node {node} committed height {height} with a certificate that does not verify: {error}"
-            )),
+            Err(error) => self.violations.push(Violation::Certificate {
+                node,
+                height,
+                error,
+            }),
         }
     }
 
     /// Checks evidence reported by a validator: it must verify and accuse a Byzantine one.
     pub fn on_evidence(&mut self, evidence: &Evidence, byzantine_keys: &BTreeSet<PublicKey>) {
         if let Err(error) = evidence.verify() {
-            self.violations.push(format!(
-                "evidence that does not verify was reported: {error}"
-            ));
+            self.violations
+                .push(Violation::EvidenceUnverifiable { error });
         }
         if !byzantine_keys.contains(&evidence.offender()) {
-            self.violations.push(format!(
-                "evidence accuses honest validator {} at height {}",
-                evidence.offender(),
-                evidence.height()
-            ));
+            self.violations.push(Violation::EvidenceAgainstHonest {
+                offender: evidence.offender(),
+                height: evidence.height(),
+            });
         }
     }
 }

@@ -19,6 +19,10 @@ pub enum ByzantineKind {
     FarFuture,
     /// Also sends truncated, random and oversized bytes.
     Malformed,
+    /// As proposer, proposes invalid blocks (wrong height or parent, oversized,
+    /// bad state root, bad transaction), to every peer or, half the time, to half
+    /// of them while the others get its valid block.
+    InvalidProposer,
     /// Colludes with the other conspirators to split the honest validators in two
     /// (only meaningful with more than f Byzantine validators: the checker check).
     Conspirator,
@@ -26,13 +30,30 @@ pub enum ByzantineKind {
 
 impl ByzantineKind {
     /// The kinds drawn for ordinary runs (all but the conspiracy).
-    pub const ORDINARY: [ByzantineKind; 5] = [
+    pub const ORDINARY: [ByzantineKind; 6] = [
         ByzantineKind::Silent,
         ByzantineKind::Equivocator,
         ByzantineKind::GarbageVoter,
         ByzantineKind::FarFuture,
         ByzantineKind::Malformed,
+        ByzantineKind::InvalidProposer,
     ];
+}
+
+/// A deliberate break of the *honest* side, for checker checks only: each makes
+/// one invariant fail, so a test can show the checker sees it. Never drawn from a
+/// seed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sabotage {
+    /// Honest validators' application finds every block valid (so they prevote,
+    /// and may commit, a Byzantine proposer's invalid block).
+    AcceptEveryBlock,
+    /// Honest node 0 signs, besides each of its votes, a conflicting one, with
+    /// its key directly (its double-sign guard bypassed, like the same key on two
+    /// machines).
+    UnguardedSigner,
+    /// Honest validators commit with their certificate cut to one signature.
+    CutCertificates,
 }
 
 /// Network and node faults of the fault phase.
@@ -72,21 +93,24 @@ impl FaultProfile {
         }
     }
 
-    /// A mix drawn from `rng`: a third of the seeds calm, the rest up to brutal.
-    pub fn draw(rng: &mut SimRng) -> FaultProfile {
+    /// A mix drawn from `rng` for a fault phase of `phase_ms`: a third of the
+    /// seeds calm, the rest up to brutal. Partitions, link failures and crashes
+    /// are as frequent in a long phase as in a short one.
+    pub fn draw(rng: &mut SimRng, phase_ms: u64) -> FaultProfile {
         let intensity = rng.below(3); // 0 calm, 1 rough, 2 brutal
         if intensity == 0 {
             return FaultProfile::calm();
         }
         let scale = intensity;
+        let per_phase = |count: u64| count.saturating_mul(phase_ms) / FAULT_PHASE_MS;
         FaultProfile {
             drop_permille: rng.below(150 * scale),
             duplicate_permille: rng.below(100 * scale),
             delay_min_ms: rng.between(1, 10),
             delay_max_ms: rng.between(20, 150 * scale),
-            partitions: rng.below(2 * scale),
-            asymmetric_links: rng.below(3 * scale),
-            crashes: rng.below(3 * scale),
+            partitions: rng.below(per_phase(2 * scale)),
+            asymmetric_links: rng.below(per_phase(3 * scale)),
+            crashes: rng.below(per_phase(3 * scale)),
             crash_before_send_permille: rng.below(1000),
         }
     }
@@ -125,10 +149,18 @@ pub struct SimConfig {
     pub changing_powers: bool,
     /// A planned crash (restart tests).
     pub crash_at_signature: Option<CrashAtSignature>,
+    /// A deliberate break of the honest side (checker checks only).
+    pub sabotage: Option<Sabotage>,
 }
 
-/// Fault phase length of seeded runs.
+/// Fault phase length of most seeded runs.
 pub const FAULT_PHASE_MS: u64 = 4_000;
+/// Fault phase length of the seeds with faults throughout the run: many rounds
+/// of partitions, crashes and loss, liveness judged only after it.
+pub const FAULT_PHASE_THROUGHOUT_MS: u64 = 12_000;
+/// Share of the seeds with faults, per mille, whose faults last
+/// [`FAULT_PHASE_THROUGHOUT_MS`] (a fifth of all seeds).
+pub const FAULTS_THROUGHOUT_PERMILLE: u64 = 300;
 /// Liveness bound: after the heal, every honest validator commits
 /// [`LIVENESS_HEIGHTS`] new heights within this much simulated time.
 pub const LIVENESS_BOUND_MS: u64 = 30_000;
@@ -144,7 +176,19 @@ impl SimConfig {
     /// A run whose faults and Byzantine validators (at most f) are drawn from `seed`.
     pub fn from_seed(seed: u64, validators: usize) -> SimConfig {
         let mut rng = SimRng::new(seed ^ 0xC1_417A5);
-        let faults = FaultProfile::draw(&mut rng);
+        let throughout = rng.chance(FAULTS_THROUGHOUT_PERMILLE);
+        let phase_ms = if throughout {
+            FAULT_PHASE_THROUGHOUT_MS
+        } else {
+            FAULT_PHASE_MS
+        };
+        let faults = FaultProfile::draw(&mut rng, phase_ms);
+        // A calm seed gains nothing from a long phase but run time.
+        let fault_phase_ms = if faults == FaultProfile::calm() {
+            FAULT_PHASE_MS
+        } else {
+            phase_ms
+        };
         let count = rng.below(Self::tolerated(validators) as u64 + 1) as usize;
         let byzantine = (0..count)
             .map(|_| {
@@ -157,15 +201,21 @@ impl SimConfig {
             validators,
             byzantine,
             faults,
-            fault_phase_ms: FAULT_PHASE_MS,
+            fault_phase_ms,
             liveness_heights: LIVENESS_HEIGHTS,
             liveness_bound_ms: LIVENESS_BOUND_MS,
             changing_powers: rng.chance(500),
             crash_at_signature: None,
+            sabotage: None,
         }
     }
 
-    /// The checker check: f + 1 conspirators on a calm network, equal powers.
+    /// Whether the faults last the whole long phase rather than the usual 4 s.
+    pub fn faults_throughout(&self) -> bool {
+        self.fault_phase_ms > FAULT_PHASE_MS
+    }
+
+    /// The agreement checker check: f + 1 conspirators on a calm network, equal powers.
     pub fn conspiracy(seed: u64, validators: usize) -> SimConfig {
         let count = Self::tolerated(validators).saturating_add(1);
         SimConfig {
@@ -178,6 +228,7 @@ impl SimConfig {
             liveness_bound_ms: 0,
             changing_powers: false,
             crash_at_signature: None,
+            sabotage: None,
         }
     }
 }

@@ -19,6 +19,7 @@
     clippy::expect_used
 )]
 
+pub mod application;
 mod byzantine;
 pub mod checker;
 pub mod config;
@@ -27,7 +28,8 @@ pub mod node;
 pub mod rng;
 pub mod simulation;
 
-pub use config::{ByzantineKind, CrashAtSignature, FaultProfile, SimConfig};
+pub use checker::Violation;
+pub use config::{ByzantineKind, CrashAtSignature, FaultProfile, Sabotage, SimConfig};
 pub use simulation::{SimOutcome, Simulation};
 
 /// Runs one simulation.

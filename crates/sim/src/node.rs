@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use civitas_consensus::state_machine::SignatureVerifier;
-use civitas_consensus::{Consensus, SignState, SignStateStore, SignerError};
+use civitas_consensus::{Consensus, SignState, SignStateStore, StoreError};
 use civitas_types::{Hash, PublicKey, QuorumCertificate, Signature, SigningKey};
 
 use crate::config::ByzantineKind;
@@ -32,11 +32,11 @@ impl SharedStore {
 }
 
 impl SignStateStore for SharedStore {
-    fn load(&self) -> Result<Option<SignState>, SignerError> {
+    fn load(&self) -> Result<Option<SignState>, StoreError> {
         Ok(self.inner.borrow().state.clone())
     }
 
-    fn save(&mut self, state: &SignState) -> Result<(), SignerError> {
+    fn save(&mut self, state: &SignState) -> Result<(), StoreError> {
         let mut inner = self.inner.borrow_mut();
         inner.state = Some(state.clone());
         inner.saves = inner.saves.saturating_add(1);

@@ -1,8 +1,9 @@
 //! One simulated network run: nodes, the event loop, the application stand-in.
 //!
-//! The "application" is a block registry: a proposer's block is a fresh hash
-//! registered as valid for its height; a hash not in the registry is an invalid
-//! block. Voting powers may change along the chain: the set that signs height `h`
+//! The "application" is a block registry ([`crate::application`]): a proposer's
+//! block is a fresh hash registered as a correct block for its height on the
+//! proposer's last committed block; Byzantine proposers register defective ones.
+//! Voting powers may change along the chain: the set that signs height `h`
 //! is derived from the block committed at `h − 2` (activation two heights after
 //! the deciding block), the same rule every node applies.
 
@@ -16,8 +17,9 @@ use civitas_types::{
 };
 use sha2::{Digest, Sha256};
 
-use crate::checker::{BlockInfo, Checker};
-use crate::config::SimConfig;
+use crate::application::{Application, BlockDefect, BlockInfo, GENESIS_PARENT};
+use crate::checker::{Checker, Violation};
+use crate::config::{Sabotage, SimConfig};
 use crate::network::{Event, EventQueue, Links, Payload, Window};
 use crate::node::{SharedStore, SharedVerifier, SimNode};
 use crate::rng::SimRng;
@@ -55,7 +57,7 @@ pub struct SimOutcome {
     /// Malformed or oversized messages dropped by receivers.
     pub malformed_dropped: u64,
     /// Invariant violations (empty for a correct run).
-    pub violations: Vec<String>,
+    pub violations: Vec<Violation>,
     /// Hash of the whole event trace (same seed ⇒ same hash).
     pub trace_hash: Hash,
     /// Each node's final state, for diagnosis: committed height, round, step.
@@ -72,11 +74,10 @@ pub struct Simulation {
     queue: EventQueue,
     links: Links,
     now: u64,
-    blocks: BTreeMap<Hash, BlockInfo>,
-    checker: Checker,
+    pub(crate) application: Application,
+    pub(crate) checker: Checker,
     verifier: SharedVerifier,
     byzantine_keys: BTreeSet<PublicKey>,
-    block_counter: u64,
     messages: u64,
     malformed_dropped: u64,
     trace: Sha256,
@@ -122,11 +123,10 @@ impl Simulation {
             queue: EventQueue::default(),
             links,
             now: 0,
-            blocks: BTreeMap::new(),
+            application: Application::new(config.seed),
             checker: Checker::default(),
             verifier: SharedVerifier::default(),
             byzantine_keys,
-            block_counter: 0,
             messages: 0,
             malformed_dropped: 0,
             trace: Sha256::new(),
@@ -204,7 +204,7 @@ impl Simulation {
             if processed > EVENTS_MAX {
                 self.checker
                     .violations
-                    .push(format!("event limit reached at {time} ms"));
+                    .push(Violation::EventLimit { at_ms: time });
                 break;
             }
             self.trace_event(&event);
@@ -236,18 +236,18 @@ impl Simulation {
             return true;
         }
         if self.now >= deadline {
-            let laggards: Vec<String> = self
+            let laggards = self
                 .nodes
                 .iter()
                 .enumerate()
                 .filter(|(_, n)| n.is_honest() && (n.chain.len() as u64) < target)
-                .map(|(i, n)| format!("node {i} at {}", n.chain.len()))
+                .map(|(i, n)| (i, n.chain.len() as u64))
                 .collect();
-            self.checker.violations.push(format!(
-                "liveness: {} ms after the heal, honest nodes did not all reach height {target}: {}",
-                self.config.liveness_bound_ms,
-                laggards.join(", ")
-            ));
+            self.checker.violations.push(Violation::Liveness {
+                bound_ms: self.config.liveness_bound_ms,
+                target,
+                laggards,
+            });
             return true;
         }
         false
@@ -369,7 +369,7 @@ impl Simulation {
             Err(error) => self
                 .checker
                 .violations
-                .push(format!("node {node} failed to start: {error}")),
+                .push(Violation::StartFailed { node, error }),
         }
     }
 
@@ -496,7 +496,7 @@ impl Simulation {
                         self.nodes[to].consensus.as_ref().map(|c| c.height())
                     );
                 }
-                let block_valid = self.block_valid(&certificate.block_hash, certificate.height);
+                let block_valid = self.block_valid(to, &certificate.block_hash, certificate.height);
                 self.input(
                     to,
                     Input::SyncedCommit {
@@ -520,7 +520,7 @@ impl Simulation {
         let input = match message {
             ConsensusMessage::Proposal(proposal) => {
                 let block_valid =
-                    self.block_valid(&proposal.proposal.block_hash, proposal.proposal.height);
+                    self.block_valid(to, &proposal.proposal.block_hash, proposal.proposal.height);
                 Input::Proposal {
                     proposal,
                     block_valid,
@@ -531,23 +531,31 @@ impl Simulation {
         self.input(to, input);
     }
 
-    fn block_valid(&self, block: &Hash, height: u64) -> bool {
-        self.blocks
-            .get(block)
-            .is_some_and(|info| info.valid && info.height == height)
+    /// The application's `valid(v)` as node `to` sees it.
+    fn block_valid(&self, to: usize, block: &Hash, height: u64) -> bool {
+        let sabotaged =
+            self.config.sabotage == Some(Sabotage::AcceptEveryBlock) && self.nodes[to].is_honest();
+        sabotaged || self.verdict(block, height).is_ok()
     }
 
-    pub(crate) fn new_block(&mut self, height: u64, valid: bool) -> Hash {
-        self.block_counter = self.block_counter.saturating_add(1);
-        let block = Hash::tagged_parts(
-            Domain::Header,
-            &[
-                &self.config.seed.to_le_bytes(),
-                &self.block_counter.to_le_bytes(),
-            ],
-        );
-        self.blocks.insert(block, BlockInfo { height, valid });
-        block
+    /// The application's verdict on `block` at `height`: the parent it must name
+    /// is the block honest validators committed at `height − 1`.
+    pub(crate) fn verdict(&self, block: &Hash, height: u64) -> Result<(), BlockDefect> {
+        let parent = match height.checked_sub(1) {
+            Some(0) | None => Some(&GENESIS_PARENT),
+            Some(previous) => self.checker.canonical.get(&previous),
+        };
+        self.application.verdict(block, height, parent)
+    }
+
+    /// A correct block for `height` on the last block `node` committed (what an
+    /// honest proposer builds).
+    pub(crate) fn new_block(&mut self, node: usize, height: u64) -> Hash {
+        let parent = self.nodes[node]
+            .chain
+            .last()
+            .map_or(GENESIS_PARENT, |(block, _)| *block);
+        self.application.build(BlockInfo::correct(height, parent))
     }
 
     fn input(&mut self, node: usize, input: Input) {
@@ -566,22 +574,13 @@ impl Simulation {
             }
             match effect {
                 Effect::Broadcast(message) => self.broadcast(node, message),
-                Effect::SendTo { validator, message } => {
-                    if self.nodes[node].is_honest()
-                        && let Some(peer) = self
-                            .nodes
-                            .iter()
-                            .position(|n| n.key.public_key() == validator)
-                    {
-                        self.send(node, peer, Payload::Consensus(encode(&message)));
-                    }
-                }
+                Effect::SendTo { validator, message } => self.send_to(node, validator, &message),
                 Effect::ScheduleTimeout {
                     timeout,
                     duration_ms,
                 } => self.schedule_timer(node, timeout, duration_ms),
                 Effect::GetValue { height, round } => {
-                    let block_hash = self.new_block(height, true);
+                    let block_hash = self.new_block(node, height);
                     self.input(
                         node,
                         Input::ProposeValue {
@@ -603,6 +602,37 @@ impl Simulation {
                 }
             }
         }
+    }
+
+    /// Sends `message` to one validator (catch-up help). Like a broadcast, what an
+    /// honest node sends this way passes the checker's signature checks: a relayed
+    /// vote may be the node's own.
+    fn send_to(&mut self, node: usize, validator: PublicKey, message: &ConsensusMessage) {
+        if !self.nodes[node].is_honest() {
+            return;
+        }
+        let Some(peer) = self
+            .nodes
+            .iter()
+            .position(|n| n.key.public_key() == validator)
+        else {
+            return;
+        };
+        self.check_honest_signature(node, message);
+        self.send(node, peer, Payload::Consensus(encode(message)));
+    }
+
+    /// Hands a message honest `node` is sending to the checker, with the
+    /// application's verdict on the block it names.
+    fn check_honest_signature(&mut self, node: usize, message: &ConsensusMessage) {
+        let block = match message {
+            ConsensusMessage::Proposal(p) => Some(p.proposal.block_hash),
+            ConsensusMessage::Vote(v) => v.vote.block_hash,
+        };
+        let verdict = block.map_or(Ok(()), |b| self.verdict(&b, message.height()));
+        let own_key = self.nodes[node].key.public_key();
+        self.checker
+            .on_honest_signature(node, &own_key, message, verdict);
     }
 
     fn schedule_timer(&mut self, node: usize, timeout: Timeout, duration_ms: u64) {
@@ -673,20 +703,33 @@ impl Simulation {
             }
         }
         let outgoing = match self.nodes[node].byzantine {
-            None => {
-                self.checker
-                    .on_honest_signature(node, &self.nodes[node].key.public_key(), message);
-                let bytes = encode(message);
-                (0..self.nodes.len())
-                    .filter(|p| *p != node)
-                    .map(|p| (p, bytes.clone()))
-                    .collect()
-            }
+            None => self.honest_outgoing(node, message),
             Some(kind) => self.byzantine_outgoing(node, kind, message),
         };
         for (peer, bytes) in outgoing {
             self.send(node, peer, Payload::Consensus(bytes));
         }
+    }
+
+    /// The (recipient, bytes) pairs of an honest broadcast, checked first.
+    fn honest_outgoing(
+        &mut self,
+        node: usize,
+        message: &ConsensusMessage,
+    ) -> Vec<(usize, Vec<u8>)> {
+        self.check_honest_signature(node, message);
+        let mut messages = vec![encode(message)];
+        if node == 0 && self.config.sabotage == Some(Sabotage::UnguardedSigner) {
+            let conflicting = self.unguarded_conflict(node, message);
+            if let Some(conflicting) = conflicting {
+                self.check_honest_signature(node, &conflicting);
+                messages.push(encode(&conflicting));
+            }
+        }
+        (0..self.nodes.len())
+            .filter(|p| *p != node)
+            .flat_map(|p| messages.iter().map(move |bytes| (p, bytes.clone())))
+            .collect()
     }
 
     fn send(&mut self, from: usize, to: usize, payload: Payload) {
@@ -715,18 +758,22 @@ impl Simulation {
         if height != self.nodes[node].next_height() {
             self.checker
                 .violations
-                .push(format!("node {node} decided height {height} out of order"));
+                .push(Violation::OutOfOrder { node, height });
             return;
         }
         if self.nodes[node].is_honest() {
-            let info = self.blocks.get(&block).copied();
+            let verdict = self.verdict(&block, height);
             let set = self.validator_set(height);
+            let checked = match self.config.sabotage {
+                Some(Sabotage::CutCertificates) => cut_certificate(&certificate),
+                _ => certificate.clone(),
+            };
             self.checker.on_honest_commit(
                 node,
                 height,
                 block,
-                &certificate,
-                info,
+                &checked,
+                verdict,
                 &self.chain_id,
                 &set,
             );
@@ -743,3 +790,18 @@ impl Simulation {
         self.execute(node, effects);
     }
 }
+
+/// The certificate with only its first signature (sabotage of a checker check).
+fn cut_certificate(certificate: &QuorumCertificate) -> QuorumCertificate {
+    let first = certificate.signatures().iter().take(1).copied().collect();
+    QuorumCertificate::new(
+        certificate.height,
+        certificate.round,
+        certificate.block_hash,
+        first,
+    )
+    .unwrap_or_else(|_| certificate.clone())
+}
+
+#[cfg(test)]
+mod tests;

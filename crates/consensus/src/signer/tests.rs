@@ -1,3 +1,5 @@
+//! The double-sign guard: refusals, re-sent signatures, store failures.
+
 use super::*;
 use civitas_types::testing::chain_id;
 
@@ -146,7 +148,9 @@ fn store_failure_is_reported_and_nothing_is_signed() {
     let mut signer = Signer::new(key(), store.clone()).unwrap();
     assert!(matches!(
         signer.sign_vote(vote(&key(), VoteType::Prevote, 1, 0, None), None),
-        Err(SignerError::Store(_))
+        Err(SignerError::Store(StoreError::Write(
+            std::io::ErrorKind::StorageFull
+        )))
     ));
     assert!(signer.last().is_none());
 }

@@ -545,7 +545,12 @@ fn store_failure_halts_before_anything_is_sent() {
     *store.fail.borrow_mut() = true;
     let effects = node.apply(net.proposal(0, A, None));
     assert!(own_votes(&effects).is_empty());
-    assert_eq!(node.halted(), Some("disk full"));
+    assert_eq!(
+        node.halted(),
+        Some(ConsensusError::Halted(StoreError::Write(
+            std::io::ErrorKind::StorageFull
+        )))
+    );
     assert!(node.apply(timeout(TimeoutKind::Propose, 0)).is_empty());
 }
 
@@ -579,6 +584,88 @@ fn next_height_messages_are_buffered_and_replayed() {
         timeouts(&effects).contains(&(TimeoutKind::Precommit, 0)),
         "buffered precommits counted: {effects:?}"
     );
+}
+
+/// A validator flooding the next height (thousands of distinct, validly signed
+/// votes) fills only its own share of the buffer: the messages another validator
+/// sends afterwards are still kept and counted when the height starts.
+#[test]
+fn next_height_buffer_is_bounded_per_validator() {
+    let net = Net::new();
+    let me = net.follower();
+    let (mut node, _) = net.start(me, MemoryStore::default());
+    let next = |i: usize, vote_type: VoteType, round: Round| {
+        Input::Vote(
+            Vote {
+                chain_id: chain_id(),
+                vote_type,
+                height: HEIGHT + 1,
+                round,
+                block_hash: None,
+                validator: net.keys[i].public_key(),
+            }
+            .sign(&net.keys[i]),
+        )
+    };
+    let others: Vec<usize> = (0..4).filter(|i| *i != me).collect();
+    let (flooder, rest) = (others[0], &others[1..]);
+    node.apply(next(flooder, VoteType::Precommit, 0));
+    for round in 1..=5_000 {
+        node.apply(next(flooder, VoteType::Prevote, round));
+    }
+    for i in rest {
+        node.apply(next(*i, VoteType::Precommit, 0));
+    }
+    node.apply(net.proposal(0, A, None));
+    let effects = apply_all(&mut node, net.votes(me, 3, VoteType::Precommit, 0, Some(A)));
+    assert!(effects.iter().any(|e| matches!(e, Effect::Decide { .. })));
+    let effects = node.start_height(HEIGHT + 1, net.set.clone());
+    assert!(
+        timeouts(&effects).contains(&(TimeoutKind::Precommit, 0)),
+        "the other validators' precommits were kept despite the flood: {:?}",
+        timeouts(&effects)
+    );
+}
+
+/// Next-height messages whose signature does not verify are not buffered, so no
+/// one can use up an honest validator's share in its name.
+#[test]
+fn next_height_buffer_keeps_only_verified_messages() {
+    let net = Net::new();
+    let me = net.follower();
+    let (mut node, _) = net.start(me, MemoryStore::default());
+    let others: Vec<usize> = (0..4).filter(|i| *i != me).collect();
+    let (forger, victim) = (others[0], others[1]);
+    // The forger signs votes in the victim's name with its own key.
+    for round in 0..1_000 {
+        let forged = Vote {
+            chain_id: chain_id(),
+            vote_type: VoteType::Prevote,
+            height: HEIGHT + 1,
+            round,
+            block_hash: None,
+            validator: net.keys[victim].public_key(),
+        }
+        .sign(&net.keys[forger]);
+        node.apply(Input::Vote(forged));
+    }
+    for i in &others {
+        node.apply(Input::Vote(
+            Vote {
+                chain_id: chain_id(),
+                vote_type: VoteType::Precommit,
+                height: HEIGHT + 1,
+                round: 0,
+                block_hash: None,
+                validator: net.keys[*i].public_key(),
+            }
+            .sign(&net.keys[*i]),
+        ));
+    }
+    node.apply(net.proposal(0, A, None));
+    apply_all(&mut node, net.votes(me, 3, VoteType::Precommit, 0, Some(A)));
+    let effects = node.start_height(HEIGHT + 1, net.set.clone());
+    assert!(timeouts(&effects).contains(&(TimeoutKind::Precommit, 0)));
 }
 
 #[test]

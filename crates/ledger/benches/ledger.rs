@@ -44,7 +44,7 @@ fn tree(c: &mut Criterion) {
         .iter()
         .map(|(k, v)| (key_hash(k), value_hash(v)))
         .collect();
-    let base = StateTree::from_leaves(leaves);
+    let base = StateTree::from_leaves(leaves).unwrap();
     let changes: Vec<_> = chain
         .writes_at(1)
         .iter()
@@ -54,7 +54,7 @@ fn tree(c: &mut Criterion) {
     group.sample_size(10);
     group.throughput(Throughput::Elements(changes.len() as u64));
     group.bench_function("civitas_apply_30k_on_1m", |b| {
-        b.iter(|| base.apply(changes.clone()).root_hash())
+        b.iter(|| base.apply(changes.clone()).unwrap().root_hash())
     });
 
     // jmt with its in-memory store, on the same keys and values.

@@ -16,7 +16,8 @@ use civitas_types::state_proof::{key_hash, value_hash};
 use civitas_types::{Block, Hash, QuorumCertificate, encode, merkle};
 use rocksdb::{WriteBatch, WriteOptions};
 
-use crate::error::{LedgerError, Result};
+use crate::commit_points::{self, CommitPoint};
+use crate::error::{BlockRejection, LedgerError, Result};
 use crate::parallel::{both, map_on_two_threads};
 use crate::reclaim::Reclaimer;
 use crate::schema;
@@ -60,60 +61,110 @@ impl Ledger {
         identity: ChainIdentity,
         genesis_state: &BTreeMap<Vec<u8>, Vec<u8>>,
     ) -> Result<Ledger> {
+        for key in genesis_state.keys() {
+            check_key(key)?;
+        }
         ensure_empty_directory(&config)?;
-        let db = open_database(&config, true)?;
         let entries: Vec<(&Vec<u8>, &Vec<u8>)> = genesis_state.iter().collect();
-        let tree = StateTree::from_leaves(crate::store::hash_entries(&entries));
-        let ledger = Ledger {
+        let tree = StateTree::from_leaves(crate::store::hash_entries(&entries))?;
+        let db = open_database(&config, true)?;
+        let genesis_hash = identity.genesis_hash;
+        let mut ledger = Ledger::new_store(db, config, identity, 0, genesis_hash);
+        ledger.tree = tree;
+        let mut batch = WriteBatch::default();
+        for (key, value) in genesis_state {
+            ledger.put_state(&mut batch, key, Some(value), 0)?;
+        }
+        ledger.put_new_store_metadata(&mut batch)?;
+        ledger.write_synced(batch)?;
+        Ok(ledger)
+    }
+
+    /// A ledger value for a store being created at `height` (genesis, or a
+    /// snapshot's height): every progress mark at `height`, an empty tree.
+    pub(crate) fn new_store(
+        db: rocksdb::DB,
+        config: LedgerConfig,
+        identity: ChainIdentity,
+        height: u64,
+        last_block_hash: Hash,
+    ) -> Ledger {
+        Ledger {
             db,
             config,
             identity,
-            height: 0,
-            oldest_state: 0,
-            first_block: 1,
-            pruned_through: 0,
-            last_block_hash: Hash::ZERO,
-            tree,
+            height,
+            oldest_state: height,
+            // Blocks start at 1 on a new chain, at the snapshot's block otherwise.
+            first_block: height.max(1),
+            pruned_through: height,
+            last_block_hash,
+            tree: StateTree::new(),
             reclaimer: Reclaimer::start(),
-        };
-        let mut batch = WriteBatch::default();
-        for (key, value) in genesis_state {
-            check_key(key)?;
-            batch.put_cf(ledger.cf(schema::CF_STATE)?, key, value);
-            batch.put_cf(
-                ledger.cf(schema::CF_VERSIONS)?,
-                schema::version_key(key, 0),
-                schema::versioned_value(Some(value)),
-            );
+        }
+    }
+
+    /// Puts `key`'s value (`None`: deleted) at `height`: the latest state and
+    /// the key's version at that height.
+    pub(crate) fn put_state(
+        &self,
+        batch: &mut WriteBatch,
+        key: &[u8],
+        value: Option<&[u8]>,
+        height: u64,
+    ) -> Result<()> {
+        let state = self.cf(schema::CF_STATE)?;
+        match value {
+            Some(value) => batch.put_cf(state, key, value),
+            None => batch.delete_cf(state, key),
         }
         batch.put_cf(
-            ledger.cf(schema::CF_ROOTS)?,
-            schema::height_key(0),
-            ledger.tree.root_hash().0,
+            self.cf(schema::CF_VERSIONS)?,
+            schema::version_key(key, height),
+            schema::versioned_value(value),
         );
-        let meta = ledger.cf(schema::CF_META)?;
+        Ok(())
+    }
+
+    /// Puts the metadata of a new store (genesis or imported snapshot), from this
+    /// value's height and tree: identity, the height's state root, progress, and
+    /// last the format. The one place `meta` is written whole: a store whose batch
+    /// holding these did not reach the disk has no format, and does not open.
+    pub(crate) fn put_new_store_metadata(&self, batch: &mut WriteBatch) -> Result<()> {
+        let key = schema::height_key(self.height);
+        batch.put_cf(self.cf(schema::CF_ROOTS)?, key, self.tree.root_hash().0);
+        let meta = self.cf(schema::CF_META)?;
+        batch.put_cf(meta, schema::META_CHAIN_ID, self.identity.chain_id.as_str());
+        batch.put_cf(meta, schema::META_GENESIS, self.identity.genesis_hash.0);
+        self.put_progress(batch, self.height, self.oldest_state)?;
         batch.put_cf(
             meta,
-            schema::META_CHAIN_ID,
-            ledger.identity.chain_id.as_str(),
+            schema::META_PRUNED_THROUGH,
+            schema::height_key(self.pruned_through),
         );
-        batch.put_cf(meta, schema::META_GENESIS, ledger.identity.genesis_hash.0);
-        batch.put_cf(meta, schema::META_HEIGHT, schema::height_key(0));
-        batch.put_cf(meta, schema::META_OLDEST_STATE, schema::height_key(0));
-        batch.put_cf(meta, schema::META_PRUNED_THROUGH, schema::height_key(0));
-        batch.put_cf(meta, schema::META_FIRST_BLOCK, schema::height_key(1));
-        // Written last in the same batch: a store without a format was never created.
+        batch.put_cf(
+            meta,
+            schema::META_FIRST_BLOCK,
+            schema::height_key(self.first_block),
+        );
         batch.put_cf(
             meta,
             schema::META_FORMAT,
             schema::FORMAT_VERSION.to_be_bytes(),
         );
-        ledger.write_synced(batch)?;
-        let genesis_hash = ledger.identity.genesis_hash;
-        Ok(Ledger {
-            last_block_hash: genesis_hash,
-            ..ledger
-        })
+        Ok(())
+    }
+
+    /// Puts the progress every commit moves: the height and the oldest state.
+    fn put_progress(&self, batch: &mut WriteBatch, height: u64, oldest_state: u64) -> Result<()> {
+        let meta = self.cf(schema::CF_META)?;
+        batch.put_cf(meta, schema::META_HEIGHT, schema::height_key(height));
+        batch.put_cf(
+            meta,
+            schema::META_OLDEST_STATE,
+            schema::height_key(oldest_state),
+        );
+        Ok(())
     }
 
     /// Computes the state tree after `writes` (`None` deletes) on top of the latest
@@ -126,7 +177,7 @@ impl Ledger {
         let changes = hash_changes(&writes);
         Ok(PreparedState {
             base_height: self.height,
-            tree: self.tree.apply(changes),
+            tree: self.tree.apply(changes)?,
             writes,
         })
     }
@@ -153,7 +204,9 @@ impl Ledger {
         let height = block.header.height;
         let oldest_state = self.oldest_state_after(height);
         let batch = self.commit_batch(height, certificate, &encoded, &state, oldest_state)?;
+        commit_points::reached(CommitPoint::BeforeWrite, height);
         self.write_synced(batch)?;
+        commit_points::reached(CommitPoint::AfterWrite, height);
         self.height = height;
         self.oldest_state = oldest_state;
         self.last_block_hash = block_hash;
@@ -181,25 +234,13 @@ impl Ledger {
         for (position, id) in (0u32..).zip(&encoded.transaction_ids) {
             batch.put_cf(index, id.0, schema::transaction_location(height, position));
         }
-        let (state_cf, versions) = (self.cf(schema::CF_STATE)?, self.cf(schema::CF_VERSIONS)?);
-        for (key, value) in &state.writes {
-            match value {
-                Some(value) => batch.put_cf(state_cf, key, value),
-                None => batch.delete_cf(state_cf, key),
-            }
-            let version = schema::versioned_value(value.as_deref());
-            batch.put_cf(versions, schema::version_key(key, height), version);
+        for (state_key, value) in &state.writes {
+            self.put_state(&mut batch, state_key, value.as_deref(), height)?;
         }
         let changed: Vec<&Vec<u8>> = state.writes.iter().map(|(key, _)| key).collect();
         batch.put_cf(self.cf(schema::CF_CHANGES)?, key, encode(&changed));
         batch.put_cf(self.cf(schema::CF_ROOTS)?, key, state.root().0);
-        let meta = self.cf(schema::CF_META)?;
-        batch.put_cf(meta, schema::META_HEIGHT, key);
-        batch.put_cf(
-            meta,
-            schema::META_OLDEST_STATE,
-            schema::height_key(oldest_state),
-        );
+        self.put_progress(&mut batch, height, oldest_state)?;
         Ok(batch)
     }
 
@@ -212,55 +253,51 @@ impl Ledger {
         state: &PreparedState,
     ) -> Result<Hash> {
         let header = &block.header;
-        let reject = |reason: String| LedgerError::Rejected {
+        let reject = |reason: BlockRejection| LedgerError::Rejected {
             height: header.height,
             reason,
         };
         if Some(header.height) != self.height.checked_add(1) {
-            return Err(reject(format!("the store is at height {}", self.height)));
+            return Err(reject(BlockRejection::NotNext {
+                stored: self.height,
+            }));
         }
         if header.chain_id != self.identity.chain_id {
-            return Err(reject(format!("it is for chain `{}`", header.chain_id)));
+            return Err(reject(BlockRejection::OtherChain(header.chain_id.clone())));
         }
         if header.previous_block_hash != self.last_block_hash {
-            return Err(reject("it does not extend the stored chain".to_string()));
+            return Err(reject(BlockRejection::DoesNotExtend));
         }
         let block_hash = block.hash();
         if certificate.height != header.height || certificate.block_hash != block_hash {
-            return Err(reject("the certificate is for another block".to_string()));
+            return Err(reject(BlockRejection::CertificateForAnotherBlock));
         }
         block
             .check_body()
-            .map_err(|error| reject(error.to_string()))?;
-        if receipts.len()
-            != block
-                .transactions
-                .len()
-                .saturating_add(BLOCK_RECEIPT_LEAVES)
-        {
-            return Err(reject(format!(
-                "{} receipts for {} transactions",
-                receipts.len(),
-                block.transactions.len()
-            )));
+            .map_err(|error| reject(BlockRejection::Body(error)))?;
+        let expected_receipts = block
+            .transactions
+            .len()
+            .saturating_add(BLOCK_RECEIPT_LEAVES);
+        if receipts.len() != expected_receipts {
+            return Err(reject(BlockRejection::ReceiptCount {
+                receipts: receipts.len(),
+                transactions: block.transactions.len(),
+            }));
         }
         if merkle::root_of(receipts) != header.receipts_root {
-            return Err(reject(
-                "the receipts do not match the receipts root".to_string(),
-            ));
+            return Err(reject(BlockRejection::ReceiptsRoot));
         }
         if state.base_height != self.height {
-            return Err(reject(format!(
-                "its state was prepared on height {}",
-                state.base_height
-            )));
+            return Err(reject(BlockRejection::StalePreparation {
+                prepared_on: state.base_height,
+            }));
         }
         if state.root() != header.state_root {
-            return Err(reject(format!(
-                "its state changes give root {}, the header says {}",
-                state.root(),
-                header.state_root
-            )));
+            return Err(reject(BlockRejection::StateRoot {
+                computed: state.root(),
+                header: header.state_root,
+            }));
         }
         Ok(block_hash)
     }
@@ -307,7 +344,9 @@ impl Ledger {
             }
             batch.delete_cf(changes, key);
             batch.put_cf(self.cf(schema::CF_META)?, schema::META_PRUNED_THROUGH, key);
+            commit_points::reached(CommitPoint::BeforePruneWrite, height);
             self.db.write(batch).map_err(|error| self.storage(error))?;
+            commit_points::reached(CommitPoint::AfterPruneWrite, height);
             self.pruned_through = height;
             budget = budget.saturating_sub(1);
         }

@@ -6,10 +6,14 @@
 //! tree ([`tree`]) is kept in memory for the latest height and rebuilt, and checked
 //! against its recorded root, when the store opens. A block commits as one synced
 //! write batch ([`commit`]); state can be exported to and imported from verified
-//! snapshot files ([`snapshot`]). This is the only crate that links RocksDB.
+//! snapshot files ([`snapshot`]), vouched for by a trusted root or by the
+//! validators' signatures. Errors say whose fault they are ([`Fault`]); the crash
+//! test aims its kills at named points of the commit path ([`commit_points`]).
+//! This is the only crate that links RocksDB.
 //! docs/storage.md describes the formats and protocols.
 
 pub mod commit;
+pub mod commit_points;
 pub mod error;
 mod parallel;
 mod reclaim;
@@ -21,10 +25,10 @@ pub mod testing;
 pub mod tree;
 
 pub use commit::PreparedState;
-pub use error::{LedgerError, REPAIR_ADVICE, Result};
-pub use snapshot::SnapshotHeader;
+pub use error::{BlockRejection, Fault, LedgerError, REPAIR_ADVICE, Result, SnapshotRejection};
+pub use snapshot::{SnapshotHeader, SnapshotTrust};
 pub use store::{
     BLOCK_RECEIPT_LEAVES, ChainIdentity, Ledger, LedgerConfig, ProvenValue, Retention,
     TransactionRecord,
 };
-pub use tree::{Change, StateTree};
+pub use tree::{Change, StateTree, TreeError};

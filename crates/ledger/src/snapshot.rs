@@ -12,23 +12,25 @@
 //! checksum    32 bytes: SHA-256 of everything before it
 //! ```
 //!
-//! Import checks the checksum before writing anything, then the chain and genesis,
-//! that the block and certificate (if any) are of that height, and, after writing,
-//! that the entries hash to the header's state root — which is the block header's
-//! `state_root`, and, when the operator gives one, a root they trust.
+//! A snapshot file proves nothing by itself: anyone can write one whose entries,
+//! root, block and certificate agree with each other. Import therefore requires
+//! something the operator trusts ([`SnapshotTrust`]): the state root itself, or
+//! the validator set whose signatures must make the snapshot's block final. It
+//! checks the checksum before writing anything, then the chain and genesis, that
+//! the block and certificate are of the snapshot's height and carry its root, the
+//! trust, and, after writing, that the entries hash to that root.
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::Path;
 
 use borsh::{BorshDeserialize, BorshSerialize};
-use civitas_types::{Block, ChainId, Hash, QuorumCertificate, decode, encode};
+use civitas_types::{Block, ChainId, Hash, QuorumCertificate, ValidatorSet, decode, encode};
 use rocksdb::{IteratorMode, WriteBatch};
 use sha2::{Digest, Sha256};
 
-use crate::commit::{check_key, ensure_empty_directory};
-use crate::error::{LedgerError, Result};
-use crate::reclaim::Reclaimer;
+use crate::commit::ensure_empty_directory;
+use crate::error::{LedgerError, Result, SnapshotRejection};
 use crate::schema;
 use crate::store::{ChainIdentity, Ledger, LedgerConfig, hash_entries, open_database};
 use crate::tree::StateTree;
@@ -57,6 +59,20 @@ pub struct SnapshotHeader {
     pub certificate: Option<QuorumCertificate>,
     /// How many entries follow.
     pub entry_count: u64,
+}
+
+/// What vouches for a snapshot on import. A snapshot is only as good as this:
+/// its own root, block and certificate are written by whoever made the file.
+#[derive(Clone, Debug)]
+pub enum SnapshotTrust {
+    /// The state root of the snapshot's height, obtained from a source the
+    /// operator trusts (a header read from several validators, a published
+    /// checkpoint). The only way to import a height-0 snapshot.
+    Root(Hash),
+    /// The validator set that signs the snapshot's height: its block must name
+    /// this set (`validators_hash`) and its certificate must hold valid
+    /// signatures of more than two thirds of the set's power.
+    Validators(ValidatorSet),
 }
 
 impl Ledger {
@@ -144,19 +160,18 @@ impl Ledger {
     }
 
     /// Creates a ledger in the empty directory `config.path` from the snapshot at
-    /// `path`, for the chain `expected`. With `trusted_root`, the snapshot's state
-    /// root must also equal it (the header's `state_root` the operator obtained
-    /// from a source they trust). On any failure nothing is left in the directory.
+    /// `path`, for the chain `expected`, vouched for by `trust` (see
+    /// [`SnapshotTrust`]). On any failure nothing is left in the directory.
     pub fn import_snapshot(
         config: LedgerConfig,
         path: &Path,
         expected: &ChainIdentity,
-        trusted_root: Option<Hash>,
+        trust: &SnapshotTrust,
     ) -> Result<Ledger> {
         verify_checksum(path)?;
         ensure_empty_directory(&config)?;
         let directory = config.path.clone();
-        let result = import_verified(config, path, expected, trusted_root);
+        let result = import_verified(config, path, expected, trust);
         if result.is_err() {
             // Leave no half-imported store behind; the original error matters more
             // than a failure to clean up.
@@ -170,71 +185,37 @@ fn import_verified(
     config: LedgerConfig,
     path: &Path,
     expected: &ChainIdentity,
-    trusted_root: Option<Hash>,
+    trust: &SnapshotTrust,
 ) -> Result<Ledger> {
-    let bad = |what: String| LedgerError::Snapshot {
-        path: path.to_path_buf(),
-        what,
-    };
+    let bad = |reason| rejected(path, reason);
     let io = |source| LedgerError::Io {
         path: path.to_path_buf(),
         source,
     };
     let mut input = BufReader::new(File::open(path).map_err(io)?);
-    let header = read_header(&mut input).map_err(|what| bad(what.to_string()))?;
-    check_header(&header, expected, trusted_root).map_err(bad)?;
+    let header = read_header(&mut input).map_err(bad)?;
+    check_header(&header, expected, trust).map_err(bad)?;
+    let last_block_hash = header
+        .block
+        .as_ref()
+        .map_or(expected.genesis_hash, Block::hash);
     let db = open_database(&config, true)?;
-    let ledger = Ledger {
-        db,
-        config,
-        identity: expected.clone(),
-        height: header.height,
-        oldest_state: header.height,
-        first_block: header.height,
-        pruned_through: header.height,
-        tree: StateTree::new(),
-        last_block_hash: header
-            .block
-            .as_ref()
-            .map_or(expected.genesis_hash, Block::hash),
-        reclaimer: Reclaimer::start(),
-    };
-    let mut leaves = Vec::new();
-    let mut chunk: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
-    let mut previous: Option<Vec<u8>> = None;
-    for _ in 0..header.entry_count {
-        let key =
-            read_bytes(&mut input, u32::from(u16::MAX)).map_err(|what| bad(what.to_string()))?;
-        let value =
-            read_bytes(&mut input, VALUE_BYTES_MAX).map_err(|what| bad(what.to_string()))?;
-        check_key(&key)?;
-        if previous
-            .as_ref()
-            .is_some_and(|p| (p.len(), p) >= (key.len(), &key))
-        {
-            return Err(bad(
-                "entries are not in strictly increasing key order".to_string()
-            ));
-        }
-        previous = Some(key.clone());
-        chunk.push((key, value));
-        if chunk.len() == IMPORT_BATCH_ENTRIES {
-            leaves.extend(write_entries(&ledger, &chunk, header.height)?);
-            chunk.clear();
-        }
-    }
-    leaves.extend(write_entries(&ledger, &chunk, header.height)?);
-    let tree = StateTree::from_leaves(leaves);
-    if tree.root_hash() != header.state_root {
-        return Err(bad(format!(
-            "its entries hash to {}, not to the state root {} it claims",
-            tree.root_hash(),
-            header.state_root
-        )));
+    let mut ledger =
+        Ledger::new_store(db, config, expected.clone(), header.height, last_block_hash);
+    let leaves = import_entries(&ledger, &mut input, &header).map_err(|error| match error {
+        ImportError::File(reason) => bad(reason),
+        ImportError::Ledger(error) => error,
+    })?;
+    ledger.tree = StateTree::from_leaves(leaves)?;
+    if ledger.tree.root_hash() != header.state_root {
+        return Err(bad(SnapshotRejection::EntriesRoot {
+            computed: ledger.tree.root_hash(),
+            claimed: header.state_root,
+        }));
     }
     let mut batch = WriteBatch::default();
-    let key = schema::height_key(header.height);
     if let (Some(block), Some(certificate)) = (&header.block, &header.certificate) {
+        let key = schema::height_key(header.height);
         batch.put_cf(ledger.cf(schema::CF_BLOCKS)?, key, encode(block));
         batch.put_cf(
             ledger.cf(schema::CF_CERTIFICATES)?,
@@ -242,68 +223,141 @@ fn import_verified(
             encode(certificate),
         );
     }
-    batch.put_cf(ledger.cf(schema::CF_ROOTS)?, key, header.state_root.0);
-    let meta = ledger.cf(schema::CF_META)?;
-    batch.put_cf(meta, schema::META_CHAIN_ID, expected.chain_id.as_str());
-    batch.put_cf(meta, schema::META_GENESIS, expected.genesis_hash.0);
-    batch.put_cf(meta, schema::META_HEIGHT, key);
-    batch.put_cf(meta, schema::META_OLDEST_STATE, key);
-    batch.put_cf(meta, schema::META_PRUNED_THROUGH, key);
-    let first_block = if header.height == 0 { 1 } else { header.height };
-    batch.put_cf(
-        meta,
-        schema::META_FIRST_BLOCK,
-        schema::height_key(first_block),
-    );
-    batch.put_cf(
-        meta,
-        schema::META_FORMAT,
-        schema::FORMAT_VERSION.to_be_bytes(),
-    );
+    ledger.put_new_store_metadata(&mut batch)?;
     ledger.write_synced(batch)?;
-    Ok(Ledger {
-        tree,
-        first_block,
-        ..ledger
-    })
+    Ok(ledger)
 }
 
+fn rejected(path: &Path, reason: SnapshotRejection) -> LedgerError {
+    LedgerError::Snapshot {
+        path: path.to_path_buf(),
+        reason,
+    }
+}
+
+/// Why reading the entries stopped: the file's fault, or the store's.
+enum ImportError {
+    File(SnapshotRejection),
+    Ledger(LedgerError),
+}
+
+impl From<LedgerError> for ImportError {
+    fn from(error: LedgerError) -> Self {
+        ImportError::Ledger(error)
+    }
+}
+
+impl From<SnapshotRejection> for ImportError {
+    fn from(reason: SnapshotRejection) -> Self {
+        ImportError::File(reason)
+    }
+}
+
+/// Reads the header's `entry_count` entries, checks their order, writes them in
+/// chunks and returns their leaf hashes.
+fn import_entries(
+    ledger: &Ledger,
+    input: &mut impl Read,
+    header: &SnapshotHeader,
+) -> std::result::Result<Vec<(Hash, Hash)>, ImportError> {
+    let mut leaves = Vec::new();
+    let mut chunk: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+    let mut previous: Option<Vec<u8>> = None;
+    for _ in 0..header.entry_count {
+        // The length limit is the store's key limit: every key read is storable.
+        let key = read_bytes(input, u32::from(u16::MAX))?;
+        let value = read_bytes(input, VALUE_BYTES_MAX)?;
+        if previous
+            .as_ref()
+            .is_some_and(|p| (p.len(), p) >= (key.len(), &key))
+        {
+            return Err(SnapshotRejection::EntriesOutOfOrder.into());
+        }
+        previous = Some(key.clone());
+        chunk.push((key, value));
+        if chunk.len() == IMPORT_BATCH_ENTRIES {
+            leaves.extend(write_entries(ledger, &chunk, header.height)?);
+            chunk.clear();
+        }
+    }
+    leaves.extend(write_entries(ledger, &chunk, header.height)?);
+    Ok(leaves)
+}
+
+/// Checks what the header says against the chain and the operator's trust.
 fn check_header(
     header: &SnapshotHeader,
     expected: &ChainIdentity,
-    trusted_root: Option<Hash>,
-) -> std::result::Result<(), String> {
+    trust: &SnapshotTrust,
+) -> std::result::Result<(), SnapshotRejection> {
+    let foreign = |chain_id: &ChainId| SnapshotRejection::OtherChain {
+        chain_id: chain_id.clone(),
+        genesis_hash: header.genesis_hash,
+    };
     if header.chain_id != expected.chain_id || header.genesis_hash != expected.genesis_hash {
-        return Err(format!(
-            "it is of chain `{}` (genesis {}), not `{}` (genesis {})",
-            header.chain_id, header.genesis_hash, expected.chain_id, expected.genesis_hash
-        ));
+        return Err(foreign(&header.chain_id));
     }
-    if let Some(trusted) = trusted_root
-        && trusted != header.state_root
-    {
-        return Err(format!(
-            "its state root {} is not the trusted root {trusted}",
-            header.state_root
-        ));
-    }
-    match (&header.block, &header.certificate) {
-        (None, None) if header.height == 0 => Ok(()),
+    let block = match (&header.block, &header.certificate) {
+        (None, None) if header.height == 0 => None,
         (Some(block), Some(certificate)) => {
-            let hash = block.hash();
-            if block.header.height != header.height
-                || certificate.height != header.height
-                || certificate.block_hash != hash
-            {
-                return Err("its block or certificate is not of its height".to_string());
+            if block.header.chain_id != expected.chain_id {
+                return Err(foreign(&block.header.chain_id));
             }
-            if block.header.state_root != header.state_root {
-                return Err("its state root is not its block header's".to_string());
-            }
-            Ok(())
+            check_block_of_height(header, block, certificate)?;
+            Some((block, certificate))
         }
-        _ => Err("a snapshot above height 0 carries its block and certificate".to_string()),
+        _ => return Err(SnapshotRejection::BlockMissing),
+    };
+    match (trust, block) {
+        (SnapshotTrust::Root(trusted), _) if *trusted != header.state_root => {
+            Err(SnapshotRejection::UntrustedRoot {
+                found: header.state_root,
+                trusted: *trusted,
+            })
+        }
+        (SnapshotTrust::Root(_), _) => Ok(()),
+        (SnapshotTrust::Validators(_), None) => Err(SnapshotRejection::GenesisNeedsRoot),
+        (SnapshotTrust::Validators(validators), Some((block, certificate))) => {
+            check_certified(&expected.chain_id, block, certificate, validators)
+        }
     }
+}
+
+/// The block and certificate are of the snapshot's height and carry its root.
+fn check_block_of_height(
+    header: &SnapshotHeader,
+    block: &Block,
+    certificate: &QuorumCertificate,
+) -> std::result::Result<(), SnapshotRejection> {
+    if block.header.height != header.height
+        || certificate.height != header.height
+        || certificate.block_hash != block.hash()
+    {
+        return Err(SnapshotRejection::BlockNotOfItsHeight);
+    }
+    if block.header.state_root != header.state_root {
+        return Err(SnapshotRejection::RootNotTheBlocks);
+    }
+    Ok(())
+}
+
+/// The block names `validators` and its certificate makes it final under them.
+fn check_certified(
+    chain_id: &ChainId,
+    block: &Block,
+    certificate: &QuorumCertificate,
+    validators: &ValidatorSet,
+) -> std::result::Result<(), SnapshotRejection> {
+    if block.header.validators_hash != validators.hash() {
+        return Err(SnapshotRejection::OtherValidators {
+            header: block.header.validators_hash,
+            trusted: validators.hash(),
+        });
+    }
+    certificate
+        .verify(chain_id, block.header.height, &block.hash(), validators)
+        .map(|_| ())
+        .map_err(SnapshotRejection::Certificate)
 }
 
 /// Writes one chunk of imported entries (unsynced: the final batch is synced and
@@ -314,17 +368,8 @@ fn write_entries(
     height: u64,
 ) -> Result<Vec<(Hash, Hash)>> {
     let mut batch = WriteBatch::default();
-    let (state, versions) = (
-        ledger.cf(schema::CF_STATE)?,
-        ledger.cf(schema::CF_VERSIONS)?,
-    );
     for (key, value) in chunk {
-        batch.put_cf(state, key, value);
-        batch.put_cf(
-            versions,
-            schema::version_key(key, height),
-            schema::versioned_value(Some(value)),
-        );
+        ledger.put_state(&mut batch, key, Some(value), height)?;
     }
     ledger
         .db
@@ -341,10 +386,7 @@ fn verify_checksum(path: &Path) -> Result<()> {
     };
     let length = std::fs::metadata(path).map_err(io)?.len();
     let Some(body) = length.checked_sub(32) else {
-        return Err(LedgerError::Snapshot {
-            path: path.to_path_buf(),
-            what: format!("it is {length} bytes, too short to be a snapshot"),
-        });
+        return Err(rejected(path, SnapshotRejection::TooShort(length)));
     };
     let mut input = BufReader::new(File::open(path).map_err(io)?);
     let mut hasher = Sha256::new();
@@ -361,48 +403,45 @@ fn verify_checksum(path: &Path) -> Result<()> {
     input.read_exact(&mut stored).map_err(io)?;
     let computed: [u8; 32] = hasher.finalize().into();
     if computed != stored {
-        return Err(LedgerError::Snapshot {
-            path: path.to_path_buf(),
-            what: "its checksum does not match its content: the file is damaged or truncated"
-                .to_string(),
-        });
+        return Err(rejected(path, SnapshotRejection::Checksum));
     }
     Ok(())
 }
 
-fn read_header(input: &mut impl Read) -> std::result::Result<SnapshotHeader, &'static str> {
+fn read_header(input: &mut impl Read) -> std::result::Result<SnapshotHeader, SnapshotRejection> {
     let mut magic = [0u8; 16];
     input
         .read_exact(&mut magic)
-        .map_err(|_| "it is truncated")?;
+        .map_err(|_| SnapshotRejection::Truncated)?;
     if &magic != MAGIC {
-        return Err("it is not a Civitas snapshot");
+        return Err(SnapshotRejection::NotASnapshot);
     }
-    if read_u32(input)? != SNAPSHOT_FORMAT {
-        return Err("its snapshot format is not supported by this build");
+    let format = read_u32(input)?;
+    if format != SNAPSHOT_FORMAT {
+        return Err(SnapshotRejection::Format(format));
     }
     let header = read_bytes(input, HEADER_BYTES_MAX)?;
-    decode(&header).map_err(|_| "its header does not decode")
+    decode(&header).map_err(|_| SnapshotRejection::Header)
 }
 
-fn read_u32(input: &mut impl Read) -> std::result::Result<u32, &'static str> {
+fn read_u32(input: &mut impl Read) -> std::result::Result<u32, SnapshotRejection> {
     let mut bytes = [0u8; 4];
     input
         .read_exact(&mut bytes)
-        .map_err(|_| "it is truncated")?;
+        .map_err(|_| SnapshotRejection::Truncated)?;
     Ok(u32::from_le_bytes(bytes))
 }
 
-fn read_bytes(input: &mut impl Read, max: u32) -> std::result::Result<Vec<u8>, &'static str> {
+fn read_bytes(input: &mut impl Read, max: u32) -> std::result::Result<Vec<u8>, SnapshotRejection> {
     let length = read_u32(input)?;
     if length > max {
-        return Err("it has a field longer than allowed");
+        return Err(SnapshotRejection::FieldTooLong);
     }
-    let mut bytes =
-        vec![0u8; usize::try_from(length).map_err(|_| "it has a field longer than allowed")?];
+    let length = usize::try_from(length).map_err(|_| SnapshotRejection::FieldTooLong)?;
+    let mut bytes = vec![0u8; length];
     input
         .read_exact(&mut bytes)
-        .map_err(|_| "it is truncated")?;
+        .map_err(|_| SnapshotRejection::Truncated)?;
     Ok(bytes)
 }
 

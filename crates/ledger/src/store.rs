@@ -197,7 +197,7 @@ impl Ledger {
             }
         }
         leaves.extend(hash_entries(&chunk));
-        Ok(StateTree::from_leaves(leaves))
+        Ok(StateTree::from_leaves(leaves)?)
     }
 
     /// The chain this store belongs to.
@@ -293,7 +293,7 @@ impl Ledger {
             height: self.height,
             root: self.tree.root_hash(),
             value: self.get(key)?,
-            proof: self.tree.prove(&key_hash(key)),
+            proof: self.tree.prove(&key_hash(key))?,
         })
     }
 

@@ -10,7 +10,9 @@
 use std::collections::BTreeMap;
 
 use civitas_ledger::testing::{TestChain, state_key};
-use civitas_ledger::{ChainIdentity, Ledger, LedgerConfig, LedgerError, Retention};
+use civitas_ledger::{
+    BlockRejection, ChainIdentity, Fault, Ledger, LedgerConfig, LedgerError, Retention,
+};
 use civitas_types::state_proof::ProofStep;
 use civitas_types::{ChainId, Hash, StateProofError, verify_state};
 
@@ -175,10 +177,16 @@ fn the_root_does_not_depend_on_the_order_of_writes() {
         .collect();
     let mut reversed = changes.clone();
     reversed.reverse();
-    assert_eq!(ledger.state_tree().apply(reversed).root_hash(), forward);
+    assert_eq!(
+        ledger.state_tree().apply(reversed).unwrap().root_hash(),
+        forward
+    );
     let mut interleaved: Vec<_> = changes.iter().step_by(2).cloned().collect();
     interleaved.extend(changes.iter().skip(1).step_by(2).cloned());
-    assert_eq!(ledger.state_tree().apply(interleaved).root_hash(), forward);
+    assert_eq!(
+        ledger.state_tree().apply(interleaved).unwrap().root_hash(),
+        forward
+    );
     // And equal to a tree built from scratch on the resulting state.
     let state = chain.state_at(1);
     let leaves = state
@@ -191,7 +199,9 @@ fn the_root_does_not_depend_on_the_order_of_writes() {
         })
         .collect();
     assert_eq!(
-        civitas_ledger::StateTree::from_leaves(leaves).root_hash(),
+        civitas_ledger::StateTree::from_leaves(leaves)
+            .unwrap()
+            .root_hash(),
         forward
     );
 }
@@ -254,6 +264,66 @@ fn commit_refuses_blocks_that_do_not_follow() {
     assert_eq!(ledger.height(), 2);
 }
 
+/// The typed reason and the fault of a refused commit.
+fn refusal(result: Result<(), LedgerError>) -> (BlockRejection, Fault) {
+    let error = result.expect_err("the block must be refused");
+    let fault = error.fault();
+    match error {
+        LedgerError::Rejected { reason, .. } => (reason, fault),
+        other => panic!("refused for another reason: {other}"),
+    }
+}
+
+#[test]
+fn a_refused_block_says_whether_its_sender_or_this_node_is_at_fault() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = chain();
+    let mut ledger = create(&dir, &chain, Retention::Archive);
+
+    // The sender's: a header this node's execution contradicts, another chain.
+    let next = chain.next_block(&ledger);
+    let mut wrong_root = next.block.clone();
+    wrong_root.header.state_root = Hash::ZERO;
+    let certificate = chain.certify(&wrong_root);
+    let (reason, fault) =
+        refusal(ledger.commit(&wrong_root, &certificate, &next.receipts, next.state));
+    assert!(
+        matches!(reason, BlockRejection::StateRoot { header, .. } if header == Hash::ZERO),
+        "{reason}"
+    );
+    assert_eq!(fault, Fault::Peer);
+    let next = chain.next_block(&ledger);
+    let mut foreign = next.block.clone();
+    foreign.header.chain_id = ChainId::new("another-city").unwrap();
+    let certificate = chain.certify(&foreign);
+    let (reason, fault) =
+        refusal(ledger.commit(&foreign, &certificate, &next.receipts, next.state));
+    assert!(matches!(reason, BlockRejection::OtherChain(_)), "{reason}");
+    assert_eq!(fault, Fault::Peer);
+
+    // This node's: receipts of the wrong count, state prepared on another height.
+    let next = chain.next_block(&ledger);
+    let (reason, fault) = refusal(ledger.commit(
+        &next.block,
+        &next.certificate,
+        &next.receipts[1..],
+        next.state,
+    ));
+    assert!(
+        matches!(reason, BlockRejection::ReceiptCount { .. }),
+        "{reason}"
+    );
+    assert_eq!(fault, Fault::Local);
+    let stale = ledger.prepare(chain.writes_at(1)).unwrap();
+    chain.commit_next(&mut ledger);
+    let next = chain.next_block(&ledger);
+    let (reason, fault) =
+        refusal(ledger.commit(&next.block, &next.certificate, &next.receipts, stale));
+    assert_eq!(reason, BlockRejection::StalePreparation { prepared_on: 0 });
+    assert_eq!(fault, Fault::Local);
+    assert_eq!(ledger.height(), 1);
+}
+
 #[test]
 fn a_large_block_is_checked_and_indexed_on_two_threads_like_a_small_one() {
     // Above the two-thread threshold (256 transactions) of `Ledger::commit`.
@@ -305,6 +375,7 @@ fn chain_root(chain: &TestChain, height: u64) -> Hash {
             })
             .collect(),
     )
+    .unwrap()
     .root_hash()
 }
 
@@ -374,7 +445,7 @@ fn pruning_removes_unreachable_versions() {
         LedgerConfig::new(dir.path().join("imported")),
         &file,
         &chain.identity,
-        None,
+        &civitas_ledger::SnapshotTrust::Validators(chain.validators.clone()),
     )
     .unwrap();
     assert_eq!(imported.state_root(), header.state_root);
@@ -447,6 +518,7 @@ fn a_damaged_table_file_is_reported_with_its_name_never_a_panic() {
         message.contains("snapshot"),
         "the message says what to do: {message}"
     );
+    assert_eq!(error.fault(), Fault::Local, "{error}");
 }
 
 #[test]
@@ -470,6 +542,7 @@ fn a_store_whose_state_disagrees_with_its_root_is_refused() {
         .err()
         .unwrap();
     assert!(matches!(error, LedgerError::Corrupt { .. }), "{error}");
+    assert_eq!(error.fault(), Fault::Local);
     assert!(
         error.to_string().contains("root recorded at height 1"),
         "{error}"

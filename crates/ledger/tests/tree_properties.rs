@@ -27,6 +27,7 @@ fn from_scratch(state: &BTreeMap<Vec<u8>, Vec<u8>>) -> StateTree {
             .map(|(k, v)| (key_hash(k), value_hash(v)))
             .collect(),
     )
+    .unwrap()
 }
 
 proptest! {
@@ -49,14 +50,14 @@ proptest! {
                     None => state.remove(&key),
                 };
             }
-            tree = tree.apply(changes);
+            tree = tree.apply(changes).unwrap();
             prop_assert_eq!(tree.root_hash(), from_scratch(&state).root_hash());
             prop_assert_eq!(before.root_hash(), before_root);
         }
         let root = tree.root_hash();
         for key in 0u16..310 {
             let key = key.to_be_bytes();
-            let proof = tree.prove(&key_hash(&key));
+            let proof = tree.prove(&key_hash(&key)).unwrap();
             let value = state.get(key.as_slice());
             prop_assert!(verify_state(&root, &key, value.map(Vec::as_slice), &proof).is_ok());
             // The opposite claim never verifies.

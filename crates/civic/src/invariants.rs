@@ -17,8 +17,10 @@
 //! - fills: each names an uncancelled order, within its quantity and limit
 //!   (buy limit ≥ price ≥ sell limit); buy fills and sell fills each sum to the
 //!   volume; each meter's fills on a side are within its orders' quantities;
-//! - once settled, the lines [`Settlement::of_slot`] books (what `SettleSlot`
-//!   wrote) are checked against figures recomputed here, per meter and side,
+//! - once settled, the lines [`Settlement::of_slot`] computes from the slot
+//!   book (the lines `SettleSlot` books; the booking into the energy accounts
+//!   of table 0x45 is not read here, the property tests check it) are
+//!   checked against figures recomputed here, per meter and side,
 //!   from the fills and attestations: each seller is paid, net of its
 //!   shortfall charged at the grid price, for `min(sold, produced)` Wh — never
 //!   more than it produced; each buyer is charged, net of its excess credited

@@ -119,7 +119,11 @@ fn people_behind<S: StateRead>(
 ) -> Result<BTreeSet<AccountId>, Failure> {
     let mut people = BTreeSet::new();
     for account in accounts {
-        people.insert(*account);
+        // A signer acting on its own authority is its own principal: look its
+        // policy up once.
+        if !people.insert(*account) {
+            continue;
+        }
         if let Some(policy) = state.get::<MultisigPolicy>(&keys::multisig(account))? {
             people.extend(policy.members.iter().map(AccountId::from_public_key));
         }

@@ -162,10 +162,14 @@ fn a_merchant_with_more_than_32_categories_is_refused() {
 }
 
 #[test]
-fn a_zero_change_delay_or_minimum_is_refused() {
+fn a_change_delay_out_of_range_or_a_zero_minimum_is_refused() {
     let mut no_delay = valid();
     no_delay.parameters.validator_change_delay = 0;
     assert!(matches!(refused(no_delay), GenesisError::InvalidParameters));
+    let mut too_long = valid();
+    too_long.parameters.validator_change_delay =
+        civitas_civic::model::VALIDATOR_CHANGE_DELAY_MAX + 1;
+    assert!(matches!(refused(too_long), GenesisError::InvalidParameters));
     let mut no_minimum = valid();
     no_minimum.parameters.validators_min = 0;
     assert!(matches!(

@@ -446,3 +446,44 @@ fn a_zero_delay_or_minimum_is_refused() {
         Some(Code::InvalidParameters.number())
     );
 }
+
+#[test]
+fn a_delay_above_the_maximum_is_refused() {
+    let mut world = World::new();
+    let too_long = civitas_civic::model::VALIDATOR_CHANGE_DELAY_MAX + 1;
+    assert_eq!(
+        refusal(&pass(&mut world, delay(too_long)).1),
+        Some(Code::InvalidParameters.number())
+    );
+}
+
+#[test]
+fn a_refused_action_leaves_nothing_it_wrote_before_the_refusal() {
+    let mut world = World::new();
+    // Admission writes the collectivity and its council account, then the
+    // council's total power overflows.
+    let newcomer = Collectivity {
+        siren: Siren(214_400_004),
+        name: BoundedBytes::try_from_vec(b"Commune nouvelle".to_vec()).unwrap(),
+        voting_power: u64::MAX,
+        council_account: account(230),
+    };
+    assert!(newcomer.siren.is_valid());
+    let (_, receipt) = pass(
+        &mut world,
+        GovernanceAction::AdmitCollectivity(newcomer.clone()),
+    );
+    assert_eq!(refusal(&receipt), Some(Code::Overflow.number()));
+    assert!(
+        !world
+            .state
+            .entries
+            .contains_key(&keys::collectivity(&newcomer.siren))
+    );
+    assert!(
+        !world
+            .state
+            .entries
+            .contains_key(&keys::council_account(&newcomer.council_account))
+    );
+}

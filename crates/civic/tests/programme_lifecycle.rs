@@ -142,6 +142,25 @@ fn assert_lapsed(world: &mut World, code: Code) {
     );
 }
 
+fn revoke_beneficiary(world: &mut World) {
+    let revoke = RevokeBeneficiary {
+        programme_id: 0,
+        beneficiary: account(BENEFICIARY),
+    };
+    let receipt = world.act(ADMINISTRATOR, Action::RevokeBeneficiary(revoke));
+    assert!(receipt.is_success(), "{receipt:?}");
+}
+
+fn revoke_residency(world: &mut World) {
+    let revoke = RevokeResident {
+        collectivity: SIREN,
+        resident: account(BENEFICIARY),
+        reason_code: 4,
+    };
+    let receipt = world.act(IDENTITY_REGISTRAR, Action::RevokeResident(revoke));
+    assert!(receipt.is_success(), "{receipt:?}");
+}
+
 #[test]
 fn executing_an_order_after_the_window_fails_and_releases_its_reservation() {
     let mut world = world_with_pending_order(false);
@@ -152,31 +171,14 @@ fn executing_an_order_after_the_window_fails_and_releases_its_reservation() {
 #[test]
 fn executing_an_order_for_a_beneficiary_revoked_since_fails_and_releases_its_reservation() {
     let mut world = world_with_pending_order(false);
-    let revoke = RevokeBeneficiary {
-        programme_id: 0,
-        beneficiary: account(BENEFICIARY),
-    };
-    assert!(
-        world
-            .act(ADMINISTRATOR, Action::RevokeBeneficiary(revoke))
-            .is_success()
-    );
+    revoke_beneficiary(&mut world);
     assert_lapsed(&mut world, Code::BeneficiaryRevoked);
 }
 
 #[test]
 fn executing_an_order_for_a_resident_revoked_since_fails_and_releases_its_reservation() {
     let mut world = world_with_pending_order(true);
-    let revoke = RevokeResident {
-        collectivity: SIREN,
-        resident: account(BENEFICIARY),
-        reason_code: 4,
-    };
-    assert!(
-        world
-            .act(IDENTITY_REGISTRAR, Action::RevokeResident(revoke))
-            .is_success()
-    );
+    revoke_residency(&mut world);
     assert_lapsed(&mut world, Code::ResidentRevoked);
 }
 
@@ -482,6 +484,18 @@ fn a_collectivity_leaves_only_without_validators_then_its_roles_stop_and_its_pro
         world.act(DELEGATE, Action::RegisterRecord(record)).code,
         Code::UnknownCollectivity.number()
     );
+    // Its officials can no longer lend their roles either.
+    let late = Delegate {
+        role: Role::Registrar,
+        scope: Scope::Collectivity(SIREN),
+        delegate: account(42),
+        expires_at_ms: world.time_ms + MONTH_MS,
+        act_hash: Hash([0xad; 32]),
+    };
+    assert_eq!(
+        world.act(CITY_REGISTRAR, Action::Delegate(late)).code,
+        Code::UnknownCollectivity.number()
+    );
     // Merchants still redeem what they received.
     assert!(world.act(GROCER, redeem(2_000)).is_success());
     assert!(programme(&world).is_conserved());
@@ -490,15 +504,7 @@ fn a_collectivity_leaves_only_without_validators_then_its_roles_stop_and_its_pro
 #[test]
 fn an_order_lapses_when_its_beneficiary_was_revoked_and_enrolled_again_since() {
     let mut world = world_with_pending_order(false);
-    let revoke = RevokeBeneficiary {
-        programme_id: 0,
-        beneficiary: account(BENEFICIARY),
-    };
-    assert!(
-        world
-            .act(ADMINISTRATOR, Action::RevokeBeneficiary(revoke))
-            .is_success()
-    );
+    revoke_beneficiary(&mut world);
     assert!(
         world
             .act(ADMINISTRATOR, enrol(account(BENEFICIARY)))
@@ -510,16 +516,7 @@ fn an_order_lapses_when_its_beneficiary_was_revoked_and_enrolled_again_since() {
 #[test]
 fn an_order_lapses_when_its_residency_was_revoked_and_enrolled_again_since() {
     let mut world = world_with_pending_order(true);
-    let revoke = RevokeResident {
-        collectivity: SIREN,
-        resident: account(BENEFICIARY),
-        reason_code: 4,
-    };
-    assert!(
-        world
-            .act(IDENTITY_REGISTRAR, Action::RevokeResident(revoke))
-            .is_success()
-    );
+    revoke_residency(&mut world);
     let again = EnrolResident {
         collectivity: SIREN,
         resident: account(BENEFICIARY),

@@ -7,6 +7,8 @@
 //! Both are answered here, from the tables this crate owns; a storage failure
 //! is a [`StateFault`], never a default value.
 
+use std::collections::BTreeSet;
+
 use civitas_types::AccountId;
 
 use crate::keys;
@@ -42,4 +44,32 @@ pub fn is_known_account<S: StateRead>(state: &S, account: &AccountId) -> Result<
         }
     }
     Ok(false)
+}
+
+/// Most distinct signers in one block that the state did not know before the
+/// block ([`is_known_account`] on the block's parent state). Every included
+/// transaction leaves a permanent account entry for its signer, so this bounds
+/// how many entries a block can add on behalf of fresh keys, whoever proposes
+/// it. (How many transactions each may carry is the mempool's per-account cap.)
+pub const UNKNOWN_SIGNERS_PER_BLOCK_MAX: usize = 256;
+
+/// Checks the block rule [`UNKNOWN_SIGNERS_PER_BLOCK_MAX`] over the signers of
+/// a block's transactions, against the state before the block. Returns the
+/// number of distinct unknown signers when it is over the bound.
+pub(crate) fn check_unknown_signers<'a, S: StateRead>(
+    state: &S,
+    signers: impl IntoIterator<Item = &'a AccountId>,
+) -> Result<Result<(), usize>, StateFault> {
+    let mut seen = BTreeSet::new();
+    let mut unknown = 0usize;
+    for signer in signers {
+        if seen.insert(signer) && !is_known_account(state, signer)? {
+            unknown = unknown.saturating_add(1);
+        }
+    }
+    Ok(if unknown > UNKNOWN_SIGNERS_PER_BLOCK_MAX {
+        Err(unknown)
+    } else {
+        Ok(())
+    })
 }

@@ -62,6 +62,8 @@ pub enum Code {
     TooManyOpenProposals = 313,
     /// The new validator-change delay would let a change activate before one already scheduled.
     ActivationOutOfOrder = 314,
+    /// A network key is used twice, or is also a consensus key.
+    InvalidNetworkKey = 315,
     /// Too many live delegations.
     TooManyDelegations = 210,
     /// The account holds the other aid duty (ordonnateur / comptable) in this collectivity.
@@ -211,6 +213,9 @@ impl Code {
             Code::TooManyOpenProposals => "too many proposals are open at once",
             Code::ActivationOutOfOrder => {
                 "with this delay a validator-set change would activate before one already scheduled; wait for it to activate"
+            }
+            Code::InvalidNetworkKey => {
+                "the network key is already another validator's, or is a consensus key: give each node its own network key"
             }
             Code::TooManyDelegations => "too many delegations are alive at once",
             Code::CommitmentReused => {

@@ -9,8 +9,10 @@
 use std::collections::BTreeMap;
 
 use civitas_types::{Hash, Validator, ValidatorSet, encode};
-use civitas_types::{SignedTransaction, decode, merkle};
+use civitas_types::receipt_leaves::{receipt_leaves, receipts_root};
+use civitas_types::{SignedTransaction, decode};
 
+use crate::accounts::{UNKNOWN_SIGNERS_PER_BLOCK_MAX, check_unknown_signers};
 use crate::action::Action;
 use crate::aid;
 use crate::closing;
@@ -49,13 +51,19 @@ impl BlockOutcome {
         Receipt::success(Hash::ZERO, self.block_events.clone())
     }
 
-    /// The header's `receipts_root`: Merkle root over the encodings of the block
-    /// receipt (leaf 0) and then each transaction's receipt (leaf i + 1).
+    /// The leaves of the header's `receipts_root`, in the layout of
+    /// [`civitas_types::receipt_leaves`]: the block receipt's encoding, then each
+    /// transaction receipt's. This is what the ledger stores and proves from.
+    pub fn receipt_leaves(&self) -> Vec<Vec<u8>> {
+        receipt_leaves(
+            encode(&self.block_receipt()),
+            self.receipts.iter().map(encode),
+        )
+    }
+
+    /// The header's `receipts_root`.
     pub fn receipts_root(&self) -> Hash {
-        let mut leaves: Vec<Vec<u8>> = Vec::with_capacity(self.receipts.len().saturating_add(1));
-        leaves.push(encode(&self.block_receipt()));
-        leaves.extend(self.receipts.iter().map(encode));
-        merkle::root_of(&leaves)
+        receipts_root(&self.receipt_leaves())
     }
 }
 
@@ -70,6 +78,17 @@ pub enum BlockExecutionError {
         /// Why.
         error: EnvelopeError,
     },
+    /// More distinct signers the state does not know than a block may carry
+    /// ([`crate::UNKNOWN_SIGNERS_PER_BLOCK_MAX`]): the block is invalid.
+    #[error(
+        "the block carries transactions of {count} signers the state does not know; at most {max} are allowed"
+    )]
+    TooManyUnknownSigners {
+        /// How many distinct unknown signers it carries.
+        count: usize,
+        /// The bound.
+        max: usize,
+    },
     /// The state is corrupt: the node must stop.
     #[error(transparent)]
     Corrupt(#[from] StateFault),
@@ -81,6 +100,12 @@ pub fn execute_block<S: StateRead>(
     context: &BlockContext,
     transactions: &[SignedTransaction],
 ) -> Result<BlockOutcome, BlockExecutionError> {
+    check_unknown_signers(state, transactions.iter().map(|tx| &tx.body.signer))?.map_err(
+        |count| BlockExecutionError::TooManyUnknownSigners {
+            count,
+            max: UNKNOWN_SIGNERS_PER_BLOCK_MAX,
+        },
+    )?;
     let mut overlay = Overlay::new(state);
     // Hooks, in this order: energy slots clear at gate closure, recurring
     // disbursements are ordered, closing programmes are swept, expired

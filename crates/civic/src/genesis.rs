@@ -222,6 +222,8 @@ impl GenesisState {
         }
         let mut validators = self.validators.clone();
         validators.sort_by_key(|v| v.public_key);
+        crate::governance::check_network_keys(&validators)
+            .map_err(|code| GenesisError::UnsafeValidators(code.reason().into()))?;
         let registry = ValidatorRegistry::try_from_vec(validators)
             .map_err(|_| GenesisError::UnsafeValidators("too many validators".into()))?;
         check_validator_safety(&registry, &self.parameters).map_err(|failure| match failure {

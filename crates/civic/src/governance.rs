@@ -100,6 +100,14 @@ pub enum GovernanceAction {
     FreezeProgramme(u64) = 11,
     /// Lifts a freeze.
     UnfreezeProgramme(u64) = 12,
+    /// Replaces a validator's network key (its node's libp2p identity); the
+    /// consensus set is unchanged, so it takes effect at once.
+    RotateNetworkKey {
+        /// The validator, by consensus key.
+        validator: PublicKey,
+        /// Its new network key.
+        network_key: PublicKey,
+    } = 13,
 }
 
 /// Where a proposal stands.
@@ -309,6 +317,10 @@ fn execute<S: StateRead>(
                 Ok(())
             }
         }),
+        GovernanceAction::RotateNetworkKey {
+            validator,
+            network_key,
+        } => rotate_network_key(state, validator, network_key),
         GovernanceAction::RotateValidatorKey { old, new } => {
             change_validators(state, context, |set| {
                 if set.iter().any(|v| v.public_key == *new) {
@@ -518,6 +530,7 @@ fn change_validators<S: StateRead>(
     let registry: ValidatorRegistry = state.get(&keys::validators())?.unwrap_or_default();
     let mut entries = registry.into_vec();
     change(&mut entries)?;
+    check_network_keys(&entries)?;
     for entry in &entries {
         if state
             .get::<Collectivity>(&keys::collectivity(&entry.siren))?
@@ -538,6 +551,45 @@ fn change_validators<S: StateRead>(
         .ok_or(Failure::Rule(Code::Overflow))?;
     state.put(keys::last_validator_activation(), &activation_height);
     Ok(vec![Event::ValidatorSetChanged { activation_height }])
+}
+
+/// Gives `validator` a new network key. The registry keeps its safety checks
+/// (network keys distinct from each other and from every consensus key).
+fn rotate_network_key<S: StateRead>(
+    state: &mut Overlay<'_, S>,
+    validator: &PublicKey,
+    network_key: &PublicKey,
+) -> Outcome {
+    let registry: ValidatorRegistry = state.get(&keys::validators())?.unwrap_or_default();
+    let mut entries = registry.into_vec();
+    let entry = entries
+        .iter_mut()
+        .find(|v| v.public_key == *validator)
+        .ok_or(Code::UnknownValidator)?;
+    entry.network_key = *network_key;
+    check_network_keys(&entries)?;
+    let registry = ValidatorRegistry::try_from_vec(entries)
+        .map_err(|_| Failure::Rule(Code::InvalidValidatorSet))?;
+    state.put(keys::validators(), &registry);
+    Ok(vec![Event::NetworkKeyRotated {
+        validator: *validator,
+        network_key: *network_key,
+    }])
+}
+
+/// Network keys are distinct from one another and from every consensus key of
+/// the registry: one key never serves two nodes, nor both roles.
+pub(crate) fn check_network_keys(entries: &[ValidatorEntry]) -> Result<(), Code> {
+    let mut seen = std::collections::BTreeSet::new();
+    for entry in entries {
+        if !seen.insert(entry.network_key) {
+            return Err(Code::InvalidNetworkKey);
+        }
+    }
+    if entries.iter().any(|v| seen.contains(&v.public_key)) {
+        return Err(Code::InvalidNetworkKey);
+    }
+    Ok(())
 }
 
 /// Validator-set changes activate in the order they were decided: a new delay

@@ -44,7 +44,7 @@ pub mod recurring;
 pub mod registry;
 pub mod state;
 
-pub use accounts::{account_sequence, is_known_account};
+pub use accounts::{UNKNOWN_SIGNERS_PER_BLOCK_MAX, account_sequence, is_known_account};
 pub use action::Action;
 pub use codes::Code;
 pub use envelope::{EnvelopeError, check_admission, check_envelope};

@@ -136,8 +136,13 @@ pub struct Collectivity {
 /// A consensus validator and the collectivity that runs it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct ValidatorEntry {
-    /// Consensus key.
+    /// Consensus key: signs votes and proposals.
     pub public_key: PublicKey,
+    /// Network key: the node's libp2p identity, which peers admit by. Never a
+    /// consensus key of the registry, so the consensus key can live in a remote
+    /// signer and the node's address survives a consensus-key rotation
+    /// (docs/decisions/0011-network-identity.md).
+    pub network_key: PublicKey,
     /// Consensus voting power.
     pub power: u64,
     /// The collectivity running it.

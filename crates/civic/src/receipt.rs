@@ -2,7 +2,7 @@
 //! `receipts_root` (leaf data: each receipt's encoding, in block order).
 
 use borsh::{BorshDeserialize, BorshSerialize};
-use civitas_types::{AccountId, Hash};
+use civitas_types::{AccountId, Hash, PublicKey};
 
 use crate::clearing::Side;
 use crate::codes::Code;
@@ -444,6 +444,14 @@ pub enum Event {
         /// Programme id, assigned at creation (0, 1, …).
         programme_id: u64,
     } = 46,
+    /// Governance gave a validator a new network key; peers admit its node by
+    /// the new key from the next block on.
+    NetworkKeyRotated {
+        /// The validator, by consensus key.
+        validator: PublicKey,
+        /// Its new network key.
+        network_key: PublicKey,
+    } = 47,
     /// A record was revoked.
     RecordRevoked {
         /// Namespace name, e.g. `permits/building`.

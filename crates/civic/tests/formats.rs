@@ -177,6 +177,17 @@ fn samples() -> Vec<(&'static str, Action)> {
             }),
         ),
         (
+            "propose_rotate_network_key",
+            Action::Propose(Propose {
+                action: GovernanceAction::RotateNetworkKey {
+                    validator: key(3).public_key(),
+                    network_key: key(4).public_key(),
+                },
+                deliberation_hash: hash(18),
+                expires_at_ms: 5_000_000,
+            }),
+        ),
+        (
             "vote",
             Action::Vote(Vote {
                 proposal_id: 3,

@@ -32,6 +32,7 @@ fn collectivity(siren: Siren, council_seed: u8, voting_power: u64) -> Collectivi
 fn validator(seed: u8, siren: Siren, power: u64) -> ValidatorEntry {
     ValidatorEntry {
         public_key: key(seed).public_key(),
+        network_key: key(seed.wrapping_add(128)).public_key(),
         power,
         siren,
     }

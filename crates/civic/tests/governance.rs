@@ -14,6 +14,7 @@ use civitas_civic::governance::{GovernanceAction, Proposal, ProposalStatus};
 use civitas_civic::metadata::{FieldKind, FieldValue};
 use civitas_civic::model::{
     ChainParameters, Collectivity, Namespace, Role, Scope, Siren, ValidatorEntry,
+    ValidatorRegistry,
 };
 use civitas_civic::{Action, Code, Event, Receipt, keys};
 use civitas_types::{BoundedBytes, BoundedVec, Hash, decode};
@@ -154,6 +155,7 @@ fn proposal_and_vote_rejections() {
 fn add_validator(seed: u8, siren: Siren, power: u64) -> GovernanceAction {
     GovernanceAction::AddValidator(ValidatorEntry {
         public_key: key(seed).public_key(),
+        network_key: key(seed.wrapping_add(128)).public_key(),
         power,
         siren,
     })
@@ -486,4 +488,98 @@ fn a_refused_action_leaves_nothing_it_wrote_before_the_refusal() {
             .entries
             .contains_key(&keys::council_account(&newcomer.council_account))
     );
+}
+
+fn refused_with(receipt: &Receipt, id: u64, code: Code) -> bool {
+    receipt.events.contains(&Event::ProposalRefused {
+        proposal_id: id,
+        code: code.number(),
+    })
+}
+
+fn registry_network_key(world: &World, validator: &civitas_types::PublicKey) -> civitas_types::PublicKey {
+    let registry: ValidatorRegistry =
+        decode(world.state.entries.get(&keys::validators()).unwrap()).unwrap();
+    registry
+        .iter()
+        .find(|v| v.public_key == *validator)
+        .unwrap()
+        .network_key
+}
+
+#[test]
+fn a_network_key_rotates_at_once_without_changing_the_consensus_set() {
+    let mut world = World::new();
+    let fresh = key(222).public_key();
+    let (_, receipt) = pass(
+        &mut world,
+        GovernanceAction::RotateNetworkKey {
+            validator: validator_key(1),
+            network_key: fresh,
+        },
+    );
+    assert!(
+        receipt.events.contains(&Event::NetworkKeyRotated {
+            validator: validator_key(1),
+            network_key: fresh
+        }),
+        "{receipt:?}"
+    );
+    assert!(
+        !receipt
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::ValidatorSetChanged { .. })),
+        "the consensus set did not change: {receipt:?}"
+    );
+    assert_eq!(registry_network_key(&world, &validator_key(1)), fresh);
+}
+
+#[test]
+fn a_network_key_is_never_shared_nor_a_consensus_key() {
+    let mut world = World::new();
+    let refusals = [
+        // Another validator's network key.
+        GovernanceAction::RotateNetworkKey {
+            validator: validator_key(1),
+            network_key: network_key(2),
+        },
+        // A consensus key, its own or another's.
+        GovernanceAction::RotateNetworkKey {
+            validator: validator_key(1),
+            network_key: validator_key(1),
+        },
+        GovernanceAction::RotateNetworkKey {
+            validator: validator_key(1),
+            network_key: validator_key(3),
+        },
+        // A new validator whose network key is already in use.
+        GovernanceAction::AddValidator(ValidatorEntry {
+            public_key: key(120).public_key(),
+            network_key: network_key(0),
+            power: 1,
+            siren: SIREN,
+        }),
+        // A consensus key rotated onto a network key.
+        GovernanceAction::RotateValidatorKey {
+            old: validator_key(0),
+            new: network_key(3),
+        },
+    ];
+    for action in refusals {
+        let (id, receipt) = pass(&mut world, action.clone());
+        assert!(
+            refused_with(&receipt, id, Code::InvalidNetworkKey),
+            "{action:?}: {receipt:?}"
+        );
+    }
+    assert_eq!(registry_network_key(&world, &validator_key(1)), network_key(1));
+    let (id, receipt) = pass(
+        &mut world,
+        GovernanceAction::RotateNetworkKey {
+            validator: key(250).public_key(),
+            network_key: key(222).public_key(),
+        },
+    );
+    assert!(refused_with(&receipt, id, Code::UnknownValidator));
 }

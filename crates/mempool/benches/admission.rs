@@ -82,6 +82,7 @@ fn state() -> MemoryState {
         }],
         validators: vec![ValidatorEntry {
             public_key: key(u32::MAX).public_key(),
+            network_key: key(u32::MAX - 1).public_key(),
             power: 1,
             siren,
         }],

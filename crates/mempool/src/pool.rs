@@ -16,9 +16,11 @@ use crate::verified::VerifiedTransactions;
 /// default pool, so signers the state knows always keep nine tenths.
 pub const UNKNOWN_TRANSACTIONS_MAX: usize = 10_000;
 
-/// Default of [`MempoolConfig::unknown_per_block_max`]; also the most account
-/// entries a block built by this pool adds to the state.
-pub const UNKNOWN_PER_BLOCK_MAX: usize = 256;
+/// Default of [`MempoolConfig::unknown_per_block_max`]: the block validity rule
+/// itself ([`civitas_civic::UNKNOWN_SIGNERS_PER_BLOCK_MAX`]); a
+/// larger configured value is clamped to it, so this pool never builds a block
+/// the chain would refuse.
+pub const UNKNOWN_PER_BLOCK_MAX: usize = civitas_civic::UNKNOWN_SIGNERS_PER_BLOCK_MAX;
 
 /// Limits of the pool.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,7 +37,8 @@ pub struct MempoolConfig {
     /// (`civitas_civic::is_known_account`), within `transactions_max`.
     pub unknown_transactions_max: usize,
     /// Most transactions from signers the state does not know in one block
-    /// this pool builds: each may add one account entry to the state.
+    /// this pool builds: each may add one account entry to the state. Never
+    /// more than the block rule [`UNKNOWN_PER_BLOCK_MAX`], whatever is set here.
     pub unknown_per_block_max: usize,
 }
 

@@ -36,7 +36,11 @@ impl Mempool {
             let start = rotation.checked_rem(known.len() as u64).unwrap_or(0);
             known.rotate_left(usize::try_from(start).unwrap_or(0));
         }
-        let unknown_max = self.config.unknown_per_block_max.min(count);
+        let unknown_max = self
+            .config
+            .unknown_per_block_max
+            .min(crate::UNKNOWN_PER_BLOCK_MAX)
+            .min(count);
         // Each run gives at least one transaction in the first round, so
         // `unknown_max` runs are all the unknown signers a block can reach: the
         // walk reads the state for those only, not for every fresh key pending.

@@ -19,6 +19,7 @@ pub mod evidence;
 pub mod hash;
 pub mod limits;
 pub mod merkle;
+pub mod receipt_leaves;
 pub mod state_proof;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;

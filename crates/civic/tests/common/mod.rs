@@ -40,6 +40,11 @@ pub fn validator_key(index: usize) -> civitas_types::PublicKey {
     key(100 + index as u8).public_key()
 }
 
+/// The network key of validator `index` of the test genesis.
+pub fn network_key(index: usize) -> civitas_types::PublicKey {
+    key(150 + index as u8).public_key()
+}
+
 pub fn chain_id() -> ChainId {
     ChainId::new("civitas-test").unwrap()
 }
@@ -186,6 +191,7 @@ pub fn genesis() -> GenesisState {
         .enumerate()
         .map(|(i, (siren, _))| ValidatorEntry {
             public_key: validator_key(i),
+            network_key: network_key(i),
             power: 10,
             siren: *siren,
         })

@@ -26,6 +26,7 @@ pub fn genesis(validator: PublicKey) -> MemoryState {
         }],
         validators: vec![ValidatorEntry {
             public_key: validator,
+            network_key: civitas_types::SigningKey::from_seed(&[0xEE; 32]).public_key(),
             power: 1,
             siren: SIREN,
         }],

@@ -12,8 +12,9 @@
 use std::collections::BTreeMap;
 use std::fs;
 
+use civitas_types::receipt_leaves::{receipts_root, transaction_receipt_leaf};
 use civitas_types::state_proof::{key_hash, value_hash};
-use civitas_types::{Block, Hash, QuorumCertificate, encode, merkle};
+use civitas_types::{Block, Hash, QuorumCertificate, encode};
 use rocksdb::{WriteBatch, WriteOptions};
 
 use crate::commit_points::{self, CommitPoint};
@@ -21,9 +22,7 @@ use crate::error::{BlockRejection, LedgerError, Result};
 use crate::parallel::{both, map_on_two_threads};
 use crate::reclaim::Reclaimer;
 use crate::schema;
-use crate::store::{
-    BLOCK_RECEIPT_LEAVES, ChainIdentity, Ledger, LedgerConfig, Retention, open_database,
-};
+use crate::store::{ChainIdentity, Ledger, LedgerConfig, Retention, open_database};
 use crate::tree::{Change, StateTree};
 
 /// At most this many old heights are pruned per commit, so that turning pruning
@@ -275,17 +274,15 @@ impl Ledger {
         block
             .check_body()
             .map_err(|error| reject(BlockRejection::Body(error)))?;
-        let expected_receipts = block
-            .transactions
-            .len()
-            .saturating_add(BLOCK_RECEIPT_LEAVES);
-        if receipts.len() != expected_receipts {
+        // As many leaves as the position a transaction after the last would take.
+        let expected_receipts = transaction_receipt_leaf(block.transactions.len());
+        if Some(receipts.len()) != expected_receipts {
             return Err(reject(BlockRejection::ReceiptCount {
                 receipts: receipts.len(),
                 transactions: block.transactions.len(),
             }));
         }
-        if merkle::root_of(receipts) != header.receipts_root {
+        if receipts_root(receipts) != header.receipts_root {
             return Err(reject(BlockRejection::ReceiptsRoot));
         }
         if state.base_height != self.height {

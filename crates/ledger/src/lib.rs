@@ -27,8 +27,5 @@ pub mod tree;
 pub use commit::PreparedState;
 pub use error::{BlockRejection, Fault, LedgerError, REPAIR_ADVICE, Result, SnapshotRejection};
 pub use snapshot::{SnapshotHeader, SnapshotTrust};
-pub use store::{
-    BLOCK_RECEIPT_LEAVES, ChainIdentity, Ledger, LedgerConfig, ProvenValue, Retention,
-    TransactionRecord,
-};
+pub use store::{ChainIdentity, Ledger, LedgerConfig, ProvenValue, Retention, TransactionRecord};
 pub use tree::{Change, StateTree, TreeError};

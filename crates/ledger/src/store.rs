@@ -9,6 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
+use civitas_types::receipt_leaves::transaction_receipt_leaf;
 use civitas_types::state_proof::{key_hash, value_hash};
 use civitas_types::{
     Block, ChainId, Hash, MerkleProof, MerkleTree, QuorumCertificate, SignedTransaction,
@@ -98,10 +99,6 @@ pub struct TransactionRecord {
     /// Proof of the receipt under the header's `receipts_root`.
     pub receipt_proof: MerkleProof,
 }
-
-/// The receipts root's leaf of the block's own receipt; transaction `i`'s receipt
-/// is leaf `i + 1` (docs/protocol.md).
-pub const BLOCK_RECEIPT_LEAVES: usize = 1;
 
 /// A RocksDB store with the authenticated state of its latest height.
 pub struct Ledger {
@@ -378,7 +375,8 @@ impl Ledger {
             .receipts(height)?
             .ok_or_else(|| missing("the receipts"))?;
         let index = usize::try_from(position).map_err(|_| missing("the position"))?;
-        let receipt_index = index.saturating_add(BLOCK_RECEIPT_LEAVES);
+        let receipt_index =
+            transaction_receipt_leaf(index).ok_or_else(|| missing("the receipt position"))?;
         let transaction = block
             .transactions
             .get(index)

@@ -19,7 +19,8 @@ mod common;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use civitas_p2p::{Network, NetworkConfig, NetworkEvent, TransactionGate, Verdict};
+use civitas_mempool::Rejection;
+use civitas_p2p::{Network, NetworkConfig, NetworkEvent, TransactionGate};
 use civitas_types::testing::{chain_id, signing_keys, validator_set};
 use common::{
     NoBlocks, SignatureGate, address_of, bytes_of, peer, transaction, view, wait_connected,
@@ -34,8 +35,8 @@ const WINDOW: usize = 1_000;
 struct AcceptAll;
 
 impl TransactionGate for AcceptAll {
-    fn check(&self, _: &[u8]) -> Verdict {
-        Verdict::Accept
+    fn check(&self, _: &[u8]) -> Result<(), Rejection> {
+        Ok(())
     }
 }
 

@@ -12,9 +12,10 @@ use libp2p::request_response::{self, ProtocolSupport};
 use libp2p::swarm::NetworkBehaviour;
 use sha2::{Digest, Sha256};
 
+use crate::P2pError;
 use crate::codec::{SYNC_PROTOCOL, SyncCodec};
 use crate::config::Limits;
-use crate::wire::Topics;
+use crate::wire::{Topic, Topics};
 
 /// Connections at once with one peer (a redial may briefly overlap the old one).
 const CONNECTIONS_PER_PEER: u32 = 2;
@@ -33,7 +34,7 @@ pub(crate) struct Behaviour {
 }
 
 impl Behaviour {
-    pub(crate) fn new(limits: &Limits, topics: &Topics) -> Result<Behaviour, String> {
+    pub(crate) fn new(limits: &Limits, topics: &Topics) -> Result<Behaviour, P2pError> {
         let connection_limits = ConnectionLimits::default()
             .with_max_established_per_peer(Some(CONNECTIONS_PER_PEER))
             .with_max_pending_incoming(Some(PENDING_INCOMING_MAX));
@@ -58,22 +59,27 @@ impl Behaviour {
 ///
 /// Messages are unsigned at the gossip layer (`Anonymous`): every payload carries
 /// its own signatures, and the transport already authenticates the forwarding peer.
-fn gossip(limits: &Limits, topics: &Topics) -> Result<gossipsub::Behaviour, String> {
-    let config = gossipsub::ConfigBuilder::default()
+fn gossip(limits: &Limits, topics: &Topics) -> Result<gossipsub::Behaviour, P2pError> {
+    let mut config = gossipsub::ConfigBuilder::default();
+    config
         .validation_mode(ValidationMode::Anonymous)
         .validate_messages()
         .message_id_fn(|message| MessageId::from(Sha256::digest(&message.data).to_vec()))
         .heartbeat_interval(limits.heartbeat)
         .max_transmit_size(limits.consensus_bytes_max)
-        .max_transmit_size_for_topic(limits.transaction_bytes_max, topics.transactions.hash())
-        .max_transmit_size_for_topic(limits.consensus_bytes_max, topics.consensus.hash())
-        .duplicate_cache_time(Duration::from_secs(120))
+        .duplicate_cache_time(Duration::from_secs(120));
+    for topic in Topic::ALL {
+        config.max_transmit_size_for_topic(limits.bytes_max(topic), topics.get(topic).hash());
+    }
+    let config = config
         .build()
-        .map_err(|error| format!("gossipsub configuration: {error}"))?;
+        .map_err(|error| P2pError::setup("gossipsub configuration", error))?;
     let mut behaviour = gossipsub::Behaviour::new(MessageAuthenticity::Anonymous, config)
-        .map_err(|error| format!("gossipsub: {error}"))?;
+        .map_err(|error| P2pError::setup("gossipsub", error))?;
     let (params, thresholds) = scoring(topics);
-    behaviour.with_peer_score(params, thresholds)?;
+    behaviour
+        .with_peer_score(params, thresholds)
+        .map_err(|error| P2pError::setup("gossipsub scoring", error))?;
     Ok(behaviour)
 }
 
@@ -97,10 +103,9 @@ fn scoring(topics: &Topics) -> (PeerScoreParams, PeerScoreThresholds) {
         decay_interval: Duration::from_secs(1),
         ..PeerScoreParams::default()
     };
-    params
-        .topics
-        .insert(topics.transactions.hash(), topic.clone());
-    params.topics.insert(topics.consensus.hash(), topic);
+    for each in Topic::ALL {
+        params.topics.insert(topics.get(each).hash(), topic.clone());
+    }
     let thresholds = PeerScoreThresholds {
         gossip_threshold: -100.0,
         publish_threshold: -500.0,

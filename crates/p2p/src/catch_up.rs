@@ -7,15 +7,23 @@
 //! fails [`verify_synced_block`] is reported to the network (disconnected and
 //! banned) and not asked again. The catch-up ends when a whole round of peers
 //! brings no new block.
+//!
+//! Faults are told apart: a peer's (an invalid block) is in the
+//! [`CatchUpReport`] and the peer is banned; this node's own (a final block its
+//! application cannot apply, a stopped network) is a [`CatchUpError`] that stops
+//! the catch-up for the operator to see.
 
 use civitas_types::{ChainId, Hash, ValidatorSet};
 use libp2p::PeerId;
 
+use crate::messages::Misbehaviour;
 use crate::sync::{SyncError, SyncRequest, SyncResponse, SyncedBlock, verify_synced_block};
 use crate::{NetworkHandle, P2pError};
 
 /// The chain a node is catching up: what it has, and how to extend it.
 pub trait SyncTarget {
+    /// Why a verified block could not be applied.
+    type Error: std::error::Error + Send + Sync + 'static;
     /// The chain.
     fn chain_id(&self) -> ChainId;
     /// The last committed height.
@@ -28,7 +36,7 @@ pub trait SyncTarget {
     /// Executes and commits a block that [`verify_synced_block`] accepted. An
     /// error stops the catch-up: a final block that does not execute to its own
     /// header is not a peer's fault but a fork or a bug, for an operator to see.
-    fn apply(&mut self, synced: SyncedBlock) -> Result<(), String>;
+    fn apply(&mut self, synced: SyncedBlock) -> Result<(), Self::Error>;
 }
 
 /// What a catch-up did.
@@ -41,18 +49,20 @@ pub struct CatchUpReport {
     pub faulty: Vec<(PeerId, SyncError)>,
 }
 
-/// Why a catch-up stopped before no peer was ahead.
+/// Why a catch-up stopped before no peer was ahead: always this node's own
+/// failure, never a peer's.
 #[derive(Debug, thiserror::Error)]
-pub enum CatchUpError {
+pub enum CatchUpError<E: std::error::Error + 'static> {
     /// A verified block could not be applied.
     #[error(
-        "block {height} is final but could not be applied: {reason}; the node stops syncing so an operator can look"
+        "block {height} is final but could not be applied; the node stops syncing so an operator can look"
     )]
     Apply {
         /// Its height.
         height: u64,
         /// The application's reason.
-        reason: String,
+        #[source]
+        source: E,
     },
     /// The network task stopped.
     #[error(transparent)]
@@ -69,12 +79,12 @@ enum Turn {
 
 /// Fetches, verifies and applies blocks from `peers` until none of them is ahead,
 /// asking for `batch` blocks at a time.
-pub async fn catch_up(
+pub async fn catch_up<T: SyncTarget>(
     network: &NetworkHandle,
     peers: &[PeerId],
-    target: &mut impl SyncTarget,
+    target: &mut T,
     batch: u16,
-) -> Result<CatchUpReport, CatchUpError> {
+) -> Result<CatchUpReport, CatchUpError<T::Error>> {
     let mut report = CatchUpReport::default();
     loop {
         let before = report.applied;
@@ -86,7 +96,9 @@ pub async fn catch_up(
                 sync_from(network, *peer, target, batch, &mut report).await?
             {
                 tracing::warn!(%peer, %error, "peer sent an invalid block; banning it");
-                network.report(*peer, error.to_string()).await?;
+                network
+                    .report(*peer, Misbehaviour::InvalidBlock(error.clone()))
+                    .await?;
                 report.faulty.push((*peer, error));
             }
         }
@@ -97,13 +109,13 @@ pub async fn catch_up(
 }
 
 /// Takes blocks from `peer` while it is ahead.
-async fn sync_from(
+async fn sync_from<T: SyncTarget>(
     network: &NetworkHandle,
     peer: PeerId,
-    target: &mut impl SyncTarget,
+    target: &mut T,
     batch: u16,
     report: &mut CatchUpReport,
-) -> Result<Turn, CatchUpError> {
+) -> Result<Turn, CatchUpError<T::Error>> {
     let status = match ask(network, peer, SyncRequest::Status).await? {
         Some(SyncResponse::Status(status)) => status,
         _ => return Ok(Turn::Done),
@@ -135,7 +147,7 @@ async fn sync_from(
             }
             target
                 .apply(synced)
-                .map_err(|reason| CatchUpError::Apply { height, reason })?;
+                .map_err(|source| CatchUpError::Apply { height, source })?;
             report.applied = report.applied.saturating_add(1);
         }
     }

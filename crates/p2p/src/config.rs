@@ -5,6 +5,8 @@ use std::time::Duration;
 use civitas_types::ChainId;
 use libp2p::{Multiaddr, PeerId};
 
+use crate::wire::Topic;
+
 /// How a node takes part in the network.
 #[derive(Clone, Debug)]
 pub struct NetworkConfig {
@@ -47,6 +49,16 @@ pub struct Limits {
     pub redial_interval: Duration,
     /// Gossipsub heartbeat (mesh maintenance).
     pub heartbeat: Duration,
+}
+
+impl Limits {
+    /// The largest message gossiped on `topic`.
+    pub fn bytes_max(&self, topic: Topic) -> usize {
+        match topic {
+            Topic::Transactions => self.transaction_bytes_max,
+            Topic::Consensus => self.consensus_bytes_max,
+        }
+    }
 }
 
 impl Default for Limits {

@@ -15,11 +15,11 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::behaviour::{Behaviour, BehaviourEvent};
 use crate::config::{Limits, NetworkConfig};
+use crate::messages::{BlockSource, Command, GossipStats, Misbehaviour, NetworkEvent};
 use crate::rate::TokenBucket;
-use crate::service::{BlockSource, Command, GossipStats, NetworkEvent};
-use crate::sync::{SyncRequest, SyncResponse};
-use crate::validate::{ConsensusView, TransactionGate, Verdict, check_consensus};
-use crate::wire::Topics;
+use crate::sync::{Refusal, SyncRequest, SyncResponse};
+use crate::validate::{ConsensusView, Ignored, Offence, TransactionGate, Verdict, check_consensus};
+use crate::wire::{Topic, Topics};
 use crate::{Allowlist, P2pError};
 
 /// How often bans are lifted and bootstrap peers redialled.
@@ -99,25 +99,17 @@ impl Driver {
     fn command(&mut self, command: Command) {
         match command {
             Command::Publish {
-                consensus,
+                topic,
                 bytes,
                 reply,
             } => {
-                let topic = if consensus {
-                    &self.topics.consensus
-                } else {
-                    &self.topics.transactions
-                };
                 let result = self
                     .swarm
                     .behaviour_mut()
                     .gossip
-                    .publish(topic.clone(), bytes)
+                    .publish(self.topics.get(topic).clone(), bytes)
                     .map(|_| ())
-                    .map_err(|error| P2pError::Publish {
-                        topic: topic.to_string(),
-                        reason: error.to_string(),
-                    });
+                    .map_err(|source| P2pError::Publish { topic, source });
                 let _ = reply.send(result);
             }
             Command::SetView(view, reply) => {
@@ -135,16 +127,18 @@ impl Driver {
                 let result = self
                     .swarm
                     .dial(address.clone())
-                    .map_err(|error| P2pError::Dial {
-                        address: address.to_string(),
-                        reason: error.to_string(),
+                    .map_err(|source| P2pError::Dial {
+                        address,
+                        source: Box::new(source),
                     });
                 let _ = reply.send(result);
             }
             Command::Peers(reply) => {
                 let _ = reply.send(self.swarm.connected_peers().copied().collect());
             }
-            Command::Report { peer, reason } => self.ban(peer, &reason, Instant::now()),
+            Command::Report { peer, misbehaviour } => {
+                self.ban(peer, &misbehaviour, Instant::now());
+            }
             Command::Stats(reply) => {
                 let _ = reply.send(self.stats);
             }
@@ -168,8 +162,8 @@ impl Driver {
         Ok(())
     }
 
-    fn ban(&mut self, peer: PeerId, reason: &str, now: Instant) {
-        tracing::warn!(%peer, reason, "banning peer");
+    fn ban(&mut self, peer: PeerId, misbehaviour: &Misbehaviour, now: Instant) {
+        tracing::warn!(%peer, %misbehaviour, "banning peer");
         // Blocking closes its connections and refuses new ones until lifted.
         self.swarm.behaviour_mut().banned.block_peer(peer);
         self.bans.insert(
@@ -250,36 +244,24 @@ impl Driver {
             )
         });
         let verdict = if !bucket.try_take(Instant::now()) {
-            Verdict::Ignore("rate limit".to_string())
-        } else if message.topic == self.topics.transactions.hash() {
-            let verdict = self.gate.check(&message.data);
-            if verdict == Verdict::Accept {
-                self.emit(NetworkEvent::Transaction {
-                    from,
-                    bytes: message.data,
-                });
-            }
-            verdict
-        } else if message.topic == self.topics.consensus.hash() {
-            match check_consensus(&message.data, &self.view) {
-                Ok(envelope) => {
-                    self.emit(NetworkEvent::Consensus {
-                        from,
-                        envelope: Box::new(envelope),
-                    });
-                    Verdict::Accept
-                }
-                Err(verdict) => verdict,
-            }
+            Verdict::Ignore(Ignored::RateLimited)
         } else {
-            Verdict::Reject(format!("unknown topic {}", message.topic))
+            match self.topics.which(&message.topic) {
+                Some(Topic::Transactions) => self.judge_transaction(from, message.data),
+                Some(Topic::Consensus) => self.judge_consensus(from, &message.data),
+                None => Verdict::Reject(Offence::UnknownTopic(message.topic)),
+            }
         };
         self.stats.count(&verdict);
         let acceptance = match &verdict {
             Verdict::Accept => MessageAcceptance::Accept,
+            Verdict::Ignore(Ignored::LocalFault(rejection)) => {
+                tracing::error!(%rejection, "cannot judge gossiped transactions");
+                MessageAcceptance::Ignore
+            }
             Verdict::Ignore(_) => MessageAcceptance::Ignore,
-            Verdict::Reject(reason) => {
-                tracing::debug!(%from, reason, "rejected gossip");
+            Verdict::Reject(offence) => {
+                tracing::debug!(%from, %offence, "rejected gossip");
                 MessageAcceptance::Reject
             }
         };
@@ -287,6 +269,27 @@ impl Driver {
             .behaviour_mut()
             .gossip
             .report_message_validation_result(&message_id, &from, acceptance);
+    }
+
+    fn judge_transaction(&mut self, from: PeerId, bytes: Vec<u8>) -> Verdict {
+        let verdict = Verdict::of_transaction(self.gate.check(&bytes));
+        if verdict == Verdict::Accept {
+            self.emit(NetworkEvent::Transaction { from, bytes });
+        }
+        verdict
+    }
+
+    fn judge_consensus(&mut self, from: PeerId, bytes: &[u8]) -> Verdict {
+        match check_consensus(bytes, &self.view) {
+            Ok(envelope) => {
+                self.emit(NetworkEvent::Consensus {
+                    from,
+                    envelope: Box::new(envelope),
+                });
+                Verdict::Accept
+            }
+            Err(verdict) => verdict,
+        }
     }
 
     fn sync_event(&mut self, event: request_response::Event<SyncRequest, SyncResponse>) {
@@ -323,8 +326,8 @@ impl Driver {
             } => {
                 if let Some(reply) = self.pending.remove(&request_id) {
                     let _ = reply.send(Err(P2pError::Request {
-                        peer: peer.to_string(),
-                        reason: error.to_string(),
+                        peer,
+                        source: error,
                     }));
                 }
             }
@@ -346,7 +349,7 @@ impl Driver {
             )
         });
         if !bucket.try_take(Instant::now()) {
-            return SyncResponse::Refused("rate limit: retry later".to_string());
+            return SyncResponse::Refused(Refusal::RateLimited);
         }
         match request {
             SyncRequest::Status => SyncResponse::Status(self.blocks.status()),
@@ -357,7 +360,10 @@ impl Driver {
                         blocks,
                         self.limits.sync_response_bytes_max,
                     )),
-                    Err(error) => SyncResponse::Refused(format!("cannot read blocks: {error}")),
+                    Err(error) => {
+                        tracing::error!(%peer, from, %error, "cannot read blocks to serve");
+                        SyncResponse::Refused(Refusal::Unavailable)
+                    }
                 }
             }
         }

@@ -1,6 +1,17 @@
-//! The networking crate's errors.
+//! The networking crate's errors: each is this node's own failure (a setup that
+//! cannot be built, a port in use, a stopped task) or names the peer it concerns;
+//! a peer's *misbehaviour* is never an error here but a [`crate::Verdict`] or a
+//! [`crate::CatchUpReport`] entry.
 
 use civitas_types::PublicKey;
+use libp2p::request_response::OutboundFailure;
+use libp2p::swarm::DialError;
+use libp2p::{Multiaddr, PeerId, gossipsub};
+
+use crate::wire::Topic;
+
+/// A lower layer's error, kept whole (with its sources) for the operator's logs.
+pub type Cause = Box<dyn std::error::Error + Send + Sync>;
 
 /// What went wrong in the network layer.
 #[derive(Debug, thiserror::Error)]
@@ -11,44 +22,65 @@ pub enum P2pError {
     )]
     PeerKey(PublicKey),
     /// The node's own key could not become a libp2p identity.
-    #[error("the node key cannot be used as a network identity: {0}")]
-    NodeKey(String),
+    #[error("the node key cannot be used as a network identity")]
+    NodeKey(#[source] Cause),
     /// The transport or a behaviour could not be built.
-    #[error("cannot build the network: {0}")]
-    Setup(String),
+    #[error("cannot build the network ({stage})")]
+    Setup {
+        /// What was being built.
+        stage: &'static str,
+        /// Why it failed.
+        #[source]
+        source: Cause,
+    },
     /// The listen address could not be bound.
-    #[error("cannot listen on {address}: {reason}; is another node using this port?")]
+    #[error("cannot listen on {address}; is another node using this port?")]
     Listen {
         /// The configured address.
-        address: String,
+        address: Multiaddr,
         /// The transport's reason.
-        reason: String,
+        #[source]
+        source: Cause,
     },
     /// A dial could not be started.
-    #[error("cannot dial {address}: {reason}")]
+    #[error("cannot dial {address}")]
     Dial {
         /// The address.
-        address: String,
+        address: Multiaddr,
         /// The swarm's reason.
-        reason: String,
+        #[source]
+        source: Box<DialError>,
     },
     /// A gossip message could not be published.
-    #[error("cannot publish on {topic}: {reason}")]
+    #[error("cannot publish on the {topic} topic")]
     Publish {
         /// The topic.
-        topic: String,
+        topic: Topic,
         /// Gossipsub's reason (e.g. no connected peer subscribes to the topic yet).
-        reason: String,
+        #[source]
+        source: gossipsub::PublishError,
     },
-    /// A sync request failed (timeout, refused, connection closed, bad answer).
-    #[error("sync request to {peer} failed: {reason}")]
+    /// A sync request failed (timeout, refused connection, connection closed,
+    /// undecodable answer). Not proof of fault: the peer may be slow or gone.
+    #[error("sync request to {peer} failed")]
     Request {
         /// The peer asked.
-        peer: String,
+        peer: PeerId,
         /// What happened.
-        reason: String,
+        #[source]
+        source: OutboundFailure,
     },
     /// The network task is no longer running.
     #[error("the network task has stopped")]
     Stopped,
+}
+
+impl P2pError {
+    /// A setup failure at `stage`.
+    pub(crate) fn setup(stage: &'static str, source: impl Into<Cause>) -> P2pError {
+        P2pError::Setup {
+            stage,
+            source: source.into(),
+        }
+    }
 }

@@ -16,7 +16,7 @@ use crate::P2pError;
 /// The libp2p keypair of the node whose consensus key is `key`.
 pub fn network_keypair(key: &SigningKey) -> Result<Keypair, P2pError> {
     let mut seed = key.seed();
-    Keypair::ed25519_from_bytes(&mut seed).map_err(|error| P2pError::NodeKey(error.to_string()))
+    Keypair::ed25519_from_bytes(&mut seed).map_err(|error| P2pError::NodeKey(Box::new(error)))
 }
 
 /// The peer id of the node whose consensus key is `public_key`.

@@ -12,7 +12,8 @@
 //!   quorum certificates, and the checks a catching-up node applies before it
 //!   executes a fetched block; [`catch_up`] drives it for a node that is behind.
 //! - [`Network`]: the tokio task that runs the swarm, driven through a
-//!   [`NetworkHandle`] and reporting [`NetworkEvent`]s.
+//!   [`NetworkHandle`] and reporting [`NetworkEvent`]s; the messages both sides
+//!   speak live in their own module, so neither side imports the other.
 //!
 //! docs/networking.md describes the protocols, formats and limits.
 
@@ -24,6 +25,7 @@ mod config;
 mod driver;
 mod error;
 pub mod identity;
+mod messages;
 mod rate;
 mod service;
 pub mod sync;
@@ -33,10 +35,11 @@ pub mod wire;
 pub use allowlist::Allowlist;
 pub use catch_up::{CatchUpError, CatchUpReport, SyncTarget, catch_up};
 pub use config::{Limits, NetworkConfig};
-pub use error::P2pError;
+pub use error::{Cause, P2pError};
 pub use libp2p::{Multiaddr, PeerId};
+pub use messages::{BlockSource, BlockSourceError, GossipStats, Misbehaviour, NetworkEvent};
 pub use rate::TokenBucket;
-pub use service::{BlockSource, GossipStats, Network, NetworkEvent, NetworkHandle};
-pub use sync::{SyncError, SyncRequest, SyncResponse, SyncStatus, SyncedBlock};
-pub use validate::{ConsensusView, TransactionGate, Verdict};
-pub use wire::ConsensusEnvelope;
+pub use service::{Network, NetworkHandle};
+pub use sync::{Refusal, SyncError, SyncRequest, SyncResponse, SyncStatus, SyncedBlock};
+pub use validate::{ConsensusView, Ignored, Offence, TransactionGate, Verdict};
+pub use wire::{ConsensusEnvelope, Topic};

@@ -13,90 +13,15 @@ use crate::behaviour::Behaviour;
 use crate::config::NetworkConfig;
 use crate::driver::Driver;
 use crate::identity::network_keypair;
-use crate::sync::{SyncRequest, SyncResponse, SyncStatus, SyncedBlock};
+use crate::messages::{BlockSource, Command, GossipStats, Misbehaviour, NetworkEvent};
+use crate::sync::{SyncRequest, SyncResponse};
 use crate::validate::{ConsensusView, TransactionGate};
-use crate::wire::{ConsensusEnvelope, Topics};
+use crate::wire::{ConsensusEnvelope, Topic, Topics};
 use crate::{Allowlist, P2pError};
 
 /// Commands and events queued at most, each way, before senders wait (commands)
 /// or events are dropped with a warning (the application is not keeping up).
 const QUEUE: usize = 16_384;
-
-/// Where a node's blocks come from when a peer syncs from it (the ledger).
-pub trait BlockSource: Send + Sync + 'static {
-    /// The heights this node can serve.
-    fn status(&self) -> SyncStatus;
-    /// Up to `limit` consecutive blocks from `from`, with their certificates.
-    fn blocks(&self, from: u64, limit: usize) -> Result<Vec<SyncedBlock>, String>;
-}
-
-/// What the network reports to the application.
-#[derive(Clone, Debug)]
-pub enum NetworkEvent {
-    /// A gossiped transaction that the [`TransactionGate`] accepted.
-    Transaction {
-        /// The peer that forwarded it.
-        from: PeerId,
-        /// Its encoding.
-        bytes: Vec<u8>,
-    },
-    /// A gossiped proposal or vote that passed [`crate::validate::check_consensus`].
-    Consensus {
-        /// The peer that forwarded it.
-        from: PeerId,
-        /// The message (with the block, for a proposal).
-        envelope: Box<ConsensusEnvelope>,
-    },
-    /// The first connection with an allowed peer opened.
-    PeerConnected(PeerId),
-    /// The last connection with a peer closed.
-    PeerDisconnected(PeerId),
-}
-
-pub(crate) enum Command {
-    Publish {
-        consensus: bool,
-        bytes: Vec<u8>,
-        reply: oneshot::Sender<Result<(), P2pError>>,
-    },
-    SetView(ConsensusView, oneshot::Sender<Result<(), P2pError>>),
-    Request {
-        peer: PeerId,
-        request: SyncRequest,
-        reply: oneshot::Sender<Result<SyncResponse, P2pError>>,
-    },
-    Dial(Multiaddr, oneshot::Sender<Result<(), P2pError>>),
-    Peers(oneshot::Sender<Vec<PeerId>>),
-    Report {
-        peer: PeerId,
-        reason: String,
-    },
-    Stats(oneshot::Sender<GossipStats>),
-}
-
-/// Gossip messages validated since the network started, by verdict. Messages
-/// from graylisted peers are dropped by gossipsub before validation and are not
-/// counted.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct GossipStats {
-    /// Delivered and forwarded.
-    pub accepted: u64,
-    /// Dropped without blame (stale, rate-limited, not admitted for now).
-    pub ignored: u64,
-    /// Dropped and counted against the sender.
-    pub rejected: u64,
-}
-
-impl GossipStats {
-    pub(crate) fn count(&mut self, verdict: &crate::Verdict) {
-        let counter = match verdict {
-            crate::Verdict::Accept => &mut self.accepted,
-            crate::Verdict::Ignore(_) => &mut self.ignored,
-            crate::Verdict::Reject(_) => &mut self.rejected,
-        };
-        *counter = counter.saturating_add(1);
-    }
-}
 
 /// A running network: its handle, its events, and the address it listens on.
 pub struct Network {
@@ -121,7 +46,7 @@ impl Network {
         let keypair = network_keypair(key)?;
         let topics = Topics::new(&config.chain_id);
         let allowlist = Allowlist::new(&view.validators, &config.observers)?;
-        let limits = config.limits.clone();
+        let behaviour = Behaviour::new(&config.limits, &topics)?;
         let mut swarm = SwarmBuilder::with_existing_identity(keypair)
             .with_tokio()
             .with_tcp(
@@ -129,12 +54,9 @@ impl Network {
                 noise::Config::new,
                 yamux::Config::default,
             )
-            .map_err(|error| P2pError::Setup(error.to_string()))?
-            .with_behaviour(|_| {
-                Behaviour::new(&limits, &topics)
-                    .map_err(Box::<dyn std::error::Error + Send + Sync>::from)
-            })
-            .map_err(|error| P2pError::Setup(error.to_string()))?
+            .map_err(|error| P2pError::setup("transport", error))?
+            .with_behaviour(|_| behaviour)
+            .map_err(|error| P2pError::setup("behaviours", error))?
             .with_swarm_config(|swarm| {
                 swarm.with_idle_connection_timeout(std::time::Duration::from_secs(3_600))
             })
@@ -142,12 +64,12 @@ impl Network {
         for peer in allowlist.peers() {
             swarm.behaviour_mut().allowed.allow_peer(peer);
         }
-        for topic in [&topics.transactions, &topics.consensus] {
+        for topic in Topic::ALL {
             swarm
                 .behaviour_mut()
                 .gossip
-                .subscribe(topic)
-                .map_err(|error| P2pError::Setup(error.to_string()))?;
+                .subscribe(topics.get(topic))
+                .map_err(|error| P2pError::setup("gossip subscription", error))?;
         }
         let listen_address = listen(&mut swarm, &config.listen).await?;
         for address in &config.bootstrap {
@@ -185,19 +107,22 @@ async fn listen(
     swarm: &mut libp2p::Swarm<Behaviour>,
     address: &Multiaddr,
 ) -> Result<Multiaddr, P2pError> {
-    let refused = |reason: String| P2pError::Listen {
-        address: address.to_string(),
-        reason,
+    let refused = |source: crate::error::Cause| P2pError::Listen {
+        address: address.clone(),
+        source,
     };
     swarm
         .listen_on(address.clone())
-        .map_err(|error| refused(error.to_string()))?;
+        .map_err(|error| refused(Box::new(error)))?;
     loop {
         match swarm.select_next_some().await {
             SwarmEvent::NewListenAddr { address, .. } => return Ok(address),
-            SwarmEvent::ListenerError { error, .. } => return Err(refused(error.to_string())),
+            SwarmEvent::ListenerError { error, .. } => return Err(refused(Box::new(error))),
             SwarmEvent::ListenerClosed { reason, .. } => {
-                return Err(refused(format!("{reason:?}")));
+                return Err(refused(match reason {
+                    Err(error) => Box::new(error),
+                    Ok(()) => "the listener closed before it was bound".into(),
+                }));
             }
             _ => {}
         }
@@ -225,7 +150,7 @@ impl NetworkHandle {
     /// within two minutes fails as a duplicate.
     pub async fn publish_transaction(&self, bytes: Vec<u8>) -> Result<(), P2pError> {
         self.ask(|reply| Command::Publish {
-            consensus: false,
+            topic: Topic::Transactions,
             bytes,
             reply,
         })
@@ -236,7 +161,7 @@ impl NetworkHandle {
     pub async fn publish_consensus(&self, envelope: &ConsensusEnvelope) -> Result<(), P2pError> {
         let bytes = civitas_types::encode(envelope);
         self.ask(|reply| Command::Publish {
-            consensus: true,
+            topic: Topic::Consensus,
             bytes,
             reply,
         })
@@ -277,9 +202,9 @@ impl NetworkHandle {
     /// Reports a peer that sent something provably wrong (e.g. a block whose
     /// certificate does not verify): it is disconnected and refused for the
     /// configured ban duration.
-    pub async fn report(&self, peer: PeerId, reason: String) -> Result<(), P2pError> {
+    pub async fn report(&self, peer: PeerId, misbehaviour: Misbehaviour) -> Result<(), P2pError> {
         self.commands
-            .send(Command::Report { peer, reason })
+            .send(Command::Report { peer, misbehaviour })
             .await
             .map_err(|_| P2pError::Stopped)
     }

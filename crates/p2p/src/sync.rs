@@ -55,8 +55,23 @@ pub enum SyncResponse {
     Status(SyncStatus) = 0,
     /// Consecutive blocks from the requested height (empty if it has none).
     Blocks(Vec<SyncedBlock>) = 1,
-    /// The request was not served, and why (rate limit, store error).
-    Refused(String) = 2,
+    /// The request was not served, and why.
+    Refused(Refusal) = 2,
+}
+
+/// Why a server did not answer a sync request. Deliberately coarse: a server's
+/// own failures stay in its logs, a peer only learns whether to retry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, thiserror::Error)]
+#[borsh(use_discriminant = true)]
+#[repr(u8)]
+pub enum Refusal {
+    /// The requester asked more often than the server's per-peer rate allows;
+    /// retry later.
+    #[error("rate limit: retry later")]
+    RateLimited = 0,
+    /// The server could not read the blocks (its own fault); ask another peer.
+    #[error("the server cannot read these blocks now")]
+    Unavailable = 1,
 }
 
 /// Why a fetched block is not accepted.

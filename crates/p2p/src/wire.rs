@@ -9,7 +9,7 @@
 use borsh::{BorshDeserialize, BorshSerialize};
 use civitas_consensus::ConsensusMessage;
 use civitas_types::{Block, ChainId};
-use libp2p::gossipsub::IdentTopic;
+use libp2p::gossipsub::{IdentTopic, TopicHash};
 
 /// A consensus message as gossiped: proposals carry the proposed block, votes
 /// carry nothing else.
@@ -21,21 +21,63 @@ pub struct ConsensusEnvelope {
     pub block: Option<Block>,
 }
 
-/// The two gossip topics of a chain.
-#[derive(Clone, Debug)]
-pub struct Topics {
+/// A gossip topic, whatever the chain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Topic {
     /// Transactions submitted by citizens.
-    pub transactions: IdentTopic,
+    Transactions,
     /// Proposals and votes.
-    pub consensus: IdentTopic,
+    Consensus,
+}
+
+impl Topic {
+    /// Every topic, in the order a node subscribes to them.
+    pub const ALL: [Topic; 2] = [Topic::Transactions, Topic::Consensus];
+
+    /// The topic's name within a chain's namespace.
+    fn name(self) -> &'static str {
+        match self {
+            Topic::Transactions => "transactions",
+            Topic::Consensus => "consensus",
+        }
+    }
+}
+
+impl std::fmt::Display for Topic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The gossip topics of one chain.
+#[derive(Clone, Debug)]
+pub(crate) struct Topics {
+    transactions: IdentTopic,
+    consensus: IdentTopic,
 }
 
 impl Topics {
     /// The topics of `chain_id`.
-    pub fn new(chain_id: &ChainId) -> Topics {
+    pub(crate) fn new(chain_id: &ChainId) -> Topics {
+        let named = |topic: Topic| IdentTopic::new(format!("/civitas/{chain_id}/{topic}/1"));
         Topics {
-            transactions: IdentTopic::new(format!("/civitas/{chain_id}/transactions/1")),
-            consensus: IdentTopic::new(format!("/civitas/{chain_id}/consensus/1")),
+            transactions: named(Topic::Transactions),
+            consensus: named(Topic::Consensus),
         }
+    }
+
+    /// The libp2p topic of `topic` on this chain.
+    pub(crate) fn get(&self, topic: Topic) -> &IdentTopic {
+        match topic {
+            Topic::Transactions => &self.transactions,
+            Topic::Consensus => &self.consensus,
+        }
+    }
+
+    /// Which of this chain's topics `hash` names, if any.
+    pub(crate) fn which(&self, hash: &TopicHash) -> Option<Topic> {
+        Topic::ALL
+            .into_iter()
+            .find(|topic| self.get(*topic).hash() == *hash)
     }
 }

@@ -15,10 +15,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use civitas_ledger::testing::TestChain;
-use civitas_ledger::{Ledger, LedgerConfig};
+use civitas_ledger::{Ledger, LedgerConfig, LedgerError};
 use civitas_p2p::{
-    BlockSource, SyncError, SyncRequest, SyncResponse, SyncStatus, SyncTarget, SyncedBlock,
-    catch_up, sync::verify_synced_block,
+    BlockSource, BlockSourceError, SyncError, SyncRequest, SyncResponse, SyncStatus, SyncTarget,
+    SyncedBlock, catch_up, sync::verify_synced_block,
 };
 use civitas_types::{
     BoundedVec, CertificateError, ChainId, CommitSignature, Hash, QuorumCertificate, SigningKey,
@@ -82,7 +82,7 @@ impl BlockSource for ForgingSource {
     fn status(&self) -> SyncStatus {
         self.honest.status()
     }
-    fn blocks(&self, from: u64, limit: usize) -> Result<Vec<SyncedBlock>, String> {
+    fn blocks(&self, from: u64, limit: usize) -> Result<Vec<SyncedBlock>, BlockSourceError> {
         let mut blocks = self.honest.blocks(from, limit)?;
         for synced in &mut blocks {
             if synced.block.header.height == FORGED_AT {
@@ -112,12 +112,12 @@ impl SyncTarget for LedgerTarget {
     fn next_validators(&self) -> ValidatorSet {
         self.chain.validators.clone()
     }
-    fn apply(&mut self, synced: SyncedBlock) -> Result<(), String> {
+    type Error = LedgerError;
+
+    fn apply(&mut self, synced: SyncedBlock) -> Result<(), LedgerError> {
         let mut ledger = self.ledger.lock().unwrap();
         let (receipts, state) = self.chain.execute(&ledger, &synced.block);
-        ledger
-            .commit(&synced.block, &synced.certificate, &receipts, state)
-            .map_err(|error| error.to_string())
+        ledger.commit(&synced.block, &synced.certificate, &receipts, state)
     }
 }
 

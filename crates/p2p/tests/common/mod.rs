@@ -13,10 +13,11 @@ use std::time::Duration;
 
 use civitas_consensus::ConsensusMessage;
 use civitas_ledger::Ledger;
+use civitas_mempool::Rejection;
 use civitas_p2p::identity::peer_id_of;
 use civitas_p2p::{
-    BlockSource, ConsensusEnvelope, ConsensusView, Limits, Multiaddr, Network, NetworkConfig,
-    NetworkEvent, PeerId, SyncStatus, SyncedBlock, TransactionGate, Verdict,
+    BlockSource, BlockSourceError, ConsensusEnvelope, ConsensusView, Limits, Multiaddr, Network,
+    NetworkConfig, NetworkEvent, PeerId, SyncStatus, SyncedBlock, TransactionGate,
 };
 use civitas_types::testing::chain_id;
 use civitas_types::{
@@ -29,14 +30,9 @@ use libp2p::multiaddr::Protocol;
 pub struct SignatureGate;
 
 impl TransactionGate for SignatureGate {
-    fn check(&self, bytes: &[u8]) -> Verdict {
-        match decode::<SignedTransaction>(bytes) {
-            Err(error) => Verdict::Reject(format!("undecodable: {error}")),
-            Ok(tx) => match tx.verify_signatures() {
-                Ok(()) => Verdict::Accept,
-                Err(_) => Verdict::Reject("bad signature".to_string()),
-            },
-        }
+    fn check(&self, bytes: &[u8]) -> Result<(), Rejection> {
+        let tx = decode::<SignedTransaction>(bytes).map_err(Rejection::Malformed)?;
+        tx.verify_signatures().map_err(|_| Rejection::BadSignature)
     }
 }
 
@@ -50,7 +46,7 @@ impl BlockSource for NoBlocks {
             first_height: 1,
         }
     }
-    fn blocks(&self, _: u64, _: usize) -> Result<Vec<SyncedBlock>, String> {
+    fn blocks(&self, _: u64, _: usize) -> Result<Vec<SyncedBlock>, BlockSourceError> {
         Ok(Vec::new())
     }
 }
@@ -66,9 +62,9 @@ impl BlockSource for LedgerSource {
             first_height: ledger.first_block_height(),
         }
     }
-    fn blocks(&self, from: u64, limit: usize) -> Result<Vec<SyncedBlock>, String> {
+    fn blocks(&self, from: u64, limit: usize) -> Result<Vec<SyncedBlock>, BlockSourceError> {
         let ledger = self.0.lock().unwrap();
-        let blocks = ledger.blocks(from, limit).map_err(|e| e.to_string())?;
+        let blocks = ledger.blocks(from, limit)?;
         Ok(blocks
             .into_iter()
             .map(|(block, certificate)| SyncedBlock { block, certificate })

@@ -278,6 +278,8 @@ fn conversions_to_civitas_types_agree() {
         civitas_keys::account_id(&key),
         civitas_types::AccountId::from_public_key(&public)
     );
+    let shown = format!("{key:?} {civitas:?}");
+    assert!(!shown.contains(&hex::encode(key.to_bytes())), "{shown}");
     // A signature made with the derived key verifies by the chain's rule.
     let signature = civitas.sign(b"civitas");
     assert_eq!(

@@ -17,8 +17,10 @@ use crate::error::PhraseError;
 pub const WORD_COUNT: usize = 24;
 /// The bytes of entropy a new phrase is made from.
 pub const ENTROPY_LENGTH: usize = 32;
-/// The longest English word has 8 letters: 24 words with spaces fit this.
-const PHRASE_LENGTH_MAX: usize = WORD_COUNT * 9;
+/// The longest word of the English list has 8 letters.
+const WORD_LENGTH_MAX: usize = 8;
+/// 24 words of at most 8 letters with a space after each fit this.
+const PHRASE_LENGTH_MAX: usize = WORD_COUNT * (WORD_LENGTH_MAX + 1);
 
 /// A checked recovery phrase. Wiped when dropped; `Debug` does not show it.
 #[derive(Clone)]
@@ -41,16 +43,30 @@ impl RecoveryPhrase {
     }
 
     /// Reads a phrase as a person typed it: words separated by any white
-    /// space, upper or lower case. Refuses a count other than 24, a word not in
+    /// space, upper or lower case (only ASCII letters are folded: the list
+    /// has no others). Refuses a count other than 24, a word not in
     /// the English list and a wrong checksum.
     pub fn parse(text: &str) -> Result<RecoveryPhrase, PhraseError> {
         let found = text.split_whitespace().count();
         if found != WORD_COUNT {
             return Err(PhraseError::WordCount { found });
         }
-        let lower = Zeroizing::new(text.to_lowercase());
-        // The English list is ASCII, which NFKD leaves unchanged: parsing the
-        // text as it is avoids an unwiped normalised copy of the secret.
+        // One bounded, wiped copy: the words in lower case joined by single
+        // spaces. A word longer than any in the list is refused before it is
+        // copied, so no input makes this copy grow. The English list is ASCII,
+        // which NFKD leaves unchanged, so the words need no normalisation.
+        let mut lower = Zeroizing::new(String::with_capacity(PHRASE_LENGTH_MAX));
+        for (index, word) in text.split_whitespace().enumerate() {
+            if word.len() > WORD_LENGTH_MAX {
+                return Err(PhraseError::UnknownWord {
+                    position: index.saturating_add(1),
+                });
+            }
+            if index > 0 {
+                lower.push(' ');
+            }
+            lower.extend(word.chars().map(|c| c.to_ascii_lowercase()));
+        }
         Mnemonic::parse_in_normalized(Language::English, &lower)
             .map(RecoveryPhrase)
             .map_err(|error| match error {

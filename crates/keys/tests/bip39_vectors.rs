@@ -98,6 +98,16 @@ fn unknown_word_is_refused_with_its_position() {
     list[4] = "wavy";
     let error = RecoveryPhrase::parse(&list.join(" ")).unwrap_err();
     assert_eq!(error, PhraseError::UnknownWord { position: 5 });
+    list[4] = "sausagesausage";
+    assert_eq!(
+        RecoveryPhrase::parse(&list.join(" ")).unwrap_err(),
+        PhraseError::UnknownWord { position: 5 }
+    );
+    list[4] = "w\u{e2}ve";
+    assert_eq!(
+        RecoveryPhrase::parse(&list.join(" ")).unwrap_err(),
+        PhraseError::UnknownWord { position: 5 }
+    );
     let message = error.to_string();
     assert!(message.contains("word 5"), "{message}");
     assert!(

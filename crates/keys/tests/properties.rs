@@ -131,6 +131,11 @@ proptest! {
     }
 
     #[test]
+    fn text_never_panics_the_phrase_parser(text in "(([a-zA-Z]{1,9}|.{0,3})[ \t\n]{1,2}){0,30}") {
+        let _ = RecoveryPhrase::parse(&text);
+    }
+
+    #[test]
     fn text_never_panics_the_path_parser(text in "m(/[0-9H']{0,12}){0,10}|.{0,40}") {
         let _ = text.parse::<KeyPath>();
     }

@@ -3,8 +3,9 @@
 
 Rules:
 1. Layers: a workspace crate depends only on workspace crates of a lower layer.
-2. Pure crates (types, civic, consensus, verify) have no I/O runtime, database,
-   network or RPC library anywhere in their (normal and build) dependency tree.
+2. Pure crates (types, civic, consensus, keys, verify) have no I/O runtime,
+   database, network or RPC library, and no source of ambient randomness
+   (rand, getrandom), anywhere in their (normal and build) dependency tree.
 3. Heavy dependencies have one home: rocksdb only in the ledger, libp2p only in
    p2p, jsonrpsee only in rpc-api and the binaries.
 Every workspace crate must appear in LAYERS, so a new crate is placed deliberately.
@@ -19,6 +20,7 @@ LAYERS = {
     "civitas-types": 0,
     "civitas-civic": 1,
     "civitas-consensus": 1,
+    "civitas-keys": 1,
     "civitas-verify": 2,
     "civitas-ledger": 2,
     "civitas-mempool": 2,
@@ -28,8 +30,12 @@ LAYERS = {
     "civitas-node": 5,
     "civitas-cli": 5,
 }
-PURE = {"civitas-types", "civitas-civic", "civitas-consensus", "civitas-verify"}
-FORBIDDEN_IN_PURE = ("tokio", "mio", "rocksdb", "librocksdb-sys", "libp2p", "jsonrpsee", "hyper", "socket2")
+PURE = {"civitas-types", "civitas-civic", "civitas-consensus", "civitas-keys", "civitas-verify"}
+FORBIDDEN_IN_PURE = (
+    "tokio", "mio", "rocksdb", "librocksdb-sys", "libp2p", "jsonrpsee", "hyper", "socket2",
+    # Seeds and entropy are arguments: a pure crate never draws its own.
+    "rand", "getrandom",
+)
 HOMES = {
     "rocksdb": {"civitas-ledger"},
     "libp2p": {"civitas-p2p"},
@@ -99,6 +105,8 @@ def self_test():
     cases = {
         "upward": {"civitas-types": ["civitas-ledger"], "civitas-ledger": []},
         "pure tokio": {"civitas-consensus": ["helper"], "helper": ["tokio"]},
+        "pure randomness": {"civitas-keys": ["bip39"], "bip39": ["rand"]},
+        "keys on civic (same layer)": {"civitas-keys": ["civitas-civic"], "civitas-civic": []},
         "rocksdb home": {"civitas-mempool": ["rocksdb"]},
         "unknown crate": {"civitas-new": []},
     }

@@ -53,8 +53,9 @@ async fn pair(gate: Arc<dyn TransactionGate>) -> (Network, Network) {
     };
     let receiver = Network::start(
         config(vec![]),
-        &keys[0],
+        &common::network_key(&keys[0]),
         view(&set, 1),
+        &common::validator_network_keys(&set),
         gate,
         Arc::new(NoBlocks),
     )
@@ -62,8 +63,9 @@ async fn pair(gate: Arc<dyn TransactionGate>) -> (Network, Network) {
     .unwrap();
     let sender = Network::start(
         config(vec![address_of(&receiver)]),
-        &keys[1],
+        &common::network_key(&keys[1]),
         view(&set, 1),
+        &common::validator_network_keys(&set),
         Arc::new(AcceptAll),
         Arc::new(NoBlocks),
     )

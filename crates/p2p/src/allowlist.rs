@@ -1,8 +1,9 @@
-//! Who may connect: the current validators and the configured observers.
+//! Who may connect: the current validators, by their network keys, and the
+//! configured observers.
 
 use std::collections::BTreeSet;
 
-use civitas_types::ValidatorSet;
+use civitas_types::PublicKey;
 use libp2p::PeerId;
 
 use crate::P2pError;
@@ -16,12 +17,15 @@ pub struct Allowlist {
 }
 
 impl Allowlist {
-    /// The validators of `validators` plus `observers` (auditors, RPC nodes).
-    pub fn new(validators: &ValidatorSet, observers: &[PeerId]) -> Result<Allowlist, P2pError> {
-        let validators = validators
-            .validators()
+    /// The validators whose network keys are `validator_network_keys`, plus
+    /// `observers` (auditors, RPC nodes).
+    pub fn new(
+        validator_network_keys: &[PublicKey],
+        observers: &[PeerId],
+    ) -> Result<Allowlist, P2pError> {
+        let validators = validator_network_keys
             .iter()
-            .map(|validator| peer_id_of(&validator.public_key))
+            .map(peer_id_of)
             .collect::<Result<BTreeSet<_>, _>>()?;
         Ok(Allowlist {
             validators,
@@ -44,10 +48,14 @@ impl Allowlist {
         self.validators.union(&self.observers).copied().collect()
     }
 
-    /// The same observers with the validators of `validators`.
-    pub fn with_validators(&self, validators: &ValidatorSet) -> Result<Allowlist, P2pError> {
+    /// The same observers with the validators whose network keys are
+    /// `validator_network_keys`.
+    pub fn with_validators(
+        &self,
+        validator_network_keys: &[PublicKey],
+    ) -> Result<Allowlist, P2pError> {
         let observers: Vec<PeerId> = self.observers.iter().copied().collect();
-        Allowlist::new(validators, &observers)
+        Allowlist::new(validator_network_keys, &observers)
     }
 
     /// The peers of `self` that `next` no longer allows.
@@ -65,14 +73,17 @@ impl Allowlist {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
     use super::*;
-    use civitas_types::testing::{signing_keys, validator_set};
+    use civitas_types::testing::signing_keys;
+
+    fn network_keys(keys: &[civitas_types::SigningKey]) -> Vec<PublicKey> {
+        keys.iter().map(|key| key.public_key()).collect()
+    }
 
     #[test]
     fn validators_and_observers_are_allowed_and_nobody_else() {
         let keys = signing_keys(4);
-        let set = validator_set(&keys[..3], &[1, 1, 1]);
         let observer = peer_id_of(&keys[3].public_key()).unwrap();
-        let list = Allowlist::new(&set, &[observer]).unwrap();
+        let list = Allowlist::new(&network_keys(&keys[..3]), &[observer]).unwrap();
         for key in &keys[..3] {
             let peer = peer_id_of(&key.public_key()).unwrap();
             assert!(list.contains(&peer) && list.is_validator(&peer));
@@ -83,12 +94,10 @@ mod tests {
     }
 
     #[test]
-    fn a_validator_set_change_names_who_leaves_and_who_joins() {
+    fn a_change_of_validator_network_keys_names_who_leaves_and_who_joins() {
         let keys = signing_keys(4);
-        let before = Allowlist::new(&validator_set(&keys[..3], &[1, 1, 1]), &[]).unwrap();
-        let after = before
-            .with_validators(&validator_set(&keys[1..], &[1, 1, 1]))
-            .unwrap();
+        let before = Allowlist::new(&network_keys(&keys[..3]), &[]).unwrap();
+        let after = before.with_validators(&network_keys(&keys[1..])).unwrap();
         let leaving = peer_id_of(&keys[0].public_key()).unwrap();
         let joining = peer_id_of(&keys[3].public_key()).unwrap();
         assert_eq!(before.removed_in(&after), vec![leaving]);

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use civitas_types::PublicKey;
 use futures::StreamExt;
 use libp2p::gossipsub::{self, MessageAcceptance};
 use libp2p::multiaddr::Protocol;
@@ -113,7 +114,11 @@ impl Driver {
                 let _ = reply.send(result);
             }
             Command::SetView(view, reply) => {
-                let _ = reply.send(self.set_view(view));
+                self.view = view;
+                let _ = reply.send(Ok(()));
+            }
+            Command::SetValidatorPeers(network_keys, reply) => {
+                let _ = reply.send(self.set_validator_peers(&network_keys));
             }
             Command::Request {
                 peer,
@@ -145,12 +150,14 @@ impl Driver {
         }
     }
 
-    /// Adopts a new view; peers that left the validator set are disconnected.
-    fn set_view(&mut self, view: ConsensusView) -> Result<(), P2pError> {
-        let next = self.allowlist.with_validators(&view.validators)?;
+    /// Allows the validators whose network keys are `network_keys`; peers no
+    /// longer allowed (a validator removed, or a network key rotated away) are
+    /// disconnected.
+    fn set_validator_peers(&mut self, network_keys: &[PublicKey]) -> Result<(), P2pError> {
+        let next = self.allowlist.with_validators(network_keys)?;
         let behaviour = self.swarm.behaviour_mut();
         for peer in self.allowlist.removed_in(&next) {
-            tracing::info!(%peer, "peer left the validator set: disconnecting");
+            tracing::info!(%peer, "peer is no longer allowed: disconnecting");
             // Disallowing also closes the peer's open connections.
             behaviour.allowed.disallow_peer(peer);
         }
@@ -158,7 +165,6 @@ impl Driver {
             behaviour.allowed.allow_peer(peer);
         }
         self.allowlist = next;
-        self.view = view;
         Ok(())
     }
 

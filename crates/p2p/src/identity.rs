@@ -1,11 +1,11 @@
 //! A node's network identity.
 //!
-//! The libp2p keypair of a node is its ed25519 consensus key (same seed), so the
-//! peer id of a validator is computed from its public key in the validator set and
-//! the allowlist follows governance without a separate registry. Signatures do not
-//! collide across uses: noise and libp2p sign messages that start with their own
-//! ASCII prefixes, while consensus signs 32-byte domain-tagged digests
-//! (docs/decisions/0011-network-identity.md).
+//! The libp2p keypair of a node is its *network key*, an ed25519 key of its own,
+//! never its consensus key: the consensus key can then live in a remote signer,
+//! and rotating it does not change the node's peer id. Each validator's network
+//! public key is in the civic validator registry (`ValidatorEntry::network_key`,
+//! rotated by governance), so the allowlist follows governance without a
+//! registry of its own (docs/decisions/0011-network-identity.md).
 
 use civitas_types::{PublicKey, SigningKey};
 use libp2p::PeerId;
@@ -13,13 +13,13 @@ use libp2p::identity::{Keypair, ed25519};
 
 use crate::P2pError;
 
-/// The libp2p keypair of the node whose consensus key is `key`.
+/// The libp2p keypair of the node whose network key is `key`.
 pub fn network_keypair(key: &SigningKey) -> Result<Keypair, P2pError> {
     let mut seed = key.seed();
     Keypair::ed25519_from_bytes(&mut seed).map_err(|error| P2pError::NodeKey(Box::new(error)))
 }
 
-/// The peer id of the node whose consensus key is `public_key`.
+/// The peer id of the node whose network key is `public_key`.
 pub fn peer_id_of(public_key: &PublicKey) -> Result<PeerId, P2pError> {
     let key = ed25519::PublicKey::try_from_bytes(&public_key.0)
         .map_err(|_| P2pError::PeerKey(*public_key))?;

@@ -3,6 +3,7 @@
 //! [`BlockSource`] the task serves sync requests from, and the task's
 //! [`GossipStats`]. Both sides import this module; neither imports the other.
 
+use civitas_types::PublicKey;
 use libp2p::{Multiaddr, PeerId};
 use tokio::sync::oneshot;
 
@@ -67,6 +68,7 @@ pub(crate) enum Command {
         reply: oneshot::Sender<Result<(), P2pError>>,
     },
     SetView(ConsensusView, oneshot::Sender<Result<(), P2pError>>),
+    SetValidatorPeers(Vec<PublicKey>, oneshot::Sender<Result<(), P2pError>>),
     Request {
         peer: PeerId,
         request: SyncRequest,

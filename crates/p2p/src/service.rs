@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use civitas_types::SigningKey;
+use civitas_types::{PublicKey, SigningKey};
 use futures::StreamExt;
 use libp2p::swarm::SwarmEvent;
 use libp2p::{Multiaddr, PeerId, SwarmBuilder, noise, tcp, yamux};
@@ -34,18 +34,22 @@ pub struct Network {
 }
 
 impl Network {
-    /// Starts the network of the node whose consensus key is `key`, deciding
-    /// `view.height` with `view.validators`. Returns once it listens.
+    /// Starts the network of the node whose network key is `network_key`
+    /// (never its consensus key), deciding `view.height` with
+    /// `view.validators`, and allowing the validators whose network keys are
+    /// `validator_network_keys` (from the civic validator registry) besides
+    /// the configured observers. Returns once it listens.
     pub async fn start(
         config: NetworkConfig,
-        key: &SigningKey,
+        network_key: &SigningKey,
         view: ConsensusView,
+        validator_network_keys: &[PublicKey],
         gate: Arc<dyn TransactionGate>,
         blocks: Arc<dyn BlockSource>,
     ) -> Result<Network, P2pError> {
-        let keypair = network_keypair(key)?;
+        let keypair = network_keypair(network_key)?;
         let topics = Topics::new(&config.chain_id);
-        let allowlist = Allowlist::new(&view.validators, &config.observers)?;
+        let allowlist = Allowlist::new(validator_network_keys, &config.observers)?;
         let behaviour = Behaviour::new(&config.limits, &topics)?;
         let mut swarm = SwarmBuilder::with_existing_identity(keypair)
             .with_tokio()
@@ -169,10 +173,17 @@ impl NetworkHandle {
     }
 
     /// Moves to a new height or validator set: consensus messages are judged
-    /// against it, and the allowlist follows its validators — peers that are no
-    /// longer allowed are disconnected at once.
+    /// against it.
     pub async fn set_view(&self, view: ConsensusView) -> Result<(), P2pError> {
         self.ask(|reply| Command::SetView(view, reply)).await?
+    }
+
+    /// Allows the validators whose network keys are `network_keys` (the civic
+    /// validator registry's, after a validator change or a network-key
+    /// rotation); peers no longer allowed are disconnected at once.
+    pub async fn set_validator_peers(&self, network_keys: Vec<PublicKey>) -> Result<(), P2pError> {
+        self.ask(|reply| Command::SetValidatorPeers(network_keys, reply))
+            .await?
     }
 
     /// Asks `peer` a sync question.

@@ -154,10 +154,16 @@ async fn a_validator_removed_by_governance_is_disconnected_and_stays_out() {
     wait_connected(&a, &[peer(&keys[1]), peer(&keys[2])]).await;
     wait_connected(&b, &[peer(&keys[2])]).await;
 
-    // Governance removes c: a and b move to the new set at height 2.
+    // Governance removes c: a and b move to the new set at height 2 and allow
+    // the network keys of the registry's validators only.
     let without_c = validator_set(&keys[..2], &[1, 1]);
-    a.handle.set_view(view(&without_c, 2)).await.unwrap();
-    b.handle.set_view(view(&without_c, 2)).await.unwrap();
+    for node in [&a, &b] {
+        node.handle.set_view(view(&without_c, 2)).await.unwrap();
+        node.handle
+            .set_validator_peers(validator_network_keys(&without_c))
+            .await
+            .unwrap();
+    }
     let gone = next_matching(&mut a, |event| match event {
         NetworkEvent::PeerDisconnected(p) => Some(p),
         _ => None,

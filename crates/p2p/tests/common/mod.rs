@@ -21,8 +21,8 @@ use civitas_p2p::{
 };
 use civitas_types::testing::chain_id;
 use civitas_types::{
-    AccountId, BoundedBytes, ChainId, SignedTransaction, SigningKey, TransactionBody, ValidatorSet,
-    Vote, VoteType, decode, encode,
+    AccountId, BoundedBytes, ChainId, PublicKey, SignedTransaction, SigningKey, TransactionBody,
+    ValidatorSet, Vote, VoteType, decode, encode,
 };
 use libp2p::multiaddr::Protocol;
 
@@ -90,6 +90,30 @@ pub fn test_limits() -> Limits {
     }
 }
 
+/// The network key of the node whose consensus key is `key`: a key of its own
+/// (never the consensus key), derived here so tests can name any node's peer.
+pub fn network_key(key: &SigningKey) -> SigningKey {
+    let seed = key.seed().map(|byte| byte ^ 0x5c);
+    SigningKey::from_seed(&seed)
+}
+
+/// The network keys of `validators`, whose consensus keys are test keys
+/// (`signing_keys`): what the civic validator registry would list.
+pub fn validator_network_keys(validators: &ValidatorSet) -> Vec<PublicKey> {
+    let test_keys = civitas_types::testing::signing_keys(64);
+    validators
+        .validators()
+        .iter()
+        .map(|validator| {
+            let key = test_keys
+                .iter()
+                .find(|key| key.public_key() == validator.public_key)
+                .expect("validators of test keys");
+            network_key(key).public_key()
+        })
+        .collect()
+}
+
 /// Starts a node of `key` on a free loopback port.
 pub async fn start(
     key: &SigningKey,
@@ -98,6 +122,33 @@ pub async fn start(
     blocks: Arc<dyn BlockSource>,
 ) -> Network {
     start_with(key, validators, bootstrap, blocks, test_limits()).await
+}
+
+/// Starts a node whose libp2p identity is `network_key`, allowing the
+/// validators whose network keys are `allowed` (for tests of the identity itself).
+pub async fn start_as(
+    network_key: &SigningKey,
+    validators: &ValidatorSet,
+    allowed: &[PublicKey],
+    bootstrap: Vec<Multiaddr>,
+) -> Network {
+    let config = NetworkConfig {
+        chain_id: chain_id(),
+        listen: "/ip4/127.0.0.1/tcp/0".parse().unwrap(),
+        bootstrap,
+        observers: Vec::new(),
+        limits: test_limits(),
+    };
+    Network::start(
+        config,
+        network_key,
+        view(validators, 1),
+        allowed,
+        Arc::new(SignatureGate),
+        Arc::new(NoBlocks),
+    )
+    .await
+    .unwrap()
 }
 
 /// Starts a node with explicit limits.
@@ -117,8 +168,9 @@ pub async fn start_with(
     };
     Network::start(
         config,
-        key,
+        &network_key(key),
         view(validators, 1),
+        &validator_network_keys(validators),
         Arc::new(SignatureGate),
         blocks,
     )
@@ -134,9 +186,9 @@ pub fn address_of(network: &Network) -> Multiaddr {
         .with(Protocol::P2p(network.handle.local_peer_id()))
 }
 
-/// The peer id of `key`.
+/// The peer id of the node whose consensus key is `key` (its network key's).
 pub fn peer(key: &SigningKey) -> PeerId {
-    peer_id_of(&key.public_key()).unwrap()
+    peer_id_of(&network_key(key).public_key()).unwrap()
 }
 
 /// Waits until `network` is connected to every peer of `peers`.

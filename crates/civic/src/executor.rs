@@ -8,8 +8,8 @@
 
 use std::collections::BTreeMap;
 
-use civitas_types::{Hash, Validator, ValidatorSet, encode};
 use civitas_types::receipt_leaves::{receipt_leaves, receipts_root};
+use civitas_types::{Hash, Validator, ValidatorSet, encode};
 use civitas_types::{SignedTransaction, decode};
 
 use crate::accounts::{UNKNOWN_SIGNERS_PER_BLOCK_MAX, check_unknown_signers};

@@ -26,6 +26,31 @@ pub fn encode<T: BorshSerialize + ?Sized>(value: &T) -> Vec<u8> {
 /// Initial capacity of [`encode`]'s buffer.
 const ENCODE_CAPACITY: usize = 128;
 
+/// Length of `value`'s canonical encoding, counted without building it: a block
+/// of megabytes is measured against its limit without a second copy in memory.
+pub fn encoded_len<T: BorshSerialize + ?Sized>(value: &T) -> usize {
+    let mut counter = CountingWriter(0);
+    // Counting cannot fail, and no Civitas type's serializer returns an error.
+    if value.serialize(&mut counter).is_err() {
+        return 0;
+    }
+    counter.0
+}
+
+/// A writer that keeps only the number of bytes written.
+struct CountingWriter(usize);
+
+impl io::Write for CountingWriter {
+    fn write(&mut self, buffer: &[u8]) -> io::Result<usize> {
+        self.0 = self.0.saturating_add(buffer.len());
+        Ok(buffer.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Decodes exactly one `T` from `bytes`, rejecting trailing bytes.
 pub fn decode<T: BorshDeserialize>(bytes: &[u8]) -> Result<T, DecodeError> {
     let mut reader = EndTrackingReader {

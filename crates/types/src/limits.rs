@@ -6,12 +6,22 @@
 
 /// Longest chain id, in bytes.
 pub const CHAIN_ID_LENGTH_MAX: usize = 64;
+/// Largest encoded `SignedTransaction` (body and signatures), in bytes: the one
+/// transaction size limit every other one derives from (docs/protocol.md, "Limits").
+pub const TRANSACTION_BYTES_MAX: usize = 16 * 1024;
 /// Largest transaction payload (the civic action), in bytes.
 pub const TRANSACTION_PAYLOAD_BYTES_MAX: usize = 32 * 1024;
 /// Most signatures on one transaction (members of a multisig account).
 pub const TRANSACTION_SIGNATURES_MAX: usize = 16;
-/// Most transactions in one block.
+/// Most transactions in one block: the ceiling of the consensus parameter
+/// `BlockLimits::transactions_max`.
 pub const BLOCK_TRANSACTIONS_MAX: usize = 65_536;
+/// Ceiling of the consensus parameter `BlockLimits::block_bytes_max`: 8 MiB.
+pub const BLOCK_BYTES_MAX: u32 = 8 * 1024 * 1024;
+/// Floor of `BlockLimits::block_bytes_max`: 256 KiB, room for the largest
+/// header, certificate and evidence list plus one largest transaction, so no
+/// valid transaction can be too big for every block.
+pub const BLOCK_BYTES_MIN: u32 = 256 * 1024;
 /// Most pieces of evidence in one block.
 pub const BLOCK_EVIDENCE_MAX: usize = 256;
 /// Most validators in a set (and so signatures in a quorum certificate).

@@ -85,6 +85,10 @@ fn all_encodings() -> BTreeMap<&'static str, Vec<u8>> {
     map.insert("evidence", check("evidence", &evidence()));
     map.insert("header", check("header", &block.header));
     map.insert("block", check("block", &block));
+    map.insert(
+        "block_limits",
+        check("block_limits", &BlockLimits::default()),
+    );
     map.insert("merkle_proof", check("merkle_proof", &merkle_proof()));
     map
 }

@@ -55,6 +55,7 @@ fn computed_values() -> Vec<(&'static str, String)> {
         ("empty_merkle_root", merkle::empty_root().to_hex()),
         ("header", hex::encode(encode(&block.header))),
         ("block_hash", block.hash().to_hex()),
+        ("block_limits", hex::encode(encode(&BlockLimits::default()))),
     ]
 }
 

@@ -86,6 +86,7 @@ fn all_encodings() -> BTreeMap<&'static str, Vec<u8>> {
     map.insert("header", check("header", &block.header));
     map.insert("block", check("block", &block));
     map.insert("merkle_proof", check("merkle_proof", &merkle_proof()));
+    map.insert("time_params", check("time_params", &TimeParams::default()));
     map
 }
 

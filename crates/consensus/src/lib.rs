@@ -21,7 +21,7 @@ pub mod state_machine;
 pub mod vote_keeper;
 
 pub use message::{ConsensusMessage, Effect, Input, Step, Timeout, TimeoutKind};
-pub use params::{BlockTimeError, TimeoutParams, check_block_time, next_block_time};
+pub use params::TimeoutParams;
 pub use proposer::proposer_index;
 pub use signer::{SignState, SignStateStore, Signer, SignerError, StoreError};
 pub use state_machine::{Consensus, ConsensusError};

@@ -76,12 +76,19 @@ pub struct Timeout {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Input {
     /// A proposal from the network, with the application's verdict on the block it
-    /// names (`valid(v)` of the paper: header, transactions, execution results).
+    /// names (`valid(v)` of the paper: header, transactions, execution results,
+    /// block time after the parent's) and whether its block time was timely.
     Proposal {
         /// The signed proposal (signature checked by the state machine).
         proposal: SignedProposal,
         /// Whether the application found the proposed block valid.
         block_valid: bool,
+        /// Whether the block's time was timely by this validator's clock when the
+        /// proposal arrived (`civitas_types::check_timely` with the proposal's
+        /// round; the driver reads the clock, the state machine has none). Only a
+        /// fresh proposal (no proof-of-lock round) needs it: a re-proposal is
+        /// judged by its polka (PBTS, CometBFT ≥ 1.0).
+        timely: bool,
     },
     /// A prevote or precommit from the network (signature checked by the state machine).
     Vote(SignedVote),

@@ -66,6 +66,16 @@ enum OnceRule {
     PrecommitTimeout,
 }
 
+/// A proposal as received, with the driver's verdicts on it.
+#[derive(Clone)]
+struct ReceivedProposal {
+    proposal: SignedProposal,
+    /// `valid(v)`: the application's verdict on the block.
+    valid: bool,
+    /// The block time was timely by this validator's clock on arrival (PBTS).
+    timely: bool,
+}
+
 /// One validator's consensus state for the current height.
 pub struct Consensus<S> {
     chain_id: ChainId,
@@ -78,7 +88,7 @@ pub struct Consensus<S> {
     locked: Option<(Round, Hash)>,
     valid: Option<(Round, Hash)>,
     votes: VoteKeeper,
-    proposals: BTreeMap<Round, Vec<(SignedProposal, bool)>>,
+    proposals: BTreeMap<Round, Vec<ReceivedProposal>>,
     fired: BTreeSet<(Round, OnceRule)>,
     evidence_seen: BTreeSet<Hash>,
     helped: BTreeSet<(usize, Round)>,
@@ -241,7 +251,8 @@ impl<S: SignStateStore> Consensus<S> {
             Input::Proposal {
                 proposal,
                 block_valid,
-            } => self.on_proposal(proposal, block_valid),
+                timely,
+            } => self.on_proposal(proposal, block_valid, timely),
             Input::Vote(vote) => self.on_vote(vote, effects),
             Input::Timeout(timeout) => self.on_timeout(timeout, effects),
             Input::ProposeValue {
@@ -286,7 +297,7 @@ impl<S: SignStateStore> Consensus<S> {
         }
     }
 
-    fn on_proposal(&mut self, proposal: SignedProposal, block_valid: bool) {
+    fn on_proposal(&mut self, proposal: SignedProposal, block_valid: bool, timely: bool) {
         let (height, round) = (proposal.proposal.height, proposal.proposal.round);
         if height == self.height.saturating_add(1) {
             let (signer, digest) = (
@@ -297,6 +308,7 @@ impl<S: SignStateStore> Consensus<S> {
             let input = Input::Proposal {
                 proposal,
                 block_valid,
+                timely,
             };
             self.buffer_next_height(signer, digest, &signature, input);
             return;
@@ -322,12 +334,18 @@ impl<S: SignStateStore> Consensus<S> {
         }
         let list = self.proposals.entry(round).or_default();
         let hash = proposal.proposal.block_hash;
-        if list.iter().any(|(p, _)| p.proposal.block_hash == hash)
+        // The first arrival of a block counts: its arrival time is the one PBTS
+        // judges (a later copy, e.g. a rebroadcast, does not make it timely).
+        if list.iter().any(|r| r.proposal.proposal.block_hash == hash)
             || list.len() >= PROPOSALS_PER_ROUND_MAX
         {
             return;
         }
-        list.push((proposal, block_valid));
+        list.push(ReceivedProposal {
+            proposal,
+            valid: block_valid,
+            timely,
+        });
     }
 
     fn on_vote(&mut self, vote: SignedVote, effects: &mut Vec<Effect>) {
@@ -440,8 +458,8 @@ impl<S: SignStateStore> Consensus<S> {
             .get(&self.round)
             .map(|list| {
                 list.iter()
-                    .filter(|(_, valid)| *valid)
-                    .map(|(p, _)| p.clone())
+                    .filter(|r| r.valid)
+                    .map(|r| r.proposal.clone())
                     .collect()
             })
             .unwrap_or_default();
@@ -567,7 +585,13 @@ impl<S: SignStateStore> Consensus<S> {
                 }
                 let list = self.proposals.entry(proposal.proposal.round).or_default();
                 if list.len() < PROPOSALS_PER_ROUND_MAX {
-                    list.push((proposal, true));
+                    // Its own block: built on its own clock after waiting past
+                    // the parent's time, so timely by construction.
+                    list.push(ReceivedProposal {
+                        proposal,
+                        valid: true,
+                        timely: true,
+                    });
                 }
             }
         }
@@ -611,7 +635,7 @@ impl<S: SignStateStore> Consensus<S> {
     fn valid_proposal(&self, round: Round, block: &Hash) -> bool {
         self.proposals.get(&round).is_some_and(|list| {
             list.iter()
-                .any(|(p, valid)| *valid && p.proposal.block_hash == *block)
+                .any(|r| r.valid && r.proposal.proposal.block_hash == *block)
         })
     }
 
@@ -651,7 +675,11 @@ impl<S: SignStateStore> Consensus<S> {
         if self.step != Step::Propose {
             return false;
         }
-        let Some((proposal, valid)) = self
+        let Some(ReceivedProposal {
+            proposal,
+            valid,
+            timely,
+        }) = self
             .proposals
             .get(&self.round)
             .and_then(|l| l.first())
@@ -661,10 +689,14 @@ impl<S: SignStateStore> Consensus<S> {
         };
         let block = proposal.proposal.block_hash;
         let accept = match proposal.proposal.proof_of_lock_round {
-            // Line 22: PROPOSAL(h, r, v, −1): valid(v) ∧ (lockedRound = −1 ∨ lockedValue = v).
-            None => valid && self.locked.is_none_or(|(_, locked)| locked == block),
+            // Line 22 with PBTS (CometBFT's proposer-based timestamps, line 23 of
+            // its algorithm): PROPOSAL(h, r, v, −1): valid(v) ∧ timely(v) ∧
+            // (lockedRound = −1 ∨ lockedValue = v). An untimely fresh block gets nil.
+            None => valid && timely && self.locked.is_none_or(|(_, locked)| locked == block),
             // Line 28: PROPOSAL(h, r, v, vr) ∧ 2f+1 PREVOTE(h, vr, id(v)), 0 ≤ vr < r:
-            // valid(v) ∧ (lockedRound ≤ vr ∨ lockedValue = v).
+            // valid(v) ∧ (lockedRound ≤ vr ∨ lockedValue = v). Timeliness is not
+            // asked: the block keeps its original time, which the polka's 2f+1
+            // prevotes (f+1 of them correct) already found timely.
             Some(valid_round) => {
                 // A valid round not below the round matches no rule: ignored (the
                 // propose timeout will prevote nil). Without the polka: wait for it.

@@ -5,14 +5,15 @@
 //! ZIP-215 verification ([`crypto`]), account addresses ([`account`]), the signed
 //! transaction envelope ([`transaction`]), validator sets, votes, proposals,
 //! quorum certificates, evidence, blocks and headers, the block limits a block
-//! must keep ([`block_limits`]), the Merkle trees whose roots headers carry
-//! ([`merkle`]), and the state proofs checked against a header's state root
-//! ([`state_proof`]). It is pure: no I/O, no clock, no ambient
-//! randomness. docs/protocol.md describes every byte.
+//! must keep ([`block_limits`]), the block-time rule ([`block_time`]), the
+//! Merkle trees whose roots headers carry ([`merkle`]), and the state proofs
+//! checked against a header's state root ([`state_proof`]). It is pure: no I/O,
+//! no clock, no ambient randomness. docs/protocol.md describes every byte.
 
 pub mod account;
 pub mod block;
 pub mod block_limits;
+pub mod block_time;
 pub mod certificate;
 pub mod chain_id;
 pub mod codec;
@@ -32,6 +33,10 @@ pub mod vote;
 pub use account::{AccountId, ParseAccountError};
 pub use block::{Block, BlockError, Header, PROTOCOL_VERSION};
 pub use block_limits::{BlockLimits, BlockLimitsError, BlockOverLimit, TransactionBudget};
+pub use block_time::{
+    BlockTimeError, TimeParams, TimeParamsError, check_after_parent, check_timely, next_block_time,
+    proposer_wait_ms,
+};
 pub use certificate::{CertificateError, CommitSignature, QuorumCertificate};
 pub use chain_id::{ChainId, ChainIdError};
 pub use codec::{BoundedBytes, BoundedVec, DecodeError, decode, encode, encoded_len};

@@ -90,6 +90,7 @@ fn all_encodings() -> BTreeMap<&'static str, Vec<u8>> {
         check("block_limits", &BlockLimits::default()),
     );
     map.insert("merkle_proof", check("merkle_proof", &merkle_proof()));
+    map.insert("time_params", check("time_params", &TimeParams::default()));
     map
 }
 

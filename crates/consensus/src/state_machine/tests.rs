@@ -70,6 +70,7 @@ impl Net {
         Input::Proposal {
             proposal,
             block_valid: true,
+            timely: true,
         }
     }
 
@@ -177,8 +178,59 @@ fn line_22_valid_proposal_gets_a_prevote_invalid_gets_nil() {
     let effects = node.apply(Input::Proposal {
         proposal,
         block_valid: false,
+        timely: true,
     });
     assert_eq!(own_votes(&effects), vec![(VoteType::Prevote, 0, None)]);
+}
+
+/// `net.proposal` with the driver's timeliness verdict set to `timely`.
+fn with_timely(input: Input, timely: bool) -> Input {
+    match input {
+        Input::Proposal {
+            proposal,
+            block_valid,
+            ..
+        } => Input::Proposal {
+            proposal,
+            block_valid,
+            timely,
+        },
+        other => other,
+    }
+}
+
+#[test]
+fn line_22_untimely_fresh_proposal_gets_nil_but_its_polka_still_locks() {
+    let net = Net::new();
+    let me = net.follower();
+    let (mut node, _) = net.start(me, MemoryStore::default());
+    let effects = node.apply(with_timely(net.proposal(0, A, None), false));
+    assert_eq!(own_votes(&effects), vec![(VoteType::Prevote, 0, None)]);
+    // A later, timely copy of the same proposal does not count: the first
+    // arrival is the one judged.
+    let (mut node, _) = net.start(me, MemoryStore::default());
+    node.apply(with_timely(net.proposal(0, A, None), false));
+    node.apply(timeout(TimeoutKind::Propose, 0));
+    assert!(own_votes(&node.apply(net.proposal(0, A, None))).is_empty());
+    // The three others found it timely and formed a polka: the block is valid,
+    // so lines 36–43 lock it and precommit it (timeliness gates only the prevote).
+    let effects = apply_all(&mut node, net.votes(me, 3, VoteType::Prevote, 0, Some(A)));
+    assert_eq!(node.locked(), Some((0, A)));
+    assert_eq!(own_votes(&effects), vec![(VoteType::Precommit, 0, Some(A))]);
+}
+
+#[test]
+fn line_28_reproposal_is_judged_by_its_polka_not_its_time() {
+    let net = Net::new();
+    let me = net.follower();
+    let (mut node, _) = net.start(me, MemoryStore::default());
+    node.apply(timeout(TimeoutKind::Propose, 0));
+    node.apply(timeout(TimeoutKind::Prevote, 0));
+    node.apply(timeout(TimeoutKind::Precommit, 0));
+    apply_all(&mut node, net.votes(me, 3, VoteType::Prevote, 0, Some(B)));
+    // B keeps the time it was first proposed with, now too old for this clock.
+    let effects = node.apply(with_timely(net.proposal(1, B, Some(0)), false));
+    assert_eq!(own_votes(&effects), vec![(VoteType::Prevote, 1, Some(B))]);
 }
 
 #[test]
@@ -428,7 +480,8 @@ fn forged_and_foreign_messages_are_ignored() {
     assert!(
         node.apply(Input::Proposal {
             proposal: fake,
-            block_valid: true
+            block_valid: true,
+            timely: true,
         })
         .is_empty()
     );

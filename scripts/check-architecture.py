@@ -3,7 +3,7 @@
 
 Rules:
 1. Layers: a workspace crate depends only on workspace crates of a lower layer.
-2. Pure crates (types, civic, consensus, keys, verify) have no I/O runtime,
+2. Pure crates (types, civic, consensus, keys, genesis, verify) have no I/O runtime,
    database, network or RPC library, and no source of ambient randomness
    (rand, getrandom), anywhere in their (normal and build) dependency tree.
 3. Heavy dependencies have one home: rocksdb only in the ledger, libp2p only in
@@ -21,6 +21,7 @@ LAYERS = {
     "civitas-civic": 1,
     "civitas-consensus": 1,
     "civitas-keys": 1,
+    "civitas-genesis": 2,
     "civitas-verify": 2,
     "civitas-ledger": 2,
     "civitas-mempool": 2,
@@ -30,7 +31,10 @@ LAYERS = {
     "civitas-node": 5,
     "civitas-cli": 5,
 }
-PURE = {"civitas-types", "civitas-civic", "civitas-consensus", "civitas-keys", "civitas-verify"}
+PURE = {
+    "civitas-types", "civitas-civic", "civitas-consensus", "civitas-keys", "civitas-genesis",
+    "civitas-verify",
+}
 FORBIDDEN_IN_PURE = (
     "tokio", "mio", "rocksdb", "librocksdb-sys", "libp2p", "jsonrpsee", "hyper", "socket2",
     # Seeds and entropy are arguments: a pure crate never draws its own.

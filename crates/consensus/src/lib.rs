@@ -21,7 +21,7 @@ pub mod state_machine;
 pub mod vote_keeper;
 
 pub use message::{ConsensusMessage, Effect, Input, Step, Timeout, TimeoutKind};
-pub use params::TimeoutParams;
+pub use params::{TIMEOUT_MS_MAX, TimeoutParams, TimeoutParamsError};
 pub use proposer::proposer_index;
 pub use signer::{SignState, SignStateStore, Signer, SignerError, StoreError};
 pub use state_machine::{Consensus, ConsensusError};

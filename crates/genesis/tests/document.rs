@@ -1,6 +1,12 @@
 //! The canonical genesis document: its hash, strict decoding, every check with
 //! the error it gives, and the golden encoding that freezes the format.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
 
 mod common;
 

@@ -20,10 +20,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+use civitas_consensus::state_machine::SignatureVerifier;
 use civitas_consensus::{ConsensusError, ConsensusMessage};
 use civitas_types::{
     CertificateError, ChainId, Evidence, EvidenceError, Hash, PublicKey, QuorumCertificate,
-    ValidatorSet, VoteType,
+    Signature, ValidatorSet, VoteType,
 };
 
 use crate::application::BlockDefect;
@@ -475,6 +476,7 @@ impl Checker {
         verdict: Result<(), BlockDefect>,
         chain_id: &ChainId,
         validators: &ValidatorSet,
+        verifier: &mut dyn SignatureVerifier,
     ) {
         match self.canonical.get(&height) {
             Some(first) if *first != block => self.violations.push(Violation::Agreement {
@@ -500,7 +502,12 @@ impl Checker {
         if self.verified_certificates.contains(&certificate_hash) {
             return;
         }
-        match certificate.verify(chain_id, height, &block, validators) {
+        // Each signature through the run's shared cache of ZIP-215 verdicts
+        // (a memo of a pure function, filled by whoever checked it first).
+        let verify = &mut |key: &PublicKey, digest: &Hash, signature: &Signature| {
+            verifier.verify(key, digest, signature)
+        };
+        match certificate.verify_each(chain_id, height, &block, validators, verify) {
             Ok(_) => {
                 self.verified_certificates.insert(certificate_hash);
             }

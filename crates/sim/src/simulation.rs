@@ -886,6 +886,7 @@ impl Simulation {
                 verdict,
                 &self.chain_id,
                 &set,
+                &mut self.verifier,
             );
         }
         self.trace.update(height.to_le_bytes());

@@ -610,9 +610,7 @@ impl Simulation {
     /// as timely regardless.
     fn proposal_arrives(&mut self, to: usize, proposal: &SignedProposal) -> bool {
         let p = &proposal.proposal;
-        let timely = self.application.time_ms(&p.block_hash).is_some_and(|time| {
-            check_timely(time, self.clock(to), p.round, &self.config.time_params).is_ok()
-        });
+        let timely = self.timely_by(to, p);
         if !self.nodes[to].is_honest() {
             return timely;
         }
@@ -620,6 +618,17 @@ impl Simulation {
         self.checker
             .on_proposal_arrival(to, p.height, p.round, p.block_hash, reproposed, timely);
         timely || self.config.sabotage == Some(Sabotage::IgnoreBlockTime)
+    }
+
+    /// Whether the block time of `proposal` is timely by `node`'s clock now, in
+    /// the proposal's round (an unknown block has no time: not timely).
+    fn timely_by(&self, node: usize, proposal: &civitas_types::Proposal) -> bool {
+        self.application
+            .time_ms(&proposal.block_hash)
+            .is_some_and(|time| {
+                let params = &self.config.time_params;
+                check_timely(time, self.clock(node), proposal.round, params).is_ok()
+            })
     }
 
     /// The application's `valid(v)` as node `to` sees it.
@@ -725,9 +734,7 @@ impl Simulation {
         {
             // Its own proposal counts as an arrival, judged by its own clock.
             let p = &p.proposal;
-            let timely = self.application.time_ms(&p.block_hash).is_some_and(|time| {
-                check_timely(time, self.clock(node), p.round, &self.config.time_params).is_ok()
-            });
+            let timely = self.timely_by(node, p);
             let reproposed = p.proof_of_lock_round.is_some();
             self.checker.on_proposal_arrival(
                 node,

@@ -407,12 +407,16 @@ impl<S: SignStateStore> Consensus<S> {
         if certificate.height != self.height || self.step == Step::Commit || !block_valid {
             return;
         }
+        // Through the injected verifier, like votes: a signature already seen in
+        // a precommit is not verified again.
+        let verifier = &mut self.verifier;
         let verified = certificate
-            .verify(
+            .verify_each(
                 &self.chain_id,
                 self.height,
                 &certificate.block_hash,
                 self.votes.validators(),
+                &mut |key, digest, signature| verifier.verify(key, digest, signature),
             )
             .is_ok();
         if verified {

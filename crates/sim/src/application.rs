@@ -2,7 +2,8 @@
 //! whether each is valid at a height.
 //!
 //! A block is a hash registered with what the real application would check in
-//! it — the height it was built for, its parent, its size, whether its state root
+//! it — the height it was built for, its parent, its time (strictly after its
+//! parent's, the genesis time for height 1), its size, whether its state root
 //! matches the execution of its transactions, whether every transaction is valid.
 //! A hash never registered is a block no one can have (its body is unknown).
 //! [`Application::verdict`] is the `valid(v)` of the paper, the same for every
@@ -11,13 +12,16 @@
 
 use std::collections::BTreeMap;
 
-use civitas_types::{Domain, Hash};
+use civitas_types::{Domain, Hash, check_after_parent};
 
 /// Largest block body the stand-in application accepts.
 pub const BLOCK_BYTES_MAX: u64 = 4 * 1024 * 1024;
 
 /// The parent named by blocks of height 1.
 pub const GENESIS_PARENT: Hash = Hash([0; 32]);
+/// The genesis time of simulated chains (2026-09-21 UTC), the parent time of
+/// block 1; simulated real time 0 is this instant.
+pub const GENESIS_TIME_MS: u64 = 1_790_000_000_000;
 
 /// Why a block is invalid.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -28,6 +32,8 @@ pub enum BlockDefect {
     WrongHeight,
     /// Names a parent other than the committed block of the previous height.
     WrongParent,
+    /// Its time is not after its parent's.
+    TimeNotAfterParent,
     /// Larger than [`BLOCK_BYTES_MAX`].
     Oversized,
     /// Its state root is not the result of executing its transactions.
@@ -54,6 +60,8 @@ pub struct BlockInfo {
     pub height: u64,
     /// The block it builds on.
     pub parent: Hash,
+    /// Its block time (ms since the Unix epoch).
+    pub time_ms: u64,
     /// Size of its body.
     pub size_bytes: u64,
     /// Whether its state root matches the execution of its transactions.
@@ -63,11 +71,12 @@ pub struct BlockInfo {
 }
 
 impl BlockInfo {
-    /// A correct block for `height` on `parent`.
-    pub fn correct(height: u64, parent: Hash) -> BlockInfo {
+    /// A correct block for `height` on `parent` at `time_ms`.
+    pub fn correct(height: u64, parent: Hash, time_ms: u64) -> BlockInfo {
         BlockInfo {
             height,
             parent,
+            time_ms,
             size_bytes: 1_024,
             state_root_correct: true,
             transactions_valid: true,
@@ -75,12 +84,20 @@ impl BlockInfo {
     }
 
     /// The first defect the application finds, checking as a validator would:
-    /// height and parent (header), then size, transactions and state root.
-    fn defect(&self, height: u64, parent: Option<&Hash>) -> Option<BlockDefect> {
+    /// height, parent and time (header; `parent_time_ms` is the time of the
+    /// block it names), then size, transactions and state root.
+    fn defect(
+        &self,
+        height: u64,
+        parent: Option<&Hash>,
+        parent_time_ms: Option<u64>,
+    ) -> Option<BlockDefect> {
         if self.height != height {
             Some(BlockDefect::WrongHeight)
         } else if parent != Some(&self.parent) {
             Some(BlockDefect::WrongParent)
+        } else if parent_time_ms.is_none_or(|t| check_after_parent(self.time_ms, t).is_err()) {
+            Some(BlockDefect::TimeNotAfterParent)
         } else if self.size_bytes > BLOCK_BYTES_MAX {
             Some(BlockDefect::Oversized)
         } else if !self.transactions_valid {
@@ -97,7 +114,7 @@ impl BlockInfo {
 pub struct Application {
     seed: u64,
     built: u64,
-    blocks: BTreeMap<Hash, BlockInfo>,
+    blocks: BTreeMap<Hash, (BlockInfo, u64)>,
 }
 
 impl Application {
@@ -110,20 +127,35 @@ impl Application {
         }
     }
 
-    /// Builds a block with `info` and returns its (fresh) hash.
-    pub fn build(&mut self, info: BlockInfo) -> Hash {
+    /// Builds a block with `info` at simulated real time `built_at_ms` and
+    /// returns its (fresh) hash.
+    pub fn build(&mut self, info: BlockInfo, built_at_ms: u64) -> Hash {
         self.built = self.built.saturating_add(1);
         let block = Hash::tagged_parts(
             Domain::Header,
             &[&self.seed.to_le_bytes(), &self.built.to_le_bytes()],
         );
-        self.blocks.insert(block, info);
+        self.blocks.insert(block, (info, built_at_ms));
         block
     }
 
     /// What the application knows about `block`, if it exists.
     pub fn info(&self, block: &Hash) -> Option<BlockInfo> {
-        self.blocks.get(block).copied()
+        self.blocks.get(block).map(|(info, _)| *info)
+    }
+
+    /// When `block` was built, in simulated real time (for the checker: no
+    /// validator can know it).
+    pub fn built_at_ms(&self, block: &Hash) -> Option<u64> {
+        self.blocks.get(block).map(|(_, at)| *at)
+    }
+
+    /// The time of `block`: the genesis time for [`GENESIS_PARENT`].
+    pub fn time_ms(&self, block: &Hash) -> Option<u64> {
+        if *block == GENESIS_PARENT {
+            return Some(GENESIS_TIME_MS);
+        }
+        self.blocks.get(block).map(|(info, _)| info.time_ms)
     }
 
     /// `valid(v)`: whether `block` is a valid block for `height` on `parent` (the
@@ -136,7 +168,11 @@ impl Application {
     ) -> Result<(), BlockDefect> {
         match self.blocks.get(block) {
             None => Err(BlockDefect::Unknown),
-            Some(info) => info.defect(height, parent).map_or(Ok(()), Err),
+            Some((info, _)) => {
+                let parent_time_ms = self.time_ms(&info.parent);
+                info.defect(height, parent, parent_time_ms)
+                    .map_or(Ok(()), Err)
+            }
         }
     }
 }
@@ -148,8 +184,11 @@ mod tests {
     #[test]
     fn each_defect_is_found() {
         let mut app = Application::new(1);
-        let parent = Hash([7; 32]);
-        let good = app.build(BlockInfo::correct(5, parent));
+        let parent = app.build(
+            BlockInfo::correct(4, GENESIS_PARENT, GENESIS_TIME_MS + 10),
+            0,
+        );
+        let good = app.build(BlockInfo::correct(5, parent, GENESIS_TIME_MS + 11), 0);
         assert_eq!(app.verdict(&good, 5, Some(&parent)), Ok(()));
         assert_eq!(
             app.verdict(&good, 6, Some(&parent)),
@@ -168,27 +207,40 @@ mod tests {
             (
                 BlockInfo {
                     size_bytes: BLOCK_BYTES_MAX + 1,
-                    ..BlockInfo::correct(5, parent)
+                    ..BlockInfo::correct(5, parent, GENESIS_TIME_MS + 11)
                 },
                 BlockDefect::Oversized,
             ),
             (
                 BlockInfo {
+                    time_ms: GENESIS_TIME_MS + 10,
+                    ..BlockInfo::correct(5, parent, GENESIS_TIME_MS + 11)
+                },
+                BlockDefect::TimeNotAfterParent,
+            ),
+            (
+                BlockInfo {
                     state_root_correct: false,
-                    ..BlockInfo::correct(5, parent)
+                    ..BlockInfo::correct(5, parent, GENESIS_TIME_MS + 11)
                 },
                 BlockDefect::BadStateRoot,
             ),
             (
                 BlockInfo {
                     transactions_valid: false,
-                    ..BlockInfo::correct(5, parent)
+                    ..BlockInfo::correct(5, parent, GENESIS_TIME_MS + 11)
                 },
                 BlockDefect::BadTransaction,
             ),
         ];
+        // Block 1's parent time is the genesis time.
+        let at_genesis = app.build(BlockInfo::correct(1, GENESIS_PARENT, GENESIS_TIME_MS), 0);
+        assert_eq!(
+            app.verdict(&at_genesis, 1, Some(&GENESIS_PARENT)),
+            Err(BlockDefect::TimeNotAfterParent)
+        );
         for (info, defect) in cases {
-            let block = app.build(info);
+            let block = app.build(info, 0);
             assert_eq!(app.verdict(&block, 5, Some(&parent)), Err(defect));
         }
     }

@@ -7,7 +7,7 @@
 use civitas_consensus::ConsensusMessage;
 use civitas_types::{Domain, Hash, Proposal, SignedProposal, SignedVote, encode};
 
-use crate::application::{BLOCK_BYTES_MAX, BlockDefect, BlockInfo, GENESIS_PARENT};
+use crate::application::{BLOCK_BYTES_MAX, BlockDefect, BlockInfo};
 use crate::config::ByzantineKind;
 use crate::simulation::{MESSAGE_BYTES_MAX, Simulation};
 
@@ -80,6 +80,15 @@ impl Simulation {
                 }
                 ConsensusMessage::Vote(_) => to_all(&honest),
             },
+            ByzantineKind::TimeShifter => match message {
+                ConsensusMessage::Proposal(proposal)
+                    if proposal.proposal.proof_of_lock_round.is_none() =>
+                {
+                    let block = self.time_shifted_block(node, proposal.proposal.height);
+                    self.replace_block(node, proposal, block, &peers)
+                }
+                _ => to_all(&honest),
+            },
             ByzantineKind::Conspirator => self.conspire(node, message, &peers),
         }
     }
@@ -96,6 +105,18 @@ impl Simulation {
         let defect =
             BlockDefect::BUILDABLE[self.rng.below(BlockDefect::BUILDABLE.len() as u64) as usize];
         let block = self.defective_block(node, proposal.proposal.height, defect);
+        self.replace_block(node, proposal, block, peers)
+    }
+
+    /// `node`'s proposal with `block` instead of its own, to every peer or, half
+    /// the time, to the odd ones only while the even ones get the original.
+    fn replace_block(
+        &mut self,
+        node: usize,
+        proposal: &SignedProposal,
+        block: Hash,
+        peers: &[usize],
+    ) -> Vec<(usize, Vec<u8>)> {
         let invalid = Proposal {
             block_hash: block,
             ..proposal.proposal.clone()
@@ -118,10 +139,34 @@ impl Simulation {
             .collect()
     }
 
+    /// A block for `height` by `node` on its last block, with a shifted time:
+    /// far ahead of its clock (beyond any precision), as far behind as its
+    /// parent allows (held back by 1–10 s, but after the parent), or not after
+    /// its parent (invalid).
+    fn time_shifted_block(&mut self, node: usize, height: u64) -> Hash {
+        let correct = self.correct_block(node, height);
+        let parent_time = self
+            .application
+            .time_ms(&correct.parent)
+            .expect("the parent is a committed block");
+        let shift = self.rng.between(1_000, 10_000);
+        let precision = self.config.time_params.precision_ms;
+        let time_ms = match self.rng.below(3) {
+            0 => self.clock(node).saturating_add(precision + shift),
+            1 => self
+                .clock(node)
+                .saturating_sub(shift)
+                .max(parent_time.saturating_add(1)),
+            _ => parent_time.saturating_sub(self.rng.below(2)),
+        };
+        self.application
+            .build(BlockInfo { time_ms, ..correct }, self.now)
+    }
+
     /// A block for `height` with `defect`, built by `node` on its last block.
     fn defective_block(&mut self, node: usize, height: u64, defect: BlockDefect) -> Hash {
         let tip = self.nodes[node].chain.last().map(|(block, _)| *block);
-        let correct = BlockInfo::correct(height, tip.unwrap_or(GENESIS_PARENT));
+        let correct = self.correct_block(node, height);
         let info = match defect {
             // Replays the block committed at the previous height when there is one.
             BlockDefect::WrongHeight => match tip {
@@ -131,10 +176,12 @@ impl Simulation {
                     ..correct
                 },
             },
-            BlockDefect::WrongParent | BlockDefect::Unknown => BlockInfo {
-                parent: self.random_hash(),
-                ..correct
-            },
+            BlockDefect::WrongParent | BlockDefect::Unknown | BlockDefect::TimeNotAfterParent => {
+                BlockInfo {
+                    parent: self.random_hash(),
+                    ..correct
+                }
+            }
             BlockDefect::Oversized => BlockInfo {
                 size_bytes: BLOCK_BYTES_MAX.saturating_add(1),
                 ..correct
@@ -148,7 +195,7 @@ impl Simulation {
                 ..correct
             },
         };
-        self.application.build(info)
+        self.application.build(info, self.now)
     }
 
     /// For the [`crate::Sabotage::UnguardedSigner`] checker check: a vote

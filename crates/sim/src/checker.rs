@@ -8,6 +8,10 @@
 //!   step) — whether it broadcasts them or sends them to one peer — and no
 //!   evidence ever accuses an honest validator.
 //! - No honest validator proposes, prevotes or precommits an invalid block.
+//! - Block time: committed block times strictly increase; no honest validator
+//!   prevotes a fresh proposal that was not timely by its own clock; and every
+//!   committed block's time lies within the PBTS bound of the honest clocks
+//!   ([`TimeBound`]).
 //! - Liveness (judged by the simulation after the final quiet period).
 //!
 //! Each invariant has a checker check in `tests/checker.rs`: a run that breaks it
@@ -16,10 +20,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+use civitas_consensus::state_machine::SignatureVerifier;
 use civitas_consensus::{ConsensusError, ConsensusMessage};
 use civitas_types::{
     CertificateError, ChainId, Evidence, EvidenceError, Hash, PublicKey, QuorumCertificate,
-    ValidatorSet, VoteType,
+    Signature, ValidatorSet, VoteType,
 };
 
 use crate::application::BlockDefect;
@@ -106,6 +111,37 @@ pub enum Violation {
         block: Hash,
         /// What is wrong with it.
         defect: BlockDefect,
+    },
+    /// An honest validator prevoted a fresh proposal whose block time it had
+    /// found not timely by its own clock (and it had no timely or re-proposed
+    /// copy of that block in that round).
+    UntimelyPrevote {
+        /// Node.
+        node: usize,
+        /// Height.
+        height: u64,
+        /// Round.
+        round: u32,
+        /// The block.
+        block: Hash,
+    },
+    /// A committed block's time is not after the previous committed block's.
+    TimeNotIncreasing {
+        /// Height.
+        height: u64,
+        /// Its time.
+        time_ms: u64,
+        /// The previous block's time (the genesis time at height 1).
+        previous_ms: u64,
+    },
+    /// A committed block's time lies outside the PBTS bound of the honest clocks.
+    TimeOutOfBounds {
+        /// Height.
+        height: u64,
+        /// Its time.
+        time_ms: u64,
+        /// The bound it broke.
+        bound: TimeBound,
     },
     /// Evidence that does not verify was reported.
     EvidenceUnverifiable {
@@ -198,6 +234,32 @@ impl fmt::Display for Violation {
                 f,
                 "invalid block: honest node {node} signed a {step:?} for block {block} at height {height} round {round}: {defect:?}"
             ),
+            Violation::UntimelyPrevote {
+                node,
+                height,
+                round,
+                block,
+            } => write!(
+                f,
+                "untimely prevote: honest node {node} prevoted block {block} at height {height} round {round}, whose time was not timely by its clock"
+            ),
+            Violation::TimeNotIncreasing {
+                height,
+                time_ms,
+                previous_ms,
+            } => write!(
+                f,
+                "block time: height {height} committed with time {time_ms}, not after the previous block's {previous_ms}"
+            ),
+            Violation::TimeOutOfBounds {
+                height,
+                time_ms,
+                bound,
+            } => write!(
+                f,
+                "block time: height {height} committed with time {time_ms}, outside [{}, {}]",
+                bound.lower_ms, bound.upper_ms
+            ),
             Violation::EvidenceUnverifiable { error } => {
                 write!(f, "evidence that does not verify was reported: {error}")
             }
@@ -224,11 +286,40 @@ impl fmt::Display for Violation {
     }
 }
 
+/// The PBTS guarantee for a committed block, in ms since the Unix epoch. Its
+/// first polka came from prevotes of f + 1 honest validators at least, each of
+/// which found the fresh proposal timely by its own clock at arrival (round
+/// `r ≤` the decision round): the time is at most that clock plus the
+/// precision — no later than the fastest honest clock at the first commit
+/// plus the precision — and at least that clock minus precision and message
+/// delay — no earlier than the slowest honest clock when the block was built,
+/// minus precision and the decision round's message delay.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TimeBound {
+    /// Slowest honest clock when the block was built − precision − message
+    /// delay of the decision round.
+    pub lower_ms: u64,
+    /// Fastest honest clock at the first honest commit + precision.
+    pub upper_ms: u64,
+}
+
+/// How one honest validator received one block in one round.
+#[derive(Clone, Copy, Debug, Default)]
+struct Arrivals {
+    fresh_timely: bool,
+    fresh_untimely: bool,
+    reproposed: bool,
+}
+
 /// The invariant checker of one run.
 #[derive(Default)]
 pub struct Checker {
     /// First block committed by an honest validator at each height.
     pub canonical: BTreeMap<u64, Hash>,
+    /// Time of each canonical block.
+    canonical_times: BTreeMap<u64, u64>,
+    /// Proposals honest validators received, by (node, height, round, block).
+    arrivals: BTreeMap<(usize, u64, u32, Hash), Arrivals>,
     signed: BTreeMap<(PublicKey, u64, u32, SignedStep), Hash>,
     verified_certificates: BTreeSet<Hash>,
     /// Violations found.
@@ -262,6 +353,9 @@ impl Checker {
             return;
         }
         let (height, round, step) = (message.height(), message.round(), SignedStep::of(message));
+        if let (SignedStep::Prevote, Some(block)) = (step, block) {
+            self.check_timely_prevote(node, height, round, block);
+        }
         if let (Some(block), Err(defect)) = (block, verdict) {
             self.violations.push(Violation::InvalidBlockSigned {
                 node,
@@ -286,6 +380,90 @@ impl Checker {
         }
     }
 
+    /// Records that honest `node` received (or made) a proposal of `block` at
+    /// `height` and `round`: a fresh one (`reproposed` false) that its clock
+    /// found `timely` or not, or a re-proposal with a proof of lock.
+    pub fn on_proposal_arrival(
+        &mut self,
+        node: usize,
+        height: u64,
+        round: u32,
+        block: Hash,
+        reproposed: bool,
+        timely: bool,
+    ) {
+        let arrivals = self
+            .arrivals
+            .entry((node, height, round, block))
+            .or_default();
+        if reproposed {
+            arrivals.reproposed = true;
+        } else if timely {
+            arrivals.fresh_timely = true;
+        } else {
+            arrivals.fresh_untimely = true;
+        }
+    }
+
+    /// A prevote for `block` is allowed only if `node` got it in that round in a
+    /// form that permits it: fresh and timely, or re-proposed (judged by its
+    /// polka). Having only untimely fresh copies of it is a violation.
+    fn check_timely_prevote(&mut self, node: usize, height: u64, round: u32, block: Hash) {
+        let arrivals = self
+            .arrivals
+            .get(&(node, height, round, block))
+            .copied()
+            .unwrap_or_default();
+        if arrivals.fresh_untimely && !arrivals.fresh_timely && !arrivals.reproposed {
+            self.violations.push(Violation::UntimelyPrevote {
+                node,
+                height,
+                round,
+                block,
+            });
+        }
+    }
+
+    /// Checks the time of the block first committed at `height`: after the
+    /// previous committed block's (`genesis_time_ms` at height 1) and within
+    /// `bound`.
+    pub fn on_canonical_time(
+        &mut self,
+        height: u64,
+        time_ms: u64,
+        genesis_time_ms: u64,
+        bound: TimeBound,
+    ) {
+        let previous_ms = match height.checked_sub(1) {
+            Some(0) | None => Some(genesis_time_ms),
+            Some(previous) => self.canonical_times.get(&previous).copied(),
+        };
+        self.canonical_times.insert(height, time_ms);
+        if let Some(previous_ms) = previous_ms
+            && time_ms <= previous_ms
+        {
+            self.violations.push(Violation::TimeNotIncreasing {
+                height,
+                time_ms,
+                previous_ms,
+            });
+        }
+        if time_ms < bound.lower_ms || time_ms > bound.upper_ms {
+            self.violations.push(Violation::TimeOutOfBounds {
+                height,
+                time_ms,
+                bound,
+            });
+        }
+        // Forget arrivals of heights well below the committed one, every 8
+        // heights: a validator that far behind catches up by block sync, and a
+        // forgotten arrival can only hide a violation, never invent one.
+        if height.is_multiple_of(8) {
+            let stale = height.saturating_sub(8);
+            self.arrivals.retain(|(_, h, _, _), _| *h >= stale);
+        }
+    }
+
     /// Checks a commit by an honest validator: agreement, validity (`verdict` is
     /// the application's verdict on the block), certificate.
     #[allow(clippy::too_many_arguments)]
@@ -298,6 +476,7 @@ impl Checker {
         verdict: Result<(), BlockDefect>,
         chain_id: &ChainId,
         validators: &ValidatorSet,
+        verifier: &mut dyn SignatureVerifier,
     ) {
         match self.canonical.get(&height) {
             Some(first) if *first != block => self.violations.push(Violation::Agreement {
@@ -323,7 +502,12 @@ impl Checker {
         if self.verified_certificates.contains(&certificate_hash) {
             return;
         }
-        match certificate.verify(chain_id, height, &block, validators) {
+        // Each signature through the run's shared cache of ZIP-215 verdicts
+        // (a memo of a pure function, filled by whoever checked it first).
+        let verify = &mut |key: &PublicKey, digest: &Hash, signature: &Signature| {
+            verifier.verify(key, digest, signature)
+        };
+        match certificate.verify_each(chain_id, height, &block, validators, verify) {
             Ok(_) => {
                 self.verified_certificates.insert(certificate_hash);
             }

@@ -3,6 +3,8 @@
 //! [`SimConfig::from_seed`] draws the whole fault mix from the seed itself, so some
 //! seeds are calm and some brutal, and a seed alone replays a run.
 
+use civitas_types::TimeParams;
+
 use crate::rng::SimRng;
 
 /// How a Byzantine validator misbehaves.
@@ -23,6 +25,11 @@ pub enum ByzantineKind {
     /// bad state root, bad transaction), to every peer or, half the time, to half
     /// of them while the others get its valid block.
     InvalidProposer,
+    /// As proposer of a fresh block, puts a shifted time in it: far ahead of its
+    /// clock, as far behind as the parent allows, or not after the parent (an
+    /// invalid block), to every peer or, half the time, to half of them while
+    /// the others get its correct block.
+    TimeShifter,
     /// Colludes with the other conspirators to split the honest validators in two
     /// (only meaningful with more than f Byzantine validators: the checker check).
     Conspirator,
@@ -30,13 +37,14 @@ pub enum ByzantineKind {
 
 impl ByzantineKind {
     /// The kinds drawn for ordinary runs (all but the conspiracy).
-    pub const ORDINARY: [ByzantineKind; 6] = [
+    pub const ORDINARY: [ByzantineKind; 7] = [
         ByzantineKind::Silent,
         ByzantineKind::Equivocator,
         ByzantineKind::GarbageVoter,
         ByzantineKind::FarFuture,
         ByzantineKind::Malformed,
         ByzantineKind::InvalidProposer,
+        ByzantineKind::TimeShifter,
     ];
 }
 
@@ -54,6 +62,9 @@ pub enum Sabotage {
     UnguardedSigner,
     /// Honest validators commit with their certificate cut to one signature.
     CutCertificates,
+    /// Honest validators take every proposal as timely, whatever its block time
+    /// (so they prevote, and may commit, a time shifter's block).
+    IgnoreBlockTime,
 }
 
 /// Network and node faults of the fault phase.
@@ -151,7 +162,27 @@ pub struct SimConfig {
     pub crash_at_signature: Option<CrashAtSignature>,
     /// A deliberate break of the honest side (checker checks only).
     pub sabotage: Option<Sabotage>,
+    /// Each validator's clock minus the simulated real time, in ms.
+    pub clock_skews_ms: Vec<i64>,
+    /// The honest validator whose clock is far off, if any (it counts against
+    /// the f faults the network tolerates: drawn only when fewer than f
+    /// validators are Byzantine, and given the Byzantine validators' power).
+    pub far_clock: Option<usize>,
+    /// The block-time window every validator applies.
+    pub time_params: TimeParams,
 }
+
+/// The simulated network's block-time window, scaled like its timeouts (400 ms
+/// propose against the real 3 s): 100 ms precision, 400 ms message delay.
+pub const SIM_TIME_PARAMS: TimeParams = TimeParams {
+    precision_ms: 100,
+    message_delay_ms: 400,
+};
+/// Share of the seeds, per mille, with one honest validator's clock far off
+/// (when fewer than f validators are Byzantine).
+pub const FAR_CLOCK_PERMILLE: u64 = 150;
+/// How far off a far clock is: between these, ahead or behind.
+pub const FAR_CLOCK_SKEW_MS: (u64, u64) = (1_000, 20_000);
 
 /// Fault phase length of most seeded runs.
 pub const FAULT_PHASE_MS: u64 = 4_000;
@@ -207,7 +238,37 @@ impl SimConfig {
             changing_powers: rng.chance(500),
             crash_at_signature: None,
             sabotage: None,
+            clock_skews_ms: Vec::new(),
+            far_clock: None,
+            time_params: SIM_TIME_PARAMS,
         }
+        .with_clocks_drawn(&mut rng)
+    }
+
+    /// Draws every validator's clock skew: within ±precision/2 (so any two
+    /// differ by at most the precision), and in some seeds one honest
+    /// validator's far off, when the Byzantine ones leave room for a fault.
+    fn with_clocks_drawn(mut self, rng: &mut SimRng) -> SimConfig {
+        let half = self.time_params.precision_ms / 2;
+        self.clock_skews_ms = (0..self.validators)
+            .map(|_| rng.between(0, 2 * half) as i64 - half as i64)
+            .collect();
+        let honest = self.validators.saturating_sub(self.byzantine.len());
+        if rng.chance(FAR_CLOCK_PERMILLE)
+            && self.byzantine.len() < Self::tolerated(self.validators)
+            && honest > 0
+        {
+            let node = rng.below(honest as u64) as usize;
+            let skew = rng.between(FAR_CLOCK_SKEW_MS.0, FAR_CLOCK_SKEW_MS.1) as i64;
+            self.clock_skews_ms[node] = if rng.chance(500) { skew } else { -skew };
+            self.far_clock = Some(node);
+        }
+        self
+    }
+
+    /// Node `index`'s clock skew (0 if none was drawn).
+    pub fn clock_skew_ms(&self, index: usize) -> i64 {
+        self.clock_skews_ms.get(index).copied().unwrap_or(0)
     }
 
     /// Whether the faults last the whole long phase rather than the usual 4 s.
@@ -229,6 +290,9 @@ impl SimConfig {
             changing_powers: false,
             crash_at_signature: None,
             sabotage: None,
+            clock_skews_ms: vec![0; validators],
+            far_clock: None,
+            time_params: SIM_TIME_PARAMS,
         }
     }
 }

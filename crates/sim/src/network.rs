@@ -63,6 +63,18 @@ pub enum Event {
         /// Arm the crash to strike between a signature's save and its sending.
         before_send: bool,
     },
+    /// A proposer that waited for its clock to pass its parent's time builds
+    /// its block now.
+    ProposeAfterWait {
+        /// Node.
+        node: usize,
+        /// Life of the node that set it.
+        incarnation: u64,
+        /// Height asked for.
+        height: u64,
+        /// Round asked for.
+        round: u32,
+    },
     /// A crashed node restarts from its persisted state.
     Restart {
         /// Node.

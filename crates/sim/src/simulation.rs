@@ -6,19 +6,25 @@
 //! Voting powers may change along the chain: the set that signs height `h`
 //! is derived from the block committed at `h − 2` (activation two heights after
 //! the deciding block), the same rule every node applies.
+//!
+//! Each node has a clock: the genesis time plus simulated real time plus its
+//! skew ([`SimConfig::clock_skews_ms`]). An honest proposer waits until its
+//! clock passes its parent's time, then puts its clock in the block; every
+//! honest validator judges a proposal's timeliness with its own clock when the
+//! proposal arrives.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use civitas_consensus::{Consensus, Timeout};
 use civitas_consensus::{ConsensusMessage, Effect, Input, TimeoutParams};
 use civitas_types::{
-    ChainId, Domain, Hash, PublicKey, QuorumCertificate, SigningKey, Validator, ValidatorSet,
-    decode, encode,
+    ChainId, Domain, Hash, PublicKey, QuorumCertificate, SignedProposal, SigningKey, Validator,
+    ValidatorSet, check_timely, decode, encode, next_block_time, proposer_wait_ms,
 };
 use sha2::{Digest, Sha256};
 
-use crate::application::{Application, BlockDefect, BlockInfo, GENESIS_PARENT};
-use crate::checker::{Checker, Violation};
+use crate::application::{Application, BlockDefect, BlockInfo, GENESIS_PARENT, GENESIS_TIME_MS};
+use crate::checker::{Checker, TimeBound, Violation};
 use crate::config::{Sabotage, SimConfig};
 use crate::network::{Event, EventQueue, Links, Payload, Window};
 use crate::node::{SharedStore, SharedVerifier, SimNode};
@@ -73,7 +79,7 @@ pub struct Simulation {
     chain_id: ChainId,
     queue: EventQueue,
     links: Links,
-    now: u64,
+    pub(crate) now: u64,
     pub(crate) application: Application,
     pub(crate) checker: Checker,
     verifier: SharedVerifier,
@@ -312,6 +318,10 @@ impl Simulation {
             Event::Crash { node, .. } => self.trace.update([3, *node as u8]),
             Event::Restart { node } => self.trace.update([4, *node as u8]),
             Event::Heal => self.trace.update([5]),
+            Event::ProposeAfterWait { node, round, .. } => {
+                self.trace.update([6, *node as u8]);
+                self.trace.update(round.to_le_bytes());
+            }
         }
     }
 
@@ -325,8 +335,10 @@ impl Simulation {
             .iter()
             .enumerate()
             .map(|(index, node)| {
-                let voting_power = match (self.config.changing_powers && node.is_honest(), deciding)
-                {
+                // A far-off clock counts as a fault: it gets a Byzantine
+                // validator's power, so faults never exceed a third.
+                let fault = !node.is_honest() || self.config.far_clock == Some(index);
+                let voting_power = match (self.config.changing_powers && !fault, deciding) {
                     (true, Some(block)) => 1 + u64::from(block.0[0].wrapping_add(index as u8) % 3),
                     _ => 1,
                 };
@@ -428,7 +440,66 @@ impl Simulation {
                 }
             }
             Event::Heal => self.heal(),
+            Event::ProposeAfterWait {
+                node,
+                incarnation,
+                height,
+                round,
+            } => {
+                if self.nodes[node].incarnation == incarnation {
+                    self.propose_value(node, height, round);
+                }
+            }
         }
+    }
+
+    /// Node `node`'s clock now: genesis time + simulated time + its skew.
+    pub(crate) fn clock(&self, node: usize) -> u64 {
+        let real = GENESIS_TIME_MS.saturating_add(self.now);
+        real.saturating_add_signed(self.config.clock_skew_ms(node))
+    }
+
+    /// The time of the last block `node` committed (the genesis time before any).
+    fn tip_time(&self, node: usize) -> u64 {
+        let tip = self.nodes[node]
+            .chain
+            .last()
+            .map_or(GENESIS_PARENT, |(block, _)| *block);
+        self.application
+            .time_ms(&tip)
+            .expect("committed blocks are registered")
+    }
+
+    /// Answers `GetValue`: an honest proposer waits until its clock is past its
+    /// parent's time, then builds a block stamped with its clock.
+    fn get_value(&mut self, node: usize, height: u64, round: u32) {
+        let wait = proposer_wait_ms(self.tip_time(node), self.clock(node));
+        if wait == 0 {
+            self.propose_value(node, height, round);
+        } else {
+            let incarnation = self.nodes[node].incarnation;
+            self.queue.push(
+                self.now.saturating_add(wait),
+                Event::ProposeAfterWait {
+                    node,
+                    incarnation,
+                    height,
+                    round,
+                },
+            );
+        }
+    }
+
+    fn propose_value(&mut self, node: usize, height: u64, round: u32) {
+        let block_hash = self.new_block(node, height);
+        self.input(
+            node,
+            Input::ProposeValue {
+                height,
+                round,
+                block_hash,
+            },
+        );
     }
 
     fn heal(&mut self) {
@@ -521,14 +592,43 @@ impl Simulation {
             ConsensusMessage::Proposal(proposal) => {
                 let block_valid =
                     self.block_valid(to, &proposal.proposal.block_hash, proposal.proposal.height);
+                let timely = self.proposal_arrives(to, &proposal);
                 Input::Proposal {
                     proposal,
                     block_valid,
+                    timely,
                 }
             }
             ConsensusMessage::Vote(vote) => Input::Vote(vote),
         };
         self.input(to, input);
+    }
+
+    /// Whether `proposal`'s block time is timely by node `to`'s clock now (an
+    /// unknown block has no time: not timely), recorded for the checker when
+    /// `to` is honest; [`Sabotage::IgnoreBlockTime`] makes honest nodes take it
+    /// as timely regardless.
+    fn proposal_arrives(&mut self, to: usize, proposal: &SignedProposal) -> bool {
+        let p = &proposal.proposal;
+        let timely = self.timely_by(to, p);
+        if !self.nodes[to].is_honest() {
+            return timely;
+        }
+        let reproposed = p.proof_of_lock_round.is_some();
+        self.checker
+            .on_proposal_arrival(to, p.height, p.round, p.block_hash, reproposed, timely);
+        timely || self.config.sabotage == Some(Sabotage::IgnoreBlockTime)
+    }
+
+    /// Whether the block time of `proposal` is timely by `node`'s clock now, in
+    /// the proposal's round (an unknown block has no time: not timely).
+    fn timely_by(&self, node: usize, proposal: &civitas_types::Proposal) -> bool {
+        self.application
+            .time_ms(&proposal.block_hash)
+            .is_some_and(|time| {
+                let params = &self.config.time_params;
+                check_timely(time, self.clock(node), proposal.round, params).is_ok()
+            })
     }
 
     /// The application's `valid(v)` as node `to` sees it.
@@ -548,14 +648,22 @@ impl Simulation {
         self.application.verdict(block, height, parent)
     }
 
-    /// A correct block for `height` on the last block `node` committed (what an
-    /// honest proposer builds).
+    /// A correct block for `height` on the last block `node` committed, stamped
+    /// with `node`'s clock (or 1 ms after its parent, for a proposer that did
+    /// not wait): what an honest proposer builds.
     pub(crate) fn new_block(&mut self, node: usize, height: u64) -> Hash {
+        let info = self.correct_block(node, height);
+        self.application.build(info, self.now)
+    }
+
+    /// What [`Self::new_block`] builds, not yet registered.
+    pub(crate) fn correct_block(&self, node: usize, height: u64) -> BlockInfo {
         let parent = self.nodes[node]
             .chain
             .last()
             .map_or(GENESIS_PARENT, |(block, _)| *block);
-        self.application.build(BlockInfo::correct(height, parent))
+        let time_ms = next_block_time(self.tip_time(node), self.clock(node));
+        BlockInfo::correct(height, parent, time_ms)
     }
 
     fn input(&mut self, node: usize, input: Input) {
@@ -579,17 +687,7 @@ impl Simulation {
                     timeout,
                     duration_ms,
                 } => self.schedule_timer(node, timeout, duration_ms),
-                Effect::GetValue { height, round } => {
-                    let block_hash = self.new_block(node, height);
-                    self.input(
-                        node,
-                        Input::ProposeValue {
-                            height,
-                            round,
-                            block_hash,
-                        },
-                    );
-                }
+                Effect::GetValue { height, round } => self.get_value(node, height, round),
                 Effect::Decide {
                     height,
                     block_hash,
@@ -631,6 +729,22 @@ impl Simulation {
         };
         let verdict = block.map_or(Ok(()), |b| self.verdict(&b, message.height()));
         let own_key = self.nodes[node].key.public_key();
+        if let ConsensusMessage::Proposal(p) = message
+            && p.proposal.proposer == own_key
+        {
+            // Its own proposal counts as an arrival, judged by its own clock.
+            let p = &p.proposal;
+            let timely = self.timely_by(node, p);
+            let reproposed = p.proof_of_lock_round.is_some();
+            self.checker.on_proposal_arrival(
+                node,
+                p.height,
+                p.round,
+                p.block_hash,
+                reproposed,
+                timely,
+            );
+        }
         self.checker
             .on_honest_signature(node, &own_key, message, verdict);
     }
@@ -762,6 +876,9 @@ impl Simulation {
             return;
         }
         if self.nodes[node].is_honest() {
+            if !self.checker.canonical.contains_key(&height) {
+                self.check_block_time(height, &block, certificate.round);
+            }
             let verdict = self.verdict(&block, height);
             let set = self.validator_set(height);
             let checked = match self.config.sabotage {
@@ -776,6 +893,7 @@ impl Simulation {
                 verdict,
                 &self.chain_id,
                 &set,
+                &mut self.verifier,
             );
         }
         self.trace.update(height.to_le_bytes());
@@ -788,6 +906,41 @@ impl Simulation {
             None => Vec::new(),
         };
         self.execute(node, effects);
+    }
+}
+
+impl Simulation {
+    /// Checks the time of the block first committed at `height` (decided in
+    /// `round`) against the previous block's and the PBTS bound of the honest
+    /// clocks ([`TimeBound`]).
+    fn check_block_time(&mut self, height: u64, block: &Hash, round: u32) {
+        let (Some(time_ms), Some(built_at_ms)) = (
+            self.application.time_ms(block),
+            self.application.built_at_ms(block),
+        ) else {
+            return; // an unknown block: the validity check reports it
+        };
+        let skews = (0..self.nodes.len())
+            .filter(|i| self.nodes[*i].is_honest())
+            .map(|i| self.config.clock_skew_ms(i));
+        let (slowest, fastest) =
+            skews.fold((i64::MAX, i64::MIN), |(lo, hi), s| (lo.min(s), hi.max(s)));
+        let params = &self.config.time_params;
+        let window_ms = params
+            .precision_ms
+            .saturating_add(params.message_delay_in_round_ms(round));
+        let bound = TimeBound {
+            lower_ms: GENESIS_TIME_MS
+                .saturating_add(built_at_ms)
+                .saturating_add_signed(slowest)
+                .saturating_sub(window_ms),
+            upper_ms: GENESIS_TIME_MS
+                .saturating_add(self.now)
+                .saturating_add_signed(fastest)
+                .saturating_add(params.precision_ms),
+        };
+        self.checker
+            .on_canonical_time(height, time_ms, GENESIS_TIME_MS, bound);
     }
 }
 

@@ -126,3 +126,48 @@ fn checker_check_liveness_f_plus_one_silent_validators_stall_the_chain() {
         "2 silent validators out of 4 did not stall the chain: the liveness check is blind"
     );
 }
+
+#[test]
+fn checker_check_block_times_increase_a_block_not_after_its_parent_committed() {
+    assert!(
+        caught_in_some_seed(
+            |seed| config(
+                seed,
+                vec![ByzantineKind::TimeShifter],
+                Some(Sabotage::AcceptEveryBlock)
+            ),
+            |v| matches!(v, Violation::TimeNotIncreasing { .. })
+        ),
+        "honest validators that accept every block never committed a time shifter's block stamped at its parent's time: the increasing-time check is blind"
+    );
+}
+
+#[test]
+fn checker_check_no_honest_prevote_for_an_untimely_block() {
+    assert!(
+        caught_in_some_seed(
+            |seed| config(
+                seed,
+                vec![ByzantineKind::TimeShifter],
+                Some(Sabotage::IgnoreBlockTime)
+            ),
+            |v| matches!(v, Violation::UntimelyPrevote { .. })
+        ),
+        "honest validators that ignore block time never prevoted a time shifter's block: the timeliness check is blind"
+    );
+}
+
+#[test]
+fn checker_check_block_time_bound_a_shifted_time_committed() {
+    assert!(
+        caught_in_some_seed(
+            |seed| config(
+                seed,
+                vec![ByzantineKind::TimeShifter],
+                Some(Sabotage::IgnoreBlockTime)
+            ),
+            |v| matches!(v, Violation::TimeOutOfBounds { .. })
+        ),
+        "honest validators that ignore block time never committed a time shifter's far-off time: the time-bound check is blind"
+    );
+}

@@ -11,11 +11,14 @@ use borsh::{BorshDeserialize, BorshSerialize};
 
 use crate::chain_id::ChainId;
 use crate::codec::{BoundedVec, DecodeError, encode};
-use crate::crypto::{BatchVerifier, Signature};
+use crate::crypto::{BatchVerifier, PublicKey, Signature};
 use crate::hash::{Domain, Hash};
 use crate::limits::VALIDATORS_MAX;
 use crate::validator::ValidatorSet;
 use crate::vote::{Vote, VoteType};
+
+/// One signature to check: the signer's key, the digest it signed, the signature.
+type SignatureCheck = (PublicKey, Hash, Signature);
 
 /// One validator's precommit signature inside a certificate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
@@ -123,7 +126,7 @@ impl QuorumCertificate {
     /// Checks that this certificate makes block `block_hash` at `height` final
     /// under `validators` (the set that signs that height): every signature
     /// verifies and the signers hold more than two thirds of the power. Returns the
-    /// signers' power.
+    /// signers' power. Signatures are checked in one ZIP-215 batch.
     pub fn verify(
         &self,
         chain_id: &ChainId,
@@ -131,26 +134,10 @@ impl QuorumCertificate {
         block_hash: &Hash,
         validators: &ValidatorSet,
     ) -> Result<u64, CertificateError> {
-        if self.height != height || self.block_hash != *block_hash {
-            return Err(CertificateError::WrongBlock {
-                expected_height: height,
-                expected_block: *block_hash,
-                found_height: self.height,
-                found_block: self.block_hash,
-            });
-        }
-        let mut batch = BatchVerifier::with_capacity(self.signatures.len());
-        let mut signed: u64 = 0;
-        for entry in self.signatures.iter() {
-            let validator = validators
-                .get(usize::from(entry.validator_index))
-                .ok_or(CertificateError::UnknownValidator(entry.validator_index))?;
-            let digest = self
-                .precommit(chain_id, validator.public_key)
-                .signing_digest();
-            batch.queue_digest(&validator.public_key, &digest, &entry.signature);
-            // Powers are distinct members of one set: the sum is at most its total.
-            signed = signed.saturating_add(validator.voting_power);
+        let (signed, checks) = self.signed_precommits(chain_id, height, block_hash, validators)?;
+        let mut batch = BatchVerifier::with_capacity(checks.len());
+        for (public_key, digest, signature) in checks.iter() {
+            batch.queue_digest(public_key, digest, signature);
         }
         batch.verify().map_err(|failure| {
             let positions = failure
@@ -160,6 +147,75 @@ impl QuorumCertificate {
                 .collect();
             CertificateError::BadSignatures(positions)
         })?;
+        self.check_quorum(signed, validators)
+    }
+
+    /// [`Self::verify`], with each signature checked by `verify_signature`
+    /// instead of a batch: for a caller that already holds a cache of verified
+    /// signatures (e.g. one shared with its consensus votes). `verify_signature`
+    /// must apply the ZIP-215 rule (`crate::verify_digest`); batch and single
+    /// ZIP-215 verification agree on every input.
+    pub fn verify_each(
+        &self,
+        chain_id: &ChainId,
+        height: u64,
+        block_hash: &Hash,
+        validators: &ValidatorSet,
+        verify_signature: &mut dyn FnMut(&PublicKey, &Hash, &Signature) -> bool,
+    ) -> Result<u64, CertificateError> {
+        let (signed, checks) = self.signed_precommits(chain_id, height, block_hash, validators)?;
+        let invalid: Vec<u16> = checks
+            .iter()
+            .zip(self.signatures.iter())
+            .filter(|((public_key, digest, signature), _)| {
+                !verify_signature(public_key, digest, signature)
+            })
+            .map(|(_, entry)| entry.validator_index)
+            .collect();
+        if !invalid.is_empty() {
+            return Err(CertificateError::BadSignatures(invalid));
+        }
+        self.check_quorum(signed, validators)
+    }
+
+    /// The block check, then each signature's (key, digest, signature) with the
+    /// signers' total power.
+    fn signed_precommits(
+        &self,
+        chain_id: &ChainId,
+        height: u64,
+        block_hash: &Hash,
+        validators: &ValidatorSet,
+    ) -> Result<(u64, Vec<SignatureCheck>), CertificateError> {
+        if self.height != height || self.block_hash != *block_hash {
+            return Err(CertificateError::WrongBlock {
+                expected_height: height,
+                expected_block: *block_hash,
+                found_height: self.height,
+                found_block: self.block_hash,
+            });
+        }
+        let mut checks = Vec::with_capacity(self.signatures.len());
+        let mut signed: u64 = 0;
+        for entry in self.signatures.iter() {
+            let validator = validators
+                .get(usize::from(entry.validator_index))
+                .ok_or(CertificateError::UnknownValidator(entry.validator_index))?;
+            let digest = self
+                .precommit(chain_id, validator.public_key)
+                .signing_digest();
+            checks.push((validator.public_key, digest, entry.signature));
+            // Powers are distinct members of one set: the sum is at most its total.
+            signed = signed.saturating_add(validator.voting_power);
+        }
+        Ok((signed, checks))
+    }
+
+    fn check_quorum(
+        &self,
+        signed: u64,
+        validators: &ValidatorSet,
+    ) -> Result<u64, CertificateError> {
         if !validators.is_quorum(signed) {
             return Err(CertificateError::NoQuorum {
                 signed,

@@ -171,3 +171,39 @@ fn unknown_positions_duplicates_and_empty_lists_are_refused() {
         Err(DecodeError::NonCanonical { .. })
     ));
 }
+
+/// `verify_each` with single ZIP-215 checks gives the same verdict as the batch
+/// `verify`, on quorums, non-quorums, forgeries and wrong blocks.
+#[test]
+fn verify_each_agrees_with_the_batch() {
+    let f = fixture();
+    let mut single = |key: &PublicKey, digest: &Hash, signature: &Signature| {
+        crate::crypto::verify_digest(key, digest, signature).is_ok()
+    };
+    let mut cases: Vec<QuorumCertificate> = (1u16..16)
+        .map(|mask| {
+            let positions: Vec<u16> = (0..4).filter(|p| mask & (1 << p) != 0).collect();
+            sign_by(&f, &positions)
+        })
+        .collect();
+    let mut forged = sign_by(&f, &[0, 1, 2, 3]);
+    let mut list = forged.signatures.to_vec();
+    list[1].signature.0[5] ^= 1;
+    list[3].signature.0[9] ^= 1;
+    forged.signatures = BoundedVec::try_from_vec(list).unwrap();
+    cases.push(forged);
+    for qc in &cases {
+        for (height, block) in [(10, f.block), (11, f.block), (10, Hash([0; 32]))] {
+            assert_eq!(
+                qc.verify_each(&chain_id(), height, &block, &f.set, &mut single),
+                qc.verify(&chain_id(), height, &block, &f.set),
+            );
+        }
+    }
+    // A verifier that refuses everything names every position.
+    let qc = sign_by(&f, &[0, 2]);
+    assert_eq!(
+        qc.verify_each(&chain_id(), 10, &f.block, &f.set, &mut |_, _, _| false),
+        Err(CertificateError::BadSignatures(vec![0, 2]))
+    );
+}

@@ -55,6 +55,12 @@ fn computed_values() -> Vec<(&'static str, String)> {
         ("empty_merkle_root", merkle::empty_root().to_hex()),
         ("header", hex::encode(encode(&block.header))),
         ("block_hash", block.hash().to_hex()),
+        ("evidence", hex::encode(encode(&evidence()))),
+        ("evidence_hash", evidence().hash().to_hex()),
+        (
+            "evidence_params",
+            hex::encode(encode(&EvidenceParams::default())),
+        ),
     ]
 }
 

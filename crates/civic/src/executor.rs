@@ -1,7 +1,9 @@
 //! Block execution: evidence, envelope checks, sequence numbers, actions, receipts.
 //!
-//! The block's evidence is checked and recorded first ([`crate::evidence`]);
-//! one invalid piece makes the block invalid. Then the block hooks run.
+//! After the block-wide signer bound, the block's evidence is checked and
+//! recorded ([`crate::evidence`]); one invalid piece makes the block invalid.
+//! Then the block hooks run.
+//!
 //! For each transaction in block order: the envelope must pass (else the whole
 //! block is invalid); the signer's sequence number is consumed; the payload is
 //! decoded and its action run in a transaction layer of the overlay, rolled back
@@ -129,7 +131,8 @@ pub fn execute_block<S: StateRead>(
         },
     )?;
     let mut overlay = Overlay::new(state);
-    // Evidence first: a block with invalid evidence is refused before any work.
+    // Evidence before the hooks: a block with invalid evidence is refused
+    // before any costly work.
     let mut block_events = evidence::record_block_evidence(&mut overlay, context, &evidence)?;
     // Hooks, in this order: energy slots clear at gate closure, recurring
     // disbursements are ordered, closing programmes are swept, expired

@@ -108,7 +108,13 @@ fn setup() -> (World, Vec<SignedTransaction>) {
             }),
         ));
     }
-    let outcome = execute_block(&world.state, &world.context(), &block).unwrap();
+    let outcome = execute_block(
+        &world.state,
+        &world.context(),
+        &block,
+        civitas_civic::BlockEvidence::none(),
+    )
+    .unwrap();
     assert!(outcome.receipts.iter().all(|r| r.is_success()));
     world.state.apply(outcome.writes);
     world.height += 1;
@@ -155,7 +161,13 @@ fn setup() -> (World, Vec<SignedTransaction>) {
 
 fn execution(c: &mut Criterion) {
     let (world, block) = setup();
-    let outcome = execute_block(&world.state, &world.context(), &block).unwrap();
+    let outcome = execute_block(
+        &world.state,
+        &world.context(),
+        &block,
+        civitas_civic::BlockEvidence::none(),
+    )
+    .unwrap();
     assert!(
         outcome.receipts.iter().all(|r| r.is_success()),
         "every measured transaction succeeds"
@@ -164,7 +176,15 @@ fn execution(c: &mut Criterion) {
     group.sample_size(20);
     group.throughput(Throughput::Elements(block.len() as u64));
     group.bench_function("execute_block_10000_mixed", |b| {
-        b.iter(|| execute_block(&world.state, &world.context(), &block).unwrap())
+        b.iter(|| {
+            execute_block(
+                &world.state,
+                &world.context(),
+                &block,
+                civitas_civic::BlockEvidence::none(),
+            )
+            .unwrap()
+        })
     });
     group.finish();
 }

@@ -1,4 +1,8 @@
-//! Block execution: envelope checks, sequence numbers, actions, receipts.
+//! Block execution: evidence, envelope checks, sequence numbers, actions, receipts.
+//!
+//! After the block-wide signer bound, the block's evidence is checked and
+//! recorded ([`crate::evidence`]); one invalid piece makes the block invalid.
+//! Then the block hooks run.
 //!
 //! For each transaction in block order: the envelope must pass (else the whole
 //! block is invalid); the signer's sequence number is consumed; the payload is
@@ -19,6 +23,7 @@ use crate::closing;
 use crate::codes::Code;
 use crate::energy;
 use crate::envelope::{EnvelopeError, check_envelope};
+use crate::evidence::{self, BlockEvidence, InvalidEvidence};
 use crate::governance;
 use crate::handler::BlockContext;
 use crate::handler::Failure;
@@ -89,16 +94,35 @@ pub enum BlockExecutionError {
         /// The bound.
         max: usize,
     },
+    /// A piece of the block's evidence may not be carried: the block is invalid.
+    #[error("evidence {index} of the block is invalid: {reason}")]
+    InvalidEvidence {
+        /// Its position.
+        index: usize,
+        /// Why.
+        reason: InvalidEvidence,
+    },
+    /// The validator set or time of a past height could not be read: a local
+    /// fault; the node must stop.
+    #[error("the validator set and time of height {height} could not be read: {error}")]
+    PastHeightUnreadable {
+        /// The height looked up.
+        height: u64,
+        /// What the storage said.
+        error: crate::state::StorageError,
+    },
     /// The state is corrupt: the node must stop.
     #[error(transparent)]
     Corrupt(#[from] StateFault),
 }
 
-/// Executes `transactions` (signatures already verified) over `state`.
+/// Executes `transactions` (signatures already verified) over `state`, after
+/// checking and recording the block's `evidence`.
 pub fn execute_block<S: StateRead>(
     state: &S,
     context: &BlockContext,
     transactions: &[SignedTransaction],
+    evidence: BlockEvidence<'_>,
 ) -> Result<BlockOutcome, BlockExecutionError> {
     check_unknown_signers(state, transactions.iter().map(|tx| &tx.body.signer))?.map_err(
         |count| BlockExecutionError::TooManyUnknownSigners {
@@ -107,10 +131,13 @@ pub fn execute_block<S: StateRead>(
         },
     )?;
     let mut overlay = Overlay::new(state);
+    // Evidence before the hooks: a block with invalid evidence is refused
+    // before any costly work.
+    let mut block_events = evidence::record_block_evidence(&mut overlay, context, &evidence)?;
     // Hooks, in this order: energy slots clear at gate closure, recurring
     // disbursements are ordered, closing programmes are swept, expired
     // proposals close, expired delegations are announced.
-    let mut block_events = energy::begin_block(&mut overlay, context)?;
+    block_events.extend(energy::begin_block(&mut overlay, context)?);
     block_events.extend(recurring::begin_block(&mut overlay, context)?);
     block_events.extend(closing::begin_block(&mut overlay, context)?);
     block_events.extend(governance::expire_proposals(&mut overlay, context)?);

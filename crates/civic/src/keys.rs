@@ -39,6 +39,9 @@ pub mod table {
     /// account → the programme or community `Scope` the pseudonym serves: a
     /// citizen's key serves one programme or community only.
     pub const PSEUDONYM_USE: u8 = 0x1a;
+    /// `Offence` (offender, height, round, vote type) → `EvidenceRecord`:
+    /// one record per offence, whatever pair of votes proved it.
+    pub const EVIDENCE: u8 = 0x1b;
     /// (single entry) → next proposal id (u64).
     pub const PROPOSAL_COUNTER: u8 = 0x20;
     /// proposal id (u64) → `Proposal`.
@@ -302,6 +305,11 @@ pub fn resident_commitment(siren: &Siren, commitment: &civitas_types::Hash) -> V
 /// Key of the programme or community a pseudonym serves.
 pub fn pseudonym_use(account: &AccountId) -> Vec<u8> {
     key(table::PSEUDONYM_USE, account)
+}
+
+/// Key of the record of an offence.
+pub fn evidence(offence: &civitas_types::Offence) -> Vec<u8> {
+    key(table::EVIDENCE, offence)
 }
 
 /// Key of the n-th merchant paid by a programme.

@@ -17,7 +17,9 @@
 //! the fields each namespace declares), with recurring
 //! disbursements ordered by a block hook, and the energy community (orders until
 //! gate closure, double-auction clearing hook, attestations, settlement per meter
-//! and side). [`invariants`] holds the laws an auditor checks after every block.
+//! and side). Blocks' evidence of validator misbehaviour is checked and
+//! recorded for the council ([`evidence`]). [`invariants`] holds the laws an
+//! auditor checks after every block.
 
 pub mod accounts;
 pub mod action;
@@ -29,6 +31,7 @@ pub mod codes;
 pub mod duties;
 pub mod energy;
 pub mod envelope;
+pub mod evidence;
 pub mod executor;
 pub mod genesis;
 pub mod governance;
@@ -48,6 +51,7 @@ pub use accounts::{UNKNOWN_SIGNERS_PER_BLOCK_MAX, account_sequence, is_known_acc
 pub use action::Action;
 pub use codes::Code;
 pub use envelope::{EnvelopeError, check_admission, check_envelope};
+pub use evidence::{BlockEvidence, InvalidEvidence, MemoryValidatorSets, ValidatorSets};
 pub use executor::{BlockExecutionError, BlockOutcome, execute_block};
 pub use genesis::{GenesisError, GenesisGrant, GenesisState};
 pub use handler::{BlockContext, Failure, Outcome};

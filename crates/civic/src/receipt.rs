@@ -2,7 +2,7 @@
 //! `receipts_root` (leaf data: each receipt's encoding, in block order).
 
 use borsh::{BorshDeserialize, BorshSerialize};
-use civitas_types::{AccountId, Hash, PublicKey};
+use civitas_types::{AccountId, Hash, PublicKey, VoteType};
 
 use crate::clearing::Side;
 use crate::codes::Code;
@@ -452,6 +452,19 @@ pub enum Event {
         /// Its new network key.
         network_key: PublicKey,
     } = 47,
+    /// A block carried valid evidence that a validator signed two different
+    /// votes for one step; the offence is recorded in table `0x1b`. The council
+    /// decides by governance what follows (nothing is automatic).
+    MisbehaviourRecorded {
+        /// The validator, by consensus key.
+        offender: PublicKey,
+        /// The height of the conflicting votes.
+        height: u64,
+        /// Their round.
+        round: u32,
+        /// Their type (prevote or precommit).
+        vote_type: VoteType,
+    } = 48,
     /// A record was revoked.
     RecordRevoked {
         /// Namespace name, e.g. `permits/building`.

@@ -77,7 +77,13 @@ fn sequence_must_be_exactly_the_next_one() {
     let mut b = a.clone();
     b.body.sequence = 2;
     let b = SignedTransaction::sign(b.body, &[&key(5)]).unwrap();
-    let outcome = civitas_civic::execute_block(&world.state, &world.context(), &[a, b]).unwrap();
+    let outcome = civitas_civic::execute_block(
+        &world.state,
+        &world.context(),
+        &[a, b],
+        civitas_civic::BlockEvidence::none(),
+    )
+    .unwrap();
     assert_eq!(outcome.receipts.len(), 2);
 }
 

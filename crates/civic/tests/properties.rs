@@ -221,15 +221,15 @@ proptest! {
         for steps in blocks {
             let transactions = sign_block(&world, &steps);
             // Determinism: the same block over the same state, twice.
-            let first = civitas_civic::execute_block(&world.state, &world.context(), &transactions).unwrap();
-            let second = civitas_civic::execute_block(&world.state.clone(), &world.context(), &transactions).unwrap();
+            let first = civitas_civic::execute_block(&world.state, &world.context(), &transactions, civitas_civic::BlockEvidence::none()).unwrap();
+            let second = civitas_civic::execute_block(&world.state.clone(), &world.context(), &transactions, civitas_civic::BlockEvidence::none()).unwrap();
             prop_assert_eq!(&first, &second);
             prop_assert_eq!(first.receipts.len(), transactions.len());
             // Failed transactions: replayed one per block from the same start, a failed
             // one writes nothing but its account's sequence.
             let mut solo = World { state: world.state.clone(), height: world.height, time_ms: world.time_ms, sequences: world.sequences.clone() };
             for (tx, receipt) in transactions.iter().zip(&first.receipts) {
-                let alone = civitas_civic::execute_block(&solo.state, &solo.context(), std::slice::from_ref(tx)).unwrap();
+                let alone = civitas_civic::execute_block(&solo.state, &solo.context(), std::slice::from_ref(tx), civitas_civic::BlockEvidence::none()).unwrap();
                 let recorded = !alone.receipts[0].is_success() && !alone.receipts[0].events.is_empty();
                 if recorded {
                     // A failure whose refusal is recorded: only an order lapsing.
@@ -239,7 +239,7 @@ proptest! {
                 if !alone.receipts[0].is_success() && !recorded {
                     // Beyond what the block's hooks write anyway (an empty block shows
                     // it), a failed transaction writes only its account's sequence.
-                    let hooks = civitas_civic::execute_block(&solo.state, &solo.context(), &[]).unwrap();
+                    let hooks = civitas_civic::execute_block(&solo.state, &solo.context(), &[], civitas_civic::BlockEvidence::none()).unwrap();
                     let mut extra = alone.writes.clone();
                     for (key, value) in &hooks.writes {
                         let removed = extra.remove(key);

@@ -93,7 +93,13 @@ fn a_flood_of_fresh_keys_does_not_crowd_out_known_accounts() {
                 "known account {k} missing from block {height}"
             );
         }
-        let outcome = execute_block(&state, &context_at(height), &selected).unwrap();
+        let outcome = execute_block(
+            &state,
+            &context_at(height),
+            &selected,
+            civitas_civic::BlockEvidence::none(),
+        )
+        .unwrap();
         let added = new_accounts(&state, &outcome.writes);
         assert!(
             added <= UNKNOWN_PER_BLOCK_MAX,
@@ -190,7 +196,13 @@ fn an_account_whose_transaction_was_included_becomes_known() {
             .all(Result::is_ok)
     );
     assert_eq!(pool.unknown_len(), 2);
-    let outcome = execute_block(&state, &context_at(1), &pending[..1]).unwrap();
+    let outcome = execute_block(
+        &state,
+        &context_at(1),
+        &pending[..1],
+        civitas_civic::BlockEvidence::none(),
+    )
+    .unwrap();
     state.apply(outcome.writes);
     pool.on_commit(&state, &context_at(2)).unwrap();
     assert_eq!((pool.len(), pool.unknown_len()), (1, 0));

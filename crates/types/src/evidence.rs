@@ -4,6 +4,14 @@
 //! height, round and step but different blocks (equivocation). The pair is stored
 //! in canonical order (smaller signing digest first), so a given equivocation has
 //! exactly one encoding and one hash, and a block cannot carry it twice unnoticed.
+//! [`rules`] says when a block may carry it.
+
+pub mod rules;
+
+pub use rules::{
+    EVIDENCE_MAX_AGE_HEIGHTS_DEFAULT, EVIDENCE_MAX_AGE_MS_DEFAULT, EvidenceParams,
+    EvidenceParamsError, EvidenceRejection, Inclusion, Offence, OffenceHeight,
+};
 
 use borsh::{BorshDeserialize, BorshSerialize};
 

@@ -44,7 +44,10 @@ pub use crypto::{
     BatchFailure, BatchVerifier, PublicKey, Signature, SignatureError, SigningKey, verify,
     verify_digest,
 };
-pub use evidence::{DuplicateVoteEvidence, Evidence, EvidenceError};
+pub use evidence::{
+    DuplicateVoteEvidence, Evidence, EvidenceError, EvidenceParams, EvidenceParamsError,
+    EvidenceRejection, Inclusion, Offence, OffenceHeight,
+};
 pub use hash::{Domain, Hash};
 pub use merkle::{MerkleError, MerkleProof, MerkleTree};
 pub use state_proof::{StateProof, StateProofError, verify_state};

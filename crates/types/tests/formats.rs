@@ -83,6 +83,11 @@ fn all_encodings() -> BTreeMap<&'static str, Vec<u8>> {
         check("quorum_certificate", block.last_commit.as_ref().unwrap()),
     );
     map.insert("evidence", check("evidence", &evidence()));
+    map.insert(
+        "evidence_params",
+        check("evidence_params", &EvidenceParams::default()),
+    );
+    map.insert("offence", check("offence", &evidence().offence()));
     map.insert("header", check("header", &block.header));
     map.insert("block", check("block", &block));
     map.insert(

@@ -56,6 +56,12 @@ fn computed_values() -> Vec<(&'static str, String)> {
         ("header", hex::encode(encode(&block.header))),
         ("block_hash", block.hash().to_hex()),
         ("block_limits", hex::encode(encode(&BlockLimits::default()))),
+        ("evidence", hex::encode(encode(&evidence()))),
+        ("evidence_hash", evidence().hash().to_hex()),
+        (
+            "evidence_params",
+            hex::encode(encode(&EvidenceParams::default())),
+        ),
     ]
 }
 

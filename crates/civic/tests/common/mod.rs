@@ -285,7 +285,17 @@ impl World {
         &mut self,
         transactions: &[SignedTransaction],
     ) -> Result<BlockOutcome, BlockExecutionError> {
-        let outcome = civitas_civic::execute_block(&self.state, &self.context(), transactions)?;
+        self.execute_with_evidence(transactions, civitas_civic::BlockEvidence::none())
+    }
+
+    /// Executes a block carrying `evidence` and applies it.
+    pub fn execute_with_evidence(
+        &mut self,
+        transactions: &[SignedTransaction],
+        evidence: civitas_civic::BlockEvidence<'_>,
+    ) -> Result<BlockOutcome, BlockExecutionError> {
+        let outcome =
+            civitas_civic::execute_block(&self.state, &self.context(), transactions, evidence)?;
         self.state.apply(outcome.writes.clone());
         // Every block of every test keeps the laws an auditor checks.
         if let Err(violation) = civitas_civic::invariants::check_block(&self.state, &outcome.writes)

@@ -30,6 +30,7 @@ pub mod duties;
 pub mod energy;
 pub mod envelope;
 pub mod executor;
+pub mod figures;
 pub mod genesis;
 pub mod governance;
 pub mod handler;

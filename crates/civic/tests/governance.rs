@@ -13,8 +13,7 @@ use civitas_civic::action::*;
 use civitas_civic::governance::{GovernanceAction, Proposal, ProposalStatus};
 use civitas_civic::metadata::{FieldKind, FieldValue};
 use civitas_civic::model::{
-    ChainParameters, Collectivity, Namespace, Role, Scope, Siren, ValidatorEntry,
-    ValidatorRegistry,
+    ChainParameters, Collectivity, Namespace, Role, Scope, Siren, ValidatorEntry, ValidatorRegistry,
 };
 use civitas_civic::{Action, Code, Event, Receipt, keys};
 use civitas_types::{BoundedBytes, BoundedVec, Hash, decode};
@@ -497,7 +496,10 @@ fn refused_with(receipt: &Receipt, id: u64, code: Code) -> bool {
     })
 }
 
-fn registry_network_key(world: &World, validator: &civitas_types::PublicKey) -> civitas_types::PublicKey {
+fn registry_network_key(
+    world: &World,
+    validator: &civitas_types::PublicKey,
+) -> civitas_types::PublicKey {
     let registry: ValidatorRegistry =
         decode(world.state.entries.get(&keys::validators()).unwrap()).unwrap();
     registry
@@ -573,7 +575,10 @@ fn a_network_key_is_never_shared_nor_a_consensus_key() {
             "{action:?}: {receipt:?}"
         );
     }
-    assert_eq!(registry_network_key(&world, &validator_key(1)), network_key(1));
+    assert_eq!(
+        registry_network_key(&world, &validator_key(1)),
+        network_key(1)
+    );
     let (id, receipt) = pass(
         &mut world,
         GovernanceAction::RotateNetworkKey {

@@ -286,7 +286,13 @@ impl World {
         transactions: &[SignedTransaction],
     ) -> Result<BlockOutcome, BlockExecutionError> {
         let outcome = civitas_civic::execute_block(&self.state, &self.context(), transactions)?;
+        let before = self.state.clone();
         self.state.apply(outcome.writes.clone());
+        if let Err(violation) =
+            civitas_civic::invariants::check_figures(&before, &self.state, &outcome.writes)
+        {
+            panic!("block {} breaks a figures law: {violation}", self.height);
+        }
         // Every block of every test keeps the laws an auditor checks.
         if let Err(violation) = civitas_civic::invariants::check_block(&self.state, &outcome.writes)
         {

@@ -151,6 +151,8 @@ fn grant(seed: u8, role: Role, scope: Scope, categories: &[u16]) -> GenesisGrant
     }
 }
 
+pub mod state_tree;
+
 pub struct World {
     pub state: MemoryState,
     pub height: u64,

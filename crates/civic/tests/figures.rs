@@ -404,3 +404,36 @@ fn slot_figures_are_the_slots_clearing_then_settlement_events() {
         Ok(())
     );
 }
+
+#[test]
+fn check_figures_reports_a_balance_moved_without_its_figure() {
+    use civitas_civic::aid::Programme;
+    use civitas_civic::invariants::{CheckError, Violation, check_figures};
+    use civitas_types::encode;
+
+    let log = two_months_of_aid();
+    let before = log.world.state.clone();
+    let mut programme: Programme = decode(&before.entries[&keys::programme(0)]).unwrap();
+    programme.merchant_balances_cents -= 100;
+    programme.redeemed_cents += 100;
+    let mut writes = BTreeMap::new();
+    writes.insert(keys::programme(0), Some(encode(&programme)));
+    let mut after = before.clone();
+    after.apply(writes.clone());
+    assert_eq!(
+        check_figures(&before, &after, &writes),
+        Err(CheckError::Broken(Violation::AidFiguresOffBalances {
+            programme_id: 0,
+            balance: "merchant balances",
+            moved_cents: -100,
+            figures_cents: 0,
+        }))
+    );
+    // The same move with its redemption counted keeps the law.
+    let mut figures = stored_figures(&log.world, 1).unwrap();
+    figures.redeemed_cents += 100;
+    writes.insert(keys::period_figures(0, 1), Some(encode(&figures)));
+    let mut after = before.clone();
+    after.apply(writes.clone());
+    assert_eq!(check_figures(&before, &after, &writes), Ok(()));
+}

@@ -288,10 +288,10 @@ pub enum Violation {
         community_id: u64,
         /// Slot number.
         slot: u64,
-        /// The figures in state (table `0x48`).
-        figures: Option<SlotFigures>,
+        /// The figures in state (table `0x48`); boxed to keep `Violation` small.
+        figures: Box<Option<SlotFigures>>,
         /// The figures its book gives.
-        expected: Option<SlotFigures>,
+        expected: Box<Option<SlotFigures>>,
     },
     /// A sum overflowed while checking (impossible within the protocol's bounds).
     #[error("a sum overflowed while checking the laws")]

@@ -90,7 +90,8 @@ fn figures_moved<S: StateRead, T: StateRead>(
                 .into());
             }
             if let Some(sum) = moved.get_mut(index) {
-                *sum += i128::from(new) - i128::from(old);
+                // Differences of u64 amounts: far inside i128.
+                *sum = sum.saturating_add(i128::from(new).saturating_sub(i128::from(old)));
             }
         }
     }
@@ -143,18 +144,26 @@ pub fn check_programme_figures(
     ] = *moved;
     let old = balances(before);
     let new = balances(after);
+    // Sums of a few u64 amounts: far inside i128, saturating never bites.
+    let sum = |plus: &[i128], minus: &[i128]| {
+        let added = plus.iter().fold(0i128, |a, b| a.saturating_add(*b));
+        minus.iter().fold(added, |a, b| a.saturating_sub(*b))
+    };
     let expected = [
         ("budget", budget),
-        ("unreserved", budget - reserved + released + returned),
-        ("reserved", reserved - executed - released),
-        ("beneficiary balances", executed - spent - returned),
-        ("merchant balances", spent - redeemed),
+        (
+            "unreserved",
+            sum(&[budget, released, returned], &[reserved]),
+        ),
+        ("reserved", sum(&[reserved], &[executed, released])),
+        ("beneficiary balances", sum(&[executed], &[spent, returned])),
+        ("merchant balances", sum(&[spent], &[redeemed])),
         ("redeemed", redeemed),
     ];
     for ((balance, expected_cents), (old, new)) in
         expected.into_iter().zip(old.into_iter().zip(new))
     {
-        let moved_cents = new - old;
+        let moved_cents = new.saturating_sub(old);
         if moved_cents != expected_cents {
             return Err(Violation::AidFiguresOffBalances {
                 programme_id,
@@ -184,8 +193,8 @@ fn check_slot_figures<S: StateRead>(
         return Err(Violation::EnergyFiguresOffBook {
             community_id,
             slot,
-            figures,
-            expected,
+            figures: Box::new(figures),
+            expected: Box::new(expected),
         }
         .into());
     }

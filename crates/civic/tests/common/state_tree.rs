@@ -26,7 +26,8 @@ fn leaves(state: &MemoryState) -> Vec<ProofLeaf> {
 /// The bit the sorted, distinct `leaves` first branch at (their first and last
 /// differ there first).
 fn branch_bit(leaves: &[ProofLeaf]) -> u8 {
-    first_difference(&leaves[0].key_hash, &leaves[leaves.len() - 1].key_hash).unwrap()
+    let (first, last) = (leaves.first().unwrap(), leaves.last().unwrap());
+    first_difference(&first.key_hash, &last.key_hash).unwrap()
 }
 
 fn split(leaves: &[ProofLeaf], bit: u8) -> (&[ProofLeaf], &[ProofLeaf]) {

@@ -150,7 +150,12 @@ fn setup() -> (World, Vec<SignedTransaction>) {
             &Action::RegisterRecord(RegisterRecord {
                 namespace: namespace("permits/building"),
                 record_id: BoundedBytes::try_from_vec(format!("PC-{i:06}").into_bytes()).unwrap(),
-                document_hash: Hash([2; 32]),
+                // One document per record: a namespace refuses a hash
+                // another record holds (609).
+                document_hash: Hash::tagged(
+                    civitas_types::Domain::StateValue,
+                    &(i as u64).to_le_bytes(),
+                ),
                 metadata: metadata_for("permits/building", i as u32),
                 owner: Some(beneficiary),
             }),

@@ -14,6 +14,10 @@
 //! and can still redeem. A frozen programme (by governance, or because its
 //! collectivity left the council) takes no order, execution, spending or
 //! schedule; redemption continues.
+//!
+//! Every move of money is also added to the programme's public figures for the
+//! period of the block's time ([`crate::figures`], table `0x3c`), so the
+//! figures a portal shows come with a state proof.
 
 use borsh::{BorshDeserialize, BorshSerialize};
 use civitas_types::{AccountId, BoundedVec, Hash};
@@ -26,6 +30,7 @@ use crate::authority::authorise;
 use crate::closing;
 use crate::codes::Code;
 use crate::duties;
+use crate::figures::{self, Flow};
 use crate::handler::BlockContext;
 use crate::handler::Outcome;
 use crate::handler::{Failure, overflow};
@@ -293,6 +298,8 @@ pub fn create_programme<S: StateRead>(
         merchant_count: 0,
         closing: None,
     };
+    let period = programme.period_of(context.time_ms);
+    figures::record(state, id, period, Flow::Budget, budget_cents)?;
     state.put(keys::programme(id), &programme);
     Ok(vec![Event::ProgrammeCreated {
         programme_id: id,

@@ -10,7 +10,9 @@
 //! unspent balance is returned to the unreserved budget and zeroed. When a
 //! programme's last order and beneficiary are visited it becomes `Closed`
 //! (`ProgrammeClosed`, with the total returned). Every step moves money between
-//! two places of the conservation law, so the law holds after every block.
+//! two places of the conservation law, so the law holds after every block, and
+//! is added to the programme's figures for the period of the block's time
+//! (released and returned, [`crate::figures`]).
 
 use civitas_types::{AccountId, BoundedVec};
 
@@ -18,6 +20,7 @@ use crate::aid::{
     self, Beneficiary, ClosingCursor, Order, OrderStatus, Programme, ProgrammeStatus,
 };
 use crate::codes::Code;
+use crate::figures::{self, Flow};
 use crate::handler::{BlockContext, Failure, overflow};
 use crate::keys;
 use crate::receipt::Event;
@@ -83,15 +86,15 @@ fn sweep<S: StateRead>(
     if context.height <= cursor.closed_at_height {
         return Ok(false);
     }
-    let swept = cancel_orders(
-        state,
-        &mut programme,
+    let period = programme.period_of(context.time_ms);
+    let mut sweep = Sweep {
         programme_id,
-        &mut cursor,
+        period,
+        cursor: &mut cursor,
         budget,
-        events,
-    )
-    .and_then(|()| return_balances(state, &mut programme, programme_id, &mut cursor, budget));
+    };
+    let swept = cancel_orders(state, &mut programme, &mut sweep, events)
+        .and_then(|()| return_balances(state, &mut programme, &mut sweep));
     match swept {
         Ok(()) => {}
         Err(Failure::Fault(fault)) => return Err(fault),
@@ -118,15 +121,26 @@ fn sweep<S: StateRead>(
     Ok(finished)
 }
 
+/// One programme's sweep in this block: where it stands and what is left of
+/// the block's step budget.
+struct Sweep<'s> {
+    programme_id: u64,
+    /// The period of the block's time, the one the figures count the moves in.
+    period: u64,
+    cursor: &'s mut ClosingCursor,
+    budget: &'s mut u64,
+}
+
 /// Cancels the pending orders the budget reaches.
 fn cancel_orders<S: StateRead>(
     state: &mut Overlay<'_, S>,
     programme: &mut Programme,
-    programme_id: u64,
-    cursor: &mut ClosingCursor,
-    budget: &mut u64,
+    sweep: &mut Sweep<'_>,
     events: &mut Vec<Event>,
 ) -> Result<(), Failure> {
+    let (programme_id, period) = (sweep.programme_id, sweep.period);
+    let cursor = &mut *sweep.cursor;
+    let budget = &mut *sweep.budget;
     while cursor.next_order < programme.next_order && *budget > 0 {
         let order_id = cursor.next_order;
         cursor.next_order = order_id.checked_add(1).ok_or_else(overflow)?;
@@ -138,7 +152,7 @@ fn cancel_orders<S: StateRead>(
         if order.status != OrderStatus::Pending {
             continue;
         }
-        aid::release_reservation(state, programme, programme_id, &order)?;
+        aid::release_reservation(state, programme, programme_id, period, &order)?;
         order.status = OrderStatus::Cancelled;
         state.put(key, &order);
         cursor.returned_cents = cursor
@@ -158,10 +172,11 @@ fn cancel_orders<S: StateRead>(
 fn return_balances<S: StateRead>(
     state: &mut Overlay<'_, S>,
     programme: &mut Programme,
-    programme_id: u64,
-    cursor: &mut ClosingCursor,
-    budget: &mut u64,
+    sweep: &mut Sweep<'_>,
 ) -> Result<(), Failure> {
+    let (programme_id, period) = (sweep.programme_id, sweep.period);
+    let cursor = &mut *sweep.cursor;
+    let budget = &mut *sweep.budget;
     while cursor.next_beneficiary < programme.beneficiary_count && *budget > 0 {
         let n = cursor.next_beneficiary;
         cursor.next_beneficiary = n.checked_add(1).ok_or_else(overflow)?;
@@ -191,6 +206,7 @@ fn return_balances<S: StateRead>(
             .checked_add(balance)
             .ok_or_else(overflow)?;
         beneficiary.balance_cents = 0;
+        figures::record(state, programme_id, period, Flow::Returned, balance)?;
         state.put(key, &beneficiary);
     }
     Ok(())

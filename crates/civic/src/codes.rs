@@ -157,6 +157,9 @@ pub enum Code {
     /// The metadata does not give one valid value per namespace field, in order,
     /// of the declared kind.
     InvalidMetadata = 608,
+    /// The document hash is already registered in the namespace by another
+    /// record (revoked or not).
+    DuplicateDocument = 609,
     /// A counter or amount would overflow.
     Overflow = 900,
 }
@@ -282,6 +285,9 @@ impl Code {
             }
             Code::InvalidMetadata => {
                 "the metadata must give one value per field of the namespace, in order and of its kind, with references of 1 to 64 bytes of A-Z, a-z, 0-9, '-', '_', '/' and '.'"
+            }
+            Code::DuplicateDocument => {
+                "this document hash is already registered in the namespace by another record: look it up instead of registering it again"
             }
             Code::Overflow => "a counter would overflow",
         }

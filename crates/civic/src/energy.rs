@@ -5,7 +5,11 @@
 //! and side, in [`settlement`].
 //!
 //! Everything about one slot lives in one value, its [`SlotBook`], so the hook
-//! and the settlement read and write it at once. Money is in millicents, energy
+//! and the settlement read and write it at once. Its public totals (price,
+//! volume, then the settlement's money) are also kept apart, in a
+//! [`SlotFigures`](crate::figures::SlotFigures) (table `0x48`), written when the
+//! slot clears and when it settles, so a portal proves them without the book's
+//! per-meter data. Money is in millicents, energy
 //! in Wh, prices in millicents per Wh (numerically cents per kWh).
 
 use borsh::{BorshDeserialize, BorshSerialize};
@@ -17,6 +21,7 @@ use crate::action::{
 use crate::authority::authorise;
 use crate::clearing::{self, Bid, Clearing, Line, Side};
 use crate::codes::Code;
+use crate::figures::SlotFigures;
 use crate::handler::BlockContext;
 use crate::handler::Outcome;
 use crate::handler::{Failure, overflow};
@@ -396,6 +401,10 @@ pub fn begin_block<S: StateRead>(
                 price: clearing.price,
                 volume_wh: clearing.volume_wh,
             });
+            state.put(
+                keys::slot_figures(community_id, slot),
+                &SlotFigures::cleared(&clearing),
+            );
             book.clearing = Some(clearing);
             state.put(key, &book);
         }
@@ -486,6 +495,12 @@ pub fn settle<S: StateRead>(
     }
     book_line(state, community_id, &grid_account(), settlement.grid)?;
     book.settled = true;
+    if let Some(clearing) = &book.clearing {
+        state.put(
+            keys::slot_figures(community_id, slot),
+            &SlotFigures::settled(clearing, &settlement),
+        );
+    }
     state.put(key, &book);
     Ok(vec![Event::SlotSettled {
         community_id,

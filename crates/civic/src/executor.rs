@@ -248,7 +248,7 @@ fn run<S: StateRead>(
         Action::ExecuteOrder(action) => aid::execute_order(state, context, signer, action),
         Action::RejectOrder(action) => aid::reject_order(state, context, signer, action),
         Action::Spend(action) => aid::spend(state, context, signer, action),
-        Action::Redeem(action) => aid::redeem(state, signer, action),
+        Action::Redeem(action) => aid::redeem(state, context, signer, action),
         Action::CloseProgramme(action) => aid::close_programme(state, context, signer, action),
         Action::ScheduleRecurring(action) => recurring::schedule(state, context, signer, action),
         Action::SuspendRecurring(action) => recurring::suspend(state, context, signer, action),

@@ -28,17 +28,29 @@
 //!   difference; sellers are credited exactly what buyers are debited,
 //!   `price × volume`; the grid account is credited the sellers' shortfall
 //!   debits and debited the buyers' excess credits.
+//!
+//! **Figures** ([`check_figures`], on a block with the states before and
+//! after it): for every programme the block touched, the figures it added
+//! (table `0x3c`, [`crate::figures`]) equal the moves of the programme's
+//! balances — budget, unreserved, reserved, beneficiary and merchant balances,
+//! redeemed, each moved by exactly the combination of flows the figures module
+//! gives — and no figure shrinks; for every slot the block touched, its figures
+//! (table `0x48`) are its book's clearing price and volume and, once settled,
+//! the totals [`Settlement::of_slot`](crate::energy::Settlement::of_slot) computes.
 
 mod aid;
 mod energy;
+mod figures;
 
 pub use aid::{check_block, check_programme, check_programme_entries};
 pub use energy::check_energy_slot;
+pub use figures::{check_figures, check_programme_figures, slot_figures_of};
 
 use civitas_types::AccountId;
 
 use crate::clearing::{Line, Side};
 use crate::codes::Code;
+use crate::figures::SlotFigures;
 use crate::state::StateFault;
 
 /// Why a check that reads the state could not say yes.
@@ -239,6 +251,47 @@ pub enum Violation {
         what: &'static str,
         /// The missing position.
         position: u64,
+    },
+    /// A programme's balance moved otherwise than its period figures say.
+    #[error(
+        "aid: programme {programme_id}'s {balance} moved by {moved_cents} cents in the block, its figures say {figures_cents}"
+    )]
+    AidFiguresOffBalances {
+        /// Programme id, assigned at creation (0, 1, …).
+        programme_id: u64,
+        /// Which balance: `budget`, `unreserved`, `reserved`, `beneficiary
+        /// balances`, `merchant balances` or `redeemed`.
+        balance: &'static str,
+        /// How much it moved (after − before), cents.
+        moved_cents: i128,
+        /// How much the figures the block added say it moved, cents.
+        figures_cents: i128,
+    },
+    /// A period figure went down (figures only add up what moved).
+    #[error(
+        "aid: a period figure of programme {programme_id} went from {before_cents} to {after_cents} cents"
+    )]
+    AidFigureShrank {
+        /// Programme id, assigned at creation (0, 1, …).
+        programme_id: u64,
+        /// The figure before the block, cents.
+        before_cents: u64,
+        /// The figure after it, cents.
+        after_cents: u64,
+    },
+    /// A slot's figures are not its book's clearing and settlement totals.
+    #[error(
+        "energy: slot {slot} of community {community_id} has figures {figures:?}, its book gives {expected:?}"
+    )]
+    EnergyFiguresOffBook {
+        /// Community id, assigned at creation (0, 1, …).
+        community_id: u64,
+        /// Slot number.
+        slot: u64,
+        /// The figures in state (table `0x48`); boxed to keep `Violation` small.
+        figures: Box<Option<SlotFigures>>,
+        /// The figures its book gives.
+        expected: Box<Option<SlotFigures>>,
     },
     /// A sum overflowed while checking (impossible within the protocol's bounds).
     #[error("a sum overflowed while checking the laws")]

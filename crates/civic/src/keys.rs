@@ -78,6 +78,9 @@ pub mod table {
     /// (programme id, n) → the account of the n-th merchant paid (the
     /// invariant checks' index).
     pub const MERCHANT_INDEX: u8 = 0x39;
+    /// (programme id, period u64) → `PeriodFigures`: the money moved in the
+    /// period (public figures, provable).
+    pub const PERIOD_FIGURES: u8 = 0x3c;
     /// (single entry) → next community id (u64).
     pub const COMMUNITY_COUNTER: u8 = 0x40;
     /// community id → `Community`.
@@ -94,12 +97,18 @@ pub mod table {
     /// meter on the whole chain (one meter per meter point, and no salted
     /// value shared by two communities' pseudonyms).
     pub const METER_COMMITMENT: u8 = 0x46;
+    /// (community, slot) → `SlotFigures`: the slot's clearing and settlement
+    /// totals (public figures, provable).
+    pub const SLOT_FIGURES: u8 = 0x48;
     /// namespace → `Namespace`.
     pub const NAMESPACE: u8 = 0x60;
     /// (namespace, record id) → `Record`.
     pub const RECORD: u8 = 0x61;
     /// (namespace, record id, version) → `RecordVersion`.
     pub const RECORD_VERSION: u8 = 0x62;
+    /// (namespace, document hash) → `DocumentEntry`: the record version that
+    /// registered the document (inclusion and absence are provable).
+    pub const DOCUMENT: u8 = 0x63;
 }
 
 fn key<T: BorshSerialize>(prefix: u8, id: &T) -> Vec<u8> {
@@ -315,4 +324,19 @@ pub fn evidence(offence: &civitas_types::Offence) -> Vec<u8> {
 /// Key of the n-th merchant paid by a programme.
 pub fn merchant_index(programme: u64, n: u64) -> Vec<u8> {
     key(table::MERCHANT_INDEX, &(programme, n))
+}
+
+/// Key of a programme's figures for one period.
+pub fn period_figures(programme: u64, period: u64) -> Vec<u8> {
+    key(table::PERIOD_FIGURES, &(programme, period))
+}
+
+/// Key of a slot's figures.
+pub fn slot_figures(community: u64, slot: u64) -> Vec<u8> {
+    key(table::SLOT_FIGURES, &(community, slot))
+}
+
+/// Key of a document hash's entry in a namespace's index.
+pub fn document(namespace: &NamespaceName, document_hash: &Hash) -> Vec<u8> {
+    key(table::DOCUMENT, &(namespace, document_hash))
 }

@@ -33,6 +33,7 @@ pub mod energy;
 pub mod envelope;
 pub mod evidence;
 pub mod executor;
+pub mod figures;
 pub mod genesis;
 pub mod governance;
 pub mod handler;

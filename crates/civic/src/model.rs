@@ -290,6 +290,18 @@ pub struct RecordVersion {
     pub height: u64,
 }
 
+/// Where a document hash is registered in a namespace (the document index,
+/// table `0x63`): the record and the latest of its versions carrying the hash.
+/// Kept when the record is revoked — the record says it is revoked — so a hash
+/// stays bound to one record for good.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct DocumentEntry {
+    /// The record the document belongs to.
+    pub record_id: RecordId,
+    /// The latest version of that record whose `document_hash` is this hash.
+    pub version: u32,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

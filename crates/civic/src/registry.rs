@@ -2,6 +2,14 @@
 //!
 //! Every version's metadata is checked against the fields its namespace declared
 //! (crate::metadata), so a registrar cannot write free text about people.
+//!
+//! Every version's document hash is indexed per namespace (table `0x63`, a
+//! [`DocumentEntry`]), so "document H is registered in namespace N" is provable
+//! by inclusion and "is not" by absence. A hash belongs to one record of a
+//! namespace for good: registering it again, or amending another record to it,
+//! is refused with 609 `DuplicateDocument`, even once its record is revoked
+//! (the entry stays; the record says it is revoked). A record amended to a
+//! hash it already carried moves the entry to the new version.
 
 use civitas_types::{AccountId, Hash};
 
@@ -13,7 +21,9 @@ use crate::handler::Failure;
 use crate::handler::Outcome;
 use crate::keys;
 use crate::metadata::{RecordMetadata, is_reference, metadata_matches};
-use crate::model::{Namespace, NamespaceName, Record, RecordId, RecordVersion, Role, Scope};
+use crate::model::{
+    DocumentEntry, Namespace, NamespaceName, Record, RecordId, RecordVersion, Role, Scope,
+};
 use crate::receipt::Event;
 use crate::state::{Overlay, StateRead};
 
@@ -76,7 +86,21 @@ fn check_metadata(rules: &Namespace, metadata: &RecordMetadata) -> Result<(), Fa
     }
 }
 
-/// Writes version `version` of a record and returns its event.
+/// Refuses a document hash the namespace's index gives to another record.
+fn check_document<S: StateRead>(
+    state: &Overlay<'_, S>,
+    name: &NamespaceName,
+    id: &RecordId,
+    document_hash: &Hash,
+) -> Result<(), Failure> {
+    match state.get::<DocumentEntry>(&keys::document(name, document_hash))? {
+        Some(entry) if entry.record_id != *id => Err(Code::DuplicateDocument.into()),
+        _ => Ok(()),
+    }
+}
+
+/// Writes version `version` of a record, indexes its document hash, and
+/// returns its event. The caller ran [`check_document`].
 fn write_version<S: StateRead>(
     state: &mut Overlay<'_, S>,
     name: NamespaceName,
@@ -85,6 +109,13 @@ fn write_version<S: StateRead>(
     entry: RecordVersion,
 ) -> Event {
     state.put(keys::record_version(&name, &id, version), &entry);
+    state.put(
+        keys::document(&name, &entry.document_hash),
+        &DocumentEntry {
+            record_id: id.clone(),
+            version,
+        },
+    );
     Event::RecordWritten {
         namespace: name,
         record_id: id,
@@ -131,6 +162,7 @@ pub fn register<S: StateRead>(
     if state.get::<Record>(&key)?.is_some() {
         return Err(Code::DuplicateRecord.into());
     }
+    check_document(state, &name, &id, &document_hash)?;
     state.put(
         key,
         &Record {
@@ -160,6 +192,7 @@ pub fn amend<S: StateRead>(
     let rules = require_registrar(state, context, signer, &name)?;
     let mut record = live_record(state, &name, &id)?;
     check_metadata(&rules, &metadata)?;
+    check_document(state, &name, &id, &document_hash)?;
     record.version = record
         .version
         .checked_add(1)

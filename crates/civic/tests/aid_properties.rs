@@ -3,8 +3,9 @@
 //! the council freezing and unfreezing the programme, its ordonnateur closing it
 //! and time passing over periods and past the validity window. After every
 //! block the public invariants hold (`civitas_civic::invariants`, which sums the
-//! individual entries too), and nothing pays out of a frozen or closing
-//! programme.
+//! individual entries too; the period figures move with the balances), and
+//! nothing pays out of a frozen or closing programme; at the end the period
+//! figures of all periods add up to the programme's balances.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -17,6 +18,7 @@ mod common;
 
 use civitas_civic::action::*;
 use civitas_civic::aid::{Programme, ProgrammeRules, ProgrammeStatus};
+use civitas_civic::figures::PeriodFigures;
 use civitas_civic::governance::GovernanceAction;
 use civitas_civic::{Action, Event, keys};
 use civitas_types::{BoundedVec, Hash, SignedTransaction, decode};
@@ -278,6 +280,48 @@ fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
         civitas_civic::invariants::check_programme_entries(&world.state, 0),
         Ok(())
     );
+    check_figures_total(&world, &end)
+}
+
+/// Over the whole life, the period figures (table 0x3c) add up to the
+/// programme's balances: `World::execute` checks each block's figures
+/// (`invariants::check_figures`); this checks that no period was lost.
+fn check_figures_total(world: &World, end: &Programme) -> Result<(), TestCaseError> {
+    let mut total = PeriodFigures::default();
+    let mut periods = 0;
+    for (key, value) in world.state.entries.range(vec![0x3c]..vec![0x3d]) {
+        let (programme_id, _period): (u64, u64) = decode(&key[1..]).unwrap();
+        prop_assert_eq!(programme_id, 0);
+        let f: PeriodFigures = decode(value).unwrap();
+        total.budget_cents += f.budget_cents;
+        total.reserved_cents += f.reserved_cents;
+        total.executed_cents += f.executed_cents;
+        total.spent_cents += f.spent_cents;
+        total.redeemed_cents += f.redeemed_cents;
+        total.released_cents += f.released_cents;
+        total.returned_cents += f.returned_cents;
+        periods += 1;
+    }
+    prop_assert!(periods >= 1);
+    let t = total;
+    prop_assert_eq!(t.budget_cents, end.rules.budget_cents);
+    prop_assert_eq!(
+        end.unreserved_cents + t.reserved_cents,
+        t.budget_cents + t.released_cents + t.returned_cents
+    );
+    prop_assert_eq!(
+        end.reserved_cents + t.executed_cents + t.released_cents,
+        t.reserved_cents
+    );
+    prop_assert_eq!(
+        end.beneficiary_balances_cents + t.spent_cents + t.returned_cents,
+        t.executed_cents
+    );
+    prop_assert_eq!(
+        end.merchant_balances_cents + t.redeemed_cents,
+        t.spent_cents
+    );
+    prop_assert_eq!(end.redeemed_cents, t.redeemed_cents);
     Ok(())
 }
 

@@ -40,6 +40,14 @@ fn id_of(key: &SigningKey) -> AccountId {
     AccountId::from_public_key(&key.public_key())
 }
 
+/// The document of record `i`'s version `version`: each distinct, since a
+/// namespace indexes a document hash for one record only (code 609).
+fn document(i: usize, version: u8) -> Hash {
+    let mut bytes = [version; 32];
+    bytes[..8].copy_from_slice(&(i as u64).to_le_bytes());
+    Hash(bytes)
+}
+
 /// Signs `actions` in order with consecutive sequences and executes them as one block.
 fn block(world: &mut World, actions: Vec<(SigningKey, Action)>) -> civitas_civic::BlockOutcome {
     let mut next = world.sequences.clone();
@@ -404,7 +412,7 @@ fn two_hundred_registry_records() {
                     Action::RegisterRecord(RegisterRecord {
                         namespace: ns.clone(),
                         record_id: record_id(i),
-                        document_hash: Hash([1; 32]),
+                        document_hash: document(i, 1),
                         metadata: metadata_for("permits/building", i as u32),
                         owner: Some(id_of(&owners[i])),
                     }),
@@ -420,7 +428,7 @@ fn two_hundred_registry_records() {
             Action::AmendRecord(AmendRecord {
                 namespace: ns.clone(),
                 record_id: record_id(i),
-                document_hash: Hash([h; 32]),
+                document_hash: document(i, h),
                 metadata: metadata_for("permits/building", u32::from(h)),
             }),
         )

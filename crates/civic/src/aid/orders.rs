@@ -7,6 +7,7 @@ use civitas_types::AccountId;
 use super::*;
 use crate::authority::authorise;
 use crate::codes::Code;
+use crate::figures::{self, Flow};
 use crate::handler::{BlockContext, Failure, Outcome, overflow};
 use crate::keys;
 use crate::model::Role;
@@ -79,6 +80,7 @@ pub fn order<S: StateRead>(
         resident_enrolment,
         status: OrderStatus::Pending,
     };
+    figures::record(state, programme_id, period, Flow::Reserved, amount_cents)?;
     state.put(keys::order(programme_id, order_id), &order);
     state.put(keys::beneficiary(programme_id, &beneficiary), &entry);
     state.put(keys::programme(programme_id), &programme);
@@ -135,10 +137,19 @@ pub fn execute_order<S: StateRead>(
     } = action;
     let mut programme = active_programme(state, programme_id)?;
     let mut order = pending_order(state, context, signer, &programme, programme_id, order_id)?;
+    let period = programme.period_of(context.time_ms);
     let mut beneficiary =
         match payable_beneficiary(state, context, &programme, programme_id, &order)? {
             Ok(entry) => entry,
-            Err(code) => return lapse(state, programme, programme_id, order_id, order, code),
+            Err(code) => {
+                let lapsed = Lapsed {
+                    programme_id,
+                    order_id,
+                    period,
+                    code,
+                };
+                return lapse(state, programme, order, lapsed);
+            }
         };
     let beneficiary_key = keys::beneficiary(programme_id, &order.beneficiary);
     programme.reserved_cents = programme
@@ -154,6 +165,13 @@ pub fn execute_order<S: StateRead>(
         .checked_add(order.amount_cents)
         .ok_or_else(overflow)?;
     order.status = OrderStatus::Executed;
+    figures::record(
+        state,
+        programme_id,
+        period,
+        Flow::Executed,
+        order.amount_cents,
+    )?;
     state.put(beneficiary_key, &beneficiary);
     state.put(keys::order(programme_id, order_id), &order);
     state.put(keys::programme(programme_id), &programme);
@@ -200,17 +218,29 @@ fn payable_beneficiary<S: StateRead>(
     }
 }
 
+/// Which order lapsed, in which period of block time, and why.
+struct Lapsed {
+    programme_id: u64,
+    order_id: u64,
+    period: u64,
+    code: Code,
+}
+
 /// Records a lapsed order: its reserve returns to the budget, and the
 /// execution's receipt fails with `code` while keeping that change.
 fn lapse<S: StateRead>(
     state: &mut Overlay<'_, S>,
     mut programme: Programme,
-    programme_id: u64,
-    order_id: u64,
     mut order: Order,
-    code: Code,
+    lapsed: Lapsed,
 ) -> Outcome {
-    release_reservation(state, &mut programme, programme_id, &order)?;
+    let Lapsed {
+        programme_id,
+        order_id,
+        period,
+        code,
+    } = lapsed;
+    release_reservation(state, &mut programme, programme_id, period, &order)?;
     order.status = OrderStatus::Lapsed;
     state.put(keys::order(programme_id, order_id), &order);
     state.put(keys::programme(programme_id), &programme);
@@ -224,14 +254,24 @@ fn lapse<S: StateRead>(
     })
 }
 
-/// Moves a pending order's amount from reserved back to unreserved and frees
-/// it from the beneficiary's cap for its period. The caller writes `programme`.
+/// Moves a pending order's amount from reserved back to unreserved, adds it
+/// to the figures of `period` (the period of block time, not the order's), and
+/// frees it from the beneficiary's cap for the order's period. The caller
+/// writes `programme`.
 pub(crate) fn release_reservation<S: StateRead>(
     state: &mut Overlay<'_, S>,
     programme: &mut Programme,
     programme_id: u64,
+    period: u64,
     order: &Order,
 ) -> Result<(), Failure> {
+    figures::record(
+        state,
+        programme_id,
+        period,
+        Flow::Released,
+        order.amount_cents,
+    )?;
     programme.reserved_cents = programme
         .reserved_cents
         .checked_sub(order.amount_cents)
@@ -266,7 +306,8 @@ pub fn reject_order<S: StateRead>(
     } = action;
     let mut programme = open_programme(state, programme_id)?;
     let mut order = pending_order(state, context, signer, &programme, programme_id, order_id)?;
-    release_reservation(state, &mut programme, programme_id, &order)?;
+    let period = programme.period_of(context.time_ms);
+    release_reservation(state, &mut programme, programme_id, period, &order)?;
     order.status = OrderStatus::Rejected;
     state.put(keys::order(programme_id, order_id), &order);
     state.put(keys::programme(programme_id), &programme);

@@ -6,6 +6,7 @@ use civitas_types::AccountId;
 use super::*;
 use crate::authority::authorise;
 use crate::codes::Code;
+use crate::figures::{self, Flow};
 use crate::handler::{BlockContext, Failure, Outcome, overflow};
 use crate::keys;
 use crate::model::Role;
@@ -74,6 +75,8 @@ pub fn spend<S: StateRead>(
         merchant_key,
         &balance.checked_add(amount_cents).ok_or_else(overflow)?,
     );
+    let period = programme.period_of(context.time_ms);
+    figures::record(state, programme_id, period, Flow::Spent, amount_cents)?;
     state.put(keys::beneficiary(programme_id, signer), &beneficiary);
     state.put(keys::programme(programme_id), &programme);
     Ok(vec![Event::AidSpent {
@@ -87,6 +90,7 @@ pub fn spend<S: StateRead>(
 /// A merchant redeems: its balance becomes a settlement claim on the collectivity.
 pub fn redeem<S: StateRead>(
     state: &mut Overlay<'_, S>,
+    context: &BlockContext,
     signer: &AccountId,
     action: Redeem,
 ) -> Outcome {
@@ -111,6 +115,8 @@ pub fn redeem<S: StateRead>(
         .redeemed_cents
         .checked_add(amount_cents)
         .ok_or_else(overflow)?;
+    let period = programme.period_of(context.time_ms);
+    figures::record(state, programme_id, period, Flow::Redeemed, amount_cents)?;
     state.put(merchant_key, &rest);
     state.put(keys::programme(programme_id), &programme);
     Ok(vec![Event::SettlementClaimed {

@@ -206,7 +206,7 @@ pub fn check_block<S: StateRead>(
     Ok(())
 }
 
-fn undecodable(key: &[u8]) -> CheckError {
+pub(super) fn undecodable(key: &[u8]) -> CheckError {
     CheckError::Fault(crate::state::StateFault::Undecodable {
         key: crate::state::hex_of(key),
         reason: "a value written by the block does not decode as its table's type".into(),

@@ -151,6 +151,8 @@ fn grant(seed: u8, role: Role, scope: Scope, categories: &[u16]) -> GenesisGrant
     }
 }
 
+pub mod state_tree;
+
 pub struct World {
     pub state: MemoryState,
     pub height: u64,
@@ -296,7 +298,13 @@ impl World {
     ) -> Result<BlockOutcome, BlockExecutionError> {
         let outcome =
             civitas_civic::execute_block(&self.state, &self.context(), transactions, evidence)?;
+        let before = self.state.clone();
         self.state.apply(outcome.writes.clone());
+        if let Err(violation) =
+            civitas_civic::invariants::check_figures(&before, &self.state, &outcome.writes)
+        {
+            panic!("block {} breaks a figures law: {violation}", self.height);
+        }
         // Every block of every test keeps the laws an auditor checks.
         if let Err(violation) = civitas_civic::invariants::check_block(&self.state, &outcome.writes)
         {

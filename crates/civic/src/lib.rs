@@ -43,6 +43,7 @@ pub mod receipt;
 pub mod recurring;
 pub mod registry;
 pub mod state;
+pub mod upgrade;
 
 pub use accounts::{UNKNOWN_SIGNERS_PER_BLOCK_MAX, account_sequence, is_known_account};
 pub use action::Action;
@@ -53,3 +54,4 @@ pub use genesis::{GenesisError, GenesisGrant, GenesisState};
 pub use handler::{BlockContext, Failure, Outcome};
 pub use receipt::{Event, Receipt};
 pub use state::{MemoryState, Overlay, StateFault, StateRead, StorageError};
+pub use upgrade::{SUPPORTED_PROTOCOL_VERSIONS, VersionError};

@@ -10,7 +10,8 @@
 //! Built so far: envelope checks (chain, expiry, sequence, key and multisig
 //! authorisation), identity (multisig accounts, resident enrolment, roles with
 //! scopes, time-bounded delegations), governance (council proposals, weighted
-//! votes, execution, quorum safety, validator-set changes), social aid
+//! votes, execution, quorum safety, validator-set changes, protocol upgrades
+//! scheduled for a height: [`upgrade`]), social aid
 //! (programmes, orders executed by a different accountant, spending,
 //! redemption, closing, the conservation law) and registries (register, amend
 //! with history, transfer with or without approval, revoke; metadata typed by

@@ -462,6 +462,39 @@ fn upgrade_encodings_match_the_golden_fixtures() {
 }
 
 #[test]
+fn the_messages_docs_upgrades_shows_are_the_ones_printed() {
+    let doc = include_str!("../../../docs/upgrades.md");
+    let mut world = World::new();
+    world.height = 499_000 - 3;
+    assert!(executed(&world.govern(schedule(500_000, 2))));
+    let stop = upgrade::upgrade_due(&world.state, PROTOCOL_VERSION, 500_000, &[1]).unwrap_err();
+    assert!(doc.contains(&stop.to_string()), "{stop}");
+    let genesis = upgrade::check_genesis_version(3, &[1]).unwrap_err();
+    assert!(doc.contains(&genesis.to_string()), "{genesis}");
+}
+
+#[test]
+fn the_documented_state_value_is_the_encoding() {
+    let doc = include_str!("../../../docs/civic-transactions.md");
+    let documented =
+        "`01000000 01 20a1070000000000 02000000 09000000 636976697461732d32 801a060000000000`";
+    assert!(
+        doc.contains(documented),
+        "docs/civic-transactions.md lost the example"
+    );
+    let hex: String = documented
+        .chars()
+        .filter(|c| c.is_ascii_hexdigit())
+        .collect();
+    let (_, value) = golden_samples()
+        .into_iter()
+        .find(|(name, _)| *name == "upgrades_value")
+        .unwrap();
+    let encoded: String = value.iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(hex, encoded);
+}
+
+#[test]
 fn the_state_entry_decodes_strictly() {
     let bytes = encode(&Upgrades {
         previous_version: 1,

@@ -522,3 +522,84 @@ fn the_state_entry_decodes_strictly() {
     long_name.extend(400_000u64.to_le_bytes());
     assert!(decode::<Upgrades>(&long_name).is_err());
 }
+
+#[derive(Clone, Debug)]
+enum Step {
+    /// The chain advances this many heights (on binaries that follow the plan).
+    Advance(u64),
+    /// The council schedules `current + version_step` at `deciding + lead`.
+    Schedule { lead: u64, version_step: u32 },
+    /// The council cancels the plan.
+    Cancel,
+}
+
+fn step() -> impl proptest::strategy::Strategy<Value = Step> {
+    use proptest::prelude::*;
+    prop_oneof![
+        (0u64..4_000).prop_map(Step::Advance),
+        (0u64..4_000, 0u32..3)
+            .prop_map(|(lead, version_step)| Step::Schedule { lead, version_step }),
+        Just(Step::Cancel),
+    ]
+}
+
+/// Moves `world` to `height`, with the version the schedule puts in force there.
+fn advance_to(world: &mut World, height: u64) {
+    world.height = height;
+    world.protocol_version = version_at(world, height);
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Whatever the council schedules, replaces or cancels: a height already
+    /// executed keeps its version, the version never decreases with height,
+    /// and a refused plan changes nothing.
+    #[test]
+    fn governance_never_rewrites_a_version_in_force(steps in proptest::collection::vec(step(), 1..12)) {
+        let mut world = World::new();
+        for step in steps {
+            match step {
+                Step::Advance(by) => {
+                    let target = world.height + by;
+                    advance_to(&mut world, target);
+                }
+                Step::Schedule { .. } | Step::Cancel => {
+                    // `govern` runs four blocks on one version: let a plan
+                    // that activates among them activate first.
+                    if version_at(&world, world.height + 3) != world.protocol_version {
+                        let plan = upgrade::upgrades(&world.state).unwrap().unwrap().plan.unwrap();
+                        advance_to(&mut world, plan.height);
+                    }
+                    let deciding = deciding_height(&world);
+                    let executed_before: Vec<u32> =
+                        (world.height..=deciding).map(|h| version_at(&world, h)).collect();
+                    let entry_before = upgrades_entry(&world);
+                    let action = match step {
+                        Step::Schedule { lead, version_step } => schedule(
+                            deciding + lead,
+                            world.protocol_version + version_step,
+                        ),
+                        _ => GovernanceAction::CancelUpgrade,
+                    };
+                    let receipt = world.govern(action);
+                    let now = world.height;
+                    advance_to(&mut world, now);
+                    let after: Vec<u32> =
+                        (deciding - 3..=deciding).map(|h| version_at(&world, h)).collect();
+                    proptest::prop_assert_eq!(after, executed_before);
+                    if refusal(&receipt).is_some() {
+                        proptest::prop_assert_eq!(upgrades_entry(&world), entry_before);
+                    }
+                }
+            }
+            let mut last = version_at(&world, world.height);
+            proptest::prop_assert_eq!(last, world.protocol_version);
+            for ahead in [1, 999, 1_000, 2_000, 4_000, 8_000, 20_000] {
+                let version = version_at(&world, world.height + ahead);
+                proptest::prop_assert!(version >= last);
+                last = version;
+            }
+        }
+    }
+}

@@ -64,6 +64,14 @@ pub enum Code {
     ActivationOutOfOrder = 314,
     /// A network key is used twice, or is also a consensus key.
     InvalidNetworkKey = 315,
+    /// An upgrade's version is not greater than the protocol version in force.
+    UpgradeVersionNotNewer = 316,
+    /// An upgrade's height is too close to (or too far from) the deciding block.
+    UpgradeHeightOutOfRange = 317,
+    /// An upgrade's name is empty or uses characters outside `a-z 0-9 - .`.
+    InvalidUpgradeName = 318,
+    /// No upgrade is scheduled that has not activated yet.
+    NoPendingUpgrade = 319,
     /// Too many live delegations.
     TooManyDelegations = 210,
     /// The account holds the other aid duty (ordonnateur / comptable) in this collectivity.
@@ -219,6 +227,18 @@ impl Code {
             }
             Code::InvalidNetworkKey => {
                 "the network key is already another validator's, or is a consensus key: give each node its own network key"
+            }
+            Code::UpgradeVersionNotNewer => {
+                "the upgrade's protocol version must be greater than the version in force"
+            }
+            Code::UpgradeHeightOutOfRange => {
+                "the upgrade height must be 1,000 to 10,000,000 heights after the block that decides it: operators need time to install the new release"
+            }
+            Code::InvalidUpgradeName => {
+                "the upgrade name must be 1 to 32 bytes of a-z, 0-9, '-' and '.'"
+            }
+            Code::NoPendingUpgrade => {
+                "no upgrade is scheduled that has not activated yet: an activated upgrade cannot be cancelled"
             }
             Code::TooManyDelegations => "too many delegations are alive at once",
             Code::CommitmentReused => {

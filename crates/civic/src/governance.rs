@@ -9,7 +9,8 @@
 //! below the configured minimum (never empty), or — with four validators or more —
 //! one in which a single collectivity holds a third of the power or more.
 //! Validator-set changes take effect `validator_change_delay` heights after the
-//! block that decides them.
+//! block that decides them; protocol upgrades at the height they name
+//! ([`crate::upgrade`]).
 
 use std::collections::BTreeMap;
 
@@ -31,6 +32,7 @@ use crate::model::{
 };
 use crate::receipt::Event;
 use crate::state::{Overlay, StateRead};
+use crate::upgrade::{self, UpgradeName};
 
 /// What a proposal does once passed.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
@@ -108,6 +110,19 @@ pub enum GovernanceAction {
         /// Its new network key.
         network_key: PublicKey,
     } = 13,
+    /// Schedules a protocol upgrade, replacing a plan not yet activated
+    /// (docs/upgrades.md).
+    ScheduleUpgrade {
+        /// First height of the new version: 1,000 to 10,000,000 heights after
+        /// the deciding block.
+        height: u64,
+        /// The new protocol version, greater than the one in force.
+        version: u32,
+        /// Its label, e.g. `civitas-2` (1–32 bytes of `a-z 0-9 - .`).
+        name: UpgradeName,
+    } = 14,
+    /// Cancels the scheduled upgrade before its height.
+    CancelUpgrade = 15,
 }
 
 /// Where a proposal stands.
@@ -373,6 +388,12 @@ fn execute<S: StateRead>(
                 namespace: name.clone(),
             }])
         }
+        GovernanceAction::ScheduleUpgrade {
+            height,
+            version,
+            name,
+        } => upgrade::schedule(state, context, *height, *version, name),
+        GovernanceAction::CancelUpgrade => upgrade::cancel(state, context),
         GovernanceAction::FreezeProgramme(id) => set_frozen(state, *id, true),
         GovernanceAction::UnfreezeProgramme(id) => set_frozen(state, *id, false),
         GovernanceAction::SetParameters(parameters) => {

@@ -16,6 +16,9 @@ pub struct BlockContext {
     pub height: u64,
     /// The block's time (ms since the Unix epoch): the only clock civic rules see.
     pub time_ms: u64,
+    /// The block's protocol version (its header's, checked against the
+    /// upgrade schedule by `upgrade::check_header_version`): the rules it runs.
+    pub protocol_version: u32,
 }
 
 /// Why an action failed: a broken rule (failed receipt), or a state that could

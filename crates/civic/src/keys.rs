@@ -42,6 +42,9 @@ pub mod table {
     /// `Offence` (offender, height, round, vote type) → `EvidenceRecord`:
     /// one record per offence, whatever pair of votes proved it.
     pub const EVIDENCE: u8 = 0x1b;
+    /// (single entry) → `Upgrades`: the protocol version in force before the
+    /// scheduled upgrade, and that upgrade.
+    pub const UPGRADES: u8 = 0x1c;
     /// (single entry) → next proposal id (u64).
     pub const PROPOSAL_COUNTER: u8 = 0x20;
     /// proposal id (u64) → `Proposal`.
@@ -299,6 +302,11 @@ pub fn beneficiary_index(programme: u64, n: u64) -> Vec<u8> {
 /// Key of the index of closing programmes.
 pub fn closing_programmes() -> Vec<u8> {
     vec![table::CLOSING_PROGRAMMES]
+}
+
+/// Key of the upgrade schedule.
+pub fn upgrades() -> Vec<u8> {
+    vec![table::UPGRADES]
 }
 
 /// Key of the activation height of the last validator-set change decided.

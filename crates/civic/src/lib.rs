@@ -10,7 +10,8 @@
 //! Built so far: envelope checks (chain, expiry, sequence, key and multisig
 //! authorisation), identity (multisig accounts, resident enrolment, roles with
 //! scopes, time-bounded delegations), governance (council proposals, weighted
-//! votes, execution, quorum safety, validator-set changes), social aid
+//! votes, execution, quorum safety, validator-set changes, protocol upgrades
+//! scheduled for a height: [`upgrade`]), social aid
 //! (programmes, orders executed by a different accountant, spending,
 //! redemption, closing, the conservation law) and registries (register, amend
 //! with history, transfer with or without approval, revoke; metadata typed by
@@ -47,6 +48,7 @@ pub mod receipt;
 pub mod recurring;
 pub mod registry;
 pub mod state;
+pub mod upgrade;
 
 pub use accounts::{UNKNOWN_SIGNERS_PER_BLOCK_MAX, account_sequence, is_known_account};
 pub use action::Action;
@@ -58,3 +60,4 @@ pub use genesis::{GenesisError, GenesisGrant, GenesisState};
 pub use handler::{BlockContext, Failure, Outcome};
 pub use receipt::{Event, Receipt};
 pub use state::{MemoryState, Overlay, StateFault, StateRead, StorageError};
+pub use upgrade::{SUPPORTED_PROTOCOL_VERSIONS, VersionError};

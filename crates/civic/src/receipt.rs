@@ -465,6 +465,22 @@ pub enum Event {
         /// Their type (prevote or precommit).
         vote_type: VoteType,
     } = 48,
+    /// Governance scheduled a protocol upgrade (replacing any plan not yet
+    /// activated): from `height` on, only binaries running `version` execute
+    /// blocks.
+    UpgradeScheduled {
+        /// First height of the new version.
+        height: u64,
+        /// The protocol version from that height on.
+        version: u32,
+    } = 49,
+    /// Governance cancelled the upgrade it had scheduled, before its height.
+    UpgradeCancelled {
+        /// The height the plan had.
+        height: u64,
+        /// The version the plan had.
+        version: u32,
+    } = 50,
     /// A record was revoked.
     RecordRevoked {
         /// Namespace name, e.g. `permits/building`.

@@ -188,6 +188,26 @@ fn samples() -> Vec<(&'static str, Action)> {
             }),
         ),
         (
+            "propose_schedule_upgrade",
+            Action::Propose(Propose {
+                action: GovernanceAction::ScheduleUpgrade {
+                    height: 500_000,
+                    version: 2,
+                    name: civitas_civic::upgrade::UpgradeName::from_text("civitas-2").unwrap(),
+                },
+                deliberation_hash: hash(19),
+                expires_at_ms: 5_000_000,
+            }),
+        ),
+        (
+            "propose_cancel_upgrade",
+            Action::Propose(Propose {
+                action: GovernanceAction::CancelUpgrade,
+                deliberation_hash: hash(20),
+                expires_at_ms: 5_000_000,
+            }),
+        ),
+        (
             "vote",
             Action::Vote(Vote {
                 proposal_id: 3,

@@ -227,7 +227,7 @@ proptest! {
             prop_assert_eq!(first.receipts.len(), transactions.len());
             // Failed transactions: replayed one per block from the same start, a failed
             // one writes nothing but its account's sequence.
-            let mut solo = World { state: world.state.clone(), height: world.height, time_ms: world.time_ms, sequences: world.sequences.clone() };
+            let mut solo = World { state: world.state.clone(), height: world.height, time_ms: world.time_ms, protocol_version: world.protocol_version, sequences: world.sequences.clone() };
             for (tx, receipt) in transactions.iter().zip(&first.receipts) {
                 let alone = civitas_civic::execute_block(&solo.state, &solo.context(), std::slice::from_ref(tx), civitas_civic::BlockEvidence::none()).unwrap();
                 let recorded = !alone.receipts[0].is_success() && !alone.receipts[0].events.is_empty();

@@ -107,6 +107,7 @@ fn admission(c: &mut Criterion) {
         chain_id: chain_id(),
         height: 1,
         time_ms: 0,
+        protocol_version: civitas_types::PROTOCOL_VERSION,
     };
     let fresh: Vec<Vec<u8>> = (0..BATCH as u32)
         .map(|i| encode(&transaction(i, 0)))

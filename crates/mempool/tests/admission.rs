@@ -48,6 +48,7 @@ fn context() -> BlockContext {
         chain_id: chain_id(),
         height: 10,
         time_ms: 1_000,
+        protocol_version: civitas_types::PROTOCOL_VERSION,
     }
 }
 

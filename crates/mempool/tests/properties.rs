@@ -66,7 +66,7 @@ proptest! {
         let config = MempoolConfig { transactions_max: 20, per_account_max: 5, sequences_ahead_max: 6, verified_ids_max: 50, unknown_transactions_max: 20, unknown_per_block_max: 100 };
         let mut pool = Mempool::new(config);
         let state = state();
-        let context = BlockContext { chain_id: ChainId::new("civitas-test").unwrap(), height: 1, time_ms: 0 };
+        let context = BlockContext { chain_id: ChainId::new("civitas-test").unwrap(), height: 1, time_ms: 0, protocol_version: civitas_types::PROTOCOL_VERSION };
         for batch in batches {
             let encoded: Vec<Vec<u8>> = batch.iter().map(|(a, s, forged, salt)| transaction(*a, *s, *forged, *salt)).collect();
             let results = pool.admit_batch(&state, &context, &encoded);

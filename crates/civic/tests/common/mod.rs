@@ -157,6 +157,8 @@ pub struct World {
     pub state: MemoryState,
     pub height: u64,
     pub time_ms: u64,
+    /// The protocol version of the blocks it executes (the headers').
+    pub protocol_version: u32,
     pub sequences: BTreeMap<AccountId, u64>,
 }
 
@@ -171,6 +173,7 @@ impl World {
             state: genesis.build().unwrap(),
             height: 1,
             time_ms: 1_000_000,
+            protocol_version: civitas_types::PROTOCOL_VERSION,
             sequences: BTreeMap::new(),
         }
     }
@@ -261,6 +264,7 @@ impl World {
             chain_id: chain_id(),
             height: self.height,
             time_ms: self.time_ms,
+            protocol_version: self.protocol_version,
         }
     }
 

@@ -61,6 +61,7 @@ pub fn context_at(height: u64) -> BlockContext {
         chain_id: chain_id(),
         height,
         time_ms: height * 1_000,
+        protocol_version: civitas_types::PROTOCOL_VERSION,
     }
 }
 

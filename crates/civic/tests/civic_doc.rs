@@ -755,3 +755,62 @@ fn example_accounts_are_the_documented_keys() {
     assert_eq!(account(5), AccountId::from_public_key(&key(5).public_key()));
     assert_eq!(hex_encode(encode(&SIREN)), "8179ec0b");
 }
+
+/// docs/storage.md's worked state proof: its keys and values are the civic
+/// state's own, and its proofs verify under its root with the types crate's
+/// verifier (the ledger's `tests/state_proof_doc.rs` recomputes the tree).
+#[test]
+fn storage_md_worked_proof_is_civic_state_and_verifies() {
+    use civitas_civic::keys;
+    use civitas_types::state_proof::{StateProof, verify_state};
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/storage.md"
+    ))
+    .expect("docs/storage.md");
+    let blocks = example_blocks(&doc);
+    let block = |name: &str| -> Vec<u8> {
+        let (_, text, _) = blocks
+            .iter()
+            .find(|(n, _, _)| n == name)
+            .unwrap_or_else(|| panic!("docs/storage.md lacks `{name}`"));
+        let text: String = text.split_whitespace().collect();
+        (0..text.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
+            .collect()
+    };
+    let entries = [
+        (
+            "account",
+            keys::account(&account(5)),
+            encode(&AccountState {
+                next_sequence: 7,
+                multisig: false,
+            }),
+        ),
+        (
+            "council_account",
+            keys::council_account(&account(200)),
+            encode(&SIREN),
+        ),
+        ("proposal_counter", keys::proposal_counter(), encode(&3u64)),
+        ("council_power", keys::council_power(), encode(&30u64)),
+    ];
+    for (name, key, value) in &entries {
+        assert_eq!(&block(&format!("state_key_{name}")), key, "{name}");
+        assert_eq!(&block(&format!("state_value_{name}")), value, "{name}");
+    }
+    assert_eq!(block("state_key_absent"), keys::programme_counter());
+    let root = Hash(block("state_root").try_into().unwrap());
+    let presence: StateProof = decode(&block("state_proof_presence")).unwrap();
+    assert_eq!(
+        verify_state(&root, &entries[0].1, Some(&entries[0].2), &presence),
+        Ok(())
+    );
+    let absence: StateProof = decode(&block("state_proof_absence")).unwrap();
+    assert_eq!(
+        verify_state(&root, &keys::programme_counter(), None, &absence),
+        Ok(())
+    );
+}

@@ -143,3 +143,41 @@ fn worked_example_objects_verify() {
         merkle::leaf_hash(&encode(&tx))
     );
 }
+
+#[test]
+fn fixtures_are_what_protocol_md_says() {
+    use samples::*;
+    // `hash`: the Genesis domain over no bytes.
+    let mut framed = vec![18u8];
+    framed.extend_from_slice(b"civitas/v1/genesis");
+    assert_eq!(
+        Hash::tagged(Domain::Genesis, b"").0.to_vec(),
+        sha256(&framed)
+    );
+    // `merkle_proof`: leaf 2 of the leaves 00..04, three siblings.
+    let proof = merkle_proof();
+    assert_eq!((proof.leaf_index, proof.leaf_count), (2, 5));
+    let leaf = |i: u8| merkle::leaf_hash(&[i]);
+    let siblings: Vec<Hash> = proof.siblings.iter().copied().collect();
+    assert_eq!(siblings[0], leaf(3));
+    assert_eq!(siblings[2], leaf(4));
+    let root = MerkleTree::from_leaf_hashes((0..5).map(leaf).collect()).root();
+    assert_eq!(proof.verify(&root, &[2]), Ok(()));
+    // `multisig_transaction`: the stand-in policy bytes, signed by seeds a3 then a1.
+    let tx = multisig_transaction();
+    assert_eq!(
+        tx.body.signer,
+        AccountId::from_multisig_policy(b"2-of-3 policy")
+    );
+    let keys = validator_keys();
+    let signers: Vec<PublicKey> = tx.signatures.iter().map(|s| s.public_key).collect();
+    assert_eq!(signers, vec![keys[2].public_key(), keys[0].public_key()]);
+    assert!(signers[0].to_hex().starts_with("acf12b4a"));
+    assert!(signers[1].to_hex().starts_with("bc7cbcb5"));
+    assert_eq!(tx.verify_signatures(), Ok(()));
+}
+
+fn sha256(bytes: &[u8]) -> Vec<u8> {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).to_vec()
+}

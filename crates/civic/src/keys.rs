@@ -75,6 +75,13 @@ pub mod table {
     /// (programme id, n) → the account of the n-th merchant paid (the
     /// invariant checks' index).
     pub const MERCHANT_INDEX: u8 = 0x39;
+    /// programme id → `RecurringRun`: the period the programme's schedules are
+    /// (or were last) ordered for and the next schedule to look at (the
+    /// recurring queue's entries).
+    pub const RECURRING_RUN: u8 = 0x3a;
+    /// (single entry) → `RecurringQueue`: the programmes whose run is
+    /// unfinished, in the order the recurring hook works through them.
+    pub const RECURRING_QUEUE: u8 = 0x3b;
     /// (single entry) → next community id (u64).
     pub const COMMUNITY_COUNTER: u8 = 0x40;
     /// community id → `Community`.
@@ -91,6 +98,9 @@ pub mod table {
     /// meter on the whole chain (one meter per meter point, and no salted
     /// value shared by two communities' pseudonyms).
     pub const METER_COMMITMENT: u8 = 0x46;
+    /// (single entry) → community id (u64) at which the clearing hook resumes;
+    /// present only while due slots are left over from a block.
+    pub const CLEARING_CURSOR: u8 = 0x47;
     /// namespace → `Namespace`.
     pub const NAMESPACE: u8 = 0x60;
     /// (namespace, record id) → `Record`.
@@ -307,4 +317,19 @@ pub fn pseudonym_use(account: &AccountId) -> Vec<u8> {
 /// Key of the n-th merchant paid by a programme.
 pub fn merchant_index(programme: u64, n: u64) -> Vec<u8> {
     key(table::MERCHANT_INDEX, &(programme, n))
+}
+
+/// Key of a programme's recurring run.
+pub fn recurring_run(programme: u64) -> Vec<u8> {
+    key(table::RECURRING_RUN, &programme)
+}
+
+/// Key of the recurring queue.
+pub fn recurring_queue() -> Vec<u8> {
+    vec![table::RECURRING_QUEUE]
+}
+
+/// Key of the energy clearing cursor.
+pub fn clearing_cursor() -> Vec<u8> {
+    vec![table::CLEARING_CURSOR]
 }

@@ -32,7 +32,10 @@ pub mod wire;
 
 pub use allowlist::Allowlist;
 pub use catch_up::{CatchUpError, CatchUpReport, SyncTarget, catch_up};
-pub use config::{Limits, NetworkConfig};
+pub use config::{
+    GOSSIP_FRAMING_BYTES_MAX, GOSSIP_TRANSACTION_BYTES_MAX, Limits, NetworkConfig,
+    TRANSACTIONS_TOPIC_BYTES_MAX,
+};
 pub use error::P2pError;
 pub use libp2p::{Multiaddr, PeerId};
 pub use rate::TokenBucket;

@@ -19,7 +19,7 @@ use crate::action::{
     AttestMeter, CancelEnergyOrder, CreateCommunity, PlaceEnergyOrder, RegisterMeter, SettleSlot,
 };
 use crate::authority::authorise;
-use crate::clearing::{self, Bid, Clearing, Line, Side};
+use crate::clearing::{Clearing, Line, Side};
 use crate::codes::Code;
 use crate::figures::SlotFigures;
 use crate::handler::BlockContext;
@@ -359,60 +359,14 @@ pub fn cancel_order<S: StateRead>(
     }])
 }
 
-/// The block hook: clears every pending slot whose start has come.
+/// The clearing hook: clears the slots whose gate has closed, at most
+/// [`crate::clearing_queue::CLEARING_STEPS_PER_BLOCK_MAX`] per block (the rest
+/// in the next blocks; crate::clearing_queue).
 pub fn begin_block<S: StateRead>(
     state: &mut Overlay<'_, S>,
     context: &BlockContext,
 ) -> Result<Vec<Event>, StateFault> {
-    let index: Communities = state.get(&keys::communities())?.unwrap_or_default();
-    let mut events = Vec::new();
-    for community_id in index.iter().copied() {
-        let Some(mut community) = state.get::<Community>(&keys::community(community_id))? else {
-            continue;
-        };
-        let (due, later): (Vec<u64>, Vec<u64>) = community
-            .pending_slots
-            .iter()
-            .partition(|slot| community.slot_start(**slot) <= context.time_ms);
-        if due.is_empty() {
-            continue;
-        }
-        for slot in due {
-            let key = keys::slot_book(community_id, slot);
-            let mut book: SlotBook = state.get(&key)?.unwrap_or_default();
-            let bids: Vec<Bid> = book
-                .orders
-                .iter()
-                .enumerate()
-                .filter(|(_, o)| !o.cancelled)
-                .filter_map(|(number, o)| {
-                    Some(Bid {
-                        number: u32::try_from(number).ok()?,
-                        side: o.side,
-                        energy_wh: o.energy_wh,
-                        limit_price: o.limit_price,
-                    })
-                })
-                .collect();
-            let clearing = clearing::clear(&bids);
-            events.push(Event::SlotCleared {
-                community_id,
-                slot,
-                price: clearing.price,
-                volume_wh: clearing.volume_wh,
-            });
-            state.put(
-                keys::slot_figures(community_id, slot),
-                &SlotFigures::cleared(&clearing),
-            );
-            book.clearing = Some(clearing);
-            state.put(key, &book);
-        }
-        community.pending_slots = BoundedVec::try_from_vec(later).unwrap_or_default();
-        state.put(keys::community(community_id), &community);
-        state.commit_transaction();
-    }
-    Ok(events)
+    crate::clearing_queue::begin_block(state, context)
 }
 
 /// The operator attests a meter's production and consumption for an ended slot.

@@ -13,11 +13,12 @@ use crate::keys;
 use crate::model::{AccountState, MultisigPolicy};
 use crate::state::{Overlay, StateFault, StateRead};
 
-/// Largest encoded transaction accepted, in bytes. Civic actions are small (the
-/// largest, a record with 16 metadata references of 64 bytes, is about 1.3 KiB);
-/// the format itself allows 32 KiB payloads, so this is the binding limit and can
-/// only be raised by a protocol change.
-pub const TRANSACTION_BYTES_MAX: usize = 16 * 1024;
+/// Largest encoded transaction accepted, in bytes: the one transaction limit,
+/// defined in `civitas_types::limits` (civic actions are far smaller: the
+/// largest, a record with 16 metadata references of 64 bytes, is about 1.3 KiB).
+/// Decoding already refuses a larger transaction; the envelope checks it again
+/// for transactions built in memory.
+pub use civitas_types::limits::TRANSACTION_BYTES_MAX;
 
 /// Why a transaction cannot be included.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

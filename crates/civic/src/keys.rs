@@ -81,6 +81,13 @@ pub mod table {
     /// (programme id, n) → the account of the n-th merchant paid (the
     /// invariant checks' index).
     pub const MERCHANT_INDEX: u8 = 0x39;
+    /// programme id → `RecurringRun`: the period the programme's schedules are
+    /// (or were last) ordered for and the next schedule to look at (the
+    /// recurring queue's entries).
+    pub const RECURRING_RUN: u8 = 0x3a;
+    /// (single entry) → `RecurringQueue`: the programmes whose run is
+    /// unfinished, in the order the recurring hook works through them.
+    pub const RECURRING_QUEUE: u8 = 0x3b;
     /// (programme id, period u64) → `PeriodFigures`: the money moved in the
     /// period (public figures, provable).
     pub const PERIOD_FIGURES: u8 = 0x3c;
@@ -100,6 +107,9 @@ pub mod table {
     /// meter on the whole chain (one meter per meter point, and no salted
     /// value shared by two communities' pseudonyms).
     pub const METER_COMMITMENT: u8 = 0x46;
+    /// (single entry) → community id (u64) at which the clearing hook resumes;
+    /// present only while due slots are left over from a block.
+    pub const CLEARING_CURSOR: u8 = 0x47;
     /// (community, slot) → `SlotFigures`: the slot's clearing and settlement
     /// totals (public figures, provable).
     pub const SLOT_FIGURES: u8 = 0x48;
@@ -332,6 +342,21 @@ pub fn evidence(offence: &civitas_types::Offence) -> Vec<u8> {
 /// Key of the n-th merchant paid by a programme.
 pub fn merchant_index(programme: u64, n: u64) -> Vec<u8> {
     key(table::MERCHANT_INDEX, &(programme, n))
+}
+
+/// Key of a programme's recurring run.
+pub fn recurring_run(programme: u64) -> Vec<u8> {
+    key(table::RECURRING_RUN, &programme)
+}
+
+/// Key of the recurring queue.
+pub fn recurring_queue() -> Vec<u8> {
+    vec![table::RECURRING_QUEUE]
+}
+
+/// Key of the energy clearing cursor.
+pub fn clearing_cursor() -> Vec<u8> {
+    vec![table::CLEARING_CURSOR]
 }
 
 /// Key of a programme's figures for one period.

@@ -27,6 +27,7 @@ pub mod action;
 pub mod aid;
 pub mod authority;
 pub mod clearing;
+pub mod clearing_queue;
 pub mod closing;
 pub mod codes;
 pub mod duties;

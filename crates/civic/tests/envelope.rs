@@ -148,19 +148,18 @@ fn multisig_needs_threshold_member_signatures_and_no_strangers() {
 }
 
 #[test]
-fn oversized_transaction_is_refused() {
+fn a_transaction_with_the_largest_payload_passes_the_size_check() {
     let mut world = World::new();
     let mut tx = world.transaction(5, &noop());
-    tx.body.payload = BoundedBytes::try_from_vec(vec![0; 32 * 1024]).unwrap();
+    tx.body.payload = BoundedBytes::try_from_vec(vec![
+            0;
+            civitas_types::limits::TRANSACTION_PAYLOAD_BYTES_MAX
+        ])
+    .unwrap();
     let tx = SignedTransaction::sign(tx.body, &[&key(5)]).unwrap();
-    if encode(&tx).len() > civitas_civic::envelope::TRANSACTION_BYTES_MAX {
-        assert!(matches!(
-            rejected(&mut world, tx),
-            EnvelopeError::TooLarge { .. }
-        ));
-    } else {
-        panic!("test transaction is not oversized");
-    }
+    assert!(encode(&tx).len() <= civitas_civic::envelope::TRANSACTION_BYTES_MAX);
+    // Included (the payload itself is not an action): only the size is at stake here.
+    assert!(world.execute(&[tx]).is_ok());
 }
 
 #[test]

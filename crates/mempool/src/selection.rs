@@ -1,10 +1,18 @@
 //! Ordering for blocks: each account's transactions in sequence order without
 //! gaps, accounts round-robin, signers the state knows before unknown ones in
 //! each round, and at most `unknown_per_block_max` transactions from unknown
-//! signers per block.
+//! signers per block — all within the block's [`TransactionBudget`] (bytes and
+//! count left under the chain's `BlockLimits`).
+//!
+//! A transaction too big for the bytes left is **skipped, and its account's
+//! run ends there** for this block: its later sequences cannot be included
+//! without it (that would leave a gap the envelope refuses), while other
+//! accounts' smaller transactions may still fit, so one large transaction
+//! neither reorders its account's sequences nor stops everyone else's.
+//! Selection stops when the count is used up or no transaction can fit.
 
 use civitas_civic::{StateRead, account_sequence};
-use civitas_types::{AccountId, SignedTransaction};
+use civitas_types::{AccountId, SignedTransaction, TransactionBudget};
 
 use crate::pool::Mempool;
 use crate::queues::Queue;
@@ -19,16 +27,18 @@ const ROTATION_SPREAD: u64 = 0x9e37_79b9_7f4a_7c15;
 type Run<'a> = Vec<&'a SignedTransaction>;
 
 impl Mempool {
-    /// Up to `count` transactions for a block: each account's transactions from
+    /// Transactions for a block, within `budget`: each account's transactions from
     /// its next sequence on, without gaps; accounts taken round-robin — in each
     /// round the accounts the state knows first, then unknown ones while fewer
     /// than `unknown_per_block_max` of theirs are taken — each class starting
     /// at a position that rotates with `rotation` (e.g. the height), so no
-    /// account is always first. An unreadable state is an error, never "sequence 0".
+    /// account is always first. A transaction over the bytes left is skipped
+    /// and ends its account's run (module doc). An unreadable state is an
+    /// error, never "sequence 0".
     pub fn select<S: StateRead>(
         &self,
         state: &S,
-        count: usize,
+        budget: TransactionBudget,
         rotation: u64,
     ) -> Result<Vec<SignedTransaction>, MempoolFault> {
         let mut known = runs(state, self.known.iter(), usize::MAX)?;
@@ -40,7 +50,7 @@ impl Mempool {
             .config
             .unknown_per_block_max
             .min(crate::UNKNOWN_PER_BLOCK_MAX)
-            .min(count);
+            .min(budget.transactions_left());
         // Each run gives at least one transaction in the first round, so
         // `unknown_max` runs are all the unknown signers a block can reach: the
         // walk reads the state for those only, not for every fresh key pending.
@@ -49,7 +59,7 @@ impl Mempool {
             self.unknown.iter_from(rotation_start(rotation)),
             unknown_max,
         )?;
-        Ok(round_robin(&known, &unknown, count, unknown_max))
+        Ok(round_robin(&known, &unknown, budget, unknown_max))
     }
 }
 
@@ -79,43 +89,50 @@ fn runs<'a, S: StateRead>(
 }
 
 /// Rounds of one transaction per run, known runs first in each round, until
-/// `count` are taken or the runs are exhausted.
+/// the budget is spent or the runs are exhausted.
 fn round_robin(
     known: &[Run<'_>],
     unknown: &[Run<'_>],
-    count: usize,
+    mut budget: TransactionBudget,
     unknown_max: usize,
 ) -> Vec<SignedTransaction> {
-    let mut selected = Vec::with_capacity(count.min(known.len().saturating_add(unknown.len())));
+    let capacity = budget
+        .transactions_left()
+        .min(known.len().saturating_add(unknown.len()));
+    let mut selected = Vec::with_capacity(capacity);
+    // Runs ended by a transaction that did not fit: known runs first, then unknown.
+    let mut ended = vec![false; known.len().saturating_add(unknown.len())];
     let mut unknown_taken = 0usize;
     let mut depth = 0usize;
-    while selected.len() < count {
+    loop {
         let mut took_any = false;
-        for run in known {
-            if selected.len() >= count {
-                break;
+        let all_runs = known.iter().map(|run| (run, false));
+        let all_runs = all_runs.chain(unknown.iter().map(|run| (run, true)));
+        for ((run, is_unknown), run_ended) in all_runs.zip(ended.iter_mut()) {
+            if budget.is_exhausted() {
+                return selected;
             }
-            if let Some(transaction) = run.get(depth) {
-                selected.push((*transaction).clone());
-                took_any = true;
+            if *run_ended || (is_unknown && unknown_taken >= unknown_max) {
+                continue;
             }
-        }
-        for run in unknown {
-            if selected.len() >= count || unknown_taken >= unknown_max {
-                break;
+            let Some(transaction) = run.get(depth) else {
+                continue;
+            };
+            if !budget.take(transaction.encoded_len()) {
+                *run_ended = true;
+                continue;
             }
-            if let Some(transaction) = run.get(depth) {
-                selected.push((*transaction).clone());
+            selected.push((*transaction).clone());
+            took_any = true;
+            if is_unknown {
                 unknown_taken = unknown_taken.saturating_add(1);
-                took_any = true;
             }
         }
         if !took_any {
-            break;
+            return selected;
         }
         depth = depth.saturating_add(1);
     }
-    selected
 }
 
 /// The account id at which the unknown signers' round starts for `rotation`.

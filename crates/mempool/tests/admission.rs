@@ -14,7 +14,8 @@ use civitas_civic::model::{Role, Scope, Siren};
 use civitas_civic::{Action, BlockContext, MemoryState, keys};
 use civitas_mempool::{Fault, Mempool, MempoolConfig, Rejection};
 use civitas_types::{
-    AccountId, BoundedBytes, ChainId, SignedTransaction, SigningKey, TransactionBody, encode,
+    AccountId, BoundedBytes, ChainId, SignedTransaction, SigningKey, TransactionBody,
+    TransactionBudget, encode,
 };
 
 fn chain_id() -> ChainId {
@@ -201,7 +202,9 @@ fn blocks_take_each_account_in_sequence_order_without_gaps_fairly() {
             .iter()
             .all(Result::is_ok)
     );
-    let selected = pool.select(&state, 100, 0).unwrap();
+    let selected = pool
+        .select(&state, TransactionBudget::new(usize::MAX, 100), 0)
+        .unwrap();
     let order: Vec<(AccountId, u64)> = selected
         .iter()
         .map(|t| (t.body.signer, t.body.sequence))
@@ -227,12 +230,110 @@ fn blocks_take_each_account_in_sequence_order_without_gaps_fairly() {
     // Round-robin: the first two picks are from different accounts.
     assert_ne!(order[0].0, order[1].0);
     // Limits.
-    assert_eq!(pool.select(&state, 3, 0).unwrap().len(), 3);
+    assert_eq!(
+        pool.select(&state, TransactionBudget::new(usize::MAX, 3), 0)
+            .unwrap()
+            .len(),
+        3
+    );
     assert_ne!(
-        pool.select(&state, 1, 0).unwrap()[0].body.signer,
-        pool.select(&state, 1, 1).unwrap()[0].body.signer,
+        pool.select(&state, TransactionBudget::new(usize::MAX, 1), 0)
+            .unwrap()[0]
+            .body
+            .signer,
+        pool.select(&state, TransactionBudget::new(usize::MAX, 1), 1)
+            .unwrap()[0]
+            .body
+            .signer,
         "rotation changes who goes first"
     );
+}
+
+/// A transaction whose payload is `payload_bytes` of junk (admission does not
+/// decode payloads).
+fn tx_of_size(signer: u32, sequence: u64, payload_bytes: usize) -> SignedTransaction {
+    let key = key(signer);
+    let body = TransactionBody {
+        chain_id: chain_id(),
+        signer: AccountId::from_public_key(&key.public_key()),
+        sequence,
+        expiry_height: 100,
+        payload: BoundedBytes::try_from_vec(vec![7; payload_bytes]).unwrap(),
+    };
+    SignedTransaction::sign(body, &[&key]).unwrap()
+}
+
+/// (signer, sequence) of each selected transaction, sorted: which account
+/// goes first depends on the rotation, and each account's own order is checked
+/// by the ordering test above.
+fn picks(selected: &[SignedTransaction]) -> Vec<(u32, u64)> {
+    let mut picks: Vec<(u32, u64)> = selected
+        .iter()
+        .map(|t| {
+            let signer = (1..=2)
+                .find(|i| AccountId::from_public_key(&key(*i).public_key()) == t.body.signer)
+                .unwrap();
+            (signer, t.body.sequence)
+        })
+        .collect();
+    picks.sort_unstable();
+    picks
+}
+
+#[test]
+fn a_transaction_over_the_bytes_left_is_skipped_and_ends_only_its_accounts_run() {
+    let mut pool = Mempool::new(config());
+    let state = known(state(), &[1, 2]);
+    // Account 1: small, large, small; account 2: three small ones.
+    let batch = vec![
+        tx_of_size(1, 0, 100),
+        tx_of_size(1, 1, 10_000),
+        tx_of_size(1, 2, 100),
+        tx_of_size(2, 0, 100),
+        tx_of_size(2, 1, 100),
+        tx_of_size(2, 2, 100),
+    ];
+    assert!(
+        pool.admit_batch(&state, &context(), &bytes(&batch))
+            .iter()
+            .all(Result::is_ok)
+    );
+    let small = batch[0].encoded_len();
+    let large = batch[1].encoded_len();
+    // Room for five small transactions, not for the large one.
+    let budget = TransactionBudget::new(5 * small + 10, 100);
+    let selected = pool.select(&state, budget, 0).unwrap();
+    assert_eq!(
+        picks(&selected),
+        vec![(1, 0), (2, 0), (2, 1), (2, 2)],
+        "account 1's sequence 2 waits behind the large one; account 2 goes on"
+    );
+    let used: usize = selected.iter().map(SignedTransaction::encoded_len).sum();
+    assert!(used <= 5 * small + 10);
+    // With room for it, the large one goes in its place and account 1 follows on.
+    let roomy = TransactionBudget::new(5 * small + large, 100);
+    assert_eq!(
+        picks(&pool.select(&state, roomy, 0).unwrap()),
+        vec![(1, 0), (1, 1), (1, 2), (2, 0), (2, 1), (2, 2)]
+    );
+}
+
+#[test]
+fn selection_stops_at_the_count_or_when_no_transaction_fits() {
+    let mut pool = Mempool::new(config());
+    let state = known(state(), &[1, 2]);
+    let batch = vec![tx(1, 0), tx(1, 1), tx(2, 0), tx(2, 1)];
+    assert!(
+        pool.admit_batch(&state, &context(), &bytes(&batch))
+            .iter()
+            .all(Result::is_ok)
+    );
+    let two = TransactionBudget::new(usize::MAX, 2);
+    assert_eq!(pool.select(&state, two, 0).unwrap().len(), 2);
+    let too_few_bytes = TransactionBudget::new(batch[0].encoded_len() - 1, 100);
+    assert!(pool.select(&state, too_few_bytes, 0).unwrap().is_empty());
+    let exactly_one = TransactionBudget::new(batch[0].encoded_len(), 100);
+    assert_eq!(pool.select(&state, exactly_one, 0).unwrap().len(), 1);
 }
 
 #[test]
@@ -302,7 +403,12 @@ fn after_a_commit_included_stale_and_expired_transactions_leave() {
     .unwrap();
     assert_eq!(pool.len(), 1);
     assert!(pool.contains(&tx(1, 2).id()));
-    assert_eq!(pool.select(&state, 10, 0).unwrap().len(), 1);
+    assert_eq!(
+        pool.select(&state, TransactionBudget::new(usize::MAX, 10), 0)
+            .unwrap()
+            .len(),
+        1
+    );
     // The stale sequence is now refused at admission.
     assert_eq!(
         pool.admit_batch(&state, &context(), &bytes(&[tx(1, 1)]))[0],

@@ -73,7 +73,11 @@ fn an_unreadable_state_is_a_local_fault_never_sequence_zero() {
     );
     assert_eq!(refused[0].as_ref().unwrap_err().fault(), Fault::Local);
     assert!(matches!(
-        pool.select(&state, 10, 0),
+        pool.select(
+            &state,
+            civitas_types::TransactionBudget::new(usize::MAX, 10),
+            0
+        ),
         Err(MempoolFault::StateUnavailable(
             StateFault::Unreadable { .. }
         ))
@@ -85,7 +89,13 @@ fn an_unreadable_state_is_a_local_fault_never_sequence_zero() {
     assert_eq!(pool.len(), 1, "a failed re-check drops nothing");
 
     state.failing.set(false);
-    let selected = pool.select(&state, 10, 0).unwrap();
+    let selected = pool
+        .select(
+            &state,
+            civitas_types::TransactionBudget::new(usize::MAX, 10),
+            0,
+        )
+        .unwrap();
     assert_eq!(selected.len(), 1);
     assert_eq!(selected[0].body.sequence, 5);
 }

@@ -81,7 +81,7 @@ proptest! {
             }
             prop_assert!(pool.len() <= config.transactions_max);
             prop_assert!(pool.unknown_len() <= config.unknown_transactions_max);
-            let selected = pool.select(&state, 100, rotation).unwrap();
+            let selected = pool.select(&state, civitas_types::TransactionBudget::new(usize::MAX, 100), rotation).unwrap();
             let mut per_account: BTreeMap<AccountId, Vec<u64>> = BTreeMap::new();
             let mut ids = BTreeSet::new();
             for tx in &selected {

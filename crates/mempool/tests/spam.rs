@@ -83,7 +83,13 @@ fn a_flood_of_fresh_keys_does_not_crowd_out_known_accounts() {
     // the flood's share of each block and its new state entries stay bounded,
     // and the flood keeps pushing (the refused keys try again after each block).
     for height in 1..=4u64 {
-        let selected = pool.select(&state, BLOCK, height).unwrap();
+        let selected = pool
+            .select(
+                &state,
+                civitas_types::TransactionBudget::new(usize::MAX, BLOCK),
+                height,
+            )
+            .unwrap();
         for k in 0..KNOWN {
             let signer = indexed_account(KNOWN_BASE + k);
             assert!(

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use civitas_types::ChainId;
+use civitas_types::limits::{CHAIN_ID_LENGTH_MAX, TRANSACTION_BYTES_MAX};
 use libp2p::{Multiaddr, PeerId};
 
 use crate::wire::Topic;
@@ -22,10 +23,27 @@ pub struct NetworkConfig {
     pub limits: Limits,
 }
 
+/// Longest transactions topic name: `/civitas/` (9 bytes), a longest chain id,
+/// `/transactions/1` (15 bytes).
+pub const TRANSACTIONS_TOPIC_BYTES_MAX: usize = 9 + CHAIN_ID_LENGTH_MAX + 15;
+
+/// What gossipsub adds around a transaction on the wire and counts against the
+/// topic's size limit: an anonymous message is a protobuf with the data (tag 1
+/// byte, length varint 3 bytes: lengths below 2^21) and the topic name (tag 1
+/// byte, length varint 2 bytes: names below 2^14). Anonymous messages carry no
+/// source, sequence number, signature or key.
+pub const GOSSIP_FRAMING_BYTES_MAX: usize = 1 + 3 + 1 + 2 + TRANSACTIONS_TOPIC_BYTES_MAX;
+
+/// Default limit of a gossiped transaction message: the one transaction limit
+/// ([`TRANSACTION_BYTES_MAX`], 16,384) plus its framing (95): 16,479 bytes.
+pub const GOSSIP_TRANSACTION_BYTES_MAX: usize = TRANSACTION_BYTES_MAX + GOSSIP_FRAMING_BYTES_MAX;
+
 /// Sizes, rates and timeouts, per peer where it says so.
 #[derive(Clone, Debug)]
 pub struct Limits {
-    /// Largest gossiped transaction (bytes, encoded).
+    /// Largest gossiped transaction message (bytes): gossipsub checks the
+    /// protobuf-encoded message, so the default is [`GOSSIP_TRANSACTION_BYTES_MAX`],
+    /// the largest transaction plus its gossip framing.
     pub transaction_bytes_max: usize,
     /// Largest gossiped consensus message, a proposal with its block included.
     pub consensus_bytes_max: usize,
@@ -64,8 +82,7 @@ impl Limits {
 impl Default for Limits {
     fn default() -> Limits {
         Limits {
-            // A transaction's payload is at most 32 KiB; signatures and envelope fit in 8 more.
-            transaction_bytes_max: 40 * 1024,
+            transaction_bytes_max: GOSSIP_TRANSACTION_BYTES_MAX,
             consensus_bytes_max: 16 * 1024 * 1024,
             messages_per_second: 20_000,
             messages_burst: 40_000,
@@ -78,5 +95,26 @@ impl Default for Limits {
             redial_interval: Duration::from_secs(5),
             heartbeat: Duration::from_millis(500),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::arithmetic_side_effects)]
+    use super::*;
+    use crate::wire::Topics;
+
+    #[test]
+    fn the_transaction_gossip_limit_is_the_transaction_limit_plus_the_longest_framing() {
+        let longest = ChainId::new(&"c".repeat(CHAIN_ID_LENGTH_MAX)).unwrap();
+        let topic = Topics::new(&longest).get(Topic::Transactions).to_string();
+        assert_eq!(topic.len(), TRANSACTIONS_TOPIC_BYTES_MAX);
+        // The varints: data lengths up to the limit take 3 bytes, the topic 2 at most.
+        assert!(TRANSACTION_BYTES_MAX < 1 << 21 && TRANSACTIONS_TOPIC_BYTES_MAX < 1 << 14);
+        assert_eq!(GOSSIP_TRANSACTION_BYTES_MAX, 16_384 + 95);
+        assert_eq!(
+            Limits::default().transaction_bytes_max,
+            GOSSIP_TRANSACTION_BYTES_MAX
+        );
     }
 }

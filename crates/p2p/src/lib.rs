@@ -34,7 +34,10 @@ pub mod wire;
 
 pub use allowlist::Allowlist;
 pub use catch_up::{CatchUpError, CatchUpReport, SyncTarget, catch_up};
-pub use config::{Limits, NetworkConfig};
+pub use config::{
+    GOSSIP_FRAMING_BYTES_MAX, GOSSIP_TRANSACTION_BYTES_MAX, Limits, NetworkConfig,
+    TRANSACTIONS_TOPIC_BYTES_MAX,
+};
 pub use error::{Cause, P2pError};
 pub use libp2p::{Multiaddr, PeerId};
 pub use messages::{BlockSource, BlockSourceError, GossipStats, Misbehaviour, NetworkEvent};

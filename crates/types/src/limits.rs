@@ -9,8 +9,17 @@ pub const CHAIN_ID_LENGTH_MAX: usize = 64;
 /// Largest encoded `SignedTransaction` (body and signatures), in bytes: the one
 /// transaction size limit every other one derives from (docs/protocol.md, "Limits").
 pub const TRANSACTION_BYTES_MAX: usize = 16 * 1024;
-/// Largest transaction payload (the civic action), in bytes.
-pub const TRANSACTION_PAYLOAD_BYTES_MAX: usize = 32 * 1024;
+/// The largest a `SignedTransaction` is apart from its payload: a longest chain
+/// id (u32 length + 64 bytes), signer 32, sequence 8, expiry height 8, the
+/// payload's u32 length, the signature list's u32 count and 16 signatures of
+/// 32 + 64 bytes: 1,660 bytes.
+pub const TRANSACTION_ENVELOPE_BYTES_MAX: usize =
+    4 + CHAIN_ID_LENGTH_MAX + 32 + 8 + 8 + 4 + 4 + TRANSACTION_SIGNATURES_MAX * (32 + 64);
+/// Largest transaction payload (the civic action), in bytes: what is left of
+/// [`TRANSACTION_BYTES_MAX`] after the largest envelope (14,724), so a
+/// transaction of any valid shape fits the one transaction limit.
+pub const TRANSACTION_PAYLOAD_BYTES_MAX: usize =
+    TRANSACTION_BYTES_MAX - TRANSACTION_ENVELOPE_BYTES_MAX;
 /// Most signatures on one transaction (members of a multisig account).
 pub const TRANSACTION_SIGNATURES_MAX: usize = 16;
 /// Most transactions in one block: the ceiling of the consensus parameter

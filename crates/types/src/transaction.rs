@@ -15,7 +15,9 @@ use crate::chain_id::ChainId;
 use crate::codec::{BoundedBytes, BoundedVec, DecodeError, encode};
 use crate::crypto::{BatchVerifier, PublicKey, Signature, SigningKey};
 use crate::hash::{Domain, Hash};
-use crate::limits::{TRANSACTION_PAYLOAD_BYTES_MAX, TRANSACTION_SIGNATURES_MAX};
+use crate::limits::{
+    TRANSACTION_BYTES_MAX, TRANSACTION_PAYLOAD_BYTES_MAX, TRANSACTION_SIGNATURES_MAX,
+};
 
 /// The signed part of a transaction.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
@@ -49,6 +51,7 @@ pub struct TransactionSignature {
 }
 
 /// A transaction with its signatures: what citizens submit and blocks contain.
+/// Its encoding is at most [`TRANSACTION_BYTES_MAX`] bytes.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize)]
 pub struct SignedTransaction {
     /// What was signed.
@@ -179,13 +182,30 @@ impl BorshDeserialize for SignedTransaction {
             }
             .into_io()
         })?;
-        Ok(SignedTransaction { body, signatures })
+        let transaction = SignedTransaction { body, signatures };
+        // The field limits already imply this (the payload limit is what the
+        // largest envelope leaves of TRANSACTION_BYTES_MAX); checked again so the
+        // one transaction limit holds even if a field limit is changed alone.
+        let length = transaction.encoded_len();
+        if length > TRANSACTION_BYTES_MAX {
+            return Err(DecodeError::TooLong {
+                field: "signed transaction",
+                length: length as u64,
+                limit: TRANSACTION_BYTES_MAX as u64,
+            }
+            .into_io());
+        }
+        Ok(transaction)
     }
 }
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    #![allow(
+        clippy::unwrap_used,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects
+    )]
     use super::*;
     use crate::codec::decode;
 
@@ -230,6 +250,47 @@ mod tests {
             honest.signed_hash(),
             Hash::tagged(Domain::SignedTransaction, &encode(&honest))
         );
+    }
+
+    /// A transaction of the largest shape: longest chain id, 16 signatures and a
+    /// payload of `payload_bytes`.
+    fn largest_shape(payload_bytes: usize) -> Vec<u8> {
+        let keys: Vec<SigningKey> = (1..=16).map(|i| SigningKey::from_seed(&[i; 32])).collect();
+        let mut body = body();
+        body.chain_id = ChainId::new(&"c".repeat(crate::limits::CHAIN_ID_LENGTH_MAX)).unwrap();
+        body.payload =
+            BoundedBytes::try_from_vec(vec![0xee; TRANSACTION_PAYLOAD_BYTES_MAX]).unwrap();
+        let refs: Vec<&SigningKey> = keys.iter().collect();
+        let tx = SignedTransaction::sign(body, &refs).unwrap();
+        let mut bytes = encode(&tx);
+        // Re-encode the payload with the requested length: chain id 4 + 64,
+        // signer, sequence and expiry 48, then the payload's length prefix.
+        let at = 4 + 64 + 48;
+        let signatures = bytes.split_off(at + 4 + TRANSACTION_PAYLOAD_BYTES_MAX);
+        bytes.truncate(at);
+        bytes.extend((payload_bytes as u32).to_le_bytes());
+        bytes.extend(vec![0xee; payload_bytes]);
+        bytes.extend(signatures);
+        bytes
+    }
+
+    #[test]
+    fn the_largest_transaction_encodes_to_exactly_transaction_bytes_max() {
+        let bytes = largest_shape(TRANSACTION_PAYLOAD_BYTES_MAX);
+        assert_eq!(bytes.len(), TRANSACTION_BYTES_MAX);
+        let tx = decode::<SignedTransaction>(&bytes).unwrap();
+        assert_eq!(tx.encoded_len(), TRANSACTION_BYTES_MAX);
+        assert_eq!(TRANSACTION_PAYLOAD_BYTES_MAX, 14_724);
+    }
+
+    #[test]
+    fn decoding_refuses_a_transaction_one_byte_over_the_limit() {
+        let bytes = largest_shape(TRANSACTION_PAYLOAD_BYTES_MAX + 1);
+        assert_eq!(bytes.len(), TRANSACTION_BYTES_MAX + 1);
+        assert!(matches!(
+            decode::<SignedTransaction>(&bytes),
+            Err(DecodeError::TooLong { .. })
+        ));
     }
 
     #[test]

@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 use std::fmt::Debug;
 
 use borsh::{BorshDeserialize, BorshSerialize};
+use civitas_types::limits::TRANSACTION_PAYLOAD_BYTES_MAX;
 use civitas_types::*;
 
 const GOLDEN_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/encodings.txt");
@@ -220,10 +221,11 @@ fn oversized_payload_and_transaction_count_are_refused_before_reading() {
     let mut body = encode(&samples::transaction_body());
     let payload_len = b"civic payload".len();
     let prefix_at = body.len() - payload_len - 4;
-    body[prefix_at..prefix_at + 4].copy_from_slice(&(32 * 1024 + 1u32).to_le_bytes());
+    body[prefix_at..prefix_at + 4]
+        .copy_from_slice(&(TRANSACTION_PAYLOAD_BYTES_MAX as u32 + 1).to_le_bytes());
     assert!(matches!(
         decode::<TransactionBody>(&body),
-        Err(DecodeError::TooLong { length: 32769, .. })
+        Err(DecodeError::TooLong { length, .. }) if length == TRANSACTION_PAYLOAD_BYTES_MAX as u64 + 1
     ));
     let header = encode(&samples::block().header);
     let mut block = header.clone();

@@ -110,7 +110,7 @@ mod tests {
         let topic = Topics::new(&longest).get(Topic::Transactions).to_string();
         assert_eq!(topic.len(), TRANSACTIONS_TOPIC_BYTES_MAX);
         // The varints: data lengths up to the limit take 3 bytes, the topic 2 at most.
-        assert!(TRANSACTION_BYTES_MAX < 1 << 21 && TRANSACTIONS_TOPIC_BYTES_MAX < 1 << 14);
+        const { assert!(TRANSACTION_BYTES_MAX < 1 << 21 && TRANSACTIONS_TOPIC_BYTES_MAX < 1 << 14) };
         assert_eq!(GOSSIP_TRANSACTION_BYTES_MAX, 16_384 + 95);
         assert_eq!(
             Limits::default().transaction_bytes_max,

@@ -8,30 +8,23 @@
 
 use civitas_civic::GenesisError;
 use civitas_civic::state::MemoryState;
+use civitas_civic::upgrade::{SUPPORTED_PROTOCOL_VERSIONS, VersionError, check_genesis_version};
 use civitas_consensus::TimeoutParamsError;
 use civitas_types::{
-    BlockLimitsError, Hash, PROTOCOL_VERSION, TimeParamsError, Validator, ValidatorSet,
+    BlockLimitsError, EvidenceParamsError, Hash, TimeParamsError, Validator, ValidatorSet,
     ValidatorSetError,
 };
 
 use crate::document::GenesisDocument;
 
-/// Protocol versions this build can start a network with.
-pub const SUPPORTED_PROTOCOL_VERSIONS: &[u32] = &[PROTOCOL_VERSION];
-
 /// Why a genesis document is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum GenesisDocumentError {
-    /// The document names a protocol version this build does not run.
-    #[error(
-        "the genesis protocol version is {found}, but this build runs versions {supported:?}; use a release that runs version {found}"
-    )]
-    UnsupportedProtocolVersion {
-        /// The document's version.
-        found: u32,
-        /// What this build runs.
-        supported: &'static [u32],
-    },
+    /// The document names a protocol version this build does not run (the
+    /// civic state machine's list, the one that also stops a node at an
+    /// upgrade it cannot execute).
+    #[error("{0}")]
+    Version(#[from] VersionError),
     /// `initial_height` is 0: heights start at 1.
     #[error("initial_height is 0; the first block's height must be at least 1")]
     InitialHeightZero,
@@ -49,6 +42,9 @@ pub enum GenesisDocumentError {
     /// Block-time window out of range.
     #[error("consensus.time: {0}")]
     Time(#[from] TimeParamsError),
+    /// Evidence bounds out of range.
+    #[error("consensus.evidence: {0}")]
+    Evidence(#[from] EvidenceParamsError),
     /// A collectivity's name is not UTF-8 text: the file form could not show it.
     #[error("collectivity {0}: its name is not UTF-8 text")]
     NameNotText(String),
@@ -75,12 +71,7 @@ pub struct CheckedGenesis {
 impl GenesisDocument {
     /// Checks every rule and returns the hash, first state and validator set.
     pub fn check(&self) -> Result<CheckedGenesis, GenesisDocumentError> {
-        if !SUPPORTED_PROTOCOL_VERSIONS.contains(&self.protocol_version) {
-            return Err(GenesisDocumentError::UnsupportedProtocolVersion {
-                found: self.protocol_version,
-                supported: SUPPORTED_PROTOCOL_VERSIONS,
-            });
-        }
+        check_genesis_version(self.protocol_version, SUPPORTED_PROTOCOL_VERSIONS)?;
         if self.genesis_time_ms == 0 {
             return Err(GenesisDocumentError::GenesisTimeZero);
         }
@@ -90,6 +81,7 @@ impl GenesisDocument {
         self.consensus.timeouts.validate()?;
         self.consensus.block.validate()?;
         self.consensus.time.validate()?;
+        self.consensus.evidence.validate()?;
         if let Some(c) = self
             .collectivities
             .iter()

@@ -12,7 +12,8 @@ use civitas_civic::{GenesisGrant as CivicGrant, GenesisState};
 use civitas_consensus::TimeoutParams;
 use civitas_types::limits::VALIDATORS_MAX;
 use civitas_types::{
-    AccountId, BlockLimits, BoundedVec, ChainId, DecodeError, Domain, Hash, TimeParams, decode,
+    AccountId, BlockLimits, BoundedVec, ChainId, DecodeError, Domain, EvidenceParams, Hash,
+    TimeParams, decode,
     encode,
 };
 
@@ -29,7 +30,8 @@ pub const GRANT_CATEGORIES_MAX: usize = 32;
 
 /// The rules every validator runs consensus by, fixed at genesis.
 ///
-/// Encoding: `timeouts` (48 bytes), `block` (8 bytes), `time` (16 bytes).
+/// Encoding: `timeouts` (48 bytes), `block` (8 bytes), `time` (16 bytes),
+/// `evidence` (16 bytes).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct ConsensusParameters {
     /// Round timeouts and their growth per round.
@@ -38,6 +40,8 @@ pub struct ConsensusParameters {
     pub block: BlockLimits,
     /// The proposer-based block-time window.
     pub time: TimeParams,
+    /// How long evidence of misbehaviour stays includable.
+    pub evidence: EvidenceParams,
 }
 
 /// A role granted at genesis (as governance's GrantRole would grant it).

@@ -81,6 +81,14 @@ struct FileConsensus {
     timeouts: FileTimeouts,
     block: FileBlock,
     time: FileTime,
+    evidence: FileEvidence,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileEvidence {
+    max_age_heights: u64,
+    max_age_ms: u64,
 }
 
 #[derive(Serialize, Deserialize)]

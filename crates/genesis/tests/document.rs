@@ -13,10 +13,11 @@ mod common;
 use civitas_civic::GenesisError;
 use civitas_civic::model::Siren;
 use civitas_consensus::TimeoutParamsError;
-use civitas_genesis::check::SUPPORTED_PROTOCOL_VERSIONS;
+use civitas_civic::{SUPPORTED_PROTOCOL_VERSIONS, VersionError};
 use civitas_genesis::{GenesisDocument, GenesisDocumentError};
 use civitas_types::{
-    BoundedBytes, BoundedVec, Domain, Hash, TimeParamsError, ValidatorSetError, encode,
+    BoundedBytes, BoundedVec, Domain, EvidenceParamsError, Hash, TimeParamsError,
+    ValidatorSetError, encode,
 };
 use common::*;
 
@@ -81,16 +82,12 @@ fn an_unknown_protocol_version_is_refused_naming_the_supported_ones() {
     let error = refused(|d| d.protocol_version = 2);
     assert_eq!(
         error,
-        GenesisDocumentError::UnsupportedProtocolVersion {
-            found: 2,
-            supported: SUPPORTED_PROTOCOL_VERSIONS
-        }
+        GenesisDocumentError::Version(VersionError::UnsupportedGenesisVersion {
+            version: 2,
+            supported: SUPPORTED_PROTOCOL_VERSIONS.to_vec()
+        })
     );
-    assert!(
-        error
-            .to_string()
-            .contains("use a release that runs version 2")
-    );
+    assert!(error.to_string().contains("lists version 2"));
 }
 
 #[test]
@@ -119,6 +116,14 @@ fn consensus_parameters_out_of_range_are_refused() {
         refused(|d| d.consensus.time.precision_ms = 0),
         GenesisDocumentError::Time(TimeParamsError::Zero(_))
     ));
+    assert_eq!(
+        refused(|d| d.consensus.evidence.max_age_heights = 0),
+        GenesisDocumentError::Evidence(EvidenceParamsError::ZeroMaxAgeHeights)
+    );
+    assert_eq!(
+        refused(|d| d.consensus.evidence.max_age_ms = 0),
+        GenesisDocumentError::Evidence(EvidenceParamsError::ZeroMaxAgeMs)
+    );
 }
 
 #[test]

@@ -68,7 +68,9 @@ pub enum LedgerError {
         found: Hash,
     },
     /// The store was written by an incompatible version of this software.
-    #[error("the ledger in {path} has storage format {found}; this build reads format {expected}")]
+    #[error(
+        "the ledger in {path} has storage format {found}; this build reads format {expected}: run a release that reads format {found}, or start a fresh data directory from a verified snapshot (docs/upgrades.md)"
+    )]
     Format {
         /// The data directory.
         path: PathBuf,

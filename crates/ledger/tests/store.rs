@@ -485,6 +485,41 @@ fn open_refuses_another_chain_or_genesis_and_a_missing_store() {
 }
 
 #[test]
+fn open_refuses_a_data_directory_of_another_storage_format_saying_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = chain();
+    drop(create(&dir, &chain, Retention::Archive));
+    let path = dir.path().join("ledger");
+    // A later release's directory: the format key says 2 (u32 big-endian).
+    {
+        let mut options = rocksdb::Options::default();
+        options.create_if_missing(false);
+        let families = rocksdb::DB::list_cf(&options, &path).unwrap();
+        let db = rocksdb::DB::open_cf(&options, &path, families).unwrap();
+        let meta = db.cf_handle("meta").unwrap();
+        db.put_cf(meta, b"format", 2u32.to_be_bytes()).unwrap();
+    }
+    let error = Ledger::open(LedgerConfig::new(&path), Some(&chain.identity))
+        .err()
+        .expect("a directory of another format must not open");
+    assert!(
+        matches!(
+            error,
+            LedgerError::Format {
+                expected: 1,
+                found: 2,
+                ..
+            }
+        ),
+        "{error}"
+    );
+    assert_eq!(error.fault(), Fault::Local, "{error}");
+    let message = error.to_string();
+    assert!(message.contains("run a release that reads format 2"), "{message}");
+    assert!(message.contains("verified snapshot"), "{message}");
+}
+
+#[test]
 fn a_damaged_table_file_is_reported_with_its_name_never_a_panic() {
     let dir = tempfile::tempdir().unwrap();
     let chain = TestChain::new(1, 5_000, 1, 10);

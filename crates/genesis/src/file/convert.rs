@@ -5,7 +5,7 @@ use civitas_civic::model::{Role, Scope};
 
 use super::{
     FileBlock, FileChain, FileCollectivity, FileConsensus, FileField, FileGrant, FileNamespace,
-    FileScope, FileTime, FileTimeouts, FileValidator, GenesisFile,
+    FileEvidence, FileScope, FileTime, FileTimeouts, FileValidator, GenesisFile,
 };
 use crate::document::GenesisDocument;
 
@@ -86,6 +86,10 @@ impl GenesisFile {
                 time: FileTime {
                     precision_ms: document.consensus.time.precision_ms,
                     message_delay_ms: document.consensus.time.message_delay_ms,
+                },
+                evidence: FileEvidence {
+                    max_age_heights: document.consensus.evidence.max_age_heights,
+                    max_age_ms: document.consensus.evidence.max_age_ms,
                 },
             },
             chain: FileChain {

@@ -9,7 +9,7 @@ use civitas_civic::model::{
 };
 use civitas_consensus::TimeoutParams;
 use civitas_types::{
-    AccountId, BlockLimits, BoundedBytes, BoundedVec, ChainId, PublicKey, TimeParams,
+    AccountId, BlockLimits, BoundedBytes, BoundedVec, ChainId, EvidenceParams, PublicKey, TimeParams,
 };
 
 use super::convert::{FIELD_KINDS, ROLES};
@@ -213,6 +213,10 @@ impl GenesisFile {
                 time: TimeParams {
                     precision_ms: self.consensus.time.precision_ms,
                     message_delay_ms: self.consensus.time.message_delay_ms,
+                },
+                evidence: EvidenceParams {
+                    max_age_heights: self.consensus.evidence.max_age_heights,
+                    max_age_ms: self.consensus.evidence.max_age_ms,
                 },
             },
             chain: ChainParameters {

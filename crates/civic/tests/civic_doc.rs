@@ -35,7 +35,7 @@ use civitas_civic::governance::{GovernanceAction, Proposal};
 use civitas_civic::identity::DelegationRef;
 use civitas_civic::metadata::{FieldName, FieldSpec, FieldValue, RecordMetadata, Reference};
 use civitas_civic::model::*;
-use civitas_civic::recurring::Schedule;
+use civitas_civic::recurring::{RecurringQueue, RecurringRun, Schedule};
 use civitas_civic::{Action, Event, Receipt};
 use civitas_types::{
     AccountId, BoundedBytes, BoundedVec, DecodeError, Hash, PublicKey, decode, encode, merkle,
@@ -501,6 +501,8 @@ fn code_types() -> BTreeMap<&'static str, Decoder> {
             "ScheduledProgrammes",
             shown::<BoundedVec<u64, SCHEDULED_PROGRAMMES_MAX>>,
         ),
+        ("RecurringRun", shown::<RecurringRun>),
+        ("RecurringQueue", shown::<RecurringQueue>),
         (
             "ClosingProgrammes",
             shown::<BoundedVec<u64, CLOSING_PROGRAMMES_MAX>>,

@@ -1,6 +1,8 @@
 //! Golden fixtures of the public-figure and document-index state values
-//! (tables 0x3c, 0x48, 0x63): one sample of each, its key and its value,
-//! encoded. They freeze what a portal looks up and proves; a deliberate format
+//! (tables 0x3c, 0x48, 0x63) and of the bounded hooks' progress (tables 0x3a,
+//! 0x3b, 0x47): one sample of each, its key and its value, encoded. They
+//! freeze what a portal looks up and proves, and what every node must read
+//! back identically to resume a hook's work in the next block; a deliberate format
 //! change regenerates them with
 //! `CIVITAS_UPDATE_GOLDEN=1 cargo test -p civitas-civic --test state_formats`
 //! and updates docs/civic-transactions.md in the same commit.
@@ -16,7 +18,8 @@ use borsh::{BorshDeserialize, BorshSerialize};
 use civitas_civic::figures::{PeriodFigures, SlotFigures};
 use civitas_civic::keys;
 use civitas_civic::model::{DocumentEntry, NamespaceName};
-use civitas_types::{BoundedBytes, Hash, decode, encode};
+use civitas_civic::recurring::{RecurringQueue, RecurringRun, SCHEDULED_PROGRAMMES_MAX};
+use civitas_types::{BoundedBytes, BoundedVec, DecodeError, Hash, decode, encode};
 
 const GOLDEN_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/state_values.txt");
 
@@ -51,6 +54,23 @@ fn document_entry() -> DocumentEntry {
     }
 }
 
+fn recurring_run() -> RecurringRun {
+    RecurringRun {
+        period: 3,
+        next_schedule: 1_024,
+    }
+}
+
+/// Programmes 4, 1 and 7 queued in that order (queue order is not id order).
+fn recurring_queue() -> RecurringQueue {
+    RecurringQueue {
+        programmes: BoundedVec::try_from_vec(vec![4, 1, 7]).unwrap(),
+    }
+}
+
+/// The clearing cursor's value: the community the last block stopped in.
+const CLEARING_CURSOR: u64 = 5;
+
 fn permits() -> NamespaceName {
     NamespaceName::from_text("permits/building").unwrap()
 }
@@ -73,6 +93,21 @@ fn samples() -> Vec<(&'static str, Vec<u8>, Vec<u8>)> {
             keys::document(&permits(), &Hash([0xd1; 32])),
             encode(&document_entry()),
         ),
+        (
+            "recurring_run",
+            keys::recurring_run(4),
+            encode(&recurring_run()),
+        ),
+        (
+            "recurring_queue",
+            keys::recurring_queue(),
+            encode(&recurring_queue()),
+        ),
+        (
+            "clearing_cursor",
+            keys::clearing_cursor(),
+            encode(&CLEARING_CURSOR),
+        ),
     ]
 }
 
@@ -82,9 +117,9 @@ fn hex(bytes: &[u8]) -> String {
 
 fn render() -> String {
     let mut text = String::from(
-        "# Golden state keys and values of the public figures and the document index\n\
-         # (crates/civic/tests/state_formats.rs). name key-hex value-hex; regenerate only\n\
-         # for a deliberate format change.\n",
+        "# Golden state keys and values of the public figures, the document index and\n\
+         # the bounded hooks' progress (crates/civic/tests/state_formats.rs).\n\
+         # name key-hex value-hex; regenerate only for a deliberate format change.\n",
     );
     for (name, key, value) in samples() {
         text.push_str(&format!("{name} {} {}\n", hex(&key), hex(&value)));
@@ -122,6 +157,47 @@ fn state_values_round_trip_and_decode_strictly() {
     strict(&period_figures());
     strict(&slot_figures());
     strict(&document_entry());
+    strict(&recurring_run());
+    strict(&recurring_queue());
+    strict(&CLEARING_CURSOR);
+}
+
+#[test]
+fn a_recurring_queue_longer_than_the_programme_bound_is_refused() {
+    // The length prefix says 4,097 ids (one more than programmes may have
+    // schedules), followed by that many ids: refused for its length.
+    let too_many = SCHEDULED_PROGRAMMES_MAX as u32 + 1;
+    let mut bytes = too_many.to_le_bytes().to_vec();
+    for id in 0..u64::from(too_many) {
+        bytes.extend(id.to_le_bytes());
+    }
+    match decode::<RecurringQueue>(&bytes) {
+        Err(DecodeError::TooLong { limit, .. }) => {
+            assert_eq!(limit, SCHEDULED_PROGRAMMES_MAX as u64)
+        }
+        other => panic!("a queue of {too_many} ids decoded: {other:?}"),
+    }
+    // At the bound it decodes.
+    let at_bound = SCHEDULED_PROGRAMMES_MAX as u32;
+    let mut bytes = at_bound.to_le_bytes().to_vec();
+    for id in 0..u64::from(at_bound) {
+        bytes.extend(id.to_le_bytes());
+    }
+    assert_eq!(
+        decode::<RecurringQueue>(&bytes).unwrap().programmes.len(),
+        SCHEDULED_PROGRAMMES_MAX
+    );
+}
+
+#[test]
+fn a_recurring_queue_whose_length_prefix_overstates_its_ids_is_refused() {
+    let mut bytes = encode(&recurring_queue());
+    // Three ids follow; the prefix claims four.
+    bytes[..4].copy_from_slice(&4u32.to_le_bytes());
+    assert!(decode::<RecurringQueue>(&bytes).is_err());
+    // And claims two: the third id is a trailing value.
+    bytes[..4].copy_from_slice(&2u32.to_le_bytes());
+    assert!(decode::<RecurringQueue>(&bytes).is_err());
 }
 
 #[test]
@@ -147,4 +223,9 @@ fn the_documented_keys_are_the_table_byte_then_the_borsh_identifier() {
     document.extend(b"permits/building");
     document.extend([0xd1; 32]);
     assert_eq!(keys::document(&permits(), &Hash([0xd1; 32])), document);
+    let mut run = vec![0x3a];
+    run.extend(4u64.to_le_bytes());
+    assert_eq!(keys::recurring_run(4), run);
+    assert_eq!(keys::recurring_queue(), vec![0x3b]);
+    assert_eq!(keys::clearing_cursor(), vec![0x47]);
 }

@@ -3,7 +3,7 @@
 
 Rules:
 1. Layers: a workspace crate depends only on workspace crates of a lower layer.
-2. Pure crates (types, civic, consensus, keys, genesis, verify) have no I/O runtime,
+2. Pure crates (types, civic, consensus, keys, state-tree, genesis, verify) have no I/O runtime,
    database, network or RPC library, and no source of ambient randomness
    (rand, getrandom), anywhere in their (normal and build) dependency tree.
 3. Heavy dependencies have one home: rocksdb only in the ledger, libp2p only in
@@ -21,6 +21,7 @@ LAYERS = {
     "civitas-civic": 1,
     "civitas-consensus": 1,
     "civitas-keys": 1,
+    "civitas-state-tree": 1,
     "civitas-genesis": 2,
     "civitas-verify": 2,
     "civitas-ledger": 2,
@@ -32,8 +33,8 @@ LAYERS = {
     "civitas-cli": 5,
 }
 PURE = {
-    "civitas-types", "civitas-civic", "civitas-consensus", "civitas-keys", "civitas-genesis",
-    "civitas-verify",
+    "civitas-types", "civitas-civic", "civitas-consensus", "civitas-keys", "civitas-state-tree",
+    "civitas-genesis", "civitas-verify",
 }
 FORBIDDEN_IN_PURE = (
     "tokio", "mio", "rocksdb", "librocksdb-sys", "libp2p", "jsonrpsee", "hyper", "socket2",

@@ -777,7 +777,7 @@ fn example_accounts_are_the_documented_keys() {
 
 /// docs/storage.md's worked state proof: its keys and values are the civic
 /// state's own, and its proofs verify under its root with the types crate's
-/// verifier (the ledger's `tests/state_proof_doc.rs` recomputes the tree).
+/// verifier (`crates/state-tree/tests/state_proof_doc.rs` recomputes the tree).
 #[test]
 fn storage_md_worked_proof_is_civic_state_and_verifies() {
     use civitas_civic::keys;

@@ -1,6 +1,6 @@
 //! Ledger benchmarks (docs/performance.md, "Ledger"):
-//! - tree: 30,000 changes applied to a 1,000,000-key state tree — this crate's tree
-//!   and, in the same run, jmt 0.12 with its in-memory store (the candidate it was
+//! - tree: 30,000 changes applied to a 1,000,000-key state tree — the ledger's tree
+//!   (`civitas_state_tree::StateTree`, re-exported) and, in the same run, jmt 0.12 with its in-memory store (the candidate it was
 //!   measured against; docs/decisions/0009-state-tree.md);
 //! - commit: a block of 10,000 transactions and 30,000 state writes on 1,000,000
 //!   keys, prepared (tree) and committed (one synced write batch);

@@ -12,18 +12,17 @@
 use std::collections::BTreeMap;
 use std::fs;
 
+use civitas_state_tree::parallel::both;
+use civitas_state_tree::{StateTree, changes_of, leaves_of};
 use civitas_types::receipt_leaves::{receipts_root, transaction_receipt_leaf};
-use civitas_types::state_proof::{key_hash, value_hash};
 use civitas_types::{Block, Hash, QuorumCertificate, encode};
 use rocksdb::{WriteBatch, WriteOptions};
 
 use crate::commit_points::{self, CommitPoint};
 use crate::error::{BlockRejection, LedgerError, Result};
-use crate::parallel::{both, map_on_two_threads};
 use crate::reclaim::Reclaimer;
 use crate::schema;
 use crate::store::{ChainIdentity, Ledger, LedgerConfig, Retention, open_database};
-use crate::tree::{Change, StateTree};
 
 /// At most this many old heights are pruned per commit, so that turning pruning
 /// on for a long chain does not stall one commit.
@@ -60,12 +59,10 @@ impl Ledger {
         identity: ChainIdentity,
         genesis_state: &BTreeMap<Vec<u8>, Vec<u8>>,
     ) -> Result<Ledger> {
-        for key in genesis_state.keys() {
-            check_key(key)?;
-        }
-        ensure_empty_directory(&config)?;
         let entries: Vec<(&Vec<u8>, &Vec<u8>)> = genesis_state.iter().collect();
-        let tree = StateTree::from_leaves(crate::store::hash_entries(&entries))?;
+        // Checks every key before anything is created on disk.
+        let tree = StateTree::from_leaves(leaves_of(&entries)?)?;
+        ensure_empty_directory(&config)?;
         let db = open_database(&config, true)?;
         let genesis_hash = identity.genesis_hash;
         let mut ledger = Ledger::new_store(db, config, identity, 0, genesis_hash);
@@ -167,13 +164,11 @@ impl Ledger {
     }
 
     /// Computes the state tree after `writes` (`None` deletes) on top of the latest
-    /// height, without changing the store.
+    /// height, without changing the store. The writes become tree changes as a
+    /// `civitas_state_tree::MemoryState`'s do, so both give the same root.
     pub fn prepare(&self, writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>) -> Result<PreparedState> {
         let writes: Vec<(Vec<u8>, Option<Vec<u8>>)> = writes.into_iter().collect();
-        for (key, _) in &writes {
-            check_key(key)?;
-        }
-        let changes = hash_changes(&writes);
+        let changes = changes_of(&writes)?;
         Ok(PreparedState {
             base_height: self.height,
             tree: self.tree.apply(changes)?,
@@ -402,20 +397,6 @@ impl EncodedBlock {
         .into_iter()
         .fold(0usize, usize::saturating_add)
     }
-}
-
-/// (key hash, value hash or deletion) of each write.
-fn hash_changes(writes: &[(Vec<u8>, Option<Vec<u8>>)]) -> Vec<Change> {
-    map_on_two_threads(writes, |(key, value)| {
-        (key_hash(key), value.as_deref().map(value_hash))
-    })
-}
-
-pub(crate) fn check_key(key: &[u8]) -> Result<()> {
-    if key.len() > usize::from(u16::MAX) {
-        return Err(LedgerError::KeyTooLong(key.len()));
-    }
-    Ok(())
 }
 
 /// Refuses a directory that exists and has anything in it.

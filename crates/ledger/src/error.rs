@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 use civitas_types::{BlockError, CertificateError, ChainId, Hash};
 
-use crate::tree::TreeError;
+use civitas_state_tree::{KeyError, TreeError};
 
 /// What an operator can do when the store is damaged.
 pub const REPAIR_ADVICE: &str = "stop the node, move the data directory aside, and either \
@@ -105,9 +105,10 @@ pub enum LedgerError {
         /// Why, and (through [`BlockRejection::fault`]) whose fault it is.
         reason: BlockRejection,
     },
-    /// A state key longer than the storage format allows.
-    #[error("a state key of {0} bytes is longer than the 65,535 bytes the store allows")]
-    KeyTooLong(usize),
+    /// A state key the state refuses (empty, or longer than the storage format
+    /// allows): the caller's execution wrote it, so a bug; nothing was written.
+    #[error("{0}; this is a bug in the code that wrote it, stop the node and report it")]
+    Key(#[from] KeyError),
     /// A snapshot file is damaged, forged or of another chain; nothing was imported.
     #[error("snapshot {path}: {reason}")]
     Snapshot {
@@ -163,7 +164,7 @@ impl LedgerError {
             | LedgerError::WrongChain { .. }
             | LedgerError::WrongGenesis { .. }
             | LedgerError::Format { .. }
-            | LedgerError::KeyTooLong(_)
+            | LedgerError::Key(_)
             | LedgerError::Tree(_)
             | LedgerError::Io { .. } => Fault::Local,
         }
@@ -309,9 +310,12 @@ pub enum SnapshotRejection {
         "a height-0 snapshot carries no certificate: import it with the genesis state root as the trusted root"
     )]
     GenesisNeedsRoot,
-    /// Keys not strictly increasing, or a key longer than the store allows.
+    /// Keys not strictly increasing.
     #[error("entries are not in strictly increasing key order")]
     EntriesOutOfOrder,
+    /// An entry's key is one no state can hold (empty).
+    #[error("an entry's key is refused: {0}")]
+    Key(KeyError),
     /// The entries do not hash to the root the snapshot claims.
     #[error("its entries hash to {computed}, not to the state root {claimed} it claims")]
     EntriesRoot {

@@ -3,8 +3,9 @@
 //! One RocksDB database holds the blocks, their certificates, a transaction index,
 //! receipts, the civic state (latest values and every retained version) and the
 //! state root of each height ([`schema`] has the layout). The authenticated state
-//! tree ([`tree`]) is kept in memory for the latest height and rebuilt, and checked
-//! against its recorded root, when the store opens. A block commits as one synced
+//! tree (from `civitas_state_tree`, the pure crate the engine and the auditor
+//! share) is kept in memory for the latest height and rebuilt, and checked against
+//! its recorded root, when the store opens. A block commits as one synced
 //! write batch ([`commit`]); state can be exported to and imported from verified
 //! snapshot files ([`snapshot`]), vouched for by a trusted root or by the
 //! validators' signatures. Errors say whose fault they are ([`Fault`]); the crash
@@ -15,17 +16,15 @@
 pub mod commit;
 pub mod commit_points;
 pub mod error;
-mod parallel;
 mod reclaim;
 pub mod schema;
 pub mod snapshot;
 pub mod store;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;
-pub mod tree;
 
+pub use civitas_state_tree::{Change, KeyError, StateTree, TreeError};
 pub use commit::PreparedState;
 pub use error::{BlockRejection, Fault, LedgerError, REPAIR_ADVICE, Result, SnapshotRejection};
 pub use snapshot::{SnapshotHeader, SnapshotTrust};
 pub use store::{ChainIdentity, Ledger, LedgerConfig, ProvenValue, Retention, TransactionRecord};
-pub use tree::{Change, StateTree, TreeError};

@@ -63,6 +63,9 @@ pub fn read_height(bytes: &[u8]) -> Option<u64> {
     bytes.try_into().ok().map(u64::from_be_bytes)
 }
 
+// The state's key limit is what the u16 length prefix of a version key can say.
+const _: () = assert!(civitas_state_tree::KEY_BYTES_MAX == u16::MAX as usize);
+
 /// The version key of `key` at `height`: `len(key)` (u16 big-endian) ‖ key ‖ height.
 /// The length prefix keeps one key's versions contiguous and apart from its
 /// extensions; callers check `key.len() <= u16::MAX`.

@@ -25,6 +25,7 @@ use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::Path;
 
 use borsh::{BorshDeserialize, BorshSerialize};
+use civitas_state_tree::{StateTree, check_key, leaves_of};
 use civitas_types::{Block, ChainId, Hash, QuorumCertificate, ValidatorSet, decode, encode};
 use rocksdb::{IteratorMode, WriteBatch};
 use sha2::{Digest, Sha256};
@@ -32,8 +33,7 @@ use sha2::{Digest, Sha256};
 use crate::commit::ensure_empty_directory;
 use crate::error::{LedgerError, Result, SnapshotRejection};
 use crate::schema;
-use crate::store::{ChainIdentity, Ledger, LedgerConfig, hash_entries, open_database};
-use crate::tree::StateTree;
+use crate::store::{ChainIdentity, Ledger, LedgerConfig, open_database};
 
 const MAGIC: &[u8; 16] = b"civitas-snapshot";
 const SNAPSHOT_FORMAT: u32 = 1;
@@ -266,6 +266,7 @@ fn import_entries(
     for _ in 0..header.entry_count {
         // The length limit is the store's key limit: every key read is storable.
         let key = read_bytes(input, u32::from(u16::MAX))?;
+        check_key(&key).map_err(SnapshotRejection::Key)?;
         let value = read_bytes(input, VALUE_BYTES_MAX)?;
         if previous
             .as_ref()
@@ -375,7 +376,8 @@ fn write_entries(
         .db
         .write(batch)
         .map_err(|error| ledger.storage(error))?;
-    Ok(hash_entries(chunk))
+    // Keys were checked as they were read.
+    Ok(leaves_of(chunk)?)
 }
 
 /// Checks the trailing SHA-256 against the file's content, reading it once.

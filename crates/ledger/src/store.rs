@@ -9,8 +9,9 @@
 
 use std::path::{Path, PathBuf};
 
+use civitas_state_tree::{KEY_BYTES_MAX, StateTree, leaves_of};
 use civitas_types::receipt_leaves::transaction_receipt_leaf;
-use civitas_types::state_proof::{key_hash, value_hash};
+use civitas_types::state_proof::key_hash;
 use civitas_types::{
     Block, ChainId, Hash, MerkleProof, MerkleTree, QuorumCertificate, SignedTransaction,
     StateProof, decode, merkle,
@@ -21,10 +22,8 @@ use rocksdb::{
 };
 
 use crate::error::{LedgerError, Result};
-use crate::parallel::map_on_two_threads;
 use crate::reclaim::Reclaimer;
 use crate::schema::{self, COLUMN_FAMILIES};
-use crate::tree::StateTree;
 
 /// One raw RocksDB entry, as its iterator yields it.
 type KeyValue = (Box<[u8]>, Box<[u8]>);
@@ -189,12 +188,18 @@ impl Ledger {
         {
             chunk.push(item.map_err(|error| self.storage(error))?);
             if chunk.len() == CHUNK {
-                leaves.extend(hash_entries(&chunk));
+                leaves.extend(self.stored_leaves(&chunk)?);
                 chunk.clear();
             }
         }
-        leaves.extend(hash_entries(&chunk));
+        leaves.extend(self.stored_leaves(&chunk)?);
         Ok(StateTree::from_leaves(leaves)?)
+    }
+
+    /// The tree leaves of stored entries; a key no commit could have written
+    /// means the store is damaged.
+    fn stored_leaves(&self, entries: &[KeyValue]) -> Result<Vec<(Hash, Hash)>> {
+        leaves_of(entries).map_err(|error| self.corrupt(format!("a stored state key: {error}")))
     }
 
     /// The chain this store belongs to.
@@ -266,7 +271,7 @@ impl Ledger {
                 oldest: self.oldest_state,
             });
         }
-        if key.len() > usize::from(u16::MAX) {
+        if key.len() > KEY_BYTES_MAX {
             return Ok(None);
         }
         let mut cursor = self.db.raw_iterator_cf(self.cf(schema::CF_VERSIONS)?);
@@ -473,15 +478,6 @@ impl Ledger {
             what,
         }
     }
-}
-
-/// (key hash, value hash) of each entry, on two threads when large.
-pub(crate) fn hash_entries<K: AsRef<[u8]> + Sync, V: AsRef<[u8]> + Sync>(
-    entries: &[(K, V)],
-) -> Vec<(Hash, Hash)> {
-    map_on_two_threads(entries, |(key, value)| {
-        (key_hash(key.as_ref()), value_hash(value.as_ref()))
-    })
 }
 
 pub(crate) fn storage_error(path: &Path, error: rocksdb::Error) -> LedgerError {

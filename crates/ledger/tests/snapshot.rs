@@ -11,8 +11,8 @@
 
 use civitas_ledger::testing::{TestChain, state_key};
 use civitas_ledger::{
-    ChainIdentity, Fault, Ledger, LedgerConfig, LedgerError, Retention, SnapshotRejection,
-    SnapshotTrust,
+    ChainIdentity, Fault, KeyError, Ledger, LedgerConfig, LedgerError, Retention,
+    SnapshotRejection, SnapshotTrust,
 };
 use civitas_types::{CertificateError, ChainId, Hash};
 
@@ -187,6 +187,28 @@ fn entries_that_do_not_hash_to_the_certified_root_are_refused() {
         SnapshotRejection::EntriesRoot { .. }
     ));
     assert!(!dir.path().join("target").exists());
+}
+
+#[test]
+fn an_entry_with_an_empty_key_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = TestChain::new(1, 50, 1, 5);
+    let (_, file) = exported(&dir, &chain, 2);
+    let (mut header, mut entries) = parse_snapshot(&std::fs::read(&file).unwrap());
+    // The empty key sorts first by (length, bytes): only the key rule refuses it.
+    entries.insert(0, (Vec::new(), b"v".to_vec()));
+    header.entry_count += 1;
+    let trusted_root = header.state_root;
+    std::fs::write(&file, render_snapshot(&header, &entries)).unwrap();
+    assert_eq!(
+        refusal(import(
+            &dir,
+            &file,
+            &chain.identity,
+            SnapshotTrust::Root(trusted_root)
+        )),
+        SnapshotRejection::Key(KeyError::Empty)
+    );
 }
 
 #[test]

@@ -1,10 +1,13 @@
-//! The ledger's two ways of using the machine's second core for one job.
+//! Two ways of using the machine's second core for one job: the tree's (hashing
+//! and building large batches) and the ledger's (checking a block while encoding
+//! it).
 //!
-//! Scoped threads only: nothing outlives the call, and a panic on the helper
-//! thread (a bug) reaches the caller unchanged.
+//! Scoped threads only: nothing outlives the call, the result is the same as on
+//! one thread, and a panic on the helper thread (a bug) reaches the caller
+//! unchanged.
 
 /// `a()` and `b()`, `a` on a second thread when `parallel`.
-pub(crate) fn both<A: Send, B: Send>(
+pub fn both<A: Send, B: Send>(
     parallel: bool,
     a: impl FnOnce() -> A + Send,
     b: impl FnOnce() -> B + Send,
@@ -23,10 +26,7 @@ pub(crate) fn both<A: Send, B: Send>(
 }
 
 /// `items.map(f)`, the second half on another thread when there are many.
-pub(crate) fn map_on_two_threads<T: Sync, U: Send>(
-    items: &[T],
-    f: impl Fn(&T) -> U + Sync,
-) -> Vec<U> {
+pub fn map_on_two_threads<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync) -> Vec<U> {
     if items.len() < 4096 {
         return items.iter().map(&f).collect();
     }

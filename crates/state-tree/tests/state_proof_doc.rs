@@ -16,7 +16,7 @@
     clippy::arithmetic_side_effects
 )]
 
-use civitas_ledger::StateTree;
+use civitas_state_tree::StateTree;
 use civitas_types::state_proof::{
     KEY_BITS, ProofLeaf, ProofStep, StateProof, bit_at, key_hash, leaf_hash, node_hash, value_hash,
     verify_state,

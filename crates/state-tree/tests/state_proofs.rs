@@ -6,7 +6,7 @@
 //! recursive oracle, including batches large enough for its threaded path.
 //!
 //! A deliberate change of the tree's hashing or of the proof encoding regenerates
-//! the vectors with `CIVITAS_UPDATE_GOLDEN=1 cargo test -p civitas-ledger --test
+//! the vectors with `CIVITAS_UPDATE_GOLDEN=1 cargo test -p civitas-state-tree --test
 //! state_proofs` and updates docs/storage.md in the same commit.
 #![allow(
     clippy::unwrap_used,
@@ -18,7 +18,7 @@
 
 use std::collections::BTreeMap;
 
-use civitas_ledger::StateTree;
+use civitas_state_tree::StateTree;
 use civitas_types::codec::BoundedVec;
 use civitas_types::state_proof::{
     ProofLeaf, ProofStep, StateProof, bit_at, empty_root, key_hash, leaf_hash, node_hash,

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use civitas_ledger::StateTree;
+use civitas_state_tree::StateTree;
 use civitas_types::state_proof::{key_hash, value_hash, verify_state};
 use proptest::prelude::*;
 

@@ -6,8 +6,9 @@
 //! the tree before a block stays valid (for proofs, or when a proposal loses) while
 //! the new one is computed. Changes are applied as one sorted batch, each touched
 //! node is hashed once, and the two halves of a large batch are hashed on two
-//! threads. The tree holds hashes only; values live in the store
-//! (docs/decisions/0009-state-tree.md explains why this shape).
+//! threads. The tree holds hashes only; values live beside it, in the ledger's
+//! store or in a [`crate::MemoryState`] (docs/decisions/0009-state-tree.md
+//! explains why this shape).
 
 use std::sync::Arc;
 

@@ -17,7 +17,7 @@ use civitas_types::{ChainId, Hash, ValidatorSet};
 use libp2p::PeerId;
 
 use crate::messages::Misbehaviour;
-use crate::sync::{SyncError, SyncRequest, SyncResponse, SyncedBlock, verify_synced_block};
+use crate::sync::{SyncRequest, SyncResponse, SyncedBlock, VerifyError, verify_synced_block};
 use crate::{NetworkHandle, P2pError};
 
 /// The chain a node is catching up: what it has, and how to extend it.
@@ -46,7 +46,7 @@ pub struct CatchUpReport {
     pub applied: u64,
     /// Peers that sent a block that failed verification, and why; each was
     /// reported to the network.
-    pub faulty: Vec<(PeerId, SyncError)>,
+    pub faulty: Vec<(PeerId, VerifyError)>,
 }
 
 /// Why a catch-up stopped before no peer was ahead: always this node's own
@@ -74,7 +74,7 @@ enum Turn {
     /// It has nothing more to give now (or failed to answer).
     Done,
     /// It sent an invalid block.
-    Faulty(SyncError),
+    Faulty(VerifyError),
 }
 
 /// Fetches, verifies and applies blocks from `peers` until none of them is ahead,

@@ -10,7 +10,8 @@
 //!   checked before it is forwarded; invalid ones lower the sender's score.
 //! - Block sync ([`sync`]): a request-response protocol serving blocks with their
 //!   quorum certificates, and the checks a catching-up node applies before it
-//!   executes a fetched block; [`catch_up`] drives it for a node that is behind.
+//!   executes a fetched block (`civitas-verify`'s, so auditors run the same
+//!   ones without libp2p); [`catch_up`] drives it for a node that is behind.
 //! - [`Network`]: the tokio task that runs the swarm, driven through a
 //!   [`NetworkHandle`] and reporting [`NetworkEvent`]s; the messages both sides
 //!   speak live in their own module, so neither side imports the other.
@@ -43,6 +44,6 @@ pub use libp2p::{Multiaddr, PeerId};
 pub use messages::{BlockSource, BlockSourceError, GossipStats, Misbehaviour, NetworkEvent};
 pub use rate::TokenBucket;
 pub use service::{Network, NetworkHandle};
-pub use sync::{Refusal, SyncError, SyncRequest, SyncResponse, SyncStatus, SyncedBlock};
+pub use sync::{Refusal, SyncRequest, SyncResponse, SyncStatus, SyncedBlock, VerifyError};
 pub use validate::{ConsensusView, Ignored, Offence, TransactionGate, Verdict};
 pub use wire::{ConsensusEnvelope, Topic};

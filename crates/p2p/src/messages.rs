@@ -8,7 +8,7 @@ use libp2p::{Multiaddr, PeerId};
 use tokio::sync::oneshot;
 
 use crate::P2pError;
-use crate::sync::{SyncError, SyncRequest, SyncResponse, SyncStatus, SyncedBlock};
+use crate::sync::{SyncRequest, SyncResponse, SyncStatus, SyncedBlock, VerifyError};
 use crate::validate::{ConsensusView, Verdict};
 use crate::wire::{ConsensusEnvelope, Topic};
 
@@ -54,7 +54,7 @@ pub enum NetworkEvent {
 pub enum Misbehaviour {
     /// A synced block that failed verification.
     #[error("sent an invalid block: {0}")]
-    InvalidBlock(#[from] SyncError),
+    InvalidBlock(#[from] VerifyError),
     /// Something the application found provably wrong (e.g. a proposal whose
     /// block re-executes to another state root).
     #[error("{0}")]

@@ -17,8 +17,8 @@ use std::time::Duration;
 use civitas_ledger::testing::TestChain;
 use civitas_ledger::{Ledger, LedgerConfig, LedgerError};
 use civitas_p2p::{
-    BlockSource, BlockSourceError, SyncError, SyncRequest, SyncResponse, SyncStatus, SyncTarget,
-    SyncedBlock, catch_up, sync::verify_synced_block,
+    BlockSource, BlockSourceError, SyncRequest, SyncResponse, SyncStatus, SyncTarget, SyncedBlock,
+    VerifyError, catch_up, sync::verify_synced_block,
 };
 use civitas_types::{
     BoundedVec, CertificateError, ChainId, CommitSignature, Hash, QuorumCertificate, SigningKey,
@@ -176,7 +176,7 @@ async fn a_node_down_for_500_blocks_catches_up_and_bans_the_peer_that_forged_a_c
     assert!(
         matches!(
             error,
-            SyncError::Certificate {
+            VerifyError::Certificate {
                 height: FORGED_AT,
                 source: CertificateError::BadSignatures(_)
             }
@@ -289,7 +289,7 @@ fn verify(
     height: u64,
     parent: &Hash,
     synced: &SyncedBlock,
-) -> Result<Hash, SyncError> {
+) -> Result<Hash, VerifyError> {
     verify_synced_block(
         &chain.identity.chain_id,
         &chain.validators,
@@ -318,25 +318,33 @@ fn every_tampering_with_a_fetched_block_is_named() {
     other_chain.block.header.chain_id = ChainId::new("elsewhere").unwrap();
     assert!(matches!(
         verify(&chain, 2, &parent, &other_chain),
-        Err(SyncError::WrongChain { .. })
+        Err(VerifyError::WrongChain { .. })
     ));
 
     assert_eq!(
         verify(&chain, 3, &parent, &genuine),
-        Err(SyncError::WrongHeight {
+        Err(VerifyError::WrongHeight {
             expected: 3,
             found: 2
         })
     );
     assert_eq!(
         verify(&chain, 2, &Hash([9; 32]), &genuine),
-        Err(SyncError::WrongParent { height: 2 })
+        Err(VerifyError::WrongParent {
+            height: 2,
+            expected: Hash([9; 32]),
+            found: parent,
+        })
     );
 
     let other_set = TestChain::new(3, 100, 2, 5).validators;
     assert_eq!(
         verify_synced_block(&chain.identity.chain_id, &other_set, 2, &parent, &genuine),
-        Err(SyncError::WrongValidators { height: 2 })
+        Err(VerifyError::WrongValidators {
+            height: 2,
+            expected: other_set.hash(),
+            found: chain.validators.hash(),
+        })
     );
 
     let mut dropped_transaction = genuine.clone();
@@ -345,14 +353,14 @@ fn every_tampering_with_a_fetched_block_is_named() {
     dropped_transaction.block.transactions = BoundedVec::try_from_vec(transactions).unwrap();
     assert!(matches!(
         verify(&chain, 2, &parent, &dropped_transaction),
-        Err(SyncError::Body { height: 2, .. })
+        Err(VerifyError::Body { height: 2, .. })
     ));
 
     let mut other_block = genuine.clone();
     other_block.certificate = blocks[2].1.certificate.clone();
     assert!(matches!(
         verify(&chain, 2, &parent, &other_block),
-        Err(SyncError::Certificate {
+        Err(VerifyError::Certificate {
             height: 2,
             source: CertificateError::WrongBlock { .. }
         })
@@ -362,7 +370,7 @@ fn every_tampering_with_a_fetched_block_is_named() {
     forged.certificate = forge(&chain, &genuine.certificate);
     assert!(matches!(
         verify(&chain, 2, &parent, &forged),
-        Err(SyncError::Certificate {
+        Err(VerifyError::Certificate {
             height: 2,
             source: CertificateError::BadSignatures(_)
         })
@@ -385,7 +393,7 @@ fn every_tampering_with_a_fetched_block_is_named() {
     .unwrap();
     assert!(matches!(
         verify(&chain, 2, &parent, &too_few),
-        Err(SyncError::Certificate {
+        Err(VerifyError::Certificate {
             height: 2,
             source: CertificateError::NoQuorum { .. }
         })

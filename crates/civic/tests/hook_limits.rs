@@ -442,7 +442,7 @@ fn ten_thousand_due_slots_clear_over_three_blocks_from_the_cursor() {
     // each (10,216); 24 slot lengths later community 0's last 24 are too.
     let due_ms = first_ms + 999 * SLOT_MS;
     let late_ms = due_ms + 24 * SLOT_MS;
-    let expected: [(u64, Vec<(u64, u64)>, Option<u64>); 4] = [
+    let expected = [
         (
             due_ms,
             [slots(0, 0..1_000), slots(1, 0..SLOTS), slots(2, 0..SLOTS)]

@@ -26,6 +26,7 @@ LAYERS = {
     "civitas-verify": 2,
     "civitas-ledger": 2,
     "civitas-mempool": 2,
+    "civitas-engine": 3,
     "civitas-p2p": 3,
     "civitas-rpc-api": 3,
     "civitas-sim": 4,
@@ -34,7 +35,7 @@ LAYERS = {
 }
 PURE = {
     "civitas-types", "civitas-civic", "civitas-consensus", "civitas-keys", "civitas-state-tree",
-    "civitas-genesis", "civitas-verify",
+    "civitas-genesis", "civitas-verify", "civitas-engine",
 }
 FORBIDDEN_IN_PURE = (
     "tokio", "mio", "rocksdb", "librocksdb-sys", "libp2p", "jsonrpsee", "hyper", "socket2",

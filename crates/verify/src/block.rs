@@ -136,21 +136,30 @@ pub fn verify_block(
     past: &dyn ValidatorSets,
     certified: &CertifiedBlock,
 ) -> Result<Hash, VerifyError> {
-    let header = &certified.block.header;
-    let height = expected.parent.next_height();
-    let validators = &expected.in_force.validators;
+    verify_proposed_block(expected, past, &certified.block)?;
+    check_certificate(expected.chain_id, &expected.in_force.validators, certified)
+}
+
+/// Every check of [`verify_block`] but the block's own certificate: what a
+/// validator checks on a proposed block, before anyone has voted for it (the
+/// engine then re-executes it).
+pub fn verify_proposed_block(
+    expected: &Expected<'_>,
+    past: &dyn ValidatorSets,
+    block: &Block,
+) -> Result<(), VerifyError> {
+    let header = &block.header;
     check_link(
         expected.chain_id,
-        validators,
-        height,
+        &expected.in_force.validators,
+        expected.parent.next_height(),
         &expected.parent.hash(),
         header,
     )?;
     check_header_rules(expected, header)?;
-    check_body(&certified.block)?;
-    check_evidence(expected, past, &certified.block)?;
-    check_last_commit(expected, &certified.block)?;
-    check_certificate(expected.chain_id, validators, certified)
+    check_body(block)?;
+    check_evidence(expected, past, block)?;
+    check_last_commit(expected, block)
 }
 
 /// Chain, height, parent link and validator set.

@@ -21,7 +21,10 @@ pub mod chain;
 mod error;
 mod evidence;
 
-pub use block::{CertifiedBlock, Expected, InForce, Parent, verify_block, verify_synced_block};
+pub use block::{
+    CertifiedBlock, Expected, InForce, Parent, verify_block, verify_proposed_block,
+    verify_synced_block,
+};
 pub use chain::{ChainStart, ChainVerifier};
 pub use civitas_civic::evidence::{
     InvalidEvidence, MemoryValidatorSets, NoPastHeights, PastHeight, ValidatorSets,

@@ -1,0 +1,612 @@
+//! The engine: the consensus core, the pools and the store, joined.
+//!
+//! The driver feeds [`Input`]s with its clock reading and carries out the
+//! [`Output`]s in order. The engine answers the core's effects: it builds this
+//! validator's proposals ([`crate::build`]), judges received blocks
+//! ([`crate::validate`], cached per block hash for the height), commits
+//! decided blocks through the [`ChainStore`] (durable before the next height
+//! starts), cleans the mempool and the evidence pool, and applies validator-set
+//! changes at their activation height. After a block it waits for
+//! transactions, or for the heartbeat, before starting the next height, unless
+//! a peer has already started it.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use civitas_civic::evidence::EvidencePool;
+use civitas_civic::upgrade::{protocol_version_at, upgrade_due};
+use civitas_civic::{BlockContext, SUPPORTED_PROTOCOL_VERSIONS};
+use civitas_consensus::message::Round;
+use civitas_consensus::{
+    Consensus, ConsensusMessage, Effect, Input as CoreInput, SignStateStore, Step,
+};
+use civitas_mempool::{Mempool, Rejection};
+use civitas_types::{
+    Block, Hash, PublicKey, QuorumCertificate, SignedProposal, SigningKey, ValidatorSet,
+    check_timely, proposer_wait_ms,
+};
+
+use crate::build::{BuildOn, build};
+use crate::config::{ChainSpec, EngineConfig};
+use crate::error::EngineError;
+use crate::execution::{Executed, ExecutionFailure, PastHeights};
+use crate::io::{CommittedBlock, Input, Output, Timer};
+use crate::store::{ChainStore, Decided, Tip};
+use crate::validate::{Parent, validate};
+
+/// Most block bodies kept for the height being decided (one per round is
+/// the honest need; the rest is slack for re-proposals and the next height).
+pub const BODIES_MAX: usize = 32;
+/// Most proposals kept while their body has not arrived.
+pub const PENDING_PROPOSALS_MAX: usize = 32;
+
+/// One admission verdict per submitted transaction: its id, or why it was refused.
+pub type Admissions = Vec<Result<Hash, Rejection>>;
+
+/// What this node concluded about a block of the height being decided.
+enum Verdict<P> {
+    Valid(Box<Executed<P>>),
+    /// Refused (the reason went out in [`Output::Refused`]).
+    Invalid,
+}
+
+/// The replicated application of one node.
+pub struct Engine<S: ChainStore, K: SignStateStore> {
+    spec: ChainSpec,
+    config: EngineConfig,
+    store: S,
+    consensus: Consensus<K>,
+    key: PublicKey,
+    mempool: Mempool,
+    evidence: EvidencePool,
+    tip: Option<Tip>,
+    /// The height being decided (or waiting to start).
+    height: u64,
+    /// Whether the consensus core has entered `height`.
+    started: bool,
+    validators: ValidatorSet,
+    parent_validators: Option<ValidatorSet>,
+    bodies: BTreeMap<Hash, Block>,
+    verdicts: BTreeMap<Hash, Verdict<S::Prepared>>,
+    pending: Vec<SignedProposal>,
+}
+
+impl<S: ChainStore, K: SignStateStore> Engine<S, K> {
+    /// Starts (or restarts) on `store`, resuming the signing state of
+    /// `sign_store`, at the clock reading `now_ms`. Returns the first outputs.
+    pub fn start(
+        spec: ChainSpec,
+        config: EngineConfig,
+        store: S,
+        key: SigningKey,
+        sign_store: K,
+        now_ms: u64,
+    ) -> Result<(Self, Vec<Output>), EngineError> {
+        let tip = store.tip()?;
+        let height = tip.as_ref().map_or(spec.initial_height, |tip| {
+            tip.header.height.saturating_add(1)
+        });
+        let validators = known_set(&store, height)?;
+        let parent_validators = match &tip {
+            Some(tip) => Some(known_set(&store, tip.header.height)?),
+            None => None,
+        };
+        upgrade_due(
+            store.state(),
+            spec.protocol_version,
+            height,
+            SUPPORTED_PROTOCOL_VERSIONS,
+        )
+        .map_err(EngineError::Version)?;
+        let public_key = key.public_key();
+        let (consensus, effects) = Consensus::start(
+            spec.chain_id.clone(),
+            key,
+            sign_store,
+            spec.consensus.timeouts,
+            height,
+            validators.clone(),
+        )?;
+        let mut engine = Engine {
+            mempool: Mempool::new(config.mempool),
+            spec,
+            config,
+            store,
+            consensus,
+            key: public_key,
+            evidence: EvidencePool::new(),
+            tip,
+            height,
+            started: true,
+            validators,
+            parent_validators,
+            bodies: BTreeMap::new(),
+            verdicts: BTreeMap::new(),
+            pending: Vec::new(),
+        };
+        let mut out = Vec::new();
+        engine.run(effects, now_ms, &mut out)?;
+        Ok((engine, out))
+    }
+
+    /// The height being decided.
+    pub fn height(&self) -> u64 {
+        self.height
+    }
+
+    /// The consensus round and step.
+    pub fn round_step(&self) -> (Round, Step) {
+        (self.consensus.round(), self.consensus.step())
+    }
+
+    /// The last committed block.
+    pub fn tip(&self) -> Option<&Tip> {
+        self.tip.as_ref()
+    }
+
+    /// The store (read it for queries).
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// The transaction pool.
+    pub fn mempool(&self) -> &Mempool {
+        &self.mempool
+    }
+
+    /// The chain's facts.
+    pub fn spec(&self) -> &ChainSpec {
+        &self.spec
+    }
+
+    /// Admits encoded transactions (from RPC or gossip) for the next block;
+    /// one result per transaction. A waiting height starts once the pool holds
+    /// something.
+    pub fn submit(
+        &mut self,
+        encoded: &[Vec<u8>],
+        now_ms: u64,
+    ) -> Result<(Admissions, Vec<Output>), EngineError> {
+        let context = self.next_context(now_ms)?;
+        let results = self
+            .mempool
+            .admit_batch(self.store.state(), &context, encoded);
+        let mut out = Vec::new();
+        if !self.started && !self.mempool.is_empty() {
+            self.start_height(now_ms, &mut out)?;
+        }
+        Ok((results, out))
+    }
+
+    /// Processes one input at the clock reading `now_ms`.
+    pub fn handle(&mut self, input: Input, now_ms: u64) -> Result<Vec<Output>, EngineError> {
+        let mut out = Vec::new();
+        match input {
+            Input::Message(message) => self.on_message(message, now_ms, &mut out)?,
+            Input::Block(block) => self.on_block(*block, now_ms, &mut out)?,
+            Input::Timer(timer) => self.on_timer(timer, now_ms, &mut out)?,
+            Input::Synced { block, certificate } => {
+                self.on_synced(*block, certificate, now_ms, &mut out)?;
+            }
+            Input::Rebroadcast => {
+                if self.started {
+                    let effects = self.consensus.apply(CoreInput::Rebroadcast);
+                    self.run(effects, now_ms, &mut out)?;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn on_message(
+        &mut self,
+        message: ConsensusMessage,
+        now_ms: u64,
+        out: &mut Vec<Output>,
+    ) -> Result<(), EngineError> {
+        let height = message.height();
+        if height < self.height || height > self.height.saturating_add(1) {
+            return Ok(());
+        }
+        if height == self.height && !self.started {
+            self.start_height(now_ms, out)?;
+        }
+        match message {
+            ConsensusMessage::Vote(vote) => {
+                let effects = self.consensus.apply(CoreInput::Vote(vote));
+                self.run(effects, now_ms, out)
+            }
+            ConsensusMessage::Proposal(proposal) => self.on_proposal(proposal, now_ms, out),
+        }
+    }
+
+    fn on_proposal(
+        &mut self,
+        proposal: SignedProposal,
+        now_ms: u64,
+        out: &mut Vec<Output>,
+    ) -> Result<(), EngineError> {
+        // Only a signed proposal of this chain is worth executing a block for
+        // (the core checks that its signer is the round's proposer).
+        if proposal.proposal.chain_id != self.spec.chain_id || proposal.verify().is_err() {
+            return Ok(());
+        }
+        if proposal.proposal.height != self.height {
+            if proposal.proposal.height > self.height && self.pending.len() < PENDING_PROPOSALS_MAX
+            {
+                self.pending.push(proposal);
+            }
+            return Ok(());
+        }
+        let hash = proposal.proposal.block_hash;
+        if !self.bodies.contains_key(&hash) {
+            if self.pending.len() < PENDING_PROPOSALS_MAX {
+                self.pending.push(proposal);
+            }
+            return Ok(());
+        }
+        let block_valid = self.judge(&hash, out)?;
+        let timely = self.bodies.get(&hash).is_some_and(|block| {
+            check_timely(
+                block.header.time_ms,
+                now_ms,
+                proposal.proposal.round,
+                &self.spec.consensus.time,
+            )
+            .is_ok()
+        });
+        let effects = self.consensus.apply(CoreInput::Proposal {
+            proposal,
+            block_valid,
+            timely,
+        });
+        self.run(effects, now_ms, out)
+    }
+
+    fn on_block(
+        &mut self,
+        block: Block,
+        now_ms: u64,
+        out: &mut Vec<Output>,
+    ) -> Result<(), EngineError> {
+        let height = block.header.height;
+        if height < self.height
+            || height > self.height.saturating_add(1)
+            || self.bodies.len() >= BODIES_MAX
+        {
+            return Ok(());
+        }
+        let hash = block.hash();
+        self.bodies.entry(hash).or_insert(block);
+        let waiting: Vec<SignedProposal> = self
+            .pending
+            .iter()
+            .filter(|p| p.proposal.block_hash == hash && p.proposal.height == self.height)
+            .cloned()
+            .collect();
+        if waiting.is_empty() {
+            return Ok(());
+        }
+        self.pending
+            .retain(|p| !(p.proposal.block_hash == hash && p.proposal.height == self.height));
+        if !self.started {
+            self.start_height(now_ms, out)?;
+        }
+        for proposal in waiting {
+            self.on_proposal(proposal, now_ms, out)?;
+        }
+        Ok(())
+    }
+
+    fn on_timer(
+        &mut self,
+        timer: Timer,
+        now_ms: u64,
+        out: &mut Vec<Output>,
+    ) -> Result<(), EngineError> {
+        match timer {
+            Timer::Consensus(timeout) => {
+                if self.started && timeout.height == self.height {
+                    let effects = self.consensus.apply(CoreInput::Timeout(timeout));
+                    self.run(effects, now_ms, out)?;
+                }
+            }
+            Timer::Build { height, round } => {
+                if self.started
+                    && height == self.height
+                    && self.consensus.round() == round
+                    && self.consensus.step() == Step::Propose
+                {
+                    self.propose(round, now_ms, out)?;
+                }
+            }
+            Timer::StartHeight(height) => {
+                if height == self.height && !self.started {
+                    self.start_height(now_ms, out)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn on_synced(
+        &mut self,
+        block: Block,
+        certificate: QuorumCertificate,
+        now_ms: u64,
+        out: &mut Vec<Output>,
+    ) -> Result<(), EngineError> {
+        if block.header.height != self.height || certificate.block_hash != block.hash() {
+            return Ok(());
+        }
+        if !self.started {
+            self.start_height(now_ms, out)?;
+        }
+        let hash = block.hash();
+        self.bodies.entry(hash).or_insert(block);
+        let block_valid = self.judge(&hash, out)?;
+        let effects = self.consensus.apply(CoreInput::SyncedCommit {
+            certificate,
+            block_valid,
+        });
+        self.run(effects, now_ms, out)
+    }
+
+    /// The verdict on the body `hash` (computed once per height).
+    fn judge(&mut self, hash: &Hash, out: &mut Vec<Output>) -> Result<bool, EngineError> {
+        if let Some(verdict) = self.verdicts.get(hash) {
+            return Ok(matches!(verdict, Verdict::Valid(_)));
+        }
+        let Some(block) = self.bodies.get(hash) else {
+            return Ok(false);
+        };
+        let parent = Parent {
+            tip: self.tip.as_ref(),
+            validators: &self.validators,
+            parent_validators: self.parent_validators.as_ref(),
+        };
+        let verdict = match validate(&self.store, &self.spec, &self.mempool, &parent, block) {
+            Ok(executed) => Verdict::Valid(Box::new(executed)),
+            Err(ExecutionFailure::Invalid(reason)) => {
+                out.push(Output::Refused {
+                    hash: *hash,
+                    reason,
+                });
+                Verdict::Invalid
+            }
+            Err(ExecutionFailure::Local(error)) => return Err(error),
+        };
+        let valid = matches!(verdict, Verdict::Valid(_));
+        self.verdicts.insert(*hash, verdict);
+        Ok(valid)
+    }
+
+    /// Carries out the core's effects, and those they lead to, in order.
+    fn run(
+        &mut self,
+        effects: Vec<Effect>,
+        now_ms: u64,
+        out: &mut Vec<Output>,
+    ) -> Result<(), EngineError> {
+        let mut queue: VecDeque<Effect> = effects.into();
+        while let Some(effect) = queue.pop_front() {
+            match effect {
+                Effect::Broadcast(message) => {
+                    if let Some(block) = self.body_of(&message) {
+                        out.push(Output::BroadcastBlock(Box::new(block)));
+                    }
+                    out.push(Output::Broadcast(message));
+                }
+                Effect::SendTo { validator, message } => {
+                    if let Some(block) = self.body_of(&message) {
+                        out.push(Output::SendBlockTo {
+                            validator,
+                            block: Box::new(block),
+                        });
+                    }
+                    out.push(Output::SendTo { validator, message });
+                }
+                Effect::ScheduleTimeout {
+                    timeout,
+                    duration_ms,
+                } => out.push(Output::Schedule {
+                    timer: Timer::Consensus(timeout),
+                    at_ms: now_ms.saturating_add(duration_ms),
+                }),
+                Effect::GetValue { height, round } => {
+                    let parent_time = self
+                        .tip
+                        .as_ref()
+                        .map_or(self.spec.genesis_time_ms, |tip| tip.header.time_ms);
+                    let wait = proposer_wait_ms(parent_time, now_ms);
+                    if wait > 0 {
+                        out.push(Output::Schedule {
+                            timer: Timer::Build { height, round },
+                            at_ms: now_ms.saturating_add(wait),
+                        });
+                    } else {
+                        queue.extend(self.build_value(round, now_ms)?);
+                    }
+                }
+                Effect::Decide {
+                    height,
+                    block_hash,
+                    certificate,
+                } => {
+                    self.decide(height, block_hash, certificate, now_ms, out)?;
+                }
+                Effect::Evidence(evidence) => {
+                    // A pool that is full or a piece that fails its own check
+                    // is dropped: the core found it in votes it verified.
+                    let _ = self.evidence.add(evidence);
+                }
+            }
+        }
+        if let Some(error) = self.consensus.halted() {
+            return Err(error.into());
+        }
+        Ok(())
+    }
+
+    /// The body of this validator's proposal message, if it is one.
+    fn body_of(&self, message: &ConsensusMessage) -> Option<Block> {
+        match message {
+            ConsensusMessage::Proposal(proposal) => {
+                self.bodies.get(&proposal.proposal.block_hash).cloned()
+            }
+            ConsensusMessage::Vote(_) => None,
+        }
+    }
+
+    fn propose(
+        &mut self,
+        round: Round,
+        now_ms: u64,
+        out: &mut Vec<Output>,
+    ) -> Result<(), EngineError> {
+        let effects = self.build_value(round, now_ms)?;
+        self.run(effects, now_ms, out)
+    }
+
+    /// Builds the block for `round` and hands its hash to the core.
+    fn build_value(&mut self, round: Round, now_ms: u64) -> Result<Vec<Effect>, EngineError> {
+        let version =
+            protocol_version_at(self.store.state(), self.spec.protocol_version, self.height)?;
+        let on = BuildOn {
+            tip: self.tip.as_ref(),
+            validators_hash: self.validators.hash(),
+            protocol_version: version,
+            proposer: self.key,
+            now_ms,
+        };
+        let (block, executed) = build(&self.store, &self.spec, &self.mempool, &self.evidence, &on)?;
+        let hash = block.hash();
+        self.bodies.insert(hash, block);
+        self.verdicts
+            .insert(hash, Verdict::Valid(Box::new(executed)));
+        Ok(self.consensus.apply(CoreInput::ProposeValue {
+            height: self.height,
+            round,
+            block_hash: hash,
+        }))
+    }
+
+    /// Commits the decided block, then moves to the next height.
+    fn decide(
+        &mut self,
+        height: u64,
+        hash: Hash,
+        certificate: QuorumCertificate,
+        now_ms: u64,
+        out: &mut Vec<Output>,
+    ) -> Result<(), EngineError> {
+        let unknown = || EngineError::DecidedUnknownBlock { height, hash };
+        let Some(Verdict::Valid(executed)) = self.verdicts.remove(&hash) else {
+            return Err(unknown());
+        };
+        let block = self.bodies.remove(&hash).ok_or_else(unknown)?;
+        let executed = *executed;
+        let decided = Decided {
+            block: &block,
+            certificate: &certificate,
+            receipt_leaves: &executed.receipt_leaves,
+            validator_change: executed.outcome.validator_set_change.as_ref(),
+        };
+        let state_root = executed.state_root();
+        self.store.commit(decided, executed.prepared)?;
+        out.push(Output::Committed(CommittedBlock {
+            height,
+            hash,
+            time_ms: block.header.time_ms,
+            transactions: block.transactions.len(),
+            state_root,
+        }));
+        self.tip = Some(Tip {
+            header: block.header.clone(),
+            hash,
+            certificate,
+        });
+        self.advance(now_ms, out)
+    }
+
+    /// After a commit: the next height's sets and pools, then wait or start.
+    fn advance(&mut self, now_ms: u64, out: &mut Vec<Output>) -> Result<(), EngineError> {
+        self.height = self.height.saturating_add(1);
+        self.started = false;
+        let next_set = known_set(&self.store, self.height)?;
+        self.parent_validators = Some(std::mem::replace(&mut self.validators, next_set));
+        upgrade_due(
+            self.store.state(),
+            self.spec.protocol_version,
+            self.height,
+            SUPPORTED_PROTOCOL_VERSIONS,
+        )
+        .map_err(EngineError::Version)?;
+        let context = self.next_context(now_ms)?;
+        self.mempool.on_commit(self.store.state(), &context)?;
+        let past = PastHeights { store: &self.store };
+        self.evidence
+            .prune(
+                self.store.state(),
+                &context,
+                &self.spec.consensus.evidence,
+                &past,
+            )
+            .map_err(|error| match crate::execution::classify(error) {
+                ExecutionFailure::Local(error) => error,
+                ExecutionFailure::Invalid(reason) => EngineError::OwnBlockInvalid(reason),
+            })?;
+        let height = self.height;
+        self.verdicts.clear();
+        self.bodies.retain(|_, block| block.header.height == height);
+        self.pending.retain(|p| p.proposal.height >= height);
+        let early = !self.bodies.is_empty() || !self.pending.is_empty();
+        if !self.mempool.is_empty() || early {
+            self.start_height(now_ms, out)
+        } else {
+            out.push(Output::Schedule {
+                timer: Timer::StartHeight(height),
+                at_ms: now_ms.saturating_add(self.config.heartbeat_ms),
+            });
+            Ok(())
+        }
+    }
+
+    /// Enters the height being decided, then replays what arrived early.
+    fn start_height(&mut self, now_ms: u64, out: &mut Vec<Output>) -> Result<(), EngineError> {
+        self.started = true;
+        let effects = self
+            .consensus
+            .start_height(self.height, self.validators.clone());
+        self.run(effects, now_ms, out)?;
+        let pending = std::mem::take(&mut self.pending);
+        for proposal in pending {
+            self.on_proposal(proposal, now_ms, out)?;
+        }
+        Ok(())
+    }
+
+    /// The context of the next block, for admission: its height, and this
+    /// node's clock (not before the last block's time) as its time.
+    fn next_context(&self, now_ms: u64) -> Result<BlockContext, EngineError> {
+        let time_ms = self.tip.as_ref().map_or(now_ms, |tip| {
+            now_ms.max(tip.header.time_ms.saturating_add(1))
+        });
+        Ok(BlockContext {
+            chain_id: self.spec.chain_id.clone(),
+            height: self.height,
+            time_ms,
+            protocol_version: protocol_version_at(
+                self.store.state(),
+                self.spec.protocol_version,
+                self.height,
+            )?,
+        })
+    }
+}
+
+/// The set that signs `height`, which the store must know.
+fn known_set<S: ChainStore>(store: &S, height: u64) -> Result<ValidatorSet, EngineError> {
+    store
+        .validator_set(height)?
+        .ok_or(EngineError::UnknownValidatorSet(height))
+}

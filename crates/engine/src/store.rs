@@ -1,0 +1,91 @@
+//! What the engine needs from storage, as one narrow trait: the committed
+//! chain's tip, its latest state (read for execution), the root a block's
+//! writes would give, the durable commit of a decided block, the validator
+//! set in force at a height, and past blocks (for sync and evidence).
+//!
+//! The node implements it over the RocksDB ledger; [`crate::MemoryStore`]
+//! implements it in memory for tests and the simulator. A failure is a typed
+//! [`StoreError`], never a panic or a wrong answer: the engine stops on it.
+
+use std::collections::BTreeMap;
+
+use civitas_civic::StateRead;
+use civitas_types::{Block, Hash, Header, QuorumCertificate, ValidatorSet};
+
+/// A block's state writes, in key order (`None` deletes).
+pub type Writes = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
+
+/// The last committed block, as the next height needs it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tip {
+    /// Its header (height, time, the set it announced).
+    pub header: Header,
+    /// Its hash: the next block's `previous_block_hash`.
+    pub hash: Hash,
+    /// Its certificate: the next block's `last_commit`.
+    pub certificate: QuorumCertificate,
+}
+
+/// A decided block, with what the store keeps beside it.
+#[derive(Clone, Copy, Debug)]
+pub struct Decided<'a> {
+    /// The block.
+    pub block: &'a Block,
+    /// Its certificate.
+    pub certificate: &'a QuorumCertificate,
+    /// The leaves of its receipts root (block receipt first).
+    pub receipt_leaves: &'a [Vec<u8>],
+    /// A validator-set change the block decided: the first height it signs,
+    /// and the set.
+    pub validator_change: Option<&'a (u64, ValidatorSet)>,
+}
+
+/// Why storage failed: always a fault of this node, never of a peer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// The disk or database failed; the text is what it said.
+    #[error("storage failed: {0}")]
+    Io(String),
+    /// The device is full: free space, then restart; nothing committed is lost.
+    #[error("the data directory's device is full: free space and restart the node")]
+    Full,
+    /// What is stored contradicts itself (a damaged data directory).
+    #[error(
+        "the stored chain is inconsistent: {0}; restore the data directory from a verified snapshot"
+    )]
+    Corrupt(String),
+}
+
+/// A state computed on top of the latest committed one, not yet durable.
+pub trait PreparedState {
+    /// The state root it has.
+    fn root(&self) -> Hash;
+}
+
+/// The committed chain and state, as the engine reads and extends it.
+pub trait ChainStore {
+    /// The latest committed state, read by execution.
+    type State: StateRead;
+    /// A state prepared from a block's writes.
+    type Prepared: PreparedState;
+
+    /// The last committed block; `None` before the first.
+    fn tip(&self) -> Result<Option<Tip>, StoreError>;
+
+    /// The state after the last committed block (the genesis state before the first).
+    fn state(&self) -> &Self::State;
+
+    /// The state `writes` would make on top of the latest committed state,
+    /// without changing the store.
+    fn prepare(&self, writes: &Writes) -> Result<Self::Prepared, StoreError>;
+
+    /// Makes `decided` and its prepared state durable; returns once they are.
+    fn commit(&mut self, decided: Decided<'_>, prepared: Self::Prepared) -> Result<(), StoreError>;
+
+    /// The validator set that signs `height`, for heights up to the tip plus
+    /// the changes already decided; `None` beyond what is known.
+    fn validator_set(&self, height: u64) -> Result<Option<ValidatorSet>, StoreError>;
+
+    /// The committed block at `height` and its certificate.
+    fn block(&self, height: u64) -> Result<Option<(Block, QuorumCertificate)>, StoreError>;
+}

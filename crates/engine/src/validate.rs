@@ -1,0 +1,107 @@
+//! Whether a received block may be decided at the height being decided: the
+//! `valid(v)` of the Tendermint paper. Header and body checks first (cheap),
+//! then signatures, then execution on the last committed state, whose results
+//! must be exactly the header's roots. Timeliness is judged apart (it depends
+//! on this node's clock and the proposal's round, not on the block alone).
+
+use civitas_civic::upgrade::protocol_version_at;
+use civitas_civic::{BlockContext, SUPPORTED_PROTOCOL_VERSIONS};
+use civitas_mempool::Mempool;
+use civitas_types::{Block, ValidatorSet};
+use civitas_verify::{Expected, InForce, Parent as VerifyParent, verify_proposed_block};
+
+use crate::config::ChainSpec;
+use crate::error::{EngineError, InvalidBlock};
+use crate::execution::{Executed, ExecutionFailure, PastHeights, execute};
+use crate::store::{ChainStore, Tip};
+
+/// Where the chain stands for the height being decided.
+pub struct Parent<'a> {
+    /// The last committed block (`None` at the initial height).
+    pub tip: Option<&'a Tip>,
+    /// The set that signs the height being decided.
+    pub validators: &'a ValidatorSet,
+    /// The set that signed the parent (to check `last_commit`).
+    pub parent_validators: Option<&'a ValidatorSet>,
+}
+
+/// Checks `block` as the next block after `parent` and executes it.
+pub fn validate<S: ChainStore>(
+    store: &S,
+    spec: &ChainSpec,
+    mempool: &Mempool,
+    parent: &Parent<'_>,
+    block: &Block,
+) -> Result<Executed<S::Prepared>, ExecutionFailure> {
+    check_header(store, spec, parent, block)?;
+    let invalid = |reason: InvalidBlock| ExecutionFailure::Invalid(reason);
+    spec.consensus
+        .block
+        .check(block)
+        .map_err(|e| invalid(e.into()))?;
+    mempool
+        .verify_block_signatures(&block.transactions)
+        .map_err(|e| invalid(e.into()))?;
+    let header = &block.header;
+    let context = BlockContext {
+        chain_id: header.chain_id.clone(),
+        height: header.height,
+        time_ms: header.time_ms,
+        protocol_version: header.version,
+    };
+    let executed = execute(store, spec, &context, &block.transactions, &block.evidence)?;
+    if executed.receipts_root() != header.receipts_root {
+        return Err(invalid(InvalidBlock::ReceiptsRoot));
+    }
+    if executed.state_root() != header.state_root {
+        return Err(invalid(InvalidBlock::StateRoot));
+    }
+    if executed.next_validators_hash != header.next_validators_hash {
+        return Err(invalid(InvalidBlock::NextValidators));
+    }
+    Ok(executed)
+}
+
+/// The checks anyone can run on the block (`civitas_verify`): chain, height,
+/// parent, validator set in force and announced, proposer, protocol version,
+/// time after the parent's, body against header, evidence, last commit.
+fn check_header<S: ChainStore>(
+    store: &S,
+    spec: &ChainSpec,
+    parent: &Parent<'_>,
+    block: &Block,
+) -> Result<(), ExecutionFailure> {
+    let height = parent.tip.map_or(spec.initial_height, |tip| {
+        tip.header.height.saturating_add(1)
+    });
+    let in_force = InForce {
+        validators: parent.validators.clone(),
+        protocol_version: protocol_version_at(store.state(), spec.protocol_version, height)
+            .map_err(|fault| ExecutionFailure::Local(fault.into()))?,
+    };
+    let verify_parent = match (parent.tip, parent.parent_validators) {
+        (Some(tip), Some(validators)) => VerifyParent::Block {
+            header: &tip.header,
+            validators,
+        },
+        _ => VerifyParent::Genesis {
+            hash: spec.genesis_hash,
+            time_ms: spec.genesis_time_ms,
+        },
+    };
+    let expected = Expected {
+        chain_id: &spec.chain_id,
+        parent: verify_parent,
+        in_force: &in_force,
+        evidence_params: &spec.consensus.evidence,
+        supported_versions: SUPPORTED_PROTOCOL_VERSIONS,
+    };
+    let past = PastHeights { store };
+    verify_proposed_block(&expected, &past, block).map_err(|error| {
+        if error.is_invalid_block() {
+            ExecutionFailure::Invalid(InvalidBlock::Verify(error))
+        } else {
+            ExecutionFailure::Local(EngineError::Unverifiable(error))
+        }
+    })
+}

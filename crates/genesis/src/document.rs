@@ -13,8 +13,7 @@ use civitas_consensus::TimeoutParams;
 use civitas_types::limits::VALIDATORS_MAX;
 use civitas_types::{
     AccountId, BlockLimits, BoundedVec, ChainId, DecodeError, Domain, EvidenceParams, Hash,
-    TimeParams, decode,
-    encode,
+    TimeParams, decode, encode,
 };
 
 use civitas_civic::model::ValidatorEntry;

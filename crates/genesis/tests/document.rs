@@ -12,8 +12,8 @@ mod common;
 
 use civitas_civic::GenesisError;
 use civitas_civic::model::Siren;
-use civitas_consensus::TimeoutParamsError;
 use civitas_civic::{SUPPORTED_PROTOCOL_VERSIONS, VersionError};
+use civitas_consensus::TimeoutParamsError;
 use civitas_genesis::{GenesisDocument, GenesisDocumentError};
 use civitas_types::{
     BoundedBytes, BoundedVec, Domain, EvidenceParamsError, Hash, TimeParamsError,

@@ -515,7 +515,10 @@ fn open_refuses_a_data_directory_of_another_storage_format_saying_what_to_do() {
     );
     assert_eq!(error.fault(), Fault::Local, "{error}");
     let message = error.to_string();
-    assert!(message.contains("run a release that reads format 2"), "{message}");
+    assert!(
+        message.contains("run a release that reads format 2"),
+        "{message}"
+    );
     assert!(message.contains("verified snapshot"), "{message}");
 }
 

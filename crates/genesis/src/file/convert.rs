@@ -4,8 +4,8 @@ use civitas_civic::metadata::FieldKind;
 use civitas_civic::model::{Role, Scope};
 
 use super::{
-    FileBlock, FileChain, FileCollectivity, FileConsensus, FileField, FileGrant, FileNamespace,
-    FileEvidence, FileScope, FileTime, FileTimeouts, FileValidator, GenesisFile,
+    FileBlock, FileChain, FileCollectivity, FileConsensus, FileEvidence, FileField, FileGrant,
+    FileNamespace, FileScope, FileTime, FileTimeouts, FileValidator, GenesisFile,
 };
 use crate::document::GenesisDocument;
 

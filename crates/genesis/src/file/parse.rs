@@ -9,7 +9,8 @@ use civitas_civic::model::{
 };
 use civitas_consensus::TimeoutParams;
 use civitas_types::{
-    AccountId, BlockLimits, BoundedBytes, BoundedVec, ChainId, EvidenceParams, PublicKey, TimeParams,
+    AccountId, BlockLimits, BoundedBytes, BoundedVec, ChainId, EvidenceParams, PublicKey,
+    TimeParams,
 };
 
 use super::convert::{FIELD_KINDS, ROLES};

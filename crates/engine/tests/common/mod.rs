@@ -114,8 +114,25 @@ pub struct Node {
     pub refused: Vec<InvalidBlock>,
 }
 
+/// Seeded network faults: each message is delayed by `DELAY_MS` plus up to
+/// `jitter_ms`, and lost with probability `drop_per_mille` / 1000; nodes
+/// rebroadcast every `REBROADCAST_MS`.
+#[derive(Clone, Copy, Debug)]
+pub struct Faults {
+    pub seed: u64,
+    pub jitter_ms: u64,
+    pub drop_per_mille: u64,
+}
+
+/// How often nodes re-send their current round's messages on a lossy network.
+pub const REBROADCAST_MS: u64 = 300;
+
 /// A network of engines driven in simulated time.
 pub struct Net {
+    /// Faults, if the network is lossy.
+    pub faults: Option<Faults>,
+    /// Every vote each node signed: (node, height, round, type) → block voted for.
+    pub signed: BTreeMap<(usize, u64, u32, u8), Option<Hash>>,
     pub spec: ChainSpec,
     pub genesis_store: MemoryStore,
     pub config: EngineConfig,
@@ -138,6 +155,8 @@ impl Net {
             ..EngineConfig::default()
         };
         let mut net = Net {
+            faults: None,
+            signed: BTreeMap::new(),
             spec,
             genesis_store,
             config,
@@ -194,29 +213,76 @@ impl Net {
             .position(|node| crate::common::key(node.key_seed).public_key() == *key)
     }
 
+    /// Makes the network lossy and starts every node's rebroadcast ticks.
+    pub fn with_faults(mut self, faults: Faults) -> Net {
+        self.faults = Some(faults);
+        for node in 0..self.nodes.len() {
+            self.push(self.now_ms + REBROADCAST_MS, node, Input::Rebroadcast);
+        }
+        self
+    }
+
+    /// The next pseudo-random number of the fault generator (SplitMix64).
+    fn random(&mut self) -> u64 {
+        let Some(faults) = self.faults.as_mut() else {
+            return 0;
+        };
+        faults.seed = faults.seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = faults.seed;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// Sends `input` to `to` over the (possibly lossy) network.
+    fn send(&mut self, to: usize, input: Input) {
+        let mut at = self.now_ms + DELAY_MS;
+        if let Some(faults) = self.faults {
+            if self.random() % 1000 < faults.drop_per_mille {
+                return;
+            }
+            at += self.random() % (faults.jitter_ms + 1);
+        }
+        self.push(at, to, input);
+    }
+
+    /// Records a vote node `from` signed; panics if it signed another for the same step.
+    fn record_signature(&mut self, from: usize, message: &civitas_consensus::ConsensusMessage) {
+        if let civitas_consensus::ConsensusMessage::Vote(vote) = message {
+            let v = &vote.vote;
+            let step = (from, v.height, v.round, v.vote_type as u8);
+            if let Some(earlier) = self.signed.insert(step, v.block_hash) {
+                assert_eq!(
+                    earlier, v.block_hash,
+                    "node {from} signed two votes for {step:?}"
+                );
+            }
+        }
+    }
+
     /// Carries out node `from`'s outputs.
     pub fn route(&mut self, from: usize, outputs: Vec<Output>) {
-        let at = self.now_ms + DELAY_MS;
         for output in outputs {
             match output {
                 Output::Broadcast(message) => {
+                    self.record_signature(from, &message);
                     for to in (0..self.nodes.len()).filter(|to| *to != from) {
-                        self.push(at, to, Input::Message(message.clone()));
+                        self.send(to, Input::Message(message.clone()));
                     }
                 }
                 Output::BroadcastBlock(block) => {
                     for to in (0..self.nodes.len()).filter(|to| *to != from) {
-                        self.push(at, to, Input::Block(block.clone()));
+                        self.send(to, Input::Block(block.clone()));
                     }
                 }
                 Output::SendTo { validator, message } => {
                     if let Some(to) = self.index_of(&validator) {
-                        self.push(at, to, Input::Message(message));
+                        self.send(to, Input::Message(message));
                     }
                 }
                 Output::SendBlockTo { validator, block } => {
                     if let Some(to) = self.index_of(&validator) {
-                        self.push(at, to, Input::Block(block));
+                        self.send(to, Input::Block(block));
                     }
                 }
                 Output::Schedule { timer, at_ms } => {
@@ -231,13 +297,21 @@ impl Net {
     /// Delivers events until `until` returns true or `deadline_ms` passes.
     pub fn run_until(&mut self, deadline_ms: u64, until: impl Fn(&Net) -> bool) -> bool {
         while !until(self) {
+            if self
+                .queue
+                .first_key_value()
+                .is_none_or(|((at_ms, _), _)| *at_ms > deadline_ms)
+            {
+                return false;
+            }
             let Some(((at_ms, _), (node, input))) = self.queue.pop_first() else {
                 return false;
             };
-            if at_ms > deadline_ms {
-                return false;
-            }
             self.now_ms = self.now_ms.max(at_ms);
+            if input == Input::Rebroadcast {
+                self.push(self.now_ms + REBROADCAST_MS, node, Input::Rebroadcast);
+                self.catch_up(node);
+            }
             let Some(engine) = self.nodes[node].engine.as_mut() else {
                 continue;
             };
@@ -256,7 +330,19 @@ impl Net {
                 .filter(|n| n.engine.is_some())
                 .all(|n| n.committed.last().is_some_and(|b| b.height >= height))
         });
-        assert!(reached, "height {height} not reached by every node");
+        let states: Vec<String> = self
+            .nodes
+            .iter()
+            .map(|n| match &n.engine {
+                Some(e) => format!("h{} {:?}", e.height(), e.round_step()),
+                None => "down".into(),
+            })
+            .collect();
+        assert!(
+            reached,
+            "height {height} not reached by every node: {states:?} at {}",
+            self.now_ms
+        );
     }
 
     /// A transaction by key `seed` with its next sequence.
@@ -361,6 +447,23 @@ impl Net {
             if self.nodes[to].engine.as_ref().unwrap().height() == next {
                 panic!("node {to} did not commit synced block {next}");
             }
+        }
+    }
+
+    /// Block sync on a lossy network: a running node behind another one
+    /// fetches the blocks it missed from the most advanced running node.
+    fn catch_up(&mut self, node: usize) {
+        let Some(height) = self.nodes[node].engine.as_ref().map(|e| e.height()) else {
+            return;
+        };
+        let ahead = (0..self.nodes.len())
+            .filter(|i| *i != node)
+            .filter_map(|i| Some((self.nodes[i].engine.as_ref()?.height(), i)))
+            .max();
+        if let Some((their_height, from)) = ahead
+            && their_height > height
+        {
+            self.sync(node, from);
         }
     }
 

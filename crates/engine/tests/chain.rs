@@ -57,17 +57,7 @@ fn a_transaction_is_committed_without_waiting_for_the_heartbeat() {
     let mut net = Net::new(&genesis(1), 1);
     net.run_to_height(2);
     let before = net.now_ms;
-    let propose = net.transaction(
-        COUNCIL,
-        &civitas_civic::Action::Propose(civitas_civic::action::Propose {
-            action: GovernanceAction::SetParameters(civitas_civic::model::ChainParameters {
-                validators_min: 1,
-                validator_change_delay: 3,
-            }),
-            deliberation_hash: civitas_types::Hash([1; 32]),
-            expires_at_ms: GENESIS_TIME_MS + 3_600_000,
-        }),
-    );
+    let propose = net.council_proposal(1);
     net.submit(&propose);
     net.run_to_height(3);
     let block = net.nodes[0].committed.last().unwrap().clone();
@@ -93,17 +83,7 @@ fn four_validators_commit_the_same_blocks_and_state_roots() {
     let mut net = Net::new(&genesis(4), 4);
     net.run_to_height(3);
     for _ in 0..3 {
-        let propose = net.transaction(
-            COUNCIL,
-            &civitas_civic::Action::Propose(civitas_civic::action::Propose {
-                action: GovernanceAction::SetParameters(civitas_civic::model::ChainParameters {
-                    validators_min: 1,
-                    validator_change_delay: 2,
-                }),
-                deliberation_hash: civitas_types::Hash([2; 32]),
-                expires_at_ms: GENESIS_TIME_MS + 3_600_000,
-            }),
-        );
+        let propose = net.council_proposal(1);
         net.submit(&propose);
     }
     net.run_to_height(8);

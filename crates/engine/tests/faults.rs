@@ -7,30 +7,11 @@
 
 mod common;
 
-use civitas_civic::Action;
-use civitas_civic::action::Propose;
-use civitas_civic::governance::GovernanceAction;
-use civitas_civic::model::ChainParameters;
 use civitas_engine::ChainStore;
-use civitas_types::Hash;
 use common::*;
 
 /// Seeds run by the test (each a few simulated minutes of a 4-validator network).
 const SEEDS: u64 = 64;
-
-fn proposal(net: &mut Net, marker: u8) -> civitas_types::SignedTransaction {
-    net.transaction(
-        COUNCIL,
-        &Action::Propose(Propose {
-            action: GovernanceAction::SetParameters(ChainParameters {
-                validators_min: 1,
-                validator_change_delay: 2,
-            }),
-            deliberation_hash: Hash([marker; 32]),
-            expires_at_ms: GENESIS_TIME_MS + 3_600_000,
-        }),
-    )
-}
 
 #[test]
 fn under_losses_delays_and_a_crash_every_node_commits_the_same_chain() {
@@ -44,7 +25,7 @@ fn under_losses_delays_and_a_crash_every_node_commits_the_same_chain() {
         let mut net = Net::new(&genesis(4), 4).with_faults(faults);
         let mut submitted = Vec::new();
         for marker in 0..3 {
-            let transaction = proposal(&mut net, marker);
+            let transaction = net.council_proposal(marker);
             net.submit(&transaction);
             submitted.push(transaction);
         }

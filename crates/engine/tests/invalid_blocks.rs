@@ -6,9 +6,7 @@
 
 mod common;
 
-use civitas_civic::Action;
 use civitas_civic::evidence::EvidencePool;
-use civitas_civic::model::ChainParameters;
 use civitas_engine::build::{BuildOn, build};
 use civitas_engine::execution::ExecutionFailure;
 use civitas_engine::validate::{Parent, validate};
@@ -40,19 +38,7 @@ fn setup() -> Setup {
         protocol_version: 1,
     };
     let transactions: Vec<Vec<u8>> = (0..2)
-        .map(|_| {
-            let action = Action::Propose(civitas_civic::action::Propose {
-                action: civitas_civic::governance::GovernanceAction::SetParameters(
-                    ChainParameters {
-                        validators_min: 1,
-                        validator_change_delay: 2,
-                    },
-                ),
-                deliberation_hash: Hash([3; 32]),
-                expires_at_ms: GENESIS_TIME_MS + 3_600_000,
-            });
-            encode(&net.transaction(COUNCIL, &action))
-        })
+        .map(|marker| encode(&net.council_proposal(marker)))
         .collect();
     for result in mempool.admit_batch(store.state(), &context, &transactions) {
         result.unwrap();

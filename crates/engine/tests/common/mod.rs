@@ -359,6 +359,22 @@ impl Net {
         SignedTransaction::sign(body, &[&key(seed)]).unwrap()
     }
 
+    /// A council proposal (a harmless parameter change, told apart by
+    /// `marker`): a transaction that succeeds, for workloads.
+    pub fn council_proposal(&mut self, marker: u8) -> SignedTransaction {
+        self.transaction(
+            COUNCIL,
+            &Action::Propose(Propose {
+                action: GovernanceAction::SetParameters(ChainParameters {
+                    validators_min: 1,
+                    validator_change_delay: 2,
+                }),
+                deliberation_hash: Hash([marker; 32]),
+                expires_at_ms: GENESIS_TIME_MS + 3_600_000,
+            }),
+        )
+    }
+
     /// Submits `transaction` to every running node's pool (as gossip would).
     pub fn submit(&mut self, transaction: &SignedTransaction) {
         let bytes = encode(transaction);

@@ -123,6 +123,11 @@ impl<S: ChainStore, K: SignStateStore> Engine<S, K> {
             verdicts: BTreeMap::new(),
             pending: Vec::new(),
         };
+        for block in engine.store.candidates()? {
+            if block.header.height == height {
+                engine.bodies.insert(block.hash(), block);
+            }
+        }
         let mut out = Vec::new();
         engine.run(effects, now_ms, &mut out)?;
         Ok((engine, out))
@@ -245,6 +250,9 @@ impl<S: ChainStore, K: SignStateStore> Engine<S, K> {
             return Ok(());
         }
         let block_valid = self.judge(&hash, out)?;
+        if block_valid {
+            self.save_candidate(&hash)?;
+        }
         let timely = self.bodies.get(&hash).is_some_and(|block| {
             check_timely(
                 block.header.time_ms,
@@ -344,11 +352,22 @@ impl<S: ChainStore, K: SignStateStore> Engine<S, K> {
         let hash = block.hash();
         self.bodies.entry(hash).or_insert(block);
         let block_valid = self.judge(&hash, out)?;
+        if block_valid {
+            self.save_candidate(&hash)?;
+        }
         let effects = self.consensus.apply(CoreInput::SyncedCommit {
             certificate,
             block_valid,
         });
         self.run(effects, now_ms, out)
+    }
+
+    /// Makes the body `hash` durable before the core may sign for it.
+    fn save_candidate(&mut self, hash: &Hash) -> Result<(), EngineError> {
+        match self.bodies.get(hash) {
+            Some(block) => Ok(self.store.save_candidate(block)?),
+            None => Ok(()),
+        }
     }
 
     /// The verdict on the body `hash` (computed once per height).
@@ -480,6 +499,7 @@ impl<S: ChainStore, K: SignStateStore> Engine<S, K> {
         };
         let (block, executed) = build(&self.store, &self.spec, &self.mempool, &self.evidence, &on)?;
         let hash = block.hash();
+        self.store.save_candidate(&block)?;
         self.bodies.insert(hash, block);
         self.verdicts
             .insert(hash, Verdict::Valid(Box::new(executed)));
@@ -500,6 +520,10 @@ impl<S: ChainStore, K: SignStateStore> Engine<S, K> {
         out: &mut Vec<Output>,
     ) -> Result<(), EngineError> {
         let unknown = || EngineError::DecidedUnknownBlock { height, hash };
+        // After a restart the body is a saved candidate not yet judged.
+        if !self.verdicts.contains_key(&hash) && self.bodies.contains_key(&hash) {
+            self.judge(&hash, out)?;
+        }
         let Some(Verdict::Valid(executed)) = self.verdicts.remove(&hash) else {
             return Err(unknown());
         };

@@ -51,6 +51,8 @@ pub struct MemoryStore {
     initial_height: u64,
     state: MemoryView,
     blocks: Vec<StoredBlock>,
+    /// Candidate blocks of the next height (bodies this validator signed for).
+    candidates: Vec<Block>,
     /// Height → the set that signs from that height on.
     validator_sets: BTreeMap<u64, ValidatorSet>,
 }
@@ -64,6 +66,7 @@ impl MemoryStore {
             initial_height,
             state: MemoryView(state),
             blocks: Vec::new(),
+            candidates: Vec::new(),
             validator_sets: BTreeMap::from([(initial_height, genesis.validators.clone())]),
         })
     }
@@ -128,7 +131,20 @@ impl ChainStore for MemoryStore {
             state_root: prepared.root(),
         });
         self.state = MemoryView(prepared);
+        self.candidates.clear();
         Ok(())
+    }
+
+    fn save_candidate(&mut self, block: &Block) -> Result<(), StoreError> {
+        let hash = block.hash();
+        if !self.candidates.iter().any(|c| c.hash() == hash) {
+            self.candidates.push(block.clone());
+        }
+        Ok(())
+    }
+
+    fn candidates(&self) -> Result<Vec<Block>, StoreError> {
+        Ok(self.candidates.clone())
     }
 
     fn validator_set(&self, height: u64) -> Result<Option<ValidatorSet>, StoreError> {

@@ -79,7 +79,18 @@ pub trait ChainStore {
     /// without changing the store.
     fn prepare(&self, writes: &Writes) -> Result<Self::Prepared, StoreError>;
 
-    /// Makes `decided` and its prepared state durable; returns once they are.
+    /// Makes a candidate block of the next height durable before this
+    /// validator signs anything for it (its proposal, or a vote for it): a
+    /// validator restarted after signing must still hold the body its
+    /// signatures name, or it could decide a block it cannot commit (the
+    /// write-ahead role of CometBFT's WAL). Returns once it is durable.
+    fn save_candidate(&mut self, block: &Block) -> Result<(), StoreError>;
+
+    /// The candidate blocks saved for the height after the tip.
+    fn candidates(&self) -> Result<Vec<Block>, StoreError>;
+
+    /// Makes `decided` and its prepared state durable, and forgets the
+    /// candidates of its height; returns once it is durable.
     fn commit(&mut self, decided: Decided<'_>, prepared: Self::Prepared) -> Result<(), StoreError>;
 
     /// The validator set that signs `height`, for heights up to the tip plus

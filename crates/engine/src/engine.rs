@@ -33,11 +33,13 @@ use crate::io::{CommittedBlock, Input, Output, Timer};
 use crate::store::{ChainStore, Decided, Tip};
 use crate::validate::{Parent, validate};
 
-/// Most block bodies kept for the height being decided (one per round is
-/// the honest need; the rest is slack for re-proposals and the next height).
-pub const BODIES_MAX: usize = 32;
-/// Most proposals kept while their body has not arrived.
-pub const PENDING_PROPOSALS_MAX: usize = 32;
+/// Most proposals (with their blocks) kept for one round: the round's
+/// proposer sends one; a second is kept so an equivocating proposer is seen,
+/// more are dropped, so no proposer can fill memory or crowd out the next
+/// round's block.
+pub const PROPOSALS_PER_ROUND_MAX: usize = 2;
+/// Most proposals of the next height kept until it starts.
+pub const PENDING_PROPOSALS_MAX: usize = 8;
 
 /// One admission verdict per submitted transaction: its id, or why it was refused.
 pub type Admissions = Vec<Result<Hash, Rejection>>;
@@ -66,8 +68,10 @@ pub struct Engine<S: ChainStore, K: SignStateStore> {
     validators: ValidatorSet,
     parent_validators: Option<ValidatorSet>,
     bodies: BTreeMap<Hash, Block>,
+    /// Proposals kept per round of the height being decided.
+    proposals_per_round: BTreeMap<Round, usize>,
     verdicts: BTreeMap<Hash, Verdict<S::Prepared>>,
-    pending: Vec<SignedProposal>,
+    pending: Vec<(SignedProposal, Block)>,
 }
 
 impl<S: ChainStore, K: SignStateStore> Engine<S, K> {
@@ -120,6 +124,7 @@ impl<S: ChainStore, K: SignStateStore> Engine<S, K> {
             validators,
             parent_validators,
             bodies: BTreeMap::new(),
+            proposals_per_round: BTreeMap::new(),
             verdicts: BTreeMap::new(),
             pending: Vec::new(),
         };
@@ -186,8 +191,9 @@ impl<S: ChainStore, K: SignStateStore> Engine<S, K> {
     pub fn handle(&mut self, input: Input, now_ms: u64) -> Result<Vec<Output>, EngineError> {
         let mut out = Vec::new();
         match input {
-            Input::Message(message) => self.on_message(message, now_ms, &mut out)?,
-            Input::Block(block) => self.on_block(*block, now_ms, &mut out)?,
+            Input::Message { message, block } => {
+                self.on_message(message, block, now_ms, &mut out)?;
+            }
             Input::Timer(timer) => self.on_timer(timer, now_ms, &mut out)?,
             Input::Synced { block, certificate } => {
                 self.on_synced(*block, certificate, now_ms, &mut out)?;
@@ -205,6 +211,7 @@ impl<S: ChainStore, K: SignStateStore> Engine<S, K> {
     fn on_message(
         &mut self,
         message: ConsensusMessage,
+        block: Option<Box<Block>>,
         now_ms: u64,
         out: &mut Vec<Output>,
     ) -> Result<(), EngineError> {
@@ -220,34 +227,47 @@ impl<S: ChainStore, K: SignStateStore> Engine<S, K> {
                 let effects = self.consensus.apply(CoreInput::Vote(vote));
                 self.run(effects, now_ms, out)
             }
-            ConsensusMessage::Proposal(proposal) => self.on_proposal(proposal, now_ms, out),
+            ConsensusMessage::Proposal(proposal) => match block {
+                Some(block) => self.on_proposal(proposal, *block, now_ms, out),
+                None => Ok(()),
+            },
         }
     }
 
     fn on_proposal(
         &mut self,
         proposal: SignedProposal,
+        block: Block,
         now_ms: u64,
         out: &mut Vec<Output>,
     ) -> Result<(), EngineError> {
-        // Only a signed proposal of this chain is worth executing a block for
-        // (the core checks that its signer is the round's proposer).
-        if proposal.proposal.chain_id != self.spec.chain_id || proposal.verify().is_err() {
+        // Only a signed proposal of this chain, with its own block, is worth
+        // keeping or executing (the core checks that its signer is the
+        // round's proposer).
+        let hash = proposal.proposal.block_hash;
+        if proposal.proposal.chain_id != self.spec.chain_id
+            || block.hash() != hash
+            || proposal.verify().is_err()
+        {
             return Ok(());
         }
         if proposal.proposal.height != self.height {
             if proposal.proposal.height > self.height && self.pending.len() < PENDING_PROPOSALS_MAX
             {
-                self.pending.push(proposal);
+                self.pending.push((proposal, block));
             }
             return Ok(());
         }
-        let hash = proposal.proposal.block_hash;
         if !self.bodies.contains_key(&hash) {
-            if self.pending.len() < PENDING_PROPOSALS_MAX {
-                self.pending.push(proposal);
+            let kept = self
+                .proposals_per_round
+                .entry(proposal.proposal.round)
+                .or_insert(0);
+            if *kept >= PROPOSALS_PER_ROUND_MAX {
+                return Ok(());
             }
-            return Ok(());
+            *kept = kept.saturating_add(1);
+            self.bodies.insert(hash, block);
         }
         let block_valid = self.judge(&hash, out)?;
         if block_valid {
@@ -268,41 +288,6 @@ impl<S: ChainStore, K: SignStateStore> Engine<S, K> {
             timely,
         });
         self.run(effects, now_ms, out)
-    }
-
-    fn on_block(
-        &mut self,
-        block: Block,
-        now_ms: u64,
-        out: &mut Vec<Output>,
-    ) -> Result<(), EngineError> {
-        let height = block.header.height;
-        if height < self.height
-            || height > self.height.saturating_add(1)
-            || self.bodies.len() >= BODIES_MAX
-        {
-            return Ok(());
-        }
-        let hash = block.hash();
-        self.bodies.entry(hash).or_insert(block);
-        let waiting: Vec<SignedProposal> = self
-            .pending
-            .iter()
-            .filter(|p| p.proposal.block_hash == hash && p.proposal.height == self.height)
-            .cloned()
-            .collect();
-        if waiting.is_empty() {
-            return Ok(());
-        }
-        self.pending
-            .retain(|p| !(p.proposal.block_hash == hash && p.proposal.height == self.height));
-        if !self.started {
-            self.start_height(now_ms, out)?;
-        }
-        for proposal in waiting {
-            self.on_proposal(proposal, now_ms, out)?;
-        }
-        Ok(())
     }
 
     fn on_timer(
@@ -410,19 +395,16 @@ impl<S: ChainStore, K: SignStateStore> Engine<S, K> {
         while let Some(effect) = queue.pop_front() {
             match effect {
                 Effect::Broadcast(message) => {
-                    if let Some(block) = self.body_of(&message) {
-                        out.push(Output::BroadcastBlock(Box::new(block)));
-                    }
-                    out.push(Output::Broadcast(message));
+                    let block = self.body_of(&message);
+                    out.push(Output::Broadcast { message, block });
                 }
                 Effect::SendTo { validator, message } => {
-                    if let Some(block) = self.body_of(&message) {
-                        out.push(Output::SendBlockTo {
-                            validator,
-                            block: Box::new(block),
-                        });
-                    }
-                    out.push(Output::SendTo { validator, message });
+                    let block = self.body_of(&message);
+                    out.push(Output::SendTo {
+                        validator,
+                        message,
+                        block,
+                    });
                 }
                 Effect::ScheduleTimeout {
                     timeout,
@@ -467,11 +449,13 @@ impl<S: ChainStore, K: SignStateStore> Engine<S, K> {
     }
 
     /// The body of this validator's proposal message, if it is one.
-    fn body_of(&self, message: &ConsensusMessage) -> Option<Block> {
+    fn body_of(&self, message: &ConsensusMessage) -> Option<Box<Block>> {
         match message {
-            ConsensusMessage::Proposal(proposal) => {
-                self.bodies.get(&proposal.proposal.block_hash).cloned()
-            }
+            ConsensusMessage::Proposal(proposal) => self
+                .bodies
+                .get(&proposal.proposal.block_hash)
+                .cloned()
+                .map(Box::new),
             ConsensusMessage::Vote(_) => None,
         }
     }
@@ -581,9 +565,10 @@ impl<S: ChainStore, K: SignStateStore> Engine<S, K> {
             })?;
         let height = self.height;
         self.verdicts.clear();
-        self.bodies.retain(|_, block| block.header.height == height);
-        self.pending.retain(|p| p.proposal.height >= height);
-        let early = !self.bodies.is_empty() || !self.pending.is_empty();
+        self.bodies.clear();
+        self.proposals_per_round.clear();
+        self.pending.retain(|(p, _)| p.proposal.height >= height);
+        let early = !self.pending.is_empty();
         if !self.mempool.is_empty() || early {
             self.start_height(now_ms, out)
         } else {
@@ -603,8 +588,8 @@ impl<S: ChainStore, K: SignStateStore> Engine<S, K> {
             .start_height(self.height, self.validators.clone());
         self.run(effects, now_ms, out)?;
         let pending = std::mem::take(&mut self.pending);
-        for proposal in pending {
-            self.on_proposal(proposal, now_ms, out)?;
+        for (proposal, block) in pending {
+            self.on_proposal(proposal, block, now_ms, out)?;
         }
         Ok(())
     }

@@ -26,10 +26,15 @@ pub enum Timer {
 /// Something that happened to the engine.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Input {
-    /// A consensus message from a peer.
-    Message(ConsensusMessage),
-    /// A proposed block's body from a peer (it travels beside its proposal).
-    Block(Box<Block>),
+    /// A consensus message from a peer, as the network carries it: a vote,
+    /// or a proposal with its block (a proposal without its block, or with
+    /// another block, is ignored).
+    Message {
+        /// The signed proposal or vote.
+        message: ConsensusMessage,
+        /// The proposed block, for a proposal.
+        block: Option<Box<Block>>,
+    },
     /// A timer set earlier is due.
     Timer(Timer),
     /// A final block fetched by block sync, with its certificate.
@@ -61,23 +66,22 @@ pub struct CommittedBlock {
 /// Something the driver must do, in order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Output {
-    /// Send to every peer.
-    Broadcast(ConsensusMessage),
-    /// Send a proposed block's body to every peer (before its proposal).
-    BroadcastBlock(Box<Block>),
+    /// Send to every peer (the network's consensus envelope: a proposal
+    /// travels with its block).
+    Broadcast {
+        /// The signed proposal or vote.
+        message: ConsensusMessage,
+        /// The proposed block, for a proposal.
+        block: Option<Box<Block>>,
+    },
     /// Send to one validator.
     SendTo {
         /// Its consensus key.
         validator: PublicKey,
-        /// The message.
+        /// The signed proposal or vote.
         message: ConsensusMessage,
-    },
-    /// Send a proposed block's body to one validator.
-    SendBlockTo {
-        /// Its consensus key.
-        validator: PublicKey,
-        /// The block.
-        block: Box<Block>,
+        /// The proposed block, for a proposal.
+        block: Option<Box<Block>>,
     },
     /// Deliver [`Input::Timer`] when the clock reads `at_ms`.
     Schedule {

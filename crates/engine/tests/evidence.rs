@@ -40,7 +40,13 @@ fn an_equivocating_validator_is_recorded_once_in_a_later_block() {
         for node in 0..3 {
             let engine = net.nodes[node].engine.as_mut().unwrap();
             let outputs = engine
-                .handle(Input::Message(message.clone()), net.now_ms)
+                .handle(
+                    Input::Message {
+                        message: message.clone(),
+                        block: None,
+                    },
+                    net.now_ms,
+                )
                 .unwrap();
             net.route(node, outputs);
         }

@@ -264,25 +264,21 @@ impl Net {
     pub fn route(&mut self, from: usize, outputs: Vec<Output>) {
         for output in outputs {
             match output {
-                Output::Broadcast(message) => {
+                Output::Broadcast { message, block } => {
                     self.record_signature(from, &message);
                     for to in (0..self.nodes.len()).filter(|to| *to != from) {
-                        self.send(to, Input::Message(message.clone()));
+                        let message = message.clone();
+                        let block = block.clone();
+                        self.send(to, Input::Message { message, block });
                     }
                 }
-                Output::BroadcastBlock(block) => {
-                    for to in (0..self.nodes.len()).filter(|to| *to != from) {
-                        self.send(to, Input::Block(block.clone()));
-                    }
-                }
-                Output::SendTo { validator, message } => {
+                Output::SendTo {
+                    validator,
+                    message,
+                    block,
+                } => {
                     if let Some(to) = self.index_of(&validator) {
-                        self.send(to, Input::Message(message));
-                    }
-                }
-                Output::SendBlockTo { validator, block } => {
-                    if let Some(to) = self.index_of(&validator) {
-                        self.send(to, Input::Block(block));
+                        self.send(to, Input::Message { message, block });
                     }
                 }
                 Output::Schedule { timer, at_ms } => {

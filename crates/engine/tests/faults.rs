@@ -30,6 +30,9 @@ fn under_losses_delays_and_a_crash_every_node_commits_the_same_chain() {
             submitted.push(transaction);
         }
         net.run_to_height(3);
+        // Crash at a seed-chosen moment, anywhere in a round.
+        let moment = net.now_ms + (seed * 97) % 1_500;
+        net.run_until(moment, |_| false);
         let victim = (seed % 4) as usize;
         let store = net.crash(victim);
         net.run_until(net.now_ms + 4_000, |_| false);

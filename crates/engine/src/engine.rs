@@ -561,7 +561,9 @@ impl<S: ChainStore, K: SignStateStore> Engine<S, K> {
             )
             .map_err(|error| match crate::execution::classify(error) {
                 ExecutionFailure::Local(error) => error,
-                ExecutionFailure::Invalid(reason) => EngineError::OwnBlockInvalid(reason),
+                // Pruning judges pooled evidence, not a block: any other
+                // failure is the pool's, reported as what it is.
+                ExecutionFailure::Invalid(_) => EngineError::EvidencePool,
             })?;
         let height = self.height;
         self.verdicts.clear();

@@ -82,6 +82,10 @@ pub enum EngineError {
         /// The block.
         hash: Hash,
     },
+    /// Cleaning the evidence pool after a commit failed on something other
+    /// than storage: a bug; stop.
+    #[error("the evidence pool could not be cleaned after a commit; this is a bug, report it")]
+    EvidencePool,
     /// The pools gave more than a block can carry: a bug; stop.
     #[error("the block this node built carries too many {0}")]
     OwnBlockOverLimit(&'static str),

@@ -30,22 +30,10 @@ pub const NEXT_HEIGHT_MESSAGES_PER_VALIDATOR_MAX: usize = 64;
 /// Bound on rule evaluations after one input (each firing moves the state forward).
 const RULE_FIRINGS_MAX: usize = 64;
 
-/// Checks signatures of consensus messages; injectable so a simulator can share
-/// one cache of verified signatures among many nodes. Implementations must
-/// verify by the ZIP-215 rule (`civitas_types::verify_digest`).
-pub trait SignatureVerifier {
-    /// Whether `signature` by `public_key` over `digest` is valid.
-    fn verify(&mut self, public_key: &PublicKey, digest: &Hash, signature: &Signature) -> bool;
-}
-
-/// The default verifier: ZIP-215 through `civitas_types`.
-pub struct Zip215Verifier;
-
-impl SignatureVerifier for Zip215Verifier {
-    fn verify(&mut self, public_key: &PublicKey, digest: &Hash, signature: &Signature) -> bool {
-        civitas_types::verify_digest(public_key, digest, signature).is_ok()
-    }
-}
+/// Checks signatures of consensus messages (defined beside the formats, so
+/// the engine's block checks share it): injectable so a simulator can share
+/// one cache of verified signatures among many nodes.
+pub use civitas_types::{SignatureVerifier, Zip215Verifier};
 
 /// Why the state machine stopped. Only local faults stop it: a peer's bad
 /// message is dropped (or, for a provable equivocation, turned into

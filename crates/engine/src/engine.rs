@@ -21,8 +21,8 @@ use civitas_consensus::{
 };
 use civitas_mempool::{Mempool, Rejection};
 use civitas_types::{
-    Block, Hash, PublicKey, QuorumCertificate, SignedProposal, SigningKey, ValidatorSet,
-    check_timely, proposer_wait_ms,
+    Block, Hash, PublicKey, QuorumCertificate, SignatureVerifier, SignedProposal, SigningKey,
+    ValidatorSet, Zip215Verifier, check_timely, proposer_wait_ms,
 };
 
 use crate::build::{BuildOn, build};
@@ -57,6 +57,9 @@ pub struct Engine<S: ChainStore, K: SignStateStore> {
     config: EngineConfig,
     store: S,
     consensus: Consensus<K>,
+    /// Checks proposals' signatures and the parent certificates blocks carry
+    /// (the core checks votes with its own copy).
+    verifier: Box<dyn SignatureVerifier>,
     key: PublicKey,
     mempool: Mempool,
     evidence: EvidencePool,
@@ -76,13 +79,28 @@ pub struct Engine<S: ChainStore, K: SignStateStore> {
 
 impl<S: ChainStore, K: SignStateStore> Engine<S, K> {
     /// Starts (or restarts) on `store`, resuming the signing state of
-    /// `sign_store`, at the clock reading `now_ms`. Returns the first outputs.
+    /// `sign_store`, at the clock reading `now_ms`, checking signatures by
+    /// ZIP-215. Returns the first outputs.
     pub fn start(
         spec: ChainSpec,
         config: EngineConfig,
         store: S,
         key: SigningKey,
         sign_store: K,
+        now_ms: u64,
+    ) -> Result<(Self, Vec<Output>), EngineError> {
+        Self::start_with_verifier(spec, config, store, key, sign_store, Zip215Verifier, now_ms)
+    }
+
+    /// [`Self::start`] with signatures checked by `verifier` (the simulator's
+    /// memo shared by its nodes); the consensus core gets a clone.
+    pub fn start_with_verifier<V: SignatureVerifier + Clone + 'static>(
+        spec: ChainSpec,
+        config: EngineConfig,
+        store: S,
+        key: SigningKey,
+        sign_store: K,
+        verifier: V,
         now_ms: u64,
     ) -> Result<(Self, Vec<Output>), EngineError> {
         let tip = store.tip()?;
@@ -115,7 +133,8 @@ impl<S: ChainStore, K: SignStateStore> Engine<S, K> {
             spec,
             config,
             store,
-            consensus,
+            consensus: consensus.with_verifier(Box::new(verifier.clone())),
+            verifier: Box::new(verifier),
             key: public_key,
             evidence: EvidencePool::new(),
             tip,
@@ -247,7 +266,11 @@ impl<S: ChainStore, K: SignStateStore> Engine<S, K> {
         let hash = proposal.proposal.block_hash;
         if proposal.proposal.chain_id != self.spec.chain_id
             || block.hash() != hash
-            || proposal.verify().is_err()
+            || !self.verifier.verify(
+                &proposal.proposal.proposer,
+                &proposal.proposal.signing_digest(),
+                &proposal.signature,
+            )
         {
             return Ok(());
         }
@@ -368,7 +391,14 @@ impl<S: ChainStore, K: SignStateStore> Engine<S, K> {
             validators: &self.validators,
             parent_validators: self.parent_validators.as_ref(),
         };
-        let verdict = match validate(&self.store, &self.spec, &self.mempool, &parent, block) {
+        let verdict = match validate(
+            &self.store,
+            &self.spec,
+            &self.mempool,
+            &parent,
+            block,
+            self.verifier.as_mut(),
+        ) {
             Ok(executed) => Verdict::Valid(Box::new(executed)),
             Err(ExecutionFailure::Invalid(reason)) => {
                 out.push(Output::Refused {

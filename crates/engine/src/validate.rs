@@ -7,7 +7,7 @@
 use civitas_civic::upgrade::protocol_version_at;
 use civitas_civic::{BlockContext, SUPPORTED_PROTOCOL_VERSIONS};
 use civitas_mempool::Mempool;
-use civitas_types::{Block, ValidatorSet};
+use civitas_types::{Block, SignatureVerifier, ValidatorSet};
 use civitas_verify::{Expected, InForce, Parent as VerifyParent, verify_proposed_block};
 
 use crate::config::ChainSpec;
@@ -25,15 +25,17 @@ pub struct Parent<'a> {
     pub parent_validators: Option<&'a ValidatorSet>,
 }
 
-/// Checks `block` as the next block after `parent` and executes it.
+/// Checks `block` as the next block after `parent` and executes it; the
+/// parent certificate it carries is checked through `verifier`.
 pub fn validate<S: ChainStore>(
     store: &S,
     spec: &ChainSpec,
     mempool: &Mempool,
     parent: &Parent<'_>,
     block: &Block,
+    verifier: &mut dyn SignatureVerifier,
 ) -> Result<Executed<S::Prepared>, ExecutionFailure> {
-    check_header(store, spec, parent, block)?;
+    check_header(store, spec, parent, block, verifier)?;
     let invalid = |reason: InvalidBlock| ExecutionFailure::Invalid(reason);
     spec.consensus
         .block
@@ -70,6 +72,7 @@ fn check_header<S: ChainStore>(
     spec: &ChainSpec,
     parent: &Parent<'_>,
     block: &Block,
+    verifier: &mut dyn SignatureVerifier,
 ) -> Result<(), ExecutionFailure> {
     let height = parent.tip.map_or(spec.initial_height, |tip| {
         tip.header.height.saturating_add(1)
@@ -97,7 +100,7 @@ fn check_header<S: ChainStore>(
         supported_versions: SUPPORTED_PROTOCOL_VERSIONS,
     };
     let past = PastHeights { store };
-    verify_proposed_block(&expected, &past, block).map_err(|error| {
+    verify_proposed_block(&expected, &past, block, verifier).map_err(|error| {
         if error.is_invalid_block() {
             ExecutionFailure::Invalid(InvalidBlock::Verify(error))
         } else {

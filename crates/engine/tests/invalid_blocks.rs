@@ -72,7 +72,14 @@ fn verdict(setup: &Setup, spec: &ChainSpec, block: &Block) -> Result<(), Invalid
         validators: &validators,
         parent_validators: Some(&parent_validators),
     };
-    match validate(&setup.store, spec, &setup.mempool, &parent, block) {
+    match validate(
+        &setup.store,
+        spec,
+        &setup.mempool,
+        &parent,
+        block,
+        &mut civitas_types::Zip215Verifier,
+    ) {
         Ok(_) => Ok(()),
         Err(ExecutionFailure::Invalid(reason)) => Err(reason),
         Err(ExecutionFailure::Local(error)) => panic!("local fault: {error}"),

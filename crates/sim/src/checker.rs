@@ -1,13 +1,22 @@
 //! Invariants checked continuously during a simulation.
 //!
 //! - Agreement: no two honest validators commit different blocks at a height.
-//! - Validity: every committed block is valid for its height.
+//! - Validity: every committed block is valid for its height — the checker
+//!   re-executes each one on a reference chain of its own ([`Reference`]),
+//!   with the engine's `validate`, a memo of real signature verdicts and no
+//!   sabotage.
+//! - Execution: after each block, every honest validator's state root and
+//!   receipts root are the reference's, and the civic laws
+//!   (`civitas_civic::invariants`) hold on what it wrote.
 //! - Certificates: every committed block has a quorum certificate that verifies
-//!   against the validator set of its height.
+//!   against the validator set of its height (the reference's, which follows
+//!   governance).
 //! - No honest validator signs two different messages for one (height, round,
 //!   step) — whether it broadcasts them or sends them to one peer — and no
-//!   evidence ever accuses an honest validator.
-//! - No honest validator proposes, prevotes or precommits an invalid block.
+//!   evidence in a committed block accuses an honest validator.
+//! - No honest validator proposes, prevotes or precommits a block built
+//!   invalid, and none refuses an honest validator's block.
+//! - Evidence: every equivocator is proven guilty in a committed block.
 //! - Block time: committed block times strictly increase; no honest validator
 //!   prevotes a fresh proposal that was not timely by its own clock; and every
 //!   committed block's time lies within the PBTS bound of the honest clocks
@@ -20,14 +29,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use civitas_consensus::state_machine::SignatureVerifier;
-use civitas_consensus::{ConsensusError, ConsensusMessage};
-use civitas_types::{
-    CertificateError, ChainId, Evidence, EvidenceError, Hash, PublicKey, QuorumCertificate,
-    Signature, ValidatorSet, VoteType,
-};
+use civitas_civic::invariants::CheckError;
+use civitas_consensus::ConsensusMessage;
+use civitas_engine::{EngineError, InvalidBlock};
+use civitas_types::{CertificateError, Hash, PublicKey, VoteType};
 
-use crate::application::BlockDefect;
+use crate::blocks::Defect;
 
 /// What a signed message is, for the one-signature-per-step rule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -74,8 +81,67 @@ pub enum Violation {
         height: u64,
         /// The block.
         block: Hash,
-        /// What is wrong with it.
-        defect: BlockDefect,
+        /// Why the reference refuses it.
+        reason: InvalidBlock,
+    },
+    /// An honest validator's state root after a block is not the reference's.
+    StateDivergence {
+        /// Node.
+        node: usize,
+        /// Height.
+        height: u64,
+        /// The reference's root.
+        expected: Hash,
+        /// The node's.
+        found: Hash,
+    },
+    /// An honest validator's receipts of a block are not the reference's.
+    ReceiptsDivergence {
+        /// Node.
+        node: usize,
+        /// Height.
+        height: u64,
+        /// The reference's receipts root.
+        expected: Hash,
+        /// The node's.
+        found: Hash,
+    },
+    /// A civic law does not hold on what an honest validator committed.
+    CivicLaw {
+        /// Node.
+        node: usize,
+        /// Height.
+        height: u64,
+        /// The law broken, or the record that cannot be read.
+        error: CheckError,
+    },
+    /// An honest validator refused a block an honest validator built.
+    HonestBlockRefused {
+        /// The refusing node.
+        node: usize,
+        /// The block.
+        block: Hash,
+        /// Why it refused it.
+        reason: InvalidBlock,
+    },
+    /// An equivocating validator was never proven guilty in a committed block.
+    EvidenceMissing {
+        /// The equivocator.
+        offender: PublicKey,
+    },
+    /// The checker's reference chain failed on its own (a simulator bug).
+    ReferenceFailed {
+        /// Height.
+        height: u64,
+        /// Why.
+        error: EngineError,
+    },
+    /// A node's engine stopped with an error.
+    EngineFailed {
+        /// Node.
+        node: usize,
+        /// Why.
+        error: EngineError,
     },
     /// An honest validator committed with a certificate that does not verify.
     Certificate {
@@ -110,7 +176,7 @@ pub enum Violation {
         /// The block.
         block: Hash,
         /// What is wrong with it.
-        defect: BlockDefect,
+        defect: Defect,
     },
     /// An honest validator prevoted a fresh proposal whose block time it had
     /// found not timely by its own clock (and it had no timely or re-proposed
@@ -143,16 +209,11 @@ pub enum Violation {
         /// The bound it broke.
         bound: TimeBound,
     },
-    /// Evidence that does not verify was reported.
-    EvidenceUnverifiable {
-        /// Why.
-        error: EvidenceError,
-    },
-    /// Evidence accuses an honest validator.
+    /// Evidence in a committed block accuses an honest validator.
     EvidenceAgainstHonest {
         /// The accused.
         offender: PublicKey,
-        /// Height of the evidence.
+        /// Height of the block carrying it.
         height: u64,
     },
     /// Honest validators did not all commit the required heights after the heal.
@@ -176,7 +237,7 @@ pub enum Violation {
         /// Node.
         node: usize,
         /// Why.
-        error: ConsensusError,
+        error: EngineError,
     },
     /// The run hit the simulator's event limit (a livelock, or a runaway run).
     EventLimit {
@@ -201,11 +262,55 @@ impl fmt::Display for Violation {
                 node,
                 height,
                 block,
-                defect,
+                reason,
             } => write!(
                 f,
-                "validity: node {node} committed block {block} at height {height}: {defect:?}"
+                "validity: node {node} committed block {block} at height {height}: {reason}"
             ),
+            Violation::StateDivergence {
+                node,
+                height,
+                expected,
+                found,
+            } => write!(
+                f,
+                "state: node {node}'s state root after height {height} is {found}, the reference's {expected}"
+            ),
+            Violation::ReceiptsDivergence {
+                node,
+                height,
+                expected,
+                found,
+            } => write!(
+                f,
+                "receipts: node {node}'s receipts root of height {height} is {found}, the reference's {expected}"
+            ),
+            Violation::CivicLaw {
+                node,
+                height,
+                error,
+            } => write!(
+                f,
+                "civic law: after height {height} on node {node}: {error}"
+            ),
+            Violation::HonestBlockRefused {
+                node,
+                block,
+                reason,
+            } => write!(
+                f,
+                "honest block refused: node {node} refused block {block} of an honest proposer: {reason}"
+            ),
+            Violation::EvidenceMissing { offender } => write!(
+                f,
+                "evidence: equivocator {offender} was never proven guilty in a committed block"
+            ),
+            Violation::ReferenceFailed { height, error } => {
+                write!(f, "the reference chain failed at height {height}: {error}")
+            }
+            Violation::EngineFailed { node, error } => {
+                write!(f, "node {node}'s engine stopped: {error}")
+            }
             Violation::Certificate {
                 node,
                 height,
@@ -260,9 +365,6 @@ impl fmt::Display for Violation {
                 "block time: height {height} committed with time {time_ms}, outside [{}, {}]",
                 bound.lower_ms, bound.upper_ms
             ),
-            Violation::EvidenceUnverifiable { error } => {
-                write!(f, "evidence that does not verify was reported: {error}")
-            }
             Violation::EvidenceAgainstHonest { offender, height } => write!(
                 f,
                 "evidence accuses honest validator {offender} at height {height}"
@@ -322,6 +424,8 @@ pub struct Checker {
     arrivals: BTreeMap<(usize, u64, u32, Hash), Arrivals>,
     signed: BTreeMap<(PublicKey, u64, u32, SignedStep), Hash>,
     verified_certificates: BTreeSet<Hash>,
+    /// Validators proven guilty by evidence in a canonical block.
+    pub proven: BTreeSet<PublicKey>,
     /// Violations found.
     pub violations: Vec<Violation>,
 }
@@ -330,14 +434,14 @@ impl Checker {
     /// Records a message sent by honest validator `node` (key `own_key`), by
     /// broadcast or to one peer. If `node` signed it (it may be relaying someone
     /// else's), flags a conflict with anything it signed before for the same
-    /// height, round and step, and a block that `verdict` (the application's
-    /// verdict on the message's block; `Ok` for nil) finds invalid.
+    /// height, round and step, and a block built with `defect` (what is known
+    /// wrong with the message's block at its height; `None` for nil).
     pub fn on_honest_signature(
         &mut self,
         node: usize,
         own_key: &PublicKey,
         message: &ConsensusMessage,
-        verdict: Result<(), BlockDefect>,
+        defect: Option<Defect>,
     ) {
         let (key, digest, block) = match message {
             ConsensusMessage::Proposal(p) => (
@@ -356,7 +460,7 @@ impl Checker {
         if let (SignedStep::Prevote, Some(block)) = (step, block) {
             self.check_timely_prevote(node, height, round, block);
         }
-        if let (Some(block), Err(defect)) = (block, verdict) {
+        if let (Some(block), Some(defect)) = (block, defect) {
             self.violations.push(Violation::InvalidBlockSigned {
                 node,
                 height,
@@ -464,19 +568,16 @@ impl Checker {
         }
     }
 
-    /// Checks a commit by an honest validator: agreement, validity (`verdict` is
-    /// the application's verdict on the block), certificate.
-    #[allow(clippy::too_many_arguments)]
+    /// Checks a commit by an honest validator: agreement, and its
+    /// certificate (`certificate_valid`: the result of checking it against
+    /// the set of its height, `None` if this certificate was checked before).
     pub fn on_honest_commit(
         &mut self,
         node: usize,
         height: u64,
         block: Hash,
-        certificate: &QuorumCertificate,
-        verdict: Result<(), BlockDefect>,
-        chain_id: &ChainId,
-        validators: &ValidatorSet,
-        verifier: &mut dyn SignatureVerifier,
+        certificate_hash: Hash,
+        check_certificate: impl FnOnce() -> Result<u64, CertificateError>,
     ) {
         match self.canonical.get(&height) {
             Some(first) if *first != block => self.violations.push(Violation::Agreement {
@@ -490,24 +591,10 @@ impl Checker {
                 self.canonical.insert(height, block);
             }
         }
-        if let Err(defect) = verdict {
-            self.violations.push(Violation::Validity {
-                node,
-                height,
-                block,
-                defect,
-            });
-        }
-        let certificate_hash = certificate.hash();
         if self.verified_certificates.contains(&certificate_hash) {
             return;
         }
-        // Each signature through the run's shared cache of ZIP-215 verdicts
-        // (a memo of a pure function, filled by whoever checked it first).
-        let verify = &mut |key: &PublicKey, digest: &Hash, signature: &Signature| {
-            verifier.verify(key, digest, signature)
-        };
-        match certificate.verify_each(chain_id, height, &block, validators, verify) {
+        match check_certificate() {
             Ok(_) => {
                 self.verified_certificates.insert(certificate_hash);
             }
@@ -519,17 +606,20 @@ impl Checker {
         }
     }
 
-    /// Checks evidence reported by a validator: it must verify and accuse a Byzantine one.
-    pub fn on_evidence(&mut self, evidence: &Evidence, byzantine_keys: &BTreeSet<PublicKey>) {
-        if let Err(error) = evidence.verify() {
-            self.violations
-                .push(Violation::EvidenceUnverifiable { error });
-        }
-        if !byzantine_keys.contains(&evidence.offender()) {
-            self.violations.push(Violation::EvidenceAgainstHonest {
-                offender: evidence.offender(),
-                height: evidence.height(),
-            });
+    /// Records the evidence of a canonical block: each offender must be a
+    /// Byzantine validator (`byzantine_keys`).
+    pub fn on_canonical_evidence(
+        &mut self,
+        height: u64,
+        offenders: impl IntoIterator<Item = PublicKey>,
+        byzantine_keys: &BTreeSet<PublicKey>,
+    ) {
+        for offender in offenders {
+            if !byzantine_keys.contains(&offender) {
+                self.violations
+                    .push(Violation::EvidenceAgainstHonest { offender, height });
+            }
+            self.proven.insert(offender);
         }
     }
 }

@@ -13,7 +13,8 @@ pub enum ByzantineKind {
     /// Sends nothing at all.
     Silent,
     /// As proposer, sends different valid blocks to different peers; as voter,
-    /// sends conflicting votes to different peers.
+    /// sends conflicting votes to different peers, and both to the first peer
+    /// (as gossip would bring both to someone), so its offence can be proven.
     Equivocator,
     /// Votes for random block hashes that no one proposed.
     GarbageVoter,
@@ -21,9 +22,10 @@ pub enum ByzantineKind {
     FarFuture,
     /// Also sends truncated, random and oversized bytes.
     Malformed,
-    /// As proposer, proposes invalid blocks (wrong height or parent, oversized,
-    /// bad state root, bad transaction), to every peer or, half the time, to half
-    /// of them while the others get its valid block.
+    /// As proposer, proposes invalid blocks (a replayed block, a wrong parent,
+    /// a bad state root, a transaction with a bad signature, forged evidence,
+    /// too many transactions, a forged parent certificate), to every peer or,
+    /// half the time, to half of them while the others get its valid block.
     InvalidProposer,
     /// As proposer of a fresh block, puts a shifted time in it: far ahead of its
     /// clock, as far behind as the parent allows, or not after the parent (an
@@ -53,9 +55,10 @@ impl ByzantineKind {
 /// seed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Sabotage {
-    /// Honest validators' application finds every block valid (so they prevote,
-    /// and may commit, a Byzantine proposer's invalid block).
-    AcceptEveryBlock,
+    /// Honest validators' signature checks accept everything, and invalid
+    /// proposers forge the parent certificate their blocks carry: honest
+    /// validators prevote, and may commit, such a block.
+    TrustEverySignature,
     /// Honest node 0 signs, besides each of its votes, a conflicting one, with
     /// its key directly (its double-sign guard bypassed, like the same key on two
     /// machines).
@@ -65,6 +68,14 @@ pub enum Sabotage {
     /// Honest validators take every proposal as timely, whatever its block time
     /// (so they prevote, and may commit, a time shifter's block).
     IgnoreBlockTime,
+    /// Honest node 0's store adds an undecodable programme record to every
+    /// state it commits (its state root, and a civic law, then break).
+    TamperedState,
+    /// Honest node 0's store flips a byte of every block's receipts.
+    TamperedReceipts,
+    /// Equivocators never send both of their conflicting votes to one
+    /// validator, so no honest validator can prove the offence.
+    HideEquivocation,
 }
 
 /// Network and node faults of the fault phase.
@@ -87,6 +98,10 @@ pub struct FaultProfile {
     /// Probability, per mille, that a crash strikes between saving a signature and
     /// sending it, rather than at an arbitrary moment.
     pub crash_before_send_permille: u64,
+    /// Probability, per mille, that a crash not before a send strikes between
+    /// deciding a block and writing it (the commit is lost, the signatures
+    /// are not), rather than at an arbitrary moment.
+    pub crash_before_commit_permille: u64,
 }
 
 impl FaultProfile {
@@ -101,6 +116,7 @@ impl FaultProfile {
             asymmetric_links: 0,
             crashes: 0,
             crash_before_send_permille: 0,
+            crash_before_commit_permille: 0,
         }
     }
 
@@ -123,6 +139,7 @@ impl FaultProfile {
             asymmetric_links: rng.below(per_phase(3 * scale)),
             crashes: rng.below(per_phase(3 * scale)),
             crash_before_send_permille: rng.below(1000),
+            crash_before_commit_permille: rng.below(1000),
         }
     }
 }
@@ -156,8 +173,9 @@ pub struct SimConfig {
     pub liveness_heights: u64,
     /// Time allowed for them (the documented liveness bound).
     pub liveness_bound_ms: u64,
-    /// Whether voting powers change along the chain (validator-set changes).
-    pub changing_powers: bool,
+    /// Whether the civic workload raises an honest validator's power by
+    /// governance (a validator-set change).
+    pub validator_change: bool,
     /// A planned crash (restart tests).
     pub crash_at_signature: Option<CrashAtSignature>,
     /// A deliberate break of the honest side (checker checks only).
@@ -166,7 +184,7 @@ pub struct SimConfig {
     pub clock_skews_ms: Vec<i64>,
     /// The honest validator whose clock is far off, if any (it counts against
     /// the f faults the network tolerates: drawn only when fewer than f
-    /// validators are Byzantine, and given the Byzantine validators' power).
+    /// validators are Byzantine, and its power is never raised).
     pub far_clock: Option<usize>,
     /// The block-time window every validator applies.
     pub time_params: TimeParams,
@@ -235,7 +253,7 @@ impl SimConfig {
             fault_phase_ms,
             liveness_heights: LIVENESS_HEIGHTS,
             liveness_bound_ms: LIVENESS_BOUND_MS,
-            changing_powers: rng.chance(500),
+            validator_change: rng.chance(500),
             crash_at_signature: None,
             sabotage: None,
             clock_skews_ms: Vec::new(),
@@ -287,7 +305,7 @@ impl SimConfig {
             fault_phase_ms: FAULT_PHASE_MS,
             liveness_heights: 0,
             liveness_bound_ms: 0,
-            changing_powers: false,
+            validator_change: false,
             crash_at_signature: None,
             sabotage: None,
             clock_skews_ms: vec![0; validators],

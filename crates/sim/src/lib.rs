@@ -1,8 +1,9 @@
 //! Deterministic simulator of whole Civitas networks.
 //!
-//! Runs N validators — the real consensus core of `civitas-consensus`, each with
-//! its own persisted signing state and chain — over a simulated network driven by
-//! one seeded generator and a simulated clock. A run has a *fault phase* (message
+//! Runs N validators — each the real `civitas-engine` (Tendermint core, civic
+//! execution, mempool, evidence pool) over its own in-memory chain, with its
+//! own persisted signing state — fed a light civic workload, over a simulated
+//! network driven by one seeded generator and a simulated clock. A run has a *fault phase* (message
 //! loss, duplication, delay and reordering, partitions, one-way link failures,
 //! crashes and restarts, up to f Byzantine validators, all drawn from the seed)
 //! and a *liveness phase* (the network heals; every honest validator must commit
@@ -19,14 +20,16 @@
     clippy::expect_used
 )]
 
-pub mod application;
+pub mod blocks;
 mod byzantine;
 pub mod checker;
 pub mod config;
 pub mod network;
 pub mod node;
+pub mod reference;
 pub mod rng;
 pub mod simulation;
+pub mod workload;
 
 pub use checker::Violation;
 pub use config::{ByzantineKind, CrashAtSignature, FaultProfile, Sabotage, SimConfig};

@@ -3,8 +3,9 @@
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 
-use civitas_consensus::Timeout;
-use civitas_types::QuorumCertificate;
+use civitas_consensus::ConsensusMessage;
+use civitas_engine::Timer;
+use civitas_types::{Block, QuorumCertificate};
 
 use crate::config::FaultProfile;
 use crate::rng::SimRng;
@@ -12,17 +13,25 @@ use crate::rng::SimRng;
 /// What travels between nodes.
 #[derive(Clone, Debug)]
 pub enum Payload {
-    /// A borsh-encoded consensus message (or, from a Byzantine node, any bytes).
-    Consensus(Vec<u8>),
-    /// "Send me the certificate of this height."
+    /// A consensus message, with its block for a proposal (the network's
+    /// consensus envelope).
+    Consensus {
+        /// The signed proposal or vote.
+        message: ConsensusMessage,
+        /// The proposed block.
+        block: Option<Box<Block>>,
+    },
+    /// Bytes a Byzantine node sends that may not decode at all.
+    Bytes(Vec<u8>),
+    /// "Send me the committed blocks from this height."
     SyncRequest {
-        /// The height asked for.
+        /// The first height asked for.
         height: u64,
     },
-    /// A committed height's certificate (the block body is looked up by hash).
+    /// Committed blocks with their certificates, in height order.
     SyncResponse {
-        /// The certificate.
-        certificate: QuorumCertificate,
+        /// The blocks.
+        blocks: Vec<(Block, QuorumCertificate)>,
     },
 }
 
@@ -38,14 +47,14 @@ pub enum Event {
         /// Content.
         payload: Payload,
     },
-    /// A consensus timeout expires.
+    /// A timer an engine set is due.
     Timer {
         /// Node.
         node: usize,
         /// Life of the node that set it.
         incarnation: u64,
-        /// The timeout.
-        timeout: Timeout,
+        /// The timer.
+        timer: Timer,
     },
     /// Periodic re-sending of a node's current messages.
     Rebroadcast {
@@ -60,21 +69,11 @@ pub enum Event {
         node: usize,
         /// How long it stays down.
         down_ms: u64,
-        /// Arm the crash to strike between a signature's save and its sending.
-        before_send: bool,
+        /// Where the crash strikes.
+        at: CrashPoint,
     },
-    /// A proposer that waited for its clock to pass its parent's time builds
-    /// its block now.
-    ProposeAfterWait {
-        /// Node.
-        node: usize,
-        /// Life of the node that set it.
-        incarnation: u64,
-        /// Height asked for.
-        height: u64,
-        /// Round asked for.
-        round: u32,
-    },
+    /// The civic workload submits its current transactions.
+    Workload,
     /// A crashed node restarts from its persisted state.
     Restart {
         /// Node.
@@ -82,6 +81,18 @@ pub enum Event {
     },
     /// The fault phase ends.
     Heal,
+}
+
+/// Where a crash strikes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CrashPoint {
+    /// At once, whatever the node is doing.
+    Now,
+    /// Between saving its next signature and sending it.
+    BeforeSend,
+    /// Between deciding its next block and writing it: the commit is lost,
+    /// the signatures that led to it are not.
+    BeforeCommitWrite,
 }
 
 /// A time window during which a link condition holds.

@@ -1,41 +1,49 @@
-//! One simulated network run: nodes, the event loop, the application stand-in.
+//! One simulated network run: nodes running the real engine, the event loop,
+//! the civic workload, and the checks on every commit.
 //!
-//! The "application" is a block registry ([`crate::application`]): a proposer's
-//! block is a fresh hash registered as a correct block for its height on the
-//! proposer's last committed block; Byzantine proposers register defective ones.
-//! Voting powers may change along the chain: the set that signs height `h`
-//! is derived from the block committed at `h − 2` (activation two heights after
-//! the deciding block), the same rule every node applies.
-//!
-//! Each node has a clock: the genesis time plus simulated real time plus its
-//! skew ([`SimConfig::clock_skews_ms`]). An honest proposer waits until its
-//! clock passes its parent's time, then puts its clock in the block; every
-//! honest validator judges a proposal's timeliness with its own clock when the
-//! proposal arrives.
+//! Each node is a `civitas_engine::Engine` over its own in-memory chain store
+//! ([`crate::node::SimStore`]), started from one genesis
+//! ([`crate::workload::genesis`]) and fed the transactions of a light civic
+//! workload ([`crate::workload::Workload`]), which also raises an honest
+//! validator's power by governance in half the seeds. Each node has a clock:
+//! the genesis time plus simulated real time plus its skew
+//! ([`SimConfig::clock_skews_ms`]); the engine reads it as its `now_ms` and
+//! asks for timers by it.
+
+mod checks;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use civitas_consensus::{Consensus, Timeout};
-use civitas_consensus::{ConsensusMessage, Effect, Input, TimeoutParams};
+use civitas_consensus::{ConsensusMessage, TimeoutParams};
+use civitas_engine::{
+    ChainSpec, ChainStore, Engine, EngineConfig, Input, MemoryStore, Output, Timer,
+};
 use civitas_types::{
-    ChainId, Domain, Hash, PublicKey, QuorumCertificate, SignedProposal, SigningKey, Validator,
-    ValidatorSet, check_timely, decode, encode, next_block_time, proposer_wait_ms,
+    Block, ChainId, Domain, Hash, PublicKey, SigningKey, check_timely, decode, encode,
 };
 use sha2::{Digest, Sha256};
 
-use crate::application::{Application, BlockDefect, BlockInfo, GENESIS_PARENT, GENESIS_TIME_MS};
-use crate::checker::{Checker, TimeBound, Violation};
-use crate::config::{Sabotage, SimConfig};
-use crate::network::{Event, EventQueue, Links, Payload, Window};
-use crate::node::{SharedStore, SharedVerifier, SimNode};
+use crate::blocks::{BlockRecord, BlockRegistry};
+use crate::checker::{Checker, Violation};
+use crate::config::{ByzantineKind, Sabotage, SimConfig};
+use crate::network::{CrashPoint, Event, EventQueue, Links, Payload, Window};
+use crate::node::{SharedStore, SharedVerifier, SimNode, SimStore, Tamper, TrustingVerifier};
+use crate::reference::Reference;
 use crate::rng::SimRng;
+use crate::workload::{self, GENESIS_TIME_MS, Workload};
 
-/// Largest consensus message a node accepts; larger ones are dropped unread.
+/// Largest raw message a node reads; larger ones are dropped unread.
 pub const MESSAGE_BYTES_MAX: usize = 64 * 1024;
 /// How often a node re-sends its current messages.
 const REBROADCAST_MS: u64 = 300;
-/// Least time between two block-sync requests of one node.
+/// Least time between two block-sync requests of one node to one peer.
 const SYNC_REQUEST_INTERVAL_MS: u64 = 100;
+/// Most blocks one sync response carries.
+const SYNC_BLOCKS_MAX: u64 = 8;
+/// How often the workload submits its current transactions.
+const WORKLOAD_INTERVAL_MS: u64 = 250;
+/// How long a node with an empty mempool waits before the next height.
+const HEARTBEAT_MS: u64 = 100;
 /// Safety stop: no run processes more events than this.
 const EVENTS_MAX: u64 = 5_000_000;
 
@@ -58,6 +66,12 @@ pub struct SimOutcome {
     pub config: SimConfig,
     /// Highest height committed by an honest validator.
     pub heights: u64,
+    /// Transactions in the canonical chain.
+    pub transactions: u64,
+    /// Workload steps completed.
+    pub workload_steps: u64,
+    /// Whether the validator-set change was decided.
+    pub validator_changed: bool,
     /// Messages delivered.
     pub messages: u64,
     /// Malformed or oversized messages dropped by receivers.
@@ -75,21 +89,27 @@ pub struct Simulation {
     pub(crate) config: SimConfig,
     pub(crate) rng: SimRng,
     pub(crate) nodes: Vec<SimNode>,
-    pub(crate) conspiracy: BTreeMap<(u64, u32, u64), Hash>,
-    chain_id: ChainId,
+    /// Conspirators' blocks per (height, round, group).
+    pub(crate) conspiracy: BTreeMap<(u64, u32, u64), Block>,
+    pub(crate) spec: ChainSpec,
+    engine_config: EngineConfig,
     queue: EventQueue,
     links: Links,
     pub(crate) now: u64,
-    pub(crate) application: Application,
+    pub(crate) blocks: BlockRegistry,
     pub(crate) checker: Checker,
+    pub(crate) reference: Reference,
     verifier: SharedVerifier,
-    byzantine_keys: BTreeSet<PublicKey>,
+    pub(crate) byzantine_keys: BTreeSet<PublicKey>,
+    /// The honest node every equivocator also sends its conflicting votes to.
+    pub(crate) witness: usize,
+    workload: Workload,
     messages: u64,
     malformed_dropped: u64,
-    trace: Sha256,
+    pub(crate) trace: Sha256,
     healed: bool,
     liveness_target: Option<u64>,
-    armed_crash: BTreeMap<usize, u64>,
+    armed_crash: BTreeMap<usize, (CrashPoint, u64)>,
     /// `CIVITAS_SIM_DEBUG` is set: print messages as they are sent.
     debug: bool,
 }
@@ -99,23 +119,42 @@ impl Simulation {
     pub fn new(config: SimConfig) -> Simulation {
         let mut rng = SimRng::new(config.seed);
         let honest_count = config.validators.saturating_sub(config.byzantine.len());
-        let nodes: Vec<SimNode> = (0..config.validators)
-            .map(|i| {
-                let seed = Hash::tagged_parts(
-                    Domain::Genesis,
-                    &[&config.seed.to_le_bytes(), &(i as u64).to_le_bytes()],
-                );
-                SimNode {
-                    key: SigningKey::from_seed(&seed.0),
-                    byzantine: i
-                        .checked_sub(honest_count)
-                        .and_then(|b| config.byzantine.get(b).copied()),
-                    store: SharedStore::default(),
-                    consensus: None,
-                    chain: Vec::new(),
-                    incarnation: 0,
-                    last_sync_request_ms: BTreeMap::new(),
-                }
+        let key_of = |i: usize, tag: u64| {
+            let seed = Hash::tagged_parts(
+                Domain::Genesis,
+                &[
+                    &config.seed.to_le_bytes(),
+                    &(i as u64).to_le_bytes(),
+                    &tag.to_le_bytes(),
+                ],
+            );
+            SigningKey::from_seed(&seed.0)
+        };
+        let keys: Vec<(SigningKey, SigningKey)> = (0..config.validators)
+            .map(|i| (key_of(i, 0), key_of(i, 1)))
+            .collect();
+        let (spec, genesis_store) = Self::genesis(&config, &keys);
+        let tamper = match config.sabotage {
+            Some(Sabotage::TamperedState) => Some(Tamper::State),
+            Some(Sabotage::TamperedReceipts) => Some(Tamper::Receipts),
+            _ => None,
+        };
+        let nodes: Vec<SimNode> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, (key, _))| SimNode {
+                key: key.clone(),
+                byzantine: i
+                    .checked_sub(honest_count)
+                    .and_then(|b| config.byzantine.get(b).copied()),
+                sign_store: SharedStore::default(),
+                resting: Some(SimStore::new(
+                    genesis_store.clone(),
+                    tamper.filter(|_| i == 0),
+                )),
+                engine: None,
+                incarnation: 0,
+                last_sync_request_ms: BTreeMap::new(),
             })
             .collect();
         let byzantine_keys = nodes
@@ -123,16 +162,34 @@ impl Simulation {
             .filter(|n| !n.is_honest())
             .map(|n| n.key.public_key())
             .collect();
+        let witness = (0..honest_count)
+            .find(|i| config.far_clock != Some(*i))
+            .unwrap_or(0);
+        let raisable = match config.validator_change {
+            true => (0..honest_count)
+                .filter(|i| config.far_clock != Some(*i))
+                .map(|i| nodes[i].key.public_key())
+                .collect(),
+            false => Vec::new(),
+        };
         let links = Self::draw_links(&config, &mut rng);
+        let verifier = SharedVerifier::default();
         let mut simulation = Simulation {
-            chain_id: ChainId::new("civitas-sim").expect("valid chain id"),
+            engine_config: EngineConfig {
+                heartbeat_ms: HEARTBEAT_MS,
+                ..EngineConfig::default()
+            },
+            reference: Reference::new(spec.clone(), genesis_store, verifier.clone()),
+            spec,
             queue: EventQueue::default(),
             links,
             now: 0,
-            application: Application::new(config.seed),
+            blocks: BlockRegistry::default(),
             checker: Checker::default(),
-            verifier: SharedVerifier::default(),
+            verifier,
             byzantine_keys,
+            witness,
+            workload: Workload::new(config.seed, raisable),
             messages: 0,
             malformed_dropped: 0,
             trace: Sha256::new(),
@@ -149,7 +206,32 @@ impl Simulation {
         simulation
             .queue
             .push(simulation.config.fault_phase_ms, Event::Heal);
+        simulation.queue.push(0, Event::Workload);
         simulation
+    }
+
+    /// The chain every node starts from: the workload's genesis with the
+    /// simulated network's timeouts and block-time window.
+    fn genesis(config: &SimConfig, keys: &[(SigningKey, SigningKey)]) -> (ChainSpec, MemoryStore) {
+        let public: Vec<(PublicKey, PublicKey)> = keys
+            .iter()
+            .map(|(consensus, network)| (consensus.public_key(), network.public_key()))
+            .collect();
+        let mut document = workload::genesis(&public);
+        document.consensus.timeouts = sim_timeouts();
+        document.consensus.time = config.time_params;
+        let checked = document
+            .check()
+            .expect("the simulated genesis is a valid document");
+        let spec = ChainSpec::from_genesis(&document, checked.hash);
+        let store = MemoryStore::from_genesis(&checked, document.initial_height)
+            .expect("the simulated genesis state builds");
+        (spec, store)
+    }
+
+    /// The chain id of simulated chains.
+    pub fn chain_id(&self) -> &ChainId {
+        &self.spec.chain_id
     }
 
     fn draw_links(config: &SimConfig, rng: &mut SimRng) -> Links {
@@ -182,19 +264,22 @@ impl Simulation {
     fn schedule_crashes(&mut self) {
         for _ in 0..self.config.faults.crashes {
             let node = self.rng.below(self.config.validators as u64) as usize;
-            let at = self.rng.below(self.config.fault_phase_ms);
+            let at_ms = self.rng.below(self.config.fault_phase_ms);
             let down_ms = self.rng.between(50, 1_500);
-            let before_send = self
+            let at = if self
                 .rng
-                .chance(self.config.faults.crash_before_send_permille);
-            self.queue.push(
-                at,
-                Event::Crash {
-                    node,
-                    down_ms,
-                    before_send,
-                },
-            );
+                .chance(self.config.faults.crash_before_send_permille)
+            {
+                CrashPoint::BeforeSend
+            } else if self
+                .rng
+                .chance(self.config.faults.crash_before_commit_permille)
+            {
+                CrashPoint::BeforeCommitWrite
+            } else {
+                CrashPoint::Now
+            };
+            self.queue.push(at_ms, Event::Crash { node, down_ms, at });
         }
     }
 
@@ -222,6 +307,16 @@ impl Simulation {
         self.finish()
     }
 
+    /// The equivocators not yet proven guilty in a committed block.
+    fn unproven_equivocators(&self) -> Vec<PublicKey> {
+        self.nodes
+            .iter()
+            .filter(|n| n.byzantine == Some(ByzantineKind::Equivocator))
+            .map(|n| n.key.public_key())
+            .filter(|key| !self.checker.proven.contains(key))
+            .collect()
+    }
+
     fn finished(&mut self) -> bool {
         if !self.healed {
             return false;
@@ -237,23 +332,31 @@ impl Simulation {
             .nodes
             .iter()
             .filter(|n| n.is_honest())
-            .all(|n| (n.chain.len() as u64) >= target);
-        if all_there {
+            .all(|n| n.committed() >= target);
+        let unproven = self.unproven_equivocators();
+        if all_there && unproven.is_empty() {
             return true;
         }
         if self.now >= deadline {
-            let laggards = self
+            let laggards: Vec<(usize, u64)> = self
                 .nodes
                 .iter()
                 .enumerate()
-                .filter(|(_, n)| n.is_honest() && (n.chain.len() as u64) < target)
-                .map(|(i, n)| (i, n.chain.len() as u64))
+                .filter(|(_, n)| n.is_honest() && n.committed() < target)
+                .map(|(i, n)| (i, n.committed()))
                 .collect();
-            self.checker.violations.push(Violation::Liveness {
-                bound_ms: self.config.liveness_bound_ms,
-                target,
-                laggards,
-            });
+            if !laggards.is_empty() {
+                self.checker.violations.push(Violation::Liveness {
+                    bound_ms: self.config.liveness_bound_ms,
+                    target,
+                    laggards,
+                });
+            }
+            for offender in unproven {
+                self.checker
+                    .violations
+                    .push(Violation::EvidenceMissing { offender });
+            }
             return true;
         }
         false
@@ -267,23 +370,28 @@ impl Simulation {
             .nodes
             .iter()
             .enumerate()
-            .map(|(i, n)| match &n.consensus {
-                Some(c) => format!(
-                    "node {i} ({:?}): committed {} at height {} round {} step {:?} locked {:?}",
+            .map(|(i, n)| match &n.engine {
+                Some(engine) => format!(
+                    "node {i} ({:?}): committed {} at height {} round/step {:?}",
                     n.byzantine,
-                    n.chain.len(),
-                    c.height(),
-                    c.round(),
-                    c.step(),
-                    c.locked().map(|(r, _)| r)
+                    n.committed(),
+                    engine.height(),
+                    engine.round_step(),
                 ),
                 None => format!(
                     "node {i} ({:?}): down, committed {}",
                     n.byzantine,
-                    n.chain.len()
+                    n.committed()
                 ),
             })
             .collect();
+        let transactions = self
+            .reference
+            .store()
+            .blocks()
+            .iter()
+            .map(|b| b.block.transactions.len() as u64)
+            .sum();
         SimOutcome {
             node_states,
             heights: self
@@ -293,6 +401,9 @@ impl Simulation {
                 .next_back()
                 .copied()
                 .unwrap_or(0),
+            transactions,
+            workload_steps: self.workload.steps_done(),
+            validator_changed: self.workload.validator_change_done(),
             messages: self.messages,
             malformed_dropped: self.malformed_dropped,
             violations: self.checker.violations,
@@ -306,77 +417,71 @@ impl Simulation {
         match event {
             Event::Deliver { to, from, payload } => {
                 self.trace.update([0, *to as u8, *from as u8]);
-                if let Payload::Consensus(bytes) = payload {
-                    self.trace.update(bytes);
+                match payload {
+                    Payload::Consensus { message, block } => {
+                        self.trace.update(encode(message));
+                        if let Some(block) = block {
+                            self.trace.update(block.hash().0);
+                        }
+                    }
+                    Payload::Bytes(bytes) => self.trace.update(bytes),
+                    Payload::SyncRequest { height } => self.trace.update(height.to_le_bytes()),
+                    Payload::SyncResponse { blocks } => {
+                        for (block, _) in blocks {
+                            self.trace.update(block.hash().0);
+                        }
+                    }
                 }
             }
-            Event::Timer { node, timeout, .. } => {
-                self.trace.update([1, *node as u8, timeout.kind as u8]);
-                self.trace.update(timeout.round.to_le_bytes());
+            Event::Timer { node, timer, .. } => {
+                self.trace.update([1, *node as u8]);
+                self.trace.update(format!("{timer:?}").as_bytes());
             }
             Event::Rebroadcast { node, .. } => self.trace.update([2, *node as u8]),
             Event::Crash { node, .. } => self.trace.update([3, *node as u8]),
             Event::Restart { node } => self.trace.update([4, *node as u8]),
             Event::Heal => self.trace.update([5]),
-            Event::ProposeAfterWait { node, round, .. } => {
-                self.trace.update([6, *node as u8]);
-                self.trace.update(round.to_le_bytes());
-            }
+            Event::Workload => self.trace.update([6]),
         }
-    }
-
-    /// The validator set that signs `height`.
-    fn validator_set(&self, height: u64) -> ValidatorSet {
-        let deciding = height
-            .checked_sub(2)
-            .and_then(|h| self.checker.canonical.get(&h));
-        let validators = self
-            .nodes
-            .iter()
-            .enumerate()
-            .map(|(index, node)| {
-                // A far-off clock counts as a fault: it gets a Byzantine
-                // validator's power, so faults never exceed a third.
-                let fault = !node.is_honest() || self.config.far_clock == Some(index);
-                let voting_power = match (self.config.changing_powers && !fault, deciding) {
-                    (true, Some(block)) => 1 + u64::from(block.0[0].wrapping_add(index as u8) % 3),
-                    _ => 1,
-                };
-                Validator {
-                    public_key: node.key.public_key(),
-                    voting_power,
-                }
-            })
-            .collect();
-        ValidatorSet::new(validators)
-            .expect("simulated validator sets are non-empty with small powers")
     }
 
     /// Starts (or restarts) a node from its persisted chain and signing state.
-    fn boot(&mut self, node: usize) {
-        if self.nodes[node].byzantine == Some(crate::config::ByzantineKind::Silent) {
+    pub(crate) fn boot(&mut self, node: usize) {
+        if self.nodes[node].byzantine == Some(ByzantineKind::Silent) || self.nodes[node].is_up() {
             return;
         }
-        let height = self.nodes[node].next_height();
-        let set = self.validator_set(height);
-        let started = Consensus::start(
-            self.chain_id.clone(),
-            self.nodes[node].key.clone(),
-            self.nodes[node].store.clone(),
-            sim_timeouts(),
-            height,
-            set,
-        );
+        let Some(store) = self.nodes[node].resting.take() else {
+            return;
+        };
+        let now_ms = self.clock(node);
+        let key = self.nodes[node].key.clone();
+        let sign_store = self.nodes[node].sign_store.clone();
+        let (spec, config) = (self.spec.clone(), self.engine_config);
+        let trusting = self.config.sabotage == Some(Sabotage::TrustEverySignature)
+            && self.nodes[node].is_honest();
+        let started = if trusting {
+            Engine::start_with_verifier(
+                spec,
+                config,
+                store,
+                key,
+                sign_store,
+                TrustingVerifier,
+                now_ms,
+            )
+        } else {
+            let verifier = self.verifier.clone();
+            Engine::start_with_verifier(spec, config, store, key, sign_store, verifier, now_ms)
+        };
         match started {
-            Ok((consensus, effects)) => {
-                self.nodes[node].consensus =
-                    Some(consensus.with_verifier(Box::new(self.verifier.clone())));
+            Ok((engine, outputs)) => {
+                self.nodes[node].engine = Some(engine);
                 let incarnation = self.nodes[node].incarnation;
                 self.queue.push(
                     self.now.saturating_add(REBROADCAST_MS),
                     Event::Rebroadcast { node, incarnation },
                 );
-                self.execute(node, effects);
+                self.route(node, outputs);
             }
             Err(error) => self
                 .checker
@@ -385,8 +490,11 @@ impl Simulation {
         }
     }
 
-    fn crash(&mut self, node: usize) {
-        if self.nodes[node].consensus.take().is_some() {
+    /// Stops `node`; what it made durable is `durable` if given (a commit
+    /// lost in the crash), else everything its store holds.
+    fn crash(&mut self, node: usize, durable: Option<SimStore>) {
+        if let Some(engine) = self.nodes[node].engine.take() {
+            self.nodes[node].resting = Some(durable.unwrap_or_else(|| engine.store().clone()));
             self.nodes[node].incarnation = self.nodes[node].incarnation.saturating_add(1);
         }
     }
@@ -397,10 +505,10 @@ impl Simulation {
             Event::Timer {
                 node,
                 incarnation,
-                timeout,
+                timer,
             } => {
                 if self.nodes[node].incarnation == incarnation {
-                    self.input(node, Input::Timeout(timeout));
+                    self.input(node, Input::Timer(timer));
                 }
             }
             Event::Rebroadcast { node, incarnation } => {
@@ -412,94 +520,49 @@ impl Simulation {
                     );
                 }
             }
-            Event::Crash {
-                node,
-                down_ms,
-                before_send,
-            } => {
-                if !self.nodes[node].is_up() || self.healed {
-                    return;
-                }
-                if before_send {
-                    let at = self.nodes[node].store.saves().saturating_add(1);
-                    self.armed_crash.insert(node, at);
-                    self.queue.push(
-                        self.now.saturating_add(down_ms.saturating_mul(4)),
-                        Event::Restart { node },
-                    );
-                } else {
-                    self.crash(node);
-                    self.queue
-                        .push(self.now.saturating_add(down_ms), Event::Restart { node });
-                }
-            }
+            Event::Crash { node, down_ms, at } => self.strike(node, down_ms, at),
             Event::Restart { node } => {
                 self.armed_crash.remove(&node);
-                if !self.nodes[node].is_up() {
-                    self.boot(node);
-                }
+                self.boot(node);
             }
             Event::Heal => self.heal(),
-            Event::ProposeAfterWait {
-                node,
-                incarnation,
-                height,
-                round,
-            } => {
-                if self.nodes[node].incarnation == incarnation {
-                    self.propose_value(node, height, round);
-                }
+            Event::Workload => self.submit_workload(),
+        }
+    }
+
+    /// A crash drawn for the fault phase: at once, or armed for the node's
+    /// next signature or next commit.
+    fn strike(&mut self, node: usize, down_ms: u64, at: CrashPoint) {
+        if !self.nodes[node].is_up() || self.healed {
+            return;
+        }
+        match at {
+            CrashPoint::Now => {
+                self.crash(node, None);
+                self.queue
+                    .push(self.now.saturating_add(down_ms), Event::Restart { node });
+            }
+            CrashPoint::BeforeSend | CrashPoint::BeforeCommitWrite => {
+                let saves = self.nodes[node].sign_store.saves().saturating_add(1);
+                self.armed_crash.insert(node, (at, saves));
+                self.queue.push(
+                    self.now.saturating_add(down_ms.saturating_mul(4)),
+                    Event::Restart { node },
+                );
             }
         }
     }
 
-    /// Node `node`'s clock now: genesis time + simulated time + its skew.
+    /// Node `index`'s clock now: genesis time + simulated time + its skew.
     pub(crate) fn clock(&self, node: usize) -> u64 {
         let real = GENESIS_TIME_MS.saturating_add(self.now);
         real.saturating_add_signed(self.config.clock_skew_ms(node))
     }
 
-    /// The time of the last block `node` committed (the genesis time before any).
-    fn tip_time(&self, node: usize) -> u64 {
-        let tip = self.nodes[node]
-            .chain
-            .last()
-            .map_or(GENESIS_PARENT, |(block, _)| *block);
-        self.application
-            .time_ms(&tip)
-            .expect("committed blocks are registered")
-    }
-
-    /// Answers `GetValue`: an honest proposer waits until its clock is past its
-    /// parent's time, then builds a block stamped with its clock.
-    fn get_value(&mut self, node: usize, height: u64, round: u32) {
-        let wait = proposer_wait_ms(self.tip_time(node), self.clock(node));
-        if wait == 0 {
-            self.propose_value(node, height, round);
-        } else {
-            let incarnation = self.nodes[node].incarnation;
-            self.queue.push(
-                self.now.saturating_add(wait),
-                Event::ProposeAfterWait {
-                    node,
-                    incarnation,
-                    height,
-                    round,
-                },
-            );
-        }
-    }
-
-    fn propose_value(&mut self, node: usize, height: u64, round: u32) {
-        let block_hash = self.new_block(node, height);
-        self.input(
-            node,
-            Input::ProposeValue {
-                height,
-                round,
-                block_hash,
-            },
-        );
+    /// The simulated time at which `node`'s clock reads `at_ms`.
+    fn when_clock_reads(&self, node: usize, at_ms: u64) -> u64 {
+        let offset = GENESIS_TIME_MS.saturating_add_signed(self.config.clock_skew_ms(node));
+        at_ms.saturating_sub(offset).max(self.now)
     }
 
     fn heal(&mut self) {
@@ -507,20 +570,59 @@ impl Simulation {
         self.links.heal();
         self.armed_crash.clear();
         for node in 0..self.nodes.len() {
-            if !self.nodes[node].is_up() {
-                self.boot(node);
-            }
+            self.boot(node);
         }
         if self.config.liveness_heights > 0 {
             let highest = self
                 .nodes
                 .iter()
                 .filter(|n| n.is_honest())
-                .map(|n| n.chain.len() as u64)
+                .map(SimNode::committed)
                 .max()
                 .unwrap_or(0);
             self.liveness_target = Some(highest.saturating_add(self.config.liveness_heights));
         }
+    }
+
+    /// Submits the workload's current transactions to every running node
+    /// (as gossip would), then schedules the next submission.
+    fn submit_workload(&mut self) {
+        let context = civitas_civic::BlockContext {
+            chain_id: self.spec.chain_id.clone(),
+            height: self.reference.next_height(),
+            time_ms: GENESIS_TIME_MS.saturating_add(self.now),
+            protocol_version: self.spec.protocol_version,
+        };
+        let encoded: Vec<Vec<u8>> = self
+            .workload
+            .next(self.reference.store().state(), &context)
+            .iter()
+            .map(encode)
+            .collect();
+        if !encoded.is_empty() {
+            for node in 0..self.nodes.len() {
+                let now_ms = self.clock(node);
+                let Some(engine) = self.nodes[node].engine.as_mut() else {
+                    continue;
+                };
+                match engine.submit(&encoded, now_ms) {
+                    Ok((_, outputs)) => self.route(node, outputs),
+                    Err(error) => self.fail(node, error),
+                }
+            }
+        }
+        self.queue.push(
+            self.now.saturating_add(WORKLOAD_INTERVAL_MS),
+            Event::Workload,
+        );
+    }
+
+    /// Node `node`'s engine stopped with `error`: a violation; the node is down.
+    fn fail(&mut self, node: usize, error: civitas_engine::EngineError) {
+        self.checker
+            .violations
+            .push(Violation::EngineFailed { node, error });
+        self.crash(node, None);
     }
 
     fn deliver(&mut self, to: usize, from: usize, payload: Payload) {
@@ -529,58 +631,57 @@ impl Simulation {
         }
         self.messages = self.messages.saturating_add(1);
         match payload {
-            Payload::Consensus(bytes) => {
-                if bytes.len() > MESSAGE_BYTES_MAX {
-                    self.malformed_dropped = self.malformed_dropped.saturating_add(1);
-                    return;
-                }
-                match decode::<ConsensusMessage>(&bytes) {
-                    Ok(message) => self.receive(to, from, message),
-                    Err(_) => self.malformed_dropped = self.malformed_dropped.saturating_add(1),
-                }
-            }
-            Payload::SyncRequest { height } => {
-                if self.debug {
-                    eprintln!(
-                        "{} node {to} sync request from {from} for h{height} (has {})",
-                        self.now,
-                        self.nodes[to].chain.len()
-                    );
-                }
-                if self.nodes[to].is_honest()
-                    && let Some((_, certificate)) = height
-                        .checked_sub(1)
-                        .and_then(|i| self.nodes[to].chain.get(i as usize))
-                {
-                    let payload = Payload::SyncResponse {
-                        certificate: certificate.clone(),
-                    };
-                    self.send(to, from, payload);
+            Payload::Consensus { message, block } => self.receive(to, from, message, block),
+            Payload::Bytes(bytes) => {
+                let decoded = (bytes.len() <= MESSAGE_BYTES_MAX)
+                    .then(|| decode::<ConsensusMessage>(&bytes).ok())
+                    .flatten();
+                match decoded {
+                    Some(message) => self.receive(to, from, message, None),
+                    None => self.malformed_dropped = self.malformed_dropped.saturating_add(1),
                 }
             }
-            Payload::SyncResponse { certificate } => {
-                if self.debug {
-                    eprintln!(
-                        "{} node {to} sync response from {from} for h{} (at {:?})",
-                        self.now,
-                        certificate.height,
-                        self.nodes[to].consensus.as_ref().map(|c| c.height())
-                    );
+            Payload::SyncRequest { height } => self.answer_sync(to, from, height),
+            Payload::SyncResponse { blocks } => {
+                for (block, certificate) in blocks {
+                    let block = Box::new(block);
+                    self.input(to, Input::Synced { block, certificate });
                 }
-                let block_valid = self.block_valid(to, &certificate.block_hash, certificate.height);
-                self.input(
-                    to,
-                    Input::SyncedCommit {
-                        certificate,
-                        block_valid,
-                    },
-                );
             }
         }
     }
 
-    fn receive(&mut self, to: usize, from: usize, message: ConsensusMessage) {
-        let current = self.nodes[to].consensus.as_ref().map_or(0, |c| c.height());
+    /// An honest node answers a sync request with the blocks it has from `height`.
+    fn answer_sync(&mut self, node: usize, from: usize, height: u64) {
+        if !self.nodes[node].is_honest() {
+            return;
+        }
+        let Some(store) = self.nodes[node].store() else {
+            return;
+        };
+        let blocks: Vec<_> = (height..height.saturating_add(SYNC_BLOCKS_MAX))
+            .map_while(|h| {
+                store
+                    .memory()
+                    .blocks()
+                    .get(h.checked_sub(1)? as usize)
+                    .cloned()
+            })
+            .map(|stored| (stored.block, stored.certificate))
+            .collect();
+        if !blocks.is_empty() {
+            self.send(node, from, Payload::SyncResponse { blocks });
+        }
+    }
+
+    fn receive(
+        &mut self,
+        to: usize,
+        from: usize,
+        message: ConsensusMessage,
+        block: Option<Box<Block>>,
+    ) {
+        let current = self.nodes[to].engine.as_ref().map_or(0, |e| e.height());
         let last_asked = self.nodes[to].last_sync_request_ms.get(&from).copied();
         if message.height() > current
             && last_asked.is_none_or(|at| self.now >= at.saturating_add(SYNC_REQUEST_INTERVAL_MS))
@@ -588,124 +689,125 @@ impl Simulation {
             self.nodes[to].last_sync_request_ms.insert(from, self.now);
             self.send(to, from, Payload::SyncRequest { height: current });
         }
-        let input = match message {
-            ConsensusMessage::Proposal(proposal) => {
-                let block_valid =
-                    self.block_valid(to, &proposal.proposal.block_hash, proposal.proposal.height);
-                let timely = self.proposal_arrives(to, &proposal);
-                Input::Proposal {
-                    proposal,
-                    block_valid,
-                    timely,
-                }
-            }
-            ConsensusMessage::Vote(vote) => Input::Vote(vote),
-        };
-        self.input(to, input);
-    }
-
-    /// Whether `proposal`'s block time is timely by node `to`'s clock now (an
-    /// unknown block has no time: not timely), recorded for the checker when
-    /// `to` is honest; [`Sabotage::IgnoreBlockTime`] makes honest nodes take it
-    /// as timely regardless.
-    fn proposal_arrives(&mut self, to: usize, proposal: &SignedProposal) -> bool {
-        let p = &proposal.proposal;
-        let timely = self.timely_by(to, p);
-        if !self.nodes[to].is_honest() {
-            return timely;
+        let mut now_ms = None;
+        if let (ConsensusMessage::Proposal(proposal), Some(block)) = (&message, &block) {
+            now_ms = self.proposal_arrives(to, &proposal.proposal, block);
         }
-        let reproposed = p.proof_of_lock_round.is_some();
-        self.checker
-            .on_proposal_arrival(to, p.height, p.round, p.block_hash, reproposed, timely);
-        timely || self.config.sabotage == Some(Sabotage::IgnoreBlockTime)
+        let input = Input::Message { message, block };
+        match now_ms {
+            Some(now_ms) => self.input_at(to, input, now_ms),
+            None => self.input(to, input),
+        }
     }
 
-    /// Whether the block time of `proposal` is timely by `node`'s clock now, in
-    /// the proposal's round (an unknown block has no time: not timely).
-    fn timely_by(&self, node: usize, proposal: &civitas_types::Proposal) -> bool {
-        self.application
-            .time_ms(&proposal.block_hash)
-            .is_some_and(|time| {
-                let params = &self.config.time_params;
-                check_timely(time, self.clock(node), proposal.round, params).is_ok()
-            })
-    }
-
-    /// The application's `valid(v)` as node `to` sees it.
-    fn block_valid(&self, to: usize, block: &Hash, height: u64) -> bool {
-        let sabotaged =
-            self.config.sabotage == Some(Sabotage::AcceptEveryBlock) && self.nodes[to].is_honest();
-        sabotaged || self.verdict(block, height).is_ok()
-    }
-
-    /// The application's verdict on `block` at `height`: the parent it must name
-    /// is the block honest validators committed at `height − 1`.
-    pub(crate) fn verdict(&self, block: &Hash, height: u64) -> Result<(), BlockDefect> {
-        let parent = match height.checked_sub(1) {
-            Some(0) | None => Some(&GENESIS_PARENT),
-            Some(previous) => self.checker.canonical.get(&previous),
-        };
-        self.application.verdict(block, height, parent)
-    }
-
-    /// A correct block for `height` on the last block `node` committed, stamped
-    /// with `node`'s clock (or 1 ms after its parent, for a proposer that did
-    /// not wait): what an honest proposer builds.
-    pub(crate) fn new_block(&mut self, node: usize, height: u64) -> Hash {
-        let info = self.correct_block(node, height);
-        self.application.build(info, self.now)
-    }
-
-    /// What [`Self::new_block`] builds, not yet registered.
-    pub(crate) fn correct_block(&self, node: usize, height: u64) -> BlockInfo {
-        let parent = self.nodes[node]
-            .chain
-            .last()
-            .map_or(GENESIS_PARENT, |(block, _)| *block);
-        let time_ms = next_block_time(self.tip_time(node), self.clock(node));
-        BlockInfo::correct(height, parent, time_ms)
+    /// Records, for the checker, that honest `to` received `proposal` with
+    /// `block`, timely or not by its clock. Under
+    /// [`Sabotage::IgnoreBlockTime`] returns the clock reading to hand the
+    /// engine instead of its own: the block's time, which it always finds timely.
+    fn proposal_arrives(
+        &mut self,
+        to: usize,
+        proposal: &civitas_types::Proposal,
+        block: &Block,
+    ) -> Option<u64> {
+        if !self.nodes[to].is_honest() || block.hash() != proposal.block_hash {
+            return None;
+        }
+        let timely = check_timely(
+            block.header.time_ms,
+            self.clock(to),
+            proposal.round,
+            &self.config.time_params,
+        )
+        .is_ok();
+        let reproposed = proposal.proof_of_lock_round.is_some();
+        self.checker.on_proposal_arrival(
+            to,
+            proposal.height,
+            proposal.round,
+            proposal.block_hash,
+            reproposed,
+            timely,
+        );
+        (self.config.sabotage == Some(Sabotage::IgnoreBlockTime)).then_some(block.header.time_ms)
     }
 
     fn input(&mut self, node: usize, input: Input) {
-        let Some(consensus) = self.nodes[node].consensus.as_mut() else {
-            return;
-        };
-        let effects = consensus.apply(input);
-        self.execute(node, effects);
+        let now_ms = self.clock(node);
+        self.input_at(node, input, now_ms);
     }
 
-    /// Carries out a node's effects in order, as the real driver would.
-    fn execute(&mut self, node: usize, effects: Vec<Effect>) {
-        for effect in effects {
+    /// Hands `input` to `node`'s engine with its clock reading `now_ms`, and
+    /// carries out what it answers; an armed crash before a commit's write
+    /// strikes here.
+    fn input_at(&mut self, node: usize, input: Input, now_ms: u64) {
+        let armed = matches!(
+            self.armed_crash.get(&node),
+            Some((CrashPoint::BeforeCommitWrite, _))
+        );
+        let Some(engine) = self.nodes[node].engine.as_mut() else {
+            return;
+        };
+        let before = armed.then(|| engine.store().clone());
+        match engine.handle(input, now_ms) {
+            Ok(outputs) => {
+                let commits = outputs.iter().any(|o| matches!(o, Output::Committed(_)));
+                if let (Some(durable), true) = (before, commits) {
+                    // Decided, not yet written: the block is lost with the
+                    // crash; the signatures saved before it are not.
+                    self.armed_crash.remove(&node);
+                    self.crash(node, Some(durable));
+                    return;
+                }
+                self.route(node, outputs);
+            }
+            Err(error) => self.fail(node, error),
+        }
+    }
+
+    /// Carries out a node's outputs in order, as the real driver would.
+    fn route(&mut self, node: usize, outputs: Vec<Output>) {
+        for output in outputs {
             if !self.nodes[node].is_up() {
                 return; // crashed part-way: the rest is lost
             }
-            match effect {
-                Effect::Broadcast(message) => self.broadcast(node, message),
-                Effect::SendTo { validator, message } => self.send_to(node, validator, &message),
-                Effect::ScheduleTimeout {
-                    timeout,
-                    duration_ms,
-                } => self.schedule_timer(node, timeout, duration_ms),
-                Effect::GetValue { height, round } => self.get_value(node, height, round),
-                Effect::Decide {
-                    height,
-                    block_hash,
-                    certificate,
-                } => self.commit(node, height, block_hash, certificate),
-                Effect::Evidence(evidence) => {
-                    if self.nodes[node].is_honest() {
-                        self.checker.on_evidence(&evidence, &self.byzantine_keys);
-                    }
-                }
+            match output {
+                Output::Broadcast { message, block } => self.broadcast(node, message, block),
+                Output::SendTo {
+                    validator,
+                    message,
+                    block,
+                } => self.send_to(node, validator, message, block),
+                Output::Schedule { timer, at_ms } => self.schedule(node, timer, at_ms),
+                Output::Committed(committed) => self.on_commit(node, &committed),
+                Output::Refused { hash, reason } => self.on_refused(node, hash, reason),
             }
         }
+    }
+
+    fn schedule(&mut self, node: usize, timer: Timer, at_ms: u64) {
+        let incarnation = self.nodes[node].incarnation;
+        let at = self.when_clock_reads(node, at_ms);
+        self.queue.push(
+            at,
+            Event::Timer {
+                node,
+                incarnation,
+                timer,
+            },
+        );
     }
 
     /// Sends `message` to one validator (catch-up help). Like a broadcast, what an
     /// honest node sends this way passes the checker's signature checks: a relayed
     /// vote may be the node's own.
-    fn send_to(&mut self, node: usize, validator: PublicKey, message: &ConsensusMessage) {
+    fn send_to(
+        &mut self,
+        node: usize,
+        validator: PublicKey,
+        message: ConsensusMessage,
+        block: Option<Box<Block>>,
+    ) {
         if !self.nodes[node].is_honest() {
             return;
         }
@@ -716,61 +818,66 @@ impl Simulation {
         else {
             return;
         };
-        self.check_honest_signature(node, message);
-        self.send(node, peer, Payload::Consensus(encode(message)));
+        self.check_honest_signature(node, &message, block.as_deref());
+        self.send(node, peer, Payload::Consensus { message, block });
     }
 
-    /// Hands a message honest `node` is sending to the checker, with the
-    /// application's verdict on the block it names.
-    fn check_honest_signature(&mut self, node: usize, message: &ConsensusMessage) {
-        let block = match message {
-            ConsensusMessage::Proposal(p) => Some(p.proposal.block_hash),
-            ConsensusMessage::Vote(v) => v.vote.block_hash,
-        };
-        let verdict = block.map_or(Ok(()), |b| self.verdict(&b, message.height()));
-        let own_key = self.nodes[node].key.public_key();
-        if let ConsensusMessage::Proposal(p) = message
-            && p.proposal.proposer == own_key
-        {
-            // Its own proposal counts as an arrival, judged by its own clock.
-            let p = &p.proposal;
-            let timely = self.timely_by(node, p);
-            let reproposed = p.proof_of_lock_round.is_some();
-            self.checker.on_proposal_arrival(
-                node,
-                p.height,
-                p.round,
-                p.block_hash,
-                reproposed,
-                timely,
-            );
-        }
-        self.checker
-            .on_honest_signature(node, &own_key, message, verdict);
-    }
-
-    fn schedule_timer(&mut self, node: usize, timeout: Timeout, duration_ms: u64) {
-        let incarnation = self.nodes[node].incarnation;
-        self.queue.push(
-            self.now.saturating_add(duration_ms),
-            Event::Timer {
-                node,
-                incarnation,
-                timeout,
+    /// Records a block a node sends (first sending wins).
+    pub(crate) fn register_block(
+        &mut self,
+        block: &Block,
+        by_honest: bool,
+        defect: Option<crate::blocks::Defect>,
+    ) {
+        self.blocks.record(
+            block.hash(),
+            BlockRecord {
+                height: block.header.height,
+                time_ms: block.header.time_ms,
+                sent_at_ms: self.now,
+                defect,
+                by_honest,
             },
         );
     }
 
-    fn broadcast(&mut self, node: usize, message: ConsensusMessage) {
+    /// Hands a message honest `node` is sending to the checker, with what is
+    /// known wrong with the block it names.
+    fn check_honest_signature(
+        &mut self,
+        node: usize,
+        message: &ConsensusMessage,
+        block: Option<&Block>,
+    ) {
+        if let Some(block) = block {
+            self.register_block(block, true, None);
+        }
+        let named = match message {
+            ConsensusMessage::Proposal(p) => Some(p.proposal.block_hash),
+            ConsensusMessage::Vote(v) => v.vote.block_hash,
+        };
+        let defect = named.and_then(|b| self.blocks.defect_at(&b, message.height()));
+        let own_key = self.nodes[node].key.public_key();
+        if let (ConsensusMessage::Proposal(p), Some(block)) = (message, block)
+            && p.proposal.proposer == own_key
+        {
+            // Its own proposal counts as an arrival, judged by its own clock.
+            self.proposal_arrives(node, &p.proposal, block);
+        }
+        self.checker
+            .on_honest_signature(node, &own_key, message, defect);
+    }
+
+    fn broadcast(&mut self, node: usize, message: ConsensusMessage, block: Option<Box<Block>>) {
         let armed = self.armed_crash.get(&node).copied();
         let planned = self.config.crash_at_signature.filter(|_| node == 0);
-        let saves = self.nodes[node].store.saves();
-        if let Some(at) = armed
+        let saves = self.nodes[node].sign_store.saves();
+        if let Some((CrashPoint::BeforeSend, at)) = armed
             && saves >= at
         {
             // The signature is saved; the node dies before it leaves.
             self.armed_crash.remove(&node);
-            self.crash(node);
+            self.crash(node, None);
             return;
         }
         if let Some(plan) = planned
@@ -778,75 +885,92 @@ impl Simulation {
             && self.nodes[node].incarnation == 0
         {
             if !plan.before_send {
-                self.send_message(node, &message);
+                self.send_message(node, message, block);
             }
-            self.crash(node);
+            self.crash(node, None);
             self.queue.push(
                 self.now.saturating_add(plan.down_ms),
                 Event::Restart { node },
             );
             return;
         }
-        self.send_message(node, &message);
+        self.send_message(node, message, block);
     }
 
-    fn send_message(&mut self, node: usize, message: &ConsensusMessage) {
+    fn send_message(&mut self, node: usize, message: ConsensusMessage, block: Option<Box<Block>>) {
         if self.debug {
-            match message {
-                ConsensusMessage::Proposal(p) => eprintln!(
-                    "{} node {node} proposes h{} r{} vr {:?} {}",
-                    self.now,
-                    p.proposal.height,
-                    p.proposal.round,
-                    p.proposal.proof_of_lock_round,
-                    &p.proposal.block_hash.to_hex()[..8]
-                ),
-                ConsensusMessage::Vote(v)
-                    if v.vote.validator == self.nodes[node].key.public_key() =>
-                {
-                    eprintln!(
-                        "{} node {node} {:?} h{} r{} {:?}",
-                        self.now,
-                        v.vote.vote_type,
-                        v.vote.height,
-                        v.vote.round,
-                        v.vote.block_hash.map(|h| h.to_hex()[..8].to_string())
-                    )
-                }
-                _ => {}
-            }
+            self.print_message(node, &message);
         }
         let outgoing = match self.nodes[node].byzantine {
-            None => self.honest_outgoing(node, message),
-            Some(kind) => self.byzantine_outgoing(node, kind, message),
+            None => self.honest_outgoing(node, message, block),
+            Some(kind) => self.byzantine_outgoing(node, kind, message, block),
         };
-        for (peer, bytes) in outgoing {
-            self.send(node, peer, Payload::Consensus(bytes));
+        for (peer, payload) in outgoing {
+            self.send(node, peer, payload);
         }
     }
 
-    /// The (recipient, bytes) pairs of an honest broadcast, checked first.
+    fn print_message(&self, node: usize, message: &ConsensusMessage) {
+        match message {
+            ConsensusMessage::Proposal(p) => eprintln!(
+                "{} node {node} proposes h{} r{} vr {:?} {}",
+                self.now,
+                p.proposal.height,
+                p.proposal.round,
+                p.proposal.proof_of_lock_round,
+                &p.proposal.block_hash.to_hex()[..8]
+            ),
+            ConsensusMessage::Vote(v) if v.vote.validator == self.nodes[node].key.public_key() => {
+                eprintln!(
+                    "{} node {node} {:?} h{} r{} {:?}",
+                    self.now,
+                    v.vote.vote_type,
+                    v.vote.height,
+                    v.vote.round,
+                    v.vote.block_hash.map(|h| h.to_hex()[..8].to_string())
+                )
+            }
+            _ => {}
+        }
+    }
+
+    /// The (recipient, payload) pairs of an honest broadcast, checked first.
     fn honest_outgoing(
         &mut self,
         node: usize,
-        message: &ConsensusMessage,
-    ) -> Vec<(usize, Vec<u8>)> {
-        self.check_honest_signature(node, message);
-        let mut messages = vec![encode(message)];
+        message: ConsensusMessage,
+        block: Option<Box<Block>>,
+    ) -> Vec<(usize, Payload)> {
+        self.check_honest_signature(node, &message, block.as_deref());
+        let mut messages = Vec::new();
         if node == 0 && self.config.sabotage == Some(Sabotage::UnguardedSigner) {
-            let conflicting = self.unguarded_conflict(node, message);
+            let conflicting = self.unguarded_conflict(node, &message);
             if let Some(conflicting) = conflicting {
-                self.check_honest_signature(node, &conflicting);
-                messages.push(encode(&conflicting));
+                self.check_honest_signature(node, &conflicting, None);
+                messages.push(conflicting);
             }
         }
+        messages.insert(0, message);
         (0..self.nodes.len())
             .filter(|p| *p != node)
-            .flat_map(|p| messages.iter().map(move |bytes| (p, bytes.clone())))
+            .flat_map(|p| {
+                messages.iter().map({
+                    let block = block.clone();
+                    move |message| {
+                        (
+                            p,
+                            Payload::Consensus {
+                                message: message.clone(),
+                                block: block.clone(),
+                            },
+                        )
+                    }
+                })
+            })
             .collect()
     }
 
-    fn send(&mut self, from: usize, to: usize, payload: Payload) {
+    pub(crate) fn send(&mut self, from: usize, to: usize, payload: Payload) {
         if self.links.lost(&mut self.rng, self.now, from, to) {
             return;
         }
@@ -867,93 +991,6 @@ impl Simulation {
             );
         }
     }
-
-    fn commit(&mut self, node: usize, height: u64, block: Hash, certificate: QuorumCertificate) {
-        if height != self.nodes[node].next_height() {
-            self.checker
-                .violations
-                .push(Violation::OutOfOrder { node, height });
-            return;
-        }
-        if self.nodes[node].is_honest() {
-            if !self.checker.canonical.contains_key(&height) {
-                self.check_block_time(height, &block, certificate.round);
-            }
-            let verdict = self.verdict(&block, height);
-            let set = self.validator_set(height);
-            let checked = match self.config.sabotage {
-                Some(Sabotage::CutCertificates) => cut_certificate(&certificate),
-                _ => certificate.clone(),
-            };
-            self.checker.on_honest_commit(
-                node,
-                height,
-                block,
-                &checked,
-                verdict,
-                &self.chain_id,
-                &set,
-                &mut self.verifier,
-            );
-        }
-        self.trace.update(height.to_le_bytes());
-        self.trace.update(block.0);
-        self.nodes[node].chain.push((block, certificate));
-        let next = height.saturating_add(1);
-        let set = self.validator_set(next);
-        let effects = match self.nodes[node].consensus.as_mut() {
-            Some(consensus) => consensus.start_height(next, set),
-            None => Vec::new(),
-        };
-        self.execute(node, effects);
-    }
-}
-
-impl Simulation {
-    /// Checks the time of the block first committed at `height` (decided in
-    /// `round`) against the previous block's and the PBTS bound of the honest
-    /// clocks ([`TimeBound`]).
-    fn check_block_time(&mut self, height: u64, block: &Hash, round: u32) {
-        let (Some(time_ms), Some(built_at_ms)) = (
-            self.application.time_ms(block),
-            self.application.built_at_ms(block),
-        ) else {
-            return; // an unknown block: the validity check reports it
-        };
-        let skews = (0..self.nodes.len())
-            .filter(|i| self.nodes[*i].is_honest())
-            .map(|i| self.config.clock_skew_ms(i));
-        let (slowest, fastest) =
-            skews.fold((i64::MAX, i64::MIN), |(lo, hi), s| (lo.min(s), hi.max(s)));
-        let params = &self.config.time_params;
-        let window_ms = params
-            .precision_ms
-            .saturating_add(params.message_delay_in_round_ms(round));
-        let bound = TimeBound {
-            lower_ms: GENESIS_TIME_MS
-                .saturating_add(built_at_ms)
-                .saturating_add_signed(slowest)
-                .saturating_sub(window_ms),
-            upper_ms: GENESIS_TIME_MS
-                .saturating_add(self.now)
-                .saturating_add_signed(fastest)
-                .saturating_add(params.precision_ms),
-        };
-        self.checker
-            .on_canonical_time(height, time_ms, GENESIS_TIME_MS, bound);
-    }
-}
-
-/// The certificate with only its first signature (sabotage of a checker check).
-fn cut_certificate(certificate: &QuorumCertificate) -> QuorumCertificate {
-    let first = certificate.signatures().iter().take(1).copied().collect();
-    QuorumCertificate::new(
-        certificate.height,
-        certificate.round,
-        certificate.block_hash,
-        first,
-    )
-    .unwrap_or_else(|_| certificate.clone())
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@
     clippy::arithmetic_side_effects
 )]
 
-use civitas_sim::checker::SignedStep;
+use civitas_sim::checker::{Checker, SignedStep, TimeBound};
 use civitas_sim::{ByzantineKind, FaultProfile, Sabotage, SimConfig, Violation, run};
 
 /// Seeds tried per check before declaring the checker blind.
@@ -22,9 +22,9 @@ fn config(seed: u64, byzantine: Vec<ByzantineKind>, sabotage: Option<Sabotage>) 
     config.fault_phase_ms = civitas_sim::config::FAULT_PHASE_MS;
     config.byzantine = byzantine;
     config.sabotage = sabotage;
-    // Equal powers: with changing powers, two honest validators can hold more
+    // Equal powers: with a raised power, two honest validators could hold more
     // than two thirds and the liveness check's two silent ones would not stall it.
-    config.changing_powers = false;
+    config.validator_change = false;
     config
 }
 
@@ -54,11 +54,11 @@ fn checker_check_validity_an_invalid_block_committed() {
             |seed| config(
                 seed,
                 vec![ByzantineKind::InvalidProposer],
-                Some(Sabotage::AcceptEveryBlock)
+                Some(Sabotage::TrustEverySignature)
             ),
             |v| matches!(v, Violation::Validity { .. })
         ),
-        "honest validators that accept every block never committed an invalid one: the validity check is blind"
+        "honest validators that trust every signature never committed a block with a forged parent certificate: the validity check (the reference re-execution) is blind"
     );
 }
 
@@ -69,7 +69,7 @@ fn checker_check_no_honest_prevote_for_an_invalid_block() {
             |seed| config(
                 seed,
                 vec![ByzantineKind::InvalidProposer],
-                Some(Sabotage::AcceptEveryBlock)
+                Some(Sabotage::TrustEverySignature)
             ),
             |v| matches!(
                 v,
@@ -79,7 +79,7 @@ fn checker_check_no_honest_prevote_for_an_invalid_block() {
                 }
             )
         ),
-        "honest validators that accept every block never prevoted an invalid one: the check is blind"
+        "honest validators that trust every signature never prevoted a block with a forged parent certificate: the check is blind"
     );
 }
 
@@ -127,18 +127,89 @@ fn checker_check_liveness_f_plus_one_silent_validators_stall_the_chain() {
     );
 }
 
+/// The engine refuses a block not after its parent before anyone can vote
+/// for it (`civitas_verify`), and no sabotage of the simulator reaches inside
+/// it: this check is fed a decreasing time directly.
 #[test]
-fn checker_check_block_times_increase_a_block_not_after_its_parent_committed() {
+fn checker_check_block_times_increase_a_time_not_after_its_parent() {
+    let mut checker = Checker::default();
+    let genesis_ms = 1_000_000;
+    let bound = TimeBound {
+        lower_ms: 0,
+        upper_ms: u64::MAX,
+    };
+    checker.on_canonical_time(1, genesis_ms + 500, genesis_ms, bound);
+    assert!(checker.violations.is_empty(), "{:?}", checker.violations);
+    checker.on_canonical_time(2, genesis_ms + 500, genesis_ms, bound);
+    assert!(
+        checker.violations.iter().any(|v| matches!(
+            v,
+            Violation::TimeNotIncreasing {
+                height: 2,
+                time_ms: 1_000_500,
+                previous_ms: 1_000_500
+            }
+        )),
+        "a block stamped at its parent's time went unseen: the increasing-time check is blind"
+    );
+}
+
+#[test]
+fn checker_check_same_state_root_a_node_whose_state_diverges() {
+    assert!(
+        caught_in_some_seed(
+            |seed| config(seed, Vec::new(), Some(Sabotage::TamperedState)),
+            |v| matches!(v, Violation::StateDivergence { node: 0, .. })
+        ),
+        "a node committing a state the reference does not have went unseen: the state-root check is blind"
+    );
+}
+
+#[test]
+fn checker_check_same_receipts_root_a_node_whose_receipts_diverge() {
+    assert!(
+        caught_in_some_seed(
+            |seed| config(seed, Vec::new(), Some(Sabotage::TamperedReceipts)),
+            |v| matches!(v, Violation::ReceiptsDivergence { node: 0, .. })
+        ),
+        "a node storing receipts the reference does not have went unseen: the receipts-root check is blind"
+    );
+}
+
+#[test]
+fn checker_check_civic_laws_a_node_that_commits_a_broken_programme() {
+    assert!(
+        caught_in_some_seed(
+            |seed| config(seed, Vec::new(), Some(Sabotage::TamperedState)),
+            |v| matches!(v, Violation::CivicLaw { node: 0, .. })
+        ),
+        "a node committing an unreadable programme record went unseen: the civic-law check is blind"
+    );
+}
+
+#[test]
+fn checker_check_no_honest_block_refused_a_node_that_builds_on_a_diverged_state() {
+    assert!(
+        caught_in_some_seed(
+            |seed| config(seed, Vec::new(), Some(Sabotage::TamperedState)),
+            |v| matches!(v, Violation::HonestBlockRefused { .. })
+        ),
+        "honest blocks refused by honest validators went unseen: the refusal check is blind"
+    );
+}
+
+#[test]
+fn checker_check_evidence_lands_an_equivocation_no_one_can_prove() {
     assert!(
         caught_in_some_seed(
             |seed| config(
                 seed,
-                vec![ByzantineKind::TimeShifter],
-                Some(Sabotage::AcceptEveryBlock)
+                vec![ByzantineKind::Equivocator],
+                Some(Sabotage::HideEquivocation)
             ),
-            |v| matches!(v, Violation::TimeNotIncreasing { .. })
+            |v| matches!(v, Violation::EvidenceMissing { .. })
         ),
-        "honest validators that accept every block never committed a time shifter's block stamped at its parent's time: the increasing-time check is blind"
+        "an equivocator never proven guilty went unseen: the evidence check is blind"
     );
 }
 

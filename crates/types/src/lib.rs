@@ -28,6 +28,7 @@ pub mod state_proof;
 pub mod testing;
 pub mod transaction;
 pub mod validator;
+pub mod verifier;
 pub mod vote;
 
 pub use account::{AccountId, ParseAccountError};
@@ -53,4 +54,5 @@ pub use merkle::{MerkleError, MerkleProof, MerkleTree};
 pub use state_proof::{StateProof, StateProofError, verify_state};
 pub use transaction::{SignedTransaction, TransactionBody, TransactionError, TransactionSignature};
 pub use validator::{Validator, ValidatorSet, ValidatorSetError};
+pub use verifier::{SignatureVerifier, Zip215Verifier};
 pub use vote::{Proposal, SignedProposal, SignedVote, Vote, VoteType};

@@ -16,8 +16,8 @@
 use borsh::{BorshDeserialize, BorshSerialize};
 use civitas_civic::ValidatorSets;
 use civitas_types::{
-    Block, ChainId, EvidenceParams, Hash, Header, QuorumCertificate, ValidatorSet,
-    check_after_parent, decode,
+    Block, ChainId, EvidenceParams, Hash, Header, QuorumCertificate, SignatureVerifier,
+    ValidatorSet, Zip215Verifier, check_after_parent, decode,
 };
 
 use crate::error::VerifyError;
@@ -136,17 +136,20 @@ pub fn verify_block(
     past: &dyn ValidatorSets,
     certified: &CertifiedBlock,
 ) -> Result<Hash, VerifyError> {
-    verify_proposed_block(expected, past, &certified.block)?;
+    verify_proposed_block(expected, past, &certified.block, &mut Zip215Verifier)?;
     check_certificate(expected.chain_id, &expected.in_force.validators, certified)
 }
 
 /// Every check of [`verify_block`] but the block's own certificate: what a
 /// validator checks on a proposed block, before anyone has voted for it (the
-/// engine then re-executes it).
+/// engine then re-executes it). The parent's certificate the block carries is
+/// checked through `verifier` (a node's [`Zip215Verifier`], or the
+/// simulator's memo shared by its nodes).
 pub fn verify_proposed_block(
     expected: &Expected<'_>,
     past: &dyn ValidatorSets,
     block: &Block,
+    verifier: &mut dyn SignatureVerifier,
 ) -> Result<(), VerifyError> {
     let header = &block.header;
     check_link(
@@ -159,7 +162,7 @@ pub fn verify_proposed_block(
     check_header_rules(expected, header)?;
     check_body(block)?;
     check_evidence(expected, past, block)?;
-    check_last_commit(expected, block)
+    check_last_commit(expected, block, verifier)
 }
 
 /// Chain, height, parent link and validator set.
@@ -254,14 +257,24 @@ fn check_body(block: &Block) -> Result<(), VerifyError> {
 /// The parent's certificate the block carries must make the parent final
 /// under the parent's set: the chain itself then proves every block but the
 /// last final. (`check_body` already tied it to the previous height.)
-fn check_last_commit(expected: &Expected<'_>, block: &Block) -> Result<(), VerifyError> {
+fn check_last_commit(
+    expected: &Expected<'_>,
+    block: &Block,
+    verifier: &mut dyn SignatureVerifier,
+) -> Result<(), VerifyError> {
     let (Parent::Block { header, validators }, Some(commit)) =
         (expected.parent, block.last_commit.as_ref())
     else {
         return Ok(());
     };
-    commit
-        .verify(expected.chain_id, header.height, &header.hash(), validators)
+    verifier
+        .verify_certificate(
+            commit,
+            expected.chain_id,
+            header.height,
+            &header.hash(),
+            validators,
+        )
         .map(|_| ())
         .map_err(|source| VerifyError::LastCommit {
             height: block.header.height,

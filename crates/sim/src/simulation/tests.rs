@@ -21,7 +21,7 @@ fn calm_network() -> Simulation {
 fn own_prevote(simulation: &Simulation, block: Option<Hash>) -> ConsensusMessage {
     let key = &simulation.nodes[0].key;
     let vote = Vote {
-        chain_id: simulation.chain_id.clone(),
+        chain_id: simulation.chain_id().clone(),
         vote_type: VoteType::Prevote,
         height: 1,
         round: 5,
@@ -39,13 +39,17 @@ fn votes_sent_to_one_validator_pass_the_double_sign_check() {
     let nil = own_prevote(&simulation, None);
     let block = own_prevote(&simulation, Some(Hash([0xaa; 32])));
     let peer = simulation.nodes[1].key.public_key();
-    simulation.execute(
+    simulation.route(
         0,
         vec![
-            Effect::Broadcast(nil),
-            Effect::SendTo {
+            Output::Broadcast {
+                message: nil,
+                block: None,
+            },
+            Output::SendTo {
                 validator: peer,
                 message: block,
+                block: None,
             },
         ],
     );

@@ -72,6 +72,9 @@ pub struct SimOutcome {
     pub workload_steps: u64,
     /// Whether the validator-set change was decided.
     pub validator_changed: bool,
+    /// Decided blocks lost by a crash before their write (the node decided
+    /// them again after its restart, or fetched them by sync).
+    pub commits_lost: u64,
     /// Messages delivered.
     pub messages: u64,
     /// Malformed or oversized messages dropped by receivers.
@@ -104,6 +107,7 @@ pub struct Simulation {
     /// The honest node every equivocator also sends its conflicting votes to.
     pub(crate) witness: usize,
     workload: Workload,
+    commits_lost: u64,
     messages: u64,
     malformed_dropped: u64,
     pub(crate) trace: Sha256,
@@ -190,6 +194,7 @@ impl Simulation {
             byzantine_keys,
             witness,
             workload: Workload::new(config.seed, raisable),
+            commits_lost: 0,
             messages: 0,
             malformed_dropped: 0,
             trace: Sha256::new(),
@@ -404,6 +409,7 @@ impl Simulation {
             transactions,
             workload_steps: self.workload.steps_done(),
             validator_changed: self.workload.validator_change_done(),
+            commits_lost: self.commits_lost,
             messages: self.messages,
             malformed_dropped: self.malformed_dropped,
             violations: self.checker.violations,
@@ -756,6 +762,7 @@ impl Simulation {
                     // Decided, not yet written: the block is lost with the
                     // crash; the signatures saved before it are not.
                     self.armed_crash.remove(&node);
+                    self.commits_lost = self.commits_lost.saturating_add(1);
                     self.crash(node, Some(durable));
                     return;
                 }

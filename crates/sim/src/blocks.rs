@@ -77,6 +77,11 @@ impl BlockRegistry {
         self.blocks.get(hash).copied()
     }
 
+    /// What was built wrong into `hash`, if it was built defective.
+    pub fn defect(&self, hash: &Hash) -> Option<Defect> {
+        self.blocks.get(hash).and_then(|record| record.defect)
+    }
+
     /// What is wrong with `hash` as a block of `height`, if it is known to be
     /// wrong: built defective, or built for another height.
     pub fn defect_at(&self, hash: &Hash, height: u64) -> Option<Defect> {

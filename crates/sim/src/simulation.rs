@@ -72,6 +72,8 @@ pub struct SimOutcome {
     pub workload_steps: u64,
     /// Whether the validator-set change was decided.
     pub validator_changed: bool,
+    /// Honest refusals of blocks Byzantine proposers built invalid, by defect.
+    pub refused: BTreeMap<crate::blocks::Defect, u64>,
     /// Decided blocks lost by a crash before their write (the node decided
     /// them again after its restart, or fetched them by sync).
     pub commits_lost: u64,
@@ -107,6 +109,7 @@ pub struct Simulation {
     /// The honest node every equivocator also sends its conflicting votes to.
     pub(crate) witness: usize,
     workload: Workload,
+    pub(crate) refused: BTreeMap<crate::blocks::Defect, u64>,
     commits_lost: u64,
     messages: u64,
     malformed_dropped: u64,
@@ -194,6 +197,7 @@ impl Simulation {
             byzantine_keys,
             witness,
             workload: Workload::new(config.seed, raisable),
+            refused: BTreeMap::new(),
             commits_lost: 0,
             messages: 0,
             malformed_dropped: 0,
@@ -409,6 +413,7 @@ impl Simulation {
             transactions,
             workload_steps: self.workload.steps_done(),
             validator_changed: self.workload.validator_change_done(),
+            refused: self.refused,
             commits_lost: self.commits_lost,
             messages: self.messages,
             malformed_dropped: self.malformed_dropped,

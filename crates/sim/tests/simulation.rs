@@ -10,6 +10,7 @@
     clippy::arithmetic_side_effects
 )]
 
+use civitas_sim::blocks::Defect;
 use civitas_sim::{ByzantineKind, CrashAtSignature, SimConfig, SimOutcome, replay_command, run};
 
 /// Default seeds per validator count (4, 7 and 10 validators: 2,010 in all).
@@ -146,6 +147,7 @@ fn seeds_with_faults_throughout_stay_safe_and_live() {
 /// and the chain keeps going.
 #[test]
 fn invalid_proposers_never_get_an_honest_vote() {
+    let mut refused = std::collections::BTreeMap::new();
     for validators in [4, 7] {
         for seed in 0..24 {
             let mut config = SimConfig::from_seed(8_000_000 + seed, validators);
@@ -153,8 +155,21 @@ fn invalid_proposers_never_get_an_honest_vote() {
                 vec![ByzantineKind::InvalidProposer; SimConfig::tolerated(validators)];
             let outcome = run(config);
             assert_clean(&outcome);
+            for (defect, count) in outcome.refused {
+                *refused.entry(defect).or_insert(0) += count;
+            }
         }
     }
+    // Every kind of invalid block was built, sent, and refused by honest
+    // validators (the replayed block is refused for its height).
+    let missing: Vec<_> = Defect::DRAWN
+        .iter()
+        .filter(|d| **d != Defect::WrongHeight && !refused.contains_key(*d))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "never refused: {missing:?} (refused: {refused:?})"
+    );
 }
 
 /// Byzantine time shifters (times far ahead, held back, or not after the

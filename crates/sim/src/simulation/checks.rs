@@ -140,6 +140,11 @@ impl Simulation {
     /// — unless a Byzantine proposer replayed it at another height (an honest
     /// proposal always names a block of its own height).
     pub(super) fn on_refused(&mut self, node: usize, hash: Hash, reason: InvalidBlock) {
+        if let Some(defect) = self.blocks.defect(&hash)
+            && self.nodes[node].is_honest()
+        {
+            *self.refused.entry(defect).or_insert(0) += 1;
+        }
         let built_by_honest = self.blocks.get(&hash).is_some_and(|b| b.by_honest);
         let replayed = matches!(
             reason,

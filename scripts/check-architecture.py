@@ -29,13 +29,14 @@ LAYERS = {
     "civitas-engine": 3,
     "civitas-p2p": 3,
     "civitas-rpc-api": 3,
+    "civitas-demo": 3,
     "civitas-sim": 4,
     "civitas-node": 5,
     "civitas-cli": 5,
 }
 PURE = {
     "civitas-types", "civitas-civic", "civitas-consensus", "civitas-keys", "civitas-state-tree",
-    "civitas-genesis", "civitas-verify", "civitas-engine",
+    "civitas-genesis", "civitas-verify", "civitas-engine", "civitas-demo",
 }
 FORBIDDEN_IN_PURE = (
     "tokio", "mio", "rocksdb", "librocksdb-sys", "libp2p", "jsonrpsee", "hyper", "socket2",

@@ -1,0 +1,55 @@
+//! The method trait: the one definition of the API, from which jsonrpsee's macro
+//! derives `CivitasApiServer` (the node implements it) and `CivitasApiClient`
+//! (implemented for every jsonrpsee client).
+
+use jsonrpsee::proc_macros::rpc;
+use jsonrpsee::types::ErrorObjectOwned;
+
+use crate::views::{BlockView, Status, TransactionView};
+
+/// What every method returns: its result, or a JSON-RPC error object
+/// (codes in [`crate::errors`]). On the client side the macro turns it into
+/// `Result<T, jsonrpsee::core::client::Error>`, whose `Call` variant carries the
+/// node's error object.
+pub type RpcResult<T> = Result<T, ErrorObjectOwned>;
+
+/// The Civitas JSON-RPC methods, namespace `civitas` (method names
+/// `civitas_status`, `civitas_submitTransaction`, `civitas_getBlock`,
+/// `civitas_getTransaction`).
+#[cfg_attr(
+    all(feature = "server", feature = "client"),
+    rpc(server, client, namespace = "civitas")
+)]
+#[cfg_attr(
+    all(feature = "server", not(feature = "client")),
+    rpc(server, namespace = "civitas")
+)]
+#[cfg_attr(
+    all(feature = "client", not(feature = "server")),
+    rpc(client, namespace = "civitas")
+)]
+pub trait CivitasApi {
+    /// The node's view of the chain: height, last block, whether it is catching
+    /// up, its versions and its validator key.
+    #[method(name = "status")]
+    async fn status(&self) -> RpcResult<Status>;
+
+    /// Submits a transaction, given as the hex of its canonical encoding, to the
+    /// node's mempool; returns its id (hex) once admitted. Admission is not
+    /// inclusion: poll `getTransaction` with the id for the receipt.
+    ///
+    /// Errors: [`crate::INVALID_TRANSACTION`] if the bytes are not a transaction,
+    /// [`crate::TRANSACTION_REJECTED`] if the mempool refused it, both with a
+    /// [`crate::RejectionData`] in `data`.
+    #[method(name = "submitTransaction")]
+    async fn submit_transaction(&self, transaction: String) -> RpcResult<String>;
+
+    /// The committed block at `height` (from 1), or `null` if there is none yet.
+    #[method(name = "getBlock")]
+    async fn get_block(&self, height: u64) -> RpcResult<Option<BlockView>>;
+
+    /// The committed transaction with id `id` (hex) and its receipt, or `null` if
+    /// no committed block holds it (pending transactions are not shown).
+    #[method(name = "getTransaction")]
+    async fn get_transaction(&self, id: String) -> RpcResult<Option<TransactionView>>;
+}

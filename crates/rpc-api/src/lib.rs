@@ -1,0 +1,114 @@
+//! The Civitas JSON-RPC API: its methods, defined once, and their JSON types.
+//!
+//! One trait definition, `CivitasApi` (src/api.rs), declares every method;
+//! jsonrpsee's `#[rpc]` macro turns it into the `CivitasApiServer` trait the node
+//! implements (feature `server`; `into_rpc()` gives the module to serve) and the
+//! `CivitasApiClient` trait that every jsonrpsee client implements (feature
+//! `client`, which also brings `http_client` and `ws_client`, sized for Civitas
+//! answers). The
+//! server itself (HTTP and WebSocket on one port) lives in the node; this crate
+//! links no server and no TLS (docs/decisions/0017-json-rpc.md).
+//!
+//! # Methods
+//! Namespace `civitas`; parameters by position or by the names shown.
+//!
+//! | method | parameters | result |
+//! |---|---|---|
+//! | `civitas_status` | — | [`Status`] |
+//! | `civitas_submitTransaction` | `transaction`: hex of the canonical (borsh) bytes of a `SignedTransaction` | the transaction id (hex) |
+//! | `civitas_getBlock` | `height`: number | [`BlockView`], or `null` if no block is committed at that height |
+//! | `civitas_getTransaction` | `id`: transaction id (hex) | [`TransactionView`] with its receipt, or `null` if no committed transaction has that id |
+//!
+//! # Conventions
+//! - Field names are camelCase; objects refuse unknown fields (a client built
+//!   against this crate notices a renamed field instead of reading `null`).
+//! - Hashes, ids, public keys and canonical encodings are lower-case hexadecimal
+//!   without `0x` (a hash: 64 characters). Parameters accept upper-case digits too,
+//!   but never a `0x` prefix. Accounts are `civ1…` bech32m addresses.
+//! - Times are milliseconds since the Unix epoch (UTC), in fields ending `Ms`.
+//! - `BlockView::block` and `TransactionView::transaction` carry the canonical
+//!   bytes, so a client can check hashes and signatures itself instead of trusting
+//!   the node's other fields.
+//!
+//! # Errors
+//! Every error is a JSON-RPC error object whose `message` says what to do.
+//! Codes ([`errors`]):
+//!
+//! | code | constant | meaning | `data` |
+//! |---|---|---|---|
+//! | -32602 | [`INVALID_PARAMS`] | a parameter is not of the documented form (a hash that is not 64 hex characters, …) | — |
+//! | -32603 | [`INTERNAL_ERROR`] | the node failed (it cannot read its state or store): not the caller's fault | [`RejectionData`] when from a submission |
+//! | -32010 | [`INVALID_TRANSACTION`] | the submitted bytes are not a transaction: not hex, too large, or not a canonical encoding | [`RejectionData`] |
+//! | -32011 | [`TRANSACTION_REJECTED`] | a well-formed transaction that the mempool refused (bad signature, stale sequence, full pool…) | [`RejectionData`] |
+//!
+//! A submission error's `data` is `{ "reason", "detail", "fault" }`: a stable
+//! reason name (see [`errors::rejection_reason`]), the refusal in words, and whose
+//! fault it is (`sender`: fix the transaction; `nobody`: try again later or
+//! check the account's sequence; `local`: the node failed).
+//!
+//! # Provisional parts
+//! Receipt events are shown as their Rust `Debug` text: readable, but not yet a
+//! stable format. The complete API (queries, subscriptions, typed events) will
+//! replace them and may add methods; it will not rename the fields above.
+
+#[cfg(not(any(feature = "server", feature = "client")))]
+compile_error!("civitas-rpc-api needs the `server` or the `client` feature (or both)");
+
+mod api;
+#[cfg(feature = "client")]
+mod client;
+mod codes;
+mod encoding;
+pub mod errors;
+mod views;
+
+#[cfg(feature = "client")]
+pub use api::CivitasApiClient;
+#[cfg(feature = "server")]
+pub use api::CivitasApiServer;
+pub use api::RpcResult;
+#[cfg(feature = "client")]
+pub use client::{HttpClient, WsClient, http_client, ws_client};
+pub use codes::{code_name, code_reason};
+pub use encoding::{
+    decode_transaction_hex, parse_hash, parse_public_key, parse_transaction_hex, to_hex,
+};
+pub use errors::{
+    Fault, INTERNAL_ERROR, INVALID_PARAMS, INVALID_TRANSACTION, RejectionData,
+    TRANSACTION_REJECTED, internal_error, invalid_params, invalid_transaction, rejection_data,
+    rejection_error,
+};
+pub use views::{BlockView, ReceiptView, Status, TransactionView};
+
+/// jsonrpsee's owned error object, the error of every method.
+pub use jsonrpsee::types::ErrorObjectOwned;
+
+/// The largest request a client sends and the node should accept, in bytes:
+/// a submission of the largest transaction (hex, twice its 16 KiB) many times over,
+/// so small batches fit.
+pub const REQUEST_BYTES_MAX: u32 = 1024 * 1024;
+
+/// The largest response, in bytes: a `getBlock` answer for the largest block
+/// (its hex, twice `BLOCK_BYTES_MAX`, and the ids of all its transactions),
+/// above jsonrpsee's 10 MiB default. Clients and the node must both allow it.
+pub const RESPONSE_BYTES_MAX: u32 = 24 * 1024 * 1024;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use civitas_types::limits::{BLOCK_BYTES_MAX, BLOCK_TRANSACTIONS_MAX, TRANSACTION_BYTES_MAX};
+
+    #[test]
+    fn response_limit_fits_the_largest_block_answer() {
+        // Hex doubles the bytes; each id is 64 characters, quotes and a comma.
+        let block_hex = 2 * u64::from(BLOCK_BYTES_MAX);
+        let ids = 67 * BLOCK_TRANSACTIONS_MAX as u64;
+        let other_fields = 64 * 1024;
+        assert!(u64::from(RESPONSE_BYTES_MAX) >= block_hex + ids + other_fields);
+    }
+
+    #[test]
+    fn request_limit_fits_the_largest_submission() {
+        assert!(REQUEST_BYTES_MAX as usize >= 8 * 2 * TRANSACTION_BYTES_MAX);
+    }
+}

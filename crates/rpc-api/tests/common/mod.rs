@@ -1,0 +1,72 @@
+//! Deterministic chain objects for the tests: a block at height 1 holding one
+//! signed transaction, its receipt, and a certificate for it.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use civitas_civic::{Event, Receipt};
+use civitas_types::testing::{chain_id, signing_keys};
+use civitas_types::{
+    AccountId, Block, BoundedBytes, BoundedVec, CommitSignature, Hash, Header, PROTOCOL_VERSION,
+    QuorumCertificate, SignedTransaction, SigningKey, TransactionBody,
+};
+
+/// The signer of every fixture transaction.
+pub fn signer() -> SigningKey {
+    signing_keys(1).remove(0)
+}
+
+/// A transaction of `signer()` with `sequence`.
+pub fn transaction(sequence: u64) -> SignedTransaction {
+    let key = signer();
+    let body = TransactionBody {
+        chain_id: chain_id(),
+        signer: AccountId::from_public_key(&key.public_key()),
+        sequence,
+        expiry_height: 100,
+        payload: BoundedBytes::try_from_vec(vec![1, 2, 3]).unwrap(),
+    };
+    SignedTransaction::sign(body, &[&key]).unwrap()
+}
+
+/// Block 1 holding `transaction(0)`.
+pub fn block() -> Block {
+    let transactions = vec![transaction(0)];
+    let header = Header {
+        version: PROTOCOL_VERSION,
+        chain_id: chain_id(),
+        height: 1,
+        time_ms: 1_700_000_000_000,
+        previous_block_hash: Hash([1; 32]),
+        last_commit_hash: Block::last_commit_hash(None),
+        transactions_root: Block::transactions_root(&transactions),
+        receipts_root: Hash([2; 32]),
+        state_root: Hash([3; 32]),
+        evidence_root: Block::evidence_root(&[]),
+        validators_hash: Hash([4; 32]),
+        next_validators_hash: Hash([5; 32]),
+        proposer: signer().public_key(),
+    };
+    Block {
+        header,
+        transactions: BoundedVec::try_from_vec(transactions).unwrap(),
+        evidence: BoundedVec::new(),
+        last_commit: None,
+    }
+}
+
+/// A certificate committing `block` in round `round` (its signature is not
+/// checked by the views).
+pub fn certificate(block: &Block, round: u32) -> QuorumCertificate {
+    let signature = CommitSignature {
+        validator_index: 0,
+        signature: signer().sign(b"not checked here"),
+    };
+    QuorumCertificate::new(block.header.height, round, block.hash(), vec![signature]).unwrap()
+}
+
+/// A successful receipt for `transaction` with one event.
+pub fn receipt(transaction: &SignedTransaction) -> Receipt {
+    Receipt::success(
+        transaction.id(),
+        vec![Event::ProgrammeFrozen { programme_id: 3 }],
+    )
+}

@@ -1,0 +1,208 @@
+//! The API end to end: a real jsonrpsee server on a loopback port, serving a
+//! small in-test implementation of `CivitasApiServer`, called through the
+//! generated client over both HTTP and WebSocket.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use std::net::SocketAddr;
+
+use civitas_mempool::Rejection;
+use civitas_rpc_api::{
+    BlockView, CivitasApiClient, CivitasApiServer, ErrorObjectOwned, Fault, INVALID_PARAMS,
+    INVALID_TRANSACTION, REQUEST_BYTES_MAX, RESPONSE_BYTES_MAX, RejectionData, RpcResult, Status,
+    TRANSACTION_REJECTED, TransactionView, decode_transaction_hex, http_client, parse_hash,
+    rejection_data, rejection_error, to_hex, ws_client,
+};
+use civitas_types::{PROTOCOL_VERSION, SignedTransaction, encode};
+use jsonrpsee::core::client::{ClientT, Error as ClientError};
+use jsonrpsee::core::params::ObjectParams;
+use jsonrpsee::server::{Server, ServerConfig, ServerHandle};
+
+/// A node with one committed block, answering from memory.
+struct FakeNode {
+    status: Status,
+    block: BlockView,
+    transaction: TransactionView,
+}
+
+impl FakeNode {
+    fn new() -> FakeNode {
+        let block = common::block();
+        let transaction = block.transactions[0].clone();
+        let view = TransactionView::from_parts(
+            transaction.id(),
+            1,
+            0,
+            &transaction,
+            &common::receipt(&transaction),
+        );
+        FakeNode {
+            status: Status {
+                chain_id: block.header.chain_id.to_string(),
+                genesis_hash: block.header.previous_block_hash.to_hex(),
+                height: 1,
+                last_block_hash: Some(block.hash().to_hex()),
+                last_block_time_ms: Some(block.header.time_ms),
+                catching_up: false,
+                node_version: "0.1.0".to_owned(),
+                protocol_version: PROTOCOL_VERSION,
+                validator_address: Some(common::signer().public_key().to_hex()),
+            },
+            block: BlockView::from_block(&block, Some(&common::certificate(&block, 2))),
+            transaction: view,
+        }
+    }
+}
+
+#[jsonrpsee::core::async_trait]
+impl CivitasApiServer for FakeNode {
+    async fn status(&self) -> RpcResult<Status> {
+        Ok(self.status.clone())
+    }
+
+    async fn submit_transaction(&self, transaction: String) -> RpcResult<String> {
+        // The node's order: parse at the RPC layer, judge in the mempool (here: signatures only).
+        let transaction: SignedTransaction = decode_transaction_hex(&transaction)?;
+        if transaction.verify_signatures().is_err() {
+            return Err(rejection_error(&Rejection::BadSignature));
+        }
+        Ok(transaction.id().to_hex())
+    }
+
+    async fn get_block(&self, height: u64) -> RpcResult<Option<BlockView>> {
+        Ok((height == self.block.height).then(|| self.block.clone()))
+    }
+
+    async fn get_transaction(&self, id: String) -> RpcResult<Option<TransactionView>> {
+        let id = parse_hash("id", &id)?;
+        Ok((id.to_hex() == self.transaction.id).then(|| self.transaction.clone()))
+    }
+}
+
+async fn start(node: FakeNode) -> (SocketAddr, ServerHandle) {
+    let config = ServerConfig::builder()
+        .max_request_body_size(REQUEST_BYTES_MAX)
+        .max_response_body_size(RESPONSE_BYTES_MAX)
+        .build();
+    let server = Server::builder()
+        .set_config(config)
+        .build("127.0.0.1:0")
+        .await
+        .unwrap();
+    let address = server.local_addr().unwrap();
+    (address, server.start(node.into_rpc()))
+}
+
+/// The error object of a failed call.
+fn call_error<T: std::fmt::Debug>(result: Result<T, ClientError>) -> ErrorObjectOwned {
+    match result {
+        Err(ClientError::Call(error)) => error,
+        other => panic!("expected a JSON-RPC error object, got {other:?}"),
+    }
+}
+
+/// Calls every method through `client` and checks answers and errors.
+async fn exercise<C: CivitasApiClient + ClientT + Sync>(client: &C, expected: &FakeNode) {
+    assert_eq!(client.status().await.unwrap(), expected.status);
+
+    assert_eq!(
+        client.get_block(1).await.unwrap(),
+        Some(expected.block.clone())
+    );
+    assert_eq!(client.get_block(2).await.unwrap(), None);
+    let block = expected.block.decode_block().unwrap();
+    assert_eq!(block.hash().to_hex(), expected.block.hash);
+
+    let id = expected.transaction.id.clone();
+    assert_eq!(
+        client.get_transaction(id.clone()).await.unwrap(),
+        Some(expected.transaction.clone())
+    );
+    assert_eq!(client.get_transaction("00".repeat(32)).await.unwrap(), None);
+    let bad_id = call_error(client.get_transaction(format!("0x{id}")).await);
+    assert_eq!(bad_id.code(), INVALID_PARAMS);
+    assert!(bad_id.message().contains("0x"), "{}", bad_id.message());
+
+    let transaction = common::transaction(7);
+    let submitted = client
+        .submit_transaction(to_hex(encode(&transaction)))
+        .await
+        .unwrap();
+    assert_eq!(submitted, transaction.id().to_hex());
+
+    // A mempool rejection: its code and the data object.
+    let mut forged = transaction.clone();
+    forged.body.sequence = 8;
+    let rejected = call_error(client.submit_transaction(to_hex(encode(&forged))).await);
+    assert_eq!(rejected.code(), TRANSACTION_REJECTED);
+    assert_eq!(
+        rejection_data(&rejected),
+        Some(RejectionData {
+            reason: "BadSignature".to_owned(),
+            detail: "a signature does not verify".to_owned(),
+            fault: Fault::Sender,
+        })
+    );
+
+    // Bytes that are not a transaction.
+    for (text, reason) in [("not hex", "NotHex"), ("00", "Malformed")] {
+        let invalid = call_error(client.submit_transaction(text.to_owned()).await);
+        assert_eq!(invalid.code(), INVALID_TRANSACTION, "{text}");
+        assert_eq!(rejection_data(&invalid).unwrap().reason, reason);
+        assert!(invalid.message().contains("hex"), "{}", invalid.message());
+    }
+
+    // Parameters by name, under the documented method name.
+    let mut params = ObjectParams::new();
+    params.insert("height", 1).unwrap();
+    let by_name: Option<BlockView> = client.request("civitas_getBlock", params).await.unwrap();
+    assert_eq!(by_name, Some(expected.block.clone()));
+}
+
+#[tokio::test]
+async fn every_method_round_trips_over_http_and_websocket() {
+    let (address, handle) = start(FakeNode::new()).await;
+    let expected = FakeNode::new();
+
+    let http = http_client(&format!("http://{address}")).unwrap();
+    exercise(&http, &expected).await;
+
+    let ws = ws_client(&format!("ws://{address}")).await.unwrap();
+    exercise(&ws, &expected).await;
+
+    handle.stop().unwrap();
+    handle.stopped().await;
+}
+
+#[tokio::test]
+async fn a_response_with_an_unknown_field_is_refused() {
+    let mut module = jsonrpsee::RpcModule::new(());
+    module
+        .register_method("civitas_status", |_, _, _| {
+            let mut status = serde_json::to_value(FakeNode::new().status).unwrap();
+            status["peers"] = serde_json::json!(3);
+            Ok::<_, ErrorObjectOwned>(status)
+        })
+        .unwrap();
+    let server = Server::builder().build("127.0.0.1:0").await.unwrap();
+    let address = server.local_addr().unwrap();
+    let handle = server.start(module);
+
+    let client = http_client(&format!("http://{address}")).unwrap();
+    match client.status().await {
+        Err(ClientError::ParseError(error)) => {
+            assert!(
+                error.to_string().contains("unknown field `peers`"),
+                "{error}"
+            );
+        }
+        other => panic!("expected a parse error, got {other:?}"),
+    }
+    handle.stop().unwrap();
+}

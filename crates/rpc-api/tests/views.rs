@@ -1,0 +1,95 @@
+//! Views built from the chain's types carry the right values, and their
+//! canonical bytes decode back to what they were built from.
+#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+mod common;
+
+use civitas_civic::{Code, Receipt};
+use civitas_rpc_api::{BlockView, ReceiptView, TransactionView};
+use civitas_types::{DecodeError, Hash};
+
+#[test]
+fn block_view_shows_the_header_and_decodes_to_the_block() {
+    let block = common::block();
+    let view = BlockView::from_block(&block, Some(&common::certificate(&block, 4)));
+    let header = &block.header;
+    assert_eq!(view.height, 1);
+    assert_eq!(view.hash, block.hash().to_hex());
+    assert_eq!(view.hash.len(), 64);
+    assert_eq!(view.time_ms, header.time_ms);
+    assert_eq!(view.proposer, header.proposer.to_hex());
+    assert_eq!(view.previous_block_hash, "01".repeat(32));
+    assert_eq!(view.receipts_root, "02".repeat(32));
+    assert_eq!(view.state_root, "03".repeat(32));
+    assert_eq!(view.validators_hash, "04".repeat(32));
+    assert_eq!(view.next_validators_hash, "05".repeat(32));
+    assert_eq!(view.transactions_root, header.transactions_root.to_hex());
+    assert_eq!(view.transactions, vec![block.transactions[0].id().to_hex()]);
+    assert_eq!(view.evidence, 0);
+    assert_eq!(view.certificate_round, Some(4));
+    assert_eq!(view.decode_block().unwrap(), block);
+}
+
+#[test]
+fn a_certificate_for_another_block_is_not_shown() {
+    let block = common::block();
+    let mut other = block.clone();
+    other.header.time_ms += 1;
+    let view = BlockView::from_block(&block, Some(&common::certificate(&other, 0)));
+    assert_eq!(view.certificate_round, None);
+    assert_eq!(BlockView::from_block(&block, None).certificate_round, None);
+}
+
+#[test]
+fn a_block_view_whose_bytes_are_not_a_block_does_not_decode() {
+    let mut view = BlockView::from_block(&common::block(), None);
+    view.block = "zz".to_owned();
+    assert!(matches!(view.decode_block(), Err(DecodeError::Invalid(_))));
+    view.block = "00".to_owned();
+    assert!(view.decode_block().is_err());
+}
+
+#[test]
+fn transaction_view_shows_signer_address_and_receipt() {
+    let transaction = common::transaction(0);
+    let receipt = common::receipt(&transaction);
+    let view = TransactionView::from_parts(transaction.id(), 1, 0, &transaction, &receipt);
+    assert_eq!(view.id, transaction.id().to_hex());
+    assert_eq!((view.height, view.position, view.sequence), (1, 0, 0));
+    assert!(view.signer.starts_with("civ1"), "{}", view.signer);
+    assert_eq!(view.signer, transaction.body.signer.to_string());
+    assert_eq!(view.decode_transaction().unwrap(), transaction);
+    assert_eq!(
+        view.receipt,
+        ReceiptView {
+            success: true,
+            code: 0,
+            code_name: "Ok".to_owned(),
+            reason: None,
+            events: vec!["ProgrammeFrozen { programme_id: 3 }".to_owned()],
+        }
+    );
+}
+
+#[test]
+fn failed_receipts_name_their_code() {
+    let failed = ReceiptView::from_receipt(&Receipt::failure(Hash::ZERO, Code::BudgetExceeded));
+    assert!(!failed.success);
+    assert_eq!(failed.code, 409);
+    assert_eq!(failed.code_name, "BudgetExceeded");
+    assert_eq!(
+        failed.reason.as_deref(),
+        Some(Code::BudgetExceeded.reason())
+    );
+    assert!(failed.events.is_empty());
+
+    let future = ReceiptView::from_receipt(&Receipt {
+        transaction_id: Hash::ZERO,
+        code: 999,
+        events: vec![],
+    });
+    assert_eq!(
+        (future.code_name.as_str(), future.reason),
+        ("Unknown", None)
+    );
+}

@@ -1,0 +1,241 @@
+//! `config.toml`: every setting with its default, validated at start (unknown
+//! keys, bad addresses), and overridable from the environment for containers:
+//! `CIVITAS_<SECTION>_<KEY>` (e.g. `CIVITAS_RPC_LISTEN=0.0.0.0:26657`).
+
+use std::net::SocketAddr;
+
+use anyhow::{Context, Result, bail};
+use serde::Deserialize;
+
+/// The commented configuration `init` writes: every key with its default.
+pub const TEMPLATE: &str = r#"# civitas-node configuration. Every key is shown with its default value.
+# Environment variables override it: CIVITAS_<SECTION>_<KEY>, e.g.
+# CIVITAS_RPC_LISTEN=0.0.0.0:26657.
+
+[rpc]
+# JSON-RPC over HTTP and WebSocket, on one port. Loopback by default: put a
+# reverse proxy with TLS in front before exposing it.
+listen = "127.0.0.1:26657"
+# Most connections served at once; more wait or are refused.
+max_connections = 128
+
+[metrics]
+# Prometheus metrics (/metrics) and readiness (/health, 200 once caught up).
+listen = "127.0.0.1:26660"
+
+[log]
+# "human" (default) or "json" (one object per line, for log collectors).
+format = "human"
+# What to log: a tracing filter ("info", "debug", "civitas_node=debug,info").
+# Logs never contain client IP addresses (personal data): use your reverse
+# proxy's logs, with your retention policy, if you need them.
+level = "info"
+
+[consensus]
+# Longest wait between two blocks when no transaction comes, in milliseconds.
+heartbeat_ms = 1000
+"#;
+
+/// The whole configuration.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// JSON-RPC server.
+    pub rpc: RpcConfig,
+    /// Metrics and health.
+    pub metrics: MetricsConfig,
+    /// Logging.
+    pub log: LogConfig,
+    /// Consensus pacing.
+    pub consensus: ConsensusConfig,
+}
+
+/// `[rpc]`.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct RpcConfig {
+    /// Listening address.
+    pub listen: SocketAddr,
+    /// Most connections at once.
+    pub max_connections: u32,
+}
+
+/// `[metrics]`.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// Listening address.
+    pub listen: SocketAddr,
+}
+
+/// How logs are written.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// For people.
+    Human,
+    /// One JSON object per line.
+    Json,
+}
+
+/// `[log]`.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    /// Human or JSON.
+    pub format: LogFormat,
+    /// A tracing filter.
+    pub level: String,
+}
+
+/// `[consensus]`.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ConsensusConfig {
+    /// Heartbeat between empty blocks.
+    pub heartbeat_ms: u64,
+}
+
+impl Config {
+    /// Parses `text` over the defaults, then applies `environment` overrides
+    /// (`CIVITAS_SECTION_KEY` → value), and validates the result.
+    pub fn parse(
+        text: &str,
+        environment: impl Iterator<Item = (String, String)>,
+    ) -> Result<Config> {
+        let mut table: toml::Table = TEMPLATE.parse().context("the built-in template")?;
+        let given: toml::Table = text.parse().context("config.toml is not valid TOML")?;
+        merge(&mut table, given)?;
+        for (name, value) in environment {
+            let Some(rest) = name.strip_prefix("CIVITAS_") else {
+                continue;
+            };
+            override_key(&mut table, rest, &value)?;
+        }
+        let config: Config = table
+            .try_into()
+            .context("config.toml: fix the setting named above (see the comments `init` wrote)")?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<()> {
+        if self.rpc.listen == self.metrics.listen {
+            bail!(
+                "rpc.listen and metrics.listen are both {}: give them different ports",
+                self.rpc.listen
+            );
+        }
+        if self.consensus.heartbeat_ms == 0 || self.consensus.heartbeat_ms > 3_600_000 {
+            bail!(
+                "consensus.heartbeat_ms = {} is out of range: use 1 to 3600000",
+                self.consensus.heartbeat_ms
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Copies `given` over `base`, refusing sections and keys `base` lacks.
+fn merge(base: &mut toml::Table, given: toml::Table) -> Result<()> {
+    for (section, value) in given {
+        let Some(toml::Value::Table(target)) = base.get_mut(&section) else {
+            bail!("config.toml: unknown section [{section}]");
+        };
+        let toml::Value::Table(entries) = value else {
+            bail!("config.toml: `{section}` must be a section ([{section}])");
+        };
+        for (key, value) in entries {
+            if !target.contains_key(&key) {
+                bail!("config.toml: unknown key `{key}` in [{section}]");
+            }
+            target.insert(key, value);
+        }
+    }
+    Ok(())
+}
+
+/// Applies one environment override `SECTION_KEY=value`.
+fn override_key(table: &mut toml::Table, name: &str, value: &str) -> Result<()> {
+    let lower = name.to_ascii_lowercase();
+    for (section, entries) in table.iter_mut() {
+        let toml::Value::Table(entries) = entries else {
+            continue;
+        };
+        let Some(key) = lower.strip_prefix(&format!("{section}_")) else {
+            continue;
+        };
+        let Some(current) = entries.get(key) else {
+            continue;
+        };
+        let parsed = match current {
+            toml::Value::Integer(_) => value
+                .parse::<i64>()
+                .map(toml::Value::Integer)
+                .with_context(|| format!("CIVITAS_{name} must be a whole number"))?,
+            toml::Value::Boolean(_) => value
+                .parse::<bool>()
+                .map(toml::Value::Boolean)
+                .with_context(|| format!("CIVITAS_{name} must be true or false"))?,
+            _ => toml::Value::String(value.to_string()),
+        };
+        entries.insert(key.to_string(), parsed);
+        return Ok(());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+
+    #[test]
+    fn the_template_is_the_defaults() {
+        let config = Config::parse("", std::iter::empty()).unwrap();
+        assert_eq!(config.rpc.listen.to_string(), "127.0.0.1:26657");
+        assert_eq!(config.log.format, LogFormat::Human);
+    }
+
+    #[test]
+    fn unknown_keys_and_sections_are_refused_by_name() {
+        let error = Config::parse("[rpc]\nlisten_on = \"x\"\n", std::iter::empty()).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("unknown key `listen_on` in [rpc]"),
+            "{error}"
+        );
+        let error = Config::parse("[p2p]\n", std::iter::empty()).unwrap_err();
+        assert!(
+            error.to_string().contains("unknown section [p2p]"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_bad_address_is_refused() {
+        let error =
+            Config::parse("[rpc]\nlisten = \"localhost\"\n", std::iter::empty()).unwrap_err();
+        assert!(format!("{error:#}").contains("listen"), "{error:#}");
+    }
+
+    #[test]
+    fn the_environment_overrides_the_file() {
+        let environment = [
+            ("CIVITAS_RPC_LISTEN".to_string(), "0.0.0.0:9000".to_string()),
+            (
+                "CIVITAS_CONSENSUS_HEARTBEAT_MS".to_string(),
+                "250".to_string(),
+            ),
+            ("CIVITAS_LOG_FORMAT".to_string(), "json".to_string()),
+            ("PATH".to_string(), "/bin".to_string()),
+        ];
+        let config =
+            Config::parse("[rpc]\nlisten = \"127.0.0.1:1\"\n", environment.into_iter()).unwrap();
+        assert_eq!(config.rpc.listen.to_string(), "0.0.0.0:9000");
+        assert_eq!(config.consensus.heartbeat_ms, 250);
+        assert_eq!(config.log.format, LogFormat::Json);
+    }
+}

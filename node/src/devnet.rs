@@ -1,0 +1,135 @@
+//! `civitas-node devnet`: a one-validator demo chain in a home of its own —
+//! created on first use (keys, config, the demo genesis of `civitas-demo`
+//! stamped with the current time), reused afterwards — with the demo
+//! activity submitted on a fresh chain, and what to try next printed.
+
+use std::fs;
+use std::sync::mpsc::Sender;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use civitas_genesis::GenesisDocument;
+use civitas_types::{SignedTransaction, encode};
+
+use crate::config::LogFormat;
+use crate::driver::{Command, now_ms};
+use crate::home::{Home, load_key};
+use crate::run::{Started, init, read_genesis, start_with};
+
+/// Runs the devnet in `home`.
+pub fn run(home: &Home, log: Option<LogFormat>) -> Result<()> {
+    if !home.consensus_key().exists() {
+        init(home)?;
+    }
+    let genesis_path = home.root().join("genesis.json");
+    let genesis = if genesis_path.exists() {
+        read_genesis(&genesis_path)?
+    } else {
+        let validator = load_key(&home.consensus_key())?.public_key();
+        let network = load_key(&home.network_key())?.public_key();
+        let genesis = civitas_demo::genesis(&validator, &network, now_ms());
+        fs::write(&genesis_path, civitas_genesis::to_json(&genesis))
+            .with_context(|| format!("cannot write {}", genesis_path.display()))?;
+        genesis
+    };
+    let steps = civitas_demo::activity_steps(&genesis);
+    let root = home.root().display().to_string();
+    start_with(home, genesis.clone(), log, move |started| {
+        let commands = started.commands.clone();
+        std::thread::Builder::new()
+            .name("demo-activity".into())
+            .spawn(move || submit_steps(&commands, &steps))?;
+        print_welcome(started, &genesis, &root);
+        Ok(())
+    })
+}
+
+/// How long the demo waits for one step to be committed.
+const STEP_WAIT: Duration = Duration::from_secs(60);
+
+/// Submits the demo activity step by step: a step's transactions depend on
+/// the previous step's being committed (the mempool interleaves signers).
+/// Steps already committed (a devnet run again) are skipped.
+fn submit_steps(commands: &Sender<Command>, steps: &[Vec<SignedTransaction>]) {
+    for (number, step) in steps.iter().enumerate() {
+        if step
+            .last()
+            .is_some_and(|last| committed(commands, last.id()))
+        {
+            continue;
+        }
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let transactions = step.iter().map(encode).collect();
+        if commands
+            .send(Command::Submit {
+                transactions,
+                reply,
+            })
+            .is_err()
+        {
+            return;
+        }
+        if let Ok(results) = answer.blocking_recv() {
+            for refused in results.iter().filter_map(|r| r.as_ref().err()) {
+                tracing::warn!(step = number, %refused, "demo transaction refused");
+            }
+        }
+        let Some(last) = step.last().map(SignedTransaction::id) else {
+            continue;
+        };
+        let started = Instant::now();
+        while !committed(commands, last) {
+            if started.elapsed() > STEP_WAIT {
+                tracing::warn!(
+                    step = number,
+                    "demo step not committed in time; stopping the demo"
+                );
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        tracing::info!(step = number, "demo step committed");
+    }
+}
+
+fn committed(commands: &Sender<Command>, id: civitas_types::Hash) -> bool {
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    commands.send(Command::Transaction { id, reply }).is_ok()
+        && matches!(answer.blocking_recv(), Ok(Ok(Some(_))))
+}
+
+fn print_welcome(started: &Started, genesis: &GenesisDocument, root: &str) {
+    let rpc = started.rpc;
+    let call = |method: &str, params: &str| {
+        format!(
+            "curl -s -H 'content-type: application/json' -d '{{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"{method}\",\"params\":{params}}}' http://{rpc}"
+        )
+    };
+    println!(
+        "Civitas devnet `{}` is running (one validator).",
+        genesis.chain_id
+    );
+    println!("  JSON-RPC  http://{rpc}  (HTTP and WebSocket)");
+    println!(
+        "  metrics   http://{}/metrics   readiness http://{}/health",
+        started.metrics, started.metrics
+    );
+    println!("  home      {root}   genesis {root}/genesis.json");
+    println!();
+    println!("Try:");
+    println!("  {}", call("civitas_status", "[]"));
+    println!("  {}", call("civitas_getBlock", "[1]"));
+    println!(
+        "  curl -s http://{}/metrics | grep civitas_height",
+        started.metrics
+    );
+    println!();
+    println!("Demo accounts (public demo keys: never use them for anything real):");
+    for account in civitas_demo::accounts() {
+        println!("  {:<34} {}", account.name, account.address);
+    }
+    println!();
+    println!(
+        "Stop with Ctrl-C; run again to continue this chain, or delete {root} to start afresh."
+    );
+}

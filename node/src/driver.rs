@@ -1,0 +1,255 @@
+//! The engine's thread: the only owner of the engine (and so of the ledger),
+//! driven by the wall clock and by commands from the RPC server. It carries
+//! out the engine's outputs — timers in a queue ordered by due time, commits
+//! logged and published in a [`Snapshot`] — and stops on the first engine
+//! error (a storage failure: the message says what to do), or on
+//! [`Command::Shutdown`] between two inputs, so a block in flight is either
+//! committed whole or not at all.
+
+use std::collections::BTreeMap;
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use civitas_engine::{Engine, EngineError, Input, Output, Timer};
+use civitas_ledger::TransactionRecord;
+use civitas_mempool::Rejection;
+use civitas_types::{Block, Hash, QuorumCertificate};
+use tokio::sync::oneshot;
+
+use crate::sign_store::FileSignStore;
+use crate::store::LedgerStore;
+
+/// The node's engine.
+pub type NodeEngine = Engine<LedgerStore, FileSignStore>;
+
+/// The longest the thread sleeps without looking at its timers.
+const IDLE_WAIT_MS: u64 = 1_000;
+
+/// What the RPC server asks of the engine's thread.
+pub enum Command {
+    /// Admit encoded transactions (one answer per transaction).
+    Submit {
+        /// Canonical bytes of each transaction.
+        transactions: Vec<Vec<u8>>,
+        /// The ids, or why each was refused.
+        reply: oneshot::Sender<Vec<Result<Hash, Rejection>>>,
+    },
+    /// A committed block with its certificate.
+    Block {
+        /// Its height.
+        height: u64,
+        /// The block, `None` if not committed; an error if storage failed.
+        reply: oneshot::Sender<Result<Option<(Block, QuorumCertificate)>, String>>,
+    },
+    /// A committed transaction with its receipt.
+    Transaction {
+        /// Its id.
+        id: Hash,
+        /// The record, `None` if unknown; an error if storage failed.
+        reply: oneshot::Sender<Result<Option<TransactionRecord>, String>>,
+    },
+    /// Stop between two inputs.
+    Shutdown,
+}
+
+/// What the node publishes after each input, for status, health and metrics.
+#[derive(Clone, Debug, Default)]
+pub struct Snapshot {
+    /// Last committed height (0 before the first block).
+    pub height: u64,
+    /// Its hash.
+    pub last_block_hash: Option<Hash>,
+    /// Its block time.
+    pub last_block_time_ms: Option<u64>,
+    /// The consensus round of the height being decided.
+    pub round: u32,
+    /// Transactions committed since start.
+    pub committed_transactions: u64,
+    /// Transactions waiting in the mempool.
+    pub mempool_size: usize,
+    /// Refused submissions since start, by reason.
+    pub rejections: BTreeMap<String, u64>,
+    /// Time between the last two blocks, ms.
+    pub block_interval_ms: u64,
+    /// How long the last commit input took (execution and durable write), ms.
+    pub commit_duration_ms: u64,
+    /// Received blocks refused since start, by reason.
+    pub refused_blocks: u64,
+}
+
+/// The wall clock, ms since the Unix epoch.
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// The engine's thread.
+pub struct Driver {
+    engine: NodeEngine,
+    timers: BTreeMap<(u64, u64), Timer>,
+    sequence: u64,
+    snapshot: Arc<RwLock<Snapshot>>,
+}
+
+impl Driver {
+    /// A driver of `engine`, which produced `outputs` when it started.
+    pub fn new(
+        engine: NodeEngine,
+        outputs: Vec<Output>,
+        snapshot: Arc<RwLock<Snapshot>>,
+    ) -> Driver {
+        let mut driver = Driver {
+            engine,
+            timers: BTreeMap::new(),
+            sequence: 0,
+            snapshot,
+        };
+        driver.publish_tip();
+        driver.route(outputs, Instant::now());
+        driver
+    }
+
+    /// Runs until `Shutdown` (or every sender is gone): `Ok`; or until the
+    /// engine fails: the error.
+    pub fn run(mut self, commands: Receiver<Command>) -> Result<(), EngineError> {
+        loop {
+            self.fire_due_timers()?;
+            let now = now_ms();
+            let wait = self
+                .timers
+                .first_key_value()
+                .map_or(IDLE_WAIT_MS, |((at, _), _)| at.saturating_sub(now))
+                .min(IDLE_WAIT_MS);
+            match commands.recv_timeout(Duration::from_millis(wait)) {
+                Ok(Command::Shutdown) | Err(RecvTimeoutError::Disconnected) => return Ok(()),
+                Ok(command) => self.command(command)?,
+                Err(RecvTimeoutError::Timeout) => {}
+            }
+        }
+    }
+
+    fn fire_due_timers(&mut self) -> Result<(), EngineError> {
+        loop {
+            let now = now_ms();
+            let due = match self.timers.first_key_value() {
+                Some(((at, _), _)) => *at <= now,
+                None => false,
+            };
+            if !due {
+                return Ok(());
+            }
+            if let Some((_, timer)) = self.timers.pop_first() {
+                self.input(Input::Timer(timer))?;
+            }
+        }
+    }
+
+    fn input(&mut self, input: Input) -> Result<(), EngineError> {
+        let started = Instant::now();
+        let outputs = self.engine.handle(input, now_ms())?;
+        self.route(outputs, started);
+        Ok(())
+    }
+
+    fn command(&mut self, command: Command) -> Result<(), EngineError> {
+        match command {
+            Command::Submit {
+                transactions,
+                reply,
+            } => {
+                let started = Instant::now();
+                let (results, outputs) = self.engine.submit(&transactions, now_ms())?;
+                self.count_rejections(&results);
+                self.route(outputs, started);
+                let _ = reply.send(results);
+            }
+            Command::Block { height, reply } => {
+                let ledger = self.engine.store().ledger();
+                let block = ledger
+                    .block(height)
+                    .and_then(|b| Ok(b.zip(ledger.certificate(height)?)))
+                    .map_err(|e| e.to_string());
+                let _ = reply.send(block);
+            }
+            Command::Transaction { id, reply } => {
+                let record = self
+                    .engine
+                    .store()
+                    .ledger()
+                    .transaction(&id)
+                    .map_err(|e| e.to_string());
+                let _ = reply.send(record);
+            }
+            Command::Shutdown => {}
+        }
+        Ok(())
+    }
+
+    fn count_rejections(&mut self, results: &[Result<Hash, Rejection>]) {
+        if let Ok(mut snapshot) = self.snapshot.write() {
+            for rejection in results.iter().filter_map(|r| r.as_ref().err()) {
+                let count = snapshot
+                    .rejections
+                    .entry(civitas_rpc_api::errors::rejection_reason(rejection).to_string())
+                    .or_insert(0);
+                *count = count.saturating_add(1);
+            }
+            snapshot.mempool_size = self.engine.mempool().len();
+        }
+    }
+
+    /// Carries out outputs in order. A single validator has no peers yet:
+    /// its messages go nowhere (networking comes with several validators).
+    fn route(&mut self, outputs: Vec<Output>, started: Instant) {
+        for output in outputs {
+            match output {
+                Output::Broadcast { .. } | Output::SendTo { .. } => {}
+                Output::Schedule { timer, at_ms } => {
+                    self.sequence = self.sequence.wrapping_add(1);
+                    self.timers.insert((at_ms, self.sequence), timer);
+                }
+                Output::Committed(block) => {
+                    tracing::info!(
+                        height = block.height,
+                        hash = %block.hash,
+                        transactions = block.transactions,
+                        state_root = %block.state_root,
+                        "committed"
+                    );
+                    if let Ok(mut snapshot) = self.snapshot.write() {
+                        let elapsed = started.elapsed().as_millis();
+                        snapshot.commit_duration_ms = u64::try_from(elapsed).unwrap_or(u64::MAX);
+                        snapshot.block_interval_ms = snapshot
+                            .last_block_time_ms
+                            .map_or(0, |t| block.time_ms.saturating_sub(t));
+                        snapshot.committed_transactions = snapshot
+                            .committed_transactions
+                            .saturating_add(block.transactions as u64);
+                    }
+                    self.publish_tip();
+                }
+                Output::Refused { hash, reason } => {
+                    tracing::warn!(%hash, %reason, "refused a proposed block");
+                    if let Ok(mut snapshot) = self.snapshot.write() {
+                        snapshot.refused_blocks = snapshot.refused_blocks.saturating_add(1);
+                    }
+                }
+            }
+        }
+        if let Ok(mut snapshot) = self.snapshot.write() {
+            snapshot.round = self.engine.round_step().0;
+            snapshot.mempool_size = self.engine.mempool().len();
+        }
+    }
+
+    fn publish_tip(&mut self) {
+        let tip = self.engine.tip().cloned();
+        if let Ok(mut snapshot) = self.snapshot.write() {
+            snapshot.height = tip.as_ref().map_or(0, |t| t.header.height);
+            snapshot.last_block_hash = tip.as_ref().map(|t| t.hash);
+            snapshot.last_block_time_ms = tip.as_ref().map(|t| t.header.time_ms);
+        }
+    }
+}

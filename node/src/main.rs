@@ -1,0 +1,97 @@
+//! `civitas-node`: the validator a collectivity's operator runs.
+//!
+//! `init` creates a home (keys readable by their owner only, a commented
+//! `config.toml`); `start` runs a validator from a home and a genesis file;
+//! `devnet` runs a one-validator demo chain. docs/operator-guide.md is the
+//! manual.
+
+mod config;
+mod devnet;
+mod driver;
+mod home;
+mod metrics;
+mod rpc;
+mod run;
+mod sign_store;
+mod store;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::LogFormat;
+
+/// The Civitas validator node.
+#[derive(Parser)]
+#[command(version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Creates a home directory: consensus and network keys (mode 0600) and a
+    /// commented config.toml with every default.
+    ///
+    /// Example: civitas-node init --home /var/lib/civitas
+    Init {
+        /// The home directory to create (must not hold keys already).
+        #[arg(long, env = "CIVITAS_HOME")]
+        home: PathBuf,
+    },
+    /// Runs a validator from HOME with the chain's genesis file.
+    ///
+    /// Example: civitas-node start --home /var/lib/civitas --genesis genesis.json
+    Start {
+        /// The home directory (`civitas-node init` made it).
+        #[arg(long, env = "CIVITAS_HOME")]
+        home: PathBuf,
+        /// The chain's genesis file (JSON, docs/genesis.md).
+        #[arg(long, env = "CIVITAS_GENESIS")]
+        genesis: PathBuf,
+        /// Log as JSON lines instead of the config's format.
+        #[arg(long)]
+        log_json: bool,
+    },
+    /// Runs a one-validator demo chain with demo collectivity, officials,
+    /// residents, merchants, programme, energy community and registry, and
+    /// prints what to try next.
+    ///
+    /// Example: civitas-node devnet --home ./devnet
+    Devnet {
+        /// The devnet's home (created on first use, reused afterwards).
+        #[arg(long, env = "CIVITAS_HOME", default_value = "devnet")]
+        home: PathBuf,
+        /// Log as JSON lines instead of the config's format.
+        #[arg(long)]
+        log_json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Init { home } => run::init(&home::Home::new(home)).map(|_| ()),
+        Command::Start {
+            home,
+            genesis,
+            log_json,
+        } => run::start(
+            &home::Home::new(home),
+            &genesis,
+            log_json.then_some(LogFormat::Json),
+        ),
+        Command::Devnet { home, log_json } => {
+            devnet::run(&home::Home::new(home), log_json.then_some(LogFormat::Json))
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("civitas-node: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,173 @@
+//! The JSON-RPC server: `civitas-rpc-api`'s methods (HTTP and WebSocket on one
+//! port), answered from the published [`Snapshot`] (status) or by the engine's
+//! thread through [`Command`]s (submission, blocks, transactions).
+
+use std::net::SocketAddr;
+use std::sync::mpsc::Sender;
+use std::sync::{Arc, Mutex, RwLock};
+
+use anyhow::{Context, Result};
+use civitas_civic::Receipt;
+use civitas_rpc_api::{
+    BlockView, CivitasApiServer, ErrorObjectOwned, REQUEST_BYTES_MAX, RESPONSE_BYTES_MAX,
+    RpcResult, Status, TransactionView, internal_error, parse_hash, parse_transaction_hex,
+    rejection_error,
+};
+use civitas_types::{Hash, PublicKey, decode};
+use jsonrpsee::server::{Server, ServerConfig, ServerHandle};
+use tokio::sync::oneshot;
+
+use crate::config::Config;
+use crate::driver::{Command, Snapshot};
+
+/// What the status shows besides the chain's progress.
+#[derive(Clone, Debug)]
+pub struct NodeInfo {
+    /// The chain id.
+    pub chain_id: String,
+    /// The genesis hash.
+    pub genesis_hash: Hash,
+    /// The protocol version of the genesis.
+    pub protocol_version: u32,
+    /// This validator's consensus key.
+    pub validator: PublicKey,
+}
+
+/// The methods' implementation.
+struct RpcNode {
+    info: NodeInfo,
+    commands: Mutex<Sender<Command>>,
+    snapshot: Arc<RwLock<Snapshot>>,
+}
+
+/// A running server.
+pub struct RpcServer {
+    /// Where it listens.
+    pub address: SocketAddr,
+    handle: ServerHandle,
+}
+
+impl RpcServer {
+    /// Stops accepting requests.
+    pub fn stop(&self) {
+        // Already stopped is fine.
+        let _ = self.handle.stop();
+    }
+}
+
+/// Binds `config.rpc.listen` and serves in the background.
+pub async fn serve(
+    config: &Config,
+    info: NodeInfo,
+    commands: Sender<Command>,
+    snapshot: Arc<RwLock<Snapshot>>,
+) -> Result<RpcServer> {
+    let limits = ServerConfig::builder()
+        .max_connections(config.rpc.max_connections)
+        .max_request_body_size(REQUEST_BYTES_MAX)
+        .max_response_body_size(RESPONSE_BYTES_MAX)
+        .build();
+    let server = Server::builder()
+        .set_config(limits)
+        .build(config.rpc.listen)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot listen for JSON-RPC on {} (rpc.listen)",
+                config.rpc.listen
+            )
+        })?;
+    let address = server.local_addr()?;
+    let node = RpcNode {
+        info,
+        commands: Mutex::new(commands),
+        snapshot,
+    };
+    let handle = server.start(node.into_rpc());
+    Ok(RpcServer { address, handle })
+}
+
+impl RpcNode {
+    /// Sends `command` (built around a reply channel) and awaits the answer.
+    async fn ask<T>(&self, command: impl FnOnce(oneshot::Sender<T>) -> Command) -> RpcResult<T> {
+        let (reply, answer) = oneshot::channel();
+        let sent = self
+            .commands
+            .lock()
+            .map_err(|_| internal_error("the engine channel is poisoned"))?
+            .send(command(reply));
+        if sent.is_err() {
+            return Err(stopped());
+        }
+        answer.await.map_err(|_| stopped())
+    }
+}
+
+fn stopped() -> ErrorObjectOwned {
+    internal_error("the node is stopping; try again once it is back")
+}
+
+#[jsonrpsee::core::async_trait]
+impl CivitasApiServer for RpcNode {
+    async fn status(&self) -> RpcResult<Status> {
+        let snapshot = self
+            .snapshot
+            .read()
+            .map(|s| s.clone())
+            .map_err(|_| internal_error("the status is poisoned"))?;
+        Ok(Status {
+            chain_id: self.info.chain_id.clone(),
+            genesis_hash: self.info.genesis_hash.to_hex(),
+            height: snapshot.height,
+            last_block_hash: snapshot.last_block_hash.map(|h| h.to_hex()),
+            last_block_time_ms: snapshot.last_block_time_ms,
+            catching_up: false,
+            node_version: env!("CARGO_PKG_VERSION").to_string(),
+            protocol_version: self.info.protocol_version,
+            validator_address: Some(self.info.validator.to_string()),
+        })
+    }
+
+    async fn submit_transaction(&self, transaction: String) -> RpcResult<String> {
+        let bytes = parse_transaction_hex(&transaction)?;
+        let results = self
+            .ask(|reply| Command::Submit {
+                transactions: vec![bytes],
+                reply,
+            })
+            .await?;
+        match results.into_iter().next() {
+            Some(Ok(id)) => Ok(id.to_hex()),
+            Some(Err(rejection)) => Err(rejection_error(&rejection)),
+            None => Err(internal_error("the mempool gave no answer")),
+        }
+    }
+
+    async fn get_block(&self, height: u64) -> RpcResult<Option<BlockView>> {
+        let found = self
+            .ask(|reply| Command::Block { height, reply })
+            .await?
+            .map_err(|e| internal_error(&e))?;
+        Ok(found.map(|(block, certificate)| BlockView::from_block(&block, Some(&certificate))))
+    }
+
+    async fn get_transaction(&self, id: String) -> RpcResult<Option<TransactionView>> {
+        let id = parse_hash("id", &id)?;
+        let found = self
+            .ask(|reply| Command::Transaction { id, reply })
+            .await?
+            .map_err(|e| internal_error(&e))?;
+        let Some(record) = found else {
+            return Ok(None);
+        };
+        let receipt: Receipt = decode(&record.receipt)
+            .map_err(|_| internal_error("a stored receipt does not decode"))?;
+        Ok(Some(TransactionView::from_parts(
+            id,
+            record.height,
+            record.position,
+            &record.transaction,
+            &receipt,
+        )))
+    }
+}

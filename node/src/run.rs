@@ -1,0 +1,214 @@
+//! `init` and `start`: creating a home, and running a validator until a
+//! signal (SIGINT, SIGTERM: stop intake, let the engine finish its current
+//! input, exit 0) or an engine failure (its message, exit 1).
+
+use std::fs;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::mpsc::Sender;
+use std::sync::{Arc, RwLock};
+
+use anyhow::{Context, Result, anyhow, bail};
+use civitas_engine::{ChainSpec, Engine, EngineConfig};
+use civitas_genesis::GenesisDocument;
+use civitas_types::SigningKey;
+use tokio::signal::unix::{SignalKind, signal};
+
+use crate::config::{Config, LogConfig, LogFormat};
+use crate::driver::{Command, Driver, Snapshot, now_ms};
+use crate::home::{Home, create_key, load_key};
+use crate::sign_store::FileSignStore;
+use crate::store::LedgerStore;
+
+/// Creates `home`: keys and a commented configuration. Returns the consensus key.
+pub fn init(home: &Home) -> Result<SigningKey> {
+    fs::create_dir_all(home.root())
+        .with_context(|| format!("cannot create {}", home.root().display()))?;
+    if home.consensus_key().exists() || home.network_key().exists() {
+        bail!(
+            "{} already holds keys: refusing to replace them (a validator's key is its identity)",
+            home.root().display()
+        );
+    }
+    let consensus = create_key(&home.consensus_key())?;
+    let network = create_key(&home.network_key())?;
+    if !home.config().exists() {
+        fs::write(home.config(), crate::config::TEMPLATE)?;
+    }
+    println!(
+        "created {}\n  consensus key {}\n  network key   {}\nnext: put the chain's genesis file here and run\n  civitas-node start --home {} --genesis genesis.json",
+        home.root().display(),
+        consensus.public_key(),
+        network.public_key(),
+        home.root().display()
+    );
+    Ok(consensus)
+}
+
+/// Reads and checks the configuration of `home`, with environment overrides.
+pub fn load_config(home: &Home) -> Result<Config> {
+    let text = fs::read_to_string(home.config()).with_context(|| {
+        format!(
+            "cannot read {}; create the home with `civitas-node init --home {}`",
+            home.config().display(),
+            home.root().display()
+        )
+    })?;
+    Config::parse(&text, std::env::vars())
+}
+
+/// Reads a genesis file.
+pub fn read_genesis(path: &Path) -> Result<GenesisDocument> {
+    let text = fs::read_to_string(path)
+        .with_context(|| format!("cannot read the genesis file {}", path.display()))?;
+    civitas_genesis::from_json(&text)
+        .map_err(|e| anyhow!("the genesis file {} is not valid: {e}", path.display()))
+}
+
+fn init_logging(log: &LogConfig, format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_new(&log.level)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    // A second initialisation (tests in one process) keeps the first.
+    let _ = match format {
+        LogFormat::Human => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
+/// What a started node offers the code that started it (devnet).
+pub struct Started {
+    /// Where JSON-RPC listens.
+    pub rpc: SocketAddr,
+    /// Where metrics listen.
+    pub metrics: SocketAddr,
+    /// Commands to the engine.
+    pub commands: Sender<Command>,
+}
+
+/// `start`: runs a validator from `home` and the genesis file at `genesis`.
+pub fn start(home: &Home, genesis: &Path, log: Option<LogFormat>) -> Result<()> {
+    let genesis = read_genesis(genesis)?;
+    start_with(home, genesis, log, |_| Ok(()))
+}
+
+/// Runs a validator on `genesis`, calling `after` once it serves.
+pub fn start_with(
+    home: &Home,
+    genesis: GenesisDocument,
+    log: Option<LogFormat>,
+    after: impl FnOnce(&Started) -> Result<()>,
+) -> Result<()> {
+    let config = load_config(home)?;
+    init_logging(&config.log, log.unwrap_or(config.log.format));
+    let key = load_key(&home.consensus_key())?;
+    load_key(&home.network_key())?;
+    let checked = genesis
+        .check()
+        .map_err(|e| anyhow!("the genesis file is not valid: {e}"))?;
+    let validator = key.public_key();
+    if !checked
+        .validators
+        .validators()
+        .iter()
+        .any(|v| v.public_key == validator)
+    {
+        bail!(
+            "this home's consensus key {validator} is not a validator of chain {}: use the home whose key the genesis names",
+            genesis.chain_id
+        );
+    }
+    let spec = ChainSpec::from_genesis(&genesis, checked.hash);
+    let info = crate::rpc::NodeInfo {
+        chain_id: genesis.chain_id.to_string(),
+        genesis_hash: checked.hash,
+        protocol_version: genesis.protocol_version,
+        validator,
+    };
+    let snapshot = Arc::new(RwLock::new(Snapshot::default()));
+    let (commands, receiver) = std::sync::mpsc::channel();
+    let (started_tx, started_rx) = std::sync::mpsc::channel::<Result<(), String>>();
+    let (done_tx, done_rx) = tokio::sync::oneshot::channel();
+    let engine_config = EngineConfig {
+        heartbeat_ms: config.consensus.heartbeat_ms,
+        ..EngineConfig::default()
+    };
+    let thread_home = home.clone();
+    let thread_snapshot = Arc::clone(&snapshot);
+    // The engine is built on its own thread, its only owner.
+    let engine_thread = std::thread::Builder::new()
+        .name("engine".into())
+        .spawn(move || {
+            let started = LedgerStore::open(&thread_home, &genesis, &checked).and_then(|store| {
+                let sign_store = FileSignStore::new(thread_home.sign_state());
+                Engine::start(spec, engine_config, store, key, sign_store, now_ms())
+                    .map_err(anyhow::Error::from)
+            });
+            let result = match started {
+                Ok((engine, outputs)) => {
+                    let _ = started_tx.send(Ok(()));
+                    Driver::new(engine, outputs, thread_snapshot)
+                        .run(receiver)
+                        .map_err(|e| anyhow!("the engine stopped: {e}"))
+                }
+                Err(error) => {
+                    let _ = started_tx.send(Err(format!("{error:#}")));
+                    Ok(())
+                }
+            };
+            let _ = done_tx.send(result);
+        })?;
+    match started_rx.recv() {
+        Ok(Ok(())) => {}
+        Ok(Err(message)) => bail!("{message}"),
+        Err(_) => bail!("the engine thread ended while starting"),
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let outcome = runtime.block_on(async {
+        let rpc = crate::rpc::serve(&config, info, commands.clone(), Arc::clone(&snapshot)).await?;
+        let metrics = crate::metrics::serve(config.metrics.listen, Arc::clone(&snapshot)).await?;
+        let started = Started {
+            rpc: rpc.address,
+            metrics,
+            commands: commands.clone(),
+        };
+        tracing::info!(rpc = %rpc.address, metrics = %metrics, validator = %validator, "serving");
+        after(&started)?;
+        let stopping = wait_for_signal_or(done_rx).await?;
+        rpc.stop();
+        Ok::<_, anyhow::Error>(stopping)
+    });
+    let _ = commands.send(Command::Shutdown);
+    let joined = engine_thread.join();
+    match (outcome?, joined) {
+        (Stop::Signal, Ok(())) => {
+            tracing::info!("stopped");
+            Ok(())
+        }
+        (Stop::Engine(result), Ok(())) => result,
+        (_, Err(_)) => bail!("the engine thread panicked"),
+    }
+}
+
+/// Why the node stops.
+enum Stop {
+    /// SIGINT or SIGTERM.
+    Signal,
+    /// The engine's thread ended, with its result.
+    Engine(Result<()>),
+}
+
+async fn wait_for_signal_or(done: tokio::sync::oneshot::Receiver<Result<()>>) -> Result<Stop> {
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    tokio::select! {
+        _ = terminate.recv() => Ok(Stop::Signal),
+        _ = interrupt.recv() => Ok(Stop::Signal),
+        result = done => Ok(Stop::Engine(result.unwrap_or_else(|_| Err(anyhow!("the engine thread ended"))))),
+    }
+}

@@ -1,0 +1,226 @@
+//! The engine's [`ChainStore`] over the RocksDB ledger, with the two things
+//! the ledger does not keep: the validator set of every height (a change
+//! decided in a block is written, durably, before that block's commit, so a
+//! crash between the two only repeats it) and the bodies of blocks this
+//! validator signed for, each synced to its own file before the signature.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::PathBuf;
+
+use civitas_civic::{StateRead, StorageError};
+use civitas_engine::{ChainStore, Decided, PreparedState, StoreError, Tip, Writes};
+use civitas_genesis::{CheckedGenesis, GenesisDocument};
+use civitas_ledger::{ChainIdentity, Ledger, LedgerConfig, LedgerError};
+use civitas_types::{Block, Hash, QuorumCertificate, ValidatorSet, decode, encode};
+
+use crate::home::{Home, write_durably};
+
+/// The latest committed state, read by execution.
+pub struct LedgerView(Ledger);
+
+impl StateRead for LedgerView {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
+        self.0.get(key).map_err(|error| StorageError {
+            reason: error.to_string(),
+        })
+    }
+}
+
+/// A block's state prepared on the ledger's latest tree.
+pub struct Prepared(civitas_ledger::PreparedState);
+
+impl PreparedState for Prepared {
+    fn root(&self) -> Hash {
+        self.0.root()
+    }
+}
+
+/// The node's chain store.
+pub struct LedgerStore {
+    view: LedgerView,
+    sets_path: PathBuf,
+    candidates_path: PathBuf,
+    sets: BTreeMap<u64, ValidatorSet>,
+    candidates: Vec<Block>,
+}
+
+/// A ledger failure, as the engine classifies storage failures: a full device
+/// is told apart so the operator frees space.
+fn store_error(error: LedgerError) -> StoreError {
+    let text = error.to_string();
+    match error {
+        LedgerError::Corrupt { .. } | LedgerError::Missing(_) => StoreError::Corrupt(text),
+        _ if text.contains("No space left") => StoreError::Full,
+        _ => StoreError::Io(text),
+    }
+}
+
+/// A file failure: a full device, or another I/O error.
+fn io_error(error: std::io::Error) -> StoreError {
+    if error.kind() == std::io::ErrorKind::StorageFull {
+        StoreError::Full
+    } else {
+        StoreError::Io(error.to_string())
+    }
+}
+
+impl LedgerStore {
+    /// Opens the chain in `home` (creating it from `genesis` the first time),
+    /// refusing a data directory of another chain or genesis.
+    pub fn open(
+        home: &Home,
+        genesis: &GenesisDocument,
+        checked: &CheckedGenesis,
+    ) -> anyhow::Result<LedgerStore> {
+        let identity = ChainIdentity {
+            chain_id: genesis.chain_id.clone(),
+            genesis_hash: checked.hash,
+        };
+        let config = LedgerConfig::new(home.ledger());
+        let exists = fs::read_dir(home.ledger()).is_ok_and(|mut d| d.next().is_some());
+        let ledger = if exists {
+            Ledger::open(config, Some(&identity))?
+        } else {
+            fs::create_dir_all(home.data())?;
+            Ledger::create(config, identity, &checked.state.entries)?
+        };
+        let sets_path = home.validator_sets();
+        let sets = match fs::read(&sets_path) {
+            Ok(bytes) => decode(&bytes).map_err(|e| {
+                anyhow::anyhow!(
+                    "{} does not decode ({e}); restore the data directory from a backup or a verified snapshot",
+                    sets_path.display()
+                )
+            })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let sets = BTreeMap::from([(genesis.initial_height, checked.validators.clone())]);
+                write_durably(&sets_path, &encode(&sets))?;
+                sets
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let candidates_path = home.candidates();
+        fs::create_dir_all(&candidates_path)?;
+        let mut store = LedgerStore {
+            view: LedgerView(ledger),
+            sets_path,
+            candidates_path,
+            sets,
+            candidates: Vec::new(),
+        };
+        store.candidates = store.load_candidates()?;
+        Ok(store)
+    }
+
+    /// The ledger, for queries.
+    pub fn ledger(&self) -> &Ledger {
+        &self.view.0
+    }
+
+    /// Candidate bodies of the next height from their files (older ones are
+    /// committed or abandoned: removed).
+    fn load_candidates(&self) -> anyhow::Result<Vec<Block>> {
+        let next = self.ledger().height().saturating_add(1);
+        let mut candidates = Vec::new();
+        for entry in fs::read_dir(&self.candidates_path)? {
+            let path = entry?.path();
+            let block: Option<Block> = fs::read(&path).ok().and_then(|b| decode(&b).ok());
+            match block {
+                Some(block) if block.header.height == next => candidates.push(block),
+                _ => fs::remove_file(&path)?,
+            }
+        }
+        Ok(candidates)
+    }
+
+    fn candidate_path(&self, block: &Block) -> PathBuf {
+        self.candidates_path.join(format!(
+            "{}-{}.block",
+            block.header.height,
+            block.hash().to_hex()
+        ))
+    }
+}
+
+impl ChainStore for LedgerStore {
+    type State = LedgerView;
+    type Prepared = Prepared;
+
+    fn tip(&self) -> Result<Option<Tip>, StoreError> {
+        let height = self.ledger().height();
+        if height == 0 {
+            return Ok(None);
+        }
+        match self.block(height)? {
+            Some((block, certificate)) => Ok(Some(Tip {
+                hash: block.hash(),
+                header: block.header,
+                certificate,
+            })),
+            None => Err(StoreError::Corrupt(format!(
+                "block {height}, the ledger's tip, is missing"
+            ))),
+        }
+    }
+
+    fn state(&self) -> &LedgerView {
+        &self.view
+    }
+
+    fn prepare(&self, writes: &Writes) -> Result<Prepared, StoreError> {
+        self.ledger()
+            .prepare(writes.clone())
+            .map(Prepared)
+            .map_err(store_error)
+    }
+
+    fn save_candidate(&mut self, block: &Block) -> Result<(), StoreError> {
+        let hash = block.hash();
+        if self.candidates.iter().any(|c| c.hash() == hash) {
+            return Ok(());
+        }
+        write_durably(&self.candidate_path(block), &encode(block)).map_err(io_error)?;
+        self.candidates.push(block.clone());
+        Ok(())
+    }
+
+    fn candidates(&self) -> Result<Vec<Block>, StoreError> {
+        Ok(self.candidates.clone())
+    }
+
+    fn commit(&mut self, decided: Decided<'_>, prepared: Prepared) -> Result<(), StoreError> {
+        if let Some((height, set)) = decided.validator_change {
+            self.sets.insert(*height, set.clone());
+            write_durably(&self.sets_path, &encode(&self.sets)).map_err(io_error)?;
+        }
+        self.view
+            .0
+            .commit(
+                decided.block,
+                decided.certificate,
+                decided.receipt_leaves,
+                prepared.0,
+            )
+            .map_err(store_error)?;
+        for block in std::mem::take(&mut self.candidates) {
+            // A leftover file is removed at the next start: not worth stopping for.
+            let _ = fs::remove_file(self.candidate_path(&block));
+        }
+        Ok(())
+    }
+
+    fn validator_set(&self, height: u64) -> Result<Option<ValidatorSet>, StoreError> {
+        Ok(self
+            .sets
+            .range(..=height)
+            .next_back()
+            .map(|(_, set)| set.clone()))
+    }
+
+    fn block(&self, height: u64) -> Result<Option<(Block, QuorumCertificate)>, StoreError> {
+        let block = self.ledger().block(height).map_err(store_error)?;
+        let certificate = self.ledger().certificate(height).map_err(store_error)?;
+        Ok(block.zip(certificate))
+    }
+}

@@ -20,6 +20,7 @@ use crate::run::{Started, init, read_genesis, start_with};
 pub fn run(home: &Home, log: Option<LogFormat>) -> Result<()> {
     if !home.consensus_key().exists() {
         init(home)?;
+        println!("created the devnet home {}", home.root().display());
     }
     let genesis_path = home.root().join("genesis.json");
     let genesis = if genesis_path.exists() {

@@ -73,7 +73,14 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Init { home } => run::init(&home::Home::new(home)).map(|_| ()),
+        Command::Init { home } => run::init(&home::Home::new(home.clone())).map(|(consensus, network)| {
+            println!(
+                "created {home}\n  consensus key {}\n  network key   {}\nnext: give the consensus and network keys to your network's genesis, then run\n  civitas-node start --home {home} --genesis genesis.json",
+                consensus.public_key(),
+                network.public_key(),
+                home = home.display(),
+            );
+        }),
         Command::Start {
             home,
             genesis,

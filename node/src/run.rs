@@ -20,8 +20,9 @@ use crate::home::{Home, create_key, load_key};
 use crate::sign_store::FileSignStore;
 use crate::store::LedgerStore;
 
-/// Creates `home`: keys and a commented configuration. Returns the consensus key.
-pub fn init(home: &Home) -> Result<SigningKey> {
+/// Creates `home`: keys and a commented configuration. Returns the consensus
+/// and network keys.
+pub fn init(home: &Home) -> Result<(SigningKey, SigningKey)> {
     fs::create_dir_all(home.root())
         .with_context(|| format!("cannot create {}", home.root().display()))?;
     if home.consensus_key().exists() || home.network_key().exists() {
@@ -35,14 +36,7 @@ pub fn init(home: &Home) -> Result<SigningKey> {
     if !home.config().exists() {
         fs::write(home.config(), crate::config::TEMPLATE)?;
     }
-    println!(
-        "created {}\n  consensus key {}\n  network key   {}\nnext: put the chain's genesis file here and run\n  civitas-node start --home {} --genesis genesis.json",
-        home.root().display(),
-        consensus.public_key(),
-        network.public_key(),
-        home.root().display()
-    );
-    Ok(consensus)
+    Ok((consensus, network))
 }
 
 /// Reads and checks the configuration of `home`, with environment overrides.

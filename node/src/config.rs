@@ -120,7 +120,8 @@ impl Config {
     }
 
     fn validate(&self) -> Result<()> {
-        if self.rpc.listen == self.metrics.listen {
+        // Port 0 asks the system for any free port: two such requests never collide.
+        if self.rpc.listen == self.metrics.listen && self.rpc.listen.port() != 0 {
             bail!(
                 "rpc.listen and metrics.listen are both {}: give them different ports",
                 self.rpc.listen
@@ -219,6 +220,21 @@ mod tests {
         let error =
             Config::parse("[rpc]\nlisten = \"localhost\"\n", std::iter::empty()).unwrap_err();
         assert!(format!("{error:#}").contains("listen"), "{error:#}");
+    }
+
+    #[test]
+    fn one_port_for_both_servers_is_refused_unless_any_free_port() {
+        let same = "[rpc]\nlisten = \"127.0.0.1:9000\"\n[metrics]\nlisten = \"127.0.0.1:9000\"\n";
+        let error = Config::parse(same, std::iter::empty()).unwrap_err();
+        assert!(error.to_string().contains("different ports"), "{error}");
+        let environment = [
+            ("CIVITAS_RPC_LISTEN".to_string(), "127.0.0.1:0".to_string()),
+            (
+                "CIVITAS_METRICS_LISTEN".to_string(),
+                "127.0.0.1:0".to_string(),
+            ),
+        ];
+        Config::parse("", environment.into_iter()).unwrap();
     }
 
     #[test]

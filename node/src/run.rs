@@ -12,7 +12,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use civitas_engine::{ChainSpec, Engine, EngineConfig};
 use civitas_genesis::GenesisDocument;
 use civitas_types::SigningKey;
-use tokio::signal::unix::{SignalKind, signal};
+use tokio::signal::unix::{Signal, SignalKind, signal};
 
 use crate::config::{Config, LogConfig, LogFormat};
 use crate::driver::{Command, Driver, Snapshot, now_ms};
@@ -164,6 +164,9 @@ pub fn start_with(
         .enable_all()
         .build()?;
     let outcome = runtime.block_on(async {
+        // Signals are caught from before the node serves: a stop asked as soon
+        // as it says it serves is a clean stop, not the default kill.
+        let signals = Signals::listen()?;
         let rpc = crate::rpc::serve(&config, info, commands.clone(), Arc::clone(&snapshot)).await?;
         let metrics = crate::metrics::serve(config.metrics.listen, Arc::clone(&snapshot)).await?;
         let started = Started {
@@ -173,7 +176,7 @@ pub fn start_with(
         };
         tracing::info!(rpc = %rpc.address, metrics = %metrics, validator = %validator, "serving");
         after(&started)?;
-        let stopping = wait_for_signal_or(done_rx).await?;
+        let stopping = signals.wait_or(done_rx).await?;
         rpc.stop();
         Ok::<_, anyhow::Error>(stopping)
     });
@@ -197,12 +200,26 @@ enum Stop {
     Engine(Result<()>),
 }
 
-async fn wait_for_signal_or(done: tokio::sync::oneshot::Receiver<Result<()>>) -> Result<Stop> {
-    let mut terminate = signal(SignalKind::terminate())?;
-    let mut interrupt = signal(SignalKind::interrupt())?;
-    tokio::select! {
-        _ = terminate.recv() => Ok(Stop::Signal),
-        _ = interrupt.recv() => Ok(Stop::Signal),
-        result = done => Ok(Stop::Engine(result.unwrap_or_else(|_| Err(anyhow!("the engine thread ended"))))),
+/// SIGTERM and SIGINT, caught (and remembered until awaited) from [`Signals::listen`] on.
+struct Signals {
+    terminate: Signal,
+    interrupt: Signal,
+}
+
+impl Signals {
+    fn listen() -> Result<Signals> {
+        Ok(Signals {
+            terminate: signal(SignalKind::terminate())?,
+            interrupt: signal(SignalKind::interrupt())?,
+        })
+    }
+
+    /// Waits for a signal, or for the engine's thread to end.
+    async fn wait_or(mut self, done: tokio::sync::oneshot::Receiver<Result<()>>) -> Result<Stop> {
+        tokio::select! {
+            _ = self.terminate.recv() => Ok(Stop::Signal),
+            _ = self.interrupt.recv() => Ok(Stop::Signal),
+            result = done => Ok(Stop::Engine(result.unwrap_or_else(|_| Err(anyhow!("the engine thread ended"))))),
+        }
     }
 }

@@ -499,6 +499,15 @@ impl Node {
         self.wait_exit(timeout)
     }
 
+    /// Waits for the process to exit (failing after `timeout`); its status
+    /// and its whole log.
+    pub fn wait_exit_with_log(self, timeout: Duration) -> (ExitStatus, Vec<String>) {
+        let log = Arc::clone(&self.log);
+        let status = self.wait_exit(timeout);
+        let lines = log.lock().unwrap().clone();
+        (status, lines)
+    }
+
     /// Waits for the process to exit (failing after `timeout`).
     pub fn wait_exit(mut self, timeout: Duration) -> ExitStatus {
         let started = Instant::now();

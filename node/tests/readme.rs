@@ -1,0 +1,107 @@
+//! The README's quick start, run: `civitas-node devnet` prints what the README
+//! shows (addresses and home aside), the requests it tells newcomers to try
+//! answer, and the status it shows has the fields the node returns.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
+
+use common::{COMMIT_TIMEOUT, Spawned, http_get};
+
+const README: &str = include_str!("../../README.md");
+
+/// The fenced block of `language` that follows `marker` in the README.
+fn block_after(marker: &str, language: &str) -> String {
+    let start = README.find(marker).expect("marker in README");
+    let fence = format!("```{language}\n");
+    let open = start + README[start..].find(&fence).expect("block after marker") + fence.len();
+    let close = open + README[open..].find("```").expect("closed block");
+    README[open..close].to_string()
+}
+
+/// `POST /` of `body` as JSON over plain HTTP/1.1: the response body.
+fn post_json(address: SocketAddr, body: &str) -> String {
+    let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(10)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    write!(
+        stream,
+        "POST / HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap();
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    body.to_string()
+}
+
+#[test]
+fn the_quick_start_prints_what_the_readme_shows_and_its_requests_answer() {
+    let home = tempfile::tempdir().unwrap();
+    let devnet = home.path().join("devnet");
+    let node = Spawned::devnet(&devnet).wait_ready();
+    let started = Instant::now();
+    while !node.stdout().contains("Stop with Ctrl-C") {
+        assert!(started.elapsed() < COMMIT_TIMEOUT, "{}", node.stdout());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // The README shows the default addresses and a home named `devnet`.
+    let printed = node
+        .stdout()
+        .replace(&node.rpc_address.to_string(), "127.0.0.1:26657")
+        .replace(&node.metrics_address.to_string(), "127.0.0.1:26660")
+        .replace(&devnet.display().to_string(), "devnet");
+    let shown = block_after("It prints:", "text");
+    let mut rest = printed.as_str();
+    for line in shown.lines().filter(|line| line.trim() != "...") {
+        let at = rest
+            .find(line)
+            .unwrap_or_else(|| panic!("README line {line:?} not printed (in order):\n{printed}"));
+        rest = &rest[at + line.len()..];
+    }
+
+    // Each request of "Try:", as curl would send it.
+    for line in shown.lines().filter(|l| l.trim_start().starts_with("curl")) {
+        if let Some((_, rest)) = line.split_once("-d '") {
+            let body = rest.split_once('\'').unwrap().0;
+            let answer: serde_json::Value =
+                serde_json::from_str(&post_json(node.rpc_address, body)).unwrap();
+            assert!(answer.get("result").is_some(), "{body} answered {answer}");
+        } else {
+            let (status, metrics) = http_get(node.metrics_address, "/metrics");
+            assert_eq!(status, 200);
+            assert!(metrics.contains("civitas_height"), "{metrics}");
+        }
+    }
+
+    // The status the README shows has exactly the fields the node returns.
+    let shown: serde_json::Value =
+        serde_json::from_str(block_after("and `civitas_status` answers", "json").trim()).unwrap();
+    let body = r#"{"jsonrpc":"2.0","id":1,"method":"civitas_status","params":[]}"#;
+    let actual: serde_json::Value =
+        serde_json::from_str(&post_json(node.rpc_address, body)).unwrap();
+    let keys = |value: &serde_json::Value| {
+        let mut keys: Vec<String> = value["result"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        keys.sort();
+        keys
+    };
+    assert_eq!(keys(&shown), keys(&actual));
+    assert_eq!(actual["result"]["chainId"], shown["result"]["chainId"]);
+}

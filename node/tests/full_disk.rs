@@ -78,7 +78,10 @@ fn a_full_disk_stops_the_node_cleanly_and_it_resumes_once_space_is_freed() {
         !status.success(),
         "a full disk must stop the node with a failure status"
     );
-    println!("the node stopped with: {}", log.last().map_or("", String::as_str));
+    println!(
+        "the node stopped with: {}",
+        log.last().map_or("", String::as_str)
+    );
     let text = log.join("\n").to_lowercase();
     assert!(
         text.contains("full") || text.contains("no space left"),

@@ -5,6 +5,7 @@
 use std::net::SocketAddr;
 
 use anyhow::{Context, Result, bail};
+use civitas_p2p::{Multiaddr, PeerId};
 use serde::Deserialize;
 
 /// The commented configuration `init` writes: every key with its default.
@@ -34,6 +35,18 @@ level = "info"
 [consensus]
 # Longest wait between two blocks when no transaction comes, in milliseconds.
 heartbeat_ms = 1000
+
+[p2p]
+# Where validators and observers connect (libp2p over TCP, noise, yamux).
+# "/ip4/0.0.0.0/tcp/26656" to accept peers from other machines; tcp/0 asks
+# the system for any free port (logged at start).
+listen = "/ip4/127.0.0.1/tcp/26656"
+# Peers dialled at start and again whenever the connection drops, each with
+# its peer id: "/ip4/192.0.2.10/tcp/26656/p2p/12D3KooW...". The environment
+# takes a comma-separated list: CIVITAS_P2P_PEERS=/ip4/...,/ip4/...
+peers = []
+# Peer ids of non-validator nodes allowed to connect (auditors, RPC nodes).
+observers = []
 "#;
 
 /// The whole configuration.
@@ -48,6 +61,51 @@ pub struct Config {
     pub log: LogConfig,
     /// Consensus pacing.
     pub consensus: ConsensusConfig,
+    /// Peer-to-peer networking.
+    pub p2p: P2pConfig,
+}
+
+/// `[p2p]`.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct P2pConfig {
+    /// Listening multiaddr.
+    #[serde(deserialize_with = "from_text")]
+    pub listen: Multiaddr,
+    /// Multiaddrs (with `/p2p/<peer id>`) dialled at start and redialled.
+    #[serde(deserialize_with = "list_from_text")]
+    pub peers: Vec<Multiaddr>,
+    /// Peer ids of observers allowed to connect.
+    #[serde(deserialize_with = "list_from_text")]
+    pub observers: Vec<PeerId>,
+}
+
+/// A value written as text (multiaddrs, peer ids: libp2p's own syntax).
+fn from_text<'de, D, T>(deserializer: D) -> std::result::Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    let text = String::deserialize(deserializer)?;
+    text.parse()
+        .map_err(|error| serde::de::Error::custom(format!("`{text}`: {error}")))
+}
+
+/// A list of values written as text.
+fn list_from_text<'de, D, T>(deserializer: D) -> std::result::Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    Vec::<String>::deserialize(deserializer)?
+        .into_iter()
+        .map(|text| {
+            text.parse()
+                .map_err(|error| serde::de::Error::custom(format!("`{text}`: {error}")))
+        })
+        .collect()
 }
 
 /// `[rpc]`.
@@ -178,6 +236,14 @@ fn override_key(table: &mut toml::Table, name: &str, value: &str) -> Result<()> 
                 .parse::<bool>()
                 .map(toml::Value::Boolean)
                 .with_context(|| format!("CIVITAS_{name} must be true or false"))?,
+            toml::Value::Array(_) => toml::Value::Array(
+                value
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|item| !item.is_empty())
+                    .map(|item| toml::Value::String(item.to_string()))
+                    .collect(),
+            ),
             _ => toml::Value::String(value.to_string()),
         };
         entries.insert(key.to_string(), parsed);
@@ -208,9 +274,9 @@ mod tests {
                 .contains("unknown key `listen_on` in [rpc]"),
             "{error}"
         );
-        let error = Config::parse("[p2p]\n", std::iter::empty()).unwrap_err();
+        let error = Config::parse("[p3p]\n", std::iter::empty()).unwrap_err();
         assert!(
-            error.to_string().contains("unknown section [p2p]"),
+            error.to_string().contains("unknown section [p3p]"),
             "{error}"
         );
     }
@@ -253,5 +319,30 @@ mod tests {
         assert_eq!(config.rpc.listen.to_string(), "0.0.0.0:9000");
         assert_eq!(config.consensus.heartbeat_ms, 250);
         assert_eq!(config.log.format, LogFormat::Json);
+    }
+
+    #[test]
+    fn p2p_defaults_and_peers_from_the_environment() {
+        let config = Config::parse("", std::iter::empty()).unwrap();
+        assert_eq!(config.p2p.listen.to_string(), "/ip4/127.0.0.1/tcp/26656");
+        assert!(config.p2p.peers.is_empty());
+        let peer = "/ip4/127.0.0.1/tcp/1/p2p/12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA";
+        let environment = [
+            (
+                "CIVITAS_P2P_PEERS".to_string(),
+                format!("{peer}, /ip4/127.0.0.1/tcp/2"),
+            ),
+            (
+                "CIVITAS_P2P_LISTEN".to_string(),
+                "/ip4/127.0.0.1/tcp/0".to_string(),
+            ),
+        ];
+        let config = Config::parse("", environment.into_iter()).unwrap();
+        assert_eq!(config.p2p.peers.len(), 2);
+        assert_eq!(config.p2p.peers[0].to_string(), peer);
+        assert_eq!(config.p2p.listen.to_string(), "/ip4/127.0.0.1/tcp/0");
+        let error =
+            Config::parse("[p2p]\npeers = [\"nonsense\"]\n", std::iter::empty()).unwrap_err();
+        assert!(format!("{error:#}").contains("peers"), "{error:#}");
     }
 }

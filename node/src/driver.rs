@@ -5,18 +5,27 @@
 //! error (a storage failure: the message says what to do), or on
 //! [`Command::Shutdown`] between two inputs, so a block in flight is either
 //! committed whole or not at all.
+//!
+//! With peers, consensus messages and gossiped transactions come in as
+//! commands, and the engine's messages, admitted RPC transactions and new
+//! heights go out through the [`Outbox`], which never waits; the engine's
+//! current messages are re-sent every [`REBROADCAST_MS`] so lossy gossip
+//! converges.
 
 use std::collections::BTreeMap;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use civitas_engine::{Engine, EngineError, Input, Output, Timer};
+use civitas_consensus::ConsensusMessage;
+use civitas_engine::{ChainStore, Engine, EngineError, Input, Output, Timer};
 use civitas_ledger::TransactionRecord;
 use civitas_mempool::Rejection;
+use civitas_p2p::{ConsensusEnvelope, SyncedBlock};
 use civitas_types::{Block, Hash, QuorumCertificate};
 use tokio::sync::oneshot;
 
+use crate::outbox::{Outbox, ToNetwork};
 use crate::sign_store::FileSignStore;
 use crate::store::LedgerStore;
 
@@ -25,6 +34,12 @@ pub type NodeEngine = Engine<LedgerStore, FileSignStore>;
 
 /// The longest the thread sleeps without looking at its timers.
 const IDLE_WAIT_MS: u64 = 1_000;
+
+/// How often the engine's current messages are re-sent to peers.
+pub const REBROADCAST_MS: u64 = 1_000;
+
+/// Most blocks read from the ledger for one sync request.
+pub const SYNC_BLOCKS_MAX: usize = 64;
 
 /// What the RPC server asks of the engine's thread.
 pub enum Command {
@@ -48,6 +63,27 @@ pub enum Command {
         id: Hash,
         /// The record, `None` if unknown; an error if storage failed.
         reply: oneshot::Sender<Result<Option<TransactionRecord>, String>>,
+    },
+    /// A consensus message from a peer.
+    Consensus(Box<ConsensusEnvelope>),
+    /// A transaction gossiped by a peer.
+    Gossiped(Vec<u8>),
+    /// A final block fetched by block sync and verified against its
+    /// certificate; the answer says whether the chain now holds its height.
+    Synced {
+        /// The block with its certificate.
+        synced: Box<SyncedBlock>,
+        /// The committed height after it, or why it failed.
+        reply: std::sync::mpsc::SyncSender<Result<u64, String>>,
+    },
+    /// Committed blocks with their certificates, for a peer that syncs.
+    Blocks {
+        /// First height.
+        from: u64,
+        /// Most blocks (at most [`SYNC_BLOCKS_MAX`] are read).
+        limit: usize,
+        /// The blocks, or why the ledger could not be read.
+        reply: std::sync::mpsc::SyncSender<Result<Vec<SyncedBlock>, String>>,
     },
     /// Stop between two inputs.
     Shutdown,
@@ -76,6 +112,12 @@ pub struct Snapshot {
     pub commit_duration_ms: u64,
     /// Received blocks refused since start, by reason.
     pub refused_blocks: u64,
+    /// Messages to peers dropped because the network queue was full.
+    pub network_dropped: u64,
+    /// Peers connected now.
+    pub peers: u64,
+    /// Whether the node is fetching blocks it missed from its peers.
+    pub catching_up: bool,
 }
 
 /// The wall clock, ms since the Unix epoch.
@@ -91,6 +133,8 @@ pub struct Driver {
     timers: BTreeMap<(u64, u64), Timer>,
     sequence: u64,
     snapshot: Arc<RwLock<Snapshot>>,
+    outbox: Outbox,
+    last_rebroadcast: Instant,
 }
 
 impl Driver {
@@ -99,14 +143,18 @@ impl Driver {
         engine: NodeEngine,
         outputs: Vec<Output>,
         snapshot: Arc<RwLock<Snapshot>>,
+        outbox: Outbox,
     ) -> Driver {
         let mut driver = Driver {
             engine,
             timers: BTreeMap::new(),
             sequence: 0,
             snapshot,
+            outbox,
+            last_rebroadcast: Instant::now(),
         };
         driver.publish_tip();
+        driver.publish_chain_start();
         driver.route(outputs, Instant::now());
         driver
     }
@@ -116,6 +164,7 @@ impl Driver {
     pub fn run(mut self, commands: Receiver<Command>) -> Result<(), EngineError> {
         loop {
             self.fire_due_timers()?;
+            self.rebroadcast_if_due()?;
             let now = now_ms();
             let wait = self
                 .timers
@@ -128,6 +177,14 @@ impl Driver {
                 Err(RecvTimeoutError::Timeout) => {}
             }
         }
+    }
+
+    fn rebroadcast_if_due(&mut self) -> Result<(), EngineError> {
+        if self.last_rebroadcast.elapsed() >= Duration::from_millis(REBROADCAST_MS) {
+            self.last_rebroadcast = Instant::now();
+            self.input(Input::Rebroadcast)?;
+        }
+        Ok(())
     }
 
     fn fire_due_timers(&mut self) -> Result<(), EngineError> {
@@ -162,8 +219,54 @@ impl Driver {
                 let started = Instant::now();
                 let (results, outputs) = self.engine.submit(&transactions, now_ms())?;
                 self.count_rejections(&results);
+                for (bytes, result) in transactions.into_iter().zip(&results) {
+                    if result.is_ok() {
+                        self.outbox.send(ToNetwork::Transaction(bytes));
+                    }
+                }
                 self.route(outputs, started);
                 let _ = reply.send(results);
+            }
+            Command::Consensus(envelope) => {
+                let ConsensusEnvelope { message, block } = *envelope;
+                self.input(Input::Message {
+                    message,
+                    block: block.map(Box::new),
+                })?;
+            }
+            Command::Gossiped(bytes) => {
+                let started = Instant::now();
+                let (_, outputs) = self.engine.submit(&[bytes], now_ms())?;
+                self.route(outputs, started);
+            }
+            Command::Synced { synced, reply } => {
+                let SyncedBlock { block, certificate } = *synced;
+                let height = block.header.height;
+                self.input(Input::Synced {
+                    block: Box::new(block),
+                    certificate,
+                })?;
+                let committed = self.engine.height().saturating_sub(1);
+                let _ = reply.send(if committed >= height {
+                    Ok(committed)
+                } else {
+                    Err(format!("block {height} was not committed (at {committed})"))
+                });
+            }
+            Command::Blocks { from, limit, reply } => {
+                let blocks = self
+                    .engine
+                    .store()
+                    .ledger()
+                    .blocks(from, limit.min(SYNC_BLOCKS_MAX))
+                    .map(|blocks| {
+                        blocks
+                            .into_iter()
+                            .map(|(block, certificate)| SyncedBlock { block, certificate })
+                            .collect()
+                    })
+                    .map_err(|e| e.to_string());
+                let _ = reply.send(blocks);
             }
             Command::Block { height, reply } => {
                 let ledger = self.engine.store().ledger();
@@ -200,12 +303,15 @@ impl Driver {
         }
     }
 
-    /// Carries out outputs in order. A single validator has no peers yet:
-    /// its messages go nowhere (networking comes with several validators).
+    /// Carries out outputs in order. A message for one validator is
+    /// gossiped to all: gossip has no direct send, and a vote or proposal is
+    /// public anyway.
     fn route(&mut self, outputs: Vec<Output>, started: Instant) {
         for output in outputs {
             match output {
-                Output::Broadcast { .. } | Output::SendTo { .. } => {}
+                Output::Broadcast { message, block } | Output::SendTo { message, block, .. } => {
+                    self.broadcast(message, block);
+                }
                 Output::Schedule { timer, at_ms } => {
                     self.sequence = self.sequence.wrapping_add(1);
                     self.timers.insert((at_ms, self.sequence), timer);
@@ -229,6 +335,7 @@ impl Driver {
                             .saturating_add(block.transactions as u64);
                     }
                     self.publish_tip();
+                    self.publish_chain(block.height);
                 }
                 Output::Refused { hash, reason } => {
                     tracing::warn!(%hash, %reason, "refused a proposed block");
@@ -241,6 +348,52 @@ impl Driver {
         if let Ok(mut snapshot) = self.snapshot.write() {
             snapshot.round = self.engine.round_step().0;
             snapshot.mempool_size = self.engine.mempool().len();
+        }
+    }
+
+    fn broadcast(&mut self, message: ConsensusMessage, block: Option<Box<Block>>) {
+        let envelope = ConsensusEnvelope {
+            message,
+            block: block.map(|b| *b),
+        };
+        let dropped = self.outbox.send(ToNetwork::Consensus(Box::new(envelope)));
+        if let Ok(mut snapshot) = self.snapshot.write() {
+            snapshot.network_dropped = dropped;
+        }
+    }
+
+    /// Publishes the committed block `height` for peers, and the new height.
+    fn publish_chain(&mut self, height: u64) {
+        let store = self.engine.store();
+        let block = store.block(height);
+        let validators = store.validator_set(height.saturating_add(1));
+        match (block, validators) {
+            (Ok(Some((block, certificate))), Ok(Some(validators))) => {
+                self.outbox
+                    .committed(SyncedBlock { block, certificate }, validators);
+            }
+            // The engine reads the same store next and stops on a failure;
+            // peers only miss this block from this node meanwhile.
+            (Err(error), _) | (_, Err(error)) => {
+                tracing::error!(height, %error, "cannot read a committed block for peers");
+            }
+            _ => tracing::error!(
+                height,
+                "a committed block or the next validator set is missing"
+            ),
+        }
+    }
+
+    /// Publishes the chain the engine starts from.
+    fn publish_chain_start(&mut self) {
+        let committed = self.engine.height().saturating_sub(1);
+        if self.engine.tip().is_some() {
+            self.publish_chain(committed);
+        } else {
+            let view = self.outbox.view().read().ok().map(|v| v.consensus_view());
+            if let Some(view) = view {
+                self.outbox.send(ToNetwork::View(view));
+            }
         }
     }
 

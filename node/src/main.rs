@@ -5,11 +5,15 @@
 //! `devnet` runs a one-validator demo chain. docs/operator-guide.md is the
 //! manual.
 
+mod catch_up;
 mod config;
 mod devnet;
 mod driver;
 mod home;
+mod localnet;
 mod metrics;
+mod network;
+mod outbox;
 mod rpc;
 mod run;
 mod sign_store;
@@ -68,6 +72,17 @@ enum Command {
         #[arg(long)]
         log_json: bool,
     },
+    /// Writes one demo genesis for several homes (scripts/localnet.sh) and
+    /// prints each home's peer id, one per line.
+    #[command(hide = true)]
+    LocalnetGenesis {
+        /// The homes, comma-separated, each made by `init`.
+        #[arg(long, value_delimiter = ',', required = true)]
+        homes: Vec<PathBuf>,
+        /// Where to write the genesis.
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -92,6 +107,13 @@ fn main() -> ExitCode {
         ),
         Command::Devnet { home, log_json } => {
             devnet::run(&home::Home::new(home), log_json.then_some(LogFormat::Json))
+        }
+        Command::LocalnetGenesis { homes, out } => {
+            localnet::genesis(&homes, &out).map(|peers| {
+                for peer in peers {
+                    println!("{peer}");
+                }
+            })
         }
     };
     match result {

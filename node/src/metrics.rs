@@ -60,6 +60,14 @@ async fn answer(
             "application/openmetrics-text; version=1.0.0; charset=utf-8",
             render(&current),
         ),
+        "/health" if current.catching_up => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "application/json",
+            format!(
+                "{{\"ready\":false,\"catching_up\":true,\"height\":{}}}\n",
+                current.height
+            ),
+        ),
         "/health" => (
             StatusCode::OK,
             "application/json",
@@ -123,7 +131,12 @@ pub fn render(snapshot: &Snapshot) -> String {
         "Proposed blocks this node refused since it started",
         counter(snapshot.refused_blocks),
     );
-    registry.register("peers", "Connected peers", gauge(0));
+    registry.register("peers", "Connected peers", gauge(snapshot.peers));
+    registry.register(
+        "network_dropped_messages",
+        "Messages to peers dropped because the network queue was full",
+        counter(snapshot.network_dropped),
+    );
     let rejections: Family<Vec<(String, String)>, Counter> = Family::default();
     for (reason, count) in &snapshot.rejections {
         rejections
@@ -164,5 +177,20 @@ mod tests {
             "{text}"
         );
         assert!(text.ends_with("# EOF\n"), "{text}");
+    }
+
+    #[test]
+    fn metrics_show_peers_and_dropped_messages() {
+        let snapshot = Snapshot {
+            peers: 3,
+            network_dropped: 2,
+            ..Snapshot::default()
+        };
+        let text = render(&snapshot);
+        assert!(text.contains("civitas_peers 3"), "{text}");
+        assert!(
+            text.contains("civitas_network_dropped_messages_total 2"),
+            "{text}"
+        );
     }
 }

@@ -17,6 +17,8 @@ use tokio::signal::unix::{Signal, SignalKind, signal};
 use crate::config::{Config, LogConfig, LogFormat};
 use crate::driver::{Command, Driver, Snapshot, now_ms};
 use crate::home::{Home, create_key, load_key};
+use crate::network::NetworkSetup;
+use crate::outbox::{ChainView, OUTBOX_MAX, Outbox};
 use crate::sign_store::FileSignStore;
 use crate::store::LedgerStore;
 
@@ -60,7 +62,14 @@ pub fn read_genesis(path: &Path) -> Result<GenesisDocument> {
 }
 
 fn init_logging(log: &LogConfig, format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_new(&log.level)
+    // Gossipsub warns at every refused duplicate publish, which rebroadcasts
+    // are by design: its warnings are kept out unless the filter names it.
+    let level = if log.level.contains("libp2p") {
+        log.level.clone()
+    } else {
+        format!("{},libp2p_gossipsub=error", log.level)
+    };
+    let filter = tracing_subscriber::EnvFilter::try_new(&level)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -98,7 +107,7 @@ pub fn start_with(
     let config = load_config(home)?;
     init_logging(&config.log, log.unwrap_or(config.log.format));
     let key = load_key(&home.consensus_key())?;
-    load_key(&home.network_key())?;
+    let network_key = load_key(&home.network_key())?;
     let checked = genesis
         .check()
         .map_err(|e| anyhow!("the genesis file is not valid: {e}"))?;
@@ -122,6 +131,17 @@ pub fn start_with(
         validator,
     };
     let snapshot = Arc::new(RwLock::new(Snapshot::default()));
+    let validator_network_keys: Vec<_> = genesis.validators.iter().map(|v| v.network_key).collect();
+    let chain_view = Arc::new(RwLock::new(ChainView {
+        chain_id: genesis.chain_id.clone(),
+        height: genesis.initial_height.saturating_sub(1),
+        last_block_hash: checked.hash,
+        next_validators: checked.validators.clone(),
+        first_height: genesis.initial_height,
+        recent: std::collections::BTreeMap::new(),
+    }));
+    let (outbox_sender, outbox) = tokio::sync::mpsc::channel(OUTBOX_MAX);
+    let thread_outbox = Outbox::new(outbox_sender, Arc::clone(&chain_view));
     let (commands, receiver) = std::sync::mpsc::channel();
     let (started_tx, started_rx) = std::sync::mpsc::channel::<Result<(), String>>();
     let (done_tx, done_rx) = tokio::sync::oneshot::channel();
@@ -142,8 +162,10 @@ pub fn start_with(
             });
             let result = match started {
                 Ok((engine, outputs)) => {
+                    // The driver publishes the chain view before the network reads it.
+                    let driver = Driver::new(engine, outputs, thread_snapshot, thread_outbox);
                     let _ = started_tx.send(Ok(()));
-                    Driver::new(engine, outputs, thread_snapshot)
+                    driver
                         .run(receiver)
                         .map_err(|e| anyhow!("the engine stopped: {e}"))
                 }
@@ -167,6 +189,17 @@ pub fn start_with(
         // Signals are caught from before the node serves: a stop asked as soon
         // as it says it serves is a clean stop, not the default kill.
         let signals = Signals::listen()?;
+        let (network, p2p_address) = crate::network::start(NetworkSetup {
+            config: &config.p2p,
+            network_key: &network_key,
+            validator_network_keys,
+            view: chain_view,
+            commands: commands.clone(),
+            outbox,
+            snapshot: Arc::clone(&snapshot),
+        })
+        .await?;
+        let peer_id = network.local_peer_id();
         let rpc = crate::rpc::serve(&config, info, commands.clone(), Arc::clone(&snapshot)).await?;
         let metrics = crate::metrics::serve(config.metrics.listen, Arc::clone(&snapshot)).await?;
         let started = Started {
@@ -174,10 +207,11 @@ pub fn start_with(
             metrics,
             commands: commands.clone(),
         };
-        tracing::info!(rpc = %rpc.address, metrics = %metrics, validator = %validator, "serving");
+        tracing::info!(rpc = %rpc.address, metrics = %metrics, p2p = %p2p_address, peer_id = %peer_id, validator = %validator, "serving");
         after(&started)?;
         let stopping = signals.wait_or(done_rx).await?;
         rpc.stop();
+        drop(network);
         Ok::<_, anyhow::Error>(stopping)
     });
     let _ = commands.send(Command::Shutdown);

@@ -31,7 +31,8 @@ fn start_to_exit(home: &Path, genesis: &Path) -> Output {
         .arg("--genesis")
         .arg(genesis)
         .env("CIVITAS_RPC_LISTEN", "127.0.0.1:0")
-        .env("CIVITAS_METRICS_LISTEN", "127.0.0.1:0");
+        .env("CIVITAS_METRICS_LISTEN", "127.0.0.1:0")
+        .env("CIVITAS_P2P_LISTEN", "/ip4/127.0.0.1/tcp/0");
     run_to_exit(start, Duration::from_secs(60))
 }
 
@@ -138,7 +139,11 @@ fn an_unknown_configuration_key_is_refused_by_name() {
 
     std::fs::write(home.home.join("config.toml"), "[p2p]\nport = 1\n").unwrap();
     let output = start_to_exit(&home.home, &home.genesis_path);
-    assert_refused(&output, &["unknown section [p2p]"]);
+    assert_refused(&output, &["unknown key `port` in [p2p]"]);
+
+    std::fs::write(home.home.join("config.toml"), "[gossip]\nport = 1\n").unwrap();
+    let output = start_to_exit(&home.home, &home.genesis_path);
+    assert_refused(&output, &["unknown section [gossip]"]);
 }
 
 #[test]

@@ -6,13 +6,16 @@
 //! 4 MiB, and small limits show an operator where the knob is.
 
 use civitas_civic::metadata::{FieldKind, FieldName, FieldSpec};
+use civitas_civic::model::Siren;
 use civitas_civic::model::{
     ChainParameters, Collectivity, Namespace, NamespaceName, Role, Scope, ValidatorEntry,
 };
 use civitas_genesis::{ConsensusParameters, GenesisDocument, GenesisGrant, GenesisNamespace};
-use civitas_types::{BlockLimits, BoundedBytes, BoundedVec, ChainId, PublicKey};
+use civitas_types::{
+    AccountId, BlockLimits, BoundedBytes, BoundedVec, ChainId, PublicKey, SigningKey,
+};
 
-use crate::accounts::Who;
+use crate::accounts::{Who, derive};
 use crate::{
     ASSOCIATIONS, BUILDING_PERMITS, CHAIN_ID, CITY_NAME, CITY_SIREN, COUNCIL_POWER, FOOD, PHARMACY,
     Unfit, VALIDATOR_POWER,
@@ -39,12 +42,76 @@ pub fn genesis(
     // Only this crate's constants can fail to fit their bounded types, and
     // the crate's tests build this document: no input can make it fail.
     #[allow(clippy::expect_used)]
-    build(validator, network, genesis_time_ms).expect("the demo genesis constants fit their types")
+    build(&[(*validator, *network)], genesis_time_ms)
+        .expect("the demo genesis constants fit their types")
+}
+
+/// Most validators [`genesis_for`] accepts: one per collectivity, and the
+/// partner collectivities' SIRENs are numbered below this.
+pub const LOCALNET_VALIDATORS_MAX: usize = 64;
+
+/// Why [`genesis_for`] cannot build a genesis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ValidatorCount(pub usize);
+
+impl std::fmt::Display for ValidatorCount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} validators: a demo network has 1 to {LOCALNET_VALIDATORS_MAX}",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for ValidatorCount {}
+
+/// The demo genesis for a network of several validators, each given as
+/// (consensus key, network key): the first is run by the demo city, each
+/// other one by a partner collectivity of its own (`Commune partenaire N`,
+/// a valid SIREN and a council account derived from N), so no collectivity
+/// holds a third of the power. Everything else is [`genesis`]'s.
+pub fn genesis_for(
+    validators: &[(PublicKey, PublicKey)],
+    genesis_time_ms: u64,
+) -> Result<GenesisDocument, ValidatorCount> {
+    if validators.is_empty() || validators.len() > LOCALNET_VALIDATORS_MAX {
+        return Err(ValidatorCount(validators.len()));
+    }
+    build(validators, genesis_time_ms).map_err(|_| ValidatorCount(validators.len()))
+}
+
+/// The SIREN of partner collectivity `number` (1..): the first number from
+/// 219 901 000 + 100 × `number` whose Luhn checksum holds (one in ten does).
+fn partner_siren(number: usize) -> Result<Siren, Unfit> {
+    let offset = u32::try_from(number)
+        .ok()
+        .and_then(|n| n.checked_mul(100))
+        .ok_or(Unfit("partner number"))?;
+    let base = 219_901_000u32
+        .checked_add(offset)
+        .ok_or(Unfit("partner SIREN"))?;
+    (0..10u32)
+        .filter_map(|digit| base.checked_add(digit))
+        .map(Siren)
+        .find(Siren::is_valid)
+        .ok_or(Unfit("partner SIREN"))
+}
+
+/// Partner collectivity `number` (1..), with power [`COUNCIL_POWER`].
+fn partner(number: usize) -> Result<Collectivity, Unfit> {
+    let council = SigningKey::from_seed(&derive("key", &format!("partner council {number}")).0);
+    Ok(Collectivity {
+        siren: partner_siren(number)?,
+        name: BoundedBytes::try_from_vec(format!("Commune partenaire {number}").into_bytes())
+            .map_err(|_| Unfit("partner name"))?,
+        voting_power: COUNCIL_POWER,
+        council_account: AccountId::from_public_key(&council.public_key()),
+    })
 }
 
 fn build(
-    validator: &PublicKey,
-    network: &PublicKey,
+    validators: &[(PublicKey, PublicKey)],
     genesis_time_ms: u64,
 ) -> Result<GenesisDocument, Unfit> {
     let city = Collectivity {
@@ -54,12 +121,24 @@ fn build(
         voting_power: COUNCIL_POWER,
         council_account: Who::CityCouncil.address(),
     };
-    let validator = ValidatorEntry {
-        public_key: *validator,
-        network_key: *network,
-        power: VALIDATOR_POWER,
-        siren: CITY_SIREN,
-    };
+    let mut collectivities = vec![city];
+    let mut entries = Vec::with_capacity(validators.len());
+    for (number, (validator, network)) in validators.iter().enumerate() {
+        let siren = if number == 0 {
+            CITY_SIREN
+        } else {
+            let partner = partner(number)?;
+            let siren = partner.siren;
+            collectivities.push(partner);
+            siren
+        };
+        entries.push(ValidatorEntry {
+            public_key: *validator,
+            network_key: *network,
+            power: VALIDATOR_POWER,
+            siren,
+        });
+    }
     Ok(GenesisDocument {
         protocol_version: civitas_types::PROTOCOL_VERSION,
         chain_id: chain_id()?,
@@ -73,8 +152,8 @@ fn build(
             ..ConsensusParameters::default()
         },
         chain: ChainParameters::default(),
-        collectivities: bounded(vec![city], "collectivities")?,
-        validators: bounded(vec![validator], "validators")?,
+        collectivities: bounded(collectivities, "collectivities")?,
+        validators: bounded(entries, "validators")?,
         grants: bounded(grants()?, "grants")?,
         namespaces: bounded(namespaces()?, "namespaces")?,
     })

@@ -27,7 +27,7 @@ use civitas_civic::model::Siren;
 
 pub use accounts::{DemoAccount, accounts};
 pub use activity::{activity, activity_steps};
-pub use genesis::genesis;
+pub use genesis::{LOCALNET_VALIDATORS_MAX, ValidatorCount, genesis, genesis_for};
 
 /// The chain id of the demo network.
 pub const CHAIN_ID: &str = "civitas-devnet";

@@ -375,3 +375,31 @@ fn demo_same_inputs_same_bytes() {
     };
     assert_eq!(keys(accounts()), keys(accounts()));
 }
+
+#[test]
+fn a_demo_network_of_four_validators_passes_every_check_and_runs_the_activity() {
+    let keys: Vec<(PublicKey, PublicKey)> = (1..=4u8)
+        .map(|n| {
+            (
+                SigningKey::from_seed(&[n; 32]).public_key(),
+                SigningKey::from_seed(&[n + 100; 32]).public_key(),
+            )
+        })
+        .collect();
+    let document = civitas_demo::genesis_for(&keys, TIME_MS).unwrap();
+    let checked = document.check().unwrap();
+    assert_eq!(checked.validators.validators().len(), 4);
+    assert_eq!(document.collectivities.len(), 4);
+    let single = civitas_demo::genesis_for(&keys[..1], TIME_MS).unwrap();
+    assert_eq!(single, demo_genesis_for(&keys[0], TIME_MS));
+    let steps = activity_steps(&document);
+    let times: Vec<u64> = (1..=steps.len() as u64)
+        .map(|n| TIME_MS + n * 1_000)
+        .collect();
+    run(&document, &steps, &times);
+    assert!(civitas_demo::genesis_for(&[], TIME_MS).is_err());
+}
+
+fn demo_genesis_for(keys: &(PublicKey, PublicKey), time_ms: u64) -> GenesisDocument {
+    genesis(&keys.0, &keys.1, time_ms)
+}

@@ -67,7 +67,7 @@ fn gossip(limits: &Limits, topics: &Topics) -> Result<gossipsub::Behaviour, P2pE
         .message_id_fn(|message| MessageId::from(Sha256::digest(&message.data).to_vec()))
         .heartbeat_interval(limits.heartbeat)
         .max_transmit_size(limits.consensus_bytes_max)
-        .duplicate_cache_time(Duration::from_secs(120));
+        .duplicate_cache_time(limits.duplicate_cache);
     for topic in Topic::ALL {
         config.max_transmit_size_for_topic(limits.bytes_max(topic), topics.get(topic).hash());
     }

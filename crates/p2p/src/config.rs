@@ -67,6 +67,11 @@ pub struct Limits {
     pub redial_interval: Duration,
     /// Gossipsub heartbeat (mesh maintenance).
     pub heartbeat: Duration,
+    /// How long gossip remembers a message id: the same bytes are neither
+    /// delivered nor forwarded twice, nor published again, within it. A
+    /// consensus node re-sending its current votes to peers that missed them
+    /// (a restarted validator) needs it shorter than the default.
+    pub duplicate_cache: Duration,
 }
 
 impl Limits {
@@ -94,6 +99,7 @@ impl Default for Limits {
             ban_duration: Duration::from_secs(60),
             redial_interval: Duration::from_secs(5),
             heartbeat: Duration::from_millis(500),
+            duplicate_cache: Duration::from_secs(120),
         }
     }
 }

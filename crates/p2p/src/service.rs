@@ -151,7 +151,7 @@ impl NetworkHandle {
     ///
     /// Fails when no connected peer subscribes yet or every send queue is full.
     /// Gossipsub remembers the bytes even then, so publishing the same bytes again
-    /// within two minutes fails as a duplicate.
+    /// within [`crate::Limits::duplicate_cache`] fails as a duplicate.
     pub async fn publish_transaction(&self, bytes: Vec<u8>) -> Result<(), P2pError> {
         self.ask(|reply| Command::Publish {
             topic: Topic::Transactions,

@@ -246,6 +246,11 @@ impl Spawned {
     /// Spawns `civitas-node start --home HOME --genesis GENESIS --log-json`
     /// on any free ports, with [`HEARTBEAT_MS`].
     pub fn new(home: &Path, genesis: &Path) -> Spawned {
+        Spawned::with_env(home, genesis, &[])
+    }
+
+    /// [`Spawned::new`] with `environment` set over the test defaults.
+    pub fn with_env(home: &Path, genesis: &Path, environment: &[(String, String)]) -> Spawned {
         let mut command = command();
         command
             .arg("start")
@@ -253,7 +258,7 @@ impl Spawned {
             .arg(home)
             .arg("--genesis")
             .arg(genesis);
-        Spawned::run(command)
+        Spawned::run(command, environment)
     }
 
     /// Spawns `civitas-node devnet --home HOME --log-json` on any free
@@ -261,16 +266,18 @@ impl Spawned {
     pub fn devnet(home: &Path) -> Spawned {
         let mut command = command();
         command.arg("devnet").arg("--home").arg(home);
-        Spawned::run(command)
+        Spawned::run(command, &[])
     }
 
-    fn run(mut command: Command) -> Spawned {
+    fn run(mut command: Command, environment: &[(String, String)]) -> Spawned {
         command
             .arg("--log-json")
             .env("CIVITAS_RPC_LISTEN", "127.0.0.1:0")
             .env("CIVITAS_METRICS_LISTEN", "127.0.0.1:0")
+            .env("CIVITAS_P2P_LISTEN", "/ip4/127.0.0.1/tcp/0")
             .env("CIVITAS_CONSENSUS_HEARTBEAT_MS", HEARTBEAT_MS.to_string())
             .env("CIVITAS_LOG_LEVEL", "info")
+            .envs(environment.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());

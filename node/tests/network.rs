@@ -1,0 +1,229 @@
+//! Four validators as separate `civitas-node` processes on loopback, one
+//! genesis (`civitas-node localnet-genesis`): a transaction submitted to one
+//! node commits on all, every node reports the same block hashes and state
+//! roots; after a SIGKILL of one validator the other three keep committing,
+//! and once restarted it catches up to the same chain.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
+
+mod common;
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use civitas_genesis::GenesisDocument;
+use common::{Node, Spawned, command, fresh_multisig, init, run_to_exit};
+
+/// How long the network may take to reach a height (four processes on two
+/// loaded cores; a dead proposer costs a propose timeout per round).
+const PROGRESS_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// One validator of the test network.
+struct Member {
+    home: PathBuf,
+    peer_id: String,
+    port: u16,
+}
+
+/// A TCP port free now on loopback (the system's choice, released at once).
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Four homes and their genesis, in `root`.
+fn network(root: &Path, count: usize) -> (Vec<Member>, PathBuf, GenesisDocument) {
+    let homes: Vec<PathBuf> = (0..count).map(|n| root.join(format!("v{n}"))).collect();
+    for home in &homes {
+        let output = init(home);
+        assert!(output.status.success(), "init: {output:?}");
+    }
+    let genesis_path = root.join("genesis.json");
+    let mut genesis_command = command();
+    genesis_command
+        .arg("localnet-genesis")
+        .arg("--homes")
+        .arg(
+            homes
+                .iter()
+                .map(|h| h.display().to_string())
+                .collect::<Vec<_>>()
+                .join(","),
+        )
+        .arg("--out")
+        .arg(&genesis_path);
+    let output = run_to_exit(genesis_command, Duration::from_secs(30));
+    assert!(output.status.success(), "localnet-genesis: {output:?}");
+    let peers: Vec<String> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(peers.len(), count);
+    let members = homes
+        .into_iter()
+        .zip(peers)
+        .map(|(home, peer_id)| Member {
+            home,
+            peer_id,
+            port: free_port(),
+        })
+        .collect();
+    let text = std::fs::read_to_string(&genesis_path).unwrap();
+    let genesis = civitas_genesis::from_json(&text).unwrap();
+    (members, genesis_path, genesis)
+}
+
+/// Starts member `index`, listening on its port and dialling the others.
+fn start(members: &[Member], index: usize, genesis: &Path) -> Node {
+    let peers: Vec<String> = members
+        .iter()
+        .enumerate()
+        .filter(|(other, _)| *other != index)
+        .map(|(_, m)| format!("/ip4/127.0.0.1/tcp/{}/p2p/{}", m.port, m.peer_id))
+        .collect();
+    let environment = [
+        (
+            "CIVITAS_P2P_LISTEN".to_string(),
+            format!("/ip4/127.0.0.1/tcp/{}", members[index].port),
+        ),
+        ("CIVITAS_P2P_PEERS".to_string(), peers.join(",")),
+    ];
+    Spawned::with_env(&members[index].home, genesis, &environment).wait_ready()
+}
+
+/// (hash, state root) of every height in `heights`, as `node` reports them.
+fn chain(node: &Node, heights: std::ops::RangeInclusive<u64>) -> Vec<(String, String)> {
+    heights
+        .map(|height| {
+            let block = node.block(height);
+            (block.hash, block.state_root)
+        })
+        .collect()
+}
+
+/// Waits until every node in `nodes` has committed `height`.
+fn all_reach(nodes: &[&Node], height: u64) {
+    for node in nodes {
+        node.wait_for_height(height, PROGRESS_TIMEOUT);
+    }
+}
+
+#[test]
+fn four_validators_commit_together_and_a_killed_one_catches_up() {
+    let started = Instant::now();
+    let directory = tempfile::tempdir().unwrap();
+    let (members, genesis_path, genesis) = network(directory.path(), 4);
+    let mut nodes: Vec<Node> = (0..4).map(|n| start(&members, n, &genesis_path)).collect();
+
+    // A transaction submitted to one node commits on all.
+    let transaction = fresh_multisig(&genesis, 1);
+    let id = nodes[0].rpc.submit(&transaction).unwrap();
+    for node in &nodes {
+        node.wait_for_transaction(&id);
+    }
+    all_reach(&nodes.iter().collect::<Vec<_>>(), 3);
+    let first = chain(&nodes[0], 1..=3);
+    for node in &nodes[1..] {
+        assert_eq!(chain(node, 1..=3), first, "the nodes disagree");
+    }
+    eprintln!(
+        "4 validators agree on 3 blocks after {:?}",
+        started.elapsed()
+    );
+    for node in &nodes {
+        let (_, metrics) = common::http_get(node.metrics_address, "/metrics");
+        assert!(metrics.contains("civitas_peers 3"), "{metrics}");
+    }
+
+    // SIGKILL one validator: the other three keep committing.
+    let killed = nodes.pop().unwrap();
+    killed.kill();
+    let height = nodes[0].rpc.status().unwrap().height;
+    let transaction = fresh_multisig(&genesis, 2);
+    let id = nodes[1].rpc.submit(&transaction).unwrap();
+    all_reach(&nodes.iter().collect::<Vec<_>>(), height + 8);
+    for node in &nodes {
+        node.wait_for_transaction(&id);
+    }
+    eprintln!(
+        "3 of 4 validators went from {height} to {} after {:?}",
+        height + 8,
+        started.elapsed()
+    );
+
+    // Restarted, it catches up to the same chain.
+    let restarted = start(&members, 3, &genesis_path);
+    let target = nodes[0].rpc.status().unwrap().height + 1;
+    restarted.wait_for_height(target, PROGRESS_TIMEOUT);
+    all_reach(&nodes.iter().collect::<Vec<_>>(), target);
+    let reference = chain(&nodes[0], 1..=target);
+    assert_eq!(chain(&restarted, 1..=target), reference);
+    for node in &nodes[1..] {
+        assert_eq!(chain(node, 1..=target), reference);
+    }
+    restarted.wait_for_transaction(&id);
+    let log = restarted.log().join("\n");
+    assert!(log.contains("caught up"), "no catch-up in the log");
+    // It signs again: a block it proposed is committed.
+    let key = hex::encode(
+        common::read_key(&members[3].home.join("consensus_key"))
+            .public_key()
+            .0,
+    );
+    let mut height = target + 1;
+    let proposed = nodes[0].poll(
+        "a block proposed by the restarted validator",
+        PROGRESS_TIMEOUT,
+        || {
+            let block = nodes[0].rpc.block(height).ok().flatten()?;
+            height += 1;
+            Some(block.proposer == key).filter(|own| *own)
+        },
+    );
+    assert!(proposed);
+    eprintln!(
+        "the restarted validator caught up to {target} after {:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn two_of_four_stopped_halt_the_chain_without_a_fork_and_one_back_resumes_it() {
+    let directory = tempfile::tempdir().unwrap();
+    let (members, genesis_path, _) = network(directory.path(), 4);
+    let mut nodes: Vec<Node> = (0..4).map(|n| start(&members, n, &genesis_path)).collect();
+    all_reach(&nodes.iter().collect::<Vec<_>>(), 3);
+
+    // Half the power is gone: no quorum, so at most the block in flight commits.
+    nodes.pop().unwrap().kill();
+    nodes.pop().unwrap().kill();
+    std::thread::sleep(Duration::from_secs(2));
+    let halted = nodes[0].rpc.status().unwrap().height;
+    std::thread::sleep(Duration::from_secs(5));
+    for node in &nodes {
+        let height = node.rpc.status().unwrap().height;
+        assert!(
+            height <= halted + 1,
+            "committed {height} without a quorum (halted at {halted})"
+        );
+    }
+
+    // One back: three of four, the chain resumes, and every node agrees.
+    nodes.push(start(&members, 2, &genesis_path));
+    all_reach(&nodes.iter().collect::<Vec<_>>(), halted + 3);
+    let reference = chain(&nodes[0], 1..=halted + 3);
+    for node in &nodes[1..] {
+        assert_eq!(chain(node, 1..=halted + 3), reference, "the nodes disagree");
+    }
+}

@@ -118,6 +118,9 @@ pub struct Snapshot {
     pub peers: u64,
     /// Whether the node is fetching blocks it missed from its peers.
     pub catching_up: bool,
+    /// Per validator (consensus key, hex): committed blocks whose certificate
+    /// lacks its signature, since the node started.
+    pub missed_signatures: BTreeMap<String, u64>,
 }
 
 /// The wall clock, ms since the Unix epoch.
@@ -334,6 +337,7 @@ impl Driver {
                             .committed_transactions
                             .saturating_add(block.transactions as u64);
                     }
+                    self.count_missed_signatures(block.height);
                     self.publish_tip();
                     self.publish_chain(block.height);
                 }
@@ -393,6 +397,35 @@ impl Driver {
             let view = self.outbox.view().read().ok().map(|v| v.consensus_view());
             if let Some(view) = view {
                 self.outbox.send(ToNetwork::View(view));
+            }
+        }
+    }
+
+    /// Counts the validators of `height`'s set absent from its certificate
+    /// (a precommit that came after the quorum is not in it either: the
+    /// chain's own record of who signed, as CometBFT's missed blocks).
+    fn count_missed_signatures(&mut self, height: u64) {
+        let store = self.engine.store();
+        let (Ok(Some((_, certificate))), Ok(Some(set))) =
+            (store.block(height), store.validator_set(height))
+        else {
+            return;
+        };
+        let signed: std::collections::BTreeSet<u16> = certificate
+            .signatures()
+            .iter()
+            .map(|s| s.validator_index)
+            .collect();
+        if let Ok(mut snapshot) = self.snapshot.write() {
+            for (index, validator) in set.validators().iter().enumerate() {
+                let present = u16::try_from(index).is_ok_and(|i| signed.contains(&i));
+                let count = snapshot
+                    .missed_signatures
+                    .entry(validator.public_key.to_string())
+                    .or_insert(0);
+                if !present {
+                    *count = count.saturating_add(1);
+                }
             }
         }
     }

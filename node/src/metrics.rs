@@ -143,6 +143,17 @@ pub fn render(snapshot: &Snapshot) -> String {
             .get_or_create(&vec![("reason".to_string(), reason.clone())])
             .inc_by(*count);
     }
+    let missed: Family<Vec<(String, String)>, Counter> = Family::default();
+    for (validator, count) in &snapshot.missed_signatures {
+        missed
+            .get_or_create(&vec![("validator".to_string(), validator.clone())])
+            .inc_by(*count);
+    }
+    registry.register(
+        "missed_signatures",
+        "Committed blocks whose certificate lacks the validator's signature, by validator (consensus key)",
+        missed,
+    );
     registry.register(
         "mempool_rejections",
         "Submitted transactions the mempool refused, by reason",
@@ -166,6 +177,7 @@ mod tests {
             ..Snapshot::default()
         };
         snapshot.rejections.insert("StaleSequence".into(), 3);
+        snapshot.missed_signatures.insert("ab12".into(), 2);
         let text = render(&snapshot);
         assert!(text.contains("civitas_height 42"), "{text}");
         assert!(
@@ -174,6 +186,10 @@ mod tests {
         );
         assert!(
             text.contains("civitas_mempool_rejections_total{reason=\"StaleSequence\"} 3"),
+            "{text}"
+        );
+        assert!(
+            text.contains("civitas_missed_signatures_total{validator=\"ab12\"} 2"),
             "{text}"
         );
         assert!(text.ends_with("# EOF\n"), "{text}");

@@ -161,6 +161,22 @@ fn four_validators_commit_together_and_a_killed_one_catches_up() {
         height + 8,
         started.elapsed()
     );
+    // The blocks it missed count against it, and only against it.
+    let killed_key = common::read_key(&members[3].home.join("consensus_key")).public_key();
+    let (_, metrics) = common::http_get(nodes[0].metrics_address, "/metrics");
+    let missed = |key: &str| {
+        let name = format!("civitas_missed_signatures_total{{validator=\"{key}\"}} ");
+        metrics
+            .lines()
+            .find_map(|line| line.strip_prefix(&name)?.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    assert!(missed(&killed_key.to_string()) >= 8, "{metrics}");
+    let alive_key = common::read_key(&members[0].home.join("consensus_key")).public_key();
+    assert!(
+        missed(&alive_key.to_string()) < missed(&killed_key.to_string()),
+        "{metrics}"
+    );
 
     // Restarted, it catches up to the same chain.
     let restarted = start(&members, 3, &genesis_path);

@@ -35,7 +35,7 @@ pub fn run(home: &Home, log: Option<LogFormat>) -> Result<()> {
     };
     let steps = civitas_demo::activity_steps(&genesis);
     let root = home.root().display().to_string();
-    start_with(home, genesis.clone(), log, move |started| {
+    start_with(home, genesis.clone(), log, false, move |started| {
         let commands = started.commands.clone();
         std::thread::Builder::new()
             .name("demo-activity".into())

@@ -25,6 +25,7 @@ use civitas_p2p::{ConsensusEnvelope, SyncedBlock};
 use civitas_types::{Block, Hash, QuorumCertificate};
 use tokio::sync::oneshot;
 
+use crate::duplicate_key::{DuplicateKeyError, DuplicateKeyGuard};
 use crate::outbox::{Outbox, ToNetwork};
 use crate::sign_store::FileSignStore;
 use crate::store::LedgerStore;
@@ -130,9 +131,21 @@ pub fn now_ms() -> u64 {
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
+/// Why the engine's thread stops.
+#[derive(Debug, thiserror::Error)]
+pub enum DriverError {
+    /// The engine failed (storage, a broken invariant).
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    /// Another signer of this validator's key showed in a committed block.
+    #[error(transparent)]
+    DuplicateKey(#[from] DuplicateKeyError),
+}
+
 /// The engine's thread.
 pub struct Driver {
     engine: NodeEngine,
+    guard: DuplicateKeyGuard,
     timers: BTreeMap<(u64, u64), Timer>,
     sequence: u64,
     snapshot: Arc<RwLock<Snapshot>>,
@@ -141,15 +154,18 @@ pub struct Driver {
 }
 
 impl Driver {
-    /// A driver of `engine`, which produced `outputs` when it started.
+    /// A driver of `engine`, which produced `outputs` when it started;
+    /// `guard` looks at every block it commits for another signer of its key.
     pub fn new(
         engine: NodeEngine,
         outputs: Vec<Output>,
+        guard: DuplicateKeyGuard,
         snapshot: Arc<RwLock<Snapshot>>,
         outbox: Outbox,
-    ) -> Driver {
+    ) -> Result<Driver, DriverError> {
         let mut driver = Driver {
             engine,
+            guard,
             timers: BTreeMap::new(),
             sequence: 0,
             snapshot,
@@ -158,13 +174,13 @@ impl Driver {
         };
         driver.publish_tip();
         driver.publish_chain_start();
-        driver.route(outputs, Instant::now());
-        driver
+        driver.route(outputs, Instant::now())?;
+        Ok(driver)
     }
 
     /// Runs until `Shutdown` (or every sender is gone): `Ok`; or until the
     /// engine fails: the error.
-    pub fn run(mut self, commands: Receiver<Command>) -> Result<(), EngineError> {
+    pub fn run(mut self, commands: Receiver<Command>) -> Result<(), DriverError> {
         loop {
             self.fire_due_timers()?;
             self.rebroadcast_if_due()?;
@@ -182,7 +198,7 @@ impl Driver {
         }
     }
 
-    fn rebroadcast_if_due(&mut self) -> Result<(), EngineError> {
+    fn rebroadcast_if_due(&mut self) -> Result<(), DriverError> {
         if self.last_rebroadcast.elapsed() >= Duration::from_millis(REBROADCAST_MS) {
             self.last_rebroadcast = Instant::now();
             self.input(Input::Rebroadcast)?;
@@ -190,7 +206,7 @@ impl Driver {
         Ok(())
     }
 
-    fn fire_due_timers(&mut self) -> Result<(), EngineError> {
+    fn fire_due_timers(&mut self) -> Result<(), DriverError> {
         loop {
             let now = now_ms();
             let due = match self.timers.first_key_value() {
@@ -206,14 +222,13 @@ impl Driver {
         }
     }
 
-    fn input(&mut self, input: Input) -> Result<(), EngineError> {
+    fn input(&mut self, input: Input) -> Result<(), DriverError> {
         let started = Instant::now();
         let outputs = self.engine.handle(input, now_ms())?;
-        self.route(outputs, started);
-        Ok(())
+        self.route(outputs, started)
     }
 
-    fn command(&mut self, command: Command) -> Result<(), EngineError> {
+    fn command(&mut self, command: Command) -> Result<(), DriverError> {
         match command {
             Command::Submit {
                 transactions,
@@ -227,8 +242,8 @@ impl Driver {
                         self.outbox.send(ToNetwork::Transaction(bytes));
                     }
                 }
-                self.route(outputs, started);
                 let _ = reply.send(results);
+                self.route(outputs, started)?;
             }
             Command::Consensus(envelope) => {
                 let ConsensusEnvelope { message, block } = *envelope;
@@ -240,7 +255,7 @@ impl Driver {
             Command::Gossiped(bytes) => {
                 let started = Instant::now();
                 let (_, outputs) = self.engine.submit(&[bytes], now_ms())?;
-                self.route(outputs, started);
+                self.route(outputs, started)?;
             }
             Command::Synced { synced, reply } => {
                 let SyncedBlock { block, certificate } = *synced;
@@ -308,8 +323,10 @@ impl Driver {
 
     /// Carries out outputs in order. A message for one validator is
     /// gossiped to all: gossip has no direct send, and a vote or proposal is
-    /// public anyway.
-    fn route(&mut self, outputs: Vec<Output>, started: Instant) {
+    /// public anyway. Stops at a committed block that shows another signer
+    /// of this validator's key: what follows it (the next height's
+    /// signatures) never leaves the node.
+    fn route(&mut self, outputs: Vec<Output>, started: Instant) -> Result<(), DriverError> {
         for output in outputs {
             match output {
                 Output::Broadcast { message, block } | Output::SendTo { message, block, .. } => {
@@ -340,6 +357,8 @@ impl Driver {
                     self.count_missed_signatures(block.height);
                     self.publish_tip();
                     self.publish_chain(block.height);
+                    self.guard
+                        .check_committed(self.engine.store(), block.height)?;
                 }
                 Output::Refused { hash, reason } => {
                     tracing::warn!(%hash, %reason, "refused a proposed block");
@@ -353,6 +372,7 @@ impl Driver {
             snapshot.round = self.engine.round_step().0;
             snapshot.mempool_size = self.engine.mempool().len();
         }
+        Ok(())
     }
 
     fn broadcast(&mut self, message: ConsensusMessage, block: Option<Box<Block>>) {

@@ -9,6 +9,7 @@ mod catch_up;
 mod config;
 mod devnet;
 mod driver;
+mod duplicate_key;
 mod home;
 mod localnet;
 mod metrics;
@@ -58,6 +59,14 @@ enum Command {
         /// Log as JSON lines instead of the config's format.
         #[arg(long)]
         log_json: bool,
+        /// Sign even if this validator's consensus key signed recent blocks
+        /// that this home has no record of signing (another machine with the
+        /// same key, or an old backup). Dangerous: both signers will sign,
+        /// and the double signature is recorded against the validator. Only
+        /// for tests, or once the other machine is proven gone for good
+        /// (docs/operator-guide.md, "Same key twice").
+        #[arg(long, hide_short_help = true)]
+        allow_duplicate_signing: bool,
     },
     /// Runs a one-validator demo chain with demo collectivity, officials,
     /// residents, merchants, programme, energy community and registry, and
@@ -100,10 +109,12 @@ fn main() -> ExitCode {
             home,
             genesis,
             log_json,
+            allow_duplicate_signing,
         } => run::start(
             &home::Home::new(home),
             &genesis,
             log_json.then_some(LogFormat::Json),
+            allow_duplicate_signing,
         ),
         Command::Devnet { home, log_json } => {
             devnet::run(&home::Home::new(home), log_json.then_some(LogFormat::Json))

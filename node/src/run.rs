@@ -16,6 +16,7 @@ use tokio::signal::unix::{Signal, SignalKind, signal};
 
 use crate::config::{Config, LogConfig, LogFormat};
 use crate::driver::{Command, Driver, Snapshot, now_ms};
+use crate::duplicate_key::DuplicateKeyGuard;
 use crate::home::{Home, create_key, load_key};
 use crate::network::NetworkSetup;
 use crate::outbox::{ChainView, OUTBOX_MAX, Outbox};
@@ -91,10 +92,17 @@ pub struct Started {
     pub commands: Sender<Command>,
 }
 
-/// `start`: runs a validator from `home` and the genesis file at `genesis`.
-pub fn start(home: &Home, genesis: &Path, log: Option<LogFormat>) -> Result<()> {
+/// `start`: runs a validator from `home` and the genesis file at `genesis`;
+/// `allow_duplicate_signing` turns the same-key-twice guard's stop into a
+/// warning ([`crate::duplicate_key`]).
+pub fn start(
+    home: &Home,
+    genesis: &Path,
+    log: Option<LogFormat>,
+    allow_duplicate_signing: bool,
+) -> Result<()> {
     let genesis = read_genesis(genesis)?;
-    start_with(home, genesis, log, |_| Ok(()))
+    start_with(home, genesis, log, allow_duplicate_signing, |_| Ok(()))
 }
 
 /// Runs a validator on `genesis`, calling `after` once it serves.
@@ -102,6 +110,7 @@ pub fn start_with(
     home: &Home,
     genesis: GenesisDocument,
     log: Option<LogFormat>,
+    allow_duplicate_signing: bool,
     after: impl FnOnce(&Started) -> Result<()>,
 ) -> Result<()> {
     let config = load_config(home)?;
@@ -155,15 +164,25 @@ pub fn start_with(
     let engine_thread = std::thread::Builder::new()
         .name("engine".into())
         .spawn(move || {
+            let mut guard = DuplicateKeyGuard::new(
+                validator,
+                FileSignStore::new(thread_home.sign_state()),
+                allow_duplicate_signing,
+            );
+            // The guard looks at the ledger before the engine exists: an
+            // engine signs as soon as it starts.
             let started = LedgerStore::open(&thread_home, &genesis, &checked).and_then(|store| {
+                guard.check_start(&store)?;
                 let sign_store = FileSignStore::new(thread_home.sign_state());
                 Engine::start(spec, engine_config, store, key, sign_store, now_ms())
                     .map_err(anyhow::Error::from)
             });
-            let result = match started {
-                Ok((engine, outputs)) => {
-                    // The driver publishes the chain view before the network reads it.
-                    let driver = Driver::new(engine, outputs, thread_snapshot, thread_outbox);
+            let result = match started.and_then(|(engine, outputs)| {
+                // The driver publishes the chain view before the network reads it.
+                Driver::new(engine, outputs, guard, thread_snapshot, thread_outbox)
+                    .map_err(anyhow::Error::from)
+            }) {
+                Ok(driver) => {
                     let _ = started_tx.send(Ok(()));
                     driver
                         .run(receiver)

@@ -27,6 +27,8 @@ use civitas_types::{
 };
 use jsonrpsee::core::client::Error as ClientError;
 
+pub mod localnet;
+
 /// The binary under test.
 pub const BINARY: &str = env!("CARGO_BIN_EXE_civitas-node");
 
@@ -251,13 +253,24 @@ impl Spawned {
 
     /// [`Spawned::new`] with `environment` set over the test defaults.
     pub fn with_env(home: &Path, genesis: &Path, environment: &[(String, String)]) -> Spawned {
+        Spawned::with_args(home, genesis, &[], environment)
+    }
+
+    /// [`Spawned::with_env`] with more arguments to `start`.
+    pub fn with_args(
+        home: &Path,
+        genesis: &Path,
+        arguments: &[&str],
+        environment: &[(String, String)],
+    ) -> Spawned {
         let mut command = command();
         command
             .arg("start")
             .arg("--home")
             .arg(home)
             .arg("--genesis")
-            .arg(genesis);
+            .arg(genesis)
+            .args(arguments);
         Spawned::run(command, environment)
     }
 
@@ -508,11 +521,11 @@ impl Node {
 
     /// Waits for the process to exit (failing after `timeout`); its status
     /// and its whole log.
-    pub fn wait_exit_with_log(self, timeout: Duration) -> (ExitStatus, Vec<String>) {
+    pub fn wait_exit_with_log(mut self, timeout: Duration) -> (ExitStatus, Vec<String>) {
         let log = Arc::clone(&self.log);
+        let reader = self.reader.take();
         let status = self.wait_exit(timeout);
-        let lines = log.lock().unwrap().clone();
-        (status, lines)
+        (status, finish(reader, &log))
     }
 
     /// Waits for the process to exit (failing after `timeout`).

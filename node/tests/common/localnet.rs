@@ -1,0 +1,129 @@
+//! A network of `civitas-node` validators on loopback: homes made by
+//! `init`, one genesis by `localnet-genesis`, each node on its own p2p port
+//! dialling the others.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use civitas_genesis::GenesisDocument;
+
+use super::{Node, Spawned, command, init, run_to_exit};
+
+/// How long the network may take to reach a height (four processes on two
+/// loaded cores; a dead proposer costs a propose timeout per round).
+pub const PROGRESS_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// One validator of the test network.
+pub struct Member {
+    /// Its home.
+    pub home: PathBuf,
+    /// Its network identity.
+    pub peer_id: String,
+    /// Its p2p port on loopback.
+    pub port: u16,
+}
+
+/// A TCP port free now on loopback (the system's choice, released at once).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Four homes and their genesis, in `root`.
+pub fn network(root: &Path, count: usize) -> (Vec<Member>, PathBuf, GenesisDocument) {
+    let homes: Vec<PathBuf> = (0..count).map(|n| root.join(format!("v{n}"))).collect();
+    for home in &homes {
+        let output = init(home);
+        assert!(output.status.success(), "init: {output:?}");
+    }
+    let genesis_path = root.join("genesis.json");
+    let mut genesis_command = command();
+    genesis_command
+        .arg("localnet-genesis")
+        .arg("--homes")
+        .arg(
+            homes
+                .iter()
+                .map(|h| h.display().to_string())
+                .collect::<Vec<_>>()
+                .join(","),
+        )
+        .arg("--out")
+        .arg(&genesis_path);
+    let output = run_to_exit(genesis_command, Duration::from_secs(30));
+    assert!(output.status.success(), "localnet-genesis: {output:?}");
+    let peers: Vec<String> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(peers.len(), count);
+    let members = homes
+        .into_iter()
+        .zip(peers)
+        .map(|(home, peer_id)| Member {
+            home,
+            peer_id,
+            port: free_port(),
+        })
+        .collect();
+    let text = std::fs::read_to_string(&genesis_path).unwrap();
+    let genesis = civitas_genesis::from_json(&text).unwrap();
+    (members, genesis_path, genesis)
+}
+
+/// Starts member `index`, listening on its port and dialling the others.
+pub fn start(members: &[Member], index: usize, genesis: &Path) -> Node {
+    let others: Vec<&Member> = members
+        .iter()
+        .enumerate()
+        .filter(|(other, _)| *other != index)
+        .map(|(_, m)| m)
+        .collect();
+    spawn(&members[index], &others, genesis, &[], &[]).wait_ready()
+}
+
+/// Spawns `member`'s node with more `start` arguments and environment,
+/// listening on its port and dialling `peers`.
+pub fn spawn(
+    member: &Member,
+    peers: &[&Member],
+    genesis: &Path,
+    arguments: &[&str],
+    environment: &[(String, String)],
+) -> Spawned {
+    let peers: Vec<String> = peers
+        .iter()
+        .map(|m| format!("/ip4/127.0.0.1/tcp/{}/p2p/{}", m.port, m.peer_id))
+        .collect();
+    let mut environment = environment.to_vec();
+    environment.extend([
+        (
+            "CIVITAS_P2P_LISTEN".to_string(),
+            format!("/ip4/127.0.0.1/tcp/{}", member.port),
+        ),
+        ("CIVITAS_P2P_PEERS".to_string(), peers.join(",")),
+    ]);
+    Spawned::with_args(&member.home, genesis, arguments, &environment)
+}
+
+/// (hash, state root) of every height in `heights`, as `node` reports them.
+pub fn chain(node: &Node, heights: std::ops::RangeInclusive<u64>) -> Vec<(String, String)> {
+    heights
+        .map(|height| {
+            let block = node.block(height);
+            (block.hash, block.state_root)
+        })
+        .collect()
+}
+
+/// Waits until every node in `nodes` has committed `height`.
+pub fn all_reach(nodes: &[&Node], height: u64) {
+    for node in nodes {
+        node.wait_for_height(height, PROGRESS_TIMEOUT);
+    }
+}

@@ -121,6 +121,76 @@ impl SyncTarget for LedgerTarget {
     }
 }
 
+/// A target that also commits the block after each one it applies, from
+/// `ahead`, as consensus would while a batch is in flight.
+struct AdvancingTarget {
+    inner: LedgerTarget,
+    ahead: Arc<Mutex<Ledger>>,
+}
+
+impl SyncTarget for AdvancingTarget {
+    fn chain_id(&self) -> ChainId {
+        self.inner.chain_id()
+    }
+    fn height(&self) -> u64 {
+        self.inner.height()
+    }
+    fn last_block_hash(&self) -> Hash {
+        self.inner.last_block_hash()
+    }
+    fn next_validators(&self) -> ValidatorSet {
+        self.inner.next_validators()
+    }
+    type Error = LedgerError;
+
+    fn apply(&mut self, synced: SyncedBlock) -> Result<(), LedgerError> {
+        self.inner.apply(synced)?;
+        let next = self.inner.height() + 1;
+        let ahead = self.ahead.lock().unwrap();
+        if let (Some(block), Some(certificate)) = (ahead.block(next)?, ahead.certificate(next)?) {
+            drop(ahead);
+            self.inner.apply(SyncedBlock { block, certificate })?;
+        }
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn blocks_the_node_committed_meanwhile_are_skipped_not_blamed_on_the_peer() {
+    let chain = chain();
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let served = Arc::new(Mutex::new(ledger_with(&dir_a, &chain, 40)));
+    let behind = Arc::new(Mutex::new(empty_ledger(&dir_b, &chain)));
+    let honest = start(
+        &chain.keys[0],
+        &chain.validators,
+        vec![],
+        Arc::new(LedgerSource(served.clone())),
+    )
+    .await;
+    let node = start(
+        &chain.keys[1],
+        &chain.validators,
+        vec![address_of(&honest)],
+        Arc::new(LedgerSource(behind.clone())),
+    )
+    .await;
+    let honest_peer = peer(&chain.keys[0]);
+    wait_connected(&node, &[honest_peer]).await;
+    let mut target = AdvancingTarget {
+        inner: LedgerTarget {
+            chain: TestChain::new(4, 100, 2, 5),
+            ledger: behind.clone(),
+        },
+        ahead: served.clone(),
+    };
+    let report = catch_up(&node.handle, &[honest_peer], &mut target, 16)
+        .await
+        .unwrap();
+    assert!(report.faulty.is_empty(), "{:?}", report.faulty);
+    assert_eq!(behind.lock().unwrap().height(), 40);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_node_down_for_500_blocks_catches_up_and_bans_the_peer_that_forged_a_certificate() {
     let chain = chain();

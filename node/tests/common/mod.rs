@@ -442,6 +442,11 @@ fn tail(log: &Mutex<Vec<String>>) -> String {
 }
 
 impl Node {
+    /// The process id (for signals).
+    pub fn process_id(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Starts a node on `home` with `genesis` and waits until it answers.
     pub fn start(home: &Path, genesis: &Path) -> Node {
         Spawned::new(home, genesis).wait_ready()

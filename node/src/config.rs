@@ -45,7 +45,11 @@ listen = "/ip4/127.0.0.1/tcp/26656"
 # its peer id: "/ip4/192.0.2.10/tcp/26656/p2p/12D3KooW...". The environment
 # takes a comma-separated list: CIVITAS_P2P_PEERS=/ip4/...,/ip4/...
 peers = []
-# Peer ids of non-validator nodes allowed to connect (auditors, RPC nodes).
+# Observers allowed to connect: nodes that follow the chain and never sign
+# (an auditor's full node, the node behind a collectivity's website). Each is
+# named by its network public key (hex, as `civitas-node init` prints it) or
+# its peer id ("12D3KooW..."). Every validator an observer dials must list it.
+# The environment takes a comma-separated list: CIVITAS_P2P_OBSERVERS=ab12...,cd34...
 observers = []
 "#;
 
@@ -75,8 +79,9 @@ pub struct P2pConfig {
     /// Multiaddrs (with `/p2p/<peer id>`) dialled at start and redialled.
     #[serde(deserialize_with = "list_from_text")]
     pub peers: Vec<Multiaddr>,
-    /// Peer ids of observers allowed to connect.
-    #[serde(deserialize_with = "list_from_text")]
+    /// Observers allowed to connect, by network key or peer id
+    /// ([`observer_from_text`]).
+    #[serde(deserialize_with = "observers_from_text")]
     pub observers: Vec<PeerId>,
 }
 
@@ -105,6 +110,38 @@ where
             text.parse()
                 .map_err(|error| serde::de::Error::custom(format!("`{text}`: {error}")))
         })
+        .collect()
+}
+
+/// Length of a network public key written in hex (32 bytes).
+const NETWORK_KEY_HEX_DIGITS: usize = 64;
+
+/// An observer as the configuration names it: its network public key (64
+/// hex digits, as `init` prints it) or its peer id.
+pub fn observer_from_text(text: &str) -> std::result::Result<PeerId, String> {
+    let trimmed = text.trim();
+    let mut bytes = [0u8; 32];
+    if trimmed.len() == NETWORK_KEY_HEX_DIGITS && trimmed.bytes().all(|b| b.is_ascii_hexdigit()) {
+        hex::decode_to_slice(trimmed, &mut bytes)
+            .map_err(|error| format!("`{trimmed}`: {error}"))?;
+        return civitas_p2p::identity::peer_id_of(&civitas_types::PublicKey(bytes))
+            .map_err(|error| format!("`{trimmed}`: {error}"));
+    }
+    trimmed.parse().map_err(|error| {
+        format!(
+            "`{trimmed}` is neither a network public key (64 hex digits) nor a peer id: {error}"
+        )
+    })
+}
+
+/// A list of observers ([`observer_from_text`]).
+fn observers_from_text<'de, D>(deserializer: D) -> std::result::Result<Vec<PeerId>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    Vec::<String>::deserialize(deserializer)?
+        .iter()
+        .map(|text| observer_from_text(text).map_err(serde::de::Error::custom))
         .collect()
 }
 
@@ -344,5 +381,28 @@ mod tests {
         let error =
             Config::parse("[p2p]\npeers = [\"nonsense\"]\n", std::iter::empty()).unwrap_err();
         assert!(format!("{error:#}").contains("peers"), "{error:#}");
+    }
+
+    #[test]
+    fn observers_by_network_key_or_peer_id_and_from_the_environment() {
+        let key = civitas_types::SigningKey::from_seed(&[9; 32]).public_key();
+        let peer = civitas_p2p::identity::peer_id_of(&key).unwrap();
+        let text = format!("[p2p]\nobservers = [\"{key}\", \"{peer}\"]\n");
+        let config = Config::parse(&text, std::iter::empty()).unwrap();
+        assert_eq!(config.p2p.observers, vec![peer, peer]);
+        let other = civitas_types::SigningKey::from_seed(&[10; 32]).public_key();
+        let environment = [(
+            "CIVITAS_P2P_OBSERVERS".to_string(),
+            format!("{key}, {other}"),
+        )];
+        let config = Config::parse("", environment.into_iter()).unwrap();
+        assert_eq!(config.p2p.observers.len(), 2);
+        assert_eq!(config.p2p.observers[0], peer);
+        let error =
+            Config::parse("[p2p]\nobservers = [\"nonsense\"]\n", std::iter::empty()).unwrap_err();
+        assert!(
+            format!("{error:#}").contains("neither a network public key"),
+            "{error:#}"
+        );
     }
 }

@@ -122,6 +122,9 @@ pub struct Snapshot {
     /// Per validator (consensus key, hex): committed blocks whose certificate
     /// lacks its signature, since the node started.
     pub missed_signatures: BTreeMap<String, u64>,
+    /// Whether this node's consensus key is in the validator set of the
+    /// height being decided: `false` for an observer, which never signs.
+    pub signing: bool,
 }
 
 /// The wall clock, ms since the Unix epoch.
@@ -151,6 +154,8 @@ pub struct Driver {
     snapshot: Arc<RwLock<Snapshot>>,
     outbox: Outbox,
     last_rebroadcast: Instant,
+    /// Whether the key was in the set at the last look (`None` before the first).
+    signing: Option<bool>,
 }
 
 impl Driver {
@@ -171,6 +176,7 @@ impl Driver {
             snapshot,
             outbox,
             last_rebroadcast: Instant::now(),
+            signing: None,
         };
         driver.publish_tip();
         driver.publish_chain_start();
@@ -450,7 +456,47 @@ impl Driver {
         }
     }
 
+    /// Publishes whether this node signs at the height being decided, and
+    /// logs when that changes: an observer's key is in no set, so the
+    /// consensus core never signs for it (it votes and proposes only at
+    /// heights whose set holds its key); a key added by governance signs
+    /// from its activation height.
+    fn publish_role(&mut self) {
+        let key = self.guard.key();
+        let height = self.engine.height();
+        let signing = self
+            .engine
+            .store()
+            .validator_set(height)
+            .ok()
+            .flatten()
+            .is_some_and(|set| set.validators().iter().any(|v| v.public_key == key));
+        match (self.signing, signing) {
+            (None, false) => tracing::info!(
+                consensus_key = %key,
+                height,
+                "observer: this node follows the chain and never signs (its consensus key is not in the validator set)"
+            ),
+            (Some(true), false) => tracing::warn!(
+                consensus_key = %key,
+                height,
+                "observer: this node's consensus key left the validator set; it follows the chain and no longer signs"
+            ),
+            (Some(false), true) => tracing::info!(
+                consensus_key = %key,
+                height,
+                "validator: this node's consensus key joined the validator set; it signs from this height"
+            ),
+            _ => {}
+        }
+        self.signing = Some(signing);
+        if let Ok(mut snapshot) = self.snapshot.write() {
+            snapshot.signing = signing;
+        }
+    }
+
     fn publish_tip(&mut self) {
+        self.publish_role();
         let tip = self.engine.tip().cloned();
         if let Ok(mut snapshot) = self.snapshot.write() {
             snapshot.height = tip.as_ref().map_or(0, |t| t.header.height);

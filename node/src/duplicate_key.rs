@@ -39,6 +39,9 @@
 //! is where a restored backup or a second machine shows itself: its heights
 //! are above this home's mark.
 //!
+//! An observer's key is in no validator set, so no certificate can hold a
+//! precommit of it: the guard finds nothing and never stops an observer.
+//!
 //! The operator's override (`start --allow-duplicate-signing`) turns the
 //! stop into a warning, for tests and for recovering once the other machine
 //! is proven gone (docs/operator-guide.md).
@@ -180,6 +183,11 @@ impl DuplicateKeyGuard {
             allow,
             warned: false,
         }
+    }
+
+    /// The consensus key it guards.
+    pub fn key(&self) -> PublicKey {
+        self.key
     }
 
     /// At start: the last [`START_CHECK_HEIGHTS`] committed heights.

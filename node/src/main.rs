@@ -1,7 +1,8 @@
 //! `civitas-node`: the validator a collectivity's operator runs.
 //!
 //! `init` creates a home (keys readable by their owner only, a commented
-//! `config.toml`); `start` runs a validator from a home and a genesis file;
+//! `config.toml`); `start` runs a validator (or an observer) from a home and
+//! a genesis file;
 //! `devnet` runs a one-validator demo chain. docs/operator-guide.md is the
 //! manual.
 
@@ -46,7 +47,9 @@ enum Command {
         #[arg(long, env = "CIVITAS_HOME")]
         home: PathBuf,
     },
-    /// Runs a validator from HOME with the chain's genesis file.
+    /// Runs a validator from HOME with the chain's genesis file; a home
+    /// whose consensus key is not a validator runs as an observer (follows
+    /// the chain, serves RPC, never signs).
     ///
     /// Example: civitas-node start --home /var/lib/civitas --genesis genesis.json
     Start {

@@ -29,7 +29,8 @@ pub struct NodeInfo {
     pub genesis_hash: Hash,
     /// The protocol version of the genesis.
     pub protocol_version: u32,
-    /// This validator's consensus key.
+    /// This node's consensus key: its validator address while the validator
+    /// set holds it (an observer's is in no set).
     pub validator: PublicKey,
 }
 
@@ -121,10 +122,10 @@ impl CivitasApiServer for RpcNode {
             height: snapshot.height,
             last_block_hash: snapshot.last_block_hash.map(|h| h.to_hex()),
             last_block_time_ms: snapshot.last_block_time_ms,
-            catching_up: false,
+            catching_up: snapshot.catching_up,
             node_version: env!("CARGO_PKG_VERSION").to_string(),
             protocol_version: self.info.protocol_version,
-            validator_address: Some(self.info.validator.to_string()),
+            validator_address: snapshot.signing.then(|| self.info.validator.to_string()),
         })
     }
 

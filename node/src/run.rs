@@ -1,4 +1,5 @@
-//! `init` and `start`: creating a home, and running a validator until a
+//! `init` and `start`: creating a home, and running a validator (or an
+//! observer, whose consensus key is in no validator set) until a
 //! signal (SIGINT, SIGTERM: stop intake, let the engine finish its current
 //! input, exit 0) or an engine failure (its message, exit 1).
 
@@ -92,7 +93,8 @@ pub struct Started {
     pub commands: Sender<Command>,
 }
 
-/// `start`: runs a validator from `home` and the genesis file at `genesis`;
+/// `start`: runs a validator from `home` and the genesis file at `genesis`
+/// (an observer if the home's consensus key is not a validator);
 /// `allow_duplicate_signing` turns the same-key-twice guard's stop into a
 /// warning ([`crate::duplicate_key`]).
 pub fn start(
@@ -120,18 +122,9 @@ pub fn start_with(
     let checked = genesis
         .check()
         .map_err(|e| anyhow!("the genesis file is not valid: {e}"))?;
+    // A key outside the validator set makes an observer: the driver says so
+    // at start, and the consensus core never signs for it.
     let validator = key.public_key();
-    if !checked
-        .validators
-        .validators()
-        .iter()
-        .any(|v| v.public_key == validator)
-    {
-        bail!(
-            "this home's consensus key {validator} is not a validator of chain {}: use the home whose key the genesis names",
-            genesis.chain_id
-        );
-    }
     let spec = ChainSpec::from_genesis(&genesis, checked.hash);
     let info = crate::rpc::NodeInfo {
         chain_id: genesis.chain_id.to_string(),
@@ -226,7 +219,7 @@ pub fn start_with(
             metrics,
             commands: commands.clone(),
         };
-        tracing::info!(rpc = %rpc.address, metrics = %metrics, p2p = %p2p_address, peer_id = %peer_id, validator = %validator, "serving");
+        tracing::info!(rpc = %rpc.address, metrics = %metrics, p2p = %p2p_address, peer_id = %peer_id, consensus_key = %validator, "serving");
         after(&started)?;
         let stopping = signals.wait_or(done_rx).await?;
         rpc.stop();

@@ -860,3 +860,58 @@ fn a_validator_in_an_earlier_round_is_sent_that_rounds_votes_once_per_period() {
     let later = node.apply(net.vote(laggard, VoteType::Prevote, 0, None));
     assert!(later.iter().any(|e| matches!(e, Effect::SendTo { .. })));
 }
+
+/// Every message an effect carries that `key` signed.
+fn signed_by(effects: &[Effect], key: &PublicKey) -> usize {
+    effects
+        .iter()
+        .filter(|e| match e {
+            Effect::Broadcast(message) | Effect::SendTo { message, .. } => match message {
+                ConsensusMessage::Vote(v) => v.vote.validator == *key,
+                ConsensusMessage::Proposal(p) => p.proposal.proposer == *key,
+            },
+            _ => false,
+        })
+        .count()
+}
+
+#[test]
+fn an_observer_follows_every_rule_and_never_signs_or_asks_for_a_value() {
+    let net = Net::new();
+    let observer = SigningKey::from_seed(&[0x0b; 32]);
+    let key = observer.public_key();
+    assert!(net.set.index_of(&key).is_none());
+    let store = MemoryStore::default();
+    let (mut node, mut effects) = Consensus::start(
+        chain_id(),
+        observer,
+        store.clone(),
+        TimeoutParams::default(),
+        HEIGHT,
+        net.set.clone(),
+    )
+    .unwrap();
+    // Round 0 fails: its proposal never comes, every timeout fires, and the
+    // others' nil votes move it on (lines 57, 61, 65); round 1 decides.
+    let mut inputs = vec![timeout(TimeoutKind::Propose, 0)];
+    inputs.extend(net.votes(4, 3, VoteType::Prevote, 0, None));
+    inputs.push(timeout(TimeoutKind::Prevote, 0));
+    inputs.extend(net.votes(4, 3, VoteType::Precommit, 0, None));
+    inputs.push(timeout(TimeoutKind::Precommit, 0));
+    inputs.push(Input::Rebroadcast);
+    inputs.push(net.proposal(1, A, None));
+    inputs.extend(net.votes(4, 3, VoteType::Prevote, 1, Some(A)));
+    inputs.push(Input::Rebroadcast);
+    inputs.extend(net.votes(4, 3, VoteType::Precommit, 1, Some(A)));
+    effects.extend(apply_all(&mut node, inputs));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Decide { block_hash, .. } if *block_hash == A)),
+        "the observer decides with the others"
+    );
+    assert_eq!(signed_by(&effects, &key), 0);
+    assert!(!effects.iter().any(|e| matches!(e, Effect::GetValue { .. })));
+    assert!(store.state.borrow().is_none(), "nothing was ever signed");
+    assert!(node.halted().is_none());
+}

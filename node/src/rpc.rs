@@ -4,7 +4,7 @@
 
 use std::net::SocketAddr;
 use std::sync::mpsc::Sender;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 
 use anyhow::{Context, Result};
 use civitas_civic::Receipt;
@@ -37,7 +37,7 @@ pub struct NodeInfo {
 /// The methods' implementation.
 struct RpcNode {
     info: NodeInfo,
-    commands: Mutex<Sender<Command>>,
+    commands: Sender<Command>,
     snapshot: Arc<RwLock<Snapshot>>,
 }
 
@@ -81,7 +81,7 @@ pub async fn serve(
     let address = server.local_addr()?;
     let node = RpcNode {
         info,
-        commands: Mutex::new(commands),
+        commands,
         snapshot,
     };
     let handle = server.start(node.into_rpc());
@@ -92,12 +92,7 @@ impl RpcNode {
     /// Sends `command` (built around a reply channel) and awaits the answer.
     async fn ask<T>(&self, command: impl FnOnce(oneshot::Sender<T>) -> Command) -> RpcResult<T> {
         let (reply, answer) = oneshot::channel();
-        let sent = self
-            .commands
-            .lock()
-            .map_err(|_| internal_error("the engine channel is poisoned"))?
-            .send(command(reply));
-        if sent.is_err() {
+        if self.commands.send(command(reply)).is_err() {
             return Err(stopped());
         }
         answer.await.map_err(|_| stopped())

@@ -42,6 +42,13 @@ pub const REBROADCAST_MS: u64 = 1_000;
 /// Most blocks read from the ledger for one sync request.
 pub const SYNC_BLOCKS_MAX: usize = 64;
 
+/// Most evidence entries read from the state for one request: a page of
+/// `civitas_getEvidence` and the one entry that says whether more follow.
+pub const EVIDENCE_ENTRIES_MAX: usize = civitas_rpc_api::EVIDENCE_LIST_MAX as usize + 1;
+
+/// State entries as the ledger reads them: (key, value), in key order.
+pub type StateEntries = Vec<(Vec<u8>, Vec<u8>)>;
+
 /// What the RPC server asks of the engine's thread.
 pub enum Command {
     /// Admit encoded transactions (one answer per transaction).
@@ -64,6 +71,17 @@ pub enum Command {
         id: Hash,
         /// The record, `None` if unknown; an error if storage failed.
         reply: oneshot::Sender<Result<Option<TransactionRecord>, String>>,
+    },
+    /// Entries of the evidence table (`civitas_getEvidence`), in key order.
+    Evidence {
+        /// Key prefix: the table, or the table and an offender's key.
+        prefix: Vec<u8>,
+        /// Read after this key.
+        start_after: Option<Vec<u8>>,
+        /// Most entries (at most [`EVIDENCE_ENTRIES_MAX`] are read).
+        limit: usize,
+        /// The committed height read and its entries; an error if storage failed.
+        reply: oneshot::Sender<Result<(u64, StateEntries), String>>,
     },
     /// A consensus message from a peer.
     Consensus(Box<ConsensusEnvelope>),
@@ -308,6 +326,23 @@ impl Driver {
                     .transaction(&id)
                     .map_err(|e| e.to_string());
                 let _ = reply.send(record);
+            }
+            Command::Evidence {
+                prefix,
+                start_after,
+                limit,
+                reply,
+            } => {
+                let ledger = self.engine.store().ledger();
+                let entries = ledger
+                    .scan_prefix(
+                        &prefix,
+                        start_after.as_deref(),
+                        limit.min(EVIDENCE_ENTRIES_MAX),
+                    )
+                    .map(|entries| (ledger.height(), entries))
+                    .map_err(|e| e.to_string());
+                let _ = reply.send(entries);
             }
             Command::Shutdown => {}
         }

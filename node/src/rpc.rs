@@ -1,6 +1,6 @@
 //! The JSON-RPC server: `civitas-rpc-api`'s methods (HTTP and WebSocket on one
 //! port), answered from the published [`Snapshot`] (status) or by the engine's
-//! thread through [`Command`]s (submission, blocks, transactions).
+//! thread through [`Command`]s (submission, blocks, transactions, evidence).
 
 use std::net::SocketAddr;
 use std::sync::mpsc::Sender;
@@ -9,9 +9,9 @@ use std::sync::{Arc, RwLock};
 use anyhow::{Context, Result};
 use civitas_civic::Receipt;
 use civitas_rpc_api::{
-    BlockView, CivitasApiServer, ErrorObjectOwned, REQUEST_BYTES_MAX, RESPONSE_BYTES_MAX,
-    RpcResult, Status, TransactionView, internal_error, parse_hash, parse_transaction_hex,
-    rejection_error,
+    BlockView, CivitasApiServer, ErrorObjectOwned, EvidenceList, EvidenceQuery, REQUEST_BYTES_MAX,
+    RESPONSE_BYTES_MAX, RpcResult, Status, TransactionView, internal_error, parse_hash,
+    parse_transaction_hex, rejection_error,
 };
 use civitas_types::{Hash, PublicKey, decode};
 use jsonrpsee::server::{Server, ServerConfig, ServerHandle};
@@ -165,5 +165,25 @@ impl CivitasApiServer for RpcNode {
             &record.transaction,
             &receipt,
         )))
+    }
+
+    async fn get_evidence(
+        &self,
+        offender: Option<String>,
+        start_after: Option<String>,
+        limit: Option<u32>,
+    ) -> RpcResult<EvidenceList> {
+        let query = EvidenceQuery::parse(offender.as_deref(), start_after.as_deref(), limit)?;
+        let (height, entries) = self
+            .ask(|reply| Command::Evidence {
+                prefix: query.prefix.clone(),
+                start_after: query.start_after.clone(),
+                limit: query.scan_limit(),
+                reply,
+            })
+            .await?
+            .map_err(|e| internal_error(&e))?;
+        EvidenceList::from_entries(height, &entries, &query)
+            .map_err(|_| internal_error("a stored evidence record does not decode"))
     }
 }

@@ -11,7 +11,9 @@
 //!   then signs next to the original at the live height: the two sign
 //!   different messages for one round (each builds its own proposal when the
 //!   key's turn comes, and each votes for what it saw first), and the
-//!   validators record the double signature as evidence in a block.
+//!   validators record the double signature as evidence in a block, and
+//!   `civitas_getEvidence` shows the offence recorded in state (the
+//!   council's view) on the validators.
 //!
 //! (A whole-home copy shares the original's peer id: peers then gossip to
 //! one of the two connections of that id only, so such a twin catches up by
@@ -30,7 +32,8 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use civitas_types::{Evidence, PublicKey};
+use civitas_rpc_api::{EvidenceView, OffenceKind, VoteStep};
+use civitas_types::{Evidence, PublicKey, VoteType};
 use common::localnet::{Member, PROGRESS_TIMEOUT, all_reach, free_port, network, spawn};
 use common::{Node, read_key};
 
@@ -61,6 +64,48 @@ fn records_against(node: &Node, offender: PublicKey, height: u64) -> Option<bool
                 && duplicate.second().vote.validator == offender
         }
     }))
+}
+
+/// Checks that `node`'s `civitas_getEvidence` lists, for `offender`, each
+/// offence of the block at `recorded` (its evidence against `offender`),
+/// recorded there; returns the views.
+fn state_records(node: &Node, offender: PublicKey, recorded: u64) -> Vec<EvidenceView> {
+    let block = node.block(recorded).decode_block().unwrap();
+    let list = node.rpc.evidence(Some(offender)).unwrap();
+    assert!(list.height >= recorded, "state read at {}", list.height);
+    assert_eq!(list.next, None);
+    let mut found = Vec::new();
+    for evidence in block.evidence.iter() {
+        let Evidence::DuplicateVote(duplicate) = evidence;
+        let vote = &duplicate.first().vote;
+        if vote.validator != offender {
+            continue;
+        }
+        let step = match vote.vote_type {
+            VoteType::Prevote => VoteStep::Prevote,
+            VoteType::Precommit => VoteStep::Precommit,
+        };
+        let view = list
+            .offences
+            .iter()
+            .find(|view| (view.height, view.round, view.vote_type) == (vote.height, vote.round, step))
+            .unwrap_or_else(|| {
+                panic!(
+                    "getEvidence does not list the offence at height {} round {} ({step:?}): {list:?}",
+                    vote.height, vote.round
+                )
+            });
+        assert_eq!(view.offender, offender.to_hex());
+        assert_eq!(view.kind, OffenceKind::DuplicateVote);
+        assert_eq!(view.included_at_height, recorded);
+        assert_eq!(view.evidence_hash, evidence.hash().to_hex());
+        found.push(view.clone());
+    }
+    assert!(
+        !found.is_empty(),
+        "block {recorded} holds no evidence against the offender"
+    );
+    found
 }
 
 /// The height of the first block from `from` on that `node` committed with
@@ -161,6 +206,11 @@ fn a_second_process_with_one_key_refuses_to_sign_unless_overridden_and_then_is_r
             "evidence against validator 0 at height {past} before the override"
         );
     }
+    let empty = nodes[1].rpc.evidence(None).unwrap();
+    assert!(
+        empty.offences.is_empty(),
+        "offences in state before the override: {empty:?}"
+    );
 
     // With the override, both sign, and the double signature is recorded.
     let twin = spawn(
@@ -181,4 +231,11 @@ fn a_second_process_with_one_key_refuses_to_sign_unless_overridden_and_then_is_r
         "evidence of validator 0's double signature committed at height {recorded} after {:?}",
         started.elapsed()
     );
+
+    // The council's view in state, on the validator that saw the block and
+    // on another once it has committed it too.
+    let offences = state_records(&nodes[1], offender, recorded);
+    nodes[2].wait_for_height(recorded, PROGRESS_TIMEOUT);
+    assert_eq!(state_records(&nodes[2], offender, recorded), offences);
+    eprintln!("getEvidence lists {offences:?}");
 }

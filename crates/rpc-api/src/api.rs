@@ -5,6 +5,7 @@
 use jsonrpsee::proc_macros::rpc;
 use jsonrpsee::types::ErrorObjectOwned;
 
+use crate::evidence::EvidenceList;
 use crate::views::{BlockView, Status, TransactionView};
 
 /// What every method returns: its result, or a JSON-RPC error object
@@ -15,7 +16,7 @@ pub type RpcResult<T> = Result<T, ErrorObjectOwned>;
 
 /// The Civitas JSON-RPC methods, namespace `civitas` (method names
 /// `civitas_status`, `civitas_submitTransaction`, `civitas_getBlock`,
-/// `civitas_getTransaction`).
+/// `civitas_getTransaction`, `civitas_getEvidence`).
 #[cfg_attr(
     all(feature = "server", feature = "client"),
     rpc(server, client, namespace = "civitas")
@@ -52,4 +53,20 @@ pub trait CivitasApi {
     /// no committed block holds it (pending transactions are not shown).
     #[method(name = "getTransaction")]
     async fn get_transaction(&self, id: String) -> RpcResult<Option<TransactionView>>;
+
+    /// The offences of validators recorded in the state of the last committed
+    /// height (the council's view: one record per offence), in state-key order:
+    /// all of them, or `offender`'s (a consensus public key, hex) only; at most
+    /// `limit` (1 to [`crate::EVIDENCE_LIST_MAX`], the default), after the key
+    /// `startAfter` (a previous answer's `next`).
+    ///
+    /// Errors: [`crate::INVALID_PARAMS`] for a malformed key or cursor, or a
+    /// limit out of range.
+    #[method(name = "getEvidence")]
+    async fn get_evidence(
+        &self,
+        offender: Option<String>,
+        #[argument(rename = "startAfter")] start_after: Option<String>,
+        limit: Option<u32>,
+    ) -> RpcResult<EvidenceList>;
 }

@@ -18,6 +18,7 @@
 //! | `civitas_submitTransaction` | `transaction`: hex of the canonical (borsh) bytes of a `SignedTransaction` | the transaction id (hex) |
 //! | `civitas_getBlock` | `height`: number | [`BlockView`], or `null` if no block is committed at that height |
 //! | `civitas_getTransaction` | `id`: transaction id (hex) | [`TransactionView`] with its receipt, or `null` if no committed transaction has that id |
+//! | `civitas_getEvidence` | `offender` (optional): a consensus public key (hex); `startAfter` (optional): a previous answer's `next`; `limit` (optional): 1 to [`EVIDENCE_LIST_MAX`] (100, the default) | [`EvidenceList`]: the offences recorded in state (kind `duplicateVote`), with the height of the block that recorded each, and `next` when more follow |
 //!
 //! # Conventions
 //! - Field names are camelCase; objects refuse unknown fields (a client built
@@ -60,6 +61,7 @@ mod client;
 mod codes;
 mod encoding;
 pub mod errors;
+mod evidence;
 mod views;
 
 #[cfg(feature = "client")]
@@ -77,6 +79,9 @@ pub use errors::{
     Fault, INTERNAL_ERROR, INVALID_PARAMS, INVALID_TRANSACTION, RejectionData,
     TRANSACTION_REJECTED, internal_error, invalid_params, invalid_transaction, rejection_data,
     rejection_error,
+};
+pub use evidence::{
+    EVIDENCE_LIST_MAX, EvidenceList, EvidenceQuery, EvidenceView, OffenceKind, VoteStep,
 };
 pub use views::{BlockView, ReceiptView, Status, TransactionView};
 

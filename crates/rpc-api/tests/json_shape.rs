@@ -3,7 +3,10 @@
 //! chain types is checked in views.rs.
 #![allow(clippy::unwrap_used)]
 
-use civitas_rpc_api::{BlockView, ReceiptView, Status, TransactionView};
+use civitas_rpc_api::{
+    BlockView, EvidenceList, EvidenceView, OffenceKind, ReceiptView, Status, TransactionView,
+    VoteStep,
+};
 use serde_json::json;
 
 fn round_trips<T>(value: &T, expected: serde_json::Value)
@@ -116,6 +119,49 @@ fn transaction_view() {
                 "events": [],
             },
         }),
+    );
+}
+
+#[test]
+fn evidence_list() {
+    let list = EvidenceList {
+        height: 9,
+        offences: vec![EvidenceView {
+            offender: "01".to_owned(),
+            kind: OffenceKind::DuplicateVote,
+            height: 3,
+            round: 1,
+            vote_type: VoteStep::Precommit,
+            evidence_hash: "02".to_owned(),
+            included_at_height: 5,
+            included_at_time_ms: 1_700_000_000_500,
+            key: "1b01".to_owned(),
+        }],
+        next: Some("1b01".to_owned()),
+    };
+    round_trips(
+        &list,
+        json!({
+            "height": 9,
+            "offences": [{
+                "offender": "01",
+                "kind": "duplicateVote",
+                "height": 3,
+                "round": 1,
+                "voteType": "precommit",
+                "evidenceHash": "02",
+                "includedAtHeight": 5,
+                "includedAtTimeMs": 1_700_000_000_500u64,
+                "key": "1b01",
+            }],
+            "next": "1b01",
+        }),
+    );
+    let mut prevote = list.offences.first().unwrap().clone();
+    prevote.vote_type = VoteStep::Prevote;
+    assert_eq!(
+        serde_json::to_value(&prevote).unwrap()["voteType"],
+        json!("prevote")
     );
 }
 

@@ -14,21 +14,24 @@ use std::net::SocketAddr;
 
 use civitas_mempool::Rejection;
 use civitas_rpc_api::{
-    BlockView, CivitasApiClient, CivitasApiServer, ErrorObjectOwned, Fault, INVALID_PARAMS,
-    INVALID_TRANSACTION, REQUEST_BYTES_MAX, RESPONSE_BYTES_MAX, RejectionData, RpcResult, Status,
-    TRANSACTION_REJECTED, TransactionView, decode_transaction_hex, http_client, parse_hash,
-    rejection_data, rejection_error, to_hex, ws_client,
+    BlockView, CivitasApiClient, CivitasApiServer, ErrorObjectOwned, EvidenceList, EvidenceQuery,
+    Fault, INVALID_PARAMS, INVALID_TRANSACTION, REQUEST_BYTES_MAX, RESPONSE_BYTES_MAX,
+    RejectionData, RpcResult, Status, TRANSACTION_REJECTED, TransactionView,
+    decode_transaction_hex, http_client, internal_error, parse_hash, rejection_data,
+    rejection_error, to_hex, ws_client,
 };
 use civitas_types::{PROTOCOL_VERSION, SignedTransaction, encode};
 use jsonrpsee::core::client::{ClientT, Error as ClientError};
-use jsonrpsee::core::params::ObjectParams;
+use jsonrpsee::core::params::{ArrayParams, ObjectParams};
 use jsonrpsee::server::{Server, ServerConfig, ServerHandle};
 
-/// A node with one committed block, answering from memory.
+/// A node with one committed block and one recorded offence, answering
+/// from memory.
 struct FakeNode {
     status: Status,
     block: BlockView,
     transaction: TransactionView,
+    state: civitas_civic::MemoryState,
 }
 
 impl FakeNode {
@@ -56,6 +59,7 @@ impl FakeNode {
             },
             block: BlockView::from_block(&block, Some(&common::certificate(&block, 2))),
             transaction: view,
+            state: common::evidence_state(),
         }
     }
 }
@@ -82,6 +86,17 @@ impl CivitasApiServer for FakeNode {
     async fn get_transaction(&self, id: String) -> RpcResult<Option<TransactionView>> {
         let id = parse_hash("id", &id)?;
         Ok((id.to_hex() == self.transaction.id).then(|| self.transaction.clone()))
+    }
+
+    async fn get_evidence(
+        &self,
+        offender: Option<String>,
+        start_after: Option<String>,
+        limit: Option<u32>,
+    ) -> RpcResult<EvidenceList> {
+        let query = EvidenceQuery::parse(offender.as_deref(), start_after.as_deref(), limit)?;
+        EvidenceList::from_entries(1, &common::scan(&self.state, &query), &query)
+            .map_err(|_| internal_error("a stored evidence record does not decode"))
     }
 }
 
@@ -157,6 +172,52 @@ async fn exercise<C: CivitasApiClient + ClientT + Sync>(client: &C, expected: &F
         assert_eq!(rejection_data(&invalid).unwrap().reason, reason);
         assert!(invalid.message().contains("hex"), "{}", invalid.message());
     }
+
+    // Evidence: all, by offender, paged, refused parameters.
+    let offender = common::signer().public_key().to_hex();
+    let all = client.get_evidence(None, None, None).await.unwrap();
+    assert_eq!(all.offences.len(), 1);
+    assert_eq!(all.offences[0].offender, offender);
+    assert_eq!(all.next, None);
+    let one = client
+        .get_evidence(Some(offender.clone()), None, Some(1))
+        .await
+        .unwrap();
+    assert_eq!(one, all);
+    let none = client
+        .get_evidence(Some("ab".repeat(32)), None, None)
+        .await
+        .unwrap();
+    assert!(none.offences.is_empty());
+    let after = client
+        .get_evidence(None, Some(all.offences[0].key.clone()), None)
+        .await
+        .unwrap();
+    assert!(after.offences.is_empty());
+    let too_many = call_error(client.get_evidence(None, None, Some(101)).await);
+    assert_eq!(too_many.code(), INVALID_PARAMS);
+    assert!(too_many.message().contains("100"), "{}", too_many.message());
+    let bad_key = call_error(
+        client
+            .get_evidence(Some(format!("0x{offender}")), None, None)
+            .await,
+    );
+    assert_eq!(bad_key.code(), INVALID_PARAMS);
+
+    // Parameters by name, under the documented method name; optional ones left out.
+    let mut params = ObjectParams::new();
+    params.insert("offender", &offender).unwrap();
+    let by_name: EvidenceList = client.request("civitas_getEvidence", params).await.unwrap();
+    assert_eq!(by_name, all);
+    let mut params = ObjectParams::new();
+    params.insert("startAfter", &all.offences[0].key).unwrap();
+    let by_name: EvidenceList = client.request("civitas_getEvidence", params).await.unwrap();
+    assert!(by_name.offences.is_empty());
+    let positional: EvidenceList = client
+        .request("civitas_getEvidence", ArrayParams::new())
+        .await
+        .unwrap();
+    assert_eq!(positional, all);
 
     // Parameters by name, under the documented method name.
     let mut params = ObjectParams::new();

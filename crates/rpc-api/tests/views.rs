@@ -5,8 +5,11 @@
 mod common;
 
 use civitas_civic::{Code, Receipt};
-use civitas_rpc_api::{BlockView, ReceiptView, TransactionView};
-use civitas_types::{DecodeError, Hash};
+use civitas_rpc_api::{
+    BlockView, EvidenceList, EvidenceQuery, EvidenceView, OffenceKind, ReceiptView,
+    TransactionView, VoteStep,
+};
+use civitas_types::{DecodeError, Hash, encode};
 
 #[test]
 fn block_view_shows_the_header_and_decodes_to_the_block() {
@@ -92,4 +95,85 @@ fn failed_receipts_name_their_code() {
         (future.code_name.as_str(), future.reason),
         ("Unknown", None)
     );
+}
+
+#[test]
+fn evidence_list_shows_the_one_record_of_the_state() {
+    let state = common::evidence_state();
+    let key = civitas_civic::keys::evidence(&common::offence());
+    let expected = EvidenceView {
+        offender: common::signer().public_key().to_hex(),
+        kind: OffenceKind::DuplicateVote,
+        height: 3,
+        round: 1,
+        vote_type: VoteStep::Prevote,
+        evidence_hash: "09".repeat(32),
+        included_at_height: 5,
+        included_at_time_ms: 1_700_000_000_500,
+        key: hex::encode(&key),
+    };
+
+    // All offences, then the offender's only: the record, and nothing from
+    // the tables beside it.
+    for offender in [None, Some(expected.offender.clone())] {
+        let query = EvidenceQuery::parse(offender.as_deref(), None, None).unwrap();
+        let list = EvidenceList::from_entries(7, &common::scan(&state, &query), &query).unwrap();
+        assert_eq!(
+            list,
+            EvidenceList {
+                height: 7,
+                offences: vec![expected.clone()],
+                next: None,
+            }
+        );
+    }
+
+    // Another offender has none; after the record there is none.
+    let query = EvidenceQuery::parse(Some(&"ab".repeat(32)), None, None).unwrap();
+    let list = EvidenceList::from_entries(7, &common::scan(&state, &query), &query).unwrap();
+    assert!(list.offences.is_empty());
+    let query = EvidenceQuery::parse(None, Some(&expected.key), None).unwrap();
+    assert!(common::scan(&state, &query).is_empty());
+}
+
+#[test]
+fn evidence_list_pages_by_key() {
+    let mut state = common::evidence_state();
+    let mut later = common::offence();
+    for height in 4..7 {
+        later.height = height;
+        state.entries.insert(
+            civitas_civic::keys::evidence(&later),
+            encode(&common::evidence_record()),
+        );
+    }
+    let mut query = EvidenceQuery::parse(None, None, Some(3)).unwrap();
+    let first = EvidenceList::from_entries(9, &common::scan(&state, &query), &query).unwrap();
+    assert_eq!(first.offences.len(), 3);
+    assert_eq!(first.next.as_ref(), Some(&first.offences[2].key));
+
+    query = EvidenceQuery::parse(None, first.next.as_deref(), Some(3)).unwrap();
+    let second = EvidenceList::from_entries(9, &common::scan(&state, &query), &query).unwrap();
+    assert_eq!(second.offences.len(), 1);
+    assert_eq!(second.next, None);
+    let mut heights: Vec<u64> = first
+        .offences
+        .iter()
+        .chain(&second.offences)
+        .map(|view| view.height)
+        .collect();
+    heights.sort_unstable();
+    assert_eq!(heights, vec![3, 4, 5, 6]);
+}
+
+#[test]
+fn evidence_entries_that_do_not_decode_are_errors() {
+    let key = civitas_civic::keys::evidence(&common::offence());
+    let record = encode(&common::evidence_record());
+    assert!(EvidenceView::from_entry(&key, &record[1..]).is_err());
+    assert!(EvidenceView::from_entry(&key[..10], &record).is_err());
+    assert!(EvidenceView::from_entry(&[0x1a], &record).is_err());
+    let mut bad_step = key.clone();
+    *bad_step.last_mut().unwrap() = 7;
+    assert!(EvidenceView::from_entry(&bad_step, &record).is_err());
 }

@@ -21,9 +21,11 @@ use std::time::{Duration, Instant};
 
 use civitas_demo::DemoAccount;
 use civitas_genesis::GenesisDocument;
-use civitas_rpc_api::{BlockView, CivitasApiClient, HttpClient, Status, TransactionView};
+use civitas_rpc_api::{
+    BlockView, CivitasApiClient, EvidenceList, HttpClient, Status, TransactionView,
+};
 use civitas_types::{
-    AccountId, BoundedBytes, SignedTransaction, SigningKey, TransactionBody, encode,
+    AccountId, BoundedBytes, PublicKey, SignedTransaction, SigningKey, TransactionBody, encode,
 };
 use jsonrpsee::core::client::Error as ClientError;
 
@@ -209,6 +211,16 @@ impl Rpc {
     pub fn transaction(&self, id: &str) -> Result<Option<TransactionView>, ClientError> {
         self.runtime
             .block_on(self.client.get_transaction(id.to_string()))
+    }
+
+    /// `civitas_getEvidence`: the first page of the offences recorded in
+    /// state, `offender`'s only when given.
+    pub fn evidence(&self, offender: Option<PublicKey>) -> Result<EvidenceList, ClientError> {
+        self.runtime.block_on(self.client.get_evidence(
+            offender.map(|key| key.to_hex()),
+            None,
+            None,
+        ))
     }
 }
 

@@ -1,12 +1,16 @@
 //! Deterministic chain objects for the tests: a block at height 1 holding one
-//! signed transaction, its receipt, and a certificate for it.
+//! signed transaction, its receipt, and a certificate for it; a civic state
+//! holding one evidence record, read as the node's ledger reads it.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use civitas_civic::{Event, Receipt};
+use civitas_civic::evidence::EvidenceRecord;
+use civitas_civic::{Event, MemoryState, Receipt};
+use civitas_rpc_api::EvidenceQuery;
 use civitas_types::testing::{chain_id, signing_keys};
 use civitas_types::{
-    AccountId, Block, BoundedBytes, BoundedVec, CommitSignature, Hash, Header, PROTOCOL_VERSION,
-    QuorumCertificate, SignedTransaction, SigningKey, TransactionBody,
+    AccountId, Block, BoundedBytes, BoundedVec, CommitSignature, Hash, Header, Offence,
+    PROTOCOL_VERSION, QuorumCertificate, SignedTransaction, SigningKey, TransactionBody, VoteType,
+    encode,
 };
 
 /// The signer of every fixture transaction.
@@ -69,4 +73,54 @@ pub fn receipt(transaction: &SignedTransaction) -> Receipt {
         transaction.id(),
         vec![Event::ProgrammeFrozen { programme_id: 3 }],
     )
+}
+
+/// The offence recorded by [`evidence_state`]: `signer()` prevoted twice at
+/// height 3, round 1.
+pub fn offence() -> Offence {
+    Offence {
+        offender: signer().public_key(),
+        height: 3,
+        round: 1,
+        vote_type: VoteType::Prevote,
+    }
+}
+
+/// Its record: block 5 carried the evidence.
+pub fn evidence_record() -> EvidenceRecord {
+    EvidenceRecord {
+        evidence_hash: Hash([9; 32]),
+        included_at_height: 5,
+        included_at_time_ms: 1_700_000_000_500,
+    }
+}
+
+/// A civic state holding one evidence record, between entries of the tables
+/// on either side of the evidence table (0x1a and 0x1c).
+pub fn evidence_state() -> MemoryState {
+    let mut state = MemoryState::default();
+    state.entries.insert(
+        civitas_civic::keys::evidence(&offence()),
+        encode(&evidence_record()),
+    );
+    state.entries.insert(vec![0x1a, 0xff], vec![1]);
+    state.entries.insert(vec![0x1c], vec![2]);
+    state
+}
+
+/// What the node's ledger answers for `query` (`Ledger::scan_prefix`): up to
+/// `scan_limit()` entries under the prefix, in key order, after `start_after`.
+pub fn scan(state: &MemoryState, query: &EvidenceQuery) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let start = query
+        .start_after
+        .clone()
+        .unwrap_or_else(|| query.prefix.clone());
+    state
+        .entries
+        .range(start..)
+        .filter(|(key, _)| Some(*key) != query.start_after.as_ref())
+        .take_while(|(key, _)| key.starts_with(&query.prefix))
+        .take(query.scan_limit())
+        .map(|(key, value)| (key.clone(), value.clone()))
+        .collect()
 }

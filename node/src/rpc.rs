@@ -84,7 +84,12 @@ pub async fn serve(
         commands,
         snapshot,
     };
-    let handle = server.start(node.into_rpc());
+    // `rpc.discover` (the OpenRPC document) is outside the trait's `civitas_`
+    // namespace: registered beside its methods (docs/decisions/0019-openrpc.md).
+    let mut module = node.into_rpc();
+    civitas_rpc_api::openrpc::register_discover(&mut module)
+        .map_err(|error| anyhow::anyhow!("cannot register rpc.discover: {error}"))?;
+    let handle = server.start(module);
     Ok(RpcServer { address, handle })
 }
 

@@ -26,6 +26,7 @@ pub const TRANSACTION_REJECTED: i32 = -32011;
 
 /// Whose fault a refused submission is: what the submitter should do next.
 #[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "openrpc", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum Fault {
     /// The transaction is invalid whenever it is judged: fix it (or sign it again).
@@ -49,6 +50,7 @@ impl From<civitas_mempool::Fault> for Fault {
 
 /// The `data` of a submission error: why the transaction was not admitted.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "openrpc", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RejectionData {
     /// A stable name for the refusal, for programs: the mempool's `Rejection`

@@ -62,6 +62,8 @@ mod codes;
 mod encoding;
 pub mod errors;
 mod evidence;
+#[cfg(feature = "openrpc")]
+pub mod openrpc;
 mod views;
 
 #[cfg(feature = "client")]

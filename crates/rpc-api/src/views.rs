@@ -16,6 +16,7 @@ use crate::encoding::to_hex;
 
 /// `civitas_status`: the node's view of the chain.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "openrpc", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Status {
     /// The network's chain id, e.g. `civitas-grand-est-1`.
@@ -41,6 +42,7 @@ pub struct Status {
 /// `civitas_getBlock`: a committed block, its header fields readable and its
 /// canonical bytes in `block` for clients that check it themselves.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "openrpc", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct BlockView {
     /// Height, from 1.
@@ -116,6 +118,7 @@ impl BlockView {
 
 /// `civitas_getTransaction`: a committed transaction, where it is, and its receipt.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "openrpc", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TransactionView {
     /// The transaction id (hash of its body, hex).
@@ -167,6 +170,7 @@ impl TransactionView {
 
 /// A transaction's receipt: success or the civic code of its failure, and the events.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "openrpc", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ReceiptView {
     /// Whether the transaction succeeded (`code` 0).

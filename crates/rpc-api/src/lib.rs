@@ -20,6 +20,12 @@
 //! | `civitas_getTransaction` | `id`: transaction id (hex) | [`TransactionView`] with its receipt, or `null` if no committed transaction has that id |
 //! | `civitas_getEvidence` | `offender` (optional): a consensus public key (hex); `startAfter` (optional): a previous answer's `next`; `limit` (optional): 1 to [`EVIDENCE_LIST_MAX`] (100, the default) | [`EvidenceList`]: the offences recorded in state (kind `duplicateVote`), with the height of the block that recorded each, and `next` when more follow |
 //!
+//! `rpc.discover` answers the API's OpenRPC document ([`openrpc`], feature
+//! `openrpc`, which `server` enables; committed as `docs/openrpc.json`): every
+//! method above with its parameters, result schema, errors and access class.
+//! A method added to the trait needs its entry in [`openrpc::METHODS`]
+//! (`tests/rpc.rs` fails until then).
+//!
 //! # Conventions
 //! - Field names are camelCase; objects refuse unknown fields (a client built
 //!   against this crate notices a renamed field instead of reading `null`).

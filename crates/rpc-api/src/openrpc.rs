@@ -275,7 +275,15 @@ pub fn document() -> Value {
         .map(|method| method_json(method, &mut generator))
         .collect();
     generator.subschema_for::<RejectionData>();
-    let schemas = generator.take_definitions(true);
+    let mut schemas = generator.take_definitions(true);
+    // Generators name their types after `title` (TypeScript: `interface Status`).
+    for (name, schema) in schemas.iter_mut() {
+        if let Value::Object(schema) = schema {
+            schema
+                .entry("title")
+                .or_insert_with(|| Value::String(name.clone()));
+        }
+    }
     sorted(json!({
         "openrpc": OPENRPC_VERSION,
         "info": {
@@ -422,6 +430,7 @@ mod tests {
         let document = document();
         let status = &document["components"]["schemas"]["Status"];
         assert_eq!(status["additionalProperties"], json!(false));
+        assert_eq!(status["title"], json!("Status"));
         assert!(status["properties"]["lastBlockHash"].is_object());
         let required: Vec<&str> = status["required"]
             .as_array()

@@ -17,8 +17,30 @@ pub const TEMPLATE: &str = r#"# civitas-node configuration. Every key is shown w
 # JSON-RPC over HTTP and WebSocket, on one port. Loopback by default: put a
 # reverse proxy with TLS in front before exposing it.
 listen = "127.0.0.1:26657"
-# Most connections served at once; more wait or are refused.
+# Limits on what clients may ask (docs/operator-guide.md, "RPC limits").
+# Most connections open at once (HTTP and WebSocket): one more is answered
+# HTTP 503 (code -32022) and closed. Keep it well under the process's
+# file-descriptor limit (`ulimit -n`, often 1024), which the database and
+# peers share.
 max_connections = 128
+# Largest request body (HTTP) or message (WebSocket), in bytes; a larger one
+# is answered HTTP 413 (code -32007). At least 65536 (a submission of the
+# largest transaction).
+request_bytes_max = 1048576
+# Largest answer, in bytes (code -32008 beyond it). The default fits a
+# getBlock answer for the largest block; at least 1048576.
+response_bytes_max = 25165824
+# Most requests in one batch; a longer batch is refused whole (code -32021).
+batch_requests_max = 100
+# Requests per second each client address may make on average (a batch counts
+# each of its requests); beyond it, code -32020 says to slow down. Behind a
+# reverse proxy every client has the proxy's address: raise it there, and
+# limit per client in the proxy.
+requests_per_second_per_ip = 100
+# Requests an address may make at once above that rate (the bucket's size).
+request_burst_per_ip = 200
+# Most subscriptions one WebSocket connection may hold.
+subscriptions_per_connection_max = 16
 
 [metrics]
 # Prometheus metrics (/metrics) and readiness (/health, 200 once caught up).
@@ -151,8 +173,58 @@ where
 pub struct RpcConfig {
     /// Listening address.
     pub listen: SocketAddr,
-    /// Most connections at once.
+    /// Most connections open at once (HTTP and WebSocket).
     pub max_connections: u32,
+    /// Largest request body or WebSocket message, in bytes.
+    pub request_bytes_max: u32,
+    /// Largest answer, in bytes.
+    pub response_bytes_max: u32,
+    /// Most requests in one batch.
+    pub batch_requests_max: u32,
+    /// Average requests per second allowed to each client IP address.
+    pub requests_per_second_per_ip: u32,
+    /// Requests an address may make at once above the average rate.
+    pub request_burst_per_ip: u32,
+    /// Most subscriptions per WebSocket connection.
+    pub subscriptions_per_connection_max: u32,
+}
+
+/// Bounds of the `[rpc]` limits: (key, value, least, most).
+fn rpc_limit_bounds(rpc: &RpcConfig) -> [(&'static str, u32, u32, u32); 7] {
+    [
+        ("max_connections", rpc.max_connections, 1, 65_536),
+        (
+            "request_bytes_max",
+            rpc.request_bytes_max,
+            65_536,
+            256 << 20,
+        ),
+        (
+            "response_bytes_max",
+            rpc.response_bytes_max,
+            1 << 20,
+            1 << 30,
+        ),
+        ("batch_requests_max", rpc.batch_requests_max, 1, 100_000),
+        (
+            "requests_per_second_per_ip",
+            rpc.requests_per_second_per_ip,
+            1,
+            10_000_000,
+        ),
+        (
+            "request_burst_per_ip",
+            rpc.request_burst_per_ip,
+            1,
+            10_000_000,
+        ),
+        (
+            "subscriptions_per_connection_max",
+            rpc.subscriptions_per_connection_max,
+            0,
+            100_000,
+        ),
+    ]
 }
 
 /// `[metrics]`.
@@ -221,6 +293,11 @@ impl Config {
                 "rpc.listen and metrics.listen are both {}: give them different ports",
                 self.rpc.listen
             );
+        }
+        for (key, value, least, most) in rpc_limit_bounds(&self.rpc) {
+            if !(least..=most).contains(&value) {
+                bail!("rpc.{key} = {value} is out of range: use {least} to {most}");
+            }
         }
         if self.consensus.heartbeat_ms == 0 || self.consensus.heartbeat_ms > 3_600_000 {
             bail!(
@@ -300,6 +377,36 @@ mod tests {
         let config = Config::parse("", std::iter::empty()).unwrap();
         assert_eq!(config.rpc.listen.to_string(), "127.0.0.1:26657");
         assert_eq!(config.log.format, LogFormat::Human);
+    }
+
+    #[test]
+    fn rpc_limits_default_to_the_api_limits_and_are_bounded() {
+        let config = Config::parse("", std::iter::empty()).unwrap();
+        assert_eq!(
+            config.rpc.request_bytes_max,
+            civitas_rpc_api::REQUEST_BYTES_MAX
+        );
+        assert_eq!(
+            config.rpc.response_bytes_max,
+            civitas_rpc_api::RESPONSE_BYTES_MAX
+        );
+        assert_eq!(config.rpc.max_connections, 128);
+        assert_eq!(config.rpc.batch_requests_max, 100);
+        let environment = [(
+            "CIVITAS_RPC_REQUESTS_PER_SECOND_PER_IP".to_string(),
+            "7".to_string(),
+        )];
+        let config = Config::parse("", environment.into_iter()).unwrap();
+        assert_eq!(config.rpc.requests_per_second_per_ip, 7);
+        let error =
+            Config::parse("[rpc]\nbatch_requests_max = 0\n", std::iter::empty()).unwrap_err();
+        assert!(
+            error.to_string().contains("rpc.batch_requests_max = 0"),
+            "{error}"
+        );
+        let error =
+            Config::parse("[rpc]\nrequest_bytes_max = 10\n", std::iter::empty()).unwrap_err();
+        assert!(error.to_string().contains("65536"), "{error}");
     }
 
     #[test]

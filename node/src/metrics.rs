@@ -1,7 +1,8 @@
 //! Prometheus metrics (`GET /metrics`, text format 0.0.4 encoded by
 //! `prometheus-client`) and readiness (`GET /health`: 200 with the height once
 //! the node serves its chain) on their own port, apart from JSON-RPC, so
-//! monitoring never competes with clients.
+//! monitoring never competes with clients. The JSON-RPC server's per-method
+//! metrics ([`RpcMetrics`]) are shown beside the snapshot's.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -23,10 +24,15 @@ use prometheus_client::registry::Registry;
 use tokio::net::TcpListener;
 
 use crate::driver::Snapshot;
+use crate::rpc::metrics::RpcMetrics;
 
-/// Binds `listen` and serves metrics and health from `snapshot` in the
-/// background. Returns the bound address.
-pub async fn serve(listen: SocketAddr, snapshot: Arc<RwLock<Snapshot>>) -> Result<SocketAddr> {
+/// Binds `listen` and serves metrics and health from `snapshot` and `rpc`
+/// in the background. Returns the bound address.
+pub async fn serve(
+    listen: SocketAddr,
+    snapshot: Arc<RwLock<Snapshot>>,
+    rpc: RpcMetrics,
+) -> Result<SocketAddr> {
     let listener = TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen for metrics on {listen} (metrics.listen)"))?;
@@ -36,9 +42,10 @@ pub async fn serve(listen: SocketAddr, snapshot: Arc<RwLock<Snapshot>>) -> Resul
             let Ok((stream, _)) = listener.accept().await else {
                 continue;
             };
-            let snapshot = Arc::clone(&snapshot);
+            let (snapshot, rpc) = (Arc::clone(&snapshot), rpc.clone());
             tokio::spawn(async move {
-                let service = service_fn(move |request| answer(request, Arc::clone(&snapshot)));
+                let service =
+                    service_fn(move |request| answer(request, Arc::clone(&snapshot), rpc.clone()));
                 // A client that hangs up mid-request is its own business.
                 let _ = http1::Builder::new()
                     .serve_connection(TokioIo::new(stream), service)
@@ -52,13 +59,14 @@ pub async fn serve(listen: SocketAddr, snapshot: Arc<RwLock<Snapshot>>) -> Resul
 async fn answer(
     request: Request<Incoming>,
     snapshot: Arc<RwLock<Snapshot>>,
+    rpc: RpcMetrics,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let current = snapshot.read().map(|s| s.clone()).unwrap_or_default();
     let (status, content_type, body) = match request.uri().path() {
         "/metrics" => (
             StatusCode::OK,
             "application/openmetrics-text; version=1.0.0; charset=utf-8",
-            render(&current),
+            render(&current, &rpc),
         ),
         "/health" if current.catching_up => (
             StatusCode::SERVICE_UNAVAILABLE,
@@ -87,8 +95,9 @@ async fn answer(
     Ok(response)
 }
 
-/// The metrics of `snapshot`, in the OpenMetrics text format.
-pub fn render(snapshot: &Snapshot) -> String {
+/// The metrics of `snapshot` and of the RPC server (`rpc`), in the
+/// OpenMetrics text format.
+pub fn render(snapshot: &Snapshot, rpc: &RpcMetrics) -> String {
     let mut registry = Registry::with_prefix("civitas");
     let gauge = |value: u64| {
         let gauge: Gauge<i64, std::sync::atomic::AtomicI64> = Gauge::default();
@@ -159,6 +168,7 @@ pub fn render(snapshot: &Snapshot) -> String {
         "Submitted transactions the mempool refused, by reason",
         rejections,
     );
+    rpc.register(&mut registry);
     let mut text = String::new();
     // Writing to a String cannot fail.
     let _ = encode(&mut text, &registry);
@@ -178,7 +188,7 @@ mod tests {
         };
         snapshot.rejections.insert("StaleSequence".into(), 3);
         snapshot.missed_signatures.insert("ab12".into(), 2);
-        let text = render(&snapshot);
+        let text = render(&snapshot, &RpcMetrics::default());
         assert!(text.contains("civitas_height 42"), "{text}");
         assert!(
             text.contains("civitas_committed_transactions_total 7"),
@@ -202,7 +212,7 @@ mod tests {
             network_dropped: 2,
             ..Snapshot::default()
         };
-        let text = render(&snapshot);
+        let text = render(&snapshot, &RpcMetrics::default());
         assert!(text.contains("civitas_peers 3"), "{text}");
         assert!(
             text.contains("civitas_network_dropped_messages_total 2"),

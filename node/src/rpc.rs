@@ -1,24 +1,29 @@
 //! The JSON-RPC server: `civitas-rpc-api`'s methods (HTTP and WebSocket on one
 //! port), answered from the published [`Snapshot`] (status) or by the engine's
 //! thread through [`Command`]s (submission, blocks, transactions, evidence).
+//! Limits and per-method metrics are the [`guard`]'s.
+
+pub mod guard;
+pub mod metrics;
+mod rate_limit;
 
 use std::net::SocketAddr;
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, RwLock};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use civitas_civic::Receipt;
 use civitas_rpc_api::{
-    BlockView, CivitasApiServer, ErrorObjectOwned, EvidenceList, EvidenceQuery, REQUEST_BYTES_MAX,
-    RESPONSE_BYTES_MAX, RpcResult, Status, TransactionView, internal_error, parse_hash,
-    parse_transaction_hex, rejection_error,
+    BlockView, CivitasApiServer, ErrorObjectOwned, EvidenceList, EvidenceQuery, RpcResult, Status,
+    TransactionView, internal_error, parse_hash, parse_transaction_hex, rejection_error,
 };
 use civitas_types::{Hash, PublicKey, decode};
-use jsonrpsee::server::{Server, ServerConfig, ServerHandle};
+use jsonrpsee::server::ServerHandle;
 use tokio::sync::oneshot;
 
 use crate::config::Config;
 use crate::driver::{Command, Snapshot};
+use metrics::RpcMetrics;
 
 /// What the status shows besides the chain's progress.
 #[derive(Clone, Debug)]
@@ -45,6 +50,8 @@ struct RpcNode {
 pub struct RpcServer {
     /// Where it listens.
     pub address: SocketAddr,
+    /// Its per-method metrics, for the metrics port.
+    pub metrics: RpcMetrics,
     handle: ServerHandle,
 }
 
@@ -56,29 +63,14 @@ impl RpcServer {
     }
 }
 
-/// Binds `config.rpc.listen` and serves in the background.
+/// Binds `config.rpc.listen` and serves in the background, with the limits
+/// of `config.rpc`.
 pub async fn serve(
     config: &Config,
     info: NodeInfo,
     commands: Sender<Command>,
     snapshot: Arc<RwLock<Snapshot>>,
 ) -> Result<RpcServer> {
-    let limits = ServerConfig::builder()
-        .max_connections(config.rpc.max_connections)
-        .max_request_body_size(REQUEST_BYTES_MAX)
-        .max_response_body_size(RESPONSE_BYTES_MAX)
-        .build();
-    let server = Server::builder()
-        .set_config(limits)
-        .build(config.rpc.listen)
-        .await
-        .with_context(|| {
-            format!(
-                "cannot listen for JSON-RPC on {} (rpc.listen)",
-                config.rpc.listen
-            )
-        })?;
-    let address = server.local_addr()?;
     let node = RpcNode {
         info,
         commands,
@@ -89,8 +81,19 @@ pub async fn serve(
     let mut module = node.into_rpc();
     civitas_rpc_api::openrpc::register_discover(&mut module)
         .map_err(|error| anyhow::anyhow!("cannot register rpc.discover: {error}"))?;
-    let handle = server.start(module);
-    Ok(RpcServer { address, handle })
+    let metrics = RpcMetrics::new(module.method_names());
+    let (address, handle) = guard::serve(
+        config.rpc.listen,
+        &config.rpc,
+        module.into(),
+        metrics.clone(),
+    )
+    .await?;
+    Ok(RpcServer {
+        address,
+        metrics,
+        handle,
+    })
 }
 
 impl RpcNode {

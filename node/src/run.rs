@@ -213,7 +213,12 @@ pub fn start_with(
         .await?;
         let peer_id = network.local_peer_id();
         let rpc = crate::rpc::serve(&config, info, commands.clone(), Arc::clone(&snapshot)).await?;
-        let metrics = crate::metrics::serve(config.metrics.listen, Arc::clone(&snapshot)).await?;
+        let metrics = crate::metrics::serve(
+            config.metrics.listen,
+            Arc::clone(&snapshot),
+            rpc.metrics.clone(),
+        )
+        .await?;
         let started = Started {
             rpc: rpc.address,
             metrics,

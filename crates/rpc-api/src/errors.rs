@@ -5,6 +5,18 @@
 //! the API: never renumbered, never reused. -32602 and -32603 are JSON-RPC's own
 //! ("invalid params", "internal error"); Civitas's own codes sit in the range
 //! JSON-RPC leaves to implementations (-32000 to -32099).
+//!
+//! The server (jsonrpsee) answers some requests before any method sees them,
+//! with its own codes: -32700 (not JSON), -32600 (not a JSON-RPC request),
+//! -32601 (no such method), -32007 (request larger than
+//! `rpc.request_bytes_max`, HTTP 413), -32008 (answer larger than
+//! `rpc.response_bytes_max`), -32006 (too many subscriptions on the
+//! connection), and -32010 with id `null` and the message "The batch request
+//! was too large" for a batch longer than `rpc.batch_requests_max`. That last
+//! number is also [`INVALID_TRANSACTION`]'s; a submission's answer always
+//! carries its request's id and a [`RejectionData`], the batch refusal
+//! neither. jsonrpsee checks a batch's length before it decodes its
+//! requests, which keeps a long batch cheap to refuse.
 
 use civitas_civic::EnvelopeError;
 use civitas_mempool::Rejection;
@@ -23,6 +35,63 @@ pub const INVALID_TRANSACTION: i32 = -32010;
 /// The mempool refused a well-formed transaction (signature, chain, expiry,
 /// sequence, duplicate, full pool…). `data` is a [`RejectionData`].
 pub const TRANSACTION_REJECTED: i32 = -32011;
+/// The client's address made more requests than the node's per-address rate
+/// allows (`rpc.requests_per_second_per_ip`, with a burst of
+/// `rpc.request_burst_per_ip`): slow down and retry after `data.retryAfterMs`.
+/// Each request of a batch counts. `data` is a [`RateLimitedData`].
+pub const RATE_LIMITED: i32 = -32020;
+/// The node already serves as many connections as it allows
+/// (`rpc.max_connections`): retry later. Sent as an HTTP 503 answer before
+/// the connection is closed.
+pub const TOO_MANY_CONNECTIONS: i32 = -32021;
+/// The answers to a batch together exceed the response size limit
+/// (`rpc.response_bytes_max`): ask for fewer in each batch.
+pub const BATCH_RESPONSE_TOO_LARGE: i32 = -32022;
+
+/// The `data` of a [`RATE_LIMITED`] error: how long to wait.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RateLimitedData {
+    /// Milliseconds until the address may make one more request.
+    pub retry_after_ms: u64,
+}
+
+/// A [`RATE_LIMITED`] error: the address may make `per_second` requests per
+/// second on average, `burst` at once; one more is allowed after
+/// `retry_after_ms`.
+pub fn rate_limited(per_second: u32, burst: u32, retry_after_ms: u64) -> ErrorObjectOwned {
+    ErrorObjectOwned::owned(
+        RATE_LIMITED,
+        format!(
+            "too many requests from your address: slow down to at most {per_second} per second \
+             (bursts of {burst}); retry in {retry_after_ms} ms"
+        ),
+        Some(RateLimitedData { retry_after_ms }),
+    )
+}
+
+/// A [`TOO_MANY_CONNECTIONS`] error: the node serves `max` connections already.
+pub fn too_many_connections(max: u32) -> ErrorObjectOwned {
+    ErrorObjectOwned::owned(
+        TOO_MANY_CONNECTIONS,
+        format!(
+            "the node already serves its {max} connections at most; close idle ones or retry later"
+        ),
+        None::<()>,
+    )
+}
+
+/// A [`BATCH_RESPONSE_TOO_LARGE`] error: the answers exceed `max_bytes`.
+pub fn batch_response_too_large(max_bytes: u32) -> ErrorObjectOwned {
+    ErrorObjectOwned::owned(
+        BATCH_RESPONSE_TOO_LARGE,
+        format!(
+            "the answers to this batch exceed the {max_bytes} bytes a response may have; \
+             ask for fewer in each batch"
+        ),
+        None::<()>,
+    )
+}
 
 /// Whose fault a refused submission is: what the submitter should do next.
 #[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
@@ -243,6 +312,26 @@ mod tests {
                 "fault": "nobody",
             })
         );
+    }
+
+    #[test]
+    fn limit_errors_have_distinct_codes_and_say_what_to_do() {
+        let error = rate_limited(100, 200, 10);
+        assert_eq!(error.code(), RATE_LIMITED);
+        assert!(error.message().contains("slow down"), "{}", error.message());
+        let data: RateLimitedData = serde_json::from_str(error.data().unwrap().get()).unwrap();
+        assert_eq!(data.retry_after_ms, 10);
+        let codes = [
+            INVALID_PARAMS,
+            INTERNAL_ERROR,
+            INVALID_TRANSACTION,
+            TRANSACTION_REJECTED,
+            RATE_LIMITED,
+            TOO_MANY_CONNECTIONS,
+            BATCH_RESPONSE_TOO_LARGE,
+        ];
+        let distinct: std::collections::BTreeSet<i32> = codes.iter().copied().collect();
+        assert_eq!(distinct.len(), codes.len());
     }
 
     #[test]

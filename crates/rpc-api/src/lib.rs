@@ -47,11 +47,37 @@
 //! | -32603 | [`INTERNAL_ERROR`] | the node failed (it cannot read its state or store): not the caller's fault | [`RejectionData`] when from a submission |
 //! | -32010 | [`INVALID_TRANSACTION`] | the submitted bytes are not a transaction: not hex, too large, or not a canonical encoding | [`RejectionData`] |
 //! | -32011 | [`TRANSACTION_REJECTED`] | a well-formed transaction that the mempool refused (bad signature, stale sequence, full pool…) | [`RejectionData`] |
+//! | -32020 | [`errors::RATE_LIMITED`] | the client's address is over its request rate: slow down | [`errors::RateLimitedData`] (`retryAfterMs`) |
+//! | -32021 | [`errors::TOO_MANY_CONNECTIONS`] | the node serves as many connections as it allows (an HTTP 503 answer, then the connection closes) | — |
+//! | -32022 | [`errors::BATCH_RESPONSE_TOO_LARGE`] | the answers to a batch exceed the response size limit: ask for fewer at once | — |
+//!
+//! The server answers some requests with jsonrpsee's own codes before any
+//! method sees them (see [`errors`]): -32700 not JSON, -32600 not a JSON-RPC
+//! request, -32601 no such method, -32007 request too large (HTTP 413),
+//! -32008 answer too large, -32006 too many subscriptions, and -32010 with id
+//! `null` ("The batch request was too large") for a batch that is too long.
 //!
 //! A submission error's `data` is `{ "reason", "detail", "fault" }`: a stable
 //! reason name (see [`errors::rejection_reason`]), the refusal in words, and whose
 //! fault it is (`sender`: fix the transaction; `nobody`: try again later or
 //! check the account's sequence; `local`: the node failed).
+//!
+//! # Limits
+//! Every node limits what a client may ask, with defaults an operator may
+//! change in the `[rpc]` section of its configuration (docs/operator-guide.md,
+//! "RPC limits"); a client should stay within the defaults:
+//!
+//! | limit | default | beyond it |
+//! |---|---|---|
+//! | request body (HTTP) or message (WebSocket) | 1 MiB ([`REQUEST_BYTES_MAX`]) | -32007, HTTP 413 |
+//! | answer | 24 MiB ([`RESPONSE_BYTES_MAX`]) | -32008 (a batch's answers together: -32022) |
+//! | requests in one batch | 100 | -32010, id `null`, the whole batch refused |
+//! | requests per second from one IP address | 100 on average, bursts of 200 (each request of a batch counts) | -32020 for each request over it, with `retryAfterMs` |
+//! | connections open at once | 128 | -32021 in an HTTP 503 answer |
+//! | subscriptions per WebSocket connection | 16 | -32006 |
+//!
+//! A connection must send its first request within 30 seconds. The node
+//! listens on loopback unless its operator configures otherwise.
 //!
 //! # Provisional parts
 //! Receipt events are shown as their Rust `Debug` text: readable, but not yet a

@@ -1,0 +1,327 @@
+//! The JSON-RPC server's front door: it accepts connections itself, so it
+//! knows each client's address, and puts every limit of `[rpc]` in place.
+//!
+//! - connections: at most `max_connections` open; one more gets an HTTP 503
+//!   with [`TOO_MANY_CONNECTIONS`] and is closed at once (a connection that
+//!   sends no request within 30 s is closed by jsonrpsee);
+//! - request and response sizes, subscriptions per connection: jsonrpsee's
+//!   own limits, set from the configuration;
+//! - batch length: jsonrpsee's check, before it decodes the batch's requests
+//!   (a batch of 100,000 costs no more than its bytes); the answers to a batch
+//!   are assembled here, within `response_bytes_max`
+//!   ([`civitas_rpc_api::errors::BATCH_RESPONSE_TOO_LARGE`]);
+//! - per-address rate: a token bucket per client IP ([`RateLimiter`]);
+//!   each request of a batch takes one token, a refused one gets
+//!   [`RATE_LIMITED`];
+//! - per-method metrics ([`RpcMetrics`]) for every request that reaches the
+//!   middleware (malformed JSON is answered by jsonrpsee before it).
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use civitas_rpc_api::errors::{
+    RATE_LIMITED, batch_response_too_large, rate_limited, too_many_connections,
+};
+use jsonrpsee::core::server::BatchResponseBuilder;
+use jsonrpsee::server::middleware::rpc::{
+    Batch, BatchEntry, MethodResponse, Notification, Request, RpcServiceBuilder, RpcServiceT,
+};
+use jsonrpsee::server::{
+    BatchRequestConfig, Methods, Server, ServerConfig, ServerHandle, StopHandle,
+    serve_with_graceful_shutdown, stop_channel,
+};
+use jsonrpsee::types::{ErrorObjectOwned, Id};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
+
+use super::metrics::RpcMetrics;
+use super::rate_limit::RateLimiter;
+use crate::config::RpcConfig;
+
+/// How long the accept loop waits after a failed accept (out of file
+/// descriptors, …) before it tries again.
+const ACCEPT_RETRY: Duration = Duration::from_millis(50);
+
+/// What every connection's middleware shares.
+#[derive(Debug)]
+struct Shared {
+    limiter: Mutex<RateLimiter>,
+    metrics: RpcMetrics,
+    per_second: u32,
+    burst: u32,
+    response_bytes_max: u32,
+}
+
+impl Shared {
+    /// Takes one request from `client`'s bucket, or the error to answer.
+    fn admit(&self, client: IpAddr) -> Result<(), ErrorObjectOwned> {
+        let mut limiter = self.limiter.lock().unwrap_or_else(PoisonError::into_inner);
+        limiter
+            .take(client, 1, Instant::now())
+            .map_err(|retry| rate_limited(self.per_second, self.burst, retry.0))
+    }
+}
+
+/// Binds `listen` and serves `methods` with the limits of `limits`, counting
+/// into `metrics`, until the returned handle stops it.
+pub async fn serve(
+    listen: SocketAddr,
+    limits: &RpcConfig,
+    methods: Methods,
+    metrics: RpcMetrics,
+) -> Result<(SocketAddr, ServerHandle)> {
+    let listener = TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen for JSON-RPC on {listen} (rpc.listen)"))?;
+    let address = listener.local_addr()?;
+    let config = ServerConfig::builder()
+        .max_connections(limits.max_connections)
+        .max_request_body_size(limits.request_bytes_max)
+        .max_response_body_size(limits.response_bytes_max)
+        .max_subscriptions_per_connection(limits.subscriptions_per_connection_max)
+        .set_batch_request_config(BatchRequestConfig::Limit(limits.batch_requests_max))
+        .build();
+    let shared = Arc::new(Shared {
+        limiter: Mutex::new(RateLimiter::new(
+            limits.requests_per_second_per_ip,
+            limits.request_burst_per_ip,
+        )),
+        metrics,
+        per_second: limits.requests_per_second_per_ip,
+        burst: limits.request_burst_per_ip,
+        response_bytes_max: limits.response_bytes_max,
+    });
+    let (stop, handle) = stop_channel();
+    let accept = Accept {
+        listener,
+        config,
+        methods,
+        stop,
+        shared,
+        connections: Arc::new(Semaphore::new(limits.max_connections as usize)),
+        max_connections: limits.max_connections,
+    };
+    tokio::spawn(accept.run());
+    Ok((address, handle))
+}
+
+/// The accept loop's state.
+struct Accept {
+    listener: TcpListener,
+    config: ServerConfig,
+    methods: Methods,
+    stop: StopHandle,
+    shared: Arc<Shared>,
+    connections: Arc<Semaphore>,
+    max_connections: u32,
+}
+
+impl Accept {
+    async fn run(self) {
+        let builder = Server::builder()
+            .set_config(self.config.clone())
+            .to_service_builder();
+        loop {
+            let (socket, remote) = tokio::select! {
+                accepted = self.listener.accept() => match accepted {
+                    Ok(pair) => pair,
+                    Err(_) => {
+                        tokio::time::sleep(ACCEPT_RETRY).await;
+                        continue;
+                    }
+                },
+                () = self.stop.clone().shutdown() => break,
+            };
+            let Ok(permit) = Arc::clone(&self.connections).try_acquire_owned() else {
+                self.shared.metrics.connection_refused();
+                refuse(&socket, self.max_connections);
+                continue;
+            };
+            let client = remote.ip().to_canonical();
+            let shared = Arc::clone(&self.shared);
+            let middleware = RpcServiceBuilder::new().layer_fn(move |service| Guard {
+                service,
+                client,
+                shared: Arc::clone(&shared),
+            });
+            let service = builder
+                .clone()
+                .set_rpc_middleware(middleware)
+                .build(self.methods.clone(), self.stop.clone());
+            let stopped = self.stop.clone().shutdown();
+            let metrics = self.shared.metrics.clone();
+            metrics.connection_opened();
+            tokio::spawn(async move {
+                // A client that hangs up or times out is its own business.
+                let _ = serve_with_graceful_shutdown(socket, service, stopped).await;
+                metrics.connection_closed();
+                drop(permit);
+            });
+        }
+    }
+}
+
+/// Answers a connection over the limit with HTTP 503 and
+/// [`TOO_MANY_CONNECTIONS`], without waiting: one write, whatever the
+/// client sent already is read so the close is orderly, then it is closed.
+fn refuse(socket: &TcpStream, max_connections: u32) {
+    let body = serde_json::json!({
+        "jsonrpc": "2.0",
+        "id": null,
+        "error": too_many_connections(max_connections),
+    })
+    .to_string();
+    let response = format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json; charset=utf-8\r\n\
+         content-length: {}\r\nretry-after: 1\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = socket.try_write(response.as_bytes());
+    let mut sink = [0u8; 4096];
+    for _ in 0..16 {
+        match socket.try_read(&mut sink) {
+            Ok(read) if read > 0 => {}
+            _ => break,
+        }
+    }
+}
+
+/// The middleware of one connection: rate, batch answers, metrics.
+#[derive(Clone, Debug)]
+struct Guard<S> {
+    service: S,
+    client: IpAddr,
+    shared: Arc<Shared>,
+}
+
+/// A call through the guard: counted, rate-limited, timed.
+async fn guarded_call<S>(
+    service: &S,
+    shared: &Shared,
+    client: IpAddr,
+    request: Request<'_>,
+) -> MethodResponse
+where
+    S: RpcServiceT<MethodResponse = MethodResponse> + Send + Sync,
+{
+    let label = shared.metrics.label(&request.method);
+    shared.metrics.request(&label);
+    if let Err(error) = shared.admit(client) {
+        shared.metrics.error(&label, RATE_LIMITED);
+        return MethodResponse::error(request.id, error).with_extensions(request.extensions);
+    }
+    let started = Instant::now();
+    let response = service.call(request).await;
+    shared.metrics.latency(&label, started.elapsed());
+    if let Some(code) = response.as_error_code() {
+        shared.metrics.error(&label, code);
+    }
+    response
+}
+
+impl<S> RpcServiceT for Guard<S>
+where
+    S: RpcServiceT<
+            MethodResponse = MethodResponse,
+            BatchResponse = MethodResponse,
+            NotificationResponse = MethodResponse,
+        > + Clone
+        + Send
+        + Sync
+        + 'static,
+{
+    type MethodResponse = MethodResponse;
+    type NotificationResponse = MethodResponse;
+    type BatchResponse = MethodResponse;
+
+    fn call<'a>(&self, request: Request<'a>) -> impl Future<Output = MethodResponse> + Send + 'a {
+        let (service, shared, client) =
+            (self.service.clone(), Arc::clone(&self.shared), self.client);
+        async move { guarded_call(&service, &shared, client, request).await }
+    }
+
+    fn batch<'a>(&self, batch: Batch<'a>) -> impl Future<Output = MethodResponse> + Send + 'a {
+        let (service, shared, client) =
+            (self.service.clone(), Arc::clone(&self.shared), self.client);
+        async move {
+            let too_large = || {
+                MethodResponse::error(
+                    Id::Null,
+                    batch_response_too_large(shared.response_bytes_max),
+                )
+            };
+            let mut answers =
+                BatchResponseBuilder::new_with_limit(shared.response_bytes_max as usize);
+            let mut notified = false;
+            for entry in batch {
+                let answer = match entry {
+                    Ok(BatchEntry::Call(request)) => {
+                        guarded_call(&service, &shared, client, request).await
+                    }
+                    Ok(BatchEntry::Notification(notification)) => {
+                        notified = true;
+                        if shared.admit(client).is_ok() {
+                            service.notification(notification).await;
+                        }
+                        continue;
+                    }
+                    Err(error) => {
+                        let (error, id) = error.into_parts();
+                        MethodResponse::error(id, error)
+                    }
+                };
+                if answers.append(answer).is_err() {
+                    return too_large();
+                }
+            }
+            if answers.is_empty() && notified {
+                MethodResponse::notification()
+            } else {
+                MethodResponse::from_batch(answers.finish())
+            }
+        }
+    }
+
+    fn notification<'a>(
+        &self,
+        notification: Notification<'a>,
+    ) -> impl Future<Output = MethodResponse> + Send + 'a {
+        let (service, shared, client) =
+            (self.service.clone(), Arc::clone(&self.shared), self.client);
+        async move {
+            if shared.admit(client).is_err() {
+                return MethodResponse::notification();
+            }
+            service.notification(notification).await
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use civitas_rpc_api::errors::TOO_MANY_CONNECTIONS;
+    use std::net::Ipv4Addr;
+
+    #[test]
+    fn a_client_over_its_rate_gets_the_documented_error() {
+        let shared = Shared {
+            limiter: Mutex::new(RateLimiter::new(1, 2)),
+            metrics: RpcMetrics::default(),
+            per_second: 1,
+            burst: 2,
+            response_bytes_max: 1 << 20,
+        };
+        let client = IpAddr::V4(Ipv4Addr::LOCALHOST);
+        shared.admit(client).unwrap();
+        shared.admit(client).unwrap();
+        let error = shared.admit(client).unwrap_err();
+        assert_eq!(error.code(), RATE_LIMITED);
+        assert!(error.message().contains("slow down"), "{}", error.message());
+        assert_eq!(TOO_MANY_CONNECTIONS, too_many_connections(1).code());
+    }
+}

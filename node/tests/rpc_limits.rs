@@ -433,3 +433,78 @@ fn per_method_metrics_count_calls_errors_and_latency() {
     assert!(value("civitas_rpc_requests_total{method=\"civitas_status\"}") >= 1);
     assert!(metrics.contains("\ncivitas_rpc_connections "), "{metrics}");
 }
+
+#[test]
+fn over_websocket_the_rate_and_the_connection_limit_apply_too() {
+    use civitas_rpc_api::CivitasApiClient;
+    use jsonrpsee::core::client::Error as ClientError;
+
+    let home = DemoHome::new();
+    let node = start(
+        &home,
+        &[
+            ("CIVITAS_RPC_REQUESTS_PER_SECOND_PER_IP", "5"),
+            ("CIVITAS_RPC_REQUEST_BURST_PER_IP", "10"),
+            ("CIVITAS_RPC_MAX_CONNECTIONS", "4"),
+        ],
+    );
+    let before = rss_kb(&node);
+    std::thread::sleep(Duration::from_millis(2_500));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let url = format!("ws://{}", node.rpc_address);
+    runtime.block_on(async {
+        let client = civitas_rpc_api::ws_client(&url).await.unwrap();
+        let (mut served, mut refused) = (0, 0);
+        for _ in 0..20 {
+            match client.status().await {
+                Ok(_) => served += 1,
+                Err(ClientError::Call(error)) if error.code() == RATE_LIMITED => refused += 1,
+                Err(other) => panic!("unexpected error: {other}"),
+            }
+        }
+        assert!(
+            served >= 10 && refused >= 5,
+            "{served} served, {refused} refused"
+        );
+
+        // Each WebSocket holds a connection: with this one (and perhaps the
+        // test's HTTP client), at most 3 more fit in 4.
+        let mut opened = Vec::new();
+        let mut failed = 0;
+        for _ in 0..5 {
+            match civitas_rpc_api::ws_client(&url).await {
+                Ok(more) => opened.push(more),
+                Err(_) => failed += 1,
+            }
+        }
+        assert!(opened.len() <= 3, "{} more WebSockets opened", opened.len());
+        assert!(failed >= 2, "{failed} refused");
+        drop(opened);
+        drop(client);
+    });
+    // Closed connections free their places; the rate refills.
+    std::thread::sleep(Duration::from_millis(2_500));
+    runtime.block_on(async {
+        let started = Instant::now();
+        let client = loop {
+            if let Ok(client) = civitas_rpc_api::ws_client(&url).await {
+                break client;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "no WebSocket accepted after the others closed"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        client.status().await.unwrap();
+    });
+    assert_serves(&node);
+    assert_memory_within_bound(
+        &node,
+        before,
+        "WebSocket over its rate and the connection limit",
+    );
+}

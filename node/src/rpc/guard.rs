@@ -64,6 +64,35 @@ impl Shared {
     }
 }
 
+/// The soft limit of open files in the text of `/proc/self/limits` (the
+/// line `Max open files  <soft> <hard> files`); `None` if absent or unlimited.
+pub fn open_files_limit(limits: &str) -> Option<u64> {
+    let line = limits
+        .lines()
+        .find_map(|line| line.strip_prefix("Max open files"))?;
+    line.split_whitespace().next()?.parse().ok()
+}
+
+/// Warns when `max_connections` could take more than half the process's open
+/// files, which the database and the peers need too.
+fn check_open_files(max_connections: u32) {
+    let Some(limit) = std::fs::read_to_string("/proc/self/limits")
+        .ok()
+        .as_deref()
+        .and_then(open_files_limit)
+    else {
+        return;
+    };
+    if u64::from(max_connections).saturating_mul(2) > limit {
+        tracing::warn!(
+            max_connections,
+            open_files_limit = limit,
+            "rpc.max_connections is more than half the process's limit of open files: \
+             lower it or raise the limit (ulimit -n, LimitNOFILE=)"
+        );
+    }
+}
+
 /// Binds `listen` and serves `methods` with the limits of `limits`, counting
 /// into `metrics`, until the returned handle stops it.
 pub async fn serve(
@@ -76,6 +105,7 @@ pub async fn serve(
         .await
         .with_context(|| format!("cannot listen for JSON-RPC on {listen} (rpc.listen)"))?;
     let address = listener.local_addr()?;
+    check_open_files(limits.max_connections);
     let config = ServerConfig::builder()
         .max_connections(limits.max_connections)
         .max_request_body_size(limits.request_bytes_max)
@@ -306,6 +336,18 @@ mod tests {
     use super::*;
     use civitas_rpc_api::errors::TOO_MANY_CONNECTIONS;
     use std::net::Ipv4Addr;
+
+    #[test]
+    fn the_open_files_limit_is_read_from_proc_limits() {
+        let text = "Limit                     Soft Limit           Hard Limit           Units\n\
+                    Max processes             63711                63711                processes\n\
+                    Max open files            1024                 524288               files\n";
+        assert_eq!(open_files_limit(text), Some(1024));
+        let unlimited =
+            "Max open files            unlimited            unlimited            files\n";
+        assert_eq!(open_files_limit(unlimited), None);
+        assert_eq!(open_files_limit(""), None);
+    }
 
     #[test]
     fn a_client_over_its_rate_gets_the_documented_error() {

@@ -4,6 +4,7 @@
 #   - clang + libclang-dev: bindgen in rocksdb's build (crates/ledger)
 #   - python3: scripts/check-architecture.py
 #   - a C/C++ toolchain (g++, make): the bundled RocksDB
+#   - Node.js and npm: the client generated from docs/openrpc.json (tests/openrpc-client)
 set -euo pipefail
 
 missing=()
@@ -16,6 +17,8 @@ command -v python3 >/dev/null 2>&1 || missing+=(python3)
 command -v g++ >/dev/null 2>&1 || missing+=(g++)
 command -v make >/dev/null 2>&1 || missing+=(make)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 
 if ! command -v cargo >/dev/null 2>&1; then
     echo "deps: cargo is not installed. Install Rust $(grep -m1 rust-version Cargo.toml | cut -d'"' -f2) or newer (https://rustup.rs) and run this again." >&2

@@ -23,6 +23,9 @@ listen = "127.0.0.1:26657"
 # file-descriptor limit (`ulimit -n`, often 1024), which the database and
 # peers share.
 max_connections = 128
+# Most of them from one client address (a reverse proxy is one address:
+# raise it there).
+max_connections_per_ip = 32
 # Largest request body (HTTP) or message (WebSocket), in bytes; a larger one
 # is answered HTTP 413 (code -32007). At least 65536 (a submission of the
 # largest transaction).
@@ -175,6 +178,8 @@ pub struct RpcConfig {
     pub listen: SocketAddr,
     /// Most connections open at once (HTTP and WebSocket).
     pub max_connections: u32,
+    /// Most connections open at once from one client IP address.
+    pub max_connections_per_ip: u32,
     /// Largest request body or WebSocket message, in bytes.
     pub request_bytes_max: u32,
     /// Largest answer, in bytes.
@@ -190,9 +195,15 @@ pub struct RpcConfig {
 }
 
 /// Bounds of the `[rpc]` limits: (key, value, least, most).
-fn rpc_limit_bounds(rpc: &RpcConfig) -> [(&'static str, u32, u32, u32); 7] {
+fn rpc_limit_bounds(rpc: &RpcConfig) -> [(&'static str, u32, u32, u32); 8] {
     [
         ("max_connections", rpc.max_connections, 1, 65_536),
+        (
+            "max_connections_per_ip",
+            rpc.max_connections_per_ip,
+            1,
+            65_536,
+        ),
         (
             "request_bytes_max",
             rpc.request_bytes_max,
@@ -391,6 +402,7 @@ mod tests {
             civitas_rpc_api::RESPONSE_BYTES_MAX
         );
         assert_eq!(config.rpc.max_connections, 128);
+        assert_eq!(config.rpc.max_connections_per_ip, 32);
         assert_eq!(config.rpc.batch_requests_max, 100);
         let environment = [(
             "CIVITAS_RPC_REQUESTS_PER_SECOND_PER_IP".to_string(),

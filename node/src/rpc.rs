@@ -3,6 +3,7 @@
 //! thread through [`Command`]s (submission, blocks, transactions, evidence).
 //! Limits and per-method metrics are the [`guard`]'s.
 
+mod connections;
 pub mod guard;
 pub mod metrics;
 mod rate_limit;

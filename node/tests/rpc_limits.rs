@@ -331,6 +331,62 @@ fn connections_over_the_limit_are_refused_and_the_node_serves_after_they_close()
 }
 
 #[test]
+fn one_address_cannot_take_every_connection() {
+    let home = DemoHome::new();
+    let node = start(
+        &home,
+        &[
+            ("CIVITAS_RPC_MAX_CONNECTIONS", "16"),
+            ("CIVITAS_RPC_MAX_CONNECTIONS_PER_IP", "3"),
+        ],
+    );
+    assert_serves(&node);
+    std::thread::sleep(Duration::from_millis(300));
+    // The test's own client may hold one of this address's three.
+    let opened: Vec<TcpStream> = (0..6)
+        .map(|_| TcpStream::connect_timeout(&node.rpc_address, Duration::from_secs(10)).unwrap())
+        .collect();
+    std::thread::sleep(Duration::from_secs(1));
+    let mut refused = 0;
+    for mut stream in &opened {
+        stream.set_nonblocking(true).unwrap();
+        let mut buffer = [0u8; 4096];
+        match stream.read(&mut buffer) {
+            Ok(read) if read > 0 => {
+                let text = String::from_utf8_lossy(&buffer[..read]).to_string();
+                assert!(text.starts_with("HTTP/1.1 503"), "{text}");
+                assert!(text.contains("your address"), "{text}");
+                refused += 1;
+            }
+            Err(error) if error.kind() == ErrorKind::WouldBlock => {}
+            other => panic!("unexpected read: {other:?}"),
+        }
+    }
+    assert!((3..=4).contains(&refused), "{refused} of 6 refused");
+    drop(opened);
+    let started = Instant::now();
+    while post_status_refused(node.rpc_address) {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the address is still refused after its connections closed"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_serves(&node);
+}
+
+/// Whether a new connection is refused at once (a 503 comes before any
+/// request is sent).
+fn post_status_refused(address: SocketAddr) -> bool {
+    let mut probe = TcpStream::connect_timeout(&address, Duration::from_secs(10)).unwrap();
+    probe
+        .set_read_timeout(Some(Duration::from_millis(300)))
+        .unwrap();
+    let mut buffer = [0u8; 16];
+    !matches!(probe.read(&mut buffer), Err(e) if e.kind() == ErrorKind::WouldBlock || e.kind() == ErrorKind::TimedOut)
+}
+
+#[test]
 fn a_client_over_its_rate_is_told_to_slow_down_then_served_again() {
     let home = DemoHome::new();
     let node = start(

@@ -41,8 +41,9 @@ pub const TRANSACTION_REJECTED: i32 = -32011;
 /// Each request of a batch counts. `data` is a [`RateLimitedData`].
 pub const RATE_LIMITED: i32 = -32020;
 /// The node already serves as many connections as it allows
-/// (`rpc.max_connections`): retry later. Sent as an HTTP 503 answer before
-/// the connection is closed.
+/// (`rpc.max_connections`), or as it allows one address
+/// (`rpc.max_connections_per_ip`): retry later, or reuse one connection.
+/// Sent as an HTTP 503 answer before the connection is closed.
 pub const TOO_MANY_CONNECTIONS: i32 = -32021;
 /// The answers to a batch together exceed the response size limit
 /// (`rpc.response_bytes_max`): ask for fewer in each batch.
@@ -50,6 +51,7 @@ pub const BATCH_RESPONSE_TOO_LARGE: i32 = -32022;
 
 /// The `data` of a [`RATE_LIMITED`] error: how long to wait.
 #[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "openrpc", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RateLimitedData {
     /// Milliseconds until the address may make one more request.
@@ -76,6 +78,18 @@ pub fn too_many_connections(max: u32) -> ErrorObjectOwned {
         TOO_MANY_CONNECTIONS,
         format!(
             "the node already serves its {max} connections at most; close idle ones or retry later"
+        ),
+        None::<()>,
+    )
+}
+
+/// A [`TOO_MANY_CONNECTIONS`] error for one address: it has `max` open.
+pub fn too_many_connections_from_address(max: u32) -> ErrorObjectOwned {
+    ErrorObjectOwned::owned(
+        TOO_MANY_CONNECTIONS,
+        format!(
+            "your address already has the {max} connections open that the node allows one address; \
+             reuse one (keep-alive) or close idle ones"
         ),
         None::<()>,
     )

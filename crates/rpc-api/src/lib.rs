@@ -73,7 +73,7 @@
 //! | answer | 24 MiB ([`RESPONSE_BYTES_MAX`]) | -32008 (a batch's answers together: -32022) |
 //! | requests in one batch | 100 | -32010, id `null`, the whole batch refused |
 //! | requests per second from one IP address | 100 on average, bursts of 200 (each request of a batch counts) | -32020 for each request over it, with `retryAfterMs` |
-//! | connections open at once | 128 | -32021 in an HTTP 503 answer |
+//! | connections open at once | 128, 32 from one IP address | -32021 in an HTTP 503 answer |
 //! | subscriptions per WebSocket connection | 16 | -32006 |
 //!
 //! A connection must send its first request within 30 seconds. The node

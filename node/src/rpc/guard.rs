@@ -1,7 +1,8 @@
 //! The JSON-RPC server's front door: it accepts connections itself, so it
 //! knows each client's address, and puts every limit of `[rpc]` in place.
 //!
-//! - connections: at most `max_connections` open; one more gets an HTTP 503
+//! - connections: at most `max_connections` open, `max_connections_per_ip`
+//!   of them from one address ([`PerAddress`]); one more gets an HTTP 503
 //!   with [`TOO_MANY_CONNECTIONS`] and is closed at once (a connection that
 //!   sends no request within 30 s is closed by jsonrpsee);
 //! - request and response sizes, subscriptions per connection: jsonrpsee's
@@ -23,6 +24,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use civitas_rpc_api::errors::{
     RATE_LIMITED, batch_response_too_large, rate_limited, too_many_connections,
+    too_many_connections_from_address,
 };
 use jsonrpsee::core::server::BatchResponseBuilder;
 use jsonrpsee::server::middleware::rpc::{
@@ -36,6 +38,7 @@ use jsonrpsee::types::{ErrorObjectOwned, Id};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 
+use super::connections::PerAddress;
 use super::metrics::RpcMetrics;
 use super::rate_limit::RateLimiter;
 use crate::config::RpcConfig;
@@ -132,6 +135,8 @@ pub async fn serve(
         shared,
         connections: Arc::new(Semaphore::new(limits.max_connections as usize)),
         max_connections: limits.max_connections,
+        per_address: PerAddress::new(limits.max_connections_per_ip),
+        max_connections_per_ip: limits.max_connections_per_ip,
     };
     tokio::spawn(accept.run());
     Ok((address, handle))
@@ -146,6 +151,8 @@ struct Accept {
     shared: Arc<Shared>,
     connections: Arc<Semaphore>,
     max_connections: u32,
+    per_address: Arc<PerAddress>,
+    max_connections_per_ip: u32,
 }
 
 impl Accept {
@@ -166,10 +173,18 @@ impl Accept {
             };
             let Ok(permit) = Arc::clone(&self.connections).try_acquire_owned() else {
                 self.shared.metrics.connection_refused();
-                refuse(&socket, self.max_connections);
+                refuse(&socket, too_many_connections(self.max_connections));
                 continue;
             };
             let client = remote.ip().to_canonical();
+            let Some(slot) = PerAddress::open(&self.per_address, client) else {
+                self.shared.metrics.connection_refused();
+                refuse(
+                    &socket,
+                    too_many_connections_from_address(self.max_connections_per_ip),
+                );
+                continue;
+            };
             let shared = Arc::clone(&self.shared);
             let middleware = RpcServiceBuilder::new().layer_fn(move |service| Guard {
                 service,
@@ -187,20 +202,20 @@ impl Accept {
                 // A client that hangs up or times out is its own business.
                 let _ = serve_with_graceful_shutdown(socket, service, stopped).await;
                 metrics.connection_closed();
-                drop(permit);
+                drop((slot, permit));
             });
         }
     }
 }
 
-/// Answers a connection over the limit with HTTP 503 and
-/// [`TOO_MANY_CONNECTIONS`], without waiting: one write, whatever the
+/// Answers a connection over a limit with HTTP 503 and `error`
+/// ([`TOO_MANY_CONNECTIONS`]), without waiting: one write, whatever the
 /// client sent already is read so the close is orderly, then it is closed.
-fn refuse(socket: &TcpStream, max_connections: u32) {
+fn refuse(socket: &TcpStream, error: ErrorObjectOwned) {
     let body = serde_json::json!({
         "jsonrpc": "2.0",
         "id": null,
-        "error": too_many_connections(max_connections),
+        "error": error,
     })
     .to_string();
     let response = format!(

@@ -2,27 +2,33 @@
 # A local network: N validators of one demo genesis on loopback, each in its
 # own home under ./localnet (or $CIVITAS_LOCALNET) with its log (node.log)
 # beside it. Validator i (from 0) listens on p2p 26656+10i, JSON-RPC
-# 26657+10i and metrics 26660+10i, and dials all the others.
+# 26657+10i and metrics 26660+10i, and dials all the others
+# ($CIVITAS_LOCALNET_PORT moves the base 26656).
 #
-#   scripts/localnet.sh 4      creates the homes and genesis (first time), starts 4 validators
-#   scripts/localnet.sh stop   stops them (SIGTERM, then waits)
+#   scripts/localnet.sh 4         creates the homes and genesis (first time), starts 4 validators
+#   scripts/localnet.sh observer  starts the network's observer (home obs/: a full node the
+#                                 validators admit, that never signs), p2p 26956, RPC 26957,
+#                                 metrics 26960
+#   scripts/localnet.sh stop      stops them all (SIGTERM, then waits)
 #
 # Running it again with the same N continues the same chain; delete the
-# directory to start afresh. Builds civitas-node first (honours CARGO_TARGET_DIR).
+# directory to start afresh. Builds civitas-node first (honours CARGO_TARGET_DIR),
+# unless $CIVITAS_NODE_BIN names a binary to run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ROOT="${CIVITAS_LOCALNET:-localnet}"
-BIN="${CARGO_TARGET_DIR:-target}/debug/civitas-node"
+BASE="${CIVITAS_LOCALNET_PORT:-26656}"
+BIN="${CIVITAS_NODE_BIN:-${CARGO_TARGET_DIR:-target}/debug/civitas-node}"
 
 usage() {
-    echo "usage: $0 N (1 to 20 validators) | $0 stop" >&2
+    echo "usage: $0 N (1 to 20 validators) | $0 observer | $0 stop" >&2
     exit 2
 }
 
 stop() {
     local found=0
-    for pidfile in "$ROOT"/v*/node.pid; do
+    for pidfile in "$ROOT"/v*/node.pid "$ROOT"/obs/node.pid; do
         [ -f "$pidfile" ] || continue
         found=1
         local pid
@@ -39,7 +45,9 @@ stop() {
     [ "$found" = 1 ] || echo "no localnet validator is running in $ROOT"
 }
 
-port() { echo $(($1 + 10 * $2)); }
+# port OFFSET I: validator I's p2p (0), JSON-RPC (1) or metrics (4) port; the
+# observer is validator 30.
+port() { echo $((BASE + $1 + 10 * $2)); }
 
 create() {
     local count="$1" homes=()
@@ -51,13 +59,53 @@ create() {
     local list
     list="$(IFS=,; echo "${homes[*]}")"
     "$BIN" localnet-genesis --homes "$list" --out "$ROOT/genesis.json" >"$ROOT/peers"
-    echo "created $count validator homes and $ROOT/genesis.json"
+    # The observer's home exists from the start, so the validators admit it.
+    "$BIN" init --home "$ROOT/obs" | awk '$1 == "network" && $2 == "key" { print $3 }' >"$ROOT/observer_key"
+    echo "created $count validator homes, an observer home and $ROOT/genesis.json"
+}
+
+observer_key() {
+    [ -f "$ROOT/observer_key" ] && cat "$ROOT/observer_key"
+}
+
+launch() {
+    local home="$1" p2p="$2" rpc="$3" metrics="$4" peers="$5" observers="$6"
+    CIVITAS_P2P_LISTEN="/ip4/127.0.0.1/tcp/$p2p" \
+    CIVITAS_P2P_PEERS="$peers" \
+    CIVITAS_P2P_OBSERVERS="$observers" \
+    CIVITAS_RPC_LISTEN="127.0.0.1:$rpc" \
+    CIVITAS_METRICS_LISTEN="127.0.0.1:$metrics" \
+        nohup "$BIN" start --home "$home" --genesis "$ROOT/genesis.json" >>"$home/node.log" 2>&1 &
+    echo $! >"$home/node.pid"
+}
+
+running() {
+    [ -f "$1/node.pid" ] && kill -0 "$(cat "$1/node.pid")" 2>/dev/null
+}
+
+start_observer() {
+    local home="$ROOT/obs"
+    if [ ! -d "$home" ]; then
+        echo "$ROOT has no observer home: start a network first ($0 4)" >&2
+        exit 1
+    fi
+    if running "$home"; then
+        echo "the observer is already running (pid $(cat "$home/node.pid"))"
+        return
+    fi
+    launch "$home" "$(port 0 30)" "$(port 1 30)" "$(port 4 30)" "$(peers_of -1)" ""
+    sleep 2
+    if running "$home"; then
+        echo "observer  JSON-RPC http://127.0.0.1:$(port 1 30)  metrics http://127.0.0.1:$(port 4 30)/metrics  log $home/node.log"
+    else
+        echo "the observer exited: see $home/node.log" >&2
+    fi
 }
 
 peers_of() {
     local self="$1" i=0 peers=()
     while read -r peer; do
-        [ "$i" = "$self" ] || peers+=("/ip4/127.0.0.1/tcp/$(port 26656 "$i")/p2p/$peer")
+        [ "$i" = "$self" ] || peers+=("/ip4/127.0.0.1/tcp/$(port 0 "$i")/p2p/$peer")
         i=$((i + 1))
     done <"$ROOT/peers"
     (IFS=,; echo "${peers[*]}")
@@ -73,36 +121,40 @@ start() {
     fi
     for i in $(seq 0 $((count - 1))); do
         local home="$ROOT/v$i"
-        if [ -f "$home/node.pid" ] && kill -0 "$(cat "$home/node.pid")" 2>/dev/null; then
+        if running "$home"; then
             echo "v$i is already running (pid $(cat "$home/node.pid"))"
             continue
         fi
-        CIVITAS_P2P_LISTEN="/ip4/127.0.0.1/tcp/$(port 26656 "$i")" \
-        CIVITAS_P2P_PEERS="$(peers_of "$i")" \
-        CIVITAS_RPC_LISTEN="127.0.0.1:$(port 26657 "$i")" \
-        CIVITAS_METRICS_LISTEN="127.0.0.1:$(port 26660 "$i")" \
-            nohup "$BIN" start --home "$home" --genesis "$ROOT/genesis.json" >>"$home/node.log" 2>&1 &
-        echo $! >"$home/node.pid"
+        launch "$home" "$(port 0 "$i")" "$(port 1 "$i")" "$(port 4 "$i")" \
+            "$(peers_of "$i")" "$(observer_key || true)"
     done
     sleep 2
     for i in $(seq 0 $((count - 1))); do
         local pid
         pid="$(cat "$ROOT/v$i/node.pid")"
         if kill -0 "$pid" 2>/dev/null; then
-            echo "v$i  JSON-RPC http://127.0.0.1:$(port 26657 "$i")  metrics http://127.0.0.1:$(port 26660 "$i")/metrics  log $ROOT/v$i/node.log"
+            echo "v$i  JSON-RPC http://127.0.0.1:$(port 1 "$i")  metrics http://127.0.0.1:$(port 4 "$i")/metrics  log $ROOT/v$i/node.log"
         else
             echo "v$i exited: see $ROOT/v$i/node.log" >&2
         fi
     done
-    echo "stop with: $0 stop"
+    echo "an observer: $0 observer; stop with: $0 stop"
+}
+
+build() {
+    [ -n "${CIVITAS_NODE_BIN:-}" ] || cargo build --locked --workspace --bins >&2
 }
 
 case "${1:-}" in
     stop) stop ;;
+    observer)
+        build
+        start_observer
+        ;;
     '' | *[!0-9]*) usage ;;
     *)
         [ "$1" -ge 1 ] && [ "$1" -le 20 ] || usage
-        cargo build --locked --workspace --bins >&2
+        build
         start "$1"
         ;;
 esac

@@ -2,7 +2,10 @@
 //! a peer is two or more blocks ahead, or one ahead for two polls in a row
 //! while this node's height has not moved (consensus would have committed it
 //! otherwise), it fetches the missing blocks with `civitas-p2p`'s verified
-//! block sync and hands each to the engine thread as `Input::Synced`.
+//! block sync and hands each to the engine thread as `Input::Synced`. From
+//! the first verified block on, the engine thread holds back its votes and
+//! proposals (they would be for heights its peers have decided) and
+//! `/health` says the node is catching up.
 //!
 //! Gossip judges consensus messages only for the height being decided and
 //! the next, so a node more than one block behind sees nothing else of the
@@ -63,11 +66,14 @@ pub async fn run(
         let mut target = EngineTarget {
             view: view.clone(),
             commands: commands.clone(),
+            snapshot: Arc::clone(&snapshot),
             current,
+            behind: false,
         };
-        show_catching_up(&snapshot, true);
         let outcome = catch_up(&network, &peers, &mut target, BATCH).await;
-        show_catching_up(&snapshot, false);
+        if target.behind {
+            show_catching_up(&snapshot, &commands, false);
+        }
         match outcome {
             Ok(report) => {
                 if report.applied > 0 {
@@ -83,11 +89,14 @@ pub async fn run(
     }
 }
 
-/// `/health` says "not ready" while the node catches up.
-fn show_catching_up(snapshot: &RwLock<Snapshot>, catching_up: bool) {
+/// `/health` says "not ready" while the node catches up, and the engine
+/// thread holds its votes back. Only a verified block proves the node
+/// behind: a peer that merely claims a higher height changes neither.
+fn show_catching_up(snapshot: &RwLock<Snapshot>, commands: &Sender<Command>, catching_up: bool) {
     if let Ok(mut snapshot) = snapshot.write() {
         snapshot.catching_up = catching_up;
     }
+    let _ = commands.send(Command::CatchingUp(catching_up));
 }
 
 fn committed_height(view: &SharedChainView) -> Option<u64> {
@@ -113,7 +122,10 @@ async fn peers_ahead(network: &NetworkHandle, height: u64) -> Result<Vec<(PeerId
 struct EngineTarget {
     view: SharedChainView,
     commands: Sender<Command>,
+    snapshot: Arc<RwLock<Snapshot>>,
     current: Current,
+    /// Whether a verified block has shown this node behind.
+    behind: bool,
 }
 
 /// Why a verified block was not applied: this node's failure.
@@ -152,6 +164,10 @@ impl SyncTarget for EngineTarget {
     /// Hands the block to the engine thread and waits for its answer, off
     /// the runtime's workers (`block_in_place`), then reads the new tip.
     fn apply(&mut self, synced: SyncedBlock) -> Result<(), ApplyError> {
+        if !self.behind {
+            self.behind = true;
+            show_catching_up(&self.snapshot, &self.commands, true);
+        }
         let (reply, answer) = std::sync::mpsc::sync_channel(1);
         self.commands
             .send(Command::Synced {

@@ -22,9 +22,10 @@ use civitas_engine::{ChainStore, Engine, EngineError, Input, Output, Timer};
 use civitas_ledger::TransactionRecord;
 use civitas_mempool::Rejection;
 use civitas_p2p::{ConsensusEnvelope, SyncedBlock};
-use civitas_types::{Block, Hash, QuorumCertificate};
+use civitas_types::{Block, Hash, PublicKey, QuorumCertificate};
 use tokio::sync::oneshot;
 
+use crate::backlog::Ticket;
 use crate::duplicate_key::{DuplicateKeyError, DuplicateKeyGuard};
 use crate::outbox::{Outbox, ToNetwork};
 use crate::sign_store::FileSignStore;
@@ -84,9 +85,9 @@ pub enum Command {
         reply: oneshot::Sender<Result<(u64, StateEntries), String>>,
     },
     /// A consensus message from a peer.
-    Consensus(Box<ConsensusEnvelope>),
+    Consensus(Box<ConsensusEnvelope>, Ticket),
     /// A transaction gossiped by a peer.
-    Gossiped(Vec<u8>),
+    Gossiped(Vec<u8>, Ticket),
     /// A final block fetched by block sync and verified against its
     /// certificate; the answer says whether the chain now holds its height.
     Synced {
@@ -104,6 +105,9 @@ pub enum Command {
         /// The blocks, or why the ledger could not be read.
         reply: std::sync::mpsc::SyncSender<Result<Vec<SyncedBlock>, String>>,
     },
+    /// Catch-up started (`true`) or ended: while it runs, this node's votes
+    /// and proposals — for heights the network has decided — are held back.
+    CatchingUp(bool),
     /// Stop between two inputs.
     Shutdown,
 }
@@ -133,6 +137,8 @@ pub struct Snapshot {
     pub refused_blocks: u64,
     /// Messages to peers dropped because the network queue was full.
     pub network_dropped: u64,
+    /// Messages from peers dropped because the engine's queue was full.
+    pub inbound_dropped: u64,
     /// Peers connected now.
     pub peers: u64,
     /// Whether the node is fetching blocks it missed from its peers.
@@ -174,6 +180,10 @@ pub struct Driver {
     last_rebroadcast: Instant,
     /// Whether the key was in the set at the last look (`None` before the first).
     signing: Option<bool>,
+    /// The validators' network keys last handed to the network.
+    allowed_peers: Option<Vec<PublicKey>>,
+    /// Whether block sync is catching up (votes are then held back).
+    catching_up: bool,
 }
 
 impl Driver {
@@ -195,6 +205,8 @@ impl Driver {
             outbox,
             last_rebroadcast: Instant::now(),
             signing: None,
+            allowed_peers: None,
+            catching_up: false,
         };
         driver.publish_tip();
         driver.publish_chain_start();
@@ -269,14 +281,28 @@ impl Driver {
                 let _ = reply.send(results);
                 self.route(outputs, started)?;
             }
-            Command::Consensus(envelope) => {
+            Command::Consensus(envelope, _ticket) => {
                 let ConsensusEnvelope { message, block } = *envelope;
                 self.input(Input::Message {
                     message,
                     block: block.map(Box::new),
                 })?;
             }
-            Command::Gossiped(bytes) => {
+            Command::CatchingUp(catching_up) => {
+                if catching_up != self.catching_up {
+                    tracing::info!(
+                        catching_up,
+                        "{}",
+                        if catching_up {
+                            "behind peers: catching up by block sync; votes held back"
+                        } else {
+                            "caught up: voting"
+                        }
+                    );
+                }
+                self.catching_up = catching_up;
+            }
+            Command::Gossiped(bytes, _ticket) => {
                 let started = Instant::now();
                 let (_, outputs) = self.engine.submit(&[bytes], now_ms())?;
                 self.route(outputs, started)?;
@@ -398,6 +424,7 @@ impl Driver {
                     self.count_missed_signatures(block.height);
                     self.publish_tip();
                     self.publish_chain(block.height);
+                    self.publish_peers();
                     self.guard
                         .check_committed(self.engine.store(), block.height)?;
                 }
@@ -416,7 +443,13 @@ impl Driver {
         Ok(())
     }
 
+    /// Gossips a vote or proposal, unless the node is catching up: its
+    /// messages are then for a height its peers have decided, useless to
+    /// them, and it votes once it stands where they do.
     fn broadcast(&mut self, message: ConsensusMessage, block: Option<Box<Block>>) {
+        if self.catching_up {
+            return;
+        }
         let envelope = ConsensusEnvelope {
             message,
             block: block.map(|b| *b),
@@ -449,8 +482,35 @@ impl Driver {
         }
     }
 
+    /// Hands the network the validators' network keys allowed while the next
+    /// height is decided, when they changed: governance added a validator
+    /// (admitted at once, to sync before its activation), removed one
+    /// (disconnected at its removal height) or rotated a network key.
+    fn publish_peers(&mut self) {
+        let height = self.engine.height();
+        match self.engine.store().allowed_network_keys(height) {
+            Ok(keys) if self.allowed_peers.as_ref() != Some(&keys) => {
+                tracing::info!(
+                    height,
+                    validators = keys.len(),
+                    "validators allowed to connect changed"
+                );
+                let dropped = self.outbox.dropped();
+                // A full queue drops it: tried again at the next commit.
+                if self.outbox.send(ToNetwork::Peers(keys.clone())) == dropped {
+                    self.allowed_peers = Some(keys);
+                }
+            }
+            Ok(_) => {}
+            Err(error) => {
+                tracing::error!(height, %error, "cannot read the validators' network keys");
+            }
+        }
+    }
+
     /// Publishes the chain the engine starts from.
     fn publish_chain_start(&mut self) {
+        self.publish_peers();
         let committed = self.engine.height().saturating_sub(1);
         if self.engine.tip().is_some() {
             self.publish_chain(committed);

@@ -8,6 +8,7 @@
 //! HOME/data/ledger/           the RocksDB ledger
 //! HOME/data/sign_state        the double-sign guard's state, synced before each signature
 //! HOME/data/validator_sets    the validator set of every height (history for evidence)
+//! HOME/data/validator_network_keys  each set's validators' network keys (who may connect)
 //! HOME/data/candidates/       bodies of blocks this validator signed for, not yet committed
 //! ```
 
@@ -69,6 +70,11 @@ impl Home {
     /// The validator-set history file.
     pub fn validator_sets(&self) -> PathBuf {
         self.data().join("validator_sets")
+    }
+
+    /// The validators' network keys of every set (see `crate::allowed_peers`).
+    pub fn validator_network_keys(&self) -> PathBuf {
+        self.data().join("validator_network_keys")
     }
 
     /// The candidate bodies directory.

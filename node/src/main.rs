@@ -6,6 +6,8 @@
 //! `devnet` runs a one-validator demo chain. docs/operator-guide.md is the
 //! manual.
 
+mod allowed_peers;
+mod backlog;
 mod catch_up;
 mod config;
 mod devnet;

@@ -146,6 +146,11 @@ pub fn render(snapshot: &Snapshot, rpc: &RpcMetrics) -> String {
         "Messages to peers dropped because the network queue was full",
         counter(snapshot.network_dropped),
     );
+    registry.register(
+        "inbound_dropped_messages",
+        "Messages from peers dropped because the engine's queue was full",
+        counter(snapshot.inbound_dropped),
+    );
     let rejections: Family<Vec<(String, String)>, Counter> = Family::default();
     for (reason, count) in &snapshot.rejections {
         rejections

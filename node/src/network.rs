@@ -3,10 +3,12 @@
 //! thread both ways.
 //!
 //! - Network → engine: consensus messages and gossiped transactions become
-//!   [`Command`]s on the engine's channel (sending never waits).
+//!   [`Command`]s on the engine's channel (sending never waits), at most
+//!   [`crate::backlog::BACKLOG_MAX`] queued at a time.
 //! - Engine → network: the engine thread's [`Outbox`](crate::outbox::Outbox)
 //!   queue is drained by one task that publishes messages and transactions
-//!   and moves the network's consensus view to each new height.
+//!   and moves the network's consensus view to each new height, and the
+//!   allowlist to each change of validators ([`crate::allowed_peers`]).
 //! - Block sync ([`EngineBlocks`]): the network task serves peers from the
 //!   [`ChainView`](crate::outbox::ChainView) the engine thread publishes after
 //!   each commit — the last blocks with their certificates, in memory — so
@@ -34,6 +36,7 @@ use civitas_types::limits::TRANSACTION_BYTES_MAX;
 use civitas_types::{ChainId, PublicKey, SignedTransaction, SigningKey, decode};
 use tokio::sync::mpsc;
 
+use crate::backlog::Backlog;
 use crate::config::P2pConfig;
 use crate::driver::{Command, Snapshot};
 use crate::outbox::{SharedChainView, ToNetwork};
@@ -54,7 +57,9 @@ pub struct NetworkSetup<'a> {
     pub config: &'a P2pConfig,
     /// This home's network key.
     pub network_key: &'a SigningKey,
-    /// The network keys of the validators (the genesis registry).
+    /// The network keys of the genesis validators; the engine thread's first
+    /// [`ToNetwork::Peers`], queued before the network starts, replaces them
+    /// with the chain's current ones.
     pub validator_network_keys: Vec<PublicKey>,
     /// The committed chain, published by the engine thread.
     pub view: SharedChainView,
@@ -119,35 +124,119 @@ pub async fn start(setup: NetworkSetup<'_>) -> Result<(NetworkHandle, civitas_p2
     Ok((handle, network.listen_address))
 }
 
-/// Drains the engine thread's outbox into the network.
+/// Drains the engine thread's outbox into the network. A transaction that
+/// could not go out for want of peers (a node just started, a partition) is
+/// kept and published again every [`UNSENT_RETRY`] for up to
+/// [`UNSENT_KEPT`] ([`UNSENT_MAX`] at most, oldest dropped first): otherwise
+/// a transaction submitted to an observer, which never proposes, would wait
+/// in its mempool forever. Consensus messages need no such care: the engine
+/// rebroadcasts its current ones every second.
 async fn publish(network: NetworkHandle, mut outbox: mpsc::Receiver<ToNetwork>) {
-    while let Some(message) = outbox.recv().await {
-        let result = match message {
-            ToNetwork::Consensus(envelope) => network.publish_consensus(&envelope).await,
-            ToNetwork::Transaction(bytes) => network.publish_transaction(bytes).await,
-            ToNetwork::View(view) => network.set_view(view).await,
-        };
-        match result {
-            // Duplicates (rebroadcasts of unchanged messages) and "no peer yet"
-            // are expected: gossip and rebroadcasts make up for them.
-            Err(civitas_p2p::P2pError::Stopped) => return,
-            Err(error) => tracing::debug!(%error, "not published"),
-            Ok(()) => {}
+    let mut unsent = Unsent::default();
+    let mut retry = tokio::time::interval(UNSENT_RETRY);
+    loop {
+        tokio::select! {
+            message = outbox.recv() => {
+                let Some(message) = message else { return };
+                if publish_one(&network, message, &mut unsent).await.is_err() {
+                    return;
+                }
+            }
+            _ = retry.tick(), if !unsent.is_empty() => {
+                for (first, bytes) in unsent.take_due(tokio::time::Instant::now()) {
+                    match network.publish_transaction(bytes.clone()).await {
+                        Err(civitas_p2p::P2pError::Stopped) => return,
+                        Err(error) if error.is_publish_retryable() => unsent.keep(bytes, first),
+                        _ => {}
+                    }
+                }
+            }
         }
     }
 }
 
-/// Hands the network's events to the engine thread.
+/// Publishes `message`; `Err` once the network has stopped.
+async fn publish_one(
+    network: &NetworkHandle,
+    message: ToNetwork,
+    unsent: &mut Unsent,
+) -> Result<(), civitas_p2p::P2pError> {
+    let result = match message {
+        ToNetwork::Consensus(envelope) => network.publish_consensus(&envelope).await,
+        ToNetwork::Transaction(bytes) => {
+            let result = network.publish_transaction(bytes.clone()).await;
+            if result.as_ref().is_err_and(|e| e.is_publish_retryable()) {
+                unsent.keep(bytes, tokio::time::Instant::now());
+            }
+            result
+        }
+        ToNetwork::View(view) => network.set_view(view).await,
+        ToNetwork::Peers(network_keys) => network.set_validator_peers(network_keys).await,
+    };
+    match result {
+        Err(civitas_p2p::P2pError::Stopped) => Err(civitas_p2p::P2pError::Stopped),
+        // Duplicates (rebroadcasts of unchanged messages) are expected.
+        Err(error) => {
+            tracing::debug!(%error, "not published");
+            Ok(())
+        }
+        Ok(()) => Ok(()),
+    }
+}
+
+/// How often unsent transactions are published again.
+pub const UNSENT_RETRY: Duration = Duration::from_secs(1);
+/// How long an unsent transaction is kept: about as long as a transaction
+/// waits in a mempool before a block takes it.
+pub const UNSENT_KEPT: Duration = Duration::from_secs(60);
+/// Most unsent transactions kept.
+pub const UNSENT_MAX: usize = 1_024;
+
+/// Transactions no peer could take yet, with when each was first kept.
+#[derive(Default)]
+struct Unsent(std::collections::VecDeque<(tokio::time::Instant, Vec<u8>)>);
+
+impl Unsent {
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Keeps `bytes`, first kept at `first`, dropping the oldest beyond
+    /// [`UNSENT_MAX`].
+    fn keep(&mut self, bytes: Vec<u8>, first: tokio::time::Instant) {
+        self.0.push_back((first, bytes));
+        while self.0.len() > UNSENT_MAX {
+            self.0.pop_front();
+        }
+    }
+
+    /// Every transaction still worth a retry at `now`, with when it was
+    /// first kept; the list is emptied (a failed retry keeps it again).
+    fn take_due(&mut self, now: tokio::time::Instant) -> Vec<(tokio::time::Instant, Vec<u8>)> {
+        std::mem::take(&mut self.0)
+            .into_iter()
+            .filter(|(first, _)| now.saturating_duration_since(*first) < UNSENT_KEPT)
+            .collect()
+    }
+}
+
+/// Hands the network's events to the engine thread, within its
+/// [`Backlog`] (what does not fit is dropped and counted).
 async fn deliver(
     mut events: mpsc::Receiver<NetworkEvent>,
     commands: Sender<Command>,
     snapshot: Arc<RwLock<Snapshot>>,
 ) {
+    let backlog = Backlog::default();
     let mut peers: u64 = 0;
     while let Some(event) = events.recv().await {
         let command = match event {
-            NetworkEvent::Consensus { envelope, .. } => Command::Consensus(envelope),
-            NetworkEvent::Transaction { bytes, .. } => Command::Gossiped(bytes),
+            NetworkEvent::Consensus { envelope, .. } => {
+                backlog.ticket().map(|t| Command::Consensus(envelope, t))
+            }
+            NetworkEvent::Transaction { bytes, .. } => {
+                backlog.ticket().map(|t| Command::Gossiped(bytes, t))
+            }
             NetworkEvent::PeerConnected(peer) => {
                 peers = peers.saturating_add(1);
                 tracing::info!(%peer, peers, "peer connected");
@@ -160,6 +249,16 @@ async fn deliver(
                 show_peers(&snapshot, peers);
                 continue;
             }
+        };
+        let Some(command) = command else {
+            tracing::debug!(
+                dropped = backlog.dropped(),
+                "engine queue full: network message dropped"
+            );
+            if let Ok(mut snapshot) = snapshot.write() {
+                snapshot.inbound_dropped = backlog.dropped();
+            }
+            continue;
         };
         if commands.send(command).is_err() {
             return;

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 
 use civitas_p2p::{ConsensusEnvelope, ConsensusView, SyncedBlock};
-use civitas_types::{ChainId, Hash, ValidatorSet};
+use civitas_types::{ChainId, Hash, PublicKey, ValidatorSet};
 use tokio::sync::mpsc;
 
 /// Messages queued at most from the engine thread to the network task.
@@ -34,6 +34,9 @@ pub enum ToNetwork {
     Transaction(Vec<u8>),
     /// Judge consensus messages against a new height or validator set.
     View(ConsensusView),
+    /// Allow these validators' network keys (and the configured observers);
+    /// disconnect any other peer.
+    Peers(Vec<PublicKey>),
 }
 
 /// The committed chain as the network sees it, published by the engine thread.
@@ -102,6 +105,11 @@ impl Outbox {
             self.dropped = self.dropped.saturating_add(1);
             tracing::debug!(%error, dropped = self.dropped, "network queue: message dropped");
         }
+        self.dropped
+    }
+
+    /// How many messages were dropped so far.
+    pub fn dropped(&self) -> u64 {
         self.dropped
     }
 

@@ -3,6 +3,8 @@
 //! decided in a block is written, durably, before that block's commit, so a
 //! crash between the two only repeats it) and the bodies of blocks this
 //! validator signed for, each synced to its own file before the signature.
+//! Beside them, each set's network keys ([`crate::allowed_peers`]), which say
+//! who may connect.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -12,7 +14,9 @@ use civitas_civic::{StateRead, StorageError};
 use civitas_engine::{ChainStore, Decided, PreparedState, StoreError, Tip, Writes};
 use civitas_genesis::{CheckedGenesis, GenesisDocument};
 use civitas_ledger::{ChainIdentity, Ledger, LedgerConfig, LedgerError};
-use civitas_types::{Block, Hash, QuorumCertificate, ValidatorSet, decode, encode};
+use civitas_types::{Block, Hash, PublicKey, QuorumCertificate, ValidatorSet, decode, encode};
+
+use crate::allowed_peers::{HistoryError, NetworkKeyHistory};
 
 use crate::home::{Home, write_durably};
 
@@ -42,6 +46,7 @@ pub struct LedgerStore {
     sets_path: PathBuf,
     candidates_path: PathBuf,
     sets: BTreeMap<u64, ValidatorSet>,
+    network_keys: NetworkKeyHistory,
     candidates: Vec<Block>,
 }
 
@@ -53,6 +58,14 @@ fn store_error(error: LedgerError) -> StoreError {
         LedgerError::Corrupt { .. } | LedgerError::Missing(_) => StoreError::Corrupt(text),
         _ if text.contains("No space left") => StoreError::Full,
         _ => StoreError::Io(text),
+    }
+}
+
+/// A network-key history failure.
+fn history_error(error: HistoryError) -> StoreError {
+    match error {
+        HistoryError::Io(error) => io_error(error),
+        other => StoreError::Corrupt(other.to_string()),
     }
 }
 
@@ -102,11 +115,15 @@ impl LedgerStore {
         };
         let candidates_path = home.candidates();
         fs::create_dir_all(&candidates_path)?;
+        let view = LedgerView(ledger);
+        let network_keys =
+            NetworkKeyHistory::open(home.validator_network_keys(), sets.keys().copied(), &view)?;
         let mut store = LedgerStore {
-            view: LedgerView(ledger),
+            view,
             sets_path,
             candidates_path,
             sets,
+            network_keys,
             candidates: Vec::new(),
         };
         store.candidates = store.load_candidates()?;
@@ -132,6 +149,18 @@ impl LedgerStore {
             }
         }
         Ok(candidates)
+    }
+
+    /// The network keys that may connect while `height` is decided: current,
+    /// scheduled and leaving validators ([`crate::allowed_peers`]).
+    pub fn allowed_network_keys(&self, height: u64) -> Result<Vec<PublicKey>, StoreError> {
+        let in_force: Vec<PublicKey> = self
+            .validator_set(height)?
+            .map(|set| set.validators().iter().map(|v| v.public_key).collect())
+            .unwrap_or_default();
+        self.network_keys
+            .allowed(height, &in_force, &self.view)
+            .map_err(history_error)
     }
 
     fn candidate_path(&self, block: &Block) -> PathBuf {
@@ -203,6 +232,13 @@ impl ChainStore for LedgerStore {
                 prepared.0,
             )
             .map_err(store_error)?;
+        if let Some((height, _)) = decided.validator_change {
+            // After the ledger's commit: the registry in state is the one the
+            // block decided (a crash in between is repaired at open).
+            self.network_keys
+                .record(*height, &self.view)
+                .map_err(history_error)?;
+        }
         for block in std::mem::take(&mut self.candidates) {
             // A leftover file is removed at the next start: not worth stopping for.
             let _ = fs::remove_file(self.candidate_path(&block));

@@ -2,7 +2,8 @@
 //! genesis (`civitas-node localnet-genesis`): a transaction submitted to one
 //! node commits on all, every node reports the same block hashes and state
 //! roots; after a SIGKILL of one validator the other three keep committing,
-//! and once restarted it catches up to the same chain.
+//! and once restarted it catches up to the same chain, signs again, and no
+//! block records a double signature.
 
 #![allow(
     clippy::unwrap_used,
@@ -91,6 +92,10 @@ fn four_validators_commit_together_and_a_killed_one_catches_up() {
     restarted.wait_for_transaction(&id);
     let log = restarted.log().join("\n");
     assert!(log.contains("caught up"), "no catch-up in the log");
+    assert!(
+        log.contains("votes held back") && log.contains("caught up: voting"),
+        "the restarted validator did not hold its votes back while catching up"
+    );
     // It signs again: a block it proposed is committed.
     let key = hex::encode(
         common::read_key(&members[3].home.join("consensus_key"))
@@ -108,6 +113,11 @@ fn four_validators_commit_together_and_a_killed_one_catches_up() {
         },
     );
     assert!(proposed);
+    // No double signature: no block records evidence against anyone.
+    let last = nodes[0].rpc.status().unwrap().height;
+    for height in 1..=last {
+        assert_eq!(nodes[0].block(height).evidence, 0, "evidence at {height}");
+    }
     eprintln!(
         "the restarted validator caught up to {target} after {:?}",
         started.elapsed()

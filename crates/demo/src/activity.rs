@@ -21,8 +21,6 @@
 //! slot's gate closure, two days after genesis). Sequences start at 0 for
 //! every signer, as the genesis state has no account entries.
 
-use std::collections::BTreeMap;
-
 use civitas_civic::Action;
 use civitas_civic::action::{
     AmendRecord, CreateCommunity, EnrolBeneficiary, ExecuteOrder, OrderDisbursement,
@@ -33,13 +31,12 @@ use civitas_civic::clearing::Side;
 use civitas_civic::metadata::{FieldValue, RecordMetadata};
 use civitas_civic::model::RecordId;
 use civitas_genesis::GenesisDocument;
-use civitas_types::{
-    AccountId, BoundedBytes, BoundedVec, ChainId, SignedTransaction, TransactionBody, encode,
-};
+use civitas_types::{BoundedBytes, BoundedVec, SignedTransaction};
 
 use crate::accounts::{Who, derive};
 use crate::genesis::namespace_name;
-use crate::{BUILDING_PERMITS, CITY_SIREN, DAY_MS, EXPIRY_HEIGHTS, FOOD, PHARMACY, Unfit};
+use crate::signer::Signer;
+use crate::{BUILDING_PERMITS, CITY_SIREN, DAY_MS, FOOD, PHARMACY, Unfit};
 
 /// Budget of the demo aid programme: 10,000 €.
 pub const PROGRAMME_BUDGET_CENTS: u64 = 1_000_000;
@@ -112,43 +109,15 @@ fn build(genesis: &GenesisDocument) -> Result<Vec<Vec<SignedTransaction>>, Unfit
             }),
         )],
     ];
-    let mut signer = Signer {
-        chain_id: genesis.chain_id.clone(),
-        expiry_height: genesis.initial_height.saturating_add(EXPIRY_HEIGHTS),
-        next: BTreeMap::new(),
-    };
+    let mut signer = Signer::new(genesis);
     steps
         .into_iter()
         .map(|step| {
             step.into_iter()
-                .map(|(who, action)| signer.sign(who, &action))
+                .map(|(who, action)| signer.sign(&who.key(), &action))
                 .collect()
         })
         .collect()
-}
-
-/// Signs actions with each signer's sequences from 0, in the order given.
-struct Signer {
-    chain_id: ChainId,
-    expiry_height: u64,
-    next: BTreeMap<AccountId, u64>,
-}
-
-impl Signer {
-    fn sign(&mut self, who: Who, action: &Action) -> Result<SignedTransaction, Unfit> {
-        let key = who.key();
-        let signer = who.address();
-        let sequence = self.next.get(&signer).copied().unwrap_or(0);
-        self.next.insert(signer, sequence.saturating_add(1));
-        let body = TransactionBody {
-            chain_id: self.chain_id.clone(),
-            signer,
-            sequence,
-            expiry_height: self.expiry_height,
-            payload: BoundedBytes::try_from_vec(encode(action)).map_err(|_| Unfit("payload"))?,
-        };
-        SignedTransaction::sign(body, &[&key]).map_err(|_| Unfit("signature"))
-    }
 }
 
 /// The programme, two beneficiaries, one order.

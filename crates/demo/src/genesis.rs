@@ -42,13 +42,23 @@ pub fn genesis(
     // Only this crate's constants can fail to fit their bounded types, and
     // the crate's tests build this document: no input can make it fail.
     #[allow(clippy::expect_used)]
-    build(&[(*validator, *network)], genesis_time_ms)
-        .expect("the demo genesis constants fit their types")
+    build(
+        &[(*validator, *network)],
+        genesis_time_ms,
+        ChainParameters::default(),
+    )
+    .expect("the demo genesis constants fit their types")
 }
 
 /// Most validators [`genesis_for`] accepts: one per collectivity, and the
 /// partner collectivities' SIRENs are numbered below this.
 pub const LOCALNET_VALIDATORS_MAX: usize = 64;
+
+/// Heights between a validator-set change and the height it applies to on
+/// a network of [`genesis_for`]: time for a joining validator's node, admitted
+/// by its peers from the deciding block on, to sync the chain and vote from
+/// the first height it belongs to.
+pub const LOCALNET_VALIDATOR_CHANGE_DELAY: u64 = 60;
 
 /// Why [`genesis_for`] cannot build a genesis.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,7 +80,10 @@ impl std::error::Error for ValidatorCount {}
 /// (consensus key, network key): the first is run by the demo city, each
 /// other one by a partner collectivity of its own (`Commune partenaire N`,
 /// a valid SIREN and a council account derived from N), so no collectivity
-/// holds a third of the power. Everything else is [`genesis`]'s.
+/// holds a third of the power. With two validators or more, a
+/// validator-set change applies [`LOCALNET_VALIDATOR_CHANGE_DELAY`] heights
+/// after the block that decides it. Everything else is [`genesis`]'s (one
+/// validator gives exactly [`genesis`]'s document).
 pub fn genesis_for(
     validators: &[(PublicKey, PublicKey)],
     genesis_time_ms: u64,
@@ -78,7 +91,16 @@ pub fn genesis_for(
     if validators.is_empty() || validators.len() > LOCALNET_VALIDATORS_MAX {
         return Err(ValidatorCount(validators.len()));
     }
-    build(validators, genesis_time_ms).map_err(|_| ValidatorCount(validators.len()))
+    // One validator is the devnet: no other node to sync, the default delay.
+    let chain = if validators.len() > 1 {
+        ChainParameters {
+            validator_change_delay: LOCALNET_VALIDATOR_CHANGE_DELAY,
+            ..ChainParameters::default()
+        }
+    } else {
+        ChainParameters::default()
+    };
+    build(validators, genesis_time_ms, chain).map_err(|_| ValidatorCount(validators.len()))
 }
 
 /// The SIREN of partner collectivity `number` (1..): the first number from
@@ -98,9 +120,14 @@ fn partner_siren(number: usize) -> Result<Siren, Unfit> {
         .ok_or(Unfit("partner SIREN"))
 }
 
+/// The council key of partner collectivity `number` (1..).
+pub(crate) fn partner_council_key(number: usize) -> SigningKey {
+    SigningKey::from_seed(&derive("key", &format!("partner council {number}")).0)
+}
+
 /// Partner collectivity `number` (1..), with power [`COUNCIL_POWER`].
-fn partner(number: usize) -> Result<Collectivity, Unfit> {
-    let council = SigningKey::from_seed(&derive("key", &format!("partner council {number}")).0);
+pub(crate) fn partner(number: usize) -> Result<Collectivity, Unfit> {
+    let council = partner_council_key(number);
     Ok(Collectivity {
         siren: partner_siren(number)?,
         name: BoundedBytes::try_from_vec(format!("Commune partenaire {number}").into_bytes())
@@ -113,6 +140,7 @@ fn partner(number: usize) -> Result<Collectivity, Unfit> {
 fn build(
     validators: &[(PublicKey, PublicKey)],
     genesis_time_ms: u64,
+    chain: ChainParameters,
 ) -> Result<GenesisDocument, Unfit> {
     let city = Collectivity {
         siren: CITY_SIREN,
@@ -151,7 +179,7 @@ fn build(
             },
             ..ConsensusParameters::default()
         },
-        chain: ChainParameters::default(),
+        chain,
         collectivities: bounded(collectivities, "collectivities")?,
         validators: bounded(entries, "validators")?,
         grants: bounded(grants()?, "grants")?,

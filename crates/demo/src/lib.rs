@@ -21,13 +21,17 @@
 
 pub mod accounts;
 pub mod activity;
+pub mod council;
 pub mod genesis;
+mod signer;
 
 use civitas_civic::model::Siren;
 
 pub use accounts::{DemoAccount, accounts};
 pub use activity::{activity, activity_steps};
-pub use genesis::{LOCALNET_VALIDATORS_MAX, ValidatorCount, genesis, genesis_for};
+pub use genesis::{
+    LOCALNET_VALIDATOR_CHANGE_DELAY, LOCALNET_VALIDATORS_MAX, ValidatorCount, genesis, genesis_for,
+};
 
 /// The chain id of the demo network.
 pub const CHAIN_ID: &str = "civitas-devnet";

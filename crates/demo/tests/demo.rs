@@ -390,6 +390,10 @@ fn a_demo_network_of_four_validators_passes_every_check_and_runs_the_activity() 
     let checked = document.check().unwrap();
     assert_eq!(checked.validators.validators().len(), 4);
     assert_eq!(document.collectivities.len(), 4);
+    assert_eq!(
+        document.chain.validator_change_delay,
+        civitas_demo::LOCALNET_VALIDATOR_CHANGE_DELAY
+    );
     let single = civitas_demo::genesis_for(&keys[..1], TIME_MS).unwrap();
     assert_eq!(single, demo_genesis_for(&keys[0], TIME_MS));
     let steps = activity_steps(&document);

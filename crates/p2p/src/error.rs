@@ -83,4 +83,19 @@ impl P2pError {
             source: source.into(),
         }
     }
+
+    /// Whether a publish failed only because no peer could take the message
+    /// yet (no connected peer subscribes to its topic, or every peer's queue
+    /// is full): the same message may go out later. A duplicate, or a
+    /// message gossip can never carry, is not worth a retry.
+    pub fn is_publish_retryable(&self) -> bool {
+        matches!(
+            self,
+            P2pError::Publish {
+                source: gossipsub::PublishError::NoPeersSubscribedToTopic
+                    | gossipsub::PublishError::AllQueuesFull(_),
+                ..
+            }
+        )
+    }
 }

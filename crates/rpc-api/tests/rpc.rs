@@ -287,7 +287,7 @@ fn the_served_methods_are_the_documented_ones() {
     let unserved: Vec<&&str> = documented.difference(&served).collect();
     assert!(
         undocumented.is_empty() && unserved.is_empty(),
-        "the trait (src/api.rs) and the OpenRPC table (src/openrpc.rs, METHODS) disagree: \
+        "the trait (src/api.rs) and the OpenRPC table (src/openrpc/table.rs, METHODS) disagree: \
          served but not documented {undocumented:?}, documented but not served {unserved:?}; \
          add each method's entry to METHODS from its doc comment (wire names of its \
          parameters, result, errors, access class), then regenerate docs/openrpc.json \

@@ -1,0 +1,247 @@
+//! The table of the API's methods and errors, from which the OpenRPC
+//! document is built: one entry per method of the trait (src/api.rs), taken
+//! from its doc comment. A method added to the trait without its entry here
+//! fails `tests/rpc.rs`; a renamed parameter must be renamed here too.
+
+use schemars::{JsonSchema, Schema, SchemaGenerator};
+
+use super::{Access, ErrorEntry, MethodEntry, ValueEntry};
+use crate::errors::{
+    BATCH_RESPONSE_TOO_LARGE, INTERNAL_ERROR, INVALID_PARAMS, INVALID_TRANSACTION, RATE_LIMITED,
+    TOO_MANY_CONNECTIONS, TRANSACTION_REJECTED,
+};
+use crate::evidence::{EVIDENCE_LIST_MAX, EvidenceList};
+use crate::views::{BlockView, Status, TransactionView};
+
+/// [`INVALID_PARAMS`].
+pub const INVALID_PARAMS_ERROR: ErrorEntry = ErrorEntry {
+    code: INVALID_PARAMS,
+    message: "Invalid params: a parameter is missing or not of the documented form (the message names it)",
+};
+/// [`INTERNAL_ERROR`].
+pub const INTERNAL_ERROR_ERROR: ErrorEntry = ErrorEntry {
+    code: INTERNAL_ERROR,
+    message: "Internal error: the node failed (its state or store is unreadable, or it is stopping); not the caller's fault, try again later",
+};
+/// [`INVALID_TRANSACTION`].
+pub const INVALID_TRANSACTION_ERROR: ErrorEntry = ErrorEntry {
+    code: INVALID_TRANSACTION,
+    message: "Invalid transaction: not hexadecimal, too large, or not a canonical SignedTransaction encoding; data is a RejectionData",
+};
+/// [`TRANSACTION_REJECTED`].
+pub const TRANSACTION_REJECTED_ERROR: ErrorEntry = ErrorEntry {
+    code: TRANSACTION_REJECTED,
+    message: "Transaction rejected: the mempool refused a well-formed transaction (signature, chain, expiry, sequence, duplicate, full pool); data is a RejectionData",
+};
+
+/// [`RATE_LIMITED`]: any method, past the per-address request rate.
+pub const RATE_LIMITED_ERROR: ErrorEntry = ErrorEntry {
+    code: RATE_LIMITED,
+    message: "Rate limited: the client's address made more requests than the node allows (each request of a batch counts); retry after data.retryAfterMs; data is a RateLimitedData",
+};
+
+/// Every error a method answers, in the order of the crate's constants.
+pub const ERRORS: &[ErrorEntry] = &[
+    INVALID_PARAMS_ERROR,
+    INTERNAL_ERROR_ERROR,
+    INVALID_TRANSACTION_ERROR,
+    TRANSACTION_REJECTED_ERROR,
+    RATE_LIMITED_ERROR,
+];
+
+/// The errors the server answers for a request or a connection before any
+/// method sees it, by name (`components/errors`): the node's own and
+/// jsonrpsee's (crate documentation, "Errors").
+pub const SERVER_ERRORS: &[(&str, ErrorEntry)] = &[
+    (
+        "ParseError",
+        ErrorEntry {
+            code: -32700,
+            message: "Parse error: the request is not JSON",
+        },
+    ),
+    (
+        "InvalidRequest",
+        ErrorEntry {
+            code: -32600,
+            message: "Invalid request: not a JSON-RPC 2.0 request object",
+        },
+    ),
+    (
+        "MethodNotFound",
+        ErrorEntry {
+            code: -32601,
+            message: "Method not found: no method of that name (rpc.discover lists them)",
+        },
+    ),
+    (
+        "RequestTooLarge",
+        ErrorEntry {
+            code: -32007,
+            message: "Request too large: the body is over rpc.request_bytes_max (HTTP 413)",
+        },
+    ),
+    (
+        "ResponseTooLarge",
+        ErrorEntry {
+            code: -32008,
+            message: "Response too large: the answer is over rpc.response_bytes_max",
+        },
+    ),
+    (
+        "BatchTooLarge",
+        ErrorEntry {
+            code: -32010,
+            message: "The batch request was too large: more requests than rpc.batch_requests_max; id null, the whole batch refused",
+        },
+    ),
+    (
+        "TooManyConnections",
+        ErrorEntry {
+            code: TOO_MANY_CONNECTIONS,
+            message: "Too many connections: the node, or its allowance for one address, is full; retry later or reuse a connection (HTTP 503, then the connection closes)",
+        },
+    ),
+    (
+        "BatchResponseTooLarge",
+        ErrorEntry {
+            code: BATCH_RESPONSE_TOO_LARGE,
+            message: "Batch response too large: the answers to a batch together exceed rpc.response_bytes_max; ask for fewer in each batch",
+        },
+    ),
+];
+
+/// The schema of `T`, as a [`SchemaFn`].
+fn schema_of<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
+    generator.subschema_for::<T>()
+}
+
+/// Every method of the trait (src/api.rs), in the trait's order.
+pub const METHODS: &[MethodEntry] = &[
+    MethodEntry {
+        name: "civitas_status",
+        summary: "The node's view of the chain.",
+        description: "Height and hash of the last committed block, whether the node is catching up, its versions and its validator key.",
+        params: &[],
+        result: ValueEntry {
+            name: "status",
+            description: "The node's status.",
+            required: true,
+            schema: schema_of::<Status>,
+        },
+        errors: &[INTERNAL_ERROR_ERROR, RATE_LIMITED_ERROR],
+        access: Access::Public,
+    },
+    MethodEntry {
+        name: "civitas_submitTransaction",
+        summary: "Submits a signed transaction to the node's mempool.",
+        description: "Returns the transaction id once admitted. Admission is not inclusion: poll civitas_getTransaction with the id for the receipt.",
+        params: &[ValueEntry {
+            name: "transaction",
+            description: "Hex (no 0x) of the canonical (borsh) encoding of a SignedTransaction, at most 16 KiB of bytes.",
+            required: true,
+            schema: schema_of::<String>,
+        }],
+        result: ValueEntry {
+            name: "id",
+            description: "The transaction id (hex).",
+            required: true,
+            schema: schema_of::<String>,
+        },
+        errors: &[
+            INVALID_PARAMS_ERROR,
+            INVALID_TRANSACTION_ERROR,
+            TRANSACTION_REJECTED_ERROR,
+            INTERNAL_ERROR_ERROR,
+            RATE_LIMITED_ERROR,
+        ],
+        access: Access::Public,
+    },
+    MethodEntry {
+        name: "civitas_getBlock",
+        summary: "The committed block at a height.",
+        description: "Its header fields, the ids of its transactions and its canonical bytes; null if no block is committed at that height yet. Whole blocks are for credentialed callers (validators, accredited auditors); enforcement comes with credentials.",
+        params: &[ValueEntry {
+            name: "height",
+            description: "The block's height, from 1.",
+            required: true,
+            schema: schema_of::<u64>,
+        }],
+        result: ValueEntry {
+            name: "block",
+            description: "The block, or null.",
+            required: true,
+            schema: schema_of::<Option<BlockView>>,
+        },
+        errors: &[
+            INVALID_PARAMS_ERROR,
+            INTERNAL_ERROR_ERROR,
+            RATE_LIMITED_ERROR,
+        ],
+        access: Access::Credentialed,
+    },
+    MethodEntry {
+        name: "civitas_getTransaction",
+        summary: "A committed transaction and its receipt.",
+        description: "Where it is (height, position), its signer and sequence, its canonical bytes and its receipt; null if no committed block holds it (pending transactions are not shown).",
+        params: &[ValueEntry {
+            name: "id",
+            description: "The transaction id: 64 hexadecimal characters, no 0x.",
+            required: true,
+            schema: schema_of::<String>,
+        }],
+        result: ValueEntry {
+            name: "transaction",
+            description: "The transaction, or null.",
+            required: true,
+            schema: schema_of::<Option<TransactionView>>,
+        },
+        errors: &[
+            INVALID_PARAMS_ERROR,
+            INTERNAL_ERROR_ERROR,
+            RATE_LIMITED_ERROR,
+        ],
+        access: Access::Public,
+    },
+    MethodEntry {
+        name: "civitas_getEvidence",
+        summary: "The offences of validators recorded in the state.",
+        description: "Read at the last committed height (the council's view: one record per offence), in state-key order: all of them or one offender's, a page at a time.",
+        params: &[
+            ValueEntry {
+                name: "offender",
+                description: "Only this validator's offences: its consensus public key, 64 hexadecimal characters, no 0x.",
+                required: false,
+                schema: schema_of::<Option<String>>,
+            },
+            ValueEntry {
+                name: "startAfter",
+                description: "List after this record key: a previous answer's next.",
+                required: false,
+                schema: schema_of::<Option<String>>,
+            },
+            ValueEntry {
+                name: "limit",
+                description: LIMIT_DESCRIPTION,
+                required: false,
+                schema: schema_of::<Option<u32>>,
+            },
+        ],
+        result: ValueEntry {
+            name: "evidence",
+            description: "The offences, and the cursor of the next page.",
+            required: true,
+            schema: schema_of::<EvidenceList>,
+        },
+        errors: &[
+            INVALID_PARAMS_ERROR,
+            INTERNAL_ERROR_ERROR,
+            RATE_LIMITED_ERROR,
+        ],
+        access: Access::Public,
+    },
+];
+
+/// `limit` of `civitas_getEvidence`.
+const LIMIT_DESCRIPTION: &str = "Most offences to list, 1 to 100 (the default).";
+const _: () = assert!(EVIDENCE_LIST_MAX == 100, "update LIMIT_DESCRIPTION");

@@ -13,16 +13,16 @@
 //! The allowed keys at height `h` are therefore the registry's network keys
 //! plus, for each validator of the set in force at `h` that the registry no
 //! longer holds, its network key in that set. The consensus sets carry no
-//! network keys, so this history keeps, for each set's activation height,
-//! the registry as it was when the set was decided (consensus key → network
-//! key), in a file beside the validator sets. A network key rotated by
+//! network keys (nor collectivities), so this history keeps, for each set's
+//! activation height, the registry as it was when the set was decided, in a
+//! file beside the validator sets; `civitas_getValidators` reads it too. A network key rotated by
 //! governance (which applies at once) is read from the registry, never from
 //! the history, so the old key leaves at once.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use civitas_civic::model::ValidatorRegistry;
+use civitas_civic::model::{ValidatorEntry, ValidatorRegistry};
 use civitas_civic::{Overlay, StateRead, keys};
 use civitas_types::{PublicKey, decode, encode};
 
@@ -52,19 +52,24 @@ pub enum HistoryError {
     Io(#[from] std::io::Error),
 }
 
-/// Each validator set's network keys, by activation height.
+/// Each validator set's registry entries, by activation height.
 pub struct NetworkKeyHistory {
     path: PathBuf,
-    sets: BTreeMap<u64, NetworkKeys>,
+    sets: BTreeMap<u64, Vec<ValidatorEntry>>,
 }
 
-/// The registry in `state`, as consensus key → network key.
-pub fn registry_keys(state: &impl StateRead) -> Result<NetworkKeys, HistoryError> {
+/// The registry in `state`.
+pub fn registry(state: &impl StateRead) -> Result<Vec<ValidatorEntry>, HistoryError> {
     let registry: ValidatorRegistry = Overlay::new(state)
         .get(&keys::validators())
         .map_err(|e| HistoryError::Registry(e.to_string()))?
         .unwrap_or_default();
-    Ok(registry
+    Ok(registry.into_vec())
+}
+
+/// The registry in `state`, as consensus key → network key.
+pub fn registry_keys(state: &impl StateRead) -> Result<NetworkKeys, HistoryError> {
+    Ok(registry(state)?
         .iter()
         .map(|v| (v.public_key, v.network_key))
         .collect())
@@ -89,7 +94,7 @@ impl NetworkKeyHistory {
             Err(e) => return Err(e.into()),
         };
         let mut history = NetworkKeyHistory { path, sets };
-        let current = registry_keys(state)?;
+        let current = registry(state)?;
         let missing: Vec<u64> = activations
             .into_iter()
             .filter(|height| !history.sets.contains_key(height))
@@ -106,14 +111,14 @@ impl NetworkKeyHistory {
         Ok(history)
     }
 
-    /// Records the registry in `state` as the network keys of the set that
+    /// Records the registry in `state` as the entries of the set that
     /// activates at `activation_height`.
     pub fn record(
         &mut self,
         activation_height: u64,
         state: &impl StateRead,
     ) -> Result<(), HistoryError> {
-        self.sets.insert(activation_height, registry_keys(state)?);
+        self.sets.insert(activation_height, registry(state)?);
         self.save()
     }
 
@@ -134,16 +139,25 @@ impl NetworkKeyHistory {
     ) -> Result<Vec<PublicKey>, HistoryError> {
         let registry = registry_keys(state)?;
         let mut allowed: BTreeSet<PublicKey> = registry.values().copied().collect();
-        let recorded = self.sets.range(..=height).next_back().map(|(_, keys)| keys);
+        let recorded = self.entries(height).unwrap_or_default();
         for validator in in_force {
             if registry.contains_key(validator) {
                 continue;
             }
-            if let Some(network_key) = recorded.and_then(|keys| keys.get(validator)) {
-                allowed.insert(*network_key);
+            if let Some(entry) = recorded.iter().find(|e| e.public_key == *validator) {
+                allowed.insert(entry.network_key);
             }
         }
         Ok(allowed.into_iter().collect())
+    }
+
+    /// The registry entries of the set in force at `height` (network keys
+    /// and collectivities as the set was decided), if recorded.
+    pub fn entries(&self, height: u64) -> Option<&[ValidatorEntry]> {
+        self.sets
+            .range(..=height)
+            .next_back()
+            .map(|(_, entries)| entries.as_slice())
     }
 }
 

@@ -8,7 +8,7 @@
 //! HOME/data/ledger/           the RocksDB ledger
 //! HOME/data/sign_state        the double-sign guard's state, synced before each signature
 //! HOME/data/validator_sets    the validator set of every height (history for evidence)
-//! HOME/data/validator_network_keys  each set's validators' network keys (who may connect)
+//! HOME/data/validator_registries  each set's registry entries: network keys, collectivities
 //! HOME/data/candidates/       bodies of blocks this validator signed for, not yet committed
 //! ```
 
@@ -72,9 +72,9 @@ impl Home {
         self.data().join("validator_sets")
     }
 
-    /// The validators' network keys of every set (see `crate::allowed_peers`).
-    pub fn validator_network_keys(&self) -> PathBuf {
-        self.data().join("validator_network_keys")
+    /// The registry entries of every validator set (see `crate::allowed_peers`).
+    pub fn validator_registries(&self) -> PathBuf {
+        self.data().join("validator_registries")
     }
 
     /// The candidate bodies directory.

@@ -117,7 +117,7 @@ impl LedgerStore {
         fs::create_dir_all(&candidates_path)?;
         let view = LedgerView(ledger);
         let network_keys =
-            NetworkKeyHistory::open(home.validator_network_keys(), sets.keys().copied(), &view)?;
+            NetworkKeyHistory::open(home.validator_registries(), sets.keys().copied(), &view)?;
         let mut store = LedgerStore {
             view,
             sets_path,

@@ -538,6 +538,9 @@ fn over_websocket_the_rate_and_the_connection_limit_apply_too() {
         }
         assert!(opened.len() <= 3, "{} more WebSockets opened", opened.len());
         assert!(failed >= 2, "{failed} refused");
+        // The WebSockets hold their places at the door too: a plain
+        // connection is refused at once while they are open.
+        assert!(post_status_refused(node.rpc_address));
         drop(opened);
         drop(client);
     });

@@ -191,16 +191,20 @@ impl Accept {
                 client,
                 shared: Arc::clone(&shared),
             });
-            let service = builder
+            let mut service = builder
                 .clone()
                 .set_rpc_middleware(middleware)
                 .build(self.methods.clone(), self.stop.clone());
+            // A WebSocket outlives the HTTP connection it was upgraded from:
+            // its places are given back when the session closes.
+            let closed = service.on_session_closed();
             let stopped = self.stop.clone().shutdown();
             let metrics = self.shared.metrics.clone();
             metrics.connection_opened();
             tokio::spawn(async move {
                 // A client that hangs up or times out is its own business.
                 let _ = serve_with_graceful_shutdown(socket, service, stopped).await;
+                closed.await;
                 metrics.connection_closed();
                 drop((slot, permit));
             });

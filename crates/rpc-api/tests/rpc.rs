@@ -391,3 +391,69 @@ async fn answers_match_the_result_schemas_of_the_openrpc_document() {
     }
     handle.stop().unwrap();
 }
+
+/// An example value of a parameter's schema, valid in form: 1 for a number, a
+/// hash's 64 hexadecimal characters for a string.
+fn example(schema: &serde_json::Value) -> serde_json::Value {
+    let text = schema.to_string();
+    if text.contains("\"integer\"") || text.contains("\"number\"") {
+        serde_json::json!(1)
+    } else if text.contains("\"boolean\"") {
+        serde_json::json!(true)
+    } else {
+        serde_json::json!("00".repeat(32))
+    }
+}
+
+/// Whether an error says that a parameter was missing (jsonrpsee's answer
+/// when a required parameter is not among the names given).
+fn says_missing(error: &ErrorObjectOwned) -> bool {
+    let data = error.data().map(|data| data.get().to_owned());
+    format!("{} {data:?}", error.message()).contains("missing field")
+}
+
+#[tokio::test]
+async fn the_documented_parameter_names_are_the_ones_the_server_reads() {
+    let (address, handle) = start(FakeNode::new()).await;
+    let client = http_client(&format!("http://{address}")).unwrap();
+    let document = civitas_rpc_api::openrpc::document();
+    for method in document["methods"].as_array().unwrap() {
+        let name = method["name"].as_str().unwrap();
+        let params = method["params"].as_array().unwrap();
+        let required = || {
+            let mut named = ObjectParams::new();
+            for param in params.iter().filter(|param| param["required"] == true) {
+                named
+                    .insert(param["name"].as_str().unwrap(), example(&param["schema"]))
+                    .unwrap();
+            }
+            named
+        };
+        // Every required parameter under its documented name: none is missing.
+        let answer: Result<serde_json::Value, ClientError> = client.request(name, required()).await;
+        if let Err(ClientError::Call(error)) = &answer {
+            assert!(
+                !says_missing(error),
+                "{name}: the documented required parameters are not the server's: {error:?}"
+            );
+        }
+        // An optional parameter of no valid type under its documented name:
+        // the server reads it, and refuses it.
+        for param in params.iter().filter(|param| param["required"] == false) {
+            let param_name = param["name"].as_str().unwrap();
+            let mut named = required();
+            named
+                .insert(param_name, serde_json::json!({ "notAValue": true }))
+                .unwrap();
+            let answer: Result<serde_json::Value, ClientError> = client.request(name, named).await;
+            match answer {
+                Err(ClientError::Call(error)) if error.code() == INVALID_PARAMS => {}
+                other => panic!(
+                    "{name}: the server ignored the documented parameter `{param_name}` \
+                     (not its name on the wire?): {other:?}"
+                ),
+            }
+        }
+    }
+    handle.stop().unwrap();
+}

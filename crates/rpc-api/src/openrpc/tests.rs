@@ -13,6 +13,10 @@ fn names_are_unique_and_namespaced() {
     assert_eq!(names.len(), METHODS.len());
     for method in METHODS {
         assert!(method.name.starts_with("civitas_"), "{}", method.name);
+        for param in method.params {
+            // camelCase, as on the wire (jsonrpsee also accepts snake_case).
+            assert!(!param.name.contains('_'), "{} {}", method.name, param.name);
+        }
         let params: BTreeSet<&str> = method.params.iter().map(|param| param.name).collect();
         assert_eq!(params.len(), method.params.len(), "{}", method.name);
     }

@@ -50,6 +50,9 @@ pub const EVIDENCE_ENTRIES_MAX: usize = civitas_rpc_api::EVIDENCE_LIST_MAX as us
 /// State entries as the ledger reads them: (key, value), in key order.
 pub type StateEntries = Vec<(Vec<u8>, Vec<u8>)>;
 
+/// A read of the store, answered by the closure itself.
+pub type Query = Box<dyn FnOnce(&LedgerStore) + Send>;
+
 /// What the RPC server asks of the engine's thread.
 pub enum Command {
     /// Admit encoded transactions (one answer per transaction).
@@ -84,6 +87,10 @@ pub enum Command {
         /// The committed height read and its entries; an error if storage failed.
         reply: oneshot::Sender<Result<(u64, StateEntries), String>>,
     },
+    /// A read of the committed chain and state, run on this thread (the
+    /// ledger's owner) between two inputs; the closure sends its own answer.
+    /// Reads must be bounded: the engine waits meanwhile.
+    Query(Query),
     /// A consensus message from a peer.
     Consensus(Box<ConsensusEnvelope>, Ticket),
     /// A transaction gossiped by a peer.
@@ -353,6 +360,7 @@ impl Driver {
                     .map_err(|e| e.to_string());
                 let _ = reply.send(record);
             }
+            Command::Query(query) => query(self.engine.store()),
             Command::Evidence {
                 prefix,
                 start_after,

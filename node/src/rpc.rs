@@ -1,8 +1,10 @@
 //! The JSON-RPC server: `civitas-rpc-api`'s methods (HTTP and WebSocket on one
 //! port), answered from the published [`Snapshot`] (status) or by the engine's
-//! thread through [`Command`]s (submission, blocks, transactions, evidence).
+//! thread through [`Command`]s (submission, blocks, transactions, evidence;
+//! the chain and account reads of [`chain`] as `Command::Query`).
 //! Limits and per-method metrics are the [`guard`]'s.
 
+mod chain;
 mod connections;
 pub mod guard;
 pub mod metrics;
@@ -15,8 +17,9 @@ use std::sync::{Arc, RwLock};
 use anyhow::Result;
 use civitas_civic::Receipt;
 use civitas_rpc_api::{
-    BlockView, CivitasApiServer, ErrorObjectOwned, EvidenceList, EvidenceQuery, RpcResult, Status,
-    TransactionView, internal_error, parse_hash, parse_transaction_hex, rejection_error,
+    AccountView, BlockView, CertificateView, CivitasApiServer, ErrorObjectOwned, EvidenceList,
+    EvidenceQuery, HeaderView, RpcResult, Status, TransactionView, ValidatorsView, internal_error,
+    parse_account, parse_hash, parse_transaction_hex, rejection_error,
 };
 use civitas_types::{Hash, PublicKey, decode};
 use jsonrpsee::server::ServerHandle;
@@ -24,6 +27,7 @@ use tokio::sync::oneshot;
 
 use crate::config::Config;
 use crate::driver::{Command, Snapshot};
+use crate::store::LedgerStore;
 use metrics::RpcMetrics;
 
 /// What the status shows besides the chain's progress.
@@ -105,6 +109,22 @@ impl RpcNode {
             return Err(stopped());
         }
         answer.await.map_err(|_| stopped())
+    }
+}
+
+impl RpcNode {
+    /// Runs `read` on the engine thread against the store and awaits its answer.
+    async fn query<T: Send + 'static>(
+        &self,
+        read: impl FnOnce(&LedgerStore) -> RpcResult<T> + Send + 'static,
+    ) -> RpcResult<T> {
+        self.ask(|reply| {
+            Command::Query(Box::new(move |store| {
+                // The caller gone (a closed connection) is no failure here.
+                let _ = reply.send(read(store));
+            }))
+        })
+        .await?
     }
 }
 
@@ -194,5 +214,30 @@ impl CivitasApiServer for RpcNode {
             .map_err(|e| internal_error(&e))?;
         EvidenceList::from_entries(height, &entries, &query)
             .map_err(|_| internal_error("a stored evidence record does not decode"))
+    }
+
+    async fn get_header(&self, height: u64) -> RpcResult<Option<HeaderView>> {
+        self.query(move |store| chain::header(store, height)).await
+    }
+
+    async fn get_certificate(&self, height: u64) -> RpcResult<Option<CertificateView>> {
+        self.query(move |store| chain::certificate(store, height))
+            .await
+    }
+
+    async fn get_validators(&self, height: Option<u64>) -> RpcResult<ValidatorsView> {
+        self.query(move |store| chain::validators(store, height))
+            .await
+    }
+
+    async fn get_blocks(&self, from: u64, limit: Option<u32>) -> RpcResult<Vec<BlockView>> {
+        self.query(move |store| chain::blocks(store, from, limit))
+            .await
+    }
+
+    async fn get_account(&self, address: String) -> RpcResult<AccountView> {
+        let account = parse_account("address", &address)?;
+        self.query(move |store| chain::account(store, &account))
+            .await
     }
 }

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::PathBuf;
 
+use civitas_civic::model::ValidatorEntry;
 use civitas_civic::{StateRead, StorageError};
 use civitas_engine::{ChainStore, Decided, PreparedState, StoreError, Tip, Writes};
 use civitas_genesis::{CheckedGenesis, GenesisDocument};
@@ -161,6 +162,12 @@ impl LedgerStore {
         self.network_keys
             .allowed(height, &in_force, &self.view)
             .map_err(history_error)
+    }
+
+    /// The registry entries recorded for the validator set in force at
+    /// `height` (network keys and collectivities), if any.
+    pub fn registry_entries(&self, height: u64) -> Option<&[ValidatorEntry]> {
+        self.network_keys.entries(height)
     }
 
     fn candidate_path(&self, block: &Block) -> PathBuf {

@@ -5,6 +5,8 @@
 use jsonrpsee::proc_macros::rpc;
 use jsonrpsee::types::ErrorObjectOwned;
 
+use crate::account::AccountView;
+use crate::chain::{CertificateView, HeaderView, ValidatorsView};
 use crate::evidence::EvidenceList;
 use crate::views::{BlockView, Status, TransactionView};
 
@@ -16,7 +18,9 @@ pub type RpcResult<T> = Result<T, ErrorObjectOwned>;
 
 /// The Civitas JSON-RPC methods, namespace `civitas` (method names
 /// `civitas_status`, `civitas_submitTransaction`, `civitas_getBlock`,
-/// `civitas_getTransaction`, `civitas_getEvidence`).
+/// `civitas_getTransaction`, `civitas_getEvidence`, `civitas_getHeader`,
+/// `civitas_getCertificate`, `civitas_getValidators`, `civitas_getBlocks`,
+/// `civitas_getAccount`).
 #[cfg_attr(
     all(feature = "server", feature = "client"),
     rpc(server, client, namespace = "civitas")
@@ -69,4 +73,39 @@ pub trait CivitasApi {
         #[argument(rename = "startAfter")] start_after: Option<String>,
         limit: Option<u32>,
     ) -> RpcResult<EvidenceList>;
+
+    /// The header of the committed block at `height` (from 1), or `null` if
+    /// there is none yet.
+    #[method(name = "getHeader")]
+    async fn get_header(&self, height: u64) -> RpcResult<Option<HeaderView>>;
+
+    /// The quorum certificate that made block `height` final, with the
+    /// signers' keys and power, or `null` if the node holds none for it.
+    #[method(name = "getCertificate")]
+    async fn get_certificate(&self, height: u64) -> RpcResult<Option<CertificateView>>;
+
+    /// The validator set in force at `height` (default: the next height to
+    /// decide), with each validator's power, network key and collectivity.
+    ///
+    /// Errors: [`crate::INVALID_PARAMS`] for a height before the chain's
+    /// first or beyond the next one to decide.
+    #[method(name = "getValidators")]
+    async fn get_validators(&self, height: Option<u64>) -> RpcResult<ValidatorsView>;
+
+    /// Committed blocks from `from` on, in order: at most `limit` (1 to
+    /// [`crate::BLOCKS_LIST_MAX`], the default) and at most
+    /// [`crate::BLOCKS_LIST_BYTES_MAX`] bytes of blocks (the first always);
+    /// fewer, or none, past the last committed height.
+    ///
+    /// Errors: [`crate::INVALID_PARAMS`] for a limit out of range.
+    #[method(name = "getBlocks")]
+    async fn get_blocks(&self, from: u64, limit: Option<u32>) -> RpcResult<Vec<BlockView>>;
+
+    /// What the chain knows of account `address` (`civ1…`) at the last
+    /// committed height: its next sequence, multisig policy, roles and
+    /// delegations. An account that never appeared has sequence 0 and empty lists.
+    ///
+    /// Errors: [`crate::INVALID_PARAMS`] for an address that is not `civ1…`.
+    #[method(name = "getAccount")]
+    async fn get_account(&self, address: String) -> RpcResult<AccountView>;
 }

@@ -42,6 +42,18 @@ fn parse_32_bytes(name: &str, text: &str, what: &str) -> Result<[u8; 32], ErrorO
     Ok(bytes)
 }
 
+/// Parses an account address (`civ1…`, bech32m). The error
+/// ([`crate::INVALID_PARAMS`]) names parameter `name` and says what is wrong.
+pub fn parse_account(name: &str, text: &str) -> Result<civitas_types::AccountId, ErrorObjectOwned> {
+    text.parse()
+        .map_err(|error: civitas_types::ParseAccountError| {
+            invalid_params(
+                name,
+                &format!("an account is a civ1… bech32m address; {error}"),
+            )
+        })
+}
+
 /// Parses a submitted transaction's hex into its bytes, refusing (with
 /// [`crate::INVALID_TRANSACTION`]) text that is not hexadecimal or that encodes more
 /// than the transaction size limit, before decoding a byte of it. The bytes are

@@ -77,7 +77,9 @@
 //! | subscriptions per WebSocket connection | 16 | -32006 |
 //!
 //! A connection must send its first request within 30 seconds. The node
-//! listens on loopback unless its operator configures otherwise.
+//! listens on loopback unless its operator configures otherwise; the
+//! per-address limits (rate, connections per address) spare loopback clients
+//! unless the operator sets `rpc.per_ip_limits_for_loopback`.
 //!
 //! # Provisional parts
 //! Receipt events are shown as their Rust `Debug` text: readable, but not yet a
@@ -87,7 +89,9 @@
 #[cfg(not(any(feature = "server", feature = "client")))]
 compile_error!("civitas-rpc-api needs the `server` or the `client` feature (or both)");
 
+mod account;
 mod api;
+mod chain;
 #[cfg(feature = "client")]
 mod client;
 mod codes;
@@ -98,16 +102,25 @@ mod evidence;
 pub mod openrpc;
 mod views;
 
+pub use account::{
+    ACCOUNT_ROLES_MAX, AccountEntries, AccountView, DelegationView, MultisigView, RoleView,
+    ScopeView, role_name, scope_view,
+};
 #[cfg(feature = "client")]
 pub use api::CivitasApiClient;
 #[cfg(feature = "server")]
 pub use api::CivitasApiServer;
 pub use api::RpcResult;
+pub use chain::{
+    BLOCKS_LIST_BYTES_MAX, BLOCKS_LIST_MAX, CertificateView, CommitSignatureView, HeaderView,
+    RegistryEntry, ValidatorView, ValidatorsView,
+};
 #[cfg(feature = "client")]
 pub use client::{HttpClient, WsClient, http_client, ws_client};
 pub use codes::{code_name, code_reason};
 pub use encoding::{
-    decode_transaction_hex, parse_hash, parse_public_key, parse_transaction_hex, to_hex,
+    decode_transaction_hex, parse_account, parse_hash, parse_public_key, parse_transaction_hex,
+    to_hex,
 };
 pub use errors::{
     Fault, INTERNAL_ERROR, INVALID_PARAMS, INVALID_TRANSACTION, RejectionData,

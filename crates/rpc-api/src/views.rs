@@ -206,7 +206,7 @@ impl ReceiptView {
 
 /// Decodes hex `text` of at most `bytes_max` bytes as a `T`; text that is not hex
 /// is reported as [`DecodeError::Invalid`].
-fn decode_hex<T: borsh::BorshDeserialize>(
+pub(crate) fn decode_hex<T: borsh::BorshDeserialize>(
     field: &'static str,
     text: &str,
     bytes_max: usize,

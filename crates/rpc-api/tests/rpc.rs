@@ -13,6 +13,7 @@ mod common;
 use std::net::SocketAddr;
 
 use civitas_mempool::Rejection;
+use civitas_rpc_api::{AccountView, CertificateView, HeaderView, ValidatorsView};
 use civitas_rpc_api::{
     BlockView, CivitasApiClient, CivitasApiServer, ErrorObjectOwned, EvidenceList, EvidenceQuery,
     Fault, INVALID_PARAMS, INVALID_TRANSACTION, REQUEST_BYTES_MAX, RESPONSE_BYTES_MAX,
@@ -20,7 +21,7 @@ use civitas_rpc_api::{
     decode_transaction_hex, http_client, internal_error, parse_hash, rejection_data,
     rejection_error, to_hex, ws_client,
 };
-use civitas_types::{PROTOCOL_VERSION, SignedTransaction, encode};
+use civitas_types::{AccountId, PROTOCOL_VERSION, SignedTransaction, encode};
 use jsonrpsee::core::client::{ClientT, Error as ClientError};
 use jsonrpsee::core::params::{ArrayParams, ObjectParams};
 use jsonrpsee::server::{Server, ServerConfig, ServerHandle};
@@ -32,6 +33,10 @@ struct FakeNode {
     block: BlockView,
     transaction: TransactionView,
     state: civitas_civic::MemoryState,
+    header: HeaderView,
+    certificate: CertificateView,
+    validators: ValidatorsView,
+    account: AccountView,
 }
 
 impl FakeNode {
@@ -60,6 +65,26 @@ impl FakeNode {
             block: BlockView::from_block(&block, Some(&common::certificate(&block, 2))),
             transaction: view,
             state: common::evidence_state(),
+            header: HeaderView::from_header(&block.header),
+            certificate: CertificateView::from_certificate(
+                &common::certificate(&block, 2),
+                &common::validator_set(),
+            ),
+            validators: ValidatorsView::from_set(
+                2,
+                &common::validator_set(),
+                &[(
+                    common::signer().public_key(),
+                    common::signer().public_key(),
+                    219_900_016,
+                )],
+            ),
+            account: AccountView::from_entries(
+                &AccountId::from_public_key(&common::signer().public_key()),
+                1,
+                &common::account_entries(),
+            )
+            .unwrap(),
         }
     }
 }
@@ -97,6 +122,48 @@ impl CivitasApiServer for FakeNode {
         let query = EvidenceQuery::parse(offender.as_deref(), start_after.as_deref(), limit)?;
         EvidenceList::from_entries(1, &common::scan(&self.state, &query), &query)
             .map_err(|_| internal_error("a stored evidence record does not decode"))
+    }
+
+    async fn get_header(&self, height: u64) -> RpcResult<Option<HeaderView>> {
+        Ok((height == 1).then(|| self.header.clone()))
+    }
+
+    async fn get_certificate(&self, height: u64) -> RpcResult<Option<CertificateView>> {
+        Ok((height == 1).then(|| self.certificate.clone()))
+    }
+
+    async fn get_validators(&self, height: Option<u64>) -> RpcResult<ValidatorsView> {
+        match height {
+            None | Some(1 | 2) => Ok(ValidatorsView {
+                height: height.unwrap_or(2),
+                ..self.validators.clone()
+            }),
+            Some(_) => Err(civitas_rpc_api::invalid_params(
+                "height",
+                "beyond the next height",
+            )),
+        }
+    }
+
+    async fn get_blocks(&self, from: u64, limit: Option<u32>) -> RpcResult<Vec<BlockView>> {
+        if limit.is_some_and(|l| l == 0 || l > civitas_rpc_api::BLOCKS_LIST_MAX) {
+            return Err(civitas_rpc_api::invalid_params("limit", "1 to 32"));
+        }
+        Ok(if from <= 1 {
+            vec![self.block.clone()]
+        } else {
+            Vec::new()
+        })
+    }
+
+    async fn get_account(&self, address: String) -> RpcResult<AccountView> {
+        let account = civitas_rpc_api::parse_account("address", &address)?;
+        Ok(if account.to_string() == self.account.address {
+            self.account.clone()
+        } else {
+            AccountView::from_entries(&account, 1, &civitas_rpc_api::AccountEntries::default())
+                .unwrap()
+        })
     }
 }
 
@@ -226,6 +293,64 @@ async fn exercise<C: CivitasApiClient + ClientT + Sync>(client: &C, expected: &F
         .unwrap();
     assert_eq!(positional, all);
 
+    // Chain records: header, certificate, validators, blocks.
+    let header = client.get_header(1).await.unwrap().unwrap();
+    assert_eq!(header, expected.header);
+    assert_eq!(header.decode_header().unwrap().hash().to_hex(), header.hash);
+    assert_eq!(header.hash, expected.block.hash);
+    assert_eq!(client.get_header(2).await.unwrap(), None);
+    let certificate = client.get_certificate(1).await.unwrap().unwrap();
+    assert_eq!(certificate.block_hash, expected.block.hash);
+    assert_eq!(
+        certificate.signatures[0].validator,
+        Some(common::signer().public_key().to_hex())
+    );
+    assert_eq!(
+        (
+            certificate.signed_power.as_str(),
+            certificate.total_power.as_str()
+        ),
+        ("10", "10")
+    );
+    assert_eq!(certificate.decode_certificate().unwrap().round, 2);
+    let validators = client.get_validators(None).await.unwrap();
+    assert_eq!(validators.validators[0].power, "10");
+    assert_eq!(validators.validators[0].collectivity, Some(219_900_016));
+    assert_eq!(validators.hash, common::validator_set().hash().to_hex());
+    let beyond = call_error(client.get_validators(Some(9)).await);
+    assert_eq!(beyond.code(), INVALID_PARAMS);
+    assert_eq!(
+        client.get_blocks(1, None).await.unwrap(),
+        vec![expected.block.clone()]
+    );
+    assert!(client.get_blocks(2, Some(5)).await.unwrap().is_empty());
+    let zero = call_error(client.get_blocks(1, Some(0)).await);
+    assert_eq!(zero.code(), INVALID_PARAMS);
+
+    // An account: sequence, roles, delegations; a stranger's is empty.
+    let account = client
+        .get_account(expected.account.address.clone())
+        .await
+        .unwrap();
+    assert_eq!(account.next_sequence, 3);
+    assert_eq!(account.roles[0].role, "aidAdministrator");
+    assert_eq!(account.roles[0].scope.collectivity, Some(219_900_016));
+    assert_eq!(account.delegations[0].role, "registrar");
+    assert_eq!(
+        account.delegations[0].scope.namespace.as_deref(),
+        Some("permits/building")
+    );
+    let stranger = AccountId([9; 32]).to_string();
+    let empty = client.get_account(stranger).await.unwrap();
+    assert_eq!((empty.next_sequence, empty.roles.len()), (0, 0));
+    let not_an_address = call_error(client.get_account("bob".to_owned()).await);
+    assert_eq!(not_an_address.code(), INVALID_PARAMS);
+    assert!(
+        not_an_address.message().contains("civ1"),
+        "{}",
+        not_an_address.message()
+    );
+
     // Parameters by name, under the documented method name.
     let mut params = ObjectParams::new();
     params.insert("height", 1).unwrap();
@@ -331,6 +456,15 @@ async fn answers_match_the_result_schemas_of_the_openrpc_document() {
         ),
         ("civitas_getEvidence", serde_json::json!([])),
         ("civitas_getEvidence", serde_json::json!({ "limit": 1 })),
+        ("civitas_getHeader", serde_json::json!([1])),
+        ("civitas_getHeader", serde_json::json!([2])),
+        ("civitas_getCertificate", serde_json::json!([1])),
+        ("civitas_getValidators", serde_json::json!([])),
+        ("civitas_getBlocks", serde_json::json!([1, 2])),
+        (
+            "civitas_getAccount",
+            serde_json::json!([node.account.address]),
+        ),
     ];
     let document = civitas_rpc_api::openrpc::document();
     let base = "https://civitas.invalid/openrpc.json";

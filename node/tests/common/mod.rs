@@ -222,6 +222,14 @@ impl Rpc {
             None,
         ))
     }
+
+    /// Runs `call` on this client's runtime: any method of the typed client.
+    pub fn call<T>(
+        &self,
+        call: impl AsyncFnOnce(&HttpClient) -> Result<T, ClientError>,
+    ) -> Result<T, ClientError> {
+        self.runtime.block_on(call(&self.client))
+    }
 }
 
 /// The node's error object in a client error (`Call`), or a failure saying

@@ -6,6 +6,8 @@
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 
 use super::{Access, ErrorEntry, MethodEntry, ValueEntry};
+use crate::account::AccountView;
+use crate::chain::{BLOCKS_LIST_MAX, CertificateView, HeaderView, ValidatorsView};
 use crate::errors::{
     BATCH_RESPONSE_TOO_LARGE, INTERNAL_ERROR, INVALID_PARAMS, INVALID_TRANSACTION, RATE_LIMITED,
     TOO_MANY_CONNECTIONS, TRANSACTION_REJECTED,
@@ -240,7 +242,132 @@ pub const METHODS: &[MethodEntry] = &[
         ],
         access: Access::Public,
     },
+    MethodEntry {
+        name: "civitas_getHeader",
+        summary: "The header of the committed block at a height.",
+        description: "Its fields and its canonical bytes (which hash to its hash); null if no block is committed at that height yet.",
+        params: &[HEIGHT_PARAM],
+        result: ValueEntry {
+            name: "header",
+            description: "The header, or null.",
+            required: true,
+            schema: schema_of::<Option<HeaderView>>,
+        },
+        errors: &[
+            INVALID_PARAMS_ERROR,
+            INTERNAL_ERROR_ERROR,
+            RATE_LIMITED_ERROR,
+        ],
+        access: Access::Public,
+    },
+    MethodEntry {
+        name: "civitas_getCertificate",
+        summary: "The quorum certificate that made a block final.",
+        description: "Round, block hash, each precommit signature with its signer's key, and the signed and total power of the height's validator set; null if the node holds no certificate for that height.",
+        params: &[HEIGHT_PARAM],
+        result: ValueEntry {
+            name: "certificate",
+            description: "The certificate, or null.",
+            required: true,
+            schema: schema_of::<Option<CertificateView>>,
+        },
+        errors: &[
+            INVALID_PARAMS_ERROR,
+            INTERNAL_ERROR_ERROR,
+            RATE_LIMITED_ERROR,
+        ],
+        access: Access::Public,
+    },
+    MethodEntry {
+        name: "civitas_getValidators",
+        summary: "The validator set in force at a height.",
+        description: "Each validator's consensus key, power, network key and collectivity, in the set's order (a certificate's validatorIndex is a position in it); the set's hash is the header's validatorsHash.",
+        params: &[ValueEntry {
+            name: "height",
+            description: "The height, from the chain's first to the next one to decide (the default).",
+            required: false,
+            schema: schema_of::<Option<u64>>,
+        }],
+        result: ValueEntry {
+            name: "validators",
+            description: "The validator set.",
+            required: true,
+            schema: schema_of::<ValidatorsView>,
+        },
+        errors: &[
+            INVALID_PARAMS_ERROR,
+            INTERNAL_ERROR_ERROR,
+            RATE_LIMITED_ERROR,
+        ],
+        access: Access::Public,
+    },
+    MethodEntry {
+        name: "civitas_getBlocks",
+        summary: "Committed blocks from a height on.",
+        description: "In order, at most limit blocks and at most 8 MiB of block bytes (the first block always); fewer, or none, past the last committed height. Whole blocks are for credentialed callers (validators, accredited auditors); enforcement comes with credentials.",
+        params: &[
+            ValueEntry {
+                name: "from",
+                description: "The first height, from 1.",
+                required: true,
+                schema: schema_of::<u64>,
+            },
+            ValueEntry {
+                name: "limit",
+                description: BLOCKS_LIMIT_DESCRIPTION,
+                required: false,
+                schema: schema_of::<Option<u32>>,
+            },
+        ],
+        result: ValueEntry {
+            name: "blocks",
+            description: "The blocks.",
+            required: true,
+            schema: schema_of::<Vec<BlockView>>,
+        },
+        errors: &[
+            INVALID_PARAMS_ERROR,
+            INTERNAL_ERROR_ERROR,
+            RATE_LIMITED_ERROR,
+        ],
+        access: Access::Credentialed,
+    },
+    MethodEntry {
+        name: "civitas_getAccount",
+        summary: "What the chain knows of an account.",
+        description: "At the last committed height: the sequence its next transaction must carry, its multisig policy, the roles it holds and the delegations it received. An account that never appeared has sequence 0 and empty lists.",
+        params: &[ValueEntry {
+            name: "address",
+            description: "The account: a civ1… bech32m address.",
+            required: true,
+            schema: schema_of::<String>,
+        }],
+        result: ValueEntry {
+            name: "account",
+            description: "The account.",
+            required: true,
+            schema: schema_of::<AccountView>,
+        },
+        errors: &[
+            INVALID_PARAMS_ERROR,
+            INTERNAL_ERROR_ERROR,
+            RATE_LIMITED_ERROR,
+        ],
+        access: Access::Public,
+    },
 ];
+
+/// `height` of the methods that read one height.
+const HEIGHT_PARAM: ValueEntry = ValueEntry {
+    name: "height",
+    description: "The block's height, from 1.",
+    required: true,
+    schema: schema_of::<u64>,
+};
+
+/// `limit` of `civitas_getBlocks`.
+const BLOCKS_LIMIT_DESCRIPTION: &str = "Most blocks to return, 1 to 32 (the default).";
+const _: () = assert!(BLOCKS_LIST_MAX == 32, "update BLOCKS_LIMIT_DESCRIPTION");
 
 /// `limit` of `civitas_getEvidence`.
 const LIMIT_DESCRIPTION: &str = "Most offences to list, 1 to 100 (the default).";

@@ -124,3 +124,46 @@ pub fn scan(state: &MemoryState, query: &EvidenceQuery) -> Vec<(Vec<u8>, Vec<u8>
         .map(|(key, value)| (key.clone(), value.clone()))
         .collect()
 }
+
+/// The validator set of the fixture block: the signer alone, power 10.
+pub fn validator_set() -> civitas_types::ValidatorSet {
+    civitas_types::ValidatorSet::new(vec![civitas_types::Validator {
+        public_key: signer().public_key(),
+        voting_power: 10,
+    }])
+    .unwrap()
+}
+
+/// The signer's account entries: sequence 3, the aid administrator role of
+/// the demo city, and a delegation of the registrar role for a namespace.
+pub fn account_entries() -> civitas_rpc_api::AccountEntries {
+    use civitas_civic::keys;
+    use civitas_civic::model::{
+        AccountState, Delegation, NamespaceName, Role, RoleGrant, Scope, Siren,
+    };
+    let account = AccountId::from_public_key(&signer().public_key());
+    let city = Scope::Collectivity(Siren(219_900_016));
+    let permits = Scope::Namespace(NamespaceName::from_text("permits/building").unwrap());
+    civitas_rpc_api::AccountEntries {
+        account: Some(encode(&AccountState {
+            next_sequence: 3,
+            multisig: false,
+        })),
+        multisig: None,
+        roles: vec![(
+            keys::role(&account, Role::AidAdministrator, &city),
+            encode(&RoleGrant {
+                granted_at_height: 1,
+                categories: BoundedVec::default(),
+            }),
+        )],
+        delegations: vec![(
+            keys::delegation(&account, Role::Registrar, &permits),
+            encode(&Delegation {
+                delegator: AccountId([7; 32]),
+                expires_at_ms: 99,
+                act_hash: Hash([4; 32]),
+            }),
+        )],
+    }
+}

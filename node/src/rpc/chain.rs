@@ -1,0 +1,124 @@
+//! The reads behind the chain and account methods (`getHeader`,
+//! `getCertificate`, `getValidators`, `getBlocks`, `getAccount`), run on the
+//! engine thread against its [`LedgerStore`] (`Command::Query`). Each read is
+//! bounded: one height, one set, at most [`BLOCKS_LIST_MAX`] blocks and
+//! [`civitas_rpc_api::BLOCKS_LIST_BYTES_MAX`] bytes, at most
+//! [`ACCOUNT_ROLES_MAX`] roles and delegations.
+
+use civitas_civic::keys::{self, table};
+use civitas_engine::ChainStore;
+use civitas_rpc_api::{
+    ACCOUNT_ROLES_MAX, AccountEntries, AccountView, BLOCKS_LIST_BYTES_MAX, BLOCKS_LIST_MAX,
+    BlockView, CertificateView, ErrorObjectOwned, HeaderView, RegistryEntry, ValidatorsView,
+    internal_error, invalid_params,
+};
+use civitas_types::{AccountId, encode};
+
+use crate::store::LedgerStore;
+
+/// A storage failure, as the caller sees it: the node's fault.
+fn failed(error: impl std::fmt::Display) -> ErrorObjectOwned {
+    internal_error(&format!("the node cannot read its ledger: {error}"))
+}
+
+/// `civitas_getHeader`.
+pub fn header(store: &LedgerStore, height: u64) -> Result<Option<HeaderView>, ErrorObjectOwned> {
+    let block = store.ledger().block(height).map_err(failed)?;
+    Ok(block.map(|block| HeaderView::from_header(&block.header)))
+}
+
+/// `civitas_getCertificate`.
+pub fn certificate(
+    store: &LedgerStore,
+    height: u64,
+) -> Result<Option<CertificateView>, ErrorObjectOwned> {
+    let Some(certificate) = store.ledger().certificate(height).map_err(failed)? else {
+        return Ok(None);
+    };
+    let set = store
+        .validator_set(height)
+        .map_err(failed)?
+        .ok_or_else(|| failed(format!("no validator set is recorded for height {height}")))?;
+    Ok(Some(CertificateView::from_certificate(&certificate, &set)))
+}
+
+/// `civitas_getValidators`: `height` defaults to the next one to decide.
+pub fn validators(
+    store: &LedgerStore,
+    height: Option<u64>,
+) -> Result<ValidatorsView, ErrorObjectOwned> {
+    let next = store.ledger().height().saturating_add(1);
+    let height = height.unwrap_or(next);
+    if height > next {
+        return Err(invalid_params(
+            "height",
+            &format!(
+                "height {height} is beyond the next one to decide ({next}): its set is not known yet"
+            ),
+        ));
+    }
+    let Some(set) = store.validator_set(height).map_err(failed)? else {
+        return Err(invalid_params(
+            "height",
+            &format!("height {height} is before the chain's first"),
+        ));
+    };
+    let entries: Vec<RegistryEntry> = store
+        .registry_entries(height)
+        .unwrap_or_default()
+        .iter()
+        .map(|entry| (entry.public_key, entry.network_key, entry.siren.0))
+        .collect();
+    Ok(ValidatorsView::from_set(height, &set, &entries))
+}
+
+/// `civitas_getBlocks`: blocks are read one at a time, so a long range
+/// never holds more than the byte budget in memory.
+pub fn blocks(
+    store: &LedgerStore,
+    from: u64,
+    limit: Option<u32>,
+) -> Result<Vec<BlockView>, ErrorObjectOwned> {
+    let limit = limit.unwrap_or(BLOCKS_LIST_MAX);
+    if !(1..=BLOCKS_LIST_MAX).contains(&limit) {
+        return Err(invalid_params(
+            "limit",
+            &format!("the limit is 1 to {BLOCKS_LIST_MAX}, got {limit}"),
+        ));
+    }
+    let ledger = store.ledger();
+    let mut views = Vec::new();
+    let mut bytes: usize = 0;
+    for height in (from.max(1)..).take(limit as usize) {
+        let (Some(block), Some(certificate)) = (
+            ledger.block(height).map_err(failed)?,
+            ledger.certificate(height).map_err(failed)?,
+        ) else {
+            break;
+        };
+        bytes = bytes.saturating_add(encode(&block).len());
+        if !views.is_empty() && bytes > BLOCKS_LIST_BYTES_MAX {
+            break;
+        }
+        views.push(BlockView::from_block(&block, Some(&certificate)));
+    }
+    Ok(views)
+}
+
+/// `civitas_getAccount`.
+pub fn account(store: &LedgerStore, account: &AccountId) -> Result<AccountView, ErrorObjectOwned> {
+    let ledger = store.ledger();
+    let listed = |table: u8| {
+        let mut prefix = vec![table];
+        prefix.extend_from_slice(&account.0);
+        ledger.scan_prefix(&prefix, None, ACCOUNT_ROLES_MAX)
+    };
+    let entries = AccountEntries {
+        account: ledger.get(&keys::account(account)).map_err(failed)?,
+        multisig: ledger.get(&keys::multisig(account)).map_err(failed)?,
+        roles: listed(table::ROLE).map_err(failed)?,
+        delegations: listed(table::DELEGATION).map_err(failed)?,
+    };
+    AccountView::from_entries(account, ledger.height(), &entries)
+        .map_err(|error| failed(format!("a stored account entry does not decode: {error}")))
+}

@@ -19,12 +19,12 @@ pub const TEMPLATE: &str = r#"# civitas-node configuration. Every key is shown w
 listen = "127.0.0.1:26657"
 # Limits on what clients may ask (docs/operator-guide.md, "RPC limits").
 # Most connections open at once (HTTP and WebSocket): one more is answered
-# HTTP 503 (code -32022) and closed. Keep it well under the process's
+# HTTP 503 (code -32021) and closed. Keep it well under the process's
 # file-descriptor limit (`ulimit -n`, often 1024), which the database and
 # peers share.
 max_connections = 128
-# Most of them from one client address (a reverse proxy is one address:
-# raise it there).
+# Most of them from one client address (a reverse proxy on another machine
+# is one address: raise it there).
 max_connections_per_ip = 32
 # Largest request body (HTTP) or message (WebSocket), in bytes; a larger one
 # is answered HTTP 413 (code -32007). At least 65536 (a submission of the
@@ -33,17 +33,23 @@ request_bytes_max = 1048576
 # Largest answer, in bytes (code -32008 beyond it). The default fits a
 # getBlock answer for the largest block; at least 1048576.
 response_bytes_max = 25165824
-# Most requests in one batch; a longer batch is refused whole (code -32021).
+# Most requests in one batch; a longer batch is refused whole (code -32010,
+# id null).
 batch_requests_max = 100
 # Requests per second each client address may make on average (a batch counts
 # each of its requests); beyond it, code -32020 says to slow down. Behind a
-# reverse proxy every client has the proxy's address: raise it there, and
-# limit per client in the proxy.
+# reverse proxy on another machine every client has the proxy's address:
+# raise it there, and limit per client in the proxy.
 requests_per_second_per_ip = 100
 # Requests an address may make at once above that rate (the bucket's size).
 request_burst_per_ip = 200
 # Most subscriptions one WebSocket connection may hold.
 subscriptions_per_connection_max = 16
+# Whether the per-address limits (requests_per_second_per_ip,
+# request_burst_per_ip, max_connections_per_ip) apply to loopback clients
+# too. Off: on this machine are the operator's tools and a reverse proxy,
+# whose clients all share its address (let it limit them).
+per_ip_limits_for_loopback = false
 
 [metrics]
 # Prometheus metrics (/metrics) and readiness (/health, 200 once caught up).
@@ -192,6 +198,8 @@ pub struct RpcConfig {
     pub request_burst_per_ip: u32,
     /// Most subscriptions per WebSocket connection.
     pub subscriptions_per_connection_max: u32,
+    /// Whether the per-address limits apply to loopback clients.
+    pub per_ip_limits_for_loopback: bool,
 }
 
 /// Bounds of the `[rpc]` limits: (key, value, least, most).
@@ -403,6 +411,7 @@ mod tests {
         );
         assert_eq!(config.rpc.max_connections, 128);
         assert_eq!(config.rpc.max_connections_per_ip, 32);
+        assert!(!config.rpc.per_ip_limits_for_loopback);
         assert_eq!(config.rpc.batch_requests_max, 100);
         let environment = [(
             "CIVITAS_RPC_REQUESTS_PER_SECOND_PER_IP".to_string(),

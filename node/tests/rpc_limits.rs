@@ -338,6 +338,7 @@ fn one_address_cannot_take_every_connection() {
         &[
             ("CIVITAS_RPC_MAX_CONNECTIONS", "16"),
             ("CIVITAS_RPC_MAX_CONNECTIONS_PER_IP", "3"),
+            ("CIVITAS_RPC_PER_IP_LIMITS_FOR_LOOPBACK", "true"),
         ],
     );
     assert_serves(&node);
@@ -394,6 +395,7 @@ fn a_client_over_its_rate_is_told_to_slow_down_then_served_again() {
         &[
             ("CIVITAS_RPC_REQUESTS_PER_SECOND_PER_IP", "5"),
             ("CIVITAS_RPC_REQUEST_BURST_PER_IP", "10"),
+            ("CIVITAS_RPC_PER_IP_LIMITS_FOR_LOOPBACK", "true"),
         ],
     );
     let before = rss_kb(&node);
@@ -455,6 +457,34 @@ fn a_client_over_its_rate_is_told_to_slow_down_then_served_again() {
 }
 
 #[test]
+fn loopback_clients_are_spared_the_per_address_limits_by_default() {
+    let home = DemoHome::new();
+    let node = start(
+        &home,
+        &[
+            ("CIVITAS_RPC_REQUESTS_PER_SECOND_PER_IP", "1"),
+            ("CIVITAS_RPC_REQUEST_BURST_PER_IP", "1"),
+            ("CIVITAS_RPC_MAX_CONNECTIONS_PER_IP", "1"),
+        ],
+    );
+    // Five batches of 100 and five connections at once: all served.
+    let opened: Vec<TcpStream> = (0..5)
+        .map(|_| TcpStream::connect_timeout(&node.rpc_address, Duration::from_secs(10)).unwrap())
+        .collect();
+    for _ in 0..5 {
+        let answers = post(node.rpc_address, status_batch(100)).json();
+        let answers = answers.as_array().unwrap();
+        assert_eq!(answers.len(), 100);
+        assert!(
+            answers.iter().all(|answer| answer["result"].is_object()),
+            "{answers:?}"
+        );
+    }
+    drop(opened);
+    assert_serves(&node);
+}
+
+#[test]
 fn per_method_metrics_count_calls_errors_and_latency() {
     let home = DemoHome::new();
     let node = start(&home, &[]);
@@ -502,6 +532,7 @@ fn over_websocket_the_rate_and_the_connection_limit_apply_too() {
             ("CIVITAS_RPC_REQUESTS_PER_SECOND_PER_IP", "5"),
             ("CIVITAS_RPC_REQUEST_BURST_PER_IP", "10"),
             ("CIVITAS_RPC_MAX_CONNECTIONS", "4"),
+            ("CIVITAS_RPC_PER_IP_LIMITS_FOR_LOOPBACK", "true"),
         ],
     );
     let before = rss_kb(&node);

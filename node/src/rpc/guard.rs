@@ -14,6 +14,10 @@
 //! - per-address rate: a token bucket per client IP ([`RateLimiter`]);
 //!   each request of a batch takes one token, a refused one gets
 //!   [`RATE_LIMITED`];
+//! - the per-address limits (rate, connections per address) spare loopback
+//!   clients unless `per_ip_limits_for_loopback`: on the node's own machine
+//!   are its operator's tools and a reverse proxy, whose clients all share
+//!   its address;
 //! - per-method metrics ([`RpcMetrics`]) for every request that reaches the
 //!   middleware (malformed JSON is answered by jsonrpsee before it).
 
@@ -58,8 +62,12 @@ struct Shared {
 }
 
 impl Shared {
-    /// Takes one request from `client`'s bucket, or the error to answer.
-    fn admit(&self, client: IpAddr) -> Result<(), ErrorObjectOwned> {
+    /// Takes one request from `client`'s bucket, or the error to answer
+    /// (`None`: a client the per-address limits spare).
+    fn admit(&self, client: Option<IpAddr>) -> Result<(), ErrorObjectOwned> {
+        let Some(client) = client else {
+            return Ok(());
+        };
         let mut limiter = self.limiter.lock().unwrap_or_else(PoisonError::into_inner);
         limiter
             .take(client, 1, Instant::now())
@@ -137,6 +145,7 @@ pub async fn serve(
         max_connections: limits.max_connections,
         per_address: PerAddress::new(limits.max_connections_per_ip),
         max_connections_per_ip: limits.max_connections_per_ip,
+        per_ip_limits_for_loopback: limits.per_ip_limits_for_loopback,
     };
     tokio::spawn(accept.run());
     Ok((address, handle))
@@ -153,6 +162,7 @@ struct Accept {
     max_connections: u32,
     per_address: Arc<PerAddress>,
     max_connections_per_ip: u32,
+    per_ip_limits_for_loopback: bool,
 }
 
 impl Accept {
@@ -176,14 +186,20 @@ impl Accept {
                 refuse(&socket, too_many_connections(self.max_connections));
                 continue;
             };
-            let client = remote.ip().to_canonical();
-            let Some(slot) = PerAddress::open(&self.per_address, client) else {
-                self.shared.metrics.connection_refused();
-                refuse(
-                    &socket,
-                    too_many_connections_from_address(self.max_connections_per_ip),
-                );
-                continue;
+            let address = remote.ip().to_canonical();
+            let client =
+                (self.per_ip_limits_for_loopback || !address.is_loopback()).then_some(address);
+            let slot = match client.map(|client| PerAddress::open(&self.per_address, client)) {
+                Some(None) => {
+                    self.shared.metrics.connection_refused();
+                    refuse(
+                        &socket,
+                        too_many_connections_from_address(self.max_connections_per_ip),
+                    );
+                    continue;
+                }
+                Some(Some(slot)) => Some(slot),
+                None => None,
             };
             let shared = Arc::clone(&self.shared);
             let middleware = RpcServiceBuilder::new().layer_fn(move |service| Guard {
@@ -241,7 +257,8 @@ fn refuse(socket: &TcpStream, error: ErrorObjectOwned) {
 #[derive(Clone, Debug)]
 struct Guard<S> {
     service: S,
-    client: IpAddr,
+    /// The client's address, if the per-address limits apply to it.
+    client: Option<IpAddr>,
     shared: Arc<Shared>,
 }
 
@@ -249,7 +266,7 @@ struct Guard<S> {
 async fn guarded_call<S>(
     service: &S,
     shared: &Shared,
-    client: IpAddr,
+    client: Option<IpAddr>,
     request: Request<'_>,
 ) -> MethodResponse
 where
@@ -377,10 +394,14 @@ mod tests {
             burst: 2,
             response_bytes_max: 1 << 20,
         };
-        let client = IpAddr::V4(Ipv4Addr::LOCALHOST);
+        let client = Some(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)));
         shared.admit(client).unwrap();
         shared.admit(client).unwrap();
         let error = shared.admit(client).unwrap_err();
+        // A client the per-address limits spare.
+        for _ in 0..10 {
+            shared.admit(None).unwrap();
+        }
         assert_eq!(error.code(), RATE_LIMITED);
         assert!(error.message().contains("slow down"), "{}", error.message());
         assert_eq!(TOO_MANY_CONNECTIONS, too_many_connections(1).code());

@@ -45,6 +45,11 @@ requests_per_second_per_ip = 100
 request_burst_per_ip = 200
 # Most subscriptions one WebSocket connection may hold.
 subscriptions_per_connection_max = 16
+# Most notifications a WebSocket connection may have waiting to be written
+# (a client that does not read): a subscription that finds this many waiting
+# for over a second is ended with an error notification ("subscriber too
+# slow"). At most 512.
+subscription_backlog_max = 64
 # Whether the per-address limits (requests_per_second_per_ip,
 # request_burst_per_ip, max_connections_per_ip) apply to loopback clients
 # too. Off: on this machine are the operator's tools and a reverse proxy,
@@ -198,12 +203,15 @@ pub struct RpcConfig {
     pub request_burst_per_ip: u32,
     /// Most subscriptions per WebSocket connection.
     pub subscriptions_per_connection_max: u32,
+    /// Most notifications waiting for one connection before its
+    /// subscriptions are closed as too slow.
+    pub subscription_backlog_max: u32,
     /// Whether the per-address limits apply to loopback clients.
     pub per_ip_limits_for_loopback: bool,
 }
 
 /// Bounds of the `[rpc]` limits: (key, value, least, most).
-fn rpc_limit_bounds(rpc: &RpcConfig) -> [(&'static str, u32, u32, u32); 8] {
+fn rpc_limit_bounds(rpc: &RpcConfig) -> [(&'static str, u32, u32, u32); 9] {
     [
         ("max_connections", rpc.max_connections, 1, 65_536),
         (
@@ -242,6 +250,14 @@ fn rpc_limit_bounds(rpc: &RpcConfig) -> [(&'static str, u32, u32, u32); 8] {
             rpc.subscriptions_per_connection_max,
             0,
             100_000,
+        ),
+        // Below jsonrpsee's buffer of 1,024 messages per connection, so the
+        // close notification still fits.
+        (
+            "subscription_backlog_max",
+            rpc.subscription_backlog_max,
+            1,
+            512,
         ),
     ]
 }

@@ -28,6 +28,7 @@ use tokio::sync::oneshot;
 use crate::backlog::Ticket;
 use crate::duplicate_key::{DuplicateKeyError, DuplicateKeyGuard};
 use crate::outbox::{Outbox, ToNetwork};
+use crate::rpc::subscriptions::{Commits, publish as publish_commit};
 use crate::sign_store::FileSignStore;
 use crate::store::LedgerStore;
 
@@ -52,6 +53,9 @@ pub type StateEntries = Vec<(Vec<u8>, Vec<u8>)>;
 
 /// A read of the store, answered by the closure itself.
 pub type Query = Box<dyn FnOnce(&LedgerStore) + Send>;
+
+/// A read of the mempool and the store together, answered by the closure itself.
+pub type Inspect = Box<dyn FnOnce(&civitas_mempool::Mempool, &LedgerStore) + Send>;
 
 /// What the RPC server asks of the engine's thread.
 pub enum Command {
@@ -91,6 +95,9 @@ pub enum Command {
     /// ledger's owner) between two inputs; the closure sends its own answer.
     /// Reads must be bounded: the engine waits meanwhile.
     Query(Query),
+    /// A read of the mempool (and the store), as [`Command::Query`]: where a
+    /// transaction stands, for its subscribers.
+    Inspect(Inspect),
     /// A consensus message from a peer.
     Consensus(Box<ConsensusEnvelope>, Ticket),
     /// A transaction gossiped by a peer.
@@ -191,17 +198,21 @@ pub struct Driver {
     allowed_peers: Option<Vec<PublicKey>>,
     /// Whether block sync is catching up (votes are then held back).
     catching_up: bool,
+    /// Where commits are published for the RPC subscriptions.
+    commits: Commits,
 }
 
 impl Driver {
     /// A driver of `engine`, which produced `outputs` when it started;
-    /// `guard` looks at every block it commits for another signer of its key.
+    /// `guard` looks at every block it commits for another signer of its key;
+    /// each commit is published into `commits` for the RPC subscriptions.
     pub fn new(
         engine: NodeEngine,
         outputs: Vec<Output>,
         guard: DuplicateKeyGuard,
         snapshot: Arc<RwLock<Snapshot>>,
         outbox: Outbox,
+        commits: Commits,
     ) -> Result<Driver, DriverError> {
         let mut driver = Driver {
             engine,
@@ -214,6 +225,7 @@ impl Driver {
             signing: None,
             allowed_peers: None,
             catching_up: false,
+            commits,
         };
         driver.publish_tip();
         driver.publish_chain_start();
@@ -361,6 +373,7 @@ impl Driver {
                 let _ = reply.send(record);
             }
             Command::Query(query) => query(self.engine.store()),
+            Command::Inspect(inspect) => inspect(self.engine.mempool(), self.engine.store()),
             Command::Evidence {
                 prefix,
                 start_after,
@@ -432,6 +445,7 @@ impl Driver {
                     self.count_missed_signatures(block.height);
                     self.publish_tip();
                     self.publish_chain(block.height);
+                    publish_commit(&self.commits, self.engine.store(), block.height);
                     self.publish_peers();
                     self.guard
                         .check_committed(self.engine.store(), block.height)?;

@@ -1,7 +1,9 @@
 //! The JSON-RPC server: `civitas-rpc-api`'s methods (HTTP and WebSocket on one
 //! port), answered from the published [`Snapshot`] (status) or by the engine's
 //! thread through [`Command`]s (submission, blocks, transactions, evidence;
-//! the chain and account reads of [`chain`] as `Command::Query`).
+//! the chain and account reads of [`chain`] as `Command::Query`); the
+//! subscriptions from the commits the engine's thread publishes
+//! ([`subscriptions`]).
 //! Limits and per-method metrics are the [`guard`]'s.
 
 mod chain;
@@ -9,19 +11,22 @@ mod connections;
 pub mod guard;
 pub mod metrics;
 mod rate_limit;
+mod state;
+pub mod subscriptions;
 
 use std::net::SocketAddr;
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, RwLock};
 
 use anyhow::Result;
-use civitas_civic::Receipt;
+use civitas_civic::model::{NamespaceName, RecordId};
 use civitas_rpc_api::{
-    AccountView, BlockView, CertificateView, CivitasApiServer, ErrorObjectOwned, EvidenceList,
-    EvidenceQuery, HeaderView, RpcResult, Status, TransactionView, ValidatorsView, internal_error,
-    parse_account, parse_hash, parse_transaction_hex, rejection_error,
+    AccountView, BlockList, BlockView, CertificateView, CivitasApiServer, DocumentAnswer,
+    ErrorObjectOwned, EvidenceList, EvidenceQuery, HeaderView, RecordAnswer, RpcResult,
+    STATE_KEY_BYTES_MAX, StateProofAnswer, Status, TransactionView, ValidatorsView, internal_error,
+    invalid_params, parse_account, parse_hash, parse_transaction_hex, rejection_error,
 };
-use civitas_types::{Hash, PublicKey, decode};
+use civitas_types::{Hash, PublicKey};
 use jsonrpsee::server::ServerHandle;
 use tokio::sync::oneshot;
 
@@ -69,13 +74,19 @@ impl RpcServer {
 }
 
 /// Binds `config.rpc.listen` and serves in the background, with the limits
-/// of `config.rpc`.
+/// of `config.rpc`; subscriptions read `commits`.
 pub async fn serve(
     config: &Config,
     info: NodeInfo,
     commands: Sender<Command>,
     snapshot: Arc<RwLock<Snapshot>>,
+    commits: subscriptions::Commits,
 ) -> Result<RpcServer> {
+    let subscriptions = subscriptions::RpcSubscriptions::new(
+        commands.clone(),
+        commits,
+        config.rpc.subscription_backlog_max,
+    );
     let node = RpcNode {
         info,
         commands,
@@ -84,6 +95,11 @@ pub async fn serve(
     // `rpc.discover` (the OpenRPC document) is outside the trait's `civitas_`
     // namespace: registered beside its methods (docs/decisions/0019-openrpc.md).
     let mut module = node.into_rpc();
+    module
+        .merge(civitas_rpc_api::CivitasSubscriptionsServer::into_rpc(
+            subscriptions,
+        ))
+        .map_err(|error| anyhow::anyhow!("cannot register the subscriptions: {error}"))?;
     civitas_rpc_api::openrpc::register_discover(&mut module)
         .map_err(|error| anyhow::anyhow!("cannot register rpc.discover: {error}"))?;
     let metrics = RpcMetrics::new(module.method_names());
@@ -178,22 +194,8 @@ impl CivitasApiServer for RpcNode {
 
     async fn get_transaction(&self, id: String) -> RpcResult<Option<TransactionView>> {
         let id = parse_hash("id", &id)?;
-        let found = self
-            .ask(|reply| Command::Transaction { id, reply })
-            .await?
-            .map_err(|e| internal_error(&e))?;
-        let Some(record) = found else {
-            return Ok(None);
-        };
-        let receipt: Receipt = decode(&record.receipt)
-            .map_err(|_| internal_error("a stored receipt does not decode"))?;
-        Ok(Some(TransactionView::from_parts(
-            id,
-            record.height,
-            record.position,
-            &record.transaction,
-            &receipt,
-        )))
+        self.query(move |store| chain::transaction(store, &id))
+            .await
     }
 
     async fn get_evidence(
@@ -230,7 +232,7 @@ impl CivitasApiServer for RpcNode {
             .await
     }
 
-    async fn get_blocks(&self, from: u64, limit: Option<u32>) -> RpcResult<Vec<BlockView>> {
+    async fn get_blocks(&self, from: u64, limit: Option<u32>) -> RpcResult<BlockList> {
         self.query(move |store| chain::blocks(store, from, limit))
             .await
     }
@@ -240,4 +242,51 @@ impl CivitasApiServer for RpcNode {
         self.query(move |store| chain::account(store, &account))
             .await
     }
+    async fn get_state_proof(&self, key: String) -> RpcResult<StateProofAnswer> {
+        let key = parse_state_key(&key)?;
+        self.query(move |store| state::state_proof(store, &key))
+            .await
+    }
+
+    async fn get_record(&self, namespace: String, id: String) -> RpcResult<RecordAnswer> {
+        let namespace = parse_namespace(&namespace)?;
+        let id = RecordId::try_from_vec(id.into_bytes())
+            .map_err(|_| invalid_params("id", "a record id is at most 64 bytes"))?;
+        self.query(move |store| state::record(store, &namespace, &id))
+            .await
+    }
+
+    async fn get_record_by_document(
+        &self,
+        namespace: String,
+        document_hash: String,
+    ) -> RpcResult<DocumentAnswer> {
+        let namespace = parse_namespace(&namespace)?;
+        let hash = parse_hash("documentHash", &document_hash)?;
+        self.query(move |store| state::document(store, &namespace, &hash))
+            .await
+    }
+}
+
+/// A raw state key: hex, 1 to [`STATE_KEY_BYTES_MAX`] bytes.
+fn parse_state_key(text: &str) -> RpcResult<Vec<u8>> {
+    if text.is_empty() || text.len() > 2 * STATE_KEY_BYTES_MAX {
+        return Err(invalid_params(
+            "key",
+            &format!("a state key is 1 to {STATE_KEY_BYTES_MAX} bytes of hex"),
+        ));
+    }
+    hex::decode(text).map_err(|error| invalid_params("key", &format!("not hex: {error}")))
+}
+
+/// A registry namespace name, e.g. `permits/building`.
+fn parse_namespace(text: &str) -> RpcResult<NamespaceName> {
+    NamespaceName::from_text(text)
+        .filter(NamespaceName::is_valid)
+        .ok_or_else(|| {
+            invalid_params(
+                "namespace",
+                "a namespace is 1 to 64 bytes of a-z 0-9 - _ /, e.g. permits/building",
+            )
+        })
 }

@@ -153,6 +153,8 @@ pub fn start_with(
     };
     let thread_home = home.clone();
     let thread_snapshot = Arc::clone(&snapshot);
+    let commits = crate::rpc::subscriptions::commits();
+    let thread_commits = commits.clone();
     // The engine is built on its own thread, its only owner.
     let engine_thread = std::thread::Builder::new()
         .name("engine".into())
@@ -172,8 +174,15 @@ pub fn start_with(
             });
             let result = match started.and_then(|(engine, outputs)| {
                 // The driver publishes the chain view before the network reads it.
-                Driver::new(engine, outputs, guard, thread_snapshot, thread_outbox)
-                    .map_err(anyhow::Error::from)
+                Driver::new(
+                    engine,
+                    outputs,
+                    guard,
+                    thread_snapshot,
+                    thread_outbox,
+                    thread_commits,
+                )
+                .map_err(anyhow::Error::from)
             }) {
                 Ok(driver) => {
                     let _ = started_tx.send(Ok(()));
@@ -212,7 +221,14 @@ pub fn start_with(
         })
         .await?;
         let peer_id = network.local_peer_id();
-        let rpc = crate::rpc::serve(&config, info, commands.clone(), Arc::clone(&snapshot)).await?;
+        let rpc = crate::rpc::serve(
+            &config,
+            info,
+            commands.clone(),
+            Arc::clone(&snapshot),
+            commits,
+        )
+        .await?;
         let metrics = crate::metrics::serve(
             config.metrics.listen,
             Arc::clone(&snapshot),

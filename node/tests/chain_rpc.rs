@@ -2,7 +2,11 @@
 //! after the demo activity: `civitas_getHeader`, `civitas_getCertificate`,
 //! `civitas_getValidators`, `civitas_getBlocks` and `civitas_getAccount`
 //! answer what the blocks and the genesis say, and refuse out-of-range
-//! parameters with INVALID_PARAMS; the node serves on afterwards.
+//! parameters with INVALID_PARAMS; the node serves on afterwards. Records
+//! (`civitas_getRecord`, `civitas_getRecordByDocument`) and raw keys
+//! (`civitas_getStateProof`) come with proofs that check against a header
+//! whose certificate checks against the genesis validators; altered values
+//! do not.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -19,14 +23,7 @@ use common::{DemoHome, account, call_error, read_key};
 
 #[test]
 fn chain_records_and_accounts_answer_what_the_blocks_and_genesis_say() {
-    let home = DemoHome::new();
-    let node = home.start();
-    for step in civitas_demo::activity_steps(&home.genesis) {
-        let ids: Vec<String> = step.iter().map(|t| node.rpc.submit(t).unwrap()).collect();
-        for id in ids {
-            assert!(node.wait_for_transaction(&id).receipt.success);
-        }
-    }
+    let (home, node) = node_with_activity();
     let height = node.rpc.status().unwrap().height;
     let consensus_key = read_key(&home.home.join("consensus_key")).public_key();
     let network_key = read_key(&home.home.join("network_key")).public_key();
@@ -95,16 +92,16 @@ fn chain_records_and_accounts_answer_what_the_blocks_and_genesis_say() {
     }
 
     // A range of blocks: the same as one at a time; bounded; empty past the tip.
-    let blocks = rpc.call(async |c| c.get_blocks(1, Some(3)).await).unwrap();
-    assert_eq!(blocks.len(), 3.min(height as usize));
-    for block in &blocks {
+    let listed = rpc.call(async |c| c.get_blocks(1, Some(3)).await).unwrap();
+    assert_eq!(listed.blocks.len(), 3.min(height as usize));
+    for block in &listed.blocks {
         assert_eq!(block, &node.block(block.height));
     }
-    assert!(
-        rpc.call(async |c| c.get_blocks(height + 10, None).await)
-            .unwrap()
-            .is_empty()
-    );
+    assert_eq!(listed.next, (height > 3).then_some(4));
+    let past = rpc
+        .call(async |c| c.get_blocks(height + 10, None).await)
+        .unwrap();
+    assert!(past.blocks.is_empty() && past.next.is_none());
     let too_many = call_error(
         rpc.call(async |c| c.get_blocks(1, Some(33)).await)
             .unwrap_err(),
@@ -135,4 +132,141 @@ fn chain_records_and_accounts_answer_what_the_blocks_and_genesis_say() {
 
     // Still serving.
     assert!(rpc.status().unwrap().height >= height);
+}
+
+/// Starts a devnet-like node on the demo genesis and commits the demo activity.
+fn node_with_activity() -> (DemoHome, common::Node) {
+    let home = DemoHome::new();
+    let node = home.start();
+    for step in civitas_demo::activity_steps(&home.genesis) {
+        let ids: Vec<String> = step.iter().map(|t| node.rpc.submit(t).unwrap()).collect();
+        for id in ids {
+            assert!(node.wait_for_transaction(&id).receipt.success);
+        }
+    }
+    (home, node)
+}
+
+/// The state root of `certified`, its certificate checked against the
+/// genesis validator set (the demo chain never changes it).
+fn checked_root(home: &DemoHome, certified: &civitas_rpc_api::Certified) -> civitas_types::Hash {
+    let root = certified.state_root().unwrap();
+    let header = certified.header.decode_header().unwrap();
+    let certificate = certified.certificate.decode_certificate().unwrap();
+    let set = home.genesis.check().unwrap().validators;
+    certificate
+        .verify(&home.genesis.chain_id, header.height, &header.hash(), &set)
+        .unwrap();
+    root
+}
+
+#[test]
+fn a_transaction_comes_with_proofs_of_itself_and_its_receipt_in_a_certified_block() {
+    let (home, node) = node_with_activity();
+    let step = &civitas_demo::activity_steps(&home.genesis)[0];
+    for transaction in step {
+        let view = node.wait_for_transaction(&transaction.id().to_hex());
+        let proof = view
+            .proof
+            .clone()
+            .expect("the node proves every transaction");
+        assert_eq!(proof.certified.header.height, view.height);
+        checked_root(&home, &proof.certified);
+        let receipt_bytes = proof.verify(&view.transaction).unwrap();
+        let receipt: civitas_civic::Receipt = civitas_types::decode(&receipt_bytes).unwrap();
+        assert_eq!(receipt.is_success(), view.receipt.success);
+        assert_eq!(receipt.transaction_id, transaction.id());
+        // Another transaction's bytes, or another receipt, do not check.
+        let other = step.iter().find(|t| t.id() != transaction.id()).unwrap();
+        let other = civitas_types::encode(other);
+        assert!(proof.verify(&hex::encode(other)).is_err());
+        let mut forged = proof.clone();
+        forged.receipt = format!("00{}", &forged.receipt[2..]);
+        assert!(forged.verify(&view.transaction).is_err());
+    }
+}
+
+#[test]
+fn a_record_and_its_documents_are_answered_with_proofs_that_check() {
+    let (home, node) = node_with_activity();
+    let rpc = &node.rpc;
+    let namespace = civitas_demo::BUILDING_PERMITS.to_owned();
+    let permit = civitas_demo::activity::PERMIT_ID.to_owned();
+
+    // The permit: registered then amended, two versions, each entry proven.
+    let (ns, id) = (namespace.clone(), permit.clone());
+    let answer = rpc.call(async |c| c.get_record(ns, id).await).unwrap();
+    let record = answer.record.clone().unwrap();
+    assert_eq!((record.version, record.revoked), (2, false));
+    assert_eq!(answer.versions.len(), 2);
+    assert_eq!(answer.entries.len(), 3);
+    let root = checked_root(&home, &answer.certified);
+    assert_eq!(answer.certified.header.height, answer.height);
+    for entry in &answer.entries {
+        entry.verify(&root).unwrap();
+    }
+    // A value altered by the node (or on the way) does not check.
+    let mut forged = answer.entries[0].clone();
+    let value = forged.value.clone().unwrap();
+    let flipped = if value.ends_with('0') { '1' } else { '0' };
+    forged.value = Some(format!("{}{flipped}", &value[..value.len() - 1]));
+    assert!(forged.verify(&root).is_err());
+
+    // By the current version's document: where it is, proven.
+    let document = answer.versions[1].document_hash.clone();
+    let ns = namespace.clone();
+    let found = rpc
+        .call(async |c| c.get_record_by_document(ns, document).await)
+        .unwrap();
+    assert!(found.registered);
+    assert_eq!(found.version, Some(2));
+    assert_eq!(found.record.as_ref().unwrap().id, permit);
+    found
+        .entry
+        .verify(&checked_root(&home, &found.certified))
+        .unwrap();
+
+    // An unknown document: absent, and the absence is proven; claiming a
+    // value for it does not check.
+    let ns = namespace.clone();
+    let unknown = rpc
+        .call(async |c| c.get_record_by_document(ns, "ab".repeat(32)).await)
+        .unwrap();
+    assert!(!unknown.registered && unknown.entry.value.is_none());
+    let root = checked_root(&home, &unknown.certified);
+    unknown.entry.verify(&root).unwrap();
+    let mut claimed = unknown.entry.clone();
+    claimed.value = Some("00".to_owned());
+    assert!(claimed.verify(&root).is_err());
+
+    // A record that does not exist: null, with a proof of absence.
+    let ns = namespace.clone();
+    let missing = rpc
+        .call(async |c| c.get_record(ns, "PC-NONE".to_owned()).await)
+        .unwrap();
+    assert!(missing.record.is_none() && missing.versions.is_empty());
+    missing.entries[0]
+        .verify(&checked_root(&home, &missing.certified))
+        .unwrap();
+
+    // The raw key gives the same entry.
+    let key = answer.entries[0].key.clone();
+    let raw = rpc.call(async |c| c.get_state_proof(key).await).unwrap();
+    assert_eq!(raw.entry.value, answer.entries[0].value);
+    raw.entry
+        .verify(&checked_root(&home, &raw.certified))
+        .unwrap();
+
+    // Malformed parameters.
+    let bad = call_error(
+        rpc.call(async |c| c.get_record("Permits!".to_owned(), "x".to_owned()).await)
+            .unwrap_err(),
+    );
+    assert_eq!(bad.code(), INVALID_PARAMS);
+    assert!(bad.message().contains("namespace"), "{}", bad.message());
+    let bad = call_error(
+        rpc.call(async |c| c.get_state_proof("zz".to_owned()).await)
+            .unwrap_err(),
+    );
+    assert_eq!(bad.code(), INVALID_PARAMS);
 }

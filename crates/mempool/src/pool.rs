@@ -116,6 +116,16 @@ impl Mempool {
         self.ids.contains_key(id)
     }
 
+    /// The pending transaction with id `id`, as admitted (what a client
+    /// following it reads its expiry height from).
+    pub fn transaction(&self, id: &Hash) -> Option<&SignedTransaction> {
+        let (account, sequence) = self.ids.get(id)?;
+        [&self.known, &self.unknown]
+            .into_iter()
+            .find_map(|class| class.get(account)?.get(sequence))
+            .map(|pending| &pending.transaction)
+    }
+
     /// Checks the signatures of a block's transactions. Those this node
     /// verified, body and signatures byte for byte, are not checked again; the
     /// others are verified in bounded batches. Every node reaches the same

@@ -6,8 +6,10 @@ use jsonrpsee::proc_macros::rpc;
 use jsonrpsee::types::ErrorObjectOwned;
 
 use crate::account::AccountView;
-use crate::chain::{CertificateView, HeaderView, ValidatorsView};
+use crate::chain::{BlockList, CertificateView, HeaderView, ValidatorsView};
 use crate::evidence::EvidenceList;
+use crate::registry::{DocumentAnswer, RecordAnswer};
+use crate::state::StateProofAnswer;
 use crate::views::{BlockView, Status, TransactionView};
 
 /// What every method returns: its result, or a JSON-RPC error object
@@ -20,7 +22,8 @@ pub type RpcResult<T> = Result<T, ErrorObjectOwned>;
 /// `civitas_status`, `civitas_submitTransaction`, `civitas_getBlock`,
 /// `civitas_getTransaction`, `civitas_getEvidence`, `civitas_getHeader`,
 /// `civitas_getCertificate`, `civitas_getValidators`, `civitas_getBlocks`,
-/// `civitas_getAccount`).
+/// `civitas_getAccount`, `civitas_getStateProof`, `civitas_getRecord`,
+/// `civitas_getRecordByDocument`).
 #[cfg_attr(
     all(feature = "server", feature = "client"),
     rpc(server, client, namespace = "civitas")
@@ -95,11 +98,12 @@ pub trait CivitasApi {
     /// Committed blocks from `from` on, in order: at most `limit` (1 to
     /// [`crate::BLOCKS_LIST_MAX`], the default) and at most
     /// [`crate::BLOCKS_LIST_BYTES_MAX`] bytes of blocks (the first always);
-    /// fewer, or none, past the last committed height.
+    /// fewer, or none, past the last committed height; `next` says where to
+    /// go on when the answer stopped short of it.
     ///
     /// Errors: [`crate::INVALID_PARAMS`] for a limit out of range.
     #[method(name = "getBlocks")]
-    async fn get_blocks(&self, from: u64, limit: Option<u32>) -> RpcResult<Vec<BlockView>>;
+    async fn get_blocks(&self, from: u64, limit: Option<u32>) -> RpcResult<BlockList>;
 
     /// What the chain knows of account `address` (`civ1…`) at the last
     /// committed height: its next sequence, multisig policy, roles and
@@ -108,4 +112,35 @@ pub trait CivitasApi {
     /// Errors: [`crate::INVALID_PARAMS`] for an address that is not `civ1…`.
     #[method(name = "getAccount")]
     async fn get_account(&self, address: String) -> RpcResult<AccountView>;
+
+    /// The state entry of raw key `key` (hex, at most
+    /// [`crate::STATE_KEY_BYTES_MAX`] bytes) at the last committed height, with
+    /// its proof (of presence or absence) and the certified header it checks
+    /// against.
+    ///
+    /// Errors: [`crate::INVALID_PARAMS`] for a key that is not hex or too
+    /// long; [`crate::INTERNAL_ERROR`] before the first block.
+    #[method(name = "getStateProof")]
+    async fn get_state_proof(&self, key: String) -> RpcResult<StateProofAnswer>;
+
+    /// Registry record `id` of `namespace` (e.g. `permits/building`): its
+    /// current state, its versions and revocation, each entry with its proof
+    /// and the certified header; `record` is `null` (with a proof of absence)
+    /// if there is no such record.
+    ///
+    /// Errors: [`crate::INVALID_PARAMS`] for a malformed namespace or id.
+    #[method(name = "getRecord")]
+    async fn get_record(&self, namespace: String, id: String) -> RpcResult<RecordAnswer>;
+
+    /// Where document hash `documentHash` (hex) is registered in `namespace`:
+    /// the record and version, proven, or a proof that it is registered
+    /// nowhere in the namespace.
+    ///
+    /// Errors: [`crate::INVALID_PARAMS`] for a malformed namespace or hash.
+    #[method(name = "getRecordByDocument")]
+    async fn get_record_by_document(
+        &self,
+        namespace: String,
+        #[argument(rename = "documentHash")] document_hash: String,
+    ) -> RpcResult<DocumentAnswer>;
 }

@@ -22,6 +22,19 @@ pub const BLOCKS_LIST_MAX: u32 = 32;
 /// size limit.
 pub const BLOCKS_LIST_BYTES_MAX: usize = 8 * 1024 * 1024;
 
+/// `civitas_getBlocks`: consecutive committed blocks.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "openrpc", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BlockList {
+    /// The blocks, from the height asked for, in order (none past the last
+    /// committed height).
+    pub blocks: Vec<crate::views::BlockView>,
+    /// The height to ask for next when the answer stopped before the last
+    /// committed height (limit or byte budget); `null` otherwise.
+    pub next: Option<u64>,
+}
+
 /// `civitas_getHeader`: a committed block's header, its fields readable and
 /// its canonical bytes in `header`.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]

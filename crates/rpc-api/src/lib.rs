@@ -20,6 +20,23 @@
 //! | `civitas_getTransaction` | `id`: transaction id (hex) | [`TransactionView`] with its receipt, or `null` if no committed transaction has that id |
 //! | `civitas_getEvidence` | `offender` (optional): a consensus public key (hex); `startAfter` (optional): a previous answer's `next`; `limit` (optional): 1 to [`EVIDENCE_LIST_MAX`] (100, the default) | [`EvidenceList`]: the offences recorded in state (kind `duplicateVote`), with the height of the block that recorded each, and `next` when more follow |
 //!
+//! # Subscriptions (WebSocket)
+//! A second trait, `CivitasSubscriptions` (src/subscriptions.rs), in the same
+//! namespace; the node serves both traits on one module. Each subscribe
+//! method answers a subscription id; notifications carry it; the matching
+//! `civitas_unsubscribe…` method ends it.
+//!
+//! | subscribe | parameters | notifications |
+//! |---|---|---|
+//! | `civitas_subscribeNewHeads` | — | `civitas_newHeads`: a [`HeaderView`] per committed height, in order |
+//! | `civitas_subscribeTransaction` | `id`: transaction id (hex) | `civitas_transactionStatus`: a [`TransactionStatus`] — now, then each change until committed (with its receipt) or dropped |
+//! | `civitas_subscribeEvents` | `filter` (optional): an [`EventFilter`] (kinds, programme, community, namespace) | `civitas_events`: an [`EventView`] per public event that matches |
+//!
+//! Events: only public events and their public fields (docs/privacy.md, "Field
+//! by field"); credentials, which will open the rest, do not exist yet. A
+//! subscriber that does not keep up gets an error notification containing
+//! [`SLOW_SUBSCRIBER`] and its subscription ends: never an unbounded buffer.
+//!
 //! `rpc.discover` answers the API's OpenRPC document ([`openrpc`], feature
 //! `openrpc`, which `server` enables; committed as `docs/openrpc.json`): every
 //! method above with its parameters, result schema, errors and access class.
@@ -97,9 +114,13 @@ mod client;
 mod codes;
 mod encoding;
 pub mod errors;
+mod events;
 mod evidence;
 #[cfg(feature = "openrpc")]
 pub mod openrpc;
+mod registry;
+mod state;
+mod subscriptions;
 mod views;
 
 pub use account::{
@@ -112,8 +133,8 @@ pub use api::CivitasApiClient;
 pub use api::CivitasApiServer;
 pub use api::RpcResult;
 pub use chain::{
-    BLOCKS_LIST_BYTES_MAX, BLOCKS_LIST_MAX, CertificateView, CommitSignatureView, HeaderView,
-    RegistryEntry, ValidatorView, ValidatorsView,
+    BLOCKS_LIST_BYTES_MAX, BLOCKS_LIST_MAX, BlockList, CertificateView, CommitSignatureView,
+    HeaderView, RegistryEntry, ValidatorView, ValidatorsView,
 };
 #[cfg(feature = "client")]
 pub use client::{HttpClient, WsClient, http_client, ws_client};
@@ -127,8 +148,23 @@ pub use errors::{
     TRANSACTION_REJECTED, internal_error, invalid_params, invalid_transaction, rejection_data,
     rejection_error,
 };
+pub use events::{EventView, PUBLIC_EVENT_KINDS, public_event};
 pub use evidence::{
     EVIDENCE_LIST_MAX, EvidenceList, EvidenceQuery, EvidenceView, OffenceKind, VoteStep,
+};
+pub use registry::{
+    DocumentAnswer, FieldValueView, RECORD_VERSIONS_MAX, RecordAnswer, RecordVersionView,
+    RecordView, decode_document_entry, namespace_text, record_id_text,
+};
+pub use state::{
+    Certified, InclusionProof, ProofCheckError, ProvenEntry, STATE_KEY_BYTES_MAX, StateProofAnswer,
+};
+#[cfg(feature = "client")]
+pub use subscriptions::CivitasSubscriptionsClient;
+#[cfg(feature = "server")]
+pub use subscriptions::CivitasSubscriptionsServer;
+pub use subscriptions::{
+    DropReason, EventFilter, FILTER_KINDS_MAX, SLOW_SUBSCRIBER, TransactionStatus,
 };
 pub use views::{BlockView, ReceiptView, Status, TransactionView};
 

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::codes::{code_name, code_reason};
 use crate::encoding::to_hex;
+use crate::state::InclusionProof;
 
 /// `civitas_status`: the node's view of the chain.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
@@ -135,6 +136,9 @@ pub struct TransactionView {
     pub transaction: String,
     /// What executing it did.
     pub receipt: ReceiptView,
+    /// Proof that the transaction and its receipt are in a certified block
+    /// (a node always gives it; `null` only in a view built without one).
+    pub proof: Option<InclusionProof>,
 }
 
 impl TransactionView {
@@ -155,6 +159,15 @@ impl TransactionView {
             sequence: transaction.body.sequence,
             transaction: to_hex(encode(transaction)),
             receipt: ReceiptView::from_receipt(receipt),
+            proof: None,
+        }
+    }
+
+    /// The same view with its inclusion proof.
+    pub fn with_proof(self, proof: InclusionProof) -> TransactionView {
+        TransactionView {
+            proof: Some(proof),
+            ..self
         }
     }
 

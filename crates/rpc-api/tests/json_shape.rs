@@ -101,6 +101,7 @@ fn transaction_view() {
             reason: Some("the order exceeds the unreserved budget".to_owned()),
             events: vec![],
         },
+        proof: None,
     };
     round_trips(
         &transaction,
@@ -118,6 +119,7 @@ fn transaction_view() {
                 "reason": "the order exceeds the unreserved budget",
                 "events": [],
             },
+            "proof": null,
         }),
     );
 }

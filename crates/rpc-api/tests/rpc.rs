@@ -13,7 +13,10 @@ mod common;
 use std::net::SocketAddr;
 
 use civitas_mempool::Rejection;
-use civitas_rpc_api::{AccountView, CertificateView, HeaderView, ValidatorsView};
+use civitas_rpc_api::{
+    AccountView, BlockList, CertificateView, Certified, DocumentAnswer, HeaderView, ProvenEntry,
+    RecordAnswer, StateProofAnswer, ValidatorsView,
+};
 use civitas_rpc_api::{
     BlockView, CivitasApiClient, CivitasApiServer, ErrorObjectOwned, EvidenceList, EvidenceQuery,
     Fault, INVALID_PARAMS, INVALID_TRANSACTION, REQUEST_BYTES_MAX, RESPONSE_BYTES_MAX,
@@ -21,7 +24,7 @@ use civitas_rpc_api::{
     decode_transaction_hex, http_client, internal_error, parse_hash, rejection_data,
     rejection_error, to_hex, ws_client,
 };
-use civitas_types::{AccountId, PROTOCOL_VERSION, SignedTransaction, encode};
+use civitas_types::{AccountId, PROTOCOL_VERSION, SignedTransaction, StateProof, encode};
 use jsonrpsee::core::client::{ClientT, Error as ClientError};
 use jsonrpsee::core::params::{ArrayParams, ObjectParams};
 use jsonrpsee::server::{Server, ServerConfig, ServerHandle};
@@ -89,6 +92,28 @@ impl FakeNode {
     }
 }
 
+impl FakeNode {
+    /// The fixture block's header and certificate.
+    fn certified(&self) -> Certified {
+        Certified {
+            header: self.header.clone(),
+            certificate: self.certificate.clone(),
+        }
+    }
+}
+
+/// `key` absent from the empty state (an empty proof).
+fn absent(key: &[u8]) -> ProvenEntry {
+    ProvenEntry::new(
+        key,
+        None,
+        &StateProof {
+            steps: Default::default(),
+            leaf: None,
+        },
+    )
+}
+
 #[jsonrpsee::core::async_trait]
 impl CivitasApiServer for FakeNode {
     async fn status(&self) -> RpcResult<Status> {
@@ -145,14 +170,53 @@ impl CivitasApiServer for FakeNode {
         }
     }
 
-    async fn get_blocks(&self, from: u64, limit: Option<u32>) -> RpcResult<Vec<BlockView>> {
+    async fn get_blocks(&self, from: u64, limit: Option<u32>) -> RpcResult<BlockList> {
         if limit.is_some_and(|l| l == 0 || l > civitas_rpc_api::BLOCKS_LIST_MAX) {
             return Err(civitas_rpc_api::invalid_params("limit", "1 to 32"));
         }
-        Ok(if from <= 1 {
+        let blocks = if from <= 1 {
             vec![self.block.clone()]
         } else {
             Vec::new()
+        };
+        Ok(BlockList { blocks, next: None })
+    }
+
+    async fn get_state_proof(&self, key: String) -> RpcResult<StateProofAnswer> {
+        let key = hex::decode(&key).map_err(|_| civitas_rpc_api::invalid_params("key", "hex"))?;
+        Ok(StateProofAnswer {
+            entry: absent(&key),
+            certified: self.certified(),
+        })
+    }
+
+    async fn get_record(&self, namespace: String, id: String) -> RpcResult<RecordAnswer> {
+        Ok(RecordAnswer {
+            namespace,
+            id: id.clone(),
+            height: 1,
+            record: None,
+            versions: Vec::new(),
+            versions_omitted: 0,
+            entries: vec![absent(id.as_bytes())],
+            certified: self.certified(),
+        })
+    }
+
+    async fn get_record_by_document(
+        &self,
+        namespace: String,
+        document_hash: String,
+    ) -> RpcResult<DocumentAnswer> {
+        let hash = parse_hash("documentHash", &document_hash)?;
+        Ok(DocumentAnswer {
+            namespace,
+            document_hash: hash.to_hex(),
+            registered: false,
+            version: None,
+            entry: absent(&hash.0),
+            record: None,
+            certified: self.certified(),
         })
     }
 
@@ -181,9 +245,15 @@ async fn start(node: FakeNode) -> (SocketAddr, ServerHandle) {
     (address, server.start(module(node)))
 }
 
-/// The node's module: the trait's methods and `rpc.discover`, as the node serves them.
+/// The node's module: the traits' methods and subscriptions and
+/// `rpc.discover`, as the node serves them.
 fn module(node: FakeNode) -> jsonrpsee::RpcModule<FakeNode> {
+    use civitas_rpc_api::CivitasSubscriptionsServer;
     let mut module = node.into_rpc();
+    let subscriptions = FakeSubscriptions {
+        node: FakeNode::new(),
+    };
+    module.merge(subscriptions.into_rpc()).unwrap();
     civitas_rpc_api::openrpc::register_discover(&mut module).unwrap();
     module
 }
@@ -320,10 +390,17 @@ async fn exercise<C: CivitasApiClient + ClientT + Sync>(client: &C, expected: &F
     let beyond = call_error(client.get_validators(Some(9)).await);
     assert_eq!(beyond.code(), INVALID_PARAMS);
     assert_eq!(
-        client.get_blocks(1, None).await.unwrap(),
+        client.get_blocks(1, None).await.unwrap().blocks,
         vec![expected.block.clone()]
     );
-    assert!(client.get_blocks(2, Some(5)).await.unwrap().is_empty());
+    assert!(
+        client
+            .get_blocks(2, Some(5))
+            .await
+            .unwrap()
+            .blocks
+            .is_empty()
+    );
     let zero = call_error(client.get_blocks(1, Some(0)).await);
     assert_eq!(zero.code(), INVALID_PARAMS);
 
@@ -402,11 +479,15 @@ async fn a_response_with_an_unknown_field_is_refused() {
 
 #[test]
 fn the_served_methods_are_the_documented_ones() {
-    use civitas_rpc_api::openrpc::{DISCOVER_METHOD, METHODS};
+    use civitas_rpc_api::openrpc::{DISCOVER_METHOD, METHODS, SUBSCRIPTIONS};
     use std::collections::BTreeSet;
 
     let served: BTreeSet<&str> = module(FakeNode::new()).method_names().collect();
-    let mut documented: BTreeSet<&str> = METHODS.iter().map(|method| method.name).collect();
+    let mut documented: BTreeSet<&str> = METHODS
+        .iter()
+        .chain(SUBSCRIPTIONS)
+        .map(|method| method.name)
+        .collect();
     documented.insert(DISCOVER_METHOD);
     let undocumented: Vec<&&str> = served.difference(&documented).collect();
     let unserved: Vec<&&str> = documented.difference(&served).collect();
@@ -464,6 +545,15 @@ async fn answers_match_the_result_schemas_of_the_openrpc_document() {
         (
             "civitas_getAccount",
             serde_json::json!([node.account.address]),
+        ),
+        ("civitas_getStateProof", serde_json::json!(["0102"])),
+        (
+            "civitas_getRecord",
+            serde_json::json!(["permits/building", "PC-1"]),
+        ),
+        (
+            "civitas_getRecordByDocument",
+            serde_json::json!({ "namespace": "permits/building", "documentHash": "ab".repeat(32) }),
         ),
     ];
     let document = civitas_rpc_api::openrpc::document();
@@ -549,7 +639,8 @@ fn says_missing(error: &ErrorObjectOwned) -> bool {
 #[tokio::test]
 async fn the_documented_parameter_names_are_the_ones_the_server_reads() {
     let (address, handle) = start(FakeNode::new()).await;
-    let client = http_client(&format!("http://{address}")).unwrap();
+    // WebSocket: the subscriptions are documented too, and HTTP serves none.
+    let client = ws_client(&format!("ws://{address}")).await.unwrap();
     let document = civitas_rpc_api::openrpc::document();
     for method in document["methods"].as_array().unwrap() {
         let name = method["name"].as_str().unwrap();
@@ -589,5 +680,143 @@ async fn the_documented_parameter_names_are_the_ones_the_server_reads() {
             }
         }
     }
+    handle.stop().unwrap();
+}
+
+/// The subscriptions of [`FakeNode`]'s chain: one head, the committed
+/// transaction, its one event; each subscription sends what it has and ends.
+struct FakeSubscriptions {
+    node: FakeNode,
+}
+
+#[jsonrpsee::core::async_trait]
+impl civitas_rpc_api::CivitasSubscriptionsServer for FakeSubscriptions {
+    async fn subscribe_new_heads(
+        &self,
+        pending: jsonrpsee::PendingSubscriptionSink,
+    ) -> jsonrpsee::core::SubscriptionResult {
+        let sink = pending.accept().await?;
+        let message = jsonrpsee::SubscriptionMessage::new(
+            sink.method_name(),
+            sink.subscription_id(),
+            &self.node.header,
+        )?;
+        sink.send(message).await?;
+        Ok(())
+    }
+
+    async fn subscribe_transaction(
+        &self,
+        pending: jsonrpsee::PendingSubscriptionSink,
+        id: String,
+    ) -> jsonrpsee::core::SubscriptionResult {
+        let id = match parse_hash("id", &id) {
+            Ok(id) => id.to_hex(),
+            Err(error) => {
+                pending.reject(error).await;
+                return Ok(());
+            }
+        };
+        let status = if id == self.node.transaction.id {
+            civitas_rpc_api::TransactionStatus::Committed {
+                id,
+                height: self.node.transaction.height,
+                position: self.node.transaction.position,
+                receipt: self.node.transaction.receipt.clone(),
+            }
+        } else {
+            civitas_rpc_api::TransactionStatus::Dropped {
+                id,
+                reason: civitas_rpc_api::DropReason::Unknown,
+                detail: "neither pending nor committed".to_owned(),
+            }
+        };
+        let sink = pending.accept().await?;
+        let message = jsonrpsee::SubscriptionMessage::new(
+            sink.method_name(),
+            sink.subscription_id(),
+            &status,
+        )?;
+        sink.send(message).await?;
+        Ok(())
+    }
+
+    async fn subscribe_events(
+        &self,
+        pending: jsonrpsee::PendingSubscriptionSink,
+        filter: Option<civitas_rpc_api::EventFilter>,
+    ) -> jsonrpsee::core::SubscriptionResult {
+        let filter = filter.unwrap_or_default();
+        if let Err(error) = filter.check() {
+            pending.reject(error).await;
+            return Ok(());
+        }
+        let sink = pending.accept().await?;
+        let event = civitas_civic::Event::ProgrammeFrozen { programme_id: 3 };
+        let id = parse_hash("id", &self.node.transaction.id)?;
+        if let Some(view) =
+            civitas_rpc_api::public_event(&event, 1, Some(&id)).filter(|view| filter.matches(view))
+        {
+            let message = jsonrpsee::SubscriptionMessage::new(
+                sink.method_name(),
+                sink.subscription_id(),
+                &view,
+            )?;
+            sink.send(message).await?;
+        }
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn subscriptions_notify_over_websocket_through_the_typed_client() {
+    use civitas_rpc_api::{CivitasSubscriptionsClient, EventFilter, TransactionStatus};
+
+    let (address, handle) = start(FakeNode::new()).await;
+    let expected = FakeNode::new();
+    let ws = ws_client(&format!("ws://{address}")).await.unwrap();
+
+    let mut heads = ws.subscribe_new_heads().await.unwrap();
+    assert_eq!(heads.next().await.unwrap().unwrap(), expected.header);
+
+    let mut status = ws
+        .subscribe_transaction(expected.transaction.id.clone())
+        .await
+        .unwrap();
+    match status.next().await.unwrap().unwrap() {
+        TransactionStatus::Committed {
+            height, receipt, ..
+        } => {
+            assert_eq!(height, 1);
+            assert_eq!(receipt, expected.transaction.receipt);
+        }
+        other => panic!("expected committed, got {other:?}"),
+    }
+    let bad_id = call_error(ws.subscribe_transaction("0x00".to_owned()).await);
+    assert_eq!(bad_id.code(), INVALID_PARAMS);
+
+    let frozen = EventFilter {
+        kinds: Some(vec!["ProgrammeFrozen".to_owned()]),
+        programme: Some(3),
+        ..EventFilter::default()
+    };
+    let mut events = ws.subscribe_events(Some(frozen)).await.unwrap();
+    let event = events.next().await.unwrap().unwrap();
+    assert_eq!(
+        (event.kind.as_str(), event.programme, event.height),
+        ("ProgrammeFrozen", Some(3), 1)
+    );
+    let private = EventFilter {
+        kinds: Some(vec!["OrderLapsed".to_owned()]),
+        ..EventFilter::default()
+    };
+    let refused = call_error(ws.subscribe_events(Some(private)).await);
+    assert_eq!(refused.code(), INVALID_PARAMS);
+    assert!(
+        refused.message().contains("OrderLapsed"),
+        "{}",
+        refused.message()
+    );
+
     handle.stop().unwrap();
 }

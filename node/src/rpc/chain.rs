@@ -5,14 +5,15 @@
 //! [`civitas_rpc_api::BLOCKS_LIST_BYTES_MAX`] bytes, at most
 //! [`ACCOUNT_ROLES_MAX`] roles and delegations.
 
+use civitas_civic::Receipt;
 use civitas_civic::keys::{self, table};
 use civitas_engine::ChainStore;
 use civitas_rpc_api::{
     ACCOUNT_ROLES_MAX, AccountEntries, AccountView, BLOCKS_LIST_BYTES_MAX, BLOCKS_LIST_MAX,
-    BlockView, CertificateView, ErrorObjectOwned, HeaderView, RegistryEntry, ValidatorsView,
-    internal_error, invalid_params,
+    BlockList, BlockView, CertificateView, Certified, ErrorObjectOwned, HeaderView, InclusionProof,
+    RegistryEntry, TransactionView, ValidatorsView, internal_error, invalid_params,
 };
-use civitas_types::{AccountId, encode};
+use civitas_types::{AccountId, Hash, decode, encode};
 
 use crate::store::LedgerStore;
 
@@ -78,7 +79,7 @@ pub fn blocks(
     store: &LedgerStore,
     from: u64,
     limit: Option<u32>,
-) -> Result<Vec<BlockView>, ErrorObjectOwned> {
+) -> Result<BlockList, ErrorObjectOwned> {
     let limit = limit.unwrap_or(BLOCKS_LIST_MAX);
     if !(1..=BLOCKS_LIST_MAX).contains(&limit) {
         return Err(invalid_params(
@@ -87,7 +88,8 @@ pub fn blocks(
         ));
     }
     let ledger = store.ledger();
-    let mut views = Vec::new();
+    let tip = ledger.height();
+    let mut views: Vec<BlockView> = Vec::new();
     let mut bytes: usize = 0;
     for height in (from.max(1)..).take(limit as usize) {
         let (Some(block), Some(certificate)) = (
@@ -102,7 +104,55 @@ pub fn blocks(
         }
         views.push(BlockView::from_block(&block, Some(&certificate)));
     }
-    Ok(views)
+    let next = views
+        .last()
+        .map(|last| last.height.saturating_add(1))
+        .filter(|next| *next <= tip);
+    Ok(BlockList {
+        blocks: views,
+        next,
+    })
+}
+
+/// `civitas_getTransaction`: the transaction, its receipt, and the proof
+/// that both are in the block whose header and certificate come with them.
+pub fn transaction(
+    store: &LedgerStore,
+    id: &Hash,
+) -> Result<Option<TransactionView>, ErrorObjectOwned> {
+    let ledger = store.ledger();
+    let Some(record) = ledger.transaction(id).map_err(failed)? else {
+        return Ok(None);
+    };
+    let height = record.height;
+    let receipt: Receipt = decode(&record.receipt)
+        .map_err(|e| failed(format!("a stored receipt does not decode: {e}")))?;
+    let block = ledger
+        .block(height)
+        .map_err(failed)?
+        .ok_or_else(|| failed(format!("block {height} is missing")))?;
+    let certificate = ledger
+        .certificate(height)
+        .map_err(failed)?
+        .ok_or_else(|| failed(format!("the certificate of {height} is missing")))?;
+    let set = store
+        .validator_set(height)
+        .map_err(failed)?
+        .ok_or_else(|| failed(format!("no validator set is recorded for {height}")))?;
+    let certified = Certified {
+        header: HeaderView::from_header(&block.header),
+        certificate: CertificateView::from_certificate(&certificate, &set),
+    };
+    let proof = InclusionProof::new(
+        &record.transaction_proof,
+        &record.receipt,
+        &record.receipt_proof,
+        certified,
+    );
+    Ok(Some(
+        TransactionView::from_parts(*id, height, record.position, &record.transaction, &receipt)
+            .with_proof(proof),
+    ))
 }
 
 /// `civitas_getAccount`.

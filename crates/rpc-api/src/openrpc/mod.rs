@@ -17,9 +17,12 @@ use serde_json::{Value, json};
 
 use crate::errors::{RateLimitedData, RejectionData};
 
+mod subscriptions;
 mod table;
 #[cfg(test)]
 mod tests;
+
+pub use subscriptions::{NOTIFICATIONS, SUBSCRIPTIONS};
 
 pub use table::{
     ERRORS, INTERNAL_ERROR_ERROR, INVALID_PARAMS_ERROR, INVALID_TRANSACTION_ERROR, METHODS,
@@ -112,7 +115,8 @@ answers this document.";
 /// The node's default RPC address (`rpc.listen`).
 const DEFAULT_SERVER: &str = "http://127.0.0.1:26657";
 
-/// The OpenRPC document: every method of [`METHODS`], the schemas of the
+/// The OpenRPC document: every method of [`METHODS`] and then of
+/// [`SUBSCRIPTIONS`] (with its `x-notification`), the schemas of the
 /// views they answer (and of [`RejectionData`], the `data` of submission
 /// errors) under `components/schemas`. Deterministic: the same build gives the
 /// same document.
@@ -126,6 +130,7 @@ pub fn document() -> Value {
         .into_generator();
     let methods: Vec<Value> = METHODS
         .iter()
+        .chain(SUBSCRIPTIONS)
         .map(|method| method_json(method, &mut generator))
         .collect();
     generator.subschema_for::<RejectionData>();
@@ -185,21 +190,61 @@ fn method_json(method: &MethodEntry, generator: &mut SchemaGenerator) -> Value {
         .map(|param| content_descriptor(param, generator))
         .collect();
     let errors: Vec<Value> = method.errors.iter().map(error_json).collect();
-    json!({
+    let notification = NOTIFICATIONS
+        .iter()
+        .find(|(subscribe, _, _)| *subscribe == method.name)
+        .map(|(_, name, schema)| {
+            let mut schema = schema(generator);
+            for transform in generator.transforms_mut() {
+                transform.transform(&mut schema);
+            }
+            json!({ "name": name, "schema": schema })
+        });
+    let mut object = json!({
         "name": method.name,
         "summary": method.summary,
         "description": method.description,
         "paramStructure": "either",
         "params": params,
-        "result": content_descriptor(&method.result, generator),
+        "result": result_descriptor(method, generator),
         "errors": errors,
         "x-access": method.access.name(),
-    })
+    });
+    if let (Some(notification), Value::Object(fields)) = (notification, &mut object) {
+        fields.insert("x-notification".to_owned(), notification);
+    }
+    object
 }
 
 /// An error object.
 fn error_json(error: &ErrorEntry) -> Value {
     json!({ "code": error.code, "message": error.message })
+}
+
+/// The result's content descriptor. A result schema that is not a plain
+/// reference gets a title (`GetBlocksResult`): generators name their types
+/// after titles, and some emit no type at all for an untitled array.
+fn result_descriptor(method: &MethodEntry, generator: &mut SchemaGenerator) -> Value {
+    let mut descriptor = content_descriptor(&method.result, generator);
+    if let Some(Value::Object(schema)) = descriptor.get_mut("schema")
+        && !schema.contains_key("$ref")
+        && !schema.contains_key("title")
+    {
+        schema.insert("title".to_owned(), Value::String(result_title(method.name)));
+    }
+    descriptor
+}
+
+/// `civitas_getBlocks` → `GetBlocksResult`.
+fn result_title(method: &str) -> String {
+    let name = method.split_once('_').map_or(method, |(_, name)| name);
+    let mut characters = name.chars();
+    let first = characters.next().map(|first| first.to_ascii_uppercase());
+    first
+        .into_iter()
+        .chain(characters)
+        .chain("Result".chars())
+        .collect()
 }
 
 /// A content descriptor: a parameter or a result.

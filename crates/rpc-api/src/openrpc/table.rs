@@ -7,12 +7,14 @@ use schemars::{JsonSchema, Schema, SchemaGenerator};
 
 use super::{Access, ErrorEntry, MethodEntry, ValueEntry};
 use crate::account::AccountView;
-use crate::chain::{BLOCKS_LIST_MAX, CertificateView, HeaderView, ValidatorsView};
+use crate::chain::{BLOCKS_LIST_MAX, BlockList, CertificateView, HeaderView, ValidatorsView};
 use crate::errors::{
     BATCH_RESPONSE_TOO_LARGE, INTERNAL_ERROR, INVALID_PARAMS, INVALID_TRANSACTION, RATE_LIMITED,
     TOO_MANY_CONNECTIONS, TRANSACTION_REJECTED,
 };
 use crate::evidence::{EVIDENCE_LIST_MAX, EvidenceList};
+use crate::registry::{DocumentAnswer, RecordAnswer};
+use crate::state::StateProofAnswer;
 use crate::views::{BlockView, Status, TransactionView};
 
 /// [`INVALID_PARAMS`].
@@ -321,9 +323,9 @@ pub const METHODS: &[MethodEntry] = &[
         ],
         result: ValueEntry {
             name: "blocks",
-            description: "The blocks.",
+            description: "The blocks, and where to go on.",
             required: true,
-            schema: schema_of::<Vec<BlockView>>,
+            schema: schema_of::<BlockList>,
         },
         errors: &[
             INVALID_PARAMS_ERROR,
@@ -355,7 +357,90 @@ pub const METHODS: &[MethodEntry] = &[
         ],
         access: Access::Public,
     },
+    MethodEntry {
+        name: "civitas_getStateProof",
+        summary: "One raw state key's entry, with its proof and the certified header.",
+        description: "At the last committed height: the value (or null), the state proof of presence or absence, and the header and certificate whose stateRoot the proof leads to. Raw keys are for credentialed callers (validators, accredited auditors); enforcement comes with credentials.",
+        params: &[ValueEntry {
+            name: "key",
+            description: "The state key: hex, no 0x, 1 to 512 bytes (docs/civic-transactions.md lists the tables).",
+            required: true,
+            schema: schema_of::<String>,
+        }],
+        result: ValueEntry {
+            name: "answer",
+            description: "The entry, its proof and the certified header.",
+            required: true,
+            schema: schema_of::<StateProofAnswer>,
+        },
+        errors: &[
+            INVALID_PARAMS_ERROR,
+            INTERNAL_ERROR_ERROR,
+            RATE_LIMITED_ERROR,
+        ],
+        access: Access::Credentialed,
+    },
+    MethodEntry {
+        name: "civitas_getRecord",
+        summary: "A registry record, its history and revocation, proven.",
+        description: "Its current state and versions (the newest 64), each from a state entry given with its proof, and the certified header they check against; record is null, with a proof of absence, if there is no such record.",
+        params: &[
+            NAMESPACE_PARAM,
+            ValueEntry {
+                name: "id",
+                description: "The record's id in the namespace, e.g. PC-DEMO-2026-00001.",
+                required: true,
+                schema: schema_of::<String>,
+            },
+        ],
+        result: ValueEntry {
+            name: "record",
+            description: "The record answer.",
+            required: true,
+            schema: schema_of::<RecordAnswer>,
+        },
+        errors: &[
+            INVALID_PARAMS_ERROR,
+            INTERNAL_ERROR_ERROR,
+            RATE_LIMITED_ERROR,
+        ],
+        access: Access::Public,
+    },
+    MethodEntry {
+        name: "civitas_getRecordByDocument",
+        summary: "Where a document hash is registered in a namespace, proven either way.",
+        description: "The document index entry with its proof — of the record and version carrying the hash, or of its absence from the namespace — and the record itself when registered.",
+        params: &[
+            NAMESPACE_PARAM,
+            ValueEntry {
+                name: "documentHash",
+                description: "The document's hash, as registered: 64 hexadecimal characters, no 0x.",
+                required: true,
+                schema: schema_of::<String>,
+            },
+        ],
+        result: ValueEntry {
+            name: "document",
+            description: "The document answer.",
+            required: true,
+            schema: schema_of::<DocumentAnswer>,
+        },
+        errors: &[
+            INVALID_PARAMS_ERROR,
+            INTERNAL_ERROR_ERROR,
+            RATE_LIMITED_ERROR,
+        ],
+        access: Access::Public,
+    },
 ];
+
+/// `namespace` of the registry methods.
+const NAMESPACE_PARAM: ValueEntry = ValueEntry {
+    name: "namespace",
+    description: "The registry namespace, e.g. permits/building.",
+    required: true,
+    schema: schema_of::<String>,
+};
 
 /// `height` of the methods that read one height.
 const HEIGHT_PARAM: ValueEntry = ValueEntry {

@@ -105,6 +105,20 @@ fn view_schemas_are_derived_with_wire_names_and_closed_objects() {
 }
 
 #[test]
+fn results_that_are_not_references_are_titled_after_their_method() {
+    assert_eq!(result_title("civitas_getBlocks"), "GetBlocksResult");
+    let document = document();
+    for method in document["methods"].as_array().unwrap() {
+        let schema = &method["result"]["schema"];
+        assert!(
+            schema.get("$ref").is_some() || schema["title"].is_string(),
+            "{}",
+            method["name"]
+        );
+    }
+}
+
+#[test]
 fn the_document_is_deterministic() {
     assert_eq!(document().to_string(), document().to_string());
 }

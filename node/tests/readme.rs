@@ -11,11 +11,9 @@
 
 mod common;
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
-use common::{COMMIT_TIMEOUT, Spawned, http_get};
+use common::{COMMIT_TIMEOUT, Spawned, http_get, post_json};
 
 const README: &str = include_str!("../../README.md");
 
@@ -26,25 +24,6 @@ fn block_after(marker: &str, language: &str) -> String {
     let open = start + README[start..].find(&fence).expect("block after marker") + fence.len();
     let close = open + README[open..].find("```").expect("closed block");
     README[open..close].to_string()
-}
-
-/// `POST /` of `body` as JSON over plain HTTP/1.1: the response body.
-fn post_json(address: SocketAddr, body: &str) -> String {
-    let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(10)).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .unwrap();
-    write!(
-        stream,
-        "POST / HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let (head, body) = response.split_once("\r\n\r\n").unwrap();
-    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
-    body.to_string()
 }
 
 #[test]

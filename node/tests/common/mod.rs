@@ -660,3 +660,22 @@ pub fn fresh_multisig(genesis: &GenesisDocument, number: u64) -> SignedTransacti
     });
     sign(genesis, &key, 0, &action)
 }
+
+/// `POST /` of `body` as JSON over plain HTTP/1.1: the response body.
+pub fn post_json(address: SocketAddr, body: &str) -> String {
+    let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(10)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    write!(
+        stream,
+        "POST / HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap();
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    body.to_string()
+}

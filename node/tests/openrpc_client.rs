@@ -2,7 +2,8 @@
 //! committed `docs/openrpc.json`, and a TypeScript client generated from that
 //! file by an existing generator (`@open-rpc/generator`, tests/openrpc-client,
 //! run with Node.js) calls `civitas_status` and `civitas_getTransaction` and
-//! reads what the typed Rust client reads.
+//! reads what the typed Rust client reads; the node serves every method the
+//! document lists.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -18,11 +19,14 @@ use std::process::Command;
 use std::time::Duration;
 
 use civitas_rpc_api::{Status, TransactionView};
-use jsonrpsee::core::client::ClientT;
+use jsonrpsee::core::client::{ClientT, Error as ClientError};
 use jsonrpsee::core::params::ArrayParams;
 use serde_json::Value;
 
 use common::{DemoHome, run_to_exit};
+
+/// JSON-RPC's "method not found".
+const METHOD_NOT_FOUND: i32 = -32601;
 
 /// npm's install, the generation and the TypeScript build take seconds; the
 /// first install on a machine may take a minute.
@@ -50,6 +54,34 @@ fn discover(address: SocketAddr) -> Value {
     })
 }
 
+/// Calls every method of `document` on the node over WebSocket (which
+/// serves subscriptions too), without parameters: the node knows each one
+/// (any answer but -32601, "method not found").
+fn every_documented_method_is_served(address: SocketAddr, document: &Value) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let client = civitas_rpc_api::ws_client(&format!("ws://{address}"))
+            .await
+            .unwrap();
+        for method in document["methods"].as_array().unwrap() {
+            let name = method["name"].as_str().unwrap();
+            let answer: Result<Value, ClientError> = client.request(name, ArrayParams::new()).await;
+            match answer {
+                Ok(_) => {}
+                Err(ClientError::Call(error)) => assert_ne!(
+                    error.code(),
+                    METHOD_NOT_FOUND,
+                    "{name} is in docs/openrpc.json but the node does not serve it"
+                ),
+                Err(other) => panic!("{name}: {other}"),
+            }
+        }
+    });
+}
+
 #[test]
 fn a_client_generated_from_the_openrpc_document_calls_the_node() {
     let home = DemoHome::new();
@@ -64,6 +96,7 @@ fn a_client_generated_from_the_openrpc_document_calls_the_node() {
         discover(node.rpc_address) == committed,
         "rpc.discover does not answer docs/openrpc.json: regenerate it (crates/rpc-api/tests/openrpc.rs)"
     );
+    every_documented_method_is_served(node.rpc_address, &committed);
 
     let mut command = Command::new("bash");
     command

@@ -119,7 +119,7 @@ fn print_welcome(started: &Started, genesis: &GenesisDocument, root: &str) {
     println!();
     println!("Try:");
     println!("  {}", call("civitas_status", "[]"));
-    println!("  {}", call("civitas_getBlock", "[1]"));
+    println!("  {}", call("civitas_getHeader", "[1]"));
     println!(
         "  curl -s http://{}/metrics | grep civitas_height",
         started.metrics

@@ -5,6 +5,7 @@
 //! HOME/config.toml            the configuration (commented, every default)
 //! HOME/consensus_key          the consensus key seed, hex (0600)
 //! HOME/network_key            the network key seed, hex (0600)
+//! HOME/rpc_credentials        RPC credentials, hashed (0600; civitas-node rpc-credential)
 //! HOME/data/ledger/           the RocksDB ledger
 //! HOME/data/sign_state        the double-sign guard's state, synced before each signature
 //! HOME/data/validator_sets    the validator set of every height (history for evidence)
@@ -75,6 +76,12 @@ impl Home {
     /// The registry entries of every validator set (see `crate::allowed_peers`).
     pub fn validator_registries(&self) -> PathBuf {
         self.data().join("validator_registries")
+    }
+
+    /// The RPC credentials file: `NAME SHA256-OF-TOKEN` per line
+    /// (`crate::rpc::credentials`).
+    pub fn rpc_credentials(&self) -> PathBuf {
+        self.root.join("rpc_credentials")
     }
 
     /// The candidate bodies directory.

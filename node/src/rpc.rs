@@ -8,6 +8,7 @@
 
 mod chain;
 mod connections;
+pub mod credentials;
 pub mod guard;
 pub mod metrics;
 mod rate_limit;
@@ -21,10 +22,12 @@ use std::sync::{Arc, RwLock};
 use anyhow::Result;
 use civitas_civic::model::{NamespaceName, RecordId};
 use civitas_rpc_api::{
-    AccountView, BlockList, BlockView, CertificateView, CivitasApiServer, DocumentAnswer,
-    ErrorObjectOwned, EvidenceList, EvidenceQuery, HeaderView, RecordAnswer, RpcResult,
-    STATE_KEY_BYTES_MAX, StateProofAnswer, Status, TransactionView, ValidatorsView, internal_error,
-    invalid_params, parse_account, parse_hash, parse_transaction_hex, rejection_error,
+    AccountView, BlockList, BlockView, CertificateView, CivitasApiServer, CollectivityAnswer,
+    CommunityAnswer, DocumentAnswer, ErrorObjectOwned, EvidenceList, EvidenceQuery, HeaderView,
+    MerchantAnswer, ProgrammeAnswer, ProposalAnswer, RecordAnswer, RpcResult, STATE_KEY_BYTES_MAX,
+    SlotAnswer, StateProofAnswer, Status, TransactionView, ValidatorsView, internal_error,
+    invalid_params, parse_account, parse_hash, parse_siren, parse_transaction_hex, period_range,
+    rejection_error,
 };
 use civitas_types::{Hash, PublicKey};
 use jsonrpsee::server::ServerHandle;
@@ -81,6 +84,7 @@ pub async fn serve(
     commands: Sender<Command>,
     snapshot: Arc<RwLock<Snapshot>>,
     commits: subscriptions::Commits,
+    credentials: Arc<credentials::Credentials>,
 ) -> Result<RpcServer> {
     let subscriptions = subscriptions::RpcSubscriptions::new(
         commands.clone(),
@@ -108,6 +112,7 @@ pub async fn serve(
         &config.rpc,
         module.into(),
         metrics.clone(),
+        credentials,
     )
     .await?;
     Ok(RpcServer {
@@ -265,6 +270,42 @@ impl CivitasApiServer for RpcNode {
         let hash = parse_hash("documentHash", &document_hash)?;
         self.query(move |store| state::document(store, &namespace, &hash))
             .await
+    }
+
+    async fn get_collectivity(&self, siren: u32) -> RpcResult<CollectivityAnswer> {
+        let siren = parse_siren("siren", siren)?;
+        self.query(move |store| state::collectivity(store, &siren))
+            .await
+    }
+
+    async fn get_programme(
+        &self,
+        id: u64,
+        from_period: Option<u64>,
+        periods: Option<u32>,
+    ) -> RpcResult<ProgrammeAnswer> {
+        let periods = period_range(from_period, periods)?;
+        self.query(move |store| state::programme(store, id, periods))
+            .await
+    }
+
+    async fn get_merchant(&self, programme: u64, merchant: String) -> RpcResult<MerchantAnswer> {
+        let merchant = parse_account("merchant", &merchant)?;
+        self.query(move |store| state::merchant(store, programme, &merchant))
+            .await
+    }
+
+    async fn get_community(&self, id: u64) -> RpcResult<CommunityAnswer> {
+        self.query(move |store| state::community(store, id)).await
+    }
+
+    async fn get_slot(&self, community: u64, slot: u64) -> RpcResult<SlotAnswer> {
+        self.query(move |store| state::slot(store, community, slot))
+            .await
+    }
+
+    async fn get_proposal(&self, id: u64) -> RpcResult<ProposalAnswer> {
+        self.query(move |store| state::proposal(store, id)).await
     }
 }
 

@@ -227,6 +227,9 @@ pub fn start_with(
             commands.clone(),
             Arc::clone(&snapshot),
             commits,
+            Arc::new(crate::rpc::credentials::Credentials::new(
+                home.rpc_credentials(),
+            )),
         )
         .await?;
         let metrics = crate::metrics::serve(

@@ -90,6 +90,10 @@ fn the_localnet_script_starts_four_validators_and_an_observer_and_stops_them() {
         "observer",
     ));
 
+    // The homes accept the test credential (whole blocks are credentialed).
+    for home in ["v0", "v1", "v2", "v3", "obs"] {
+        common::grant_test_credential(&root.join(home));
+    }
     let waiting = Instant::now();
     let height = loop {
         match observer.status() {

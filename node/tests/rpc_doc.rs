@@ -1,7 +1,8 @@
 //! docs/rpc.md, run: every request it shows is sent as raw JSON over HTTP to
 //! a node on the demo chain after the demo activity, and each answer must
 //! have exactly the fields, nesting and JSON types of the answer shown
-//! (shortened hex aside; error codes exactly). Every method the OpenRPC
+//! (shortened hex aside; error codes exactly). Requests go with a
+//! credential, except those of id `"anonymous"`. Every method the OpenRPC
 //! table documents has its example.
 #![allow(
     clippy::unwrap_used,
@@ -15,7 +16,7 @@ mod common;
 
 use serde_json::Value;
 
-use common::{DemoHome, fresh_multisig, post_json};
+use common::{DemoHome, TEST_CREDENTIAL, fresh_multisig, post_json_as};
 
 const DOC: &str = include_str!("../../docs/rpc.md");
 
@@ -56,10 +57,10 @@ fn same_shape(shown: &Value, actual: &Value, path: &str) -> Result<(), String> {
             for (key, value) in shown {
                 same_shape(value, &actual[key], &format!("{path}.{key}"))?;
             }
-            if let (Some(a), Some(b)) = (shown.get("code"), actual.get("code")) {
-                if a != b {
-                    return Err(format!("{path}.code: shown {a}, got {b}"));
-                }
+            if let (Some(a), Some(b)) = (shown.get("code"), actual.get("code"))
+                && a != b
+            {
+                return Err(format!("{path}.code: shown {a}, got {b}"));
             }
             Ok(())
         }
@@ -113,7 +114,7 @@ fn every_request_of_the_rpc_doc_gets_the_answer_it_shows() {
         .to_hex();
 
     let blocks = json_blocks();
-    assert!(blocks.len() % 2 == 0, "requests and answers come in pairs");
+    assert!(blocks.len().is_multiple_of(2), "requests and answers come in pairs");
     let mut shown_methods = std::collections::BTreeSet::new();
     for pair in blocks.chunks(2) {
         let (mut request, shown) = (pair[0].clone(), &pair[1]);
@@ -124,8 +125,12 @@ fn every_request_of_the_rpc_doc_gets_the_answer_it_shows() {
         if method == "civitas_getTransaction" {
             request["params"][0] = Value::String(registration.clone());
         }
+        // Every example is sent with a credential, except those whose id
+        // says they are anonymous (a credentialed method's refusal).
+        let token = (request["id"] != "anonymous").then_some(TEST_CREDENTIAL);
         let answer: Value =
-            serde_json::from_str(&post_json(node.rpc_address, &request.to_string())).unwrap();
+            serde_json::from_str(&post_json_as(node.rpc_address, &request.to_string(), token))
+                .unwrap();
         same_shape(shown, &answer, &method).unwrap_or_else(|e| panic!("docs/rpc.md: {e}"));
         shown_methods.insert(method);
     }

@@ -470,3 +470,66 @@ fn a_subscriber_that_never_reads_is_closed_and_the_node_serves_on() {
         "RSS grew from {before} KiB to {after} KiB"
     );
 }
+
+#[test]
+fn a_transaction_that_expires_pending_is_dropped_as_expired() {
+    use civitas_types::{AccountId, BoundedBytes, TransactionBody};
+
+    let home = DemoHome::new();
+    let node = home.start();
+    let url = format!("ws://{}", node.rpc_address);
+    // Sequence 1 of a demo account that never sent 0: it waits in the
+    // mempool behind the gap until its expiry height passes.
+    let key = civitas_demo::accounts()
+        .into_iter()
+        .find(|account| account.name.contains("registrar"))
+        .unwrap()
+        .key;
+    let action = civitas_civic::Action::RegisterMultisig(civitas_civic::action::RegisterMultisig {
+        threshold: 1,
+        members: civitas_types::BoundedVec::try_from_vec(vec![key.public_key()]).unwrap(),
+    });
+    runtime().block_on(async {
+        let client = civitas_rpc_api::ws_client(&url).await.unwrap();
+        let height = client.status().await.unwrap().height;
+        // Blocks follow each other as fast as the disk allows while the
+        // mempool holds something (every few ms): room for the subscription
+        // to start before it expires.
+        let expiry_height = height + 1_000;
+        let body = TransactionBody {
+            chain_id: home.genesis.chain_id.clone(),
+            signer: AccountId::from_public_key(&key.public_key()),
+            sequence: 1,
+            expiry_height,
+            payload: BoundedBytes::try_from_vec(civitas_types::encode(&action)).unwrap(),
+        };
+        let transaction = civitas_types::SignedTransaction::sign(body, &[&key]).unwrap();
+        let id = client
+            .submit_transaction(hex::encode(civitas_types::encode(&transaction)))
+            .await
+            .unwrap();
+        let mut status = client.subscribe_transaction(id.clone()).await.unwrap();
+        assert_eq!(
+            next(&mut status).await,
+            TransactionStatus::Pending {
+                id: id.clone(),
+                expiry_height
+            }
+        );
+        let dropped = tokio::time::timeout(Duration::from_secs(120), status.next())
+            .await
+            .expect("not dropped in time")
+            .expect("the subscription ended")
+            .unwrap();
+        match dropped {
+            TransactionStatus::Dropped { reason, detail, .. } => {
+                assert_eq!(reason, DropReason::Expired, "{detail}");
+                assert!(detail.contains(&expiry_height.to_string()), "{detail}");
+            }
+            other => panic!("expected dropped, got {other:?}"),
+        }
+        let now = client.status().await.unwrap().height;
+        assert!(now >= expiry_height, "{now} < {expiry_height}");
+        assert_eq!(client.get_transaction(id).await.unwrap(), None);
+    });
+}

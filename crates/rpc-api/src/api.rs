@@ -6,7 +6,10 @@ use jsonrpsee::proc_macros::rpc;
 use jsonrpsee::types::ErrorObjectOwned;
 
 use crate::account::AccountView;
+use crate::aid::{MerchantAnswer, ProgrammeAnswer};
 use crate::chain::{BlockList, CertificateView, HeaderView, ValidatorsView};
+use crate::council::{CollectivityAnswer, ProposalAnswer};
+use crate::energy::{CommunityAnswer, SlotAnswer};
 use crate::evidence::EvidenceList;
 use crate::registry::{DocumentAnswer, RecordAnswer};
 use crate::state::StateProofAnswer;
@@ -23,7 +26,9 @@ pub type RpcResult<T> = Result<T, ErrorObjectOwned>;
 /// `civitas_getTransaction`, `civitas_getEvidence`, `civitas_getHeader`,
 /// `civitas_getCertificate`, `civitas_getValidators`, `civitas_getBlocks`,
 /// `civitas_getAccount`, `civitas_getStateProof`, `civitas_getRecord`,
-/// `civitas_getRecordByDocument`).
+/// `civitas_getRecordByDocument`, `civitas_getCollectivity`,
+/// `civitas_getProgramme`, `civitas_getMerchant`, `civitas_getCommunity`,
+/// `civitas_getSlot`, `civitas_getProposal`).
 #[cfg_attr(
     all(feature = "server", feature = "client"),
     rpc(server, client, namespace = "civitas")
@@ -143,4 +148,53 @@ pub trait CivitasApi {
         namespace: String,
         #[argument(rename = "documentHash")] document_hash: String,
     ) -> RpcResult<DocumentAnswer>;
+
+    /// Council member `siren` (a SIREN, nine digits): its name, council
+    /// power and council account, proven; `collectivity` is `null` (with a
+    /// proof of absence) if it is not a member.
+    ///
+    /// Errors: [`crate::INVALID_PARAMS`] for a number that is not a SIREN.
+    #[method(name = "getCollectivity")]
+    async fn get_collectivity(&self, siren: u32) -> RpcResult<CollectivityAnswer>;
+
+    /// Aid programme `id`: its rules, status and money, and its figures for
+    /// `periods` periods (1 to [`crate::PROGRAMME_PERIODS_MAX`], default
+    /// [`crate::PROGRAMME_PERIODS_DEFAULT`]) from `fromPeriod` (default 0),
+    /// each proven; `programme` is `null` (with a proof of absence) if there
+    /// is no such programme.
+    ///
+    /// Errors: [`crate::INVALID_PARAMS`] for a period count out of range.
+    #[method(name = "getProgramme")]
+    async fn get_programme(
+        &self,
+        id: u64,
+        #[argument(rename = "fromPeriod")] from_period: Option<u64>,
+        periods: Option<u32>,
+    ) -> RpcResult<ProgrammeAnswer>;
+
+    /// Whether `merchant` (`civ1…`) is accredited for aid programme
+    /// `programme`, in which categories, proven. Its balance is its own
+    /// data, not served here.
+    ///
+    /// Errors: [`crate::INVALID_PARAMS`] for an address that is not `civ1…`.
+    #[method(name = "getMerchant")]
+    async fn get_merchant(&self, programme: u64, merchant: String) -> RpcResult<MerchantAnswer>;
+
+    /// Energy community `id`: its rules, meter count and slots waiting to
+    /// clear, proven; `community` is `null` (with a proof of absence) if
+    /// there is no such community.
+    #[method(name = "getCommunity")]
+    async fn get_community(&self, id: u64) -> RpcResult<CommunityAnswer>;
+
+    /// Slot `slot` of energy community `community`: its public totals
+    /// (clearing price, volume, settlement), proven; `figures` is `null`
+    /// (with a proof of absence) until the slot clears.
+    #[method(name = "getSlot")]
+    async fn get_slot(&self, community: u64, slot: u64) -> RpcResult<SlotAnswer>;
+
+    /// Council proposal `id`: its action, status, power for and against, and
+    /// each collectivity's vote, proven; `proposal` is `null` (with a proof
+    /// of absence) if there is no such proposal.
+    #[method(name = "getProposal")]
+    async fn get_proposal(&self, id: u64) -> RpcResult<ProposalAnswer>;
 }

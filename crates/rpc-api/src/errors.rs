@@ -49,6 +49,14 @@ pub const TOO_MANY_CONNECTIONS: i32 = -32021;
 /// (`rpc.response_bytes_max`): ask for fewer in each batch.
 pub const BATCH_RESPONSE_TOO_LARGE: i32 = -32022;
 
+/// A method for credentialed callers (validators, accredited auditors),
+/// called without a credential.
+pub const CREDENTIAL_REQUIRED: i32 = -32030;
+
+/// A credential the node does not accept: unknown or revoked, or sent over a
+/// connection that is neither loopback nor TLS.
+pub const CREDENTIAL_REFUSED: i32 = -32031;
+
 /// The `data` of a [`RATE_LIMITED`] error: how long to wait.
 #[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "openrpc", derive(schemars::JsonSchema))]
@@ -79,6 +87,26 @@ pub fn too_many_connections(max: u32) -> ErrorObjectOwned {
         format!(
             "the node already serves its {max} connections at most; close idle ones or retry later"
         ),
+        None::<()>,
+    )
+}
+
+/// A [`CREDENTIAL_REQUIRED`] error for `method`.
+pub fn credential_required(method: &str) -> ErrorObjectOwned {
+    ErrorObjectOwned::owned(
+        CREDENTIAL_REQUIRED,
+        format!(
+            "{method} is for credentialed callers (validators, accredited auditors): send              `Authorization: Bearer <token>` over loopback or TLS; ask the node's operator for a token"
+        ),
+        None::<()>,
+    )
+}
+
+/// A [`CREDENTIAL_REFUSED`] error saying `why`.
+pub fn credential_refused(why: &str) -> ErrorObjectOwned {
+    ErrorObjectOwned::owned(
+        CREDENTIAL_REFUSED,
+        format!("the credential is refused: {why}"),
         None::<()>,
     )
 }

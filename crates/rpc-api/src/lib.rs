@@ -19,6 +19,23 @@
 //! | `civitas_getBlock` | `height`: number | [`BlockView`], or `null` if no block is committed at that height |
 //! | `civitas_getTransaction` | `id`: transaction id (hex) | [`TransactionView`] with its receipt, or `null` if no committed transaction has that id |
 //! | `civitas_getEvidence` | `offender` (optional): a consensus public key (hex); `startAfter` (optional): a previous answer's `next`; `limit` (optional): 1 to [`EVIDENCE_LIST_MAX`] (100, the default) | [`EvidenceList`]: the offences recorded in state (kind `duplicateVote`), with the height of the block that recorded each, and `next` when more follow |
+//! | `civitas_getHeader` | `height` | [`HeaderView`], or `null` |
+//! | `civitas_getCertificate` | `height` | [`CertificateView`] (signers' keys, signed and total power), or `null` |
+//! | `civitas_getValidators` | `height` (optional; default the next to decide) | [`ValidatorsView`]: keys, powers, network keys, collectivities |
+//! | `civitas_getBlocks` | `from`; `limit` (optional, 1 to [`BLOCKS_LIST_MAX`]) | [`BlockList`]: at most [`BLOCKS_LIST_BYTES_MAX`] bytes of blocks, and `next` |
+//! | `civitas_getAccount` | `address`: `civ1…` | [`AccountView`]: next sequence, multisig policy, roles, delegations |
+//! | `civitas_getStateProof` | `key`: hex, at most [`STATE_KEY_BYTES_MAX`] bytes | [`StateProofAnswer`]: the entry, its proof, the [`Certified`] header |
+//! | `civitas_getRecord` | `namespace`, `id` | [`RecordAnswer`]: state, versions, revocation, proven entries |
+//! | `civitas_getRecordByDocument` | `namespace`, `documentHash` | [`DocumentAnswer`]: where the hash is registered, or a proof that it is not |
+//! | `civitas_getCollectivity` | `siren`: number | [`CollectivityAnswer`]: name, council power and account, proven |
+//! | `civitas_getProgramme` | `id`; `fromPeriod` (optional, default 0); `periods` (optional, 1 to [`PROGRAMME_PERIODS_MAX`], default [`PROGRAMME_PERIODS_DEFAULT`]) | [`ProgrammeAnswer`]: rules, status, money, per-period figures, proven |
+//! | `civitas_getMerchant` | `programme`, `merchant`: `civ1…` | [`MerchantAnswer`]: accreditation and categories, proven (not its balance: the merchant's own data) |
+//! | `civitas_getCommunity` | `id` | [`CommunityAnswer`]: rules, meter count, slots waiting to clear, proven |
+//! | `civitas_getSlot` | `community`, `slot` | [`SlotAnswer`]: the slot's totals (price, volume, settlement), proven; aggregates only |
+//! | `civitas_getProposal` | `id` | [`ProposalAnswer`]: action, status, power for and against, each collectivity's vote, proven |
+//!
+//! docs/rpc.md shows one request and answer per method (checked against a
+//! running node by `node/tests/rpc_doc.rs`).
 //!
 //! # Subscriptions (WebSocket)
 //! A second trait, `CivitasSubscriptions` (src/subscriptions.rs), in the same
@@ -92,6 +109,7 @@
 //! | requests per second from one IP address | 100 on average, bursts of 200 (each request of a batch counts) | -32020 for each request over it, with `retryAfterMs` |
 //! | connections open at once | 128, 32 from one IP address | -32021 in an HTTP 503 answer |
 //! | subscriptions per WebSocket connection | 16 | -32006 |
+//! | notifications waiting for one WebSocket connection | 64, for over a second (or a subscription 32 commits behind) | the subscription ends with an error notification ([`SLOW_SUBSCRIBER`]) |
 //!
 //! A connection must send its first request within 30 seconds. The node
 //! listens on loopback unless its operator configures otherwise; the
@@ -107,12 +125,15 @@
 compile_error!("civitas-rpc-api needs the `server` or the `client` feature (or both)");
 
 mod account;
+mod aid;
 mod api;
 mod chain;
 #[cfg(feature = "client")]
 mod client;
 mod codes;
+mod council;
 mod encoding;
+mod energy;
 pub mod errors;
 mod events;
 mod evidence;
@@ -127,6 +148,10 @@ pub use account::{
     ACCOUNT_ROLES_MAX, AccountEntries, AccountView, DelegationView, MultisigView, RoleView,
     ScopeView, role_name, scope_view,
 };
+pub use aid::{
+    MerchantAnswer, MerchantEntries, MerchantGrantView, MerchantStanding, PROGRAMME_PERIODS_DEFAULT,
+    PROGRAMME_PERIODS_MAX, PeriodFiguresView, ProgrammeAnswer, ProgrammeView, period_range,
+};
 #[cfg(feature = "client")]
 pub use api::CivitasApiClient;
 #[cfg(feature = "server")]
@@ -137,12 +162,20 @@ pub use chain::{
     HeaderView, RegistryEntry, ValidatorView, ValidatorsView,
 };
 #[cfg(feature = "client")]
-pub use client::{HttpClient, WsClient, http_client, ws_client};
+pub use client::{
+    HttpClient, WsClient, http_client, http_client_with_credential, ws_client,
+    ws_client_with_credential,
+};
 pub use codes::{code_name, code_reason};
+pub use council::{
+    ActionView, CollectivityAnswer, CollectivityView, PROPOSAL_VOTES_MAX, ProposalAnswer,
+    ProposalView, VoteView, action_view, council_power_text, parse_siren,
+};
 pub use encoding::{
     decode_transaction_hex, parse_account, parse_hash, parse_public_key, parse_transaction_hex,
     to_hex,
 };
+pub use energy::{CommunityAnswer, CommunityView, SlotAnswer, SlotFiguresView};
 pub use errors::{
     Fault, INTERNAL_ERROR, INVALID_PARAMS, INVALID_TRANSACTION, RejectionData,
     TRANSACTION_REJECTED, internal_error, invalid_params, invalid_transaction, rejection_data,

@@ -125,7 +125,9 @@ pub enum DropReason {
     /// longer admissible (another transaction used its sequence, or its keys
     /// no longer authorise its signer).
     Removed,
-    /// Neither pending nor committed when the subscription started.
+    /// Neither pending nor committed when the subscription started: never
+    /// received, or already dropped (the node keeps no record of dropped
+    /// transactions; subscribe right after submitting).
     Unknown,
 }
 
@@ -182,7 +184,7 @@ impl EventFilter {
     pub fn matches(&self, event: &EventView) -> bool {
         self.kinds
             .as_ref()
-            .is_none_or(|kinds| kinds.iter().any(|kind| *kind == event.kind))
+            .is_none_or(|kinds| kinds.contains(&event.kind))
             && self
                 .programme
                 .is_none_or(|programme| event.programme == Some(programme))

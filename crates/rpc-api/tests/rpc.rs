@@ -14,8 +14,9 @@ use std::net::SocketAddr;
 
 use civitas_mempool::Rejection;
 use civitas_rpc_api::{
-    AccountView, BlockList, CertificateView, Certified, DocumentAnswer, HeaderView, ProvenEntry,
-    RecordAnswer, StateProofAnswer, ValidatorsView,
+    AccountView, BlockList, CertificateView, Certified, CollectivityAnswer, CommunityAnswer,
+    DocumentAnswer, HeaderView, MerchantAnswer, ProgrammeAnswer, ProposalAnswer, ProvenEntry,
+    RecordAnswer, SlotAnswer, StateProofAnswer, ValidatorsView,
 };
 use civitas_rpc_api::{
     BlockView, CivitasApiClient, CivitasApiServer, ErrorObjectOwned, EvidenceList, EvidenceQuery,
@@ -227,6 +228,83 @@ impl CivitasApiServer for FakeNode {
         } else {
             AccountView::from_entries(&account, 1, &civitas_rpc_api::AccountEntries::default())
                 .unwrap()
+        })
+    }
+
+    // The civic reads: the fake state is empty, so every answer is an
+    // absence, proven by the empty proof.
+    async fn get_collectivity(&self, siren: u32) -> RpcResult<CollectivityAnswer> {
+        let siren = civitas_rpc_api::parse_siren("siren", siren)?;
+        Ok(CollectivityAnswer {
+            siren: siren.0,
+            height: 1,
+            collectivity: None,
+            entries: vec![absent(&civitas_civic::keys::collectivity(&siren))],
+            certified: self.certified(),
+        })
+    }
+
+    async fn get_programme(
+        &self,
+        id: u64,
+        from_period: Option<u64>,
+        periods: Option<u32>,
+    ) -> RpcResult<ProgrammeAnswer> {
+        civitas_rpc_api::period_range(from_period, periods)?;
+        Ok(ProgrammeAnswer {
+            id,
+            height: 1,
+            programme: None,
+            periods: Vec::new(),
+            entries: vec![absent(&civitas_civic::keys::programme(id))],
+            certified: self.certified(),
+        })
+    }
+
+    async fn get_merchant(&self, programme: u64, merchant: String) -> RpcResult<MerchantAnswer> {
+        let merchant = civitas_rpc_api::parse_account("merchant", &merchant)?;
+        Ok(MerchantAnswer {
+            programme,
+            merchant: merchant.to_string(),
+            height: 1,
+            accredited: false,
+            grants: Vec::new(),
+            accepted_categories: Vec::new(),
+            entries: vec![absent(&civitas_civic::keys::programme(programme))],
+            certified: self.certified(),
+        })
+    }
+
+    async fn get_community(&self, id: u64) -> RpcResult<CommunityAnswer> {
+        Ok(CommunityAnswer {
+            id,
+            height: 1,
+            community: None,
+            entries: vec![absent(&civitas_civic::keys::community(id))],
+            certified: self.certified(),
+        })
+    }
+
+    async fn get_slot(&self, community: u64, slot: u64) -> RpcResult<SlotAnswer> {
+        Ok(SlotAnswer {
+            community,
+            slot,
+            height: 1,
+            figures: None,
+            entries: vec![absent(&civitas_civic::keys::slot_figures(community, slot))],
+            certified: self.certified(),
+        })
+    }
+
+    async fn get_proposal(&self, id: u64) -> RpcResult<ProposalAnswer> {
+        Ok(ProposalAnswer {
+            id,
+            height: 1,
+            proposal: None,
+            council_power: "0".to_owned(),
+            votes: Vec::new(),
+            entries: vec![absent(&civitas_civic::keys::proposal(id))],
+            certified: self.certified(),
         })
     }
 }
@@ -555,6 +633,19 @@ async fn answers_match_the_result_schemas_of_the_openrpc_document() {
             "civitas_getRecordByDocument",
             serde_json::json!({ "namespace": "permits/building", "documentHash": "ab".repeat(32) }),
         ),
+        ("civitas_getCollectivity", serde_json::json!([219_900_016])),
+        ("civitas_getProgramme", serde_json::json!([0])),
+        (
+            "civitas_getProgramme",
+            serde_json::json!({ "id": 0, "fromPeriod": 2, "periods": 3 }),
+        ),
+        (
+            "civitas_getMerchant",
+            serde_json::json!([0, node.account.address]),
+        ),
+        ("civitas_getCommunity", serde_json::json!([0])),
+        ("civitas_getSlot", serde_json::json!([0, 96])),
+        ("civitas_getProposal", serde_json::json!([0])),
     ];
     let document = civitas_rpc_api::openrpc::document();
     let base = "https://civitas.invalid/openrpc.json";

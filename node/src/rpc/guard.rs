@@ -18,6 +18,9 @@
 //!   clients unless `per_ip_limits_for_loopback`: on the node's own machine
 //!   are its operator's tools and a reverse proxy, whose clients all share
 //!   its address;
+//! - credentialed methods (the OpenRPC table's access class): refused
+//!   without a valid credential ([`Credentials`], judged once per HTTP
+//!   request or WebSocket upgrade);
 //! - per-method metrics ([`RpcMetrics`]) for every request that reaches the
 //!   middleware (malformed JSON is answered by jsonrpsee before it).
 
@@ -27,10 +30,13 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use civitas_rpc_api::errors::{
-    RATE_LIMITED, batch_response_too_large, rate_limited, too_many_connections,
-    too_many_connections_from_address,
+    RATE_LIMITED, batch_response_too_large, credential_refused, credential_required, rate_limited,
+    too_many_connections, too_many_connections_from_address,
 };
+use civitas_rpc_api::openrpc::{Access, METHODS};
+use hyper::header::AUTHORIZATION;
 use jsonrpsee::core::server::BatchResponseBuilder;
+use jsonrpsee::server::HttpRequest;
 use jsonrpsee::server::middleware::rpc::{
     Batch, BatchEntry, MethodResponse, Notification, Request, RpcServiceBuilder, RpcServiceT,
 };
@@ -43,6 +49,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 
 use super::connections::PerAddress;
+use super::credentials::{Caller, Credentials};
 use super::metrics::RpcMetrics;
 use super::rate_limit::RateLimiter;
 use crate::config::RpcConfig;
@@ -54,6 +61,7 @@ const ACCEPT_RETRY: Duration = Duration::from_millis(50);
 /// What every connection's middleware shares.
 #[derive(Debug)]
 struct Shared {
+    credentials: Arc<Credentials>,
     limiter: Mutex<RateLimiter>,
     metrics: RpcMetrics,
     per_second: u32,
@@ -105,12 +113,14 @@ fn check_open_files(max_connections: u32) {
 }
 
 /// Binds `listen` and serves `methods` with the limits of `limits`, counting
-/// into `metrics`, until the returned handle stops it.
+/// into `metrics` and admitting credentialed callers by `credentials`, until
+/// the returned handle stops it.
 pub async fn serve(
     listen: SocketAddr,
     limits: &RpcConfig,
     methods: Methods,
     metrics: RpcMetrics,
+    credentials: Arc<Credentials>,
 ) -> Result<(SocketAddr, ServerHandle)> {
     let listener = TcpListener::bind(listen)
         .await
@@ -125,6 +135,7 @@ pub async fn serve(
         .set_batch_request_config(BatchRequestConfig::Limit(limits.batch_requests_max))
         .build();
     let shared = Arc::new(Shared {
+        credentials,
         limiter: Mutex::new(RateLimiter::new(
             limits.requests_per_second_per_ip,
             limits.request_burst_per_ip,
@@ -207,8 +218,24 @@ impl Accept {
                 client,
                 shared: Arc::clone(&shared),
             });
+            // Each HTTP request (or WebSocket upgrade) is judged once, by its
+            // Authorization header; its method calls carry the verdict.
+            let credentials = Arc::clone(&self.shared.credentials);
+            let loopback = address.is_loopback();
+            let judge = tower::ServiceBuilder::new().map_request(
+                move |mut request: HttpRequest<hyper::body::Incoming>| {
+                    let header = request
+                        .headers()
+                        .get(AUTHORIZATION)
+                        .map(|value| value.as_bytes());
+                    let caller = credentials.caller(loopback, header);
+                    request.extensions_mut().insert(caller);
+                    request
+                },
+            );
             let mut service = builder
                 .clone()
+                .set_http_middleware(judge)
                 .set_rpc_middleware(middleware)
                 .build(self.methods.clone(), self.stop.clone());
             // A WebSocket outlives the HTTP connection it was upgraded from:
@@ -253,6 +280,22 @@ fn refuse(socket: &TcpStream, error: ErrorObjectOwned) {
     }
 }
 
+/// Whether the caller may call the request's method: a credentialed method
+/// (the OpenRPC table's access class) needs a valid credential.
+fn authorized(request: &Request<'_>) -> Result<(), ErrorObjectOwned> {
+    let credentialed = METHODS
+        .iter()
+        .any(|m| m.name == request.method_name() && matches!(m.access, Access::Credentialed));
+    if !credentialed {
+        return Ok(());
+    }
+    match request.extensions().get::<Caller>() {
+        Some(Caller::Credentialed(_)) => Ok(()),
+        Some(Caller::Refused(why)) => Err(credential_refused(why)),
+        Some(Caller::Anonymous) | None => Err(credential_required(request.method_name())),
+    }
+}
+
 /// The middleware of one connection: rate, batch answers, metrics.
 #[derive(Clone, Debug)]
 struct Guard<S> {
@@ -276,6 +319,10 @@ where
     shared.metrics.request(&label);
     if let Err(error) = shared.admit(client) {
         shared.metrics.error(&label, RATE_LIMITED);
+        return MethodResponse::error(request.id, error).with_extensions(request.extensions);
+    }
+    if let Err(error) = authorized(&request) {
+        shared.metrics.error(&label, error.code());
         return MethodResponse::error(request.id, error).with_extensions(request.extensions);
     }
     let started = Instant::now();
@@ -388,6 +435,7 @@ mod tests {
     #[test]
     fn a_client_over_its_rate_gets_the_documented_error() {
         let shared = Shared {
+            credentials: Arc::new(Credentials::new("/nonexistent".into())),
             limiter: Mutex::new(RateLimiter::new(1, 2)),
             metrics: RpcMetrics::default(),
             per_second: 1,

@@ -1,18 +1,28 @@
 //! The proven state reads (`getStateProof`, `getRecord`,
-//! `getRecordByDocument`), run on the engine thread against its
+//! `getRecordByDocument`, and the civic reads `getCollectivity`,
+//! `getProgramme`, `getMerchant`, `getCommunity`, `getSlot`,
+//! `getProposal`), run on the engine thread against its
 //! [`LedgerStore`]: every entry is proven against the state of the last
 //! committed height, and answered with that height's header and
-//! certificate, all read between two engine inputs so they agree.
+//! certificate, all read between two engine inputs so they agree. Each read
+//! is bounded: a programme's periods by [`PROGRAMME_PERIODS_MAX`], a
+//! proposal's votes by [`PROPOSAL_VOTES_MAX`].
 
-use civitas_civic::keys;
-use civitas_civic::model::{NamespaceName, RecordId};
+use std::ops::Range;
+
+use civitas_civic::aid::Programme;
+use civitas_civic::keys::{self, table};
+use civitas_civic::model::{NamespaceName, RecordId, Role, Scope, Siren};
 use civitas_engine::ChainStore;
 use civitas_rpc_api::{
-    CertificateView, Certified, DocumentAnswer, ErrorObjectOwned, HeaderView, ProvenEntry,
-    RECORD_VERSIONS_MAX, RecordAnswer, RecordVersionView, RecordView, StateProofAnswer,
-    decode_document_entry, internal_error, namespace_text, record_id_text,
+    CertificateView, Certified, CollectivityAnswer, CollectivityView, CommunityAnswer,
+    CommunityView, DocumentAnswer, ErrorObjectOwned, HeaderView, MerchantAnswer, MerchantEntries,
+    PROPOSAL_VOTES_MAX, PeriodFiguresView, ProgrammeAnswer, ProgrammeView, ProposalAnswer,
+    ProposalView, ProvenEntry, RECORD_VERSIONS_MAX, RecordAnswer, RecordVersionView, RecordView,
+    SlotAnswer, SlotFiguresView, StateProofAnswer, VoteView, council_power_text,
+    decode_document_entry, internal_error, namespace_text, record_id_text, scope_view,
 };
-use civitas_types::Hash;
+use civitas_types::{AccountId, DecodeError, Hash, decode, encode};
 
 use crate::store::LedgerStore;
 
@@ -132,6 +142,191 @@ pub fn document(
         version,
         entry,
         record,
+        certified,
+    })
+}
+
+/// A stored value that does not decode: the node's corrupt state.
+fn corrupt(what: &'static str) -> impl Fn(DecodeError) -> ErrorObjectOwned {
+    move |error| failed(format!("a stored {what} does not decode: {error}"))
+}
+
+/// `civitas_getCollectivity`.
+pub fn collectivity(
+    store: &LedgerStore,
+    siren: &Siren,
+) -> Result<CollectivityAnswer, ErrorObjectOwned> {
+    let (height, certified) = certified(store)?;
+    let (entry, value) = proven(store, &keys::collectivity(siren))?;
+    let collectivity = value
+        .as_deref()
+        .map(CollectivityView::decode)
+        .transpose()
+        .map_err(corrupt("collectivity"))?;
+    Ok(CollectivityAnswer {
+        siren: siren.0,
+        height,
+        collectivity,
+        entries: vec![entry],
+        certified,
+    })
+}
+
+/// `civitas_getProgramme`: the programme, then its figures for `periods`.
+pub fn programme(
+    store: &LedgerStore,
+    id: u64,
+    periods: Range<u64>,
+) -> Result<ProgrammeAnswer, ErrorObjectOwned> {
+    let (height, certified) = certified(store)?;
+    let (entry, value) = proven(store, &keys::programme(id))?;
+    let programme = value
+        .as_deref()
+        .map(ProgrammeView::decode)
+        .transpose()
+        .map_err(corrupt("programme"))?;
+    let mut entries = vec![entry];
+    let mut figures = Vec::new();
+    for period in periods.filter(|_| programme.is_some()) {
+        let (entry, value) = proven(store, &keys::period_figures(id, period))?;
+        figures.push(
+            PeriodFiguresView::decode(period, value.as_deref())
+                .map_err(corrupt("period's figures"))?,
+        );
+        entries.push(entry);
+    }
+    Ok(ProgrammeAnswer {
+        id,
+        height,
+        programme,
+        periods: figures,
+        entries,
+        certified,
+    })
+}
+
+/// `civitas_getMerchant`: the programme, its collectivity, and the
+/// merchant's grants for the programme and for the collectivity.
+pub fn merchant(
+    store: &LedgerStore,
+    programme_id: u64,
+    merchant: &AccountId,
+) -> Result<MerchantAnswer, ErrorObjectOwned> {
+    let (height, certified) = certified(store)?;
+    let (entry, value) = proven(store, &keys::programme(programme_id))?;
+    let mut entries = vec![entry];
+    let mut found = MerchantEntries::default();
+    if let Some(bytes) = value {
+        let programme: Programme = decode(&bytes).map_err(corrupt("programme"))?;
+        let siren = programme.rules.collectivity;
+        let (entry, member) = proven(store, &keys::collectivity(&siren))?;
+        entries.push(entry);
+        found.member = member.is_some();
+        for scope in [
+            Scope::Programme(siren, programme_id),
+            Scope::Collectivity(siren),
+        ] {
+            let (entry, grant) = proven(store, &keys::role(merchant, Role::Merchant, &scope))?;
+            entries.push(entry);
+            let grant = grant.map(|value| (scope_view(&scope), value));
+            if matches!(scope, Scope::Programme(..)) {
+                found.programme_grant = grant;
+            } else {
+                found.collectivity_grant = grant;
+            }
+        }
+        found.programme = Some(bytes);
+    }
+    let (accredited, grants, accepted_categories) =
+        found.standing().map_err(corrupt("merchant entry"))?;
+    Ok(MerchantAnswer {
+        programme: programme_id,
+        merchant: merchant.to_string(),
+        height,
+        accredited,
+        grants,
+        accepted_categories,
+        entries,
+        certified,
+    })
+}
+
+/// `civitas_getCommunity`.
+pub fn community(store: &LedgerStore, id: u64) -> Result<CommunityAnswer, ErrorObjectOwned> {
+    let (height, certified) = certified(store)?;
+    let (entry, value) = proven(store, &keys::community(id))?;
+    let community = value
+        .as_deref()
+        .map(CommunityView::decode)
+        .transpose()
+        .map_err(corrupt("community"))?;
+    Ok(CommunityAnswer {
+        id,
+        height,
+        community,
+        entries: vec![entry],
+        certified,
+    })
+}
+
+/// `civitas_getSlot`: the slot's figures, never its book.
+pub fn slot(
+    store: &LedgerStore,
+    community: u64,
+    slot: u64,
+) -> Result<SlotAnswer, ErrorObjectOwned> {
+    let (height, certified) = certified(store)?;
+    let (entry, value) = proven(store, &keys::slot_figures(community, slot))?;
+    let figures = value
+        .as_deref()
+        .map(SlotFiguresView::decode)
+        .transpose()
+        .map_err(corrupt("slot's figures"))?;
+    Ok(SlotAnswer {
+        community,
+        slot,
+        height,
+        figures,
+        entries: vec![entry],
+        certified,
+    })
+}
+
+/// `civitas_getProposal`: the proposal, the council's power, and its votes
+/// (found by a scan of the proposal's vote keys, each then proven).
+pub fn proposal(store: &LedgerStore, id: u64) -> Result<ProposalAnswer, ErrorObjectOwned> {
+    let (height, certified) = certified(store)?;
+    let (entry, value) = proven(store, &keys::proposal(id))?;
+    let proposal = value
+        .as_deref()
+        .map(ProposalView::decode)
+        .transpose()
+        .map_err(corrupt("proposal"))?;
+    let (power_entry, power) = proven(store, &keys::council_power())?;
+    let council_power = council_power_text(power.as_deref()).map_err(corrupt("council power"))?;
+    let mut entries = vec![entry, power_entry];
+    let mut votes = Vec::new();
+    if proposal.is_some() {
+        let mut prefix = vec![table::PROPOSAL_VOTE];
+        prefix.extend(encode(&id));
+        let found = store
+            .ledger()
+            .scan_prefix(&prefix, None, PROPOSAL_VOTES_MAX)
+            .map_err(failed)?;
+        for (key, _) in found {
+            let (entry, value) = proven(store, &key)?;
+            let value = value.ok_or_else(|| failed("a vote scanned is not in the state"))?;
+            votes.push(VoteView::decode(&key, &value).map_err(corrupt("vote"))?);
+            entries.push(entry);
+        }
+    }
+    Ok(ProposalAnswer {
+        id,
+        height,
+        proposal,
+        council_power,
+        votes,
+        entries,
         certified,
     })
 }

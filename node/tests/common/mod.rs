@@ -166,6 +166,25 @@ impl DemoHome {
     }
 }
 
+/// The RPC credential the test nodes accept (for the credentialed methods:
+/// whole blocks, raw state keys) and every [`Rpc`] sends.
+pub const TEST_CREDENTIAL: &str = "civitas-e2e-test-credential";
+
+/// Lets `home`'s node accept [`TEST_CREDENTIAL`] (the line
+/// `civitas-node rpc-credential add` would write for it), once.
+pub fn grant_test_credential(home: &Path) {
+    use sha2::Digest;
+    let path = home.join("rpc_credentials");
+    let line = format!(
+        "e2e-tests {}\n",
+        hex::encode(sha2::Sha256::digest(TEST_CREDENTIAL.as_bytes()))
+    );
+    let existing = std::fs::read_to_string(&path).unwrap_or_default();
+    if !existing.contains(line.trim_end()) {
+        std::fs::write(&path, existing + &line).unwrap();
+    }
+}
+
 /// A blocking JSON-RPC client: jsonrpsee's HTTP client on a runtime of its own.
 pub struct Rpc {
     runtime: tokio::runtime::Runtime,
@@ -181,7 +200,11 @@ impl Rpc {
             .unwrap();
         let client = {
             let _entered = runtime.enter();
-            civitas_rpc_api::http_client(&format!("http://{address}")).unwrap()
+            civitas_rpc_api::http_client_with_credential(
+                &format!("http://{address}"),
+                Some(TEST_CREDENTIAL),
+            )
+            .unwrap()
         };
         Rpc { runtime, client }
     }
@@ -276,13 +299,15 @@ impl Spawned {
         Spawned::with_args(home, genesis, &[], environment)
     }
 
-    /// [`Spawned::with_env`] with more arguments to `start`.
+    /// [`Spawned::with_env`] with more arguments to `start`. The home
+    /// accepts [`TEST_CREDENTIAL`], which every [`Rpc`] sends.
     pub fn with_args(
         home: &Path,
         genesis: &Path,
         arguments: &[&str],
         environment: &[(String, String)],
     ) -> Spawned {
+        grant_test_credential(home);
         let mut command = command();
         command
             .arg("start")
@@ -297,6 +322,8 @@ impl Spawned {
     /// Spawns `civitas-node devnet --home HOME --log-json` on any free
     /// ports, with [`HEARTBEAT_MS`].
     pub fn devnet(home: &Path) -> Spawned {
+        std::fs::create_dir_all(home).unwrap();
+        grant_test_credential(home);
         let mut command = command();
         command.arg("devnet").arg("--home").arg(home);
         Spawned::run(command, &[])
@@ -663,13 +690,21 @@ pub fn fresh_multisig(genesis: &GenesisDocument, number: u64) -> SignedTransacti
 
 /// `POST /` of `body` as JSON over plain HTTP/1.1: the response body.
 pub fn post_json(address: SocketAddr, body: &str) -> String {
+    post_json_as(address, body, None)
+}
+
+/// [`post_json`] with `Authorization: Bearer TOKEN` when `token` is given.
+pub fn post_json_as(address: SocketAddr, body: &str, token: Option<&str>) -> String {
+    let authorization = token
+        .map(|token| format!("Authorization: Bearer {token}\r\n"))
+        .unwrap_or_default();
     let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(10)).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
         .unwrap();
     write!(
         stream,
-        "POST / HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "POST / HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n{authorization}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
     .unwrap();

@@ -7,10 +7,15 @@ use schemars::{JsonSchema, Schema, SchemaGenerator};
 
 use super::{Access, ErrorEntry, MethodEntry, ValueEntry};
 use crate::account::AccountView;
+use crate::aid::{
+    MerchantAnswer, PROGRAMME_PERIODS_DEFAULT, PROGRAMME_PERIODS_MAX, ProgrammeAnswer,
+};
 use crate::chain::{BLOCKS_LIST_MAX, BlockList, CertificateView, HeaderView, ValidatorsView};
+use crate::council::{CollectivityAnswer, ProposalAnswer};
+use crate::energy::{CommunityAnswer, SlotAnswer};
 use crate::errors::{
-    BATCH_RESPONSE_TOO_LARGE, INTERNAL_ERROR, INVALID_PARAMS, INVALID_TRANSACTION, RATE_LIMITED,
-    TOO_MANY_CONNECTIONS, TRANSACTION_REJECTED,
+    BATCH_RESPONSE_TOO_LARGE, CREDENTIAL_REFUSED, CREDENTIAL_REQUIRED, INTERNAL_ERROR,
+    INVALID_PARAMS, INVALID_TRANSACTION, RATE_LIMITED, TOO_MANY_CONNECTIONS, TRANSACTION_REJECTED,
 };
 use crate::evidence::{EVIDENCE_LIST_MAX, EvidenceList};
 use crate::registry::{DocumentAnswer, RecordAnswer};
@@ -44,6 +49,18 @@ pub const RATE_LIMITED_ERROR: ErrorEntry = ErrorEntry {
     message: "Rate limited: the client's address made more requests than the node allows (each request of a batch counts); retry after data.retryAfterMs; data is a RateLimitedData",
 };
 
+/// [`CREDENTIAL_REQUIRED`]: a credentialed method called without a credential.
+pub const CREDENTIAL_REQUIRED_ERROR: ErrorEntry = ErrorEntry {
+    code: CREDENTIAL_REQUIRED,
+    message: "Credential required: the method is for validators and accredited auditors; send Authorization: Bearer TOKEN over loopback or TLS",
+};
+
+/// [`CREDENTIAL_REFUSED`]: an unknown or revoked credential, or one sent from another address.
+pub const CREDENTIAL_REFUSED_ERROR: ErrorEntry = ErrorEntry {
+    code: CREDENTIAL_REFUSED,
+    message: "Credential refused: unknown or revoked, or sent over a connection that is neither loopback nor TLS",
+};
+
 /// Every error a method answers, in the order of the crate's constants.
 pub const ERRORS: &[ErrorEntry] = &[
     INVALID_PARAMS_ERROR,
@@ -51,6 +68,8 @@ pub const ERRORS: &[ErrorEntry] = &[
     INVALID_TRANSACTION_ERROR,
     TRANSACTION_REJECTED_ERROR,
     RATE_LIMITED_ERROR,
+    CREDENTIAL_REQUIRED_ERROR,
+    CREDENTIAL_REFUSED_ERROR,
 ];
 
 /// The errors the server answers for a request or a connection before any
@@ -133,7 +152,11 @@ pub const METHODS: &[MethodEntry] = &[
             required: true,
             schema: schema_of::<Status>,
         },
-        errors: &[INTERNAL_ERROR_ERROR, RATE_LIMITED_ERROR],
+        errors: &[
+            INVALID_PARAMS_ERROR,
+            INTERNAL_ERROR_ERROR,
+            RATE_LIMITED_ERROR,
+        ],
         access: Access::Public,
     },
     MethodEntry {
@@ -164,7 +187,7 @@ pub const METHODS: &[MethodEntry] = &[
     MethodEntry {
         name: "civitas_getBlock",
         summary: "The committed block at a height.",
-        description: "Its header fields, the ids of its transactions and its canonical bytes; null if no block is committed at that height yet. Whole blocks are for credentialed callers (validators, accredited auditors); enforcement comes with credentials.",
+        description: "Its header fields, the ids of its transactions and its canonical bytes; null if no block is committed at that height yet. Whole blocks are for credentialed callers (validators, accredited auditors): send Authorization: Bearer TOKEN over loopback or TLS.",
         params: &[ValueEntry {
             name: "height",
             description: "The block's height, from 1.",
@@ -181,6 +204,8 @@ pub const METHODS: &[MethodEntry] = &[
             INVALID_PARAMS_ERROR,
             INTERNAL_ERROR_ERROR,
             RATE_LIMITED_ERROR,
+            CREDENTIAL_REQUIRED_ERROR,
+            CREDENTIAL_REFUSED_ERROR,
         ],
         access: Access::Credentialed,
     },
@@ -306,7 +331,7 @@ pub const METHODS: &[MethodEntry] = &[
     MethodEntry {
         name: "civitas_getBlocks",
         summary: "Committed blocks from a height on.",
-        description: "In order, at most limit blocks and at most 8 MiB of block bytes (the first block always); fewer, or none, past the last committed height. Whole blocks are for credentialed callers (validators, accredited auditors); enforcement comes with credentials.",
+        description: "In order, at most limit blocks and at most 8 MiB of block bytes (the first block always); fewer, or none, past the last committed height. Whole blocks are for credentialed callers (validators, accredited auditors): send Authorization: Bearer TOKEN over loopback or TLS.",
         params: &[
             ValueEntry {
                 name: "from",
@@ -331,6 +356,8 @@ pub const METHODS: &[MethodEntry] = &[
             INVALID_PARAMS_ERROR,
             INTERNAL_ERROR_ERROR,
             RATE_LIMITED_ERROR,
+            CREDENTIAL_REQUIRED_ERROR,
+            CREDENTIAL_REFUSED_ERROR,
         ],
         access: Access::Credentialed,
     },
@@ -360,7 +387,7 @@ pub const METHODS: &[MethodEntry] = &[
     MethodEntry {
         name: "civitas_getStateProof",
         summary: "One raw state key's entry, with its proof and the certified header.",
-        description: "At the last committed height: the value (or null), the state proof of presence or absence, and the header and certificate whose stateRoot the proof leads to. Raw keys are for credentialed callers (validators, accredited auditors); enforcement comes with credentials.",
+        description: "At the last committed height: the value (or null), the state proof of presence or absence, and the header and certificate whose stateRoot the proof leads to. Raw keys are for credentialed callers (validators, accredited auditors): send Authorization: Bearer TOKEN over loopback or TLS.",
         params: &[ValueEntry {
             name: "key",
             description: "The state key: hex, no 0x, 1 to 512 bytes (docs/civic-transactions.md lists the tables).",
@@ -377,6 +404,8 @@ pub const METHODS: &[MethodEntry] = &[
             INVALID_PARAMS_ERROR,
             INTERNAL_ERROR_ERROR,
             RATE_LIMITED_ERROR,
+            CREDENTIAL_REQUIRED_ERROR,
+            CREDENTIAL_REFUSED_ERROR,
         ],
         access: Access::Credentialed,
     },
@@ -432,7 +461,175 @@ pub const METHODS: &[MethodEntry] = &[
         ],
         access: Access::Public,
     },
+    MethodEntry {
+        name: "civitas_getCollectivity",
+        summary: "A council member: name, council power and account, proven.",
+        description: "At the last committed height: the collectivity's entry with its proof and the certified header; collectivity is null, with a proof of absence, if it is not a council member. Its officials' roles are civitas_getAccount's (roles are kept by account).",
+        params: &[ValueEntry {
+            name: "siren",
+            description: "The collectivity's SIREN: nine digits with a valid Luhn check digit, as a number.",
+            required: true,
+            schema: schema_of::<u32>,
+        }],
+        result: ValueEntry {
+            name: "collectivity",
+            description: "The collectivity answer.",
+            required: true,
+            schema: schema_of::<CollectivityAnswer>,
+        },
+        errors: &[
+            INVALID_PARAMS_ERROR,
+            INTERNAL_ERROR_ERROR,
+            RATE_LIMITED_ERROR,
+        ],
+        access: Access::Public,
+    },
+    MethodEntry {
+        name: "civitas_getProgramme",
+        summary: "An aid programme: rules, status, money and per-period figures, proven.",
+        description: "At the last committed height: the programme entry and one period-figures entry per period asked for, each with its proof, and the certified header; programme is null, with a proof of absence, if there is no such programme. A period without an entry moved no money (zeros, proven absent). Aggregates only: beneficiaries' balances are their own data.",
+        params: &[
+            ID_PARAM,
+            ValueEntry {
+                name: "fromPeriod",
+                description: "The first period to give figures for (0, the default, is the programme's first).",
+                required: false,
+                schema: schema_of::<Option<u64>>,
+            },
+            ValueEntry {
+                name: "periods",
+                description: PERIODS_DESCRIPTION,
+                required: false,
+                schema: schema_of::<Option<u32>>,
+            },
+        ],
+        result: ValueEntry {
+            name: "programme",
+            description: "The programme answer.",
+            required: true,
+            schema: schema_of::<ProgrammeAnswer>,
+        },
+        errors: &[
+            INVALID_PARAMS_ERROR,
+            INTERNAL_ERROR_ERROR,
+            RATE_LIMITED_ERROR,
+        ],
+        access: Access::Public,
+    },
+    MethodEntry {
+        name: "civitas_getMerchant",
+        summary: "Whether a merchant is accredited for an aid programme, and in which categories, proven.",
+        description: "At the last committed height: the programme, its collectivity and the merchant's role entries for the programme and the collectivity, each with its proof, and the certified header. The merchant's balance to redeem is its own data (docs/privacy.md), not served here.",
+        params: &[
+            ValueEntry {
+                name: "programme",
+                description: "The programme's id.",
+                required: true,
+                schema: schema_of::<u64>,
+            },
+            ValueEntry {
+                name: "merchant",
+                description: "The merchant's account: a civ1… bech32m address.",
+                required: true,
+                schema: schema_of::<String>,
+            },
+        ],
+        result: ValueEntry {
+            name: "merchant",
+            description: "The merchant answer.",
+            required: true,
+            schema: schema_of::<MerchantAnswer>,
+        },
+        errors: &[
+            INVALID_PARAMS_ERROR,
+            INTERNAL_ERROR_ERROR,
+            RATE_LIMITED_ERROR,
+        ],
+        access: Access::Public,
+    },
+    MethodEntry {
+        name: "civitas_getCommunity",
+        summary: "An energy community: rules, meter count and slots waiting to clear, proven.",
+        description: "At the last committed height: the community entry with its proof and the certified header; community is null, with a proof of absence, if there is no such community. Meters and participants are their holders' own data.",
+        params: &[ID_PARAM],
+        result: ValueEntry {
+            name: "community",
+            description: "The community answer.",
+            required: true,
+            schema: schema_of::<CommunityAnswer>,
+        },
+        errors: &[
+            INVALID_PARAMS_ERROR,
+            INTERNAL_ERROR_ERROR,
+            RATE_LIMITED_ERROR,
+        ],
+        access: Access::Public,
+    },
+    MethodEntry {
+        name: "civitas_getSlot",
+        summary: "An energy slot's public totals (clearing price, volume, settlement), proven.",
+        description: "At the last committed height: the slot-figures entry with its proof and the certified header; figures is null, with a proof of absence, until the slot clears. Aggregates only: never the slot book, whose orders and readings are per meter.",
+        params: &[
+            ValueEntry {
+                name: "community",
+                description: "The community's id.",
+                required: true,
+                schema: schema_of::<u64>,
+            },
+            ValueEntry {
+                name: "slot",
+                description: "The slot's number (slot 0 starts at the community's firstSlotMs).",
+                required: true,
+                schema: schema_of::<u64>,
+            },
+        ],
+        result: ValueEntry {
+            name: "slot",
+            description: "The slot answer.",
+            required: true,
+            schema: schema_of::<SlotAnswer>,
+        },
+        errors: &[
+            INVALID_PARAMS_ERROR,
+            INTERNAL_ERROR_ERROR,
+            RATE_LIMITED_ERROR,
+        ],
+        access: Access::Public,
+    },
+    MethodEntry {
+        name: "civitas_getProposal",
+        summary: "A council proposal: action, status, power for and against, and each collectivity's vote, proven.",
+        description: "At the last committed height: the proposal entry, the council's total power and each vote entry, each with its proof, and the certified header; proposal is null, with a proof of absence, if there is no such proposal. The proofs show each listed vote is recorded; that none is left out rests on the node.",
+        params: &[ID_PARAM],
+        result: ValueEntry {
+            name: "proposal",
+            description: "The proposal answer.",
+            required: true,
+            schema: schema_of::<ProposalAnswer>,
+        },
+        errors: &[
+            INVALID_PARAMS_ERROR,
+            INTERNAL_ERROR_ERROR,
+            RATE_LIMITED_ERROR,
+        ],
+        access: Access::Public,
+    },
 ];
+
+/// `id` of the methods that read one programme, community or proposal.
+const ID_PARAM: ValueEntry = ValueEntry {
+    name: "id",
+    description: "The id, from 0 in the order of creation.",
+    required: true,
+    schema: schema_of::<u64>,
+};
+
+/// `periods` of `civitas_getProgramme`.
+const PERIODS_DESCRIPTION: &str = "How many periods to give figures for, 1 to 24 (default 12).";
+const _: () = assert!(
+    PROGRAMME_PERIODS_MAX == 24 && PROGRAMME_PERIODS_DEFAULT == 12,
+    "update PERIODS_DESCRIPTION"
+);
 
 /// `namespace` of the registry methods.
 const NAMESPACE_PARAM: ValueEntry = ValueEntry {

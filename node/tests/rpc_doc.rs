@@ -114,7 +114,10 @@ fn every_request_of_the_rpc_doc_gets_the_answer_it_shows() {
         .to_hex();
 
     let blocks = json_blocks();
-    assert!(blocks.len().is_multiple_of(2), "requests and answers come in pairs");
+    assert!(
+        blocks.len().is_multiple_of(2),
+        "requests and answers come in pairs"
+    );
     let mut shown_methods = std::collections::BTreeSet::new();
     for pair in blocks.chunks(2) {
         let (mut request, shown) = (pair[0].clone(), &pair[1]);

@@ -38,6 +38,9 @@ pub type NodeEngine = Engine<LedgerStore, FileSignStore>;
 /// The longest the thread sleeps without looking at its timers.
 const IDLE_WAIT_MS: u64 = 1_000;
 
+/// Most due timers fired between two looks at the commands.
+const TIMERS_PER_TURN_MAX: usize = 16;
+
 /// How often the engine's current messages are re-sent to peers.
 pub const REBROADCAST_MS: u64 = 1_000;
 
@@ -261,8 +264,12 @@ impl Driver {
         Ok(())
     }
 
+    /// Fires the due timers, at most [`TIMERS_PER_TURN_MAX`]: a height's
+    /// timer can schedule the next one due at once (blocks back to back
+    /// while the mempool holds anything), and commands must not wait for
+    /// that to stop.
     fn fire_due_timers(&mut self) -> Result<(), DriverError> {
-        loop {
+        for _ in 0..TIMERS_PER_TURN_MAX {
             let now = now_ms();
             let due = match self.timers.first_key_value() {
                 Some(((at, _), _)) => *at <= now,
@@ -275,6 +282,7 @@ impl Driver {
                 self.input(Input::Timer(timer))?;
             }
         }
+        Ok(())
     }
 
     fn input(&mut self, input: Input) -> Result<(), DriverError> {

@@ -14,9 +14,10 @@
 //!
 //! Transaction status: pending is the mempool's (read on the engine's
 //! thread, [`Command::Inspect`]); committed when a published commit holds
-//! it (or the ledger does); expired once a commit reaches its expiry height
-//! without it; removed when, after a commit, neither the mempool nor the
-//! ledger has it.
+//! it (or the ledger does); dropped when, once the subscription has read
+//! every published commit (or after it missed some: it never closes as too
+//! slow), neither the mempool nor the ledger has it — expired if the chain
+//! reached its expiry height, else removed.
 
 use std::sync::Arc;
 use std::sync::mpsc::Sender;
@@ -143,7 +144,7 @@ impl RpcSubscriptions {
     }
 
     /// Where transaction `id` stands now, read on the engine's thread.
-    async fn status_now(&self, id: Hash) -> Result<TransactionStatus, String> {
+    async fn status_now(&self, id: Hash) -> Result<(TransactionStatus, u64), String> {
         let (reply, answer) = oneshot::channel();
         let inspect = Command::Inspect(Box::new(move |mempool, store| {
             let _ = reply.send(status_in(mempool, store, &id));
@@ -158,7 +159,8 @@ fn status_in(
     mempool: &civitas_mempool::Mempool,
     store: &LedgerStore,
     id: &Hash,
-) -> Result<TransactionStatus, String> {
+) -> Result<(TransactionStatus, u64), String> {
+    let height = store.ledger().height();
     let record = store
         .ledger()
         .transaction(id)
@@ -166,9 +168,12 @@ fn status_in(
     if let Some(record) = record {
         let receipt: Receipt =
             decode(&record.receipt).map_err(|_| "a stored receipt does not decode".to_owned())?;
-        return Ok(committed(*id, record.height, record.position, &receipt));
+        return Ok((
+            committed(*id, record.height, record.position, &receipt),
+            height,
+        ));
     }
-    Ok(match mempool.transaction(id) {
+    let status = match mempool.transaction(id) {
         Some(transaction) => TransactionStatus::Pending {
             id: id.to_hex(),
             expiry_height: transaction.body.expiry_height,
@@ -178,7 +183,8 @@ fn status_in(
             reason: DropReason::Unknown,
             detail: "the node has it neither in its mempool nor in a committed block".to_owned(),
         },
-    })
+    };
+    Ok((status, height))
 }
 
 fn committed(id: Hash, height: u64, position: u32, receipt: &Receipt) -> TransactionStatus {
@@ -221,28 +227,50 @@ fn last(sent: Result<(), End>) -> SubscriptionResult {
     sent.or_else(finish)
 }
 
-/// The next commit, or the end of the subscription.
+/// What a subscription reads next.
+enum Next {
+    /// A commit.
+    Commit(Arc<CommitEvent>),
+    /// It fell more than [`COMMITS_KEPT`] commits behind and missed these many.
+    Lagged(u64),
+}
+
+/// The next commit (or that some were missed), or the end of the subscription.
+async fn next_or_lag(
+    sink: &SubscriptionSink,
+    commits: &mut broadcast::Receiver<Arc<CommitEvent>>,
+) -> Result<Next, End> {
+    tokio::select! {
+        () = sink.closed() => Err(End::Gone),
+        received = commits.recv() => match received {
+            Ok(commit) => Ok(Next::Commit(commit)),
+            Err(broadcast::error::RecvError::Lagged(missed)) => Ok(Next::Lagged(missed)),
+            Err(broadcast::error::RecvError::Closed) => {
+                Err(End::Error(SubscriptionError::from(stopping())))
+            }
+        },
+    }
+}
+
+/// The next commit, or the end of the subscription: one that missed
+/// commits is closed as too slow.
 async fn next_commit(
     sink: &SubscriptionSink,
     commits: &mut broadcast::Receiver<Arc<CommitEvent>>,
 ) -> Result<Arc<CommitEvent>, End> {
-    tokio::select! {
-        () = sink.closed() => Err(End::Gone),
-        received = commits.recv() => match received {
-            Ok(commit) => Ok(commit),
-            Err(broadcast::error::RecvError::Lagged(missed)) => {
-                tracing::info!(
-                    subscription = sink.method_name(),
-                    missed,
-                    "closed a subscription: {SLOW_SUBSCRIBER} (it fell behind the commits kept)"
-                );
-                Err(End::Error(SubscriptionError::from(format!(
+    match next_or_lag(sink, commits).await? {
+        Next::Commit(commit) => Ok(commit),
+        Next::Lagged(missed) => {
+            tracing::info!(
+                subscription = sink.method_name(),
+                missed,
+                "closed a subscription: {SLOW_SUBSCRIBER} (it fell behind the commits kept)"
+            );
+            Err(End::Error(SubscriptionError::from(format!(
                 "{SLOW_SUBSCRIBER}: it missed {missed} commits (the node keeps {COMMITS_KEPT}); \
                  subscribe again and read what was missed with civitas_getHeader or civitas_getBlocks"
             ))))
-            }
-            Err(broadcast::error::RecvError::Closed) => Err(End::Error(SubscriptionError::from(stopping()))),
-        },
+        }
     }
 }
 
@@ -329,23 +357,31 @@ impl CivitasSubscriptionsServer for RpcSubscriptions {
             }
         };
         let mut sink = pending.accept().await?;
-        let expiry_height = match &now {
+        let expiry_height = match &now.0 {
             TransactionStatus::Pending { expiry_height, .. } => *expiry_height,
-            _ => return last(notify(&mut sink, self.backlog_max, &now).await),
+            _ => return last(notify(&mut sink, self.backlog_max, &now.0).await),
         };
-        if let Err(end) = notify(&mut sink, self.backlog_max, &now).await {
+        if let Err(end) = notify(&mut sink, self.backlog_max, &now.0).await {
             return finish(end);
         }
         loop {
-            let commit = match next_commit(&sink, &mut commits).await {
-                Ok(commit) => commit,
+            let look = match next_or_lag(&sink, &mut commits).await {
+                Ok(Next::Commit(commit)) => {
+                    if let Some(status) = included(id, &commit) {
+                        return last(notify(&mut sink, self.backlog_max, &status).await);
+                    }
+                    // The mempool is read once caught up with the commits.
+                    commits.is_empty()
+                }
+                // Missed commits: where it stands says what they did.
+                Ok(Next::Lagged(_)) => true,
                 Err(end) => return finish(end),
             };
-            let status = self
-                .after_commit(id, expiry_height, &commit)
-                .await
-                .map_err(SubscriptionError::from)?;
-            if let Some(status) = status {
+            if !look {
+                continue;
+            }
+            let (status, height) = self.status_now(id).await.map_err(SubscriptionError::from)?;
+            if let Some(status) = final_status(status, height, expiry_height) {
                 return last(notify(&mut sink, self.backlog_max, &status).await);
             }
         }
@@ -387,48 +423,49 @@ impl CivitasSubscriptionsServer for RpcSubscriptions {
     }
 }
 
-impl RpcSubscriptions {
-    /// The final status of transaction `id` (pending, expiring at
-    /// `expiry_height`) after `commit`, or `None` while it is still pending.
-    async fn after_commit(
-        &self,
-        id: Hash,
-        expiry_height: u64,
-        commit: &CommitEvent,
-    ) -> Result<Option<TransactionStatus>, String> {
-        let included = commit
-            .receipts
-            .iter()
-            .find_map(|committed| match committed.transaction {
-                Some((transaction, position)) if transaction == id => {
-                    Some((position, &committed.receipt))
-                }
-                _ => None,
-            });
-        if let Some((position, receipt)) = included {
-            return Ok(Some(committed(id, commit.header.height, position, receipt)));
-        }
-        if commit.header.height >= expiry_height {
-            return Ok(Some(TransactionStatus::Dropped {
-                id: id.to_hex(),
+/// Transaction `id`'s committed status if `commit` holds it.
+fn included(id: Hash, commit: &CommitEvent) -> Option<TransactionStatus> {
+    commit
+        .receipts
+        .iter()
+        .find_map(|committed| match committed.transaction {
+            Some((transaction, position)) if transaction == id => Some(self::committed(
+                id,
+                commit.header.height,
+                position,
+                &committed.receipt,
+            )),
+            _ => None,
+        })
+}
+
+/// The final status of a transaction that was pending with `expiry_height`,
+/// now `status` with the ledger at `height`; `None` while it is pending.
+fn final_status(
+    status: TransactionStatus,
+    height: u64,
+    expiry_height: u64,
+) -> Option<TransactionStatus> {
+    match status {
+        TransactionStatus::Pending { .. } => None,
+        TransactionStatus::Dropped { id, .. } if height >= expiry_height => {
+            Some(TransactionStatus::Dropped {
+                id,
                 reason: DropReason::Expired,
                 detail: format!(
-                    "its expiry height {expiry_height} passed (block {} did not include it)",
-                    commit.header.height
+                    "its expiry height {expiry_height} passed without a block holding it \
+                     (the chain is at {height})"
                 ),
-            }));
+            })
         }
-        Ok(match self.status_now(id).await? {
-            TransactionStatus::Pending { .. } => None,
-            TransactionStatus::Dropped { id, .. } => Some(TransactionStatus::Dropped {
-                id,
-                reason: DropReason::Removed,
-                detail: "the mempool removed it before its expiry: evicted to make room, or no \
-                         longer admissible (its sequence was used, or its keys no longer \
-                         authorise its signer)"
-                    .to_owned(),
-            }),
-            committed @ TransactionStatus::Committed { .. } => Some(committed),
-        })
+        TransactionStatus::Dropped { id, .. } => Some(TransactionStatus::Dropped {
+            id,
+            reason: DropReason::Removed,
+            detail: "the mempool removed it before its expiry: evicted to make room, or no \
+                     longer admissible (its sequence was used, or its keys no longer \
+                     authorise its signer)"
+                .to_owned(),
+        }),
+        committed @ TransactionStatus::Committed { .. } => Some(committed),
     }
 }

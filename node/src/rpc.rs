@@ -304,8 +304,12 @@ impl CivitasApiServer for RpcNode {
             .await
     }
 
-    async fn get_proposal(&self, id: u64) -> RpcResult<ProposalAnswer> {
-        self.query(move |store| state::proposal(store, id)).await
+    async fn get_proposal(&self, id: u64, votes_after: Option<u32>) -> RpcResult<ProposalAnswer> {
+        let after = votes_after
+            .map(|siren| parse_siren("votesAfter", siren))
+            .transpose()?;
+        self.query(move |store| state::proposal(store, id, after))
+            .await
     }
 }
 

@@ -286,7 +286,7 @@ fn proposals(home: &DemoHome, node: &Node, merchant: &AccountId) {
     let council = account("city council").address.to_string();
 
     // Proposal 0: the city voted in favour with its whole power; executed.
-    let answer = rpc.call(async |c| c.get_proposal(0).await).unwrap();
+    let answer = rpc.call(async |c| c.get_proposal(0, None).await).unwrap();
     let proposal = answer.proposal.clone().unwrap();
     assert_eq!(proposal.proposer, council);
     assert_eq!(proposal.status, "executed");
@@ -300,12 +300,30 @@ fn proposals(home: &DemoHome, node: &Node, merchant: &AccountId) {
     assert_eq!(answer.votes.len(), 1);
     assert_eq!(answer.votes[0].collectivity, CITY_SIREN.0);
     assert!(answer.votes[0].in_favour);
+    assert_eq!(answer.next_votes_after, None);
     // Proposal, council power, one vote.
     assert_eq!(answer.entries.len(), 3);
     all_check(home, &answer.entries, &answer.certified);
 
+    // Paging: no vote after the city's; a votesAfter that is no SIREN is refused.
+    let after = rpc
+        .call(async |c| c.get_proposal(0, Some(CITY_SIREN.0)).await)
+        .unwrap();
+    assert!(after.votes.is_empty() && after.next_votes_after.is_none());
+    assert_eq!(after.entries.len(), 2);
+    let error = call_error(
+        rpc.call(async |c| c.get_proposal(0, Some(123)).await)
+            .unwrap_err(),
+    );
+    assert_eq!(error.code(), INVALID_PARAMS);
+    assert!(
+        error.message().contains("votesAfter"),
+        "{}",
+        error.message()
+    );
+
     // Proposal 1: open, no vote yet.
-    let answer = rpc.call(async |c| c.get_proposal(1).await).unwrap();
+    let answer = rpc.call(async |c| c.get_proposal(1, None).await).unwrap();
     let proposal = answer.proposal.clone().unwrap();
     assert_eq!(proposal.status, "open");
     assert_eq!(proposal.action.kind, "FreezeProgramme");
@@ -315,7 +333,7 @@ fn proposals(home: &DemoHome, node: &Node, merchant: &AccountId) {
     all_check(home, &answer.entries, &answer.certified);
 
     // No proposal 2: null, its absence proven.
-    let answer = rpc.call(async |c| c.get_proposal(2).await).unwrap();
+    let answer = rpc.call(async |c| c.get_proposal(2, None).await).unwrap();
     assert!(answer.proposal.is_none() && answer.votes.is_empty());
     all_check(home, &answer.entries, &answer.certified);
 }

@@ -193,8 +193,16 @@ pub trait CivitasApi {
     async fn get_slot(&self, community: u64, slot: u64) -> RpcResult<SlotAnswer>;
 
     /// Council proposal `id`: its action, status, power for and against, and
-    /// each collectivity's vote, proven; `proposal` is `null` (with a proof
-    /// of absence) if there is no such proposal.
+    /// each collectivity's vote (at most [`crate::PROPOSAL_VOTES_MAX`], after
+    /// the vote of SIREN `votesAfter`, a previous answer's `nextVotesAfter`),
+    /// proven; `proposal` is `null` (with a proof of absence) if there is no
+    /// such proposal.
+    ///
+    /// Errors: [`crate::INVALID_PARAMS`] for a `votesAfter` that is not a SIREN.
     #[method(name = "getProposal")]
-    async fn get_proposal(&self, id: u64) -> RpcResult<ProposalAnswer>;
+    async fn get_proposal(
+        &self,
+        id: u64,
+        #[argument(rename = "votesAfter")] votes_after: Option<u32>,
+    ) -> RpcResult<ProposalAnswer>;
 }

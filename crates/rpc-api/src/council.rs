@@ -23,8 +23,8 @@ use crate::codes::code_name;
 use crate::errors::invalid_params;
 use crate::state::{Certified, ProvenEntry};
 
-/// Most votes one `civitas_getProposal` answer lists (more than any council
-/// the chain runs with: votes are one per collectivity).
+/// Most votes one `civitas_getProposal` answer lists (one per collectivity;
+/// a larger council's are paged with `votesAfter`).
 pub const PROPOSAL_VOTES_MAX: usize = 256;
 
 /// A SIREN parameter: nine digits with a valid Luhn check digit.
@@ -101,9 +101,11 @@ pub struct ProposalAnswer {
     /// The council's total voting power now (decimal string): a proposal
     /// passes when the power in favour exceeds two thirds of it.
     pub council_power: String,
-    /// Each collectivity's vote, in SIREN order (at most
-    /// [`PROPOSAL_VOTES_MAX`]).
+    /// Each collectivity's vote, in state-key order (at most
+    /// [`PROPOSAL_VOTES_MAX`], after `votesAfter` when given).
     pub votes: Vec<VoteView>,
+    /// When more votes follow: the SIREN to pass as `votesAfter` for them.
+    pub next_votes_after: Option<u32>,
     /// The proposal entry (`0x21`), the council power (`0x23`), then one
     /// vote entry (`0x22`) per vote, in the order of `votes`, each with its
     /// proof. The proofs show each vote listed is recorded; that none is

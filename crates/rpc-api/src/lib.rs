@@ -32,7 +32,7 @@
 //! | `civitas_getMerchant` | `programme`, `merchant`: `civ1…` | [`MerchantAnswer`]: accreditation and categories, proven (not its balance: the merchant's own data) |
 //! | `civitas_getCommunity` | `id` | [`CommunityAnswer`]: rules, meter count, slots waiting to clear, proven |
 //! | `civitas_getSlot` | `community`, `slot` | [`SlotAnswer`]: the slot's totals (price, volume, settlement), proven; aggregates only |
-//! | `civitas_getProposal` | `id` | [`ProposalAnswer`]: action, status, power for and against, each collectivity's vote, proven |
+//! | `civitas_getProposal` | `id`; `votesAfter` (optional): a previous answer's `nextVotesAfter` | [`ProposalAnswer`]: action, status, power for and against, each collectivity's vote (at most [`PROPOSAL_VOTES_MAX`]), proven |
 //!
 //! docs/rpc.md shows one request and answer per method (checked against a
 //! running node by `node/tests/rpc_doc.rs`).

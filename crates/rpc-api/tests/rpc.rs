@@ -296,13 +296,17 @@ impl CivitasApiServer for FakeNode {
         })
     }
 
-    async fn get_proposal(&self, id: u64) -> RpcResult<ProposalAnswer> {
+    async fn get_proposal(&self, id: u64, votes_after: Option<u32>) -> RpcResult<ProposalAnswer> {
+        if let Some(after) = votes_after {
+            civitas_rpc_api::parse_siren("votesAfter", after)?;
+        }
         Ok(ProposalAnswer {
             id,
             height: 1,
             proposal: None,
             council_power: "0".to_owned(),
             votes: Vec::new(),
+            next_votes_after: None,
             entries: vec![absent(&civitas_civic::keys::proposal(id))],
             certified: self.certified(),
         })
@@ -646,6 +650,10 @@ async fn answers_match_the_result_schemas_of_the_openrpc_document() {
         ("civitas_getCommunity", serde_json::json!([0])),
         ("civitas_getSlot", serde_json::json!([0, 96])),
         ("civitas_getProposal", serde_json::json!([0])),
+        (
+            "civitas_getProposal",
+            serde_json::json!({ "id": 0, "votesAfter": 219_900_016 }),
+        ),
     ];
     let document = civitas_rpc_api::openrpc::document();
     let base = "https://civitas.invalid/openrpc.json";

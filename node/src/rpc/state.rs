@@ -293,8 +293,13 @@ pub fn slot(
 }
 
 /// `civitas_getProposal`: the proposal, the council's power, and its votes
-/// (found by a scan of the proposal's vote keys, each then proven).
-pub fn proposal(store: &LedgerStore, id: u64) -> Result<ProposalAnswer, ErrorObjectOwned> {
+/// after `votes_after`'s (found by a scan of the proposal's vote keys, each
+/// then proven).
+pub fn proposal(
+    store: &LedgerStore,
+    id: u64,
+    votes_after: Option<Siren>,
+) -> Result<ProposalAnswer, ErrorObjectOwned> {
     let (height, certified) = certified(store)?;
     let (entry, value) = proven(store, &keys::proposal(id))?;
     let proposal = value
@@ -306,13 +311,21 @@ pub fn proposal(store: &LedgerStore, id: u64) -> Result<ProposalAnswer, ErrorObj
     let council_power = council_power_text(power.as_deref()).map_err(corrupt("council power"))?;
     let mut entries = vec![entry, power_entry];
     let mut votes = Vec::new();
+    let mut more = false;
     if proposal.is_some() {
         let mut prefix = vec![table::PROPOSAL_VOTE];
         prefix.extend(encode(&id));
-        let found = store
+        let after = votes_after.map(|siren| keys::proposal_vote(id, &siren));
+        let mut found = store
             .ledger()
-            .scan_prefix(&prefix, None, PROPOSAL_VOTES_MAX)
+            .scan_prefix(
+                &prefix,
+                after.as_deref(),
+                PROPOSAL_VOTES_MAX.saturating_add(1),
+            )
             .map_err(failed)?;
+        more = found.len() > PROPOSAL_VOTES_MAX;
+        found.truncate(PROPOSAL_VOTES_MAX);
         for (key, _) in found {
             let (entry, value) = proven(store, &key)?;
             let value = value.ok_or_else(|| failed("a vote scanned is not in the state"))?;
@@ -320,12 +333,14 @@ pub fn proposal(store: &LedgerStore, id: u64) -> Result<ProposalAnswer, ErrorObj
             entries.push(entry);
         }
     }
+    let next_votes_after = votes.last().filter(|_| more).map(|vote| vote.collectivity);
     Ok(ProposalAnswer {
         id,
         height,
         proposal,
         council_power,
         votes,
+        next_votes_after,
         entries,
         certified,
     })

@@ -599,8 +599,16 @@ pub const METHODS: &[MethodEntry] = &[
     MethodEntry {
         name: "civitas_getProposal",
         summary: "A council proposal: action, status, power for and against, and each collectivity's vote, proven.",
-        description: "At the last committed height: the proposal entry, the council's total power and each vote entry, each with its proof, and the certified header; proposal is null, with a proof of absence, if there is no such proposal. The proofs show each listed vote is recorded; that none is left out rests on the node.",
-        params: &[ID_PARAM],
+        description: "At the last committed height: the proposal entry, the council's total power and each vote entry (at most 256, in state-key order; nextVotesAfter when more follow), each with its proof, and the certified header; proposal is null, with a proof of absence, if there is no such proposal. The proofs show each listed vote is recorded; that none is left out rests on the node.",
+        params: &[
+            ID_PARAM,
+            ValueEntry {
+                name: "votesAfter",
+                description: "List the votes after this collectivity's (a SIREN): a previous answer's nextVotesAfter.",
+                required: false,
+                schema: schema_of::<Option<u32>>,
+            },
+        ],
         result: ValueEntry {
             name: "proposal",
             description: "The proposal answer.",
@@ -623,6 +631,11 @@ const ID_PARAM: ValueEntry = ValueEntry {
     required: true,
     schema: schema_of::<u64>,
 };
+
+const _: () = assert!(
+    crate::council::PROPOSAL_VOTES_MAX == 256,
+    "update civitas_getProposal's description"
+);
 
 /// `periods` of `civitas_getProgramme`.
 const PERIODS_DESCRIPTION: &str = "How many periods to give figures for, 1 to 24 (default 12).";

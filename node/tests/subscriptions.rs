@@ -533,3 +533,117 @@ fn a_transaction_that_expires_pending_is_dropped_as_expired() {
         assert_eq!(client.get_transaction(id).await.unwrap(), None);
     });
 }
+
+/// The ```json ws blocks of docs/rpc.md (the subscription examples), in order.
+fn doc_blocks() -> Vec<Value> {
+    let doc = include_str!("../../docs/rpc.md");
+    let mut blocks = Vec::new();
+    let mut rest = doc;
+    while let Some(start) = rest.find("```json ws\n") {
+        let body = &rest[start + "```json ws\n".len()..];
+        let end = body.find("```").expect("a closed block");
+        blocks.push(
+            serde_json::from_str(&body[..end])
+                .unwrap_or_else(|e| panic!("a json ws block of docs/rpc.md does not parse ({e})")),
+        );
+        rest = &body[end + 3..];
+    }
+    blocks
+}
+
+/// Whether `actual` has the shape of `shown`: the same keys (recursively),
+/// the same JSON types, arrays both empty or not (first elements compared).
+fn assert_same_shape(shown: &Value, actual: &Value, path: &str) {
+    match (shown, actual) {
+        (Value::Object(shown), Value::Object(actual)) => {
+            let keys = |object: &serde_json::Map<String, Value>| {
+                object.keys().cloned().collect::<BTreeSet<_>>()
+            };
+            assert_eq!(keys(shown), keys(actual), "docs/rpc.md at {path}");
+            for (key, value) in shown {
+                assert_same_shape(value, &actual[key], &format!("{path}.{key}"));
+            }
+        }
+        (Value::Array(shown), Value::Array(actual)) => {
+            assert_eq!(shown.is_empty(), actual.is_empty(), "docs/rpc.md at {path}");
+            if let (Some(shown), Some(actual)) = (shown.first(), actual.first()) {
+                assert_same_shape(shown, actual, &format!("{path}[0]"));
+            }
+        }
+        (Value::Number(_), Value::Number(_))
+        | (Value::String(_), Value::String(_))
+        | (Value::Bool(_), Value::Bool(_))
+        | (Value::Null, Value::Null) => {}
+        _ => panic!("docs/rpc.md at {path}: shown {shown}, answered {actual}"),
+    }
+}
+
+impl RawSocket {
+    /// The next notification of `subscription`.
+    fn notification(&mut self, subscription: &Value) -> Value {
+        loop {
+            let message = self.receive();
+            if message["params"]["subscription"] == *subscription {
+                return message;
+            }
+        }
+    }
+}
+
+#[test]
+fn the_subscription_examples_of_the_rpc_doc_are_what_the_node_sends() {
+    let blocks = doc_blocks();
+    assert_eq!(
+        blocks.len(),
+        10,
+        "three subscriptions of three blocks, and the slow close"
+    );
+    let home = DemoHome::new();
+    let node = home.start();
+    let mut socket = RawSocket::connect(node.rpc_address, None);
+    // Request, answer, notification: the answer's id is the request's.
+    let subscribe = |socket: &mut RawSocket, request: &Value, answer: &Value| {
+        let sent = socket.call(
+            request["id"].as_u64().unwrap(),
+            request["method"].as_str().unwrap(),
+            request["params"].clone(),
+        );
+        assert_same_shape(answer, &sent, request["method"].as_str().unwrap());
+        sent["result"].clone()
+    };
+
+    let heads = subscribe(&mut socket, &blocks[0], &blocks[1]);
+    assert_same_shape(&blocks[2], &socket.notification(&heads), "civitas_newHeads");
+    let ended = socket.call(10, "civitas_unsubscribeNewHeads", json!([heads]));
+    assert_eq!(ended["result"], json!(true), "{ended}");
+
+    let events = subscribe(&mut socket, &blocks[6], &blocks[7]);
+    for step in civitas_demo::activity_steps(&home.genesis) {
+        let ids: Vec<String> = step.iter().map(|t| node.rpc.submit(t).unwrap()).collect();
+        for id in ids {
+            node.wait_for_transaction(&id);
+        }
+    }
+    let event = socket.notification(&events);
+    assert_same_shape(&blocks[8], &event, "civitas_events");
+    assert_eq!(event["params"]["result"]["kind"], "RecordWritten");
+
+    let fresh = common::fresh_multisig(&home.genesis, 7);
+    let id = node.rpc.submit(&fresh).unwrap();
+    let mut request = blocks[3].clone();
+    request["params"][0] = json!(id);
+    let status = subscribe(&mut socket, &request, &blocks[4]);
+    let committed = loop {
+        let message = socket.notification(&status);
+        if message["params"]["result"]["status"] == "committed" {
+            break message;
+        }
+    };
+    assert_same_shape(&blocks[5], &committed, "civitas_transactionStatus");
+
+    let slow = &blocks[9]["params"]["error"];
+    assert!(
+        slow.as_str().unwrap().starts_with(SLOW_SUBSCRIBER),
+        "{slow}"
+    );
+}

@@ -117,9 +117,12 @@
 //! unless the operator sets `rpc.per_ip_limits_for_loopback`.
 //!
 //! # Provisional parts
-//! Receipt events are shown as their Rust `Debug` text: readable, but not yet a
-//! stable format. The complete API (queries, subscriptions, typed events) will
-//! replace them and may add methods; it will not rename the fields above.
+//! Receipt events (`ReceiptView::events`, in `civitas_getTransaction` and a
+//! transaction's committed status) are shown as their Rust `Debug` text:
+//! readable, but not yet a stable format, and not filtered for privacy.
+//! `civitas_subscribeEvents` already serves them typed ([`EventView`]: kind,
+//! scope, public fields); receipts will follow and may add methods; the
+//! fields above will not be renamed.
 
 #[cfg(not(any(feature = "server", feature = "client")))]
 compile_error!("civitas-rpc-api needs the `server` or the `client` feature (or both)");

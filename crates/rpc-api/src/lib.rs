@@ -152,8 +152,9 @@ pub use account::{
     ScopeView, role_name, scope_view,
 };
 pub use aid::{
-    MerchantAnswer, MerchantEntries, MerchantGrantView, MerchantStanding, PROGRAMME_PERIODS_DEFAULT,
-    PROGRAMME_PERIODS_MAX, PeriodFiguresView, ProgrammeAnswer, ProgrammeView, period_range,
+    MerchantAnswer, MerchantEntries, MerchantGrantView, MerchantStanding,
+    PROGRAMME_PERIODS_DEFAULT, PROGRAMME_PERIODS_MAX, PeriodFiguresView, ProgrammeAnswer,
+    ProgrammeView, period_range,
 };
 #[cfg(feature = "client")]
 pub use api::CivitasApiClient;

@@ -50,7 +50,8 @@
 //! | `civitas_subscribeEvents` | `filter` (optional): an [`EventFilter`] (kinds, programme, community, namespace) | `civitas_events`: an [`EventView`] per public event that matches |
 //!
 //! Events: only public events and their public fields (docs/privacy.md, "Field
-//! by field"); credentials, which will open the rest, do not exist yet. A
+//! by field"), to credentialed callers too (their unfiltered stream is not
+//! served yet). A
 //! subscriber that does not keep up gets an error notification containing
 //! [`SLOW_SUBSCRIBER`] and its subscription ends: never an unbounded buffer.
 //!

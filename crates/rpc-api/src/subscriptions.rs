@@ -63,7 +63,8 @@ pub trait CivitasSubscriptions {
     /// The public events of the blocks committed from now on that match
     /// `filter` (all public events without one), in block and receipt order.
     /// Only public events and their public fields are served (docs/privacy.md,
-    /// "Field by field"); credentials, which will open the others, do not exist yet.
+    /// "Field by field"), to credentialed callers too: the unfiltered stream
+    /// for validators and auditors is not served yet.
     ///
     /// Errors: [`crate::INVALID_PARAMS`] for an unknown event kind or a malformed filter.
     #[subscription(

@@ -116,8 +116,8 @@ pub const SUBSCRIPTIONS: &[MethodEntry] = &[
         description: concat!(
             "Notifications civitas_events, one EventView per event matching the filter, in block \
              and receipt order. Only public events and their public fields are served \
-             (docs/privacy.md, \"Field by field\"): credentials, which will open the others, do \
-             not exist yet.",
+             (docs/privacy.md, \"Field by field\"), to credentialed callers too: the \
+             unfiltered stream for validators and auditors is not served yet.",
             slow_subscriber!()
         ),
         params: &[ValueEntry {

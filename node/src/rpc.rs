@@ -22,10 +22,11 @@ use std::sync::{Arc, RwLock};
 use anyhow::Result;
 use civitas_civic::model::{NamespaceName, RecordId};
 use civitas_rpc_api::{
-    AccountView, BlockList, BlockView, CertificateView, CivitasApiServer, CollectivityAnswer,
-    CommunityAnswer, DocumentAnswer, ErrorObjectOwned, EvidenceList, EvidenceQuery, HeaderView,
-    MerchantAnswer, ProgrammeAnswer, ProposalAnswer, RecordAnswer, RpcResult, STATE_KEY_BYTES_MAX,
-    SlotAnswer, StateProofAnswer, Status, TransactionView, ValidatorsView, internal_error,
+    AccountView, BeneficiaryAnswer, BlockList, BlockView, CertificateView, CivitasApiServer,
+    CollectivityAnswer, CommunityAnswer, DocumentAnswer, ErrorObjectOwned, EvidenceList,
+    EvidenceQuery, HeaderView, MerchantAnswer, ProgrammeAnswer, ProposalAnswer, RecordAnswer,
+    RpcResult, STATE_KEY_BYTES_MAX, SignedQuery, SlotAnswer, StateProofAnswer, Status,
+    TransactionView, ValidatorsView, beneficiary_params, check_query, internal_error,
     invalid_params, parse_account, parse_hash, parse_siren, parse_transaction_hex, period_range,
     rejection_error,
 };
@@ -309,6 +310,37 @@ impl CivitasApiServer for RpcNode {
             .map(|siren| parse_siren("votesAfter", siren))
             .transpose()?;
         self.query(move |store| state::proposal(store, id, after))
+            .await
+    }
+
+    async fn get_beneficiary(
+        &self,
+        ext: &jsonrpsee::Extensions,
+        programme: u64,
+        beneficiary: String,
+        query: Option<SignedQuery>,
+    ) -> RpcResult<BeneficiaryAnswer> {
+        let account = parse_account("beneficiary", &beneficiary)?;
+        let credentialed = matches!(
+            ext.get::<credentials::Caller>(),
+            Some(credentials::Caller::Credentialed(_))
+        );
+        if !credentialed {
+            let tip = self
+                .snapshot
+                .read()
+                .map(|s| s.height)
+                .map_err(|_| internal_error("the status is poisoned"))?;
+            check_query(
+                &account,
+                query.as_ref(),
+                &self.info.chain_id,
+                "civitas_getBeneficiary",
+                &beneficiary_params(programme, &account),
+                tip,
+            )?;
+        }
+        self.query(move |store| state::beneficiary(store, programme, &account))
             .await
     }
 }

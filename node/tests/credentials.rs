@@ -4,7 +4,9 @@
 //! refused again right after `rpc-credential revoke` — without a restart —
 //! while public methods answer everyone. (A token sent from a non-loopback
 //! address is refused unread: `node/src/rpc/credentials.rs` tests it; every
-//! address of this machine's tests is loopback.)
+//! address of this machine's tests is loopback.) A beneficiary's standing
+//! (own data) answers a query signed with its key at a recent height, or a
+//! credential, and nothing else.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -18,7 +20,10 @@ mod common;
 use std::time::Duration;
 
 use civitas_rpc_api::errors::{CREDENTIAL_REFUSED, CREDENTIAL_REQUIRED};
-use civitas_rpc_api::{CivitasApiClient, http_client_with_credential, ws_client_with_credential};
+use civitas_rpc_api::{
+    CivitasApiClient, OWN_DATA_REFUSED, QUERY_HEIGHT_WINDOW, beneficiary_params,
+    http_client_with_credential, sign_query, ws_client_with_credential,
+};
 use common::{DemoHome, call_error, command, run_to_exit};
 
 /// Runs `civitas-node rpc-credential ACTION --home HOME [--name NAME]`.
@@ -110,4 +115,81 @@ fn whole_blocks_need_a_credential_that_revocation_withdraws_at_once() {
     });
     // The other credentials still work.
     assert!(node.rpc.block(1).unwrap().is_some());
+}
+
+#[test]
+fn a_beneficiarys_standing_answers_its_own_signed_query_or_a_credential_only() {
+    let home = DemoHome::new();
+    let node = home.start();
+    for step in civitas_demo::activity_steps(&home.genesis) {
+        let ids: Vec<String> = step.iter().map(|t| node.rpc.submit(t).unwrap()).collect();
+        for id in ids {
+            assert!(node.wait_for_transaction(&id).receipt.success);
+        }
+    }
+    let resident = common::account("resident 1, aid pseudonym");
+    let other = common::account("resident 2, aid pseudonym");
+    let address = resident.address.to_string();
+    let chain = home.genesis.chain_id.to_string();
+    let params = beneficiary_params(0, &resident.address);
+    let method = "civitas_getBeneficiary";
+    let tip = node.rpc.status().unwrap().height;
+    let url = format!("http://{}", node.rpc_address);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let anonymous = http_client_with_credential(&url, None).unwrap();
+        // Signed by the beneficiary's key at a recent height: answered, proven.
+        let query = sign_query(&resident.key, &chain, method, &params, tip);
+        let answer = anonymous
+            .get_beneficiary(0, address.clone(), Some(query.clone()))
+            .await
+            .unwrap();
+        let expected = civitas_demo::activity::ORDER_CENTS - civitas_demo::activity::SPEND_CENTS;
+        assert_eq!(answer.balance_cents, Some(expected.to_string()));
+        assert_eq!(answer.revoked, Some(false));
+        answer
+            .entry
+            .verify(&answer.certified.state_root().unwrap())
+            .unwrap();
+        // No query; another account's signature; another programme's
+        // question; an old height: refused.
+        let refusals = [
+            anonymous.get_beneficiary(0, address.clone(), None).await,
+            anonymous
+                .get_beneficiary(
+                    0,
+                    address.clone(),
+                    Some(sign_query(&other.key, &chain, method, &params, tip)),
+                )
+                .await,
+            anonymous
+                .get_beneficiary(1, address.clone(), Some(query.clone()))
+                .await,
+        ];
+        for refusal in refusals {
+            assert_eq!(call_error(refusal.unwrap_err()).code(), OWN_DATA_REFUSED);
+        }
+        // A credentialed caller reads it without a signed query.
+        let credentialed =
+            http_client_with_credential(&url, Some(common::TEST_CREDENTIAL)).unwrap();
+        let answer = credentialed
+            .get_beneficiary(0, address.clone(), None)
+            .await
+            .unwrap();
+        assert_eq!(answer.balance_cents, Some(expected.to_string()));
+    });
+    // Once the query's height is more than 100 blocks old, it is refused.
+    node.wait_for_height(tip + QUERY_HEIGHT_WINDOW + 1, Duration::from_secs(120));
+    runtime.block_on(async {
+        let anonymous = http_client_with_credential(&url, None).unwrap();
+        let stale = sign_query(&resident.key, &chain, method, &params, tip);
+        let refusal = anonymous.get_beneficiary(0, address, Some(stale)).await;
+        let error = call_error(refusal.unwrap_err());
+        assert_eq!(error.code(), OWN_DATA_REFUSED);
+        assert!(
+            error.message().contains("recent height"),
+            "{}",
+            error.message()
+        );
+    });
 }

@@ -201,7 +201,7 @@ fn bad_requests_get_clear_errors_and_the_node_keeps_serving() {
     assert_eq!(malformed.error_code(), PARSE_ERROR, "{}", malformed.body);
     assert_serves(&node);
 
-    let wrong_type = post(node.rpc_address, call("civitas_getBlock", json!(["ten"])));
+    let wrong_type = post(node.rpc_address, call("civitas_getHeader", json!(["ten"])));
     assert_eq!(
         wrong_type.error_code(),
         INVALID_PARAMS,
@@ -488,9 +488,9 @@ fn loopback_clients_are_spared_the_per_address_limits_by_default() {
 fn per_method_metrics_count_calls_errors_and_latency() {
     let home = DemoHome::new();
     let node = start(&home, &[]);
-    let ok = post(node.rpc_address, call("civitas_getBlock", json!([1])));
+    let ok = post(node.rpc_address, call("civitas_getHeader", json!([1])));
     assert!(ok.json()["error"].is_null(), "{}", ok.body);
-    let bad = post(node.rpc_address, call("civitas_getBlock", json!(["one"])));
+    let bad = post(node.rpc_address, call("civitas_getHeader", json!(["one"])));
     assert_eq!(bad.error_code(), INVALID_PARAMS);
     let unknown = post(node.rpc_address, call("made_up", json!([])));
     assert_eq!(unknown.error_code(), METHOD_NOT_FOUND);
@@ -499,15 +499,15 @@ fn per_method_metrics_count_calls_errors_and_latency() {
     assert_eq!(status, 200);
     let value = |name: &str| sample(&metrics, name).unwrap_or_else(|| panic!("{name}:\n{metrics}"));
     assert_eq!(
-        value("civitas_rpc_requests_total{method=\"civitas_getBlock\"}"),
+        value("civitas_rpc_requests_total{method=\"civitas_getHeader\"}"),
         2
     );
     assert_eq!(
-        value("civitas_rpc_errors_total{method=\"civitas_getBlock\",code=\"-32602\"}"),
+        value("civitas_rpc_errors_total{method=\"civitas_getHeader\",code=\"-32602\"}"),
         1
     );
     assert_eq!(
-        value("civitas_rpc_request_duration_seconds_count{method=\"civitas_getBlock\"}"),
+        value("civitas_rpc_request_duration_seconds_count{method=\"civitas_getHeader\"}"),
         2
     );
     assert_eq!(value("civitas_rpc_requests_total{method=\"unknown\"}"), 1);

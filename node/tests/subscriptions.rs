@@ -148,6 +148,20 @@ fn events_filtered_by_kind_arrive_and_others_do_not() {
             ..EventFilter::default()
         };
         let mut aid = client.subscribe_events(Some(programme)).await.unwrap();
+        // A credentialed caller gets every event, every field in `detail`,
+        // and may name a kind that is not public.
+        let auditor =
+            civitas_rpc_api::ws_client_with_credential(&url, Some(common::TEST_CREDENTIAL))
+                .await
+                .unwrap();
+        let mut everything = auditor.subscribe_events(None).await.unwrap();
+        let lapsed = EventFilter {
+            kinds: Some(vec!["OrderLapsed".to_owned()]),
+            ..EventFilter::default()
+        };
+        assert!(auditor.subscribe_events(Some(lapsed.clone())).await.is_ok());
+        let refused = common::call_error(client.subscribe_events(Some(lapsed)).await.unwrap_err());
+        assert_eq!(refused.code(), civitas_rpc_api::INVALID_PARAMS);
         let mut last_height = 0;
         for step in civitas_demo::activity_steps(&home.genesis) {
             for transaction in &step {
@@ -206,6 +220,21 @@ fn events_filtered_by_kind_arrive_and_others_do_not() {
         for event in &events {
             assert!(!event.fields.contains_key("beneficiary"), "{event:?}");
             assert!(!event.fields.contains_key("amountCents"), "{event:?}");
+            assert_eq!(event.detail, None);
+        }
+        // The credentialed stream: the same events (the demo has none that
+        // is not public), each with every field in its detail.
+        for public in &events {
+            let full = next(&mut everything).await;
+            assert_eq!(
+                (&full.kind, full.height, &full.fields),
+                (&public.kind, public.height, &public.fields)
+            );
+            let detail = full.detail.unwrap();
+            assert!(detail.starts_with(&full.kind), "{detail}");
+            if full.kind == "DisbursementExecuted" {
+                assert!(detail.contains("beneficiary"), "{detail}");
+            }
         }
     });
 }

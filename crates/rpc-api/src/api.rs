@@ -11,6 +11,7 @@ use crate::chain::{BlockList, CertificateView, HeaderView, ValidatorsView};
 use crate::council::{CollectivityAnswer, ProposalAnswer};
 use crate::energy::{CommunityAnswer, SlotAnswer};
 use crate::evidence::EvidenceList;
+use crate::own_data::{BeneficiaryAnswer, SignedQuery};
 use crate::registry::{DocumentAnswer, RecordAnswer};
 use crate::state::StateProofAnswer;
 use crate::views::{BlockView, Status, TransactionView};
@@ -205,4 +206,19 @@ pub trait CivitasApi {
         id: u64,
         #[argument(rename = "votesAfter")] votes_after: Option<u32>,
     ) -> RpcResult<ProposalAnswer>;
+
+    /// A beneficiary's standing in a programme (balance to spend, the
+    /// period's orders, revocation), proven: the beneficiary's own data,
+    /// answered to a `query` signed with its key (see
+    /// [`crate::sign_query`]) or to a credentialed caller.
+    ///
+    /// Errors: [`crate::INVALID_PARAMS`] for a malformed address;
+    /// [`crate::OWN_DATA_REFUSED`] without a valid signed query or credential.
+    #[method(name = "getBeneficiary", with_extensions)]
+    async fn get_beneficiary(
+        &self,
+        programme: u64,
+        beneficiary: String,
+        query: Option<SignedQuery>,
+    ) -> RpcResult<BeneficiaryAnswer>;
 }

@@ -96,7 +96,7 @@ pub fn credential_required(method: &str) -> ErrorObjectOwned {
     ErrorObjectOwned::owned(
         CREDENTIAL_REQUIRED,
         format!(
-            "{method} is for credentialed callers (validators, accredited auditors): send              `Authorization: Bearer <token>` over loopback or TLS; ask the node's operator for a token"
+            "{method} is for credentialed callers (validators, accredited auditors): send `Authorization: Bearer <token>` over loopback or TLS; ask the node's operator for a token"
         ),
         None::<()>,
     )

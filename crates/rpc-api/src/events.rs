@@ -11,6 +11,11 @@
 //! fields follow the API's conventions: camelCase names, `civ1…` accounts,
 //! hex hashes and keys, amounts (u64 values that may pass 2^53) as decimal
 //! strings.
+//!
+//! A credentialed caller (validators, accredited auditors) gets every event
+//! ([`full_event`]): the same public fields, those five events' fields, and
+//! every field in `detail`, the event's Rust `Debug` text (readable, not yet
+//! a stable format).
 
 use std::collections::BTreeMap;
 
@@ -42,7 +47,74 @@ pub struct EventView {
     pub namespace: Option<String>,
     /// Its public fields, by camelCase name.
     pub fields: BTreeMap<String, Value>,
+    /// Every field, as the event's Rust `Debug` text: for credentialed
+    /// callers only, `null` for the others.
+    pub detail: Option<String>,
 }
+
+/// The kinds no anonymous caller is sent (docs/privacy.md: nothing of them is public).
+pub const PRIVATE_EVENT_KINDS: &[&str] = &[
+    "RecurringSuspended",
+    "RecurringSkipped",
+    "OrderLapsed",
+    "OrderCancelled",
+    "EnergyOrderCancelled",
+];
+
+/// Every kind: what a credentialed caller's filter may name.
+pub const EVENT_KINDS: &[&str] = &[
+    "MultisigRegistered",
+    "ResidentEnrolled",
+    "ResidentRevoked",
+    "RoleDelegated",
+    "DelegationRevoked",
+    "DelegationExpired",
+    "RecordWritten",
+    "TransferRequested",
+    "RecordTransferred",
+    "RecordRevoked",
+    "ProposalSubmitted",
+    "ProposalVoted",
+    "ProposalExecuted",
+    "ProposalRefused",
+    "CollectivityAdmitted",
+    "CollectivityRemoved",
+    "CouncilPowerChanged",
+    "ValidatorSetChanged",
+    "RoleGranted",
+    "RoleRevoked",
+    "NamespaceCreated",
+    "ParametersChanged",
+    "ProposalExpired",
+    "ProgrammeFrozen",
+    "ProgrammeUnfrozen",
+    "NetworkKeyRotated",
+    "MisbehaviourRecorded",
+    "UpgradeScheduled",
+    "UpgradeCancelled",
+    "ProgrammeCreated",
+    "BeneficiaryEnrolled",
+    "BeneficiaryRevoked",
+    "DisbursementOrdered",
+    "DisbursementExecuted",
+    "DisbursementRejected",
+    "AidSpent",
+    "SettlementClaimed",
+    "ProgrammeClosed",
+    "RecurringScheduled",
+    "ProgrammeClosing",
+    "CommunityCreated",
+    "MeterRegistered",
+    "EnergyOrderPlaced",
+    "SlotCleared",
+    "MeterAttested",
+    "SlotSettled",
+    "RecurringSuspended",
+    "RecurringSkipped",
+    "OrderLapsed",
+    "OrderCancelled",
+    "EnergyOrderCancelled",
+];
 
 /// Every kind [`public_event`] serves: what a filter may name.
 pub const PUBLIC_EVENT_KINDS: &[&str] = &[
@@ -110,6 +182,7 @@ impl Public {
                 community: None,
                 namespace: None,
                 fields: BTreeMap::new(),
+                detail: None,
             },
         }
     }
@@ -182,6 +255,75 @@ pub fn public_event(
     view.height = height;
     view.transaction_id = transaction_id.map(Hash::to_hex);
     Some(view)
+}
+
+/// Every field of `event`, found as [`public_event`]'s, for a credentialed
+/// caller: its public view (or, for an event with nothing public, its kind,
+/// scope and fields) with `detail`, its `Debug` text.
+pub fn full_event(event: &Event, height: u64, transaction_id: Option<&Hash>) -> EventView {
+    let mut view = public_fields(event)
+        .unwrap_or_else(|| private_fields(event))
+        .view;
+    view.height = height;
+    view.transaction_id = transaction_id.map(Hash::to_hex);
+    view.detail = Some(format!("{event:?}"));
+    view
+}
+
+/// The kind and fields of an event with nothing public.
+fn private_fields(event: &Event) -> Public {
+    use Event as E;
+    match event {
+        E::RecurringSuspended {
+            programme_id,
+            schedule_id,
+        } => Public::new("RecurringSuspended")
+            .programme(*programme_id)
+            .field("scheduleId", *schedule_id),
+        E::RecurringSkipped {
+            programme_id,
+            schedule_id,
+            period,
+            code,
+        } => Public::new("RecurringSkipped")
+            .programme(*programme_id)
+            .field("scheduleId", *schedule_id)
+            .field("period", *period)
+            .field("code", *code),
+        E::OrderLapsed {
+            programme_id,
+            order_id,
+            code,
+        } => Public::new("OrderLapsed")
+            .programme(*programme_id)
+            .field("orderId", *order_id)
+            .field("code", *code),
+        E::OrderCancelled {
+            programme_id,
+            order_id,
+            amount_cents,
+        } => Public::new("OrderCancelled")
+            .programme(*programme_id)
+            .field("orderId", *order_id)
+            .amount("amountCents", *amount_cents),
+        E::EnergyOrderCancelled {
+            community_id,
+            slot,
+            order_number,
+        } => Public::new("EnergyOrderCancelled")
+            .community(*community_id)
+            .field("slot", *slot)
+            .field("orderNumber", *order_number),
+        // Every other kind has a public view.
+        other => {
+            let text = format!("{other:?}");
+            let kind: String = text
+                .chars()
+                .take_while(char::is_ascii_alphanumeric)
+                .collect();
+            Public::new(&kind)
+        }
+    }
 }
 
 /// The kind and public fields of `event` (docs/privacy.md's event tables).
@@ -482,5 +624,41 @@ mod tests {
         assert_eq!(view.community, Some(2));
         assert_eq!(view.fields["volumeWh"], Value::String(u64::MAX.to_string()));
         assert_eq!(view.transaction_id, None);
+    }
+
+    #[test]
+    fn a_credentialed_view_has_every_field_and_every_kind() {
+        let aid = Event::DisbursementExecuted {
+            programme_id: 4,
+            order_id: 7,
+            beneficiary: AccountId([3; 32]),
+            amount_cents: 5_000,
+        };
+        let view = full_event(&aid, 12, None);
+        assert_eq!(view.fields, public_event(&aid, 12, None).unwrap().fields);
+        let detail = view.detail.unwrap();
+        assert!(
+            detail.contains("beneficiary") && detail.contains("5000"),
+            "{detail}"
+        );
+
+        let lapsed = Event::OrderLapsed {
+            programme_id: 4,
+            order_id: 7,
+            code: 405,
+        };
+        let view = full_event(&lapsed, 12, None);
+        assert_eq!(
+            (view.kind.as_str(), view.programme),
+            ("OrderLapsed", Some(4))
+        );
+        assert_eq!(view.fields["code"], Value::from(405));
+        for kind in PUBLIC_EVENT_KINDS.iter().chain(PRIVATE_EVENT_KINDS) {
+            assert!(EVENT_KINDS.contains(kind), "{kind}");
+        }
+        assert_eq!(
+            EVENT_KINDS.len(),
+            PUBLIC_EVENT_KINDS.len() + PRIVATE_EVENT_KINDS.len()
+        );
     }
 }

@@ -47,11 +47,11 @@
 //! |---|---|---|
 //! | `civitas_subscribeNewHeads` | — | `civitas_newHeads`: a [`HeaderView`] per committed height, in order |
 //! | `civitas_subscribeTransaction` | `id`: transaction id (hex) | `civitas_transactionStatus`: a [`TransactionStatus`] — now, then each change until committed (with its receipt) or dropped |
-//! | `civitas_subscribeEvents` | `filter` (optional): an [`EventFilter`] (kinds, programme, community, namespace) | `civitas_events`: an [`EventView`] per public event that matches |
+//! | `civitas_subscribeEvents` | `filter` (optional): an [`EventFilter`] (kinds, programme, community, namespace) | `civitas_events`: an [`EventView`] per event that matches (public ones only, without a credential) |
 //!
-//! Events: only public events and their public fields (docs/privacy.md, "Field
-//! by field"), to credentialed callers too (their unfiltered stream is not
-//! served yet). A
+//! Events: anonymous callers get only public events and their public fields
+//! (docs/privacy.md, "Field by field"); credentialed callers get every event,
+//! with all its fields in [`EventView::detail`]. A
 //! subscriber that does not keep up gets an error notification containing
 //! [`SLOW_SUBSCRIBER`] and its subscription ends: never an unbounded buffer.
 //!
@@ -143,6 +143,7 @@ mod events;
 mod evidence;
 #[cfg(feature = "openrpc")]
 pub mod openrpc;
+mod own_data;
 mod registry;
 mod state;
 mod subscriptions;
@@ -186,9 +187,15 @@ pub use errors::{
     TRANSACTION_REJECTED, internal_error, invalid_params, invalid_transaction, rejection_data,
     rejection_error,
 };
-pub use events::{EventView, PUBLIC_EVENT_KINDS, public_event};
+pub use events::{
+    EVENT_KINDS, EventView, PRIVATE_EVENT_KINDS, PUBLIC_EVENT_KINDS, full_event, public_event,
+};
 pub use evidence::{
     EVIDENCE_LIST_MAX, EvidenceList, EvidenceQuery, EvidenceView, OffenceKind, VoteStep,
+};
+pub use own_data::{
+    BeneficiaryAnswer, OWN_DATA_REFUSED, QUERY_HEIGHT_WINDOW, SignedQuery, beneficiary_params,
+    check_query, query_message, sign_query,
 };
 pub use registry::{
     DocumentAnswer, FieldValueView, RECORD_VERSIONS_MAX, RecordAnswer, RecordVersionView,

@@ -60,17 +60,21 @@ pub trait CivitasSubscriptions {
     )]
     async fn subscribe_transaction(&self, id: String) -> SubscriptionResult;
 
-    /// The public events of the blocks committed from now on that match
-    /// `filter` (all public events without one), in block and receipt order.
-    /// Only public events and their public fields are served (docs/privacy.md,
-    /// "Field by field"), to credentialed callers too: the unfiltered stream
-    /// for validators and auditors is not served yet.
+    /// The events of the blocks committed from now on that match `filter`
+    /// (all of them without one), in block and receipt order. Anonymous
+    /// callers get only public events and their public fields
+    /// (docs/privacy.md, "Field by field"); credentialed ones (validators,
+    /// accredited auditors: a credential sent with the WebSocket upgrade,
+    /// judged when they subscribe) get every event, with all its fields in
+    /// [`EventView::detail`].
     ///
-    /// Errors: [`crate::INVALID_PARAMS`] for an unknown event kind or a malformed filter.
+    /// Errors: [`crate::INVALID_PARAMS`] for an unknown event kind (or, to an
+    /// anonymous caller, one that is not public) or a malformed filter.
     #[subscription(
         name = "subscribeEvents" => "events",
         unsubscribe = "unsubscribeEvents",
-        item = EventView
+        item = EventView,
+        with_extensions
     )]
     async fn subscribe_events(&self, filter: Option<EventFilter>) -> SubscriptionResult;
 }
@@ -157,8 +161,23 @@ pub struct EventFilter {
 pub const FILTER_KINDS_MAX: usize = 64;
 
 impl EventFilter {
-    /// Checks the filter: known public kinds, at most [`FILTER_KINDS_MAX`].
+    /// Checks the filter for an anonymous caller: public kinds, at most
+    /// [`FILTER_KINDS_MAX`].
     pub fn check(&self) -> Result<(), jsonrpsee::types::ErrorObjectOwned> {
+        self.check_kinds(crate::events::PUBLIC_EVENT_KINDS, "a public event kind")
+    }
+
+    /// Checks the filter for a credentialed caller: any event kind, at most
+    /// [`FILTER_KINDS_MAX`].
+    pub fn check_credentialed(&self) -> Result<(), jsonrpsee::types::ErrorObjectOwned> {
+        self.check_kinds(crate::events::EVENT_KINDS, "an event kind")
+    }
+
+    fn check_kinds(
+        &self,
+        allowed: &[&str],
+        what: &str,
+    ) -> Result<(), jsonrpsee::types::ErrorObjectOwned> {
         let Some(kinds) = &self.kinds else {
             return Ok(());
         };
@@ -169,11 +188,11 @@ impl EventFilter {
             ));
         }
         for kind in kinds {
-            if !crate::events::PUBLIC_EVENT_KINDS.contains(&kind.as_str()) {
+            if !allowed.contains(&kind.as_str()) {
                 return Err(crate::invalid_params(
                     "filter",
                     &format!(
-                        "{kind:?} is not a public event kind (kinds are named as in docs/privacy.md, e.g. RecordWritten)"
+                        "{kind:?} is not {what} (kinds are named as in docs/privacy.md, e.g. RecordWritten)"
                     ),
                 ));
             }
@@ -234,6 +253,12 @@ mod tests {
                 .is_ok()
         );
         assert!(filter(&["OrderLapsed"]).check().is_err());
+        assert!(filter(&["OrderLapsed"]).check_credentialed().is_ok());
+        assert!(
+            filter(&["MeterReadingStolen"])
+                .check_credentialed()
+                .is_err()
+        );
         assert!(filter(&["recordWritten"]).check().is_err());
         assert!(EventFilter::default().check().is_ok());
     }

@@ -311,6 +311,32 @@ impl CivitasApiServer for FakeNode {
             certified: self.certified(),
         })
     }
+
+    async fn get_beneficiary(
+        &self,
+        _ext: &jsonrpsee::Extensions,
+        programme: u64,
+        beneficiary: String,
+        query: Option<civitas_rpc_api::SignedQuery>,
+    ) -> RpcResult<civitas_rpc_api::BeneficiaryAnswer> {
+        let account = civitas_rpc_api::parse_account("beneficiary", &beneficiary)?;
+        civitas_rpc_api::check_query(
+            &account,
+            query.as_ref(),
+            &self.status.chain_id,
+            "civitas_getBeneficiary",
+            &civitas_rpc_api::beneficiary_params(programme, &account),
+            self.status.height,
+        )?;
+        Ok(civitas_rpc_api::BeneficiaryAnswer::from_entry(
+            programme,
+            &account,
+            None,
+            absent(&account.0),
+            self.certified(),
+        )
+        .unwrap())
+    }
 }
 
 async fn start(node: FakeNode) -> (SocketAddr, ServerHandle) {
@@ -601,7 +627,7 @@ async fn answers_match_the_result_schemas_of_the_openrpc_document() {
     let client = http_client(&format!("http://{address}")).unwrap();
     let node = FakeNode::new();
     let transaction = common::block().transactions[0].clone();
-    let calls: Vec<(&str, serde_json::Value)> = vec![
+    let mut calls: Vec<(&str, serde_json::Value)> = vec![
         ("civitas_status", serde_json::json!([])),
         (
             "civitas_submitTransaction",
@@ -655,6 +681,18 @@ async fn answers_match_the_result_schemas_of_the_openrpc_document() {
             serde_json::json!({ "id": 0, "votesAfter": 219_900_016 }),
         ),
     ];
+    let account = AccountId::from_public_key(&common::signer().public_key());
+    let query = civitas_rpc_api::sign_query(
+        &common::signer(),
+        &node.status.chain_id,
+        "civitas_getBeneficiary",
+        &civitas_rpc_api::beneficiary_params(0, &account),
+        1,
+    );
+    calls.push((
+        "civitas_getBeneficiary",
+        serde_json::json!([0, account.to_string(), query]),
+    ));
     let document = civitas_rpc_api::openrpc::document();
     let base = "https://civitas.invalid/openrpc.json";
     let registry = jsonschema::Registry::new()
@@ -843,6 +881,7 @@ impl civitas_rpc_api::CivitasSubscriptionsServer for FakeSubscriptions {
     async fn subscribe_events(
         &self,
         pending: jsonrpsee::PendingSubscriptionSink,
+        _ext: &jsonrpsee::Extensions,
         filter: Option<civitas_rpc_api::EventFilter>,
     ) -> jsonrpsee::core::SubscriptionResult {
         let filter = filter.unwrap_or_default();

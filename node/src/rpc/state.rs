@@ -345,3 +345,21 @@ pub fn proposal(
         certified,
     })
 }
+
+/// `civitas_getBeneficiary` (the caller's right to read it is checked before).
+pub fn beneficiary(
+    store: &LedgerStore,
+    programme: u64,
+    beneficiary: &civitas_types::AccountId,
+) -> Result<civitas_rpc_api::BeneficiaryAnswer, ErrorObjectOwned> {
+    let (_, certified) = certified(store)?;
+    let (entry, value) = proven(store, &keys::beneficiary(programme, beneficiary))?;
+    civitas_rpc_api::BeneficiaryAnswer::from_entry(
+        programme,
+        beneficiary,
+        value.as_deref(),
+        entry,
+        certified,
+    )
+    .map_err(|e| failed(format!("a stored beneficiary does not decode: {e}")))
+}

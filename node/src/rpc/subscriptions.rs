@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 use civitas_civic::Receipt;
 use civitas_rpc_api::{
     CivitasSubscriptionsServer, DropReason, EventFilter, HeaderView, ReceiptView, SLOW_SUBSCRIBER,
-    TransactionStatus, internal_error, parse_hash, public_event,
+    TransactionStatus, full_event, internal_error, parse_hash, public_event,
 };
 use civitas_types::{Hash, Header, decode};
 use jsonrpsee::core::{SubscriptionError, SubscriptionResult};
@@ -34,6 +34,7 @@ use jsonrpsee::server::{PendingSubscriptionSink, SubscriptionMessage, Subscripti
 use serde::Serialize;
 use tokio::sync::{broadcast, oneshot};
 
+use super::credentials::Caller;
 use crate::driver::Command;
 use crate::store::LedgerStore;
 
@@ -390,10 +391,19 @@ impl CivitasSubscriptionsServer for RpcSubscriptions {
     async fn subscribe_events(
         &self,
         pending: PendingSubscriptionSink,
+        ext: &jsonrpsee::Extensions,
         filter: Option<EventFilter>,
     ) -> SubscriptionResult {
+        // Judged once, when it subscribes: a credential revoked later does
+        // not end the stream (unsubscribe, or close the connection).
+        let credentialed = matches!(ext.get::<Caller>(), Some(Caller::Credentialed(_)));
         let filter = filter.unwrap_or_default();
-        if let Err(error) = filter.check() {
+        let checked = if credentialed {
+            filter.check_credentialed()
+        } else {
+            filter.check()
+        };
+        if let Err(error) = checked {
             pending.reject(error).await;
             return Ok(());
         }
@@ -408,7 +418,12 @@ impl CivitasSubscriptionsServer for RpcSubscriptions {
             for committed in &commit.receipts {
                 let id = committed.transaction.map(|(id, _)| id);
                 for event in &committed.receipt.events {
-                    let Some(view) = public_event(event, height, id.as_ref()) else {
+                    let view = if credentialed {
+                        Some(full_event(event, height, id.as_ref()))
+                    } else {
+                        public_event(event, height, id.as_ref())
+                    };
+                    let Some(view) = view else {
                         continue;
                     };
                     if !filter.matches(&view) {

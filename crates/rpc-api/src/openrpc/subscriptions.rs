@@ -112,12 +112,13 @@ pub const SUBSCRIPTIONS: &[MethodEntry] = &[
     },
     MethodEntry {
         name: "civitas_subscribeEvents",
-        summary: "Notifies the public events of the blocks committed from now on.",
+        summary: "Notifies the events of the blocks committed from now on (public ones without a credential).",
         description: concat!(
             "Notifications civitas_events, one EventView per event matching the filter, in block \
-             and receipt order. Only public events and their public fields are served \
-             (docs/privacy.md, \"Field by field\"), to credentialed callers too: the \
-             unfiltered stream for validators and auditors is not served yet.",
+             and receipt order. Anonymous callers get only public events and their public fields \
+             (docs/privacy.md, \"Field by field\"); credentialed callers (a credential sent with \
+             the WebSocket upgrade, judged when they subscribe) get every event, with all its \
+             fields in detail, and may filter on any kind.",
             slow_subscriber!()
         ),
         params: &[ValueEntry {

@@ -18,6 +18,7 @@ use crate::errors::{
     INVALID_PARAMS, INVALID_TRANSACTION, RATE_LIMITED, TOO_MANY_CONNECTIONS, TRANSACTION_REJECTED,
 };
 use crate::evidence::{EVIDENCE_LIST_MAX, EvidenceList};
+use crate::own_data::{BeneficiaryAnswer, OWN_DATA_REFUSED, SignedQuery};
 use crate::registry::{DocumentAnswer, RecordAnswer};
 use crate::state::StateProofAnswer;
 use crate::views::{BlockView, Status, TransactionView};
@@ -61,6 +62,12 @@ pub const CREDENTIAL_REFUSED_ERROR: ErrorEntry = ErrorEntry {
     message: "Credential refused: unknown or revoked, or sent over a connection that is neither loopback nor TLS",
 };
 
+/// [`OWN_DATA_REFUSED`]: an own-data method without a valid signed query or credential.
+pub const OWN_DATA_REFUSED_ERROR: ErrorEntry = ErrorEntry {
+    code: OWN_DATA_REFUSED,
+    message: "Own data: the account's own data needs a query signed with its key at a recent height, or a credential",
+};
+
 /// Every error a method answers, in the order of the crate's constants.
 pub const ERRORS: &[ErrorEntry] = &[
     INVALID_PARAMS_ERROR,
@@ -70,6 +77,7 @@ pub const ERRORS: &[ErrorEntry] = &[
     RATE_LIMITED_ERROR,
     CREDENTIAL_REQUIRED_ERROR,
     CREDENTIAL_REFUSED_ERROR,
+    OWN_DATA_REFUSED_ERROR,
 ];
 
 /// The errors the server answers for a request or a connection before any
@@ -621,6 +629,44 @@ pub const METHODS: &[MethodEntry] = &[
             RATE_LIMITED_ERROR,
         ],
         access: Access::Public,
+    },
+    MethodEntry {
+        name: "civitas_getBeneficiary",
+        summary: "A beneficiary's standing in a programme: the beneficiary's own data.",
+        description: "Balance to spend, the period's orders and revocation, with the state proof and certified header. Answered to a query signed with the beneficiary's key over this question and a recent height (civitas_rpc_api::sign_query: domain civitas-query/v1, then the borsh encoding of (chain id, method, borsh((programme, beneficiary)), height)), or to a credentialed caller.",
+        params: &[
+            ValueEntry {
+                name: "programme",
+                description: "The programme's id.",
+                required: true,
+                schema: schema_of::<u64>,
+            },
+            ValueEntry {
+                name: "beneficiary",
+                description: "The beneficiary's account (its pseudonym for the programme): civ1….",
+                required: true,
+                schema: schema_of::<String>,
+            },
+            ValueEntry {
+                name: "query",
+                description: "The query signed with the beneficiary's key at a height at most 100 blocks old; omitted by a credentialed caller.",
+                required: false,
+                schema: schema_of::<Option<SignedQuery>>,
+            },
+        ],
+        result: ValueEntry {
+            name: "beneficiary",
+            description: "The beneficiary's standing, proven.",
+            required: true,
+            schema: schema_of::<BeneficiaryAnswer>,
+        },
+        errors: &[
+            INVALID_PARAMS_ERROR,
+            OWN_DATA_REFUSED_ERROR,
+            INTERNAL_ERROR_ERROR,
+            RATE_LIMITED_ERROR,
+        ],
+        access: Access::OwnData,
     },
 ];
 

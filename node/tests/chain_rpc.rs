@@ -23,7 +23,8 @@ use common::{DemoHome, account, call_error, read_key};
 
 #[test]
 fn chain_records_and_accounts_answer_what_the_blocks_and_genesis_say() {
-    let (home, node) = node_with_activity();
+    let home = DemoHome::new();
+    let node = home.start_with_activity();
     let height = node.rpc.status().unwrap().height;
     let consensus_key = read_key(&home.home.join("consensus_key")).public_key();
     let network_key = read_key(&home.home.join("network_key")).public_key();
@@ -134,35 +135,10 @@ fn chain_records_and_accounts_answer_what_the_blocks_and_genesis_say() {
     assert!(rpc.status().unwrap().height >= height);
 }
 
-/// Starts a devnet-like node on the demo genesis and commits the demo activity.
-fn node_with_activity() -> (DemoHome, common::Node) {
-    let home = DemoHome::new();
-    let node = home.start();
-    for step in civitas_demo::activity_steps(&home.genesis) {
-        let ids: Vec<String> = step.iter().map(|t| node.rpc.submit(t).unwrap()).collect();
-        for id in ids {
-            assert!(node.wait_for_transaction(&id).receipt.success);
-        }
-    }
-    (home, node)
-}
-
-/// The state root of `certified`, its certificate checked against the
-/// genesis validator set (the demo chain never changes it).
-fn checked_root(home: &DemoHome, certified: &civitas_rpc_api::Certified) -> civitas_types::Hash {
-    let root = certified.state_root().unwrap();
-    let header = certified.header.decode_header().unwrap();
-    let certificate = certified.certificate.decode_certificate().unwrap();
-    let set = home.genesis.check().unwrap().validators;
-    certificate
-        .verify(&home.genesis.chain_id, header.height, &header.hash(), &set)
-        .unwrap();
-    root
-}
-
 #[test]
 fn a_transaction_comes_with_proofs_of_itself_and_its_receipt_in_a_certified_block() {
-    let (home, node) = node_with_activity();
+    let home = DemoHome::new();
+    let node = home.start_with_activity();
     let step = &civitas_demo::activity_steps(&home.genesis)[0];
     for transaction in step {
         let view = node.wait_for_transaction(&transaction.id().to_hex());
@@ -171,7 +147,7 @@ fn a_transaction_comes_with_proofs_of_itself_and_its_receipt_in_a_certified_bloc
             .clone()
             .expect("the node proves every transaction");
         assert_eq!(proof.certified.header.height, view.height);
-        checked_root(&home, &proof.certified);
+        home.checked_root(&proof.certified);
         let receipt_bytes = proof.verify(&view.transaction).unwrap();
         let receipt: civitas_civic::Receipt = civitas_types::decode(&receipt_bytes).unwrap();
         assert_eq!(receipt.is_success(), view.receipt.success);
@@ -188,7 +164,8 @@ fn a_transaction_comes_with_proofs_of_itself_and_its_receipt_in_a_certified_bloc
 
 #[test]
 fn a_record_and_its_documents_are_answered_with_proofs_that_check() {
-    let (home, node) = node_with_activity();
+    let home = DemoHome::new();
+    let node = home.start_with_activity();
     let rpc = &node.rpc;
     let namespace = civitas_demo::BUILDING_PERMITS.to_owned();
     let permit = civitas_demo::activity::PERMIT_ID.to_owned();
@@ -200,7 +177,7 @@ fn a_record_and_its_documents_are_answered_with_proofs_that_check() {
     assert_eq!((record.version, record.revoked), (2, false));
     assert_eq!(answer.versions.len(), 2);
     assert_eq!(answer.entries.len(), 3);
-    let root = checked_root(&home, &answer.certified);
+    let root = home.checked_root(&answer.certified);
     assert_eq!(answer.certified.header.height, answer.height);
     for entry in &answer.entries {
         entry.verify(&root).unwrap();
@@ -223,7 +200,7 @@ fn a_record_and_its_documents_are_answered_with_proofs_that_check() {
     assert_eq!(found.record.as_ref().unwrap().id, permit);
     found
         .entry
-        .verify(&checked_root(&home, &found.certified))
+        .verify(&home.checked_root(&found.certified))
         .unwrap();
 
     // An unknown document: absent, and the absence is proven; claiming a
@@ -233,7 +210,7 @@ fn a_record_and_its_documents_are_answered_with_proofs_that_check() {
         .call(async |c| c.get_record_by_document(ns, "ab".repeat(32)).await)
         .unwrap();
     assert!(!unknown.registered && unknown.entry.value.is_none());
-    let root = checked_root(&home, &unknown.certified);
+    let root = home.checked_root(&unknown.certified);
     unknown.entry.verify(&root).unwrap();
     let mut claimed = unknown.entry.clone();
     claimed.value = Some("00".to_owned());
@@ -246,7 +223,7 @@ fn a_record_and_its_documents_are_answered_with_proofs_that_check() {
         .unwrap();
     assert!(missing.record.is_none() && missing.versions.is_empty());
     missing.entries[0]
-        .verify(&checked_root(&home, &missing.certified))
+        .verify(&home.checked_root(&missing.certified))
         .unwrap();
 
     // The raw key gives the same entry.
@@ -254,7 +231,7 @@ fn a_record_and_its_documents_are_answered_with_proofs_that_check() {
     let raw = rpc.call(async |c| c.get_state_proof(key).await).unwrap();
     assert_eq!(raw.entry.value, answer.entries[0].value);
     raw.entry
-        .verify(&checked_root(&home, &raw.certified))
+        .verify(&home.checked_root(&raw.certified))
         .unwrap();
 
     // Malformed parameters.

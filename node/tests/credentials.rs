@@ -120,13 +120,7 @@ fn whole_blocks_need_a_credential_that_revocation_withdraws_at_once() {
 #[test]
 fn a_beneficiarys_standing_answers_its_own_signed_query_or_a_credential_only() {
     let home = DemoHome::new();
-    let node = home.start();
-    for step in civitas_demo::activity_steps(&home.genesis) {
-        let ids: Vec<String> = step.iter().map(|t| node.rpc.submit(t).unwrap()).collect();
-        for id in ids {
-            assert!(node.wait_for_transaction(&id).receipt.success);
-        }
-    }
+    let node = home.start_with_activity();
     let resident = common::account("resident 1, aid pseudonym");
     let other = common::account("resident 2, aid pseudonym");
     let address = resident.address.to_string();

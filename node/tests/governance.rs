@@ -31,7 +31,9 @@ use civitas_civic::governance::GovernanceAction;
 use civitas_civic::model::ValidatorEntry;
 use civitas_demo::council::{Council, partner_collectivity};
 use civitas_types::SignedTransaction;
-use common::localnet::{Member, PROGRESS_TIMEOUT, chain, free_port, network, spawn};
+use common::localnet::{
+    Member, PROGRESS_TIMEOUT, chain, free_port, network, spawn, start_with_env,
+};
 use common::{Node, init, now_ms, read_key};
 
 /// How long a motion stays open.
@@ -120,12 +122,6 @@ fn a_validator_added_by_governance_syncs_first_and_a_removed_one_is_disconnected
     // Validator 0 will keep validator 3 as an observer once it leaves.
     let nodes: Vec<Node> = (0..4)
         .map(|n| {
-            let others: Vec<&Member> = members
-                .iter()
-                .enumerate()
-                .filter(|(other, _)| *other != n)
-                .map(|(_, m)| m)
-                .collect();
             let observers = if n == 0 {
                 vec![(
                     "CIVITAS_P2P_OBSERVERS".to_string(),
@@ -134,7 +130,7 @@ fn a_validator_added_by_governance_syncs_first_and_a_removed_one_is_disconnected
             } else {
                 Vec::new()
             };
-            spawn(&members[n], &others, &genesis_path, &[], &observers).wait_ready()
+            start_with_env(&members, n, &genesis_path, &observers)
         })
         .collect();
     // The joiner dials the validators from the start; nobody admits it yet.

@@ -20,7 +20,9 @@ mod common;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::localnet::{Member, PROGRESS_TIMEOUT, all_reach, chain, free_port, network, spawn};
+use common::localnet::{
+    Member, PROGRESS_TIMEOUT, all_reach, chain, free_port, network, spawn, start_with_env,
+};
 use common::{Node, fresh_multisig, init, read_key};
 
 /// The log line an observer writes at start.
@@ -53,15 +55,7 @@ fn an_observer_with_an_empty_home_catches_up_from_genesis_and_serves_the_same_ch
         observer_network_key.to_string(),
     )];
     let nodes: Vec<Node> = (0..4)
-        .map(|n| {
-            let others: Vec<&Member> = members
-                .iter()
-                .enumerate()
-                .filter(|(other, _)| *other != n)
-                .map(|(_, m)| m)
-                .collect();
-            spawn(&members[n], &others, &genesis_path, &[], &admit).wait_ready()
-        })
+        .map(|n| start_with_env(&members, n, &genesis_path, &admit))
         .collect();
     let validators: Vec<&Node> = nodes.iter().collect();
     let transaction = fresh_multisig(&genesis, 1);

@@ -32,7 +32,8 @@ use common::{DemoHome, Node, account, call_error, now_ms, sign};
 
 #[test]
 fn civic_state_is_answered_with_proofs_that_check() {
-    let (home, node) = node_with_activity();
+    let home = DemoHome::new();
+    let node = home.start_with_activity();
     let merchant = council_business(&home, &node);
 
     collectivities(&home, &node);
@@ -45,36 +46,10 @@ fn civic_state_is_answered_with_proofs_that_check() {
     node.rpc.status().unwrap();
 }
 
-/// Starts a devnet-like node on the demo genesis and commits the demo activity.
-fn node_with_activity() -> (DemoHome, Node) {
-    let home = DemoHome::new();
-    let node = home.start();
-    for step in civitas_demo::activity_steps(&home.genesis) {
-        let ids: Vec<String> = step.iter().map(|t| node.rpc.submit(t).unwrap()).collect();
-        for id in ids {
-            assert!(node.wait_for_transaction(&id).receipt.success);
-        }
-    }
-    (home, node)
-}
-
-/// The state root of `certified`, its certificate checked against the
-/// genesis validator set (the demo chain never changes it).
-fn checked_root(home: &DemoHome, certified: &Certified) -> Hash {
-    let root = certified.state_root().unwrap();
-    let header = certified.header.decode_header().unwrap();
-    let certificate = certified.certificate.decode_certificate().unwrap();
-    let set = home.genesis.check().unwrap().validators;
-    certificate
-        .verify(&home.genesis.chain_id, header.height, &header.hash(), &set)
-        .unwrap();
-    root
-}
-
 /// Every entry checks against the certified root; the first present one,
 /// altered, does not; an absent one claimed present does not.
 fn all_check(home: &DemoHome, entries: &[ProvenEntry], certified: &Certified) {
-    let root = checked_root(home, certified);
+    let root = home.checked_root(certified);
     for entry in entries {
         entry.verify(&root).unwrap();
     }

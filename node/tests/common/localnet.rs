@@ -78,13 +78,23 @@ pub fn network(root: &Path, count: usize) -> (Vec<Member>, PathBuf, GenesisDocum
 
 /// Starts member `index`, listening on its port and dialling the others.
 pub fn start(members: &[Member], index: usize, genesis: &Path) -> Node {
+    start_with_env(members, index, genesis, &[])
+}
+
+/// [`start`] with more environment (`CIVITAS_P2P_OBSERVERS`, …).
+pub fn start_with_env(
+    members: &[Member],
+    index: usize,
+    genesis: &Path,
+    environment: &[(String, String)],
+) -> Node {
     let others: Vec<&Member> = members
         .iter()
         .enumerate()
         .filter(|(other, _)| *other != index)
         .map(|(_, m)| m)
         .collect();
-    spawn(&members[index], &others, genesis, &[], &[]).wait_ready()
+    spawn(&members[index], &others, genesis, &[], environment).wait_ready()
 }
 
 /// Spawns `member`'s node with more `start` arguments and environment,

@@ -164,6 +164,35 @@ impl DemoHome {
     pub fn start(&self) -> Node {
         Node::start(&self.home, &self.genesis_path)
     }
+
+    /// Starts a node and commits the demo activity, step by step; every
+    /// transaction must succeed.
+    pub fn start_with_activity(&self) -> Node {
+        let node = self.start();
+        for step in civitas_demo::activity_steps(&self.genesis) {
+            let ids: Vec<String> = step.iter().map(|t| node.rpc.submit(t).unwrap()).collect();
+            for id in ids {
+                assert!(
+                    node.wait_for_transaction(&id).receipt.success,
+                    "{id} failed"
+                );
+            }
+        }
+        node
+    }
+
+    /// The state root of `certified`, once its certificate is checked
+    /// against the genesis validator set (the demo chain never changes it).
+    pub fn checked_root(&self, certified: &civitas_rpc_api::Certified) -> civitas_types::Hash {
+        let root = certified.state_root().unwrap();
+        let header = certified.header.decode_header().unwrap();
+        let certificate = certified.certificate.decode_certificate().unwrap();
+        let set = self.genesis.check().unwrap().validators;
+        certificate
+            .verify(&self.genesis.chain_id, header.height, &header.hash(), &set)
+            .unwrap();
+        root
+    }
 }
 
 /// The RPC credential the test nodes accept (for the credentialed methods:

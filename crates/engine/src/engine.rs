@@ -189,7 +189,7 @@ impl<S: ChainStore, K: SignStateStore> Engine<S, K> {
 
     /// Admits encoded transactions (from RPC or gossip) for the next block;
     /// one result per transaction. A waiting height starts once the pool holds
-    /// something.
+    /// something a block can take (not a transaction behind a sequence gap).
     pub fn submit(
         &mut self,
         encoded: &[Vec<u8>],
@@ -200,7 +200,7 @@ impl<S: ChainStore, K: SignStateStore> Engine<S, K> {
             .mempool
             .admit_batch(self.store.state(), &context, encoded);
         let mut out = Vec::new();
-        if !self.started && !self.mempool.is_empty() {
+        if !self.started && self.mempool.has_includable(self.store.state())? {
             self.start_height(now_ms, &mut out)?;
         }
         Ok((results, out))
@@ -601,7 +601,10 @@ impl<S: ChainStore, K: SignStateStore> Engine<S, K> {
         self.proposals_per_round.clear();
         self.pending.retain(|(p, _)| p.proposal.height >= height);
         let early = !self.pending.is_empty();
-        if !self.mempool.is_empty() || early {
+        // Only what a block can take starts the next height at once: a pool
+        // of transactions behind sequence gaps waits for the heartbeat, or
+        // it would commit empty blocks back to back until they expire.
+        if early || self.mempool.has_includable(self.store.state())? {
             self.start_height(now_ms, out)
         } else {
             out.push(Output::Schedule {

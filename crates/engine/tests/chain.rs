@@ -144,3 +144,24 @@ fn a_crashed_validator_restarts_from_its_store_and_catches_up_with_the_others() 
     net.run_to_height(target);
     assert_agreement(&net);
 }
+
+#[test]
+fn a_transaction_behind_a_sequence_gap_makes_no_block_before_the_heartbeat() {
+    let mut net = Net::new(&genesis(1), 1);
+    net.run_to_height(2);
+    // Sequence 0 is never sent: sequence 1 waits behind the gap.
+    let _never_sent = net.council_proposal(1);
+    let behind_the_gap = net.council_proposal(2);
+    net.submit(&behind_the_gap);
+    net.run_to_height(6);
+    let blocks = &net.nodes[0].committed;
+    for pair in blocks.windows(2).filter(|pair| pair[0].height >= 2) {
+        let gap = pair[1].time_ms - pair[0].time_ms;
+        assert!(
+            gap >= net.config.heartbeat_ms,
+            "block {} came {gap} ms after the previous one: the gapped transaction made it early",
+            pair[1].height
+        );
+        assert_eq!(pair[1].transactions, 0);
+    }
+}

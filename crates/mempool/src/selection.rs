@@ -61,6 +61,22 @@ impl Mempool {
         )?;
         Ok(round_robin(&known, &unknown, budget, unknown_max))
     }
+
+    /// Whether a block could take a transaction now: some account's next
+    /// sequence is pending. A pool holding only transactions behind a gap
+    /// (a sequence skipped, perhaps on purpose) has nothing for a block, so
+    /// the engine waits for its heartbeat instead of committing empty blocks
+    /// back to back until they expire. Stops at the first account that has
+    /// one; an unreadable state is an error.
+    pub fn has_includable<S: StateRead>(&self, state: &S) -> Result<bool, MempoolFault> {
+        for (account, queue) in self.known.iter().chain(self.unknown.iter()) {
+            let next = account_sequence(state, account)?;
+            if queue.contains_key(&next) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
 }
 
 /// The runs of up to `runs_max` accounts, walking `queues` in order.

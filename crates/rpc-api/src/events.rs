@@ -36,8 +36,10 @@ pub struct EventView {
     pub kind: String,
     /// Height of the block.
     pub height: u64,
-    /// Id of the transaction whose receipt holds it (hex); `null` for an
-    /// event of the block itself (scheduled work: recurring payments, expiries).
+    /// Id of the transaction whose receipt holds it (hex), for credentialed
+    /// callers; `null` for the public (an id opens the transaction's whole
+    /// receipt through `civitas_getTransaction`) and for an event of the
+    /// block itself (scheduled work: recurring payments, expiries).
     pub transaction_id: Option<String>,
     /// The aid programme it concerns, if any.
     pub programme: Option<u64>,
@@ -246,14 +248,13 @@ impl Public {
 /// The public view of `event`, found at `height` in the receipt of
 /// `transaction_id` (`None`: the block's own receipt); `None` if nothing of
 /// it is public.
-pub fn public_event(
-    event: &Event,
-    height: u64,
-    transaction_id: Option<&Hash>,
-) -> Option<EventView> {
+pub fn public_event(event: &Event, height: u64) -> Option<EventView> {
     let mut view = public_fields(event)?.view;
     view.height = height;
-    view.transaction_id = transaction_id.map(Hash::to_hex);
+    // No transaction id: an id is known to whoever submitted the transaction,
+    // and `civitas_getTransaction` by id serves its full receipt; a public
+    // stream of ids would open every receipt to everyone.
+    view.transaction_id = None;
     Some(view)
 }
 
@@ -597,10 +598,12 @@ mod tests {
             beneficiary: AccountId([3; 32]),
             amount_cents: 5_000,
         };
-        let view = public_event(&aid, 12, Some(&Hash([1; 32]))).unwrap();
+        let view = public_event(&aid, 12).unwrap();
         assert_eq!(view.kind, "DisbursementExecuted");
         assert_eq!(view.programme, Some(4));
-        assert_eq!(view.transaction_id, Some("01".repeat(32)));
+        assert_eq!(view.transaction_id, None, "ids are not public");
+        let full = full_event(&aid, 12, Some(&Hash([1; 32])));
+        assert_eq!(full.transaction_id, Some("01".repeat(32)));
         assert_eq!(
             view.fields.keys().collect::<Vec<_>>(),
             ["orderId", "programmeId"]
@@ -612,7 +615,7 @@ mod tests {
             order_id: 7,
             code: 405,
         };
-        assert_eq!(public_event(&lapsed, 12, None), None);
+        assert_eq!(public_event(&lapsed, 12), None);
 
         let slot = Event::SlotCleared {
             community_id: 2,
@@ -620,7 +623,7 @@ mod tests {
             price: 1,
             volume_wh: u64::MAX,
         };
-        let view = public_event(&slot, 3, None).unwrap();
+        let view = public_event(&slot, 3).unwrap();
         assert_eq!(view.community, Some(2));
         assert_eq!(view.fields["volumeWh"], Value::String(u64::MAX.to_string()));
         assert_eq!(view.transaction_id, None);
@@ -635,7 +638,7 @@ mod tests {
             amount_cents: 5_000,
         };
         let view = full_event(&aid, 12, None);
-        assert_eq!(view.fields, public_event(&aid, 12, None).unwrap().fields);
+        assert_eq!(view.fields, public_event(&aid, 12).unwrap().fields);
         let detail = view.detail.unwrap();
         assert!(
             detail.contains("beneficiary") && detail.contains("5000"),

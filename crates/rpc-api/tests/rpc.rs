@@ -891,9 +891,8 @@ impl civitas_rpc_api::CivitasSubscriptionsServer for FakeSubscriptions {
         }
         let sink = pending.accept().await?;
         let event = civitas_civic::Event::ProgrammeFrozen { programme_id: 3 };
-        let id = parse_hash("id", &self.node.transaction.id)?;
         if let Some(view) =
-            civitas_rpc_api::public_event(&event, 1, Some(&id)).filter(|view| filter.matches(view))
+            civitas_rpc_api::public_event(&event, 1).filter(|view| filter.matches(view))
         {
             let message = jsonrpsee::SubscriptionMessage::new(
                 sink.method_name(),

@@ -421,7 +421,7 @@ impl CivitasSubscriptionsServer for RpcSubscriptions {
                     let view = if credentialed {
                         Some(full_event(event, height, id.as_ref()))
                     } else {
-                        public_event(event, height, id.as_ref())
+                        public_event(event, height)
                     };
                     let Some(view) = view else {
                         continue;

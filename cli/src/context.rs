@@ -1,0 +1,89 @@
+//! The options every command shares: where the keystore is, which node to
+//! talk to, how to read a passphrase, and whether to print for people or
+//! for scripts.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::exit::CliError;
+
+/// The node `civitas` talks to unless told otherwise (a devnet's address).
+pub const DEFAULT_NODE: &str = "http://127.0.0.1:26657";
+
+/// Options accepted by every command (before or after the subcommand).
+#[derive(Args, Clone, Debug)]
+pub struct GlobalOptions {
+    /// Where the keystore and settings live.
+    #[arg(long, global = true, env = "CIVITAS_HOME", value_name = "DIR")]
+    pub home: Option<PathBuf>,
+    /// The node's JSON-RPC address (HTTP).
+    #[arg(long, global = true, env = "CIVITAS_NODE", default_value = DEFAULT_NODE, value_name = "URL")]
+    pub node: String,
+    /// A file holding an RPC credential (from `civitas-node rpc-credential add`),
+    /// for the methods reserved to validators and auditors.
+    #[arg(long, global = true, env = "CIVITAS_CREDENTIAL_FILE", value_name = "FILE")]
+    pub credential_file: Option<PathBuf>,
+    /// A file whose first line is the keystore passphrase (for scripts; the
+    /// environment variable CIVITAS_PASSPHRASE also works; otherwise
+    /// `civitas` asks on the terminal).
+    #[arg(long, global = true, env = "CIVITAS_PASSPHRASE_FILE", value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
+    /// Print JSON for scripts instead of text for people.
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+/// What a command runs with: the global options, resolved.
+#[derive(Clone, Debug)]
+pub struct Context {
+    /// The keystore's directory is `home/keys`.
+    pub home: PathBuf,
+    /// The node's JSON-RPC URL.
+    pub node: String,
+    /// The RPC credential file, if any.
+    pub credential_file: Option<PathBuf>,
+    /// The passphrase file, if any.
+    pub passphrase_file: Option<PathBuf>,
+    /// JSON output for scripts.
+    pub json: bool,
+    /// Whether stderr is a terminal (spinners and prompts only then).
+    pub interactive: bool,
+}
+
+impl Context {
+    /// Resolves `options`: the home defaults to `~/.civitas`.
+    pub fn new(options: GlobalOptions) -> Result<Context, CliError> {
+        let home = match options.home {
+            Some(home) => home,
+            None => std::env::var_os("HOME")
+                .map(|home| PathBuf::from(home).join(".civitas"))
+                .ok_or_else(|| {
+                    CliError::usage("no home directory: set --home or CIVITAS_HOME")
+                })?,
+        };
+        Ok(Context {
+            home,
+            node: options.node,
+            credential_file: options.credential_file,
+            passphrase_file: options.passphrase_file,
+            json: options.json,
+            interactive: std::io::stderr().is_terminal() && !options.json,
+        })
+    }
+
+    /// The RPC credential, read from its file (trimmed), if one was given.
+    pub fn credential(&self) -> Result<Option<String>, CliError> {
+        let Some(path) = &self.credential_file else {
+            return Ok(None);
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            CliError::failure(format!(
+                "cannot read the credential file {}: {e}",
+                path.display()
+            ))
+        })?;
+        Ok(Some(text.trim().to_owned()))
+    }
+}

@@ -1,0 +1,132 @@
+//! How `civitas` fails: one line on stderr and an exit code that says which
+//! kind of failure it was, so scripts can tell a rejected transaction from an
+//! unreachable node (docs/citizen-guide.md, "Exit codes").
+
+use std::fmt;
+
+/// The exit codes of `civitas`. Their numbers are part of the interface:
+/// never renumber one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// Anything not covered below (a file that cannot be read, a wrong
+    /// passphrase, a key that does not exist…).
+    Failure = 1,
+    /// The command line is wrong (clap's own code for usage errors).
+    Usage = 2,
+    /// The node, or the civic rules, refused the transaction.
+    Rejected = 3,
+    /// The node could not be reached, or did not answer in time.
+    Unreachable = 4,
+    /// A proof, a certificate or a signature did not verify.
+    VerificationFailed = 5,
+}
+
+/// A failure of a command: what went wrong (with its causes) and the exit code.
+pub struct CliError {
+    /// The exit code this failure maps to.
+    pub exit: Exit,
+    /// What went wrong, outermost context first.
+    pub error: anyhow::Error,
+}
+
+impl CliError {
+    /// A failure of kind `exit` saying `message`.
+    pub fn new(exit: Exit, message: impl fmt::Display) -> CliError {
+        CliError {
+            exit,
+            error: anyhow::anyhow!("{message}"),
+        }
+    }
+
+    /// A usage error (exit 2).
+    pub fn usage(message: impl fmt::Display) -> CliError {
+        CliError::new(Exit::Usage, message)
+    }
+
+    /// A refused transaction (exit 3).
+    pub fn rejected(message: impl fmt::Display) -> CliError {
+        CliError::new(Exit::Rejected, message)
+    }
+
+    /// An unreachable node (exit 4).
+    pub fn unreachable(message: impl fmt::Display) -> CliError {
+        CliError::new(Exit::Unreachable, message)
+    }
+
+    /// A failed verification (exit 5).
+    pub fn verification(message: impl fmt::Display) -> CliError {
+        CliError::new(Exit::VerificationFailed, message)
+    }
+
+    /// A general failure (exit 1).
+    pub fn failure(message: impl fmt::Display) -> CliError {
+        CliError::new(Exit::Failure, message)
+    }
+
+    /// The same failure with `context` in front of its message.
+    pub fn context(self, context: impl fmt::Display + Send + Sync + 'static) -> CliError {
+        CliError {
+            exit: self.exit,
+            error: self.error.context(context),
+        }
+    }
+
+    /// The one line printed on stderr: every cause, outermost first.
+    pub fn line(&self) -> String {
+        format!("error: {:#}", self.error)
+    }
+}
+
+impl<E: Into<anyhow::Error>> From<E> for CliError {
+    fn from(error: E) -> CliError {
+        CliError {
+            exit: Exit::Failure,
+            error: error.into(),
+        }
+    }
+}
+
+impl fmt::Debug for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}: {:#}", self.exit, self.error)
+    }
+}
+
+/// Adds context to a fallible step, keeping (or setting) its exit code.
+pub trait Context<T> {
+    /// On failure, `context` goes in front of the message; exit code 1 unless
+    /// the failure already had one.
+    fn context_cli(self, context: impl fmt::Display + Send + Sync + 'static)
+    -> Result<T, CliError>;
+}
+
+impl<T, E: Into<CliError>> Context<T> for Result<T, E> {
+    fn context_cli(
+        self,
+        context: impl fmt::Display + Send + Sync + 'static,
+    ) -> Result<T, CliError> {
+        self.map_err(|e| e.into().context(context))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_line_names_every_cause_outermost_first() {
+        let error = CliError::rejected("sequence 3 is behind the account's next, 5")
+            .context("the node refused the transaction");
+        assert_eq!(
+            error.line(),
+            "error: the node refused the transaction: sequence 3 is behind the account's next, 5"
+        );
+        assert_eq!(error.exit as i32, 3);
+    }
+
+    #[test]
+    fn io_errors_are_general_failures() {
+        let error: CliError = std::io::Error::other("disk full").into();
+        assert_eq!(error.exit, Exit::Failure);
+    }
+}

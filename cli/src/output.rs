@@ -1,0 +1,100 @@
+//! Printing answers: aligned text for people, one JSON document for scripts.
+
+use serde::Serialize;
+
+use crate::context::Context;
+use crate::exit::CliError;
+
+/// Prints `value` as pretty JSON with `--json`, otherwise `human()`.
+pub fn emit<T: Serialize>(
+    context: &Context,
+    value: &T,
+    human: impl FnOnce() -> String,
+) -> Result<(), CliError> {
+    if context.json {
+        println!("{}", serde_json::to_string_pretty(value)?);
+    } else {
+        let text = human();
+        if text.ends_with('\n') {
+            print!("{text}");
+        } else {
+            println!("{text}");
+        }
+    }
+    Ok(())
+}
+
+/// Text laid out in aligned columns.
+#[derive(Debug, Default)]
+pub struct Table {
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    /// A table whose first row is `header`.
+    pub fn new(header: &[&str]) -> Table {
+        Table {
+            rows: vec![header.iter().map(|h| (*h).to_owned()).collect()],
+        }
+    }
+
+    /// Adds a row.
+    pub fn row(&mut self, cells: Vec<String>) {
+        self.rows.push(cells);
+    }
+
+    /// The table with each column as wide as its widest cell.
+    pub fn render(&self) -> String {
+        let columns = self.rows.iter().map(Vec::len).max().unwrap_or(0);
+        let widths: Vec<usize> = (0..columns)
+            .map(|column| {
+                self.rows
+                    .iter()
+                    .filter_map(|row| row.get(column))
+                    .map(|cell| cell.chars().count())
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let mut text = String::new();
+        for row in &self.rows {
+            let mut line = String::new();
+            for (cell, width) in row.iter().zip(&widths) {
+                line.push_str(&format!("{cell:<width$}  "));
+            }
+            text.push_str(line.trim_end());
+            text.push('\n');
+        }
+        text
+    }
+}
+
+/// Label–value lines, labels aligned.
+pub fn fields(pairs: &[(&str, String)]) -> String {
+    let width = pairs.iter().map(|(label, _)| label.len()).max().unwrap_or(0);
+    pairs
+        .iter()
+        .map(|(label, value)| format!("{label:<width$}  {value}\n"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_table_aligns_its_columns() {
+        let mut table = Table::new(&["height", "hash"]);
+        table.row(vec!["1".into(), "ab".into()]);
+        table.row(vec!["1000".into(), "cd".into()]);
+        assert_eq!(table.render(), "height  hash\n1       ab\n1000    cd\n");
+    }
+
+    #[test]
+    fn fields_align_their_labels() {
+        assert_eq!(
+            fields(&[("a", "1".into()), ("bbb", "2".into())]),
+            "a    1\nbbb  2\n"
+        );
+    }
+}

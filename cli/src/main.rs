@@ -48,11 +48,9 @@ enum Command {
     #[command(subcommand)]
     Keys(keys::KeysCommand),
     /// Sign and submit civic transactions (or build and sign them offline).
-    #[command(subcommand)]
-    Tx(tx::TxCommand),
+    Tx(tx::TxArgs),
     /// Read the chain: accounts, programmes, records, blocks…, with proofs.
-    #[command(subcommand)]
-    Query(query::QueryCommand),
+    Query(query::QueryArgs),
     /// Write, check and hash the genesis document of a network.
     #[command(subcommand)]
     Genesis(genesis::GenesisCommand),

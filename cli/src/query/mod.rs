@@ -1,15 +1,196 @@
-//! Placeholder.
+//! `civitas query`: reading the chain. Tables for people, `--json` for
+//! scripts (the node's answer as is, plus what `--verify` established).
+//! Every state answer carries its proofs; `--verify` checks them
+//! ([`verify`]) and exits 5 when they do not hold.
 
-use clap::Subcommand;
+mod chain;
+mod own;
+mod state;
+mod verify;
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
 
 use crate::context::Context;
 use crate::exit::CliError;
 
-/// The query commands.
-#[derive(Subcommand, Debug)]
-pub enum QueryCommand {}
+/// `civitas query`: the proof options and the command.
+#[derive(Args, Debug)]
+pub struct QueryArgs {
+    #[command(flatten)]
+    options: QueryOptions,
+    #[command(subcommand)]
+    command: QueryCommand,
+}
 
-/// Runs `command`.
-pub fn run(_context: &Context, command: QueryCommand) -> Result<(), CliError> {
-    match command {}
+/// Options of every query.
+#[derive(Args, Debug, Clone)]
+pub struct QueryOptions {
+    /// Check the answer's proofs against its certified header instead of
+    /// trusting the node (exit 5 if they do not hold).
+    #[arg(long, global = true)]
+    verify: bool,
+    /// The network's genesis file: `--verify` then also says whether the
+    /// certificate's signers are the genesis validator set.
+    #[arg(long, global = true, value_name = "FILE")]
+    genesis: Option<PathBuf>,
+}
+
+/// The queries.
+#[derive(Subcommand, Debug)]
+pub enum QueryCommand {
+    /// The node: chain, height, whether it is catching up.
+    #[command(after_help = "Example:\n  civitas query status")]
+    Status,
+    /// An account: next sequence, multisig policy, roles, delegations.
+    #[command(after_help = "Example:\n  civitas query account civ1…")]
+    Account {
+        /// The address.
+        address: String,
+    },
+    /// A collectivity: name, council, power.
+    #[command(after_help = "Example:\n  civitas query collectivity 217500016 --verify")]
+    Collectivity {
+        /// Its SIREN.
+        siren: u32,
+    },
+    /// A programme: rules, status, money, figures per period.
+    #[command(after_help = "Example:\n  civitas query programme 1 --verify")]
+    Programme {
+        /// The programme id.
+        id: u64,
+        /// The first period shown.
+        #[arg(long)]
+        from_period: Option<u64>,
+        /// How many periods.
+        #[arg(long)]
+        periods: Option<u32>,
+    },
+    /// A merchant's accreditation in a programme.
+    #[command(after_help = "Example:\n  civitas query merchant --programme 1 civ1…")]
+    Merchant {
+        /// The programme id.
+        #[arg(long)]
+        programme: u64,
+        /// The merchant's address.
+        address: String,
+    },
+    /// An energy community.
+    #[command(after_help = "Example:\n  civitas query community 1")]
+    Community {
+        /// The community id.
+        id: u64,
+    },
+    /// A slot's totals: price, volume, settlement.
+    #[command(after_help = "Example:\n  civitas query slot --community 1 42")]
+    Slot {
+        /// The community id.
+        #[arg(long)]
+        community: u64,
+        /// The slot number.
+        slot: u64,
+    },
+    /// A record with its versions, by id, or the record of a document file
+    /// (hashed here; the file is not sent).
+    #[command(
+        after_help = "Example:\n  civitas query record permits/building PC-2027-0042 --verify\n  civitas query record permits/building --file permit.pdf"
+    )]
+    Record {
+        /// The namespace.
+        namespace: String,
+        /// The record id.
+        #[arg(required_unless_present = "file")]
+        id: Option<String>,
+        /// Or a document's file: where is it registered (or proof it is not)?
+        #[arg(long, conflicts_with = "id")]
+        file: Option<PathBuf>,
+    },
+    /// A proposal: action, status, votes.
+    #[command(after_help = "Example:\n  civitas query proposal 0")]
+    Proposal {
+        /// The proposal id.
+        id: u64,
+    },
+    /// Your balance in a programme: a query signed with your programme key,
+    /// answered only to you.
+    #[command(after_help = "Example:\n  civitas query balance --key alice --programme 1")]
+    Balance {
+        /// Your keystore entry.
+        #[arg(long)]
+        key: String,
+        /// The programme id.
+        #[arg(long)]
+        programme: u64,
+    },
+    /// A committed transaction and its receipt.
+    #[command(after_help = "Example:\n  civitas query transaction 3f2a…")]
+    Transaction {
+        /// The transaction id (hex).
+        id: String,
+    },
+    /// A block header (whole blocks are for credentialed callers: `--credential-file`).
+    #[command(after_help = "Example:\n  civitas query block 1")]
+    Block {
+        /// The height.
+        height: u64,
+        /// The whole block, transactions included (needs a credential).
+        #[arg(long)]
+        full: bool,
+    },
+    /// The validators at a height (default: the next to decide).
+    #[command(after_help = "Example:\n  civitas query validators")]
+    Validators {
+        /// The height.
+        #[arg(long)]
+        height: Option<u64>,
+    },
+}
+
+/// Runs `args`.
+pub fn run(context: &Context, args: QueryArgs) -> Result<(), CliError> {
+    let runtime = crate::runtime()?;
+    runtime.block_on(run_async(context, &args.options, args.command))
+}
+
+async fn run_async(
+    context: &Context,
+    options: &QueryOptions,
+    command: QueryCommand,
+) -> Result<(), CliError> {
+    let client = crate::node::client(context)?;
+    let query = state::Query {
+        context,
+        client: &client,
+        options,
+    };
+    match command {
+        QueryCommand::Status => chain::status(&query).await,
+        QueryCommand::Account { address } => chain::account(&query, &address).await,
+        QueryCommand::Transaction { id } => chain::transaction(&query, &id).await,
+        QueryCommand::Block { height, full } => chain::block(&query, height, full).await,
+        QueryCommand::Validators { height } => chain::validators(&query, height).await,
+        QueryCommand::Collectivity { siren } => state::collectivity(&query, siren).await,
+        QueryCommand::Programme {
+            id,
+            from_period,
+            periods,
+        } => state::programme(&query, id, from_period, periods).await,
+        QueryCommand::Merchant { programme, address } => {
+            state::merchant(&query, programme, &address).await
+        }
+        QueryCommand::Community { id } => state::community(&query, id).await,
+        QueryCommand::Slot { community, slot } => state::slot(&query, community, slot).await,
+        QueryCommand::Record {
+            namespace,
+            id,
+            file,
+        } => match (id, file) {
+            (_, Some(file)) => state::document(&query, &namespace, &file).await,
+            (Some(id), None) => state::record(&query, &namespace, &id).await,
+            (None, None) => Err(CliError::usage("give a record id or --file PATH")),
+        },
+        QueryCommand::Proposal { id } => state::proposal(&query, id).await,
+        QueryCommand::Balance { key, programme } => own::balance(&query, &key, programme).await,
+    }
 }

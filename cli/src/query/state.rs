@@ -1,0 +1,443 @@
+//! Queries of proven state: collectivities, programmes, merchants,
+//! communities, slots, records, proposals. Each answer comes with proofs;
+//! `--verify` checks them and that the view shown is the proven one.
+
+use civitas_civic::keys;
+use civitas_rpc_api::{
+    CivitasApiClient, CollectivityView, CommunityView, HttpClient, ProgrammeView, RecordView,
+    SlotFiguresView,
+};
+use serde::Serialize;
+use serde_json::json;
+
+use super::QueryOptions;
+use super::verify::{Verified, Verifier, same_view};
+use crate::context::Context;
+use crate::exit::CliError;
+use crate::node;
+use crate::output::{self, Table, fields};
+use crate::tx::parse;
+
+/// What every query runs with.
+pub struct Query<'a> {
+    /// The command's context.
+    pub context: &'a Context,
+    /// The node.
+    pub client: &'a HttpClient,
+    /// `--verify`, `--genesis`.
+    pub options: &'a QueryOptions,
+}
+
+impl Query<'_> {
+    /// With `--verify`: checks the answer (`certified`, `entries`, the first
+    /// ones at `keys`), runs `views` on the proven values, and returns what
+    /// was established.
+    pub(super) async fn verified(
+        &self,
+        certified: &civitas_rpc_api::Certified,
+        entries: &[&civitas_rpc_api::ProvenEntry],
+        keys: &[Vec<u8>],
+        views: impl FnOnce(&[Option<Vec<u8>>]) -> Result<(), CliError>,
+    ) -> Result<Option<Verified>, CliError> {
+        if !self.options.verify {
+            return Ok(None);
+        }
+        let verifier = Verifier::new(self.context, self.client, self.options.genesis.as_deref())?;
+        let (verified, values) = verifier.check(certified, entries, keys).await?;
+        views(&values)?;
+        Ok(Some(verified))
+    }
+
+    /// Prints `answer` (and what was verified): JSON, or `human` then the
+    /// verification line.
+    pub(super) fn print<T: Serialize>(
+        &self,
+        answer: &T,
+        verified: Option<&Verified>,
+        human: String,
+    ) -> Result<(), CliError> {
+        let value = json!({"answer": answer, "verified": verified});
+        output::emit(self.context, &value, || match verified {
+            Some(verified) => format!("{human}{}\n", verified.line()),
+            None => human,
+        })
+    }
+}
+
+fn first(values: &[Option<Vec<u8>>]) -> Option<&[u8]> {
+    values.first().and_then(|v| v.as_deref())
+}
+
+/// Cents written as a decimal string, as euros.
+fn euros(cents: &str) -> String {
+    cents
+        .parse::<u64>()
+        .map(parse::euros)
+        .unwrap_or_else(|_| cents.to_owned())
+}
+
+/// `query collectivity`.
+pub async fn collectivity(query: &Query<'_>, siren: u32) -> Result<(), CliError> {
+    let answer = node::call(
+        query.context,
+        "civitas_getCollectivity",
+        query.client.get_collectivity(siren),
+    )
+    .await?;
+    let key = keys::collectivity(&parse::siren(siren)?);
+    let entries: Vec<_> = answer.entries.iter().collect();
+    let verified = query
+        .verified(&answer.certified, &entries, &[key], |values| {
+            same_view(
+                "collectivity",
+                answer.collectivity.as_ref(),
+                first(values),
+                CollectivityView::decode,
+            )
+        })
+        .await?;
+    let human = match &answer.collectivity {
+        None => format!("no collectivity {siren} at height {}\n", answer.height),
+        Some(c) => fields(&[
+            ("siren", c.siren.to_string()),
+            ("name", c.name.clone()),
+            ("council power", c.council_power.clone()),
+            ("council account", c.council_account.clone()),
+            ("height", answer.height.to_string()),
+        ]),
+    };
+    query.print(&answer, verified.as_ref(), human)
+}
+
+/// `query programme`.
+pub async fn programme(
+    query: &Query<'_>,
+    id: u64,
+    from_period: Option<u64>,
+    periods: Option<u32>,
+) -> Result<(), CliError> {
+    let answer = node::call(
+        query.context,
+        "civitas_getProgramme",
+        query.client.get_programme(id, from_period, periods),
+    )
+    .await?;
+    let entries: Vec<_> = answer.entries.iter().collect();
+    let verified = query
+        .verified(
+            &answer.certified,
+            &entries,
+            &[keys::programme(id)],
+            |values| {
+                same_view(
+                    "programme",
+                    answer.programme.as_ref(),
+                    first(values),
+                    ProgrammeView::decode,
+                )
+            },
+        )
+        .await?;
+    let human = match &answer.programme {
+        None => format!("no programme {id} at height {}\n", answer.height),
+        Some(p) => {
+            let mut text = fields(&[
+                ("programme", id.to_string()),
+                ("collectivity", p.collectivity.to_string()),
+                (
+                    "status",
+                    format!("{}{}", p.status, if p.frozen { " (frozen)" } else { "" }),
+                ),
+                ("budget", euros(&p.budget_cents)),
+                ("cap per period", euros(&p.cap_per_period_cents)),
+                ("unreserved", euros(&p.unreserved_cents)),
+                ("reserved", euros(&p.reserved_cents)),
+                ("beneficiaries hold", euros(&p.beneficiary_balances_cents)),
+                ("merchants hold", euros(&p.merchant_balances_cents)),
+                ("redeemed", euros(&p.redeemed_cents)),
+                ("height", answer.height.to_string()),
+            ]);
+            let mut table = Table::new(&[
+                "period", "budget", "reserved", "executed", "spent", "redeemed",
+            ]);
+            for period in &answer.periods {
+                table.row(vec![
+                    period.period.to_string(),
+                    euros(&period.budget_cents),
+                    euros(&period.reserved_cents),
+                    euros(&period.executed_cents),
+                    euros(&period.spent_cents),
+                    euros(&period.redeemed_cents),
+                ]);
+            }
+            text.push_str(&table.render());
+            text
+        }
+    };
+    query.print(&answer, verified.as_ref(), human)
+}
+
+/// `query merchant`.
+pub async fn merchant(query: &Query<'_>, programme: u64, address: &str) -> Result<(), CliError> {
+    parse::account(address)?;
+    let answer = node::call(
+        query.context,
+        "civitas_getMerchant",
+        query.client.get_merchant(programme, address.to_owned()),
+    )
+    .await?;
+    let entries: Vec<_> = answer.entries.iter().collect();
+    let verified = query
+        .verified(&answer.certified, &entries, &[], |_| Ok(()))
+        .await?;
+    let human = fields(&[
+        ("merchant", answer.merchant.clone()),
+        ("programme", programme.to_string()),
+        ("accredited", answer.accredited.to_string()),
+        ("categories", format!("{:?}", answer.accepted_categories)),
+        ("height", answer.height.to_string()),
+    ]);
+    query.print(&answer, verified.as_ref(), human)
+}
+
+/// `query community`.
+pub async fn community(query: &Query<'_>, id: u64) -> Result<(), CliError> {
+    let answer = node::call(
+        query.context,
+        "civitas_getCommunity",
+        query.client.get_community(id),
+    )
+    .await?;
+    let entries: Vec<_> = answer.entries.iter().collect();
+    let verified = query
+        .verified(
+            &answer.certified,
+            &entries,
+            &[keys::community(id)],
+            |values| {
+                same_view(
+                    "community",
+                    answer.community.as_ref(),
+                    first(values),
+                    CommunityView::decode,
+                )
+            },
+        )
+        .await?;
+    let human = match &answer.community {
+        None => format!("no community {id} at height {}\n", answer.height),
+        Some(c) => fields(&[
+            ("community", id.to_string()),
+            ("collectivity", c.collectivity.to_string()),
+            ("slot length", format!("{} ms", c.slot_ms)),
+            ("first slot", format!("{} ms", c.first_slot_ms)),
+            ("grid price", format!("{} millicents/Wh", c.grid_price)),
+            (
+                "feed-in price",
+                format!("{} millicents/Wh", c.feed_in_price),
+            ),
+            ("meters", c.meter_count.to_string()),
+            ("slots to clear", format!("{:?}", c.pending_slots)),
+            ("height", answer.height.to_string()),
+        ]),
+    };
+    query.print(&answer, verified.as_ref(), human)
+}
+
+/// `query slot`.
+pub async fn slot(query: &Query<'_>, community: u64, slot: u64) -> Result<(), CliError> {
+    let answer = node::call(
+        query.context,
+        "civitas_getSlot",
+        query.client.get_slot(community, slot),
+    )
+    .await?;
+    let entries: Vec<_> = answer.entries.iter().collect();
+    let verified = query
+        .verified(
+            &answer.certified,
+            &entries,
+            &[keys::slot_book(community, slot)],
+            |values| {
+                same_view(
+                    "slot",
+                    answer.figures.as_ref(),
+                    first(values),
+                    SlotFiguresView::decode,
+                )
+            },
+        )
+        .await?;
+    let human = match &answer.figures {
+        None => format!(
+            "no figures for slot {slot} of community {community} at height {}\n",
+            answer.height
+        ),
+        Some(f) => fields(&[
+            ("community", community.to_string()),
+            ("slot", slot.to_string()),
+            ("clearing price", format!("{} millicents/Wh", f.price)),
+            ("volume", format!("{} Wh", f.volume_wh)),
+            ("settled", f.settled.to_string()),
+            ("paid by buyers", f.paid_by_buyers.clone()),
+            ("paid to sellers", f.paid_to_sellers.clone()),
+            ("height", answer.height.to_string()),
+        ]),
+    };
+    query.print(&answer, verified.as_ref(), human)
+}
+
+/// `query record NAMESPACE ID`.
+pub async fn record(query: &Query<'_>, namespace: &str, id: &str) -> Result<(), CliError> {
+    let key = keys::record(&parse::namespace(namespace)?, &parse::record_id(id)?);
+    let answer = node::call(
+        query.context,
+        "civitas_getRecord",
+        query.client.get_record(namespace.to_owned(), id.to_owned()),
+    )
+    .await?;
+    let entries: Vec<_> = answer.entries.iter().collect();
+    let verified = query
+        .verified(&answer.certified, &entries, &[key], |values| {
+            same_view(
+                "record",
+                answer.record.as_ref(),
+                first(values),
+                RecordView::decode,
+            )
+        })
+        .await?;
+    let human = match &answer.record {
+        None => format!("no record {namespace}/{id} at height {}\n", answer.height),
+        Some(r) => {
+            let status = match (r.revoked, r.revocation_code) {
+                (true, Some(code)) => format!("revoked (reason {code})"),
+                (true, None) => "revoked".to_owned(),
+                (false, _) => "valid".to_owned(),
+            };
+            let mut text = fields(&[
+                ("record", format!("{namespace}/{id}")),
+                ("status", status),
+                ("version", r.version.to_string()),
+                (
+                    "owner",
+                    r.owner.clone().unwrap_or_else(|| "none".to_owned()),
+                ),
+                (
+                    "pending transfer to",
+                    r.pending_transfer
+                        .clone()
+                        .unwrap_or_else(|| "none".to_owned()),
+                ),
+                ("height", answer.height.to_string()),
+            ]);
+            let mut table = Table::new(&["version", "height", "document", "registrar"]);
+            for version in &answer.versions {
+                table.row(vec![
+                    version.version.to_string(),
+                    version.height.to_string(),
+                    version.document_hash.clone(),
+                    version.registrar.clone(),
+                ]);
+            }
+            text.push_str(&table.render());
+            text
+        }
+    };
+    query.print(&answer, verified.as_ref(), human)
+}
+
+/// `query record NAMESPACE --file PATH`: the file is hashed here.
+pub async fn document(
+    query: &Query<'_>,
+    namespace: &str,
+    file: &std::path::Path,
+) -> Result<(), CliError> {
+    let hash = parse::file_hash(file)?;
+    let key = keys::document(&parse::namespace(namespace)?, &hash);
+    let answer = node::call(
+        query.context,
+        "civitas_getRecordByDocument",
+        query
+            .client
+            .get_record_by_document(namespace.to_owned(), hash.to_string()),
+    )
+    .await?;
+    let verified = query
+        .verified(&answer.certified, &[&answer.entry], &[key], |values| {
+            if first(values).is_some() == answer.registered {
+                Ok(())
+            } else {
+                Err(CliError::verification(
+                    "the answer does not verify: whether the document is registered is not what the proof says",
+                ))
+            }
+        })
+        .await?;
+    let human = match (&answer.record, answer.version) {
+        (Some(record), version) => format!(
+            "document {} is registered in {namespace} as record {} (version {})\n",
+            answer.document_hash,
+            record.id,
+            version.map_or("?".to_owned(), |v| v.to_string())
+        ),
+        (None, _) => format!(
+            "document {} is not registered in {namespace} (at height {})\n",
+            answer.document_hash, answer.certified.header.height
+        ),
+    };
+    query.print(&answer, verified.as_ref(), human)
+}
+
+/// `query proposal`.
+pub async fn proposal(query: &Query<'_>, id: u64) -> Result<(), CliError> {
+    let answer = node::call(
+        query.context,
+        "civitas_getProposal",
+        query.client.get_proposal(id, None),
+    )
+    .await?;
+    let entries: Vec<_> = answer.entries.iter().collect();
+    let verified = query
+        .verified(
+            &answer.certified,
+            &entries,
+            &[keys::proposal(id)],
+            |values| {
+                same_view(
+                    "proposal",
+                    answer.proposal.as_ref(),
+                    first(values),
+                    civitas_rpc_api::ProposalView::decode,
+                )
+            },
+        )
+        .await?;
+    let human = match &answer.proposal {
+        None => format!("no proposal {id} at height {}\n", answer.height),
+        Some(p) => {
+            let mut text = fields(&[
+                ("proposal", id.to_string()),
+                ("status", p.status.clone()),
+                ("proposer", p.proposer.clone()),
+                ("action", serde_json::to_string(&p.action)?),
+                (
+                    "in favour",
+                    format!("{} of {}", p.power_in_favour, answer.council_power),
+                ),
+                ("against", p.power_against.clone()),
+                ("height", answer.height.to_string()),
+            ]);
+            let mut table = Table::new(&["collectivity", "vote"]);
+            for vote in &answer.votes {
+                table.row(vec![
+                    vote.collectivity.to_string(),
+                    if vote.in_favour { "for" } else { "against" }.to_owned(),
+                ]);
+            }
+            text.push_str(&table.render());
+            text
+        }
+    };
+    query.print(&answer, verified.as_ref(), human)
+}

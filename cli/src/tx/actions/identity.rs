@@ -1,0 +1,171 @@
+//! Identity actions: residents, delegations, multisig accounts.
+
+use civitas_civic::Action;
+use civitas_civic::action::{
+    Delegate, EnrolResident, RegisterMultisig, RevokeDelegation, RevokeResident,
+};
+use civitas_types::Hash;
+use clap::{Args, Subcommand};
+
+use super::{Built, bounded};
+use crate::exit::CliError;
+use crate::tx::parse;
+
+/// Identity actions.
+#[derive(Subcommand, Debug)]
+pub enum IdentityCommand {
+    /// Register a k-of-n multisig account (its address is printed; fund or
+    /// grant it roles afterwards).
+    #[command(
+        after_help = "Example:\n  civitas tx identity register-multisig --key council --threshold 2 --member KEY1 --member KEY2 --member KEY3"
+    )]
+    RegisterMultisig(RegisterMultisigArgs),
+    /// Enrol a resident of a collectivity (identity registrar).
+    #[command(
+        after_help = "Example:\n  civitas tx identity enrol-resident --key registrar --collectivity 217500016 --resident civ1… --commitment HEX"
+    )]
+    EnrolResident(EnrolResidentArgs),
+    /// Revoke a resident's enrolment (identity registrar).
+    #[command(
+        after_help = "Example:\n  civitas tx identity revoke-resident --key registrar --collectivity 217500016 --resident civ1… --reason 1"
+    )]
+    RevokeResident(RevokeResidentArgs),
+    /// Lend a role to another account until a time (délégation de signature).
+    #[command(
+        after_help = "Example:\n  civitas tx identity delegate --key administrator --role aid-administrator --scope programme:217500016:1 --to civ1… --until 2027-06-30 --act-file arrete.pdf"
+    )]
+    Delegate(DelegateArgs),
+    /// Withdraw a delegation before it expires.
+    #[command(
+        after_help = "Example:\n  civitas tx identity revoke-delegation --key administrator --role aid-administrator --scope programme:217500016:1 --to civ1…"
+    )]
+    RevokeDelegation(RevokeDelegationArgs),
+}
+
+/// `register-multisig`.
+#[derive(Args, Debug)]
+pub struct RegisterMultisigArgs {
+    /// Signatures needed.
+    #[arg(long)]
+    threshold: u8,
+    /// A member's public key (hex; `civitas keys show NAME` prints it), repeated.
+    #[arg(long = "member", required = true)]
+    members: Vec<String>,
+}
+
+/// `enrol-resident`.
+#[derive(Args, Debug)]
+pub struct EnrolResidentArgs {
+    /// The collectivity's SIREN.
+    #[arg(long)]
+    collectivity: u32,
+    /// The resident's pseudonymous address.
+    #[arg(long)]
+    resident: String,
+    /// The identity commitment, H(salt ‖ identity file), computed by the office (hex).
+    #[arg(long)]
+    commitment: String,
+}
+
+/// `revoke-resident`.
+#[derive(Args, Debug)]
+pub struct RevokeResidentArgs {
+    /// The collectivity's SIREN.
+    #[arg(long)]
+    collectivity: u32,
+    /// The resident's address.
+    #[arg(long)]
+    resident: String,
+    /// The collectivity's reason code.
+    #[arg(long)]
+    reason: u16,
+}
+
+/// `delegate`.
+#[derive(Args, Debug)]
+pub struct DelegateArgs {
+    /// The role lent.
+    #[arg(long)]
+    role: String,
+    /// Where it applies: collectivity:SIREN, programme:SIREN:ID, community:SIREN:ID, namespace:NAME.
+    #[arg(long)]
+    scope: String,
+    /// Who receives it.
+    #[arg(long)]
+    to: String,
+    /// Until when (2027-06-30, 2027-06-30T18:00:00Z, or milliseconds).
+    #[arg(long)]
+    until: String,
+    /// The act (arrêté) that decides the delegation: its file, hashed here.
+    #[arg(long, conflicts_with = "act_hash")]
+    act_file: Option<std::path::PathBuf>,
+    /// Or the act's hash (hex).
+    #[arg(long)]
+    act_hash: Option<String>,
+}
+
+/// `revoke-delegation`.
+#[derive(Args, Debug)]
+pub struct RevokeDelegationArgs {
+    /// The role lent.
+    #[arg(long)]
+    role: String,
+    /// Its scope.
+    #[arg(long)]
+    scope: String,
+    /// Who received it.
+    #[arg(long)]
+    to: String,
+}
+
+impl IdentityCommand {
+    /// The action.
+    pub fn build(&self) -> Result<Built, CliError> {
+        let action = match self {
+            IdentityCommand::RegisterMultisig(a) => {
+                let members = a
+                    .members
+                    .iter()
+                    .map(|m| parse::public_key("the member key", m))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Action::RegisterMultisig(RegisterMultisig {
+                    threshold: a.threshold,
+                    members: bounded("members", members)?,
+                })
+            }
+            IdentityCommand::EnrolResident(a) => Action::EnrolResident(EnrolResident {
+                collectivity: parse::siren(a.collectivity)?,
+                resident: parse::account(&a.resident)?,
+                identity_commitment: parse::hash("the commitment", &a.commitment)?,
+            }),
+            IdentityCommand::RevokeResident(a) => Action::RevokeResident(RevokeResident {
+                collectivity: parse::siren(a.collectivity)?,
+                resident: parse::account(&a.resident)?,
+                reason_code: a.reason,
+            }),
+            IdentityCommand::Delegate(a) => Action::Delegate(Delegate {
+                role: parse::role(&a.role)?,
+                scope: parse::scope(&a.scope)?,
+                delegate: parse::account(&a.to)?,
+                expires_at_ms: parse::time_ms(&a.until)?,
+                act_hash: act_hash(a)?,
+            }),
+            IdentityCommand::RevokeDelegation(a) => Action::RevokeDelegation(RevokeDelegation {
+                role: parse::role(&a.role)?,
+                scope: parse::scope(&a.scope)?,
+                delegate: parse::account(&a.to)?,
+            }),
+        };
+        Ok(Built::identity(action))
+    }
+}
+
+fn act_hash(args: &DelegateArgs) -> Result<Hash, CliError> {
+    match (&args.act_file, &args.act_hash) {
+        (Some(file), _) => parse::file_hash(file),
+        (None, Some(hash)) => parse::hash("the act hash", hash),
+        (None, None) => Err(CliError::usage(
+            "a delegation names its act: give --act-file FILE or --act-hash HEX",
+        )),
+    }
+}

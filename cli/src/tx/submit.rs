@@ -1,0 +1,124 @@
+//! Signing with a keystore key, submitting, and reporting the outcome: the
+//! id, and with `--wait` the receipt (events named; a failure's code, name
+//! and meaning, exit 3).
+
+use civitas_rpc_api::{CivitasApiClient, ReceiptView, TransactionStatus};
+use civitas_types::{AccountId, SignedTransaction, encode};
+use serde_json::json;
+
+use super::TxOptions;
+use super::actions::Built;
+use super::envelope::{self, NodeFacts};
+use super::{parse, wait};
+use crate::context::Context;
+use crate::exit::CliError;
+use crate::{keystore, node, output};
+
+/// Builds `built` into a transaction, signs it with `--key`, submits it.
+pub async fn sign_and_submit(
+    context: &Context,
+    options: &TxOptions,
+    built: &Built,
+) -> Result<(), CliError> {
+    let name = key_name(options)?;
+    let mut node = NodeFacts::new(context);
+    let chain_id = envelope::chain_id(options, &mut node).await?;
+    let key = keystore::signing_key(context, name, built.derivation, &chain_id)?;
+    let signer = match &options.signer {
+        Some(address) => parse::account(address)?,
+        None => AccountId::from_public_key(&key.public_key()),
+    };
+    let body = envelope::body(options, &mut node, chain_id, signer, &built.action).await?;
+    let transaction = SignedTransaction::sign(body, &[&key])
+        .map_err(|e| CliError::failure(format!("cannot sign: {e}")))?;
+    submit(context, options, &mut node, &transaction).await
+}
+
+/// The `--key` option, required to sign.
+pub fn key_name(options: &TxOptions) -> Result<&str, CliError> {
+    options.key.as_deref().ok_or_else(|| {
+        CliError::usage("which key signs? give --key NAME (`civitas keys list` shows them)")
+    })
+}
+
+/// Submits `transaction` and reports it (and, with `--wait`, its receipt).
+pub async fn submit(
+    context: &Context,
+    options: &TxOptions,
+    node: &mut NodeFacts<'_>,
+    transaction: &SignedTransaction,
+) -> Result<(), CliError> {
+    let hex = hex::encode(encode(transaction));
+    let client = node.client()?;
+    let id = node::call(
+        context,
+        "civitas_submitTransaction",
+        client.submit_transaction(hex),
+    )
+    .await?;
+    if !options.wait {
+        return output::emit(
+            context,
+            &json!({"id": id, "status": "submitted", "signer": transaction.body.signer.to_string(), "sequence": transaction.body.sequence}),
+            || {
+                format!(
+                    "submitted {id} (signer {}, sequence {})",
+                    transaction.body.signer, transaction.body.sequence
+                )
+            },
+        );
+    }
+    let timeout = std::time::Duration::from_millis(parse::duration_ms(&options.timeout)?);
+    let status = wait::follow(context, &id, timeout).await?;
+    report(context, &status)
+}
+
+/// Prints a final status; a failed or dropped transaction is an error
+/// (exit 3) after its JSON is printed.
+fn report(context: &Context, status: &TransactionStatus) -> Result<(), CliError> {
+    output::emit(context, status, || match status {
+        TransactionStatus::Committed {
+            id,
+            height,
+            receipt,
+            ..
+        } => format!(
+            "{id}\ncommitted at height {height}\n{}",
+            receipt_text(receipt)
+        ),
+        TransactionStatus::Dropped { id, detail, .. } => format!("{id}\ndropped: {detail}"),
+        TransactionStatus::Pending { id, .. } => format!("{id}\npending"),
+    })?;
+    match status {
+        TransactionStatus::Committed { receipt, .. } if !receipt.success => {
+            Err(CliError::rejected(format!(
+                "the transaction failed: {} (code {}): {}",
+                receipt.code_name,
+                receipt.code,
+                receipt.reason.as_deref().unwrap_or("no reason given")
+            )))
+        }
+        TransactionStatus::Dropped { reason, detail, .. } => Err(CliError::rejected(format!(
+            "the transaction was dropped ({reason:?}): {detail}"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// A receipt for people: the outcome, then one event per line.
+pub fn receipt_text(receipt: &ReceiptView) -> String {
+    let mut text = if receipt.success {
+        "result  ok\n".to_owned()
+    } else {
+        format!(
+            "result  failed: {} (code {}): {}\n",
+            receipt.code_name,
+            receipt.code,
+            receipt.reason.as_deref().unwrap_or("")
+        )
+    };
+    for event in &receipt.events {
+        text.push_str(&format!("event   {event}\n"));
+    }
+    text
+}

@@ -29,6 +29,7 @@ use civitas_types::{
 };
 use jsonrpsee::core::client::Error as ClientError;
 
+pub mod cli;
 pub mod localnet;
 
 /// The binary under test.

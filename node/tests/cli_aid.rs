@@ -1,0 +1,185 @@
+//! End to end: a whole aid cycle with the `civitas` CLI against a running
+//! node — a programme created, a citizen's programme key (derived from one
+//! secret) enrolled, an order made by the ordonnateur and executed by the
+//! comptable, spent at a merchant, redeemed, the programme closed — and the
+//! figures read back with their proofs verified.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
+
+mod common;
+
+use common::cli::Cli;
+use common::{DemoHome, now_ms};
+
+const CITY: &str = "219900016";
+
+#[test]
+fn an_aid_cycle_runs_from_the_command_line_with_a_derived_programme_key() {
+    let home = DemoHome::new();
+    let node = home.start();
+    let cli = Cli::new(&node);
+    cli.import_demo("administrator", "aid administrator (ordonnateur)");
+    cli.import_demo("accountant", "aid accountant (comptable)");
+    let grocer = cli.import_demo("grocer", "grocer");
+    cli.ok(&["keys", "new", "alice", "--citizen"]);
+    let derive = |programme: &str| {
+        cli.json(&[
+            "keys",
+            "derive",
+            "alice",
+            "--programme",
+            programme,
+            "--chain-id",
+            "civitas-devnet",
+        ])["address"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let alice = derive("0");
+    assert_ne!(alice, derive("1"), "one key per programme");
+    assert_eq!(alice, derive("0"), "derivation is stable");
+
+    let starts = (now_ms() - 60_000).to_string();
+    let ends = (now_ms() + 365 * 86_400_000).to_string();
+    let created = cli.json(&[
+        "tx",
+        "aid",
+        "create-programme",
+        "--key",
+        "administrator",
+        "--collectivity",
+        CITY,
+        "--budget",
+        "1000",
+        "--cap-per-period",
+        "300",
+        "--period",
+        "30d",
+        "--starts",
+        &starts,
+        "--ends",
+        &ends,
+        "--category",
+        "5411",
+        "--wait",
+    ]);
+    assert_eq!(created["status"], "committed", "{created}");
+    assert_eq!(created["receipt"]["success"], true, "{created}");
+    let commitment = "ab".repeat(32);
+    for step in [
+        vec![
+            "aid",
+            "enrol",
+            "--key",
+            "administrator",
+            "--programme",
+            "0",
+            "--beneficiary",
+            &alice,
+            "--commitment",
+            &commitment,
+        ],
+        vec![
+            "aid",
+            "order",
+            "--key",
+            "administrator",
+            "--programme",
+            "0",
+            "--beneficiary",
+            &alice,
+            "--amount",
+            "120",
+        ],
+        vec![
+            "aid",
+            "execute",
+            "--key",
+            "accountant",
+            "--programme",
+            "0",
+            "--order",
+            "0",
+        ],
+        vec![
+            "aid",
+            "spend",
+            "--key",
+            "alice",
+            "--programme",
+            "0",
+            "--merchant",
+            &grocer,
+            "--amount",
+            "42.50",
+        ],
+        vec![
+            "aid",
+            "redeem",
+            "--key",
+            "grocer",
+            "--programme",
+            "0",
+            "--amount",
+            "42.50",
+        ],
+    ] {
+        let mut args = vec!["tx"];
+        args.extend(step);
+        args.push("--wait");
+        let receipt = cli.json(&args);
+        assert_eq!(receipt["receipt"]["success"], true, "{args:?}: {receipt}");
+    }
+
+    // The citizen's own balance: a query signed with the programme key.
+    let balance = cli.json(&[
+        "query",
+        "balance",
+        "--key",
+        "alice",
+        "--programme",
+        "0",
+        "--verify",
+    ]);
+    assert_eq!(balance["answer"]["balanceCents"], "7750", "{balance}");
+    assert_eq!(balance["answer"]["beneficiary"], alice.as_str());
+    assert!(balance["verified"]["signedPower"].as_u64().unwrap() > 0);
+
+    // The programme's public figures, proven against the genesis validators.
+    let genesis = home.genesis_path.to_str().unwrap();
+    let programme = cli.json(&["query", "programme", "0", "--verify", "--genesis", genesis]);
+    assert_eq!(
+        programme["answer"]["programme"]["redeemedCents"], "4250",
+        "{programme}"
+    );
+    assert_eq!(programme["verified"]["genesisValidatorSet"], true);
+    let text = cli.ok(&["query", "programme", "0", "--verify"]);
+    assert!(
+        text.contains("redeemed") && text.contains("42.50"),
+        "{text}"
+    );
+    assert!(text.contains("verified: "), "{text}");
+
+    let closed = cli.json(&[
+        "tx",
+        "aid",
+        "close",
+        "--key",
+        "administrator",
+        "--programme",
+        "0",
+        "--wait",
+    ]);
+    assert_eq!(closed["receipt"]["success"], true, "{closed}");
+    let programme = cli.json(&["query", "programme", "0"]);
+    assert_ne!(
+        programme["answer"]["programme"]["status"], "open",
+        "{programme}"
+    );
+}

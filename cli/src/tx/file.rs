@@ -91,9 +91,12 @@ pub async fn build(
         signatures: Vec::new(),
     };
     write(out, &file)?;
+    if let Some(account) = &built.account {
+        eprintln!("the transaction creates account {account}");
+    }
     output::emit(
         context,
-        &serde_json::json!({"file": out.display().to_string(), "id": file.id}),
+        &serde_json::json!({"file": out.display().to_string(), "id": file.id, "createsAccount": built.account.map(|a| a.to_string())}),
         || {
             format!(
                 "wrote {} (transaction {}, unsigned)",
@@ -167,7 +170,7 @@ pub async fn submit(context: &Context, options: &TxOptions, path: &Path) -> Resu
         ))
     })?;
     let mut node = NodeFacts::new(context);
-    submit::submit(context, options, &mut node, &transaction).await
+    submit::submit(context, options, &mut node, &transaction, None).await
 }
 
 fn body_of(file: &TransactionFile) -> Result<TransactionBody, CliError> {

@@ -66,11 +66,11 @@ pub enum TxCommand {
     Action(ActionCommand),
     /// Build an unsigned transaction file, to sign offline and submit later.
     #[command(
-        after_help = "Example:\n  civitas tx build --signer civ1… --sequence 0 --expiry-height 5000 --chain-id civitas-devnet aid close --programme 1 --out close.tx.json"
+        after_help = "Example:\n  civitas tx build --out close.tx.json --signer civ1… --sequence 0 --expiry-height 5000 --chain-id civitas-devnet aid close --programme 1"
     )]
     Build {
         /// Where to write the unsigned transaction.
-        #[arg(long, global = true, value_name = "FILE")]
+        #[arg(long, value_name = "FILE")]
         out: PathBuf,
         #[command(subcommand)]
         action: ActionCommand,

@@ -40,6 +40,16 @@ pub fn public_key(what: &str, text: &str) -> Result<PublicKey, CliError> {
     bytes32(what, text).map(PublicKey)
 }
 
+/// A key account's public key: its `civ1…` address (a key account's id is
+/// its public key) or the key in hex.
+pub fn key_of_account(text: &str) -> Result<PublicKey, CliError> {
+    if text.trim().starts_with("civ1") {
+        Ok(account(text)?.as_public_key())
+    } else {
+        public_key("the key", text)
+    }
+}
+
 /// A SIREN (9 digits with a valid Luhn check digit).
 pub fn siren(number: u32) -> Result<Siren, CliError> {
     let siren = Siren(number);
@@ -135,6 +145,9 @@ fn rfc3339_ms(text: &str) -> Option<u64> {
 
 /// Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's
 /// `days_from_civil`).
+// The caller bounds the year to 1970..=9999, the month to 1..=12 and the day
+// to 1..=31: no step can overflow an i64.
+#[allow(clippy::arithmetic_side_effects)]
 fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     let year = if month <= 2 { year - 1 } else { year };
     let era = year.div_euclid(400);

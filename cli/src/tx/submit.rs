@@ -31,7 +31,14 @@ pub async fn sign_and_submit(
     let body = envelope::body(options, &mut node, chain_id, signer, &built.action).await?;
     let transaction = SignedTransaction::sign(body, &[&key])
         .map_err(|e| CliError::failure(format!("cannot sign: {e}")))?;
-    submit(context, options, &mut node, &transaction).await
+    submit(
+        context,
+        options,
+        &mut node,
+        &transaction,
+        built.account.as_ref(),
+    )
+    .await
 }
 
 /// The `--key` option, required to sign.
@@ -47,7 +54,13 @@ pub async fn submit(
     options: &TxOptions,
     node: &mut NodeFacts<'_>,
     transaction: &SignedTransaction,
+    created: Option<&AccountId>,
 ) -> Result<(), CliError> {
+    if let Some(account) = created {
+        // The new account's address, before anything can fail: its owners
+        // need it whatever happens next.
+        eprintln!("the transaction creates account {account}");
+    }
     let hex = hex::encode(encode(transaction));
     let client = node.client()?;
     let id = node::call(

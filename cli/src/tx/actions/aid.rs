@@ -257,6 +257,7 @@ impl AidCommand {
                         amount_cents: parse::cents(&a.amount)?,
                     }),
                     derivation: Derivation::Programme(a.programme),
+                    account: None,
                 });
             }
             AidCommand::Redeem(a) => Action::Redeem(Redeem {

@@ -181,6 +181,7 @@ impl EnergyCommand {
                         limit_price: a.limit_price,
                     }),
                     derivation: Derivation::Community(a.community),
+                    account: None,
                 });
             }
             EnergyCommand::Cancel(a) => {
@@ -191,6 +192,7 @@ impl EnergyCommand {
                         order_number: a.order,
                     }),
                     derivation: Derivation::Community(a.community),
+                    account: None,
                 });
             }
             EnergyCommand::Attest(a) => Action::AttestMeter(AttestMeter {

@@ -4,7 +4,8 @@ use civitas_civic::Action;
 use civitas_civic::action::{
     Delegate, EnrolResident, RegisterMultisig, RevokeDelegation, RevokeResident,
 };
-use civitas_types::Hash;
+use civitas_civic::model::MultisigPolicy;
+use civitas_types::{AccountId, Hash, encode};
 use clap::{Args, Subcommand};
 
 use super::{Built, bounded};
@@ -17,7 +18,7 @@ pub enum IdentityCommand {
     /// Register a k-of-n multisig account (its address is printed; fund or
     /// grant it roles afterwards).
     #[command(
-        after_help = "Example:\n  civitas tx identity register-multisig --key council --threshold 2 --member KEY1 --member KEY2 --member KEY3"
+        after_help = "Example:\n  civitas tx identity register-multisig --key council --threshold 2 --member civ1… --member civ1… --member civ1…"
     )]
     RegisterMultisig(RegisterMultisigArgs),
     /// Enrol a resident of a collectivity (identity registrar).
@@ -48,7 +49,7 @@ pub struct RegisterMultisigArgs {
     /// Signatures needed.
     #[arg(long)]
     threshold: u8,
-    /// A member's public key (hex; `civitas keys show NAME` prints it), repeated.
+    /// A member: its address (`civitas keys show NAME`) or public key (hex), repeated.
     #[arg(long = "member", required = true)]
     members: Vec<String>,
 }
@@ -123,15 +124,27 @@ impl IdentityCommand {
     pub fn build(&self) -> Result<Built, CliError> {
         let action = match self {
             IdentityCommand::RegisterMultisig(a) => {
-                let members = a
+                let mut members = a
                     .members
                     .iter()
-                    .map(|m| parse::public_key("the member key", m))
+                    .map(|m| parse::key_of_account(m))
                     .collect::<Result<Vec<_>, _>>()?;
-                Action::RegisterMultisig(RegisterMultisig {
+                // The policy lists its members in increasing order, once each.
+                members.sort();
+                members.dedup();
+                let policy = RegisterMultisig {
                     threshold: a.threshold,
                     members: bounded("members", members)?,
-                })
+                };
+                let account = AccountId::from_multisig_policy(&encode(&MultisigPolicy {
+                    threshold: policy.threshold,
+                    members: policy.members.clone(),
+                }));
+                return Ok(Built {
+                    action: Action::RegisterMultisig(policy),
+                    derivation: crate::keystore::Derivation::Identity,
+                    account: Some(account),
+                });
             }
             IdentityCommand::EnrolResident(a) => Action::EnrolResident(EnrolResident {
                 collectivity: parse::siren(a.collectivity)?,

@@ -22,6 +22,9 @@ pub struct Built {
     pub action: Action,
     /// Which derived key signs, when the signer is a citizen's secret.
     pub derivation: Derivation,
+    /// The account the action creates, when it creates one (a multisig
+    /// account's address is the hash of its policy).
+    pub account: Option<civitas_types::AccountId>,
 }
 
 impl Built {
@@ -29,6 +32,7 @@ impl Built {
         Built {
             action,
             derivation: Derivation::Identity,
+            account: None,
         }
     }
 }

@@ -6,23 +6,28 @@
 # ($CIVITAS_LOCALNET_PORT moves the base 26656).
 #
 #   scripts/localnet.sh 4         creates the homes and genesis (first time), starts 4 validators
+#   scripts/localnet.sh example   the same with the example network's genesis (genesis/README.md):
+#                                 four collectivities, built by genesis/example.sh with the
+#                                 homes' keys, starting now, chain id civitas-example-localnet
 #   scripts/localnet.sh observer  starts the network's observer (home obs/: a full node the
 #                                 validators admit, that never signs), p2p 26956, RPC 26957,
 #                                 metrics 26960
 #   scripts/localnet.sh stop      stops them all (SIGTERM, then waits)
 #
 # Running it again with the same N continues the same chain; delete the
-# directory to start afresh. Builds civitas-node first (honours CARGO_TARGET_DIR),
-# unless $CIVITAS_NODE_BIN names a binary to run.
+# directory to start afresh. Builds civitas-node and civitas first (honours
+# CARGO_TARGET_DIR), unless $CIVITAS_NODE_BIN names a binary to run (and
+# $CIVITAS_BIN the civitas binary, for `example`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ROOT="${CIVITAS_LOCALNET:-localnet}"
 BASE="${CIVITAS_LOCALNET_PORT:-26656}"
 BIN="${CIVITAS_NODE_BIN:-${CARGO_TARGET_DIR:-target}/debug/civitas-node}"
+CLI_BIN="${CIVITAS_BIN:-${CARGO_TARGET_DIR:-target}/debug/civitas}"
 
 usage() {
-    echo "usage: $0 N (1 to 20 validators) | $0 observer | $0 stop" >&2
+    echo "usage: $0 N (1 to 20 validators) | $0 example | $0 observer | $0 stop" >&2
     exit 2
 }
 
@@ -49,19 +54,32 @@ stop() {
 # observer is validator 30.
 port() { echo $((BASE + $1 + 10 * $2)); }
 
+# create COUNT KIND: the homes, the genesis (the demo's, or the example
+# network's for KIND example) and the peers file.
 create() {
-    local count="$1" homes=()
+    local count="$1" kind="$2" homes=()
     mkdir -p "$ROOT"
+    : >"$ROOT/validator_keys"
     for i in $(seq 0 $((count - 1))); do
-        "$BIN" init --home "$ROOT/v$i" >/dev/null
+        # init prints "consensus key HEX" and "network key HEX".
+        "$BIN" init --home "$ROOT/v$i" |
+            awk '$2 == "key" && $1 == "consensus" { c = $3 } $2 == "key" && $1 == "network" { n = $3 }
+                 END { print c, n }' >>"$ROOT/validator_keys"
         homes+=("$ROOT/v$i")
     done
     local list
     list="$(IFS=,; echo "${homes[*]}")"
+    # Writes the demo genesis and prints the homes' peer ids.
     "$BIN" localnet-genesis --homes "$list" --out "$ROOT/genesis.json" >"$ROOT/peers"
+    if [ "$kind" = example ]; then
+        # The example network with these homes' keys, starting now.
+        CIVITAS_BIN="$CLI_BIN" GENESIS_TIME="$(date +%s%3N)" CHAIN_ID=civitas-example-localnet \
+            genesis/example.sh "$ROOT/validator_keys" "$ROOT/genesis.json" >/dev/null
+    fi
+    echo "$kind" >"$ROOT/kind"
     # The observer's home exists from the start, so the validators admit it.
     "$BIN" init --home "$ROOT/obs" | awk '$1 == "network" && $2 == "key" { print $3 }' >"$ROOT/observer_key"
-    echo "created $count validator homes, an observer home and $ROOT/genesis.json"
+    echo "created $count validator homes, an observer home and $ROOT/genesis.json ($kind genesis)"
 }
 
 observer_key() {
@@ -111,10 +129,14 @@ peers_of() {
     (IFS=,; echo "${peers[*]}")
 }
 
+# start COUNT KIND (demo or example)
 start() {
-    local count="$1"
+    local count="$1" kind="$2"
     if [ ! -f "$ROOT/genesis.json" ]; then
-        create "$count"
+        create "$count" "$kind"
+    elif [ "$(cat "$ROOT/kind" 2>/dev/null || echo demo)" != "$kind" ]; then
+        echo "$ROOT holds a network of the $(cat "$ROOT/kind" 2>/dev/null || echo demo) genesis: run it as it was started, or delete $ROOT" >&2
+        exit 1
     elif [ "$(wc -l <"$ROOT/peers")" != "$count" ]; then
         echo "$ROOT holds a network of $(wc -l <"$ROOT/peers") validators: run with that number, or delete $ROOT" >&2
         exit 1
@@ -151,10 +173,14 @@ case "${1:-}" in
         build
         start_observer
         ;;
+    example)
+        build
+        start 4 example
+        ;;
     '' | *[!0-9]*) usage ;;
     *)
         [ "$1" -ge 1 ] && [ "$1" -le 20 ] || usage
         build
-        start "$1"
+        start "$1" demo
         ;;
 esac

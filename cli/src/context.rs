@@ -23,12 +23,22 @@ pub struct GlobalOptions {
     pub node: String,
     /// A file holding an RPC credential (from `civitas-node rpc-credential add`),
     /// for the methods reserved to validators and auditors.
-    #[arg(long, global = true, env = "CIVITAS_CREDENTIAL_FILE", value_name = "FILE")]
+    #[arg(
+        long,
+        global = true,
+        env = "CIVITAS_CREDENTIAL_FILE",
+        value_name = "FILE"
+    )]
     pub credential_file: Option<PathBuf>,
     /// A file whose first line is the keystore passphrase (for scripts; the
     /// environment variable CIVITAS_PASSPHRASE also works; otherwise
     /// `civitas` asks on the terminal).
-    #[arg(long, global = true, env = "CIVITAS_PASSPHRASE_FILE", value_name = "FILE")]
+    #[arg(
+        long,
+        global = true,
+        env = "CIVITAS_PASSPHRASE_FILE",
+        value_name = "FILE"
+    )]
     pub passphrase_file: Option<PathBuf>,
     /// Print JSON for scripts instead of text for people.
     #[arg(long, global = true)]
@@ -59,9 +69,7 @@ impl Context {
             Some(home) => home,
             None => std::env::var_os("HOME")
                 .map(|home| PathBuf::from(home).join(".civitas"))
-                .ok_or_else(|| {
-                    CliError::usage("no home directory: set --home or CIVITAS_HOME")
-                })?,
+                .ok_or_else(|| CliError::usage("no home directory: set --home or CIVITAS_HOME"))?,
         };
         Ok(Context {
             home,

@@ -71,7 +71,11 @@ impl Table {
 
 /// Label–value lines, labels aligned.
 pub fn fields(pairs: &[(&str, String)]) -> String {
-    let width = pairs.iter().map(|(label, _)| label.len()).max().unwrap_or(0);
+    let width = pairs
+        .iter()
+        .map(|(label, _)| label.len())
+        .max()
+        .unwrap_or(0);
     pairs
         .iter()
         .map(|(label, value)| format!("{label:<width$}  {value}\n"))

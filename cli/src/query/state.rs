@@ -257,7 +257,7 @@ pub async fn slot(query: &Query<'_>, community: u64, slot: u64) -> Result<(), Cl
         .verified(
             &answer.certified,
             &entries,
-            &[keys::slot_book(community, slot)],
+            &[keys::slot_figures(community, slot)],
             |values| {
                 same_view(
                     "slot",

@@ -1,0 +1,157 @@
+//! End to end with the `civitas` CLI: governance (a council proposes to
+//! accredit a merchant, votes, the grant is executed and visible on the
+//! merchant's account), and a delegation of the ordonnateur's role that
+//! lets a deputy act until it expires, and then no more (exit 3, the civic
+//! code named).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
+
+mod common;
+
+use std::time::Duration;
+
+use common::cli::Cli;
+use common::{DemoHome, now_ms};
+
+const CITY: &str = "219900016";
+
+#[test]
+fn a_proposal_is_voted_and_executed_from_the_command_line() {
+    let home = DemoHome::new();
+    let node = home.start();
+    let cli = Cli::new(&node);
+    cli.import_demo("council", "city council");
+    let baker = cli.json(&["keys", "new", "baker"])["address"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let deliberation = cli.write(
+        "deliberation.pdf",
+        "%PDF deliberation 2027-014: the baker is accredited",
+    );
+    let expires = (now_ms() + 86_400_000).to_string();
+    let proposed = cli.json(&[
+        "tx",
+        "governance",
+        "propose",
+        "--key",
+        "council",
+        "--deliberation-file",
+        &deliberation,
+        "--expires",
+        &expires,
+        "grant-role",
+        "--account",
+        &baker,
+        "--role",
+        "merchant",
+        "--scope",
+        &format!("collectivity:{CITY}"),
+        "--category",
+        "5411",
+        "--wait",
+    ]);
+    assert_eq!(proposed["receipt"]["success"], true, "{proposed}");
+    let voted = cli.json(&[
+        "tx",
+        "governance",
+        "vote",
+        "--key",
+        "council",
+        "--proposal",
+        "0",
+        "--yes",
+        "--wait",
+    ]);
+    assert_eq!(voted["receipt"]["success"], true, "{voted}");
+    let proposal = cli.json(&["query", "proposal", "0", "--verify"]);
+    assert_eq!(
+        proposal["answer"]["proposal"]["status"], "executed",
+        "{proposal}"
+    );
+    let account = cli.json(&["query", "account", &baker]);
+    assert_eq!(account["roles"][0]["role"], "merchant", "{account}");
+}
+
+#[test]
+fn a_delegated_role_acts_until_the_delegation_expires() {
+    let home = DemoHome::new();
+    let node = home.start();
+    let cli = Cli::new(&node);
+    let administrator = cli.import_demo("administrator", "aid administrator (ordonnateur)");
+    let deputy = cli.json(&["keys", "new", "deputy"])["address"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let act = cli.write(
+        "arrete.pdf",
+        "%PDF arrêté 2027-101: délégation de signature",
+    );
+    let until = now_ms() + 8_000;
+    let delegated = cli.json(&[
+        "tx",
+        "identity",
+        "delegate",
+        "--key",
+        "administrator",
+        "--role",
+        "aid-administrator",
+        "--scope",
+        &format!("collectivity:{CITY}"),
+        "--to",
+        &deputy,
+        "--until",
+        &until.to_string(),
+        "--act-file",
+        &act,
+        "--wait",
+    ]);
+    assert_eq!(delegated["receipt"]["success"], true, "{delegated}");
+    let account = cli.json(&["query", "account", &deputy]);
+    assert_eq!(
+        account["delegations"][0]["delegator"],
+        administrator.as_str(),
+        "{account}"
+    );
+
+    let create = |name: &str| {
+        let starts = (now_ms() - 60_000).to_string();
+        let ends = (now_ms() + 86_400_000).to_string();
+        cli.run(&[
+            "--json",
+            "tx",
+            "aid",
+            "create-programme",
+            "--key",
+            name,
+            "--collectivity",
+            CITY,
+            "--budget",
+            "100",
+            "--cap-per-period",
+            "10",
+            "--period",
+            "30d",
+            "--starts",
+            &starts,
+            "--ends",
+            &ends,
+            "--wait",
+        ])
+    };
+    let acted = create("deputy");
+    assert_eq!(acted.code, 0, "{acted:?}");
+    while now_ms() < until + 1_000 {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let refused = create("deputy");
+    assert_eq!(refused.code, 3, "{refused:?}");
+    assert_eq!(refused.stderr.lines().count(), 1, "{refused:?}");
+    assert!(refused.stderr.contains("DelegationExpired"), "{refused:?}");
+    assert_eq!(refused.json()["receipt"]["codeName"], "DelegationExpired");
+}

@@ -33,6 +33,7 @@ pub fn run(home: &Home, log: Option<LogFormat>) -> Result<()> {
             .with_context(|| format!("cannot write {}", genesis_path.display()))?;
         genesis
     };
+    write_demo_keys(home)?;
     let steps = civitas_demo::activity_steps(&genesis);
     let root = home.root().display().to_string();
     start_with(home, genesis.clone(), log, false, move |started| {
@@ -43,6 +44,20 @@ pub fn run(home: &Home, log: Option<LogFormat>) -> Result<()> {
         print_welcome(started, &genesis, &root);
         Ok(())
     })
+}
+
+/// Writes each demo account's seed (public demo data) to
+/// `HOME/demo-keys/HANDLE.seed`, for `civitas keys import`.
+fn write_demo_keys(home: &Home) -> Result<()> {
+    let directory = home.root().join("demo-keys");
+    fs::create_dir_all(&directory)
+        .with_context(|| format!("cannot create {}", directory.display()))?;
+    for account in civitas_demo::accounts() {
+        let path = directory.join(format!("{}.seed", account.handle));
+        fs::write(&path, hex::encode(account.key.seed()) + "\n")
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
 }
 
 /// How long the demo waits for one step to be committed.
@@ -127,8 +142,25 @@ fn print_welcome(started: &Started, genesis: &GenesisDocument, root: &str) {
     println!();
     println!("Demo accounts (public demo keys: never use them for anything real):");
     for account in civitas_demo::accounts() {
-        println!("  {:<34} {}", account.name, account.address);
+        println!(
+            "  {:<20} {:<34} {}",
+            account.handle, account.name, account.address
+        );
     }
+    println!();
+    println!("Act as them with the civitas CLI (a demo keystore, passphrase \"demo\"):");
+    println!("  export CIVITAS_HOME={root}/cli CIVITAS_PASSPHRASE=demo CIVITAS_NODE=http://{rpc}");
+    println!(
+        "  for seed in {root}/demo-keys/*.seed; do target/debug/civitas keys import \"$(basename \"$seed\" .seed)\" --seed-file \"$seed\"; done"
+    );
+    println!("  target/debug/civitas query programme 0 --verify");
+    println!(
+        "  target/debug/civitas tx aid order --key aid-administrator --programme 0 --beneficiary {} --amount 20 --wait",
+        civitas_demo::accounts()
+            .iter()
+            .find(|a| a.handle == "resident-2-aid")
+            .map_or(String::new(), |a| a.address.to_string())
+    );
     println!();
     println!(
         "Stop with Ctrl-C; run again to continue this chain, or delete {root} to start afresh."

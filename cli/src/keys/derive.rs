@@ -52,7 +52,7 @@ pub fn print_derived(
         &json!({
             "name": name,
             "kind": "citizen",
-            "chain_id": chain_id.as_str(),
+            "chainId": chain_id.as_str(),
             "network": network,
             "purpose": purpose,
             "id": id,

@@ -243,13 +243,13 @@ pub fn check(context: &Context, file: &Path, challenge: Option<&str>) -> Result<
         context,
         &serde_json::json!({
             "valid": true,
-            "chain_id": proof.chain_id,
+            "chainId": proof.chain_id,
             "purpose": proof.purpose,
             "id": proof.id,
             "identity": proof.identity,
             "derived": proof.derived,
             "challenge": proof.challenge,
-            "challenge_checked": challenge.is_some(),
+            "challengeChecked": challenge.is_some(),
             "proves": proves,
         }),
         || {

@@ -67,8 +67,8 @@ pub fn new(
             if let (Some(chain_id), Some(identity), Some(object)) =
                 (chain_id, &identity, value.as_object_mut())
             {
-                object.insert("chain_id".into(), json!(chain_id.as_str()));
-                object.insert("identity_address".into(), json!(identity));
+                object.insert("chainId".into(), json!(chain_id.as_str()));
+                object.insert("identityAddress".into(), json!(identity));
             }
             emit(context, &value, || {
                 let mut pairs = vec![

@@ -17,6 +17,8 @@ use sha2::{Digest, Sha256};
 pub struct DemoAccount {
     /// Who it stands for, e.g. `aid administrator (ordonnateur)`.
     pub name: &'static str,
+    /// A short handle for keystores and file names, e.g. `aid-administrator`.
+    pub handle: String,
     /// What it holds or does on the demo chain.
     pub role: &'static str,
     /// Its signing key (public demo data).
@@ -147,6 +149,7 @@ pub fn accounts() -> Vec<DemoAccount> {
         .iter()
         .map(|who| DemoAccount {
             name: who.name(),
+            handle: who.label().replace('/', "-"),
             role: who.role(),
             key: who.key(),
             address: who.address(),

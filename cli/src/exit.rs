@@ -63,14 +63,6 @@ impl CliError {
         CliError::new(Exit::Failure, message)
     }
 
-    /// The same failure with `context` in front of its message.
-    pub fn context(self, context: impl fmt::Display + Send + Sync + 'static) -> CliError {
-        CliError {
-            exit: self.exit,
-            error: self.error.context(context),
-        }
-    }
-
     /// The one line printed on stderr: every cause, outermost first.
     pub fn line(&self) -> String {
         format!("error: {:#}", self.error)
@@ -92,31 +84,17 @@ impl fmt::Debug for CliError {
     }
 }
 
-/// Adds context to a fallible step, keeping (or setting) its exit code.
-pub trait Context<T> {
-    /// On failure, `context` goes in front of the message; exit code 1 unless
-    /// the failure already had one.
-    fn context_cli(self, context: impl fmt::Display + Send + Sync + 'static)
-    -> Result<T, CliError>;
-}
-
-impl<T, E: Into<CliError>> Context<T> for Result<T, E> {
-    fn context_cli(
-        self,
-        context: impl fmt::Display + Send + Sync + 'static,
-    ) -> Result<T, CliError> {
-        self.map_err(|e| e.into().context(context))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn the_line_names_every_cause_outermost_first() {
-        let error = CliError::rejected("sequence 3 is behind the account's next, 5")
-            .context("the node refused the transaction");
+        let error = CliError {
+            exit: Exit::Rejected,
+            error: anyhow::anyhow!("sequence 3 is behind the account's next, 5")
+                .context("the node refused the transaction"),
+        };
         assert_eq!(
             error.line(),
             "error: the node refused the transaction: sequence 3 is behind the account's next, 5"

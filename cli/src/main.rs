@@ -8,9 +8,6 @@
 //! typed client of `civitas_rpc_api`. Failures print one line on stderr and
 //! exit with a documented code ([`exit::Exit`]).
 
-// Scaffolding: the command groups are being filled in (issue 19).
-#![allow(dead_code)]
-
 mod context;
 mod exit;
 mod genesis;

@@ -65,6 +65,9 @@ fn the_quick_start_prints_what_the_readme_shows_and_its_requests_answer() {
         }
     }
 
+    // The CLI lines, as a shell would run them (the import loop unrolled).
+    run_cli_lines(&shown, &devnet, node.rpc_address);
+
     // The status the README shows has exactly the fields the node returns.
     let shown: serde_json::Value =
         serde_json::from_str(block_after("and `civitas_status` answers", "json").trim()).unwrap();
@@ -83,4 +86,59 @@ fn the_quick_start_prints_what_the_readme_shows_and_its_requests_answer() {
     };
     assert_eq!(keys(&shown), keys(&actual));
     assert_eq!(actual["result"]["chainId"], shown["result"]["chainId"]);
+}
+
+/// Runs the README's `civitas` lines against the devnet: the `export` line
+/// sets the environment, the `for seed in …` loop imports each seed file,
+/// and every other `target/debug/civitas …` line must succeed.
+fn run_cli_lines(shown: &str, devnet: &std::path::Path, rpc: std::net::SocketAddr) {
+    let export = shown
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("export "))
+        .expect("an export line");
+    let mut environment: Vec<(String, String)> = export
+        .split_whitespace()
+        .map(|pair| {
+            let (name, value) = pair.split_once('=').unwrap();
+            let value = value
+                .replace("devnet/", &format!("{}/", devnet.display()))
+                .replace("127.0.0.1:26657", &rpc.to_string());
+            (name.to_owned(), value)
+        })
+        .collect();
+    environment.push(("PATH".into(), std::env::var("PATH").unwrap_or_default()));
+    let civitas = |args: &[&str]| {
+        let output = std::process::Command::new(common::cli::binary())
+            .args(args)
+            .env_clear()
+            .envs(environment.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "civitas {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    };
+    let lines: Vec<&str> = shown.lines().map(str::trim).collect();
+    assert!(lines.iter().any(|l| l.starts_with("for seed in devnet/demo-keys/*.seed")));
+    let mut seeds: Vec<_> = std::fs::read_dir(devnet.join("demo-keys"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    seeds.sort();
+    assert_eq!(seeds.len(), civitas_demo::accounts().len());
+    for seed in &seeds {
+        let name = seed.file_stem().unwrap().to_str().unwrap();
+        civitas(&["keys", "import", name, "--seed-file", seed.to_str().unwrap()]);
+    }
+    let commands: Vec<&str> = lines
+        .iter()
+        .filter_map(|line| line.strip_prefix("target/debug/civitas "))
+        .collect();
+    assert_eq!(commands.len(), 2, "{commands:?}");
+    for command in commands {
+        let args: Vec<&str> = command.split_whitespace().collect();
+        civitas(&args);
+    }
 }

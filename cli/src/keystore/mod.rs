@@ -232,27 +232,6 @@ pub fn signing_key(
     Ok(unlock(context, name)?.signing_key(derivation, chain_id))
 }
 
-/// The address entry `name` signs with for `derivation` on `chain_id`. A
-/// plain key's address is read without the passphrase; a citizen's needs it.
-pub fn address(
-    context: &Context,
-    name: &str,
-    derivation: Derivation,
-    chain_id: &ChainId,
-) -> Result<AccountId, CliError> {
-    let key_file = file::read(context, name)?;
-    if let (Kind::Key, Some(address)) = (key_file.kind, &key_file.address) {
-        return address.parse().map_err(|e| {
-            CliError::failure(format!(
-                "the key file of {name} has an invalid address: {e}"
-            ))
-        });
-    }
-    Ok(address_of(&signing_key(
-        context, name, derivation, chain_id,
-    )?))
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -283,10 +262,6 @@ mod tests {
         let key = signing_key(&context, "alice", Derivation::Programme(7), &chain).unwrap();
         assert_eq!(key.seed(), [9u8; 32]);
         assert_eq!(stored.address, Some(address_of(&key).to_string()));
-        assert_eq!(
-            address(&context, "alice", Derivation::Identity, &chain).unwrap(),
-            address_of(&key)
-        );
     }
 
     #[test]

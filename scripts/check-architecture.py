@@ -31,12 +31,13 @@ LAYERS = {
     "civitas-rpc-api": 3,
     "civitas-demo": 3,
     "civitas-sim": 4,
+    "civitas-audit": 4,
     "civitas-node": 5,
     "civitas-cli": 5,
 }
 PURE = {
     "civitas-types", "civitas-civic", "civitas-consensus", "civitas-keys", "civitas-state-tree",
-    "civitas-genesis", "civitas-verify", "civitas-engine", "civitas-demo",
+    "civitas-genesis", "civitas-verify", "civitas-engine", "civitas-demo", "civitas-audit",
 }
 FORBIDDEN_IN_PURE = (
     "tokio", "mio", "rocksdb", "librocksdb-sys", "libp2p", "jsonrpsee", "hyper", "socket2",

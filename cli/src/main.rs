@@ -8,6 +8,7 @@
 //! typed client of `civitas_rpc_api`. Failures print one line on stderr and
 //! exit with a documented code ([`exit::Exit`]).
 
+mod audit;
 mod context;
 mod exit;
 mod genesis;
@@ -29,7 +30,7 @@ use crate::exit::{CliError, Exit};
     name = "civitas",
     version,
     about = "Sign civic transactions, query the Civitas chain and check its proofs",
-    after_help = "Examples:\n  civitas keys new alice\n  civitas query status\n  civitas tx aid spend --key alice --programme 1 --merchant civ1… --amount 12.50 --wait\n\nExit codes: 0 ok, 1 failure, 2 usage error, 3 transaction rejected, 4 node unreachable, 5 verification failed."
+    after_help = "Examples:\n  civitas keys new alice\n  civitas query status\n  civitas query programme 0 --verify\n  civitas tx aid spend --key resident-1-aid --programme 0 --merchant civ1ym0ensdfs6a9ph8gkfnfnh2tru034v2lg4mnz2pfe6wta42ljdsqnnf2a8 --amount 12.50 --wait\n\nExit codes: 0 ok, 1 failure, 2 usage error, 3 transaction rejected, 4 node unreachable, 5 verification failed."
 )]
 struct Cli {
     #[command(flatten)]
@@ -48,6 +49,9 @@ enum Command {
     Tx(tx::TxArgs),
     /// Read the chain: accounts, programmes, records, blocks…, with proofs.
     Query(query::QueryArgs),
+    /// Check the chain without trusting any validator.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
     /// Write, check and hash the genesis document of a network.
     #[command(subcommand)]
     Genesis(genesis::GenesisCommand),
@@ -82,6 +86,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Tx(command) => tx::run(&context, command),
         Command::Query(command) => query::run(&context, command),
         Command::Genesis(command) => genesis::run(&context, command),
+        Command::Audit(command) => audit::run(&context, command),
     }
 }
 

@@ -13,11 +13,8 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-
 use common::DemoHome;
-use common::cli::{Cli, Run};
+use common::cli::{Cli, Run, lying_proxy};
 
 fn one_line(run: &Run, code: i32, needle: &str) {
     assert_eq!(run.code, code, "{run:?}");
@@ -138,69 +135,6 @@ fn a_tampered_transaction_file_is_refused_before_it_is_sent() {
     one_line(&run, 5, "edited");
 }
 
-/// One HTTP/1.1 message (headers and a `content-length` body) from `reader`.
-fn read_message(reader: &mut BufReader<TcpStream>) -> Option<(Vec<String>, Vec<u8>)> {
-    let mut headers = Vec::new();
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).ok()? == 0 {
-            return None;
-        }
-        if line == "\r\n" {
-            break;
-        }
-        headers.push(line);
-    }
-    let length = headers
-        .iter()
-        .find_map(|h| {
-            let (name, value) = h.split_once(':')?;
-            name.eq_ignore_ascii_case("content-length")
-                .then(|| value.trim().parse::<usize>().ok())?
-        })
-        .unwrap_or(0);
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body).ok()?;
-    Some((headers, body))
-}
-
-fn write_message(stream: &mut TcpStream, headers: &[String], body: &[u8]) {
-    for header in headers {
-        if !header.to_ascii_lowercase().starts_with("content-length") {
-            stream.write_all(header.as_bytes()).unwrap();
-        }
-    }
-    write!(stream, "content-length: {}\r\n\r\n", body.len()).unwrap();
-    stream.write_all(body).unwrap();
-}
-
-/// A dishonest node: forwards to `node` and replaces `from` by `to` in its
-/// answers. Its address.
-fn lying_proxy(node: SocketAddr, from: &'static str, to: &'static str) -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let address = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        for client in listener.incoming() {
-            let Ok(client) = client else { return };
-            std::thread::spawn(move || {
-                let upstream = TcpStream::connect(node).unwrap();
-                let mut client_reader = BufReader::new(client.try_clone().unwrap());
-                let mut upstream_reader = BufReader::new(upstream.try_clone().unwrap());
-                let (mut client, mut upstream) = (client, upstream);
-                while let Some((headers, body)) = read_message(&mut client_reader) {
-                    write_message(&mut upstream, &headers, &body);
-                    let Some((headers, body)) = read_message(&mut upstream_reader) else {
-                        return;
-                    };
-                    let body = String::from_utf8_lossy(&body).replace(from, to);
-                    write_message(&mut client, &headers, body.as_bytes());
-                }
-            });
-        }
-    });
-    address
-}
-
 #[test]
 fn a_node_that_alters_a_proven_answer_fails_verification() {
     let home = DemoHome::new();
@@ -211,7 +145,9 @@ fn a_node_that_alters_a_proven_answer_fails_verification() {
         text.contains("Démoville") && text.contains("verified: "),
         "{text}"
     );
-    let proxy = lying_proxy(node.rpc_address, "Démoville", "Fauxville");
+    let proxy = lying_proxy(node.rpc_address, |answer| {
+        answer.replace("Démoville", "Fauxville")
+    });
     let fooled = Cli::at(&format!("http://{proxy}"));
     // Unverified, the lie is shown as the node said.
     assert!(

@@ -121,7 +121,11 @@ fn run_cli_lines(shown: &str, devnet: &std::path::Path, rpc: std::net::SocketAdd
         );
     };
     let lines: Vec<&str> = shown.lines().map(str::trim).collect();
-    assert!(lines.iter().any(|l| l.starts_with("for seed in devnet/demo-keys/*.seed")));
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("for seed in devnet/demo-keys/*.seed"))
+    );
     let mut seeds: Vec<_> = std::fs::read_dir(devnet.join("demo-keys"))
         .unwrap()
         .map(|entry| entry.unwrap().path())
@@ -130,7 +134,13 @@ fn run_cli_lines(shown: &str, devnet: &std::path::Path, rpc: std::net::SocketAdd
     assert_eq!(seeds.len(), civitas_demo::accounts().len());
     for seed in &seeds {
         let name = seed.file_stem().unwrap().to_str().unwrap();
-        civitas(&["keys", "import", name, "--seed-file", seed.to_str().unwrap()]);
+        civitas(&[
+            "keys",
+            "import",
+            name,
+            "--seed-file",
+            seed.to_str().unwrap(),
+        ]);
     }
     let commands: Vec<&str> = lines
         .iter()

@@ -2,6 +2,8 @@
 //! home, the node's address and a passphrase in its environment, and the
 //! demo accounts' public keys importable by name.
 
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -140,4 +142,72 @@ impl Cli {
         std::fs::write(&path, text).unwrap();
         path.to_str().unwrap().to_owned()
     }
+}
+
+/// One HTTP/1.1 message (headers and a `content-length` body) from `reader`.
+fn read_message(reader: &mut BufReader<TcpStream>) -> Option<(Vec<String>, Vec<u8>)> {
+    let mut headers = Vec::new();
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        if line == "\r\n" {
+            break;
+        }
+        headers.push(line);
+    }
+    let length = headers
+        .iter()
+        .find_map(|h| {
+            let (name, value) = h.split_once(':')?;
+            name.eq_ignore_ascii_case("content-length")
+                .then(|| value.trim().parse::<usize>().ok())?
+        })
+        .unwrap_or(0);
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).ok()?;
+    Some((headers, body))
+}
+
+fn write_message(stream: &mut TcpStream, headers: &[String], body: &[u8]) {
+    for header in headers {
+        if !header.to_ascii_lowercase().starts_with("content-length") {
+            stream.write_all(header.as_bytes()).unwrap();
+        }
+    }
+    write!(stream, "content-length: {}\r\n\r\n", body.len()).unwrap();
+    stream.write_all(body).unwrap();
+}
+
+/// A dishonest node: forwards every HTTP request to `node` and passes its
+/// answers through `rewrite`. Its address.
+pub fn lying_proxy(
+    node: SocketAddr,
+    rewrite: impl Fn(&str) -> String + Send + Sync + 'static,
+) -> SocketAddr {
+    let rewrite = std::sync::Arc::new(rewrite);
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for client in listener.incoming() {
+            let Ok(client) = client else { return };
+            let rewrite = std::sync::Arc::clone(&rewrite);
+            std::thread::spawn(move || {
+                let upstream = TcpStream::connect(node).unwrap();
+                let mut client_reader = BufReader::new(client.try_clone().unwrap());
+                let mut upstream_reader = BufReader::new(upstream.try_clone().unwrap());
+                let (mut client, mut upstream) = (client, upstream);
+                while let Some((headers, body)) = read_message(&mut client_reader) {
+                    write_message(&mut upstream, &headers, &body);
+                    let Some((headers, body)) = read_message(&mut upstream_reader) else {
+                        return;
+                    };
+                    let body = rewrite(&String::from_utf8_lossy(&body));
+                    write_message(&mut client, &headers, body.as_bytes());
+                }
+            });
+        }
+    });
+    address
 }

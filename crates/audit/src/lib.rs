@@ -1,0 +1,20 @@
+//! The auditor's whole-chain check: from the genesis document, every block
+//! in order — its certificate against the validator set in force at its
+//! height (following every governance change), its header and body
+//! re-executed through the engine's own validation (links, roots, proposer,
+//! time, evidence, every transaction through civic), and the civic laws
+//! (`civitas_civic::invariants`) on what each block wrote. The first bad
+//! height is reported with a typed reason ([`AuditError`]).
+//!
+//! Pure: no I/O, no clock; blocks come from the caller (an RPC client, a
+//! copied data directory, a file) one at a time, so memory holds the state
+//! and the chain so far in memory ([`civitas_engine::MemoryStore`]).
+//! docs/auditor-guide.md describes it for auditors.
+
+mod chain;
+mod error;
+mod summary;
+
+pub use chain::ChainAudit;
+pub use error::{AuditError, AuditFailure};
+pub use summary::AuditSummary;

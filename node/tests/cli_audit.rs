@@ -1,0 +1,165 @@
+//! End to end: `civitas audit verify` replays a devnet's whole chain from its
+//! genesis over JSON-RPC and agrees with it; a node that alters a block — a
+//! transaction signature, a state root, a receipts root — or a certificate
+//! signature is caught at that height, with the reason, exit 5.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
+
+mod common;
+
+use civitas_types::{Block, CommitSignature, Hash, QuorumCertificate, decode, encode};
+use common::cli::{Cli, lying_proxy};
+use common::{DemoHome, TEST_CREDENTIAL};
+
+/// A block altered at a height, the height the audit must fail at, and a
+/// word of its reason.
+type Alteration = (u64, fn(&mut Block), u64, &'static str);
+
+/// Rewrites the block of `height` in every `getBlocks` answer with `alter`.
+fn altering(height: u64, alter: fn(&mut Block)) -> impl Fn(&str) -> String + Send + Sync {
+    move |answer: &str| {
+        let mut json: serde_json::Value = match serde_json::from_str(answer) {
+            Ok(json) => json,
+            Err(_) => return answer.to_owned(),
+        };
+        let Some(blocks) = json["result"]["blocks"].as_array_mut() else {
+            return answer.to_owned();
+        };
+        for view in blocks.iter_mut().filter(|b| b["height"] == height) {
+            let mut block: Block =
+                decode(&hex::decode(view["block"].as_str().unwrap()).unwrap()).unwrap();
+            alter(&mut block);
+            view["block"] = hex::encode(encode(&block)).into();
+        }
+        json.to_string()
+    }
+}
+
+fn flip_transaction_signature(block: &mut Block) {
+    let mut transactions = std::mem::take(&mut block.transactions).into_vec();
+    let mut signatures = std::mem::take(&mut transactions[0].signatures).into_vec();
+    signatures[0].signature.0[0] ^= 1;
+    transactions[0].signatures = civitas_types::BoundedVec::try_from_vec(signatures).unwrap();
+    // A forger who also fixes the header's transactions root.
+    block.header.transactions_root = Block::transactions_root(&transactions);
+    block.transactions = civitas_types::BoundedVec::try_from_vec(transactions).unwrap();
+}
+
+fn alter_state_root(block: &mut Block) {
+    block.header.state_root = Hash([7; 32]);
+}
+
+fn alter_receipts_root(block: &mut Block) {
+    block.header.receipts_root = Hash([7; 32]);
+}
+
+fn flip_parent_certificate_signature(block: &mut Block) {
+    let certificate = block.last_commit.take().unwrap();
+    let mut signatures: Vec<CommitSignature> = certificate.signatures().to_vec();
+    signatures[0].signature.0[0] ^= 1;
+    block.last_commit = Some(
+        QuorumCertificate::new(
+            certificate.height,
+            certificate.round,
+            certificate.block_hash,
+            signatures,
+        )
+        .unwrap(),
+    );
+}
+
+#[test]
+fn the_whole_chain_verifies_and_each_alteration_is_caught_at_its_height() {
+    let home = DemoHome::new();
+    let node = home.start_with_activity();
+    let cli = Cli::new(&node);
+    let credential = cli.write("auditor.credential", TEST_CREDENTIAL);
+    let genesis = home.genesis_path.to_str().unwrap();
+    let audit = |cli: &Cli| {
+        cli.run(&[
+            "--json",
+            "audit",
+            "verify",
+            "--genesis",
+            genesis,
+            "--credential-file",
+            &credential,
+        ])
+    };
+
+    let honest = audit(&cli);
+    assert_eq!(honest.code, 0, "{honest:?}");
+    let report = honest.json();
+    assert_eq!(report["valid"], true);
+    let summary = &report["summary"];
+    let activity = civitas_demo::activity(&home.genesis).len() as u64;
+    assert_eq!(
+        summary["transactions"].as_u64().unwrap(),
+        activity,
+        "{report}"
+    );
+    assert_eq!(summary["failedTransactions"], 0);
+    assert_eq!(summary["programmesReconciled"], 1);
+    let tip = summary["height"].as_u64().unwrap();
+    let header = node.rpc.block(tip).unwrap().unwrap();
+    assert_eq!(summary["stateRoot"], header.state_root.as_str());
+    let text = cli.ok(&[
+        "audit",
+        "verify",
+        "--genesis",
+        genesis,
+        "--credential-file",
+        &credential,
+    ]);
+    assert!(text.contains("verifies from its genesis"), "{text}");
+
+    // The first block holding transactions, and the one after it.
+    let with_transactions = (1..=tip)
+        .find(|h| !node.rpc.block(*h).unwrap().unwrap().transactions.is_empty())
+        .unwrap();
+    let cases: [Alteration; 4] = [
+        (
+            with_transactions,
+            flip_transaction_signature,
+            with_transactions,
+            "signature",
+        ),
+        (
+            with_transactions,
+            alter_state_root,
+            with_transactions,
+            "state_root",
+        ),
+        (
+            with_transactions,
+            alter_receipts_root,
+            with_transactions,
+            "receipts_root",
+        ),
+        (
+            with_transactions + 1,
+            flip_parent_certificate_signature,
+            with_transactions,
+            "invalid certificate",
+        ),
+    ];
+    for (altered, alter, failing, reason) in cases {
+        let proxy = lying_proxy(node.rpc_address, altering(altered, alter));
+        let fooled = Cli::at(&format!("http://{proxy}"));
+        let run = audit(&fooled);
+        assert_eq!(run.code, 5, "{reason}: {run:?}");
+        let report = run.json();
+        assert_eq!(report["valid"], false, "{reason}: {report}");
+        assert_eq!(report["height"], failing, "{reason}: {report}");
+        assert!(
+            report["reason"].as_str().unwrap().contains(reason),
+            "{reason}: {report}"
+        );
+        assert_eq!(run.stderr.lines().count(), 1, "{run:?}");
+    }
+}

@@ -1,0 +1,176 @@
+//! The citizen's and the official's guides run as written: every fenced
+//! block marked `<!-- test: run -->` in docs/citizen-guide.md and
+//! docs/official-guide.md is run in order, by bash with `set -euo
+//! pipefail`, in one working directory per guide, against a node with the
+//! demo activity committed — with the environment `scripts/devnet.sh`
+//! prints (`CIVITAS_HOME`, `CIVITAS_NODE`, `CIVITAS_PASSPHRASE=demo`), the
+//! demo seeds in `DEMO_KEYS` and `civitas` on `PATH`. A block that shows a
+//! refusal ends in `|| echo "exit code $?"`; the prose after it names the
+//! code (`` `exit code N` ``), which must be the one printed.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use common::DemoHome;
+
+const MARKER: &str = "<!-- test: run -->";
+const REFUSAL: &str = "|| echo \"exit code $?\"";
+
+fn repo(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path)
+}
+
+/// One runnable block: its script, and the exit code the prose after it
+/// names (for a block that shows a refusal).
+struct Block {
+    script: String,
+    expected_code: Option<String>,
+}
+
+/// The blocks of `markdown` marked [`MARKER`], in order.
+fn blocks(markdown: &str) -> Vec<Block> {
+    let mut found = Vec::new();
+    let mut rest = markdown;
+    while let Some(at) = rest.find(MARKER) {
+        rest = &rest[at + MARKER.len()..];
+        let open = rest
+            .find("```sh\n")
+            .expect("a ```sh block after the marker");
+        assert!(
+            rest[..open].trim().is_empty(),
+            "text between a marker and its block: {:?}",
+            &rest[..open]
+        );
+        let body = &rest[open + "```sh\n".len()..];
+        let close = body.find("\n```").expect("the block's closing fence");
+        let script = body[..close + 1].to_owned();
+        let after = &body[close + 4..];
+        // The prose, its lines joined (a code span may be wrapped).
+        let prose = after[..after.find(MARKER).unwrap_or(after.len())]
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let expected_code = prose.find("`exit code ").map(|at| {
+            prose[at + "`exit code ".len()..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect::<String>()
+        });
+        found.push(Block {
+            script,
+            expected_code,
+        });
+        rest = body;
+    }
+    found
+}
+
+/// Runs docs/`guide`'s blocks against a fresh demo node; at least
+/// `at_least` of them.
+fn run_guide(guide: &str, at_least: usize) {
+    let started = Instant::now();
+    let markdown = std::fs::read_to_string(repo(&format!("docs/{guide}"))).unwrap();
+    let blocks = blocks(&markdown);
+    assert!(
+        blocks.len() >= at_least,
+        "{guide}: {} blocks marked {MARKER}, expected at least {at_least}",
+        blocks.len()
+    );
+
+    let home = DemoHome::new();
+    let node = home.start_with_activity();
+    // What `civitas-node devnet` writes: each demo account's seed.
+    let demo_keys = home.path("demo-keys");
+    std::fs::create_dir_all(&demo_keys).unwrap();
+    for account in civitas_demo::accounts() {
+        std::fs::write(
+            demo_keys.join(format!("{}.seed", account.handle)),
+            hex::encode(account.key.seed()) + "\n",
+        )
+        .unwrap();
+    }
+    let keystore = tempfile::tempdir().unwrap();
+    let directory = tempfile::tempdir().unwrap();
+    let bin = common::cli::binary().parent().unwrap().to_owned();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+
+    for (number, block) in blocks.iter().enumerate() {
+        let at = Instant::now();
+        let mut command = Command::new("bash");
+        for (name, _) in std::env::vars() {
+            if name.starts_with("CIVITAS_") {
+                command.env_remove(name);
+            }
+        }
+        let output = command
+            .arg("-c")
+            .arg(format!("set -euo pipefail\n{}", block.script))
+            .current_dir(directory.path())
+            .env("PATH", &path)
+            .env("CIVITAS_HOME", keystore.path())
+            .env("CIVITAS_NODE", format!("http://{}", node.rpc_address))
+            .env("CIVITAS_PASSPHRASE", "demo")
+            .env("DEMO_KEYS", &demo_keys)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let shown = format!(
+            "{guide}, block {}:\n{}\nstdout:\n{stdout}\nstderr:\n{stderr}",
+            number + 1,
+            block.script
+        );
+        assert!(
+            output.status.success(),
+            "failed ({:?}): {shown}",
+            output.status
+        );
+        if block.script.contains(REFUSAL) {
+            let code = block
+                .expected_code
+                .as_deref()
+                .filter(|code| !code.is_empty())
+                .unwrap_or_else(|| panic!("no `exit code N` in the prose after: {shown}"));
+            assert!(
+                stdout.contains(&format!("exit code {code}\n")),
+                "expected exit code {code}: {shown}"
+            );
+        } else {
+            assert!(
+                !stdout.contains("exit code "),
+                "a refusal in a block not written as one: {shown}"
+            );
+        }
+        eprintln!("{guide}: block {} ran in {:.1?}", number + 1, at.elapsed());
+    }
+    eprintln!(
+        "{guide}: {} blocks ran in {:.1?}",
+        blocks.len(),
+        started.elapsed()
+    );
+}
+
+#[test]
+fn the_citizen_guide_runs() {
+    run_guide("citizen-guide.md", 20);
+}
+
+#[test]
+fn the_official_guide_runs() {
+    run_guide("official-guide.md", 25);
+}

@@ -30,7 +30,7 @@ use crate::exit::{CliError, Exit};
     name = "civitas",
     version,
     about = "Sign civic transactions, query the Civitas chain and check its proofs",
-    after_help = "Examples:\n  civitas keys new alice\n  civitas query status\n  civitas query programme 0 --verify\n  civitas tx aid spend --key resident-1-aid --programme 0 --merchant civ1ym0ensdfs6a9ph8gkfnfnh2tru034v2lg4mnz2pfe6wta42ljdsqnnf2a8 --amount 12.50 --wait\n\nExit codes: 0 ok, 1 failure, 2 usage error, 3 transaction rejected, 4 node unreachable, 5 verification failed."
+    after_help = "Examples:\n  civitas keys new alice\n  civitas query status\n  civitas query programme 0 --verify\n  civitas tx aid spend --key resident-2-aid --programme 0 --merchant civ1na53v0arjhhr9n5eyw983l7fahx0dvwpuu0x7lzsze34cpd35utqm6gnvz --amount 12.50 --wait\n\nExit codes: 0 ok, 1 failure, 2 usage error, 3 transaction rejected, 4 node unreachable, 5 verification failed."
 )]
 struct Cli {
     #[command(flatten)]
@@ -43,17 +43,27 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Keys: create, import, derive per-programme keys, prove a link.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = "Example:\n  civitas keys list")]
     Keys(keys::KeysCommand),
     /// Sign and submit civic transactions (or build and sign them offline).
+    #[command(
+        after_help = "Example:\n  civitas tx aid redeem --key grocer --programme 0 --amount 12.50 --wait"
+    )]
     Tx(tx::TxArgs),
     /// Read the chain: accounts, programmes, records, blocks…, with proofs.
+    #[command(after_help = "Example:\n  civitas query programme 0 --verify")]
     Query(query::QueryArgs),
     /// Check the chain without trusting any validator.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Example:\n  civitas audit verify --genesis devnet/genesis.json --credential-file auditor.credential"
+    )]
     Audit(audit::AuditCommand),
     /// Write, check and hash the genesis document of a network.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Example:\n  civitas genesis hash genesis.json"
+    )]
     Genesis(genesis::GenesisCommand),
 }
 

@@ -44,19 +44,21 @@ pub enum QueryCommand {
     #[command(after_help = "Example:\n  civitas query status")]
     Status,
     /// An account: next sequence, multisig policy, roles, delegations.
-    #[command(after_help = "Example:\n  civitas query account civ1…")]
+    #[command(
+        after_help = "Example:\n  civitas query account civ1qv6sadgkug29ynht6mvjp6lrt74afwsrh0r2as4syuzllgk067eqty3er9"
+    )]
     Account {
         /// The address.
         address: String,
     },
     /// A collectivity: name, council, power.
-    #[command(after_help = "Example:\n  civitas query collectivity 217500016 --verify")]
+    #[command(after_help = "Example:\n  civitas query collectivity 219900016 --verify")]
     Collectivity {
         /// Its SIREN.
         siren: u32,
     },
     /// A programme: rules, status, money, figures per period.
-    #[command(after_help = "Example:\n  civitas query programme 1 --verify")]
+    #[command(after_help = "Example:\n  civitas query programme 0 --verify")]
     Programme {
         /// The programme id.
         id: u64,
@@ -68,7 +70,9 @@ pub enum QueryCommand {
         periods: Option<u32>,
     },
     /// A merchant's accreditation in a programme.
-    #[command(after_help = "Example:\n  civitas query merchant --programme 1 civ1…")]
+    #[command(
+        after_help = "Example:\n  civitas query merchant --programme 0 civ1ym0ensdfs6a9ph8gkfnfnh2tru034v2lg4mnz2pfe6wta42ljdsqnnf2a8"
+    )]
     Merchant {
         /// The programme id.
         #[arg(long)]
@@ -77,13 +81,13 @@ pub enum QueryCommand {
         address: String,
     },
     /// An energy community.
-    #[command(after_help = "Example:\n  civitas query community 1")]
+    #[command(after_help = "Example:\n  civitas query community 0")]
     Community {
         /// The community id.
         id: u64,
     },
     /// A slot's totals: price, volume, settlement.
-    #[command(after_help = "Example:\n  civitas query slot --community 1 42")]
+    #[command(after_help = "Example:\n  civitas query slot --community 0 96")]
     Slot {
         /// The community id.
         #[arg(long)]
@@ -94,7 +98,7 @@ pub enum QueryCommand {
     /// A record with its versions, by id, or the record of a document file
     /// (hashed here; the file is not sent).
     #[command(
-        after_help = "Example:\n  civitas query record permits/building PC-2027-0042 --verify\n  civitas query record permits/building --file permit.pdf"
+        after_help = "Examples:\n  civitas query record permits/building PC-DEMO-2026-00001 --verify\n  civitas query record permits/building --file permit.pdf --verify"
     )]
     Record {
         /// The namespace.
@@ -114,7 +118,9 @@ pub enum QueryCommand {
     },
     /// Your balance in a programme: a query signed with your programme key,
     /// answered only to you.
-    #[command(after_help = "Example:\n  civitas query balance --key alice --programme 1")]
+    #[command(
+        after_help = "Example:\n  civitas query balance --key resident-1-aid --programme 0 --verify"
+    )]
     Balance {
         /// Your keystore entry.
         #[arg(long)]
@@ -124,7 +130,9 @@ pub enum QueryCommand {
         programme: u64,
     },
     /// A committed transaction and its receipt.
-    #[command(after_help = "Example:\n  civitas query transaction 3f2a…")]
+    #[command(
+        after_help = "Example:\n  civitas query transaction 8519d8068b7807ede5702b09400570fdd2ec5eee7f10b29bac515a9f49fbe4a1"
+    )]
     Transaction {
         /// The transaction id (hex).
         id: String,

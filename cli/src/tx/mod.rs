@@ -66,7 +66,7 @@ pub enum TxCommand {
     Action(ActionCommand),
     /// Build an unsigned transaction file, to sign offline and submit later.
     #[command(
-        after_help = "Example:\n  civitas tx build --out close.tx.json --signer civ1… --sequence 0 --expiry-height 5000 --chain-id civitas-devnet aid close --programme 1"
+        after_help = "Example:\n  civitas tx build --out transfer.tx.json --signer civ1uqsd9r7npdak4p42pq55m49te4tjqnqa57xy7u9h3pnzullaytgs7aj9w2 --sequence 0 --expiry-height 1000000 --chain-id civitas-devnet registry transfer --namespace permits/building --id PC-2027-0042 --to civ1g78sgtay59pg45zzm4uhgwcz2suqa6xtstcldhuyvryjmupcc2dsa7h8jw"
     )]
     Build {
         /// Where to write the unsigned transaction.
@@ -76,13 +76,15 @@ pub enum TxCommand {
         action: ActionCommand,
     },
     /// Add a signature to a transaction file (each multisig member in turn).
-    #[command(after_help = "Example:\n  civitas tx sign close.tx.json --key member-1")]
+    #[command(
+        after_help = "Examples:\n  civitas tx sign transfer.tx.json --key registrar\n  civitas tx sign transfer.tx.json --key aid-administrator"
+    )]
     Sign {
         /// The transaction file.
         file: PathBuf,
     },
     /// Submit a signed transaction file.
-    #[command(after_help = "Example:\n  civitas tx submit close.tx.json --wait")]
+    #[command(after_help = "Example:\n  civitas tx submit transfer.tx.json --wait")]
     Submit {
         /// The transaction file.
         file: PathBuf,

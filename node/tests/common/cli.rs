@@ -78,8 +78,14 @@ impl Cli {
     /// The command with the user's environment, run in its directory.
     pub fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(binary());
+        command.args(args);
+        self.environment(&mut command);
         command
-            .args(args)
+    }
+
+    /// The user's directory and environment, on `command`.
+    fn environment<'c>(&self, command: &'c mut Command) -> &'c mut Command {
+        command
             .current_dir(self.directory.path())
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -93,6 +99,21 @@ impl Cli {
     /// Runs `civitas ARGS`.
     pub fn run(&self, args: &[&str]) -> Run {
         Run::of(self.command(args).output().unwrap())
+    }
+
+    /// Runs a shell `line` as the user would type it: bash in the user's
+    /// directory and environment, `civitas` on the PATH.
+    pub fn shell(&self, line: &str) -> Run {
+        let bin = binary();
+        let path = format!(
+            "{}:{}",
+            bin.parent().unwrap().display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let mut command = Command::new("bash");
+        command.arg("-c").arg(line);
+        self.environment(&mut command).env("PATH", path);
+        Run::of(command.output().unwrap())
     }
 
     /// Runs `civitas ARGS`, which must succeed; its stdout.

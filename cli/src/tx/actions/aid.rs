@@ -19,58 +19,58 @@ use crate::tx::parse;
 pub enum AidCommand {
     /// Create a programme (aid administrator of the collectivity).
     #[command(
-        after_help = "Example:\n  civitas tx aid create-programme --key administrator --collectivity 217500016 --budget 50000 --cap-per-period 150 --period 30d --starts 2027-01-01 --ends 2027-12-31 --category 1 --category 2 --wait"
+        after_help = "Example:\n  civitas tx aid create-programme --key aid-administrator --collectivity 219900016 --budget 50000 --cap-per-period 150 --period 30d --starts 2027-01-01 --ends 2031-12-31 --category 5411 --category 5912 --wait"
     )]
     CreateProgramme(CreateProgrammeArgs),
     /// Enrol a beneficiary's programme key (aid administrator).
     #[command(
-        after_help = "Example:\n  civitas tx aid enrol --key administrator --programme 1 --beneficiary civ1… --commitment HEX --wait"
+        after_help = "Example:\n  civitas tx aid enrol --key aid-administrator --programme 0 --beneficiary civ1g78sgtay59pg45zzm4uhgwcz2suqa6xtstcldhuyvryjmupcc2dsa7h8jw --commitment 5f1c0a3e9b7d2468ace013579bdf2468ace013579bdf2468ace013579bdf2468 --wait"
     )]
     Enrol(EnrolArgs),
     /// Revoke a beneficiary (aid administrator).
     #[command(
-        after_help = "Example:\n  civitas tx aid revoke-beneficiary --key administrator --programme 1 --beneficiary civ1…"
+        after_help = "Example:\n  civitas tx aid revoke-beneficiary --key aid-administrator --programme 0 --beneficiary civ1g78sgtay59pg45zzm4uhgwcz2suqa6xtstcldhuyvryjmupcc2dsa7h8jw --wait"
     )]
     RevokeBeneficiary(BeneficiaryArgs),
     /// Order a disbursement to a beneficiary (ordonnateur: aid administrator).
     #[command(
-        after_help = "Example:\n  civitas tx aid order --key administrator --programme 1 --beneficiary civ1… --amount 120 --wait"
+        after_help = "Examples:\n  civitas tx aid order --key aid-administrator --programme 0 --beneficiary civ19wukzc35wxf04fthp0akv5taft4cerwvgkyl5e87zjzm7kzzvw3q0eekdp --amount 120 --wait\n  civitas tx aid order --key aid-administrator --programme 0 --beneficiary civ1e3uqzyf6vvx8zwds2ze9c5u2z0s4eayd76ptcn9n2lnnm04h528qqfwgfk --amount 40 --wait"
     )]
     Order(AmountToArgs),
     /// Execute an order (comptable: aid accountant, never its orderer).
     #[command(
-        after_help = "Example:\n  civitas tx aid execute --key accountant --programme 1 --order 0 --wait"
+        after_help = "Example:\n  civitas tx aid execute --key aid-accountant --programme 0 --order 1 --wait"
     )]
     Execute(OrderArgs),
     /// Reject an order (aid accountant), with a reason code.
     #[command(
-        after_help = "Example:\n  civitas tx aid reject --key accountant --programme 1 --order 0 --reason 2"
+        after_help = "Example:\n  civitas tx aid reject --key aid-accountant --programme 0 --order 2 --reason 2 --wait"
     )]
     Reject(RejectArgs),
     /// Spend at an accredited merchant (beneficiary; a citizen's secret signs
     /// with its key for this programme).
     #[command(
-        after_help = "Example:\n  civitas tx aid spend --key alice --programme 1 --merchant civ1… --amount 12.50 --wait"
+        after_help = "Example:\n  civitas tx aid spend --key resident-2-aid --programme 0 --merchant civ1na53v0arjhhr9n5eyw983l7fahx0dvwpuu0x7lzsze34cpd35utqm6gnvz --amount 12.50 --wait"
     )]
     Spend(SpendArgs),
     /// Redeem a merchant's balance (merchant).
     #[command(
-        after_help = "Example:\n  civitas tx aid redeem --key grocer --programme 1 --amount 12.50 --wait"
+        after_help = "Example:\n  civitas tx aid redeem --key grocer --programme 0 --amount 12.50 --wait"
     )]
     Redeem(RedeemArgs),
     /// Close a programme: nothing more is ordered or spent (aid administrator).
     #[command(
-        after_help = "Example:\n  civitas tx aid close --key administrator --programme 1 --wait"
+        after_help = "Example:\n  civitas tx aid close --key aid-administrator --programme 1 --wait"
     )]
     Close(ProgrammeArgs),
     /// Schedule a disbursement every period (aid administrator).
     #[command(
-        after_help = "Example:\n  civitas tx aid schedule --key administrator --programme 1 --beneficiary civ1… --amount 50"
+        after_help = "Example:\n  civitas tx aid schedule --key aid-administrator --programme 0 --beneficiary civ19wukzc35wxf04fthp0akv5taft4cerwvgkyl5e87zjzm7kzzvw3q0eekdp --amount 50 --wait"
     )]
     Schedule(AmountToArgs),
     /// Suspend a recurring disbursement (aid administrator).
     #[command(
-        after_help = "Example:\n  civitas tx aid suspend --key administrator --programme 1 --schedule 0"
+        after_help = "Example:\n  civitas tx aid suspend --key aid-administrator --programme 0 --schedule 0 --wait"
     )]
     Suspend(SuspendArgs),
 }

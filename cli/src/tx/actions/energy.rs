@@ -18,33 +18,33 @@ use crate::tx::parse;
 pub enum EnergyCommand {
     /// Create an energy community (energy operator of the collectivity).
     #[command(
-        after_help = "Example:\n  civitas tx energy create-community --key operator --collectivity 217500016 --slot-length 15m --first-slot 2027-01-01 --grid-price 25000 --feed-in-price 10000 --wait"
+        after_help = "Example:\n  civitas tx energy create-community --key energy-operator --collectivity 219900016 --slot-length 15m --first-slot 2026-01-01 --grid-price 25 --feed-in-price 6 --wait"
     )]
     CreateCommunity(CreateCommunityArgs),
     /// Register a meter and its owner's community key (energy operator).
     #[command(
-        after_help = "Example:\n  civitas tx energy register-meter --key operator --community 1 --commitment HEX --owner civ1… --wait"
+        after_help = "Example:\n  civitas tx energy register-meter --key energy-operator --community 1 --commitment 6899d74415a9191c18340868bd05ec9cd49d6e3514a31eea38f69cbdd99c6e45 --owner civ1na53v0arjhhr9n5eyw983l7fahx0dvwpuu0x7lzsze34cpd35utqm6gnvz --wait"
     )]
     RegisterMeter(RegisterMeterArgs),
     /// Offer or ask energy for a future slot (meter owner; a citizen's secret
     /// signs with its key for this community).
     #[command(
-        after_help = "Example:\n  civitas tx energy order --key alice --community 1 --slot 42 --meter 0 --sell --energy 1500 --limit-price 12000 --wait"
+        after_help = "Example:\n  civitas tx energy order --key resident-1-energy --community 0 --slot 96 --meter 0 --sell --energy 1500 --limit-price 12 --wait"
     )]
     Order(OrderArgs),
     /// Cancel an order before its slot's gate closes (meter owner).
     #[command(
-        after_help = "Example:\n  civitas tx energy cancel --key alice --community 1 --slot 42 --order 0"
+        after_help = "Example:\n  civitas tx energy cancel --key resident-1-energy --community 0 --slot 96 --order 2 --wait"
     )]
     Cancel(CancelArgs),
     /// Attest what a meter produced and consumed in an ended slot (energy operator).
     #[command(
-        after_help = "Example:\n  civitas tx energy attest --key operator --community 1 --slot 42 --meter 0 --produced 1400 --consumed 0 --wait"
+        after_help = "Example:\n  civitas tx energy attest --key energy-operator --community 1 --slot 0 --meter 0 --produced 1400 --consumed 200 --wait"
     )]
     Attest(AttestArgs),
     /// Settle a cleared, attested slot (energy operator).
     #[command(
-        after_help = "Example:\n  civitas tx energy settle --key operator --community 1 --slot 42 --wait"
+        after_help = "Example:\n  civitas tx energy settle --key energy-operator --community 1 --slot 0 --wait"
     )]
     Settle(SlotArgs),
 }

@@ -22,12 +22,12 @@ use crate::tx::parse;
 pub enum GovernanceCommand {
     /// Propose a change, decided by the councils' votes (a council account).
     #[command(
-        after_help = "Example:\n  civitas tx governance propose --key council --deliberation-file deliberation.pdf --expires 2027-03-01 freeze-programme --programme 1 --wait"
+        after_help = "Example:\n  civitas tx governance propose --key city-council --deliberation-file deliberation.pdf --expires 2030-03-01 grant-role --account civ1kk7ashz8vwvwl2z24y8h8el94drt06vde9qqhqempsl2nser9mdq29el4h --role identity-registrar --scope collectivity:219900016 --wait"
     )]
     Propose(ProposeArgs),
     /// Vote on an open proposal (a council account).
     #[command(
-        after_help = "Example:\n  civitas tx governance vote --key council --proposal 0 --yes --wait"
+        after_help = "Example:\n  civitas tx governance vote --key city-council --proposal 0 --yes --wait"
     )]
     Vote(VoteArgs),
 }
@@ -66,6 +66,9 @@ pub struct VoteArgs {
 #[derive(Subcommand, Debug)]
 pub enum Change {
     /// Admit a collectivity and its council.
+    #[command(
+        after_help = "Example:\n  civitas tx governance propose --key city-council --deliberation-file deliberation.pdf --expires 2030-03-01 admit-collectivity --siren 200046977 --name \"Metropole de Demoville\" --power 10 --council civ100s5lza42shukfdexfxm7y078fpkc3v0wtuqud89qrrhtz66x0rq4dtd55 --wait"
+    )]
     AdmitCollectivity {
         /// Its SIREN.
         #[arg(long)]
@@ -81,12 +84,18 @@ pub enum Change {
         council: String,
     },
     /// Remove a collectivity.
+    #[command(
+        after_help = "Example:\n  civitas tx governance propose --key city-council --deliberation-file deliberation.pdf --expires 2030-03-01 remove-collectivity --siren 200046977 --wait"
+    )]
     RemoveCollectivity {
         /// Its SIREN.
         #[arg(long)]
         siren: u32,
     },
     /// Change a council's voting power.
+    #[command(
+        after_help = "Example:\n  civitas tx governance propose --key city-council --deliberation-file deliberation.pdf --expires 2030-03-01 set-council-power --siren 219900016 --power 20 --wait"
+    )]
     SetCouncilPower {
         /// The collectivity's SIREN.
         #[arg(long)]
@@ -96,6 +105,9 @@ pub enum Change {
         power: u64,
     },
     /// Add a validator (active after the chain's change delay).
+    #[command(
+        after_help = "Example:\n  civitas tx governance propose --key city-council --deliberation-file deliberation.pdf --expires 2030-03-01 add-validator --consensus-key 8af401859bffb8dfef71676b26a91f2b0ff2cc66929f24249f2f87c842672af2 --network-key 6f592d69ed226a0913eb04b16d34a3947530c6144af6f09091a2174fe5a0f126 --power 10 --collectivity 219900016 --wait"
+    )]
     AddValidator {
         /// Its consensus public key (hex).
         #[arg(long)]
@@ -111,12 +123,18 @@ pub enum Change {
         collectivity: u32,
     },
     /// Remove a validator.
+    #[command(
+        after_help = "Example:\n  civitas tx governance propose --key city-council --deliberation-file deliberation.pdf --expires 2030-03-01 remove-validator --consensus-key 8af401859bffb8dfef71676b26a91f2b0ff2cc66929f24249f2f87c842672af2 --wait"
+    )]
     RemoveValidator {
         /// Its consensus public key (hex).
         #[arg(long)]
         consensus_key: String,
     },
     /// Replace a validator's consensus key.
+    #[command(
+        after_help = "Example:\n  civitas tx governance propose --key city-council --deliberation-file deliberation.pdf --expires 2030-03-01 rotate-validator-key --old 8af401859bffb8dfef71676b26a91f2b0ff2cc66929f24249f2f87c842672af2 --new 9172ca06006f8633e316f594167d74598f6bcc7e1ed4556491c051f14a51389f --wait"
+    )]
     RotateValidatorKey {
         /// The old key (hex).
         #[arg(long)]
@@ -126,6 +144,9 @@ pub enum Change {
         new: String,
     },
     /// Change a validator's power.
+    #[command(
+        after_help = "Example:\n  civitas tx governance propose --key city-council --deliberation-file deliberation.pdf --expires 2030-03-01 set-validator-power --consensus-key 8af401859bffb8dfef71676b26a91f2b0ff2cc66929f24249f2f87c842672af2 --power 5 --wait"
+    )]
     SetValidatorPower {
         /// Its consensus public key (hex).
         #[arg(long)]
@@ -135,6 +156,9 @@ pub enum Change {
         power: u64,
     },
     /// Replace a validator's network key.
+    #[command(
+        after_help = "Example:\n  civitas tx governance propose --key city-council --deliberation-file deliberation.pdf --expires 2030-03-01 rotate-network-key --consensus-key 8af401859bffb8dfef71676b26a91f2b0ff2cc66929f24249f2f87c842672af2 --network-key fc6047de3bf4f20c85e761beae416bc81928dea9a893ca8d687d0047053ac460 --wait"
+    )]
     RotateNetworkKey {
         /// Its consensus public key (hex).
         #[arg(long)]
@@ -144,6 +168,9 @@ pub enum Change {
         network_key: String,
     },
     /// Grant a role to an account.
+    #[command(
+        after_help = "Example:\n  civitas tx governance propose --key city-council --deliberation-file deliberation.pdf --expires 2030-03-01 grant-role --account civ1ym0ensdfs6a9ph8gkfnfnh2tru034v2lg4mnz2pfe6wta42ljdsqnnf2a8 --role merchant --scope programme:219900016:0 --category 5411 --wait"
+    )]
     GrantRole {
         /// The account.
         #[arg(long)]
@@ -159,6 +186,9 @@ pub enum Change {
         categories: Vec<u16>,
     },
     /// Revoke an account's role.
+    #[command(
+        after_help = "Example:\n  civitas tx governance propose --key city-council --deliberation-file deliberation.pdf --expires 2030-03-01 revoke-role --account civ1na53v0arjhhr9n5eyw983l7fahx0dvwpuu0x7lzsze34cpd35utqm6gnvz --role merchant --scope collectivity:219900016 --wait"
+    )]
     RevokeRole {
         /// The account.
         #[arg(long)]
@@ -171,6 +201,9 @@ pub enum Change {
         scope: String,
     },
     /// Create a registry namespace.
+    #[command(
+        after_help = "Example:\n  civitas tx governance propose --key city-council --deliberation-file deliberation.pdf --expires 2030-03-01 create-namespace --name permits/demolition --collectivity 219900016 --transferable --transfer-needs-approval --field nature:code --field parcel:reference --field decided_on:date --wait"
+    )]
     CreateNamespace {
         /// Its name, e.g. permits/building.
         #[arg(long)]
@@ -189,6 +222,9 @@ pub enum Change {
         fields: Vec<String>,
     },
     /// Change the chain's parameters.
+    #[command(
+        after_help = "Example:\n  civitas tx governance propose --key city-council --deliberation-file deliberation.pdf --expires 2030-03-01 set-parameters --validators-min 1 --validator-change-delay 2 --wait"
+    )]
     SetParameters {
         /// Fewest validators the set may shrink to.
         #[arg(long)]
@@ -198,18 +234,27 @@ pub enum Change {
         validator_change_delay: u64,
     },
     /// Freeze a programme (no orders, executions or spending).
+    #[command(
+        after_help = "Example:\n  civitas tx governance propose --key city-council --deliberation-file deliberation.pdf --expires 2030-03-01 freeze-programme --programme 0 --wait"
+    )]
     FreezeProgramme {
         /// The programme id.
         #[arg(long)]
         programme: u64,
     },
     /// Unfreeze a programme.
+    #[command(
+        after_help = "Example:\n  civitas tx governance propose --key city-council --deliberation-file deliberation.pdf --expires 2030-03-01 unfreeze-programme --programme 0 --wait"
+    )]
     UnfreezeProgramme {
         /// The programme id.
         #[arg(long)]
         programme: u64,
     },
     /// Schedule a protocol upgrade at a height.
+    #[command(
+        after_help = "Example:\n  civitas tx governance propose --key city-council --deliberation-file deliberation.pdf --expires 2030-03-01 schedule-upgrade --height 5000000 --version 2 --name civitas-2 --wait"
+    )]
     ScheduleUpgrade {
         /// The height it takes effect.
         #[arg(long)]
@@ -222,6 +267,9 @@ pub enum Change {
         name: String,
     },
     /// Cancel the scheduled upgrade.
+    #[command(
+        after_help = "Example:\n  civitas tx governance propose --key city-council --deliberation-file deliberation.pdf --expires 2030-03-01 cancel-upgrade --wait"
+    )]
     CancelUpgrade,
 }
 

@@ -18,27 +18,27 @@ pub enum IdentityCommand {
     /// Register a k-of-n multisig account (its address is printed; fund or
     /// grant it roles afterwards).
     #[command(
-        after_help = "Example:\n  civitas tx identity register-multisig --key council --threshold 2 --member civ1… --member civ1… --member civ1…"
+        after_help = "Example:\n  civitas tx identity register-multisig --key city-council --threshold 2 --member civ1kk7ashz8vwvwl2z24y8h8el94drt06vde9qqhqempsl2nser9mdq29el4h --member civ1qv6sadgkug29ynht6mvjp6lrt74afwsrh0r2as4syuzllgk067eqty3er9 --member civ1wd6d0uptjgl5wd8mqx37tuz4fq0y3he3rajv2l7vlmf80076he0sfjk3l8 --wait"
     )]
     RegisterMultisig(RegisterMultisigArgs),
     /// Enrol a resident of a collectivity (identity registrar).
     #[command(
-        after_help = "Example:\n  civitas tx identity enrol-resident --key registrar --collectivity 217500016 --resident civ1… --commitment HEX"
+        after_help = "Example:\n  civitas tx identity enrol-resident --key registrar --collectivity 219900016 --resident civ19wukzc35wxf04fthp0akv5taft4cerwvgkyl5e87zjzm7kzzvw3q0eekdp --commitment 9a8b7c6d5e4f30219a8b7c6d5e4f30219a8b7c6d5e4f30219a8b7c6d5e4f3021 --wait"
     )]
     EnrolResident(EnrolResidentArgs),
     /// Revoke a resident's enrolment (identity registrar).
     #[command(
-        after_help = "Example:\n  civitas tx identity revoke-resident --key registrar --collectivity 217500016 --resident civ1… --reason 1"
+        after_help = "Example:\n  civitas tx identity revoke-resident --key registrar --collectivity 219900016 --resident civ19wukzc35wxf04fthp0akv5taft4cerwvgkyl5e87zjzm7kzzvw3q0eekdp --reason 1 --wait"
     )]
     RevokeResident(RevokeResidentArgs),
     /// Lend a role to another account until a time (délégation de signature).
     #[command(
-        after_help = "Example:\n  civitas tx identity delegate --key administrator --role aid-administrator --scope programme:217500016:1 --to civ1… --until 2027-06-30 --act-file arrete.pdf"
+        after_help = "Example:\n  civitas tx identity delegate --key aid-administrator --role aid-administrator --scope collectivity:219900016 --to civ1kk7ashz8vwvwl2z24y8h8el94drt06vde9qqhqempsl2nser9mdq29el4h --until 2030-06-30 --act-file arrete.pdf --wait"
     )]
     Delegate(DelegateArgs),
     /// Withdraw a delegation before it expires.
     #[command(
-        after_help = "Example:\n  civitas tx identity revoke-delegation --key administrator --role aid-administrator --scope programme:217500016:1 --to civ1…"
+        after_help = "Example:\n  civitas tx identity revoke-delegation --key aid-administrator --role aid-administrator --scope collectivity:219900016 --to civ1kk7ashz8vwvwl2z24y8h8el94drt06vde9qqhqempsl2nser9mdq29el4h --wait"
     )]
     RevokeDelegation(RevokeDelegationArgs),
 }

@@ -41,19 +41,34 @@ impl Built {
 #[derive(Subcommand, Debug)]
 pub enum ActionCommand {
     /// Residents, roles, delegations, multisig accounts.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Example:\n  civitas tx identity revoke-delegation --key aid-administrator --role aid-administrator --scope collectivity:219900016 --to civ1kk7ashz8vwvwl2z24y8h8el94drt06vde9qqhqempsl2nser9mdq29el4h --wait"
+    )]
     Identity(identity::IdentityCommand),
     /// Council proposals and votes.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Example:\n  civitas tx governance vote --key city-council --proposal 0 --yes --wait"
+    )]
     Governance(governance::GovernanceCommand),
     /// Social aid: programmes, beneficiaries, orders, spending, redemption.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Example:\n  civitas tx aid redeem --key grocer --programme 0 --amount 12.50 --wait"
+    )]
     Aid(aid::AidCommand),
     /// Local energy: communities, meters, orders, attestations, settlement.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Example:\n  civitas tx energy order --key resident-1-energy --community 0 --slot 96 --meter 0 --sell --energy 1500 --limit-price 12 --wait"
+    )]
     Energy(energy::EnergyCommand),
     /// Public registries: records, amendments, transfers, revocations.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Example:\n  civitas tx registry approve --key registrar --namespace permits/building --id PC-DEMO-2026-00001 --wait"
+    )]
     Registry(registry::RegistryCommand),
 }
 

@@ -21,27 +21,27 @@ use crate::tx::parse;
 pub enum RegistryCommand {
     /// Register a record of a document (registrar of the namespace).
     #[command(
-        after_help = "Example:\n  civitas tx registry register --key registrar --namespace permits/building --id PC-2027-0042 --file permit.pdf --field code:1 --owner civ1… --wait"
+        after_help = "Example:\n  civitas tx registry register --key registrar --namespace permits/building --id PC-2027-0042 --file permit.pdf --field code:1 --field ref:DEMO-000-AB-0107 --field amount:120 --field date:20270115 --owner civ1uqsd9r7npdak4p42pq55m49te4tjqnqa57xy7u9h3pnzullaytgs7aj9w2 --wait"
     )]
     Register(RegisterArgs),
     /// Write a new version of a record (registrar).
     #[command(
-        after_help = "Example:\n  civitas tx registry amend --key registrar --namespace permits/building --id PC-2027-0042 --file permit-v2.pdf --field code:2 --wait"
+        after_help = "Example:\n  civitas tx registry amend --key registrar --namespace permits/building --id PC-2027-0042 --file permit-v2.pdf --field code:2 --field ref:DEMO-000-AB-0107 --field amount:135 --field date:20270115 --wait"
     )]
     Amend(AmendArgs),
     /// Ask to transfer a record to a new owner (its owner).
     #[command(
-        after_help = "Example:\n  civitas tx registry transfer --key alice --namespace land/parcels --id AB-12 --to civ1… --wait"
+        after_help = "Example:\n  civitas tx registry transfer --key resident-3 --namespace permits/building --id PC-DEMO-2026-00001 --to civ1xasfz3tpzz7r2k5nae69mk0ulpdxscvew6j9vqg63x3jqcyrs4rsa88sw8 --wait"
     )]
     Transfer(TransferArgs),
     /// Approve a pending transfer (registrar).
     #[command(
-        after_help = "Example:\n  civitas tx registry approve --key registrar --namespace land/parcels --id AB-12 --wait"
+        after_help = "Example:\n  civitas tx registry approve --key registrar --namespace permits/building --id PC-DEMO-2026-00001 --wait"
     )]
     Approve(RecordArgs),
     /// Revoke a record, with a reason code (registrar).
     #[command(
-        after_help = "Example:\n  civitas tx registry revoke --key registrar --namespace permits/building --id PC-2027-0042 --reason 3 --wait"
+        after_help = "Example:\n  civitas tx registry revoke --key registrar --namespace permits/building --id PC-DEMO-2026-00001 --reason 3 --wait"
     )]
     Revoke(RevokeArgs),
 }

@@ -133,6 +133,33 @@ fn a_tampered_transaction_file_is_refused_before_it_is_sent() {
     std::fs::write(file, json.to_string()).unwrap();
     let run = cli.run(&["tx", "submit", file]);
     one_line(&run, 5, "edited");
+
+    // Body and id changed together, the readable action left as it was:
+    // a member would read one action and sign another.
+    let other = cli.path("close-8.tx.json");
+    let other = other.to_str().unwrap();
+    cli.ok(&[
+        "tx",
+        "build",
+        "--out",
+        other,
+        "--key",
+        "administrator",
+        "aid",
+        "close",
+        "--programme",
+        "8",
+    ]);
+    let forged: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(other).unwrap()).unwrap();
+    let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    json["body"] = forged["body"].clone();
+    json["id"] = forged["id"].clone();
+    json["expiryHeight"] = forged["expiryHeight"].clone();
+    json["signatures"] = serde_json::json!([]);
+    std::fs::write(file, json.to_string()).unwrap();
+    let run = cli.run(&["tx", "sign", file, "--key", "administrator"]);
+    one_line(&run, 5, "action is not what its body says");
 }
 
 #[test]

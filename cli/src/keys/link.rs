@@ -222,7 +222,7 @@ pub fn verify_proof(proof: &LinkProof, expected_challenge: Option<&str>) -> Resu
     {
         return Err(invalid(format!(
             "its challenge is \"{}\", not the one given",
-            proof.challenge.escape_default()
+            proof.challenge.escape_debug()
         )));
     }
     Ok(())

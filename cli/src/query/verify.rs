@@ -47,9 +47,13 @@ impl Verified {
             None => "the validator set the node reports for that height",
         };
         format!(
-            "verified: {} proven entr{} lead to the state root of height {}, certified by {} of {} power of {set}",
+            "verified: {} proven {} to the state root of height {}, certified by {} of {} power of {set}",
             self.entries,
-            if self.entries == 1 { "y" } else { "ies" },
+            if self.entries == 1 {
+                "entry leads"
+            } else {
+                "entries lead"
+            },
             self.height,
             self.signed_power,
             self.total_power

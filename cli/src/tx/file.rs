@@ -10,6 +10,7 @@
 
 use std::path::Path;
 
+use civitas_civic::Action;
 use civitas_types::{
     AccountId, PublicKey, Signature, SignedTransaction, TransactionBody, TransactionSignature,
     decode, encode,
@@ -132,9 +133,16 @@ pub fn sign(context: &Context, options: &TxOptions, path: &Path) -> Result<(), C
         &serde_json::json!({"file": path.display().to_string(), "id": file.id, "signatures": file.signatures.len()}),
         || {
             format!(
-                "signed {} with {name} ({} signature(s) now)",
+                "signed {} with {name} ({} signature(s) now):\n{}",
                 path.display(),
-                file.signatures.len()
+                file.signatures.len(),
+                output::fields(&[
+                    ("chain", file.chain_id.clone()),
+                    ("signer", file.signer.clone()),
+                    ("sequence", file.sequence.to_string()),
+                    ("expiry height", file.expiry_height.to_string()),
+                    ("action", file.action.clone()),
+                ])
             )
         },
     )
@@ -183,7 +191,42 @@ fn body_of(file: &TransactionFile) -> Result<TransactionBody, CliError> {
             "the file's id is not its body's: the file was edited",
         ));
     }
+    // The readable copies are what people read before signing: each must
+    // say exactly what the body says, or a file could show one action and
+    // sign another.
+    let readable = [
+        (
+            "chainId",
+            file.chain_id.clone(),
+            body.chain_id.as_str().to_owned(),
+        ),
+        ("signer", file.signer.clone(), body.signer.to_string()),
+        (
+            "sequence",
+            file.sequence.to_string(),
+            body.sequence.to_string(),
+        ),
+        (
+            "expiryHeight",
+            file.expiry_height.to_string(),
+            body.expiry_height.to_string(),
+        ),
+        ("action", file.action.clone(), action_text(&body)?),
+    ];
+    if let Some((field, _, _)) = readable.iter().find(|(_, shown, signed)| shown != signed) {
+        return Err(CliError::verification(format!(
+            "the file's {field} is not what its body says: the file was edited; do not sign it"
+        )));
+    }
     Ok(body)
+}
+
+/// The body's action, readable as `tx build` writes it.
+fn action_text(body: &TransactionBody) -> Result<String, CliError> {
+    let action: Action = decode(&body.payload).map_err(|e| {
+        CliError::verification(format!("the file's body holds no civic action: {e}"))
+    })?;
+    Ok(format!("{action:?}"))
 }
 
 fn signature_bytes(text: &str) -> Result<[u8; 64], CliError> {

@@ -72,7 +72,7 @@ pub async fn submit(
     if !options.wait {
         return output::emit(
             context,
-            &json!({"id": id, "status": "submitted", "signer": transaction.body.signer.to_string(), "sequence": transaction.body.sequence}),
+            &json!({"id": id, "status": "submitted", "signer": transaction.body.signer.to_string(), "sequence": transaction.body.sequence, "createsAccount": created.map(ToString::to_string)}),
             || {
                 format!(
                     "submitted {id} (signer {}, sequence {})",
@@ -83,13 +83,22 @@ pub async fn submit(
     }
     let timeout = std::time::Duration::from_millis(parse::duration_ms(&options.timeout)?);
     let status = wait::follow(context, &id, timeout).await?;
-    report(context, &status)
+    report(context, &status, created)
 }
 
 /// Prints a final status; a failed or dropped transaction is an error
 /// (exit 3) after its JSON is printed.
-fn report(context: &Context, status: &TransactionStatus) -> Result<(), CliError> {
-    output::emit(context, status, || match status {
+fn report(
+    context: &Context,
+    status: &TransactionStatus,
+    created: Option<&AccountId>,
+) -> Result<(), CliError> {
+    let mut value = serde_json::to_value(status)
+        .map_err(|e| CliError::failure(format!("cannot print the status: {e}")))?;
+    if let (Some(account), Some(object)) = (created, value.as_object_mut()) {
+        object.insert("createsAccount".to_owned(), json!(account.to_string()));
+    }
+    output::emit(context, &value, || match status {
         TransactionStatus::Committed {
             id,
             height,

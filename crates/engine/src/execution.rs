@@ -112,7 +112,7 @@ impl<S: ChainStore> ValidatorSets for PastHeights<'_, S> {
         let unreadable = |error: StoreError| StorageError {
             reason: error.to_string(),
         };
-        let Some((block, _)) = self.store.block(height).map_err(unreadable)? else {
+        let Some(time_ms) = self.store.block_time(height).map_err(unreadable)? else {
             return Ok(None);
         };
         let Some(validator_set) = self.store.validator_set(height).map_err(unreadable)? else {
@@ -120,7 +120,7 @@ impl<S: ChainStore> ValidatorSets for PastHeights<'_, S> {
         };
         Ok(Some(PastHeight {
             validator_set,
-            time_ms: block.header.time_ms,
+            time_ms,
         }))
     }
 }

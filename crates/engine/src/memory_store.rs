@@ -1,7 +1,9 @@
-//! The chain and state in memory: the [`ChainStore`] of tests and the
-//! simulator. It keeps every block and the latest state version; a commit
-//! replaces the state by the prepared version, so it is as exact as the
-//! RocksDB ledger (same tree, same root) without a disk.
+//! The chain and state in memory: the [`ChainStore`] of tests, the
+//! simulator and the auditor. It keeps every block (or, for a replay that
+//! only moves forward, the last few: [`MemoryStore::keeping_blocks`]) and the
+//! latest state version; a commit replaces the state by the prepared version,
+//! so it is as exact as the RocksDB ledger (same tree, same root) without a
+//! disk.
 
 use std::collections::BTreeMap;
 
@@ -50,7 +52,15 @@ pub struct StoredBlock {
 pub struct MemoryStore {
     initial_height: u64,
     state: MemoryView,
+    /// The committed blocks kept: all, or the last `keep`.
     blocks: Vec<StoredBlock>,
+    /// Committed blocks dropped from the front of `blocks`.
+    dropped: u64,
+    /// Most blocks kept (`None`: every block).
+    keep: Option<usize>,
+    /// Every committed height's block time, first first: evidence of any
+    /// past height is judged with its time, even once its block is dropped.
+    times: Vec<u64>,
     /// Candidate blocks of the next height (bodies this validator signed for).
     candidates: Vec<Block>,
     /// Height → the set that signs from that height on.
@@ -66,14 +76,41 @@ impl MemoryStore {
             initial_height,
             state: MemoryView(state),
             blocks: Vec::new(),
+            dropped: 0,
+            keep: None,
+            times: Vec::new(),
             candidates: Vec::new(),
             validator_sets: BTreeMap::from([(initial_height, genesis.validators.clone())]),
         })
     }
 
-    /// The committed blocks, first first.
+    /// This store, keeping only the last `keep` committed blocks (at least
+    /// one: the tip) instead of all: memory then follows the state's size,
+    /// not the chain's length, as a replay that only moves forward needs
+    /// (the auditor's). [`ChainStore::block`] answers `None` for a dropped
+    /// block; the time of every committed height is still kept (8 bytes a
+    /// height) for [`ChainStore::block_time`], which evidence needs.
+    pub fn keeping_blocks(mut self, keep: usize) -> Self {
+        self.keep = Some(keep.max(1));
+        self.trim();
+        self
+    }
+
+    /// The committed blocks kept, first first (every block unless
+    /// [`Self::keeping_blocks`]).
     pub fn blocks(&self) -> &[StoredBlock] {
         &self.blocks
+    }
+
+    /// Drops the oldest blocks beyond `keep`.
+    fn trim(&mut self) {
+        if let Some(keep) = self.keep {
+            let excess = self.blocks.len().saturating_sub(keep);
+            if excess > 0 {
+                self.blocks.drain(..excess);
+                self.dropped = self.dropped.saturating_add(excess as u64);
+            }
+        }
     }
 
     /// The latest state version.
@@ -81,9 +118,18 @@ impl MemoryStore {
         &self.state.0
     }
 
+    /// The position of `height` among the committed heights.
+    fn offset_of(&self, height: u64) -> Option<usize> {
+        height
+            .checked_sub(self.initial_height)
+            .and_then(|offset| usize::try_from(offset).ok())
+    }
+
+    /// The position of `height`'s block in `blocks`.
     fn index_of(&self, height: u64) -> Option<usize> {
         height
             .checked_sub(self.initial_height)
+            .and_then(|offset| offset.checked_sub(self.dropped))
             .and_then(|offset| usize::try_from(offset).ok())
     }
 }
@@ -112,9 +158,7 @@ impl ChainStore for MemoryStore {
     }
 
     fn commit(&mut self, decided: Decided<'_>, prepared: MemoryState) -> Result<(), StoreError> {
-        let expected = self.blocks.last().map_or(self.initial_height, |b| {
-            b.block.header.height.saturating_add(1)
-        });
+        let expected = self.initial_height.saturating_add(self.times.len() as u64);
         if decided.block.header.height != expected {
             return Err(StoreError::Corrupt(format!(
                 "block {} committed where block {expected} was expected",
@@ -130,6 +174,8 @@ impl ChainStore for MemoryStore {
             receipt_leaves: decided.receipt_leaves.to_vec(),
             state_root: prepared.root(),
         });
+        self.times.push(decided.block.header.time_ms);
+        self.trim();
         self.state = MemoryView(prepared);
         self.candidates.clear();
         Ok(())
@@ -160,5 +206,12 @@ impl ChainStore for MemoryStore {
             .index_of(height)
             .and_then(|index| self.blocks.get(index))
             .map(|stored| (stored.block.clone(), stored.certificate.clone())))
+    }
+
+    fn block_time(&self, height: u64) -> Result<Option<u64>, StoreError> {
+        Ok(self
+            .offset_of(height)
+            .and_then(|offset| self.times.get(offset))
+            .copied())
     }
 }

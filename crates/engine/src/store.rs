@@ -99,4 +99,11 @@ pub trait ChainStore {
 
     /// The committed block at `height` and its certificate.
     fn block(&self, height: u64) -> Result<Option<(Block, QuorumCertificate)>, StoreError>;
+
+    /// The time of the committed block at `height` (what evidence of that
+    /// height is judged with). By default read from [`Self::block`]; a store
+    /// that drops old blocks keeps their times.
+    fn block_time(&self, height: u64) -> Result<Option<u64>, StoreError> {
+        Ok(self.block(height)?.map(|(block, _)| block.header.time_ms))
+    }
 }

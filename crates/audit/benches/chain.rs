@@ -117,7 +117,7 @@ fn generate(o: &Options, path: &PathBuf) {
         let block = chain.next_block();
         write_record(&mut out, BLOCK, &encode(&block));
         blocks += 1;
-        if blocks % 20 == 0 {
+        if blocks.is_multiple_of(20) {
             eprintln!(
                 "  generated {blocks} blocks, {} transactions",
                 chain.transactions()

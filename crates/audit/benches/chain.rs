@@ -140,6 +140,20 @@ fn generate(o: &Options, path: &PathBuf) {
     );
 }
 
+/// CPU time of this process so far (user + system), in seconds.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    let ticks: f64 = fields.get(11..13).map_or(0.0, |f| {
+        f.iter().filter_map(|v| v.parse::<f64>().ok()).sum()
+    });
+    ticks / 100.0
+}
+
 /// Peak resident set size of this process, in MiB (Linux `VmHWM`).
 fn peak_rss_mib() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -157,8 +171,11 @@ fn audit(o: &Options, path: &PathBuf) {
         assert_eq!(&magic, MAGIC);
         let mut buffer = Vec::new();
         let started = Instant::now();
+        let cpu_started = cpu_seconds();
         let mut audit = ChainAudit::new(&genesis).unwrap();
-        // BASELINE
+        if let Some(threads) = o.threads {
+            audit.set_signature_threads(threads);
+        }
         let mut last = None;
         while let Some(kind) = read_record(&mut input, &mut buffer) {
             match kind {
@@ -170,13 +187,14 @@ fn audit(o: &Options, path: &PathBuf) {
         let summary = audit.finish(last).unwrap();
         let seconds = started.elapsed().as_secs_f64();
         println!(
-            "run {}: {} blocks, {} transactions ({} per block) in {:.2} s: {:.0} tx/s; peak RSS {:.0} MiB",
+            "run {}: {} blocks, {} transactions ({} per block) in {:.2} s: {:.0} tx/s; CPU {:.1} s; peak RSS {:.0} MiB",
             run + 1,
             summary.blocks,
             summary.transactions,
             o.per_block,
             seconds,
             summary.transactions as f64 / seconds,
+            cpu_seconds() - cpu_started,
             peak_rss_mib().unwrap_or(f64::NAN)
         );
     }

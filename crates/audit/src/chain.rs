@@ -4,14 +4,23 @@
 //! A block's certificate travels in the next block (`last_commit`), so a
 //! block is executed when it arrives and committed when its certificate
 //! does: by the next block, or, for the last one, by [`ChainAudit::finish`].
+//!
+//! Pipelined: when block `n + 1` arrives its transaction signatures are
+//! verified (ZIP-215 batches over [`ChainAudit::set_signature_threads`]
+//! threads) while block `n`, verified on the previous call, is executed and
+//! committed on the caller's thread. The checks run in the same order as
+//! one block at a time, so the first bad height and its reason are the
+//! same; a block's own failure is reported by the call that gives the next
+//! block (or by [`ChainAudit::finish`]). Only the last block is kept
+//! ([`MemoryStore::keeping_blocks`]): memory follows the state, not the
+//! chain's length.
 
 use civitas_civic::invariants::{check_block, check_figures, check_programme_entries};
 use civitas_civic::keys;
 use civitas_engine::execution::{Executed, ExecutionFailure};
-use civitas_engine::validate::{Parent, validate};
+use civitas_engine::validate::{Parent, VerifiedBlock, validate_verified};
 use civitas_engine::{ChainSpec, ChainStore, Decided, EngineError, MemoryStore, MemoryView};
 use civitas_genesis::GenesisDocument;
-use civitas_mempool::{Mempool, MempoolConfig};
 use civitas_state_tree::MemoryState;
 use civitas_types::{Block, QuorumCertificate, SignatureVerifier, Zip215Verifier, decode};
 
@@ -28,9 +37,16 @@ struct Pending {
 pub struct ChainAudit {
     spec: ChainSpec,
     store: MemoryStore,
-    mempool: Mempool,
     verifier: Zip215Verifier,
+    /// The last block received: signatures verified, not executed yet.
+    waiting: Option<VerifiedBlock>,
+    /// A block executed, waiting for its certificate (between calls only
+    /// after a refused block, whose call executed the waiting one).
     pending: Option<Pending>,
+    /// The state the last commit replaced: freed on a verifying thread.
+    retired: Option<MemoryState>,
+    /// Threads verifying a block's signatures.
+    threads: usize,
     summary: AuditSummary,
 }
 
@@ -46,10 +62,12 @@ impl ChainAudit {
             .map_err(|e| at_genesis(AuditFailure::Local(EngineError::Store(e))))?;
         Ok(ChainAudit {
             spec: ChainSpec::from_genesis(genesis, hash),
-            store,
-            mempool: Mempool::new(MempoolConfig::default()),
+            store: store.keeping_blocks(1),
             verifier: Zip215Verifier,
+            waiting: None,
             pending: None,
+            retired: None,
+            threads: std::thread::available_parallelism().map_or(1, usize::from),
             summary: AuditSummary {
                 chain_id: genesis.chain_id.as_str().to_owned(),
                 genesis_hash: hash.to_string(),
@@ -58,9 +76,21 @@ impl ChainAudit {
         })
     }
 
+    /// Verifies each block's transaction signatures on `threads` threads
+    /// (at least 1; by default the machine's cores). The verdicts do not
+    /// depend on it.
+    pub fn set_signature_threads(&mut self, threads: usize) {
+        self.threads = threads.max(1);
+    }
+
+    /// The threads verifying each block's transaction signatures.
+    pub fn signature_threads(&self) -> usize {
+        self.threads
+    }
+
     /// The height the next block must have.
     pub fn next_height(&self) -> u64 {
-        let executed = u64::from(self.pending.is_some());
+        let executed = u64::from(self.pending.is_some() || self.waiting.is_some());
         self.spec
             .initial_height
             .saturating_add(self.summary.blocks)
@@ -72,19 +102,54 @@ impl ChainAudit {
         &self.summary
     }
 
-    /// Checks the canonical (borsh) bytes of the next block.
+    /// Checks the canonical (borsh) bytes of the next block. They are
+    /// decoded and the block's signatures verified on other threads while
+    /// the previous block executes; it is committed once this block's
+    /// certificate for it is known.
     pub fn push_bytes(&mut self, bytes: &[u8]) -> Result<(), AuditError> {
-        let height = self.next_height();
-        let block: Block =
-            decode(bytes).map_err(|e| AuditError::at(height, AuditFailure::Undecodable(e)))?;
-        self.push(block)
+        let expected = self.next_height();
+        let waiting = self.waiting.take();
+        let retired = self.retired.take();
+        let threads = self.threads;
+        let (received, executed) = std::thread::scope(|scope| {
+            let receiving = scope.spawn(move || {
+                drop(retired);
+                let block: Block = decode(bytes)?;
+                if block.header.height != expected {
+                    return Ok(Err(block.header.height));
+                }
+                Ok(Ok(VerifiedBlock::verify(block, threads)))
+            });
+            let executed = self.execute_waiting(waiting);
+            (receiving.join(), executed)
+        });
+        // The receiving thread panics only on a bug: pass it on.
+        let received = received.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        executed?;
+        let verified = match received {
+            Ok(Ok(verified)) => verified,
+            Ok(Err(got)) => {
+                return Err(AuditError::at(
+                    expected,
+                    AuditFailure::OutOfOrder { expected, got },
+                ));
+            }
+            Err(e) => return Err(AuditError::at(expected, AuditFailure::Undecodable(e))),
+        };
+        if let Some(pending) = self.pending.take() {
+            self.commit(pending, verified.block().last_commit.clone())?;
+        }
+        self.waiting = Some(verified);
+        Ok(())
     }
 
-    /// Checks the next block: commits the previous one with the certificate
-    /// this one carries, then executes this one.
+    /// Checks the next block: executes the previous one and commits it with
+    /// the certificate this one carries, while this one's signatures are
+    /// verified on other threads.
     pub fn push(&mut self, block: Block) -> Result<(), AuditError> {
         let expected = self.next_height();
         if block.header.height != expected {
+            self.catch_up()?;
             return Err(AuditError::at(
                 expected,
                 AuditFailure::OutOfOrder {
@@ -93,12 +158,22 @@ impl ChainAudit {
                 },
             ));
         }
-        if let Some(pending) = self.pending.take() {
-            let certificate = block.last_commit.clone();
-            self.commit(pending, certificate)?;
-        }
-        let executed = self.execute(&block)?;
-        self.pending = Some(Pending { block, executed });
+        let certificate = block.last_commit.clone();
+        let waiting = self.waiting.take();
+        let retired = self.retired.take();
+        let threads = self.threads;
+        let (verified, advanced) = std::thread::scope(|scope| {
+            let verifying = scope.spawn(move || {
+                drop(retired);
+                VerifiedBlock::verify(block, threads)
+            });
+            let advanced = self.advance(waiting, certificate);
+            (verifying.join(), advanced)
+        });
+        // The verifying thread panics only on a bug: pass it on.
+        let verified = verified.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        advanced?;
+        self.waiting = Some(verified);
         Ok(())
     }
 
@@ -109,11 +184,45 @@ impl ChainAudit {
         mut self,
         last_certificate: Option<QuorumCertificate>,
     ) -> Result<AuditSummary, AuditError> {
+        self.catch_up()?;
         if let Some(pending) = self.pending.take() {
             self.commit(pending, last_certificate)?;
         }
         self.reconcile_programmes()?;
         Ok(self.summary)
+    }
+
+    /// Executes the waiting block, if any, and commits the executed one with
+    /// `certificate` (the one the next block carries).
+    fn advance(
+        &mut self,
+        waiting: Option<VerifiedBlock>,
+        certificate: Option<QuorumCertificate>,
+    ) -> Result<(), AuditError> {
+        self.execute_waiting(waiting)?;
+        match self.pending.take() {
+            Some(pending) => self.commit(pending, certificate),
+            None => Ok(()),
+        }
+    }
+
+    /// Executes the waiting block, if any, so that it stands where one block
+    /// at a time would have left it: executed, waiting for its certificate.
+    fn catch_up(&mut self) -> Result<(), AuditError> {
+        let waiting = self.waiting.take();
+        self.execute_waiting(waiting)
+    }
+
+    /// Executes `waiting`, if any, into the pending block.
+    fn execute_waiting(&mut self, waiting: Option<VerifiedBlock>) -> Result<(), AuditError> {
+        if let Some(verified) = waiting {
+            let executed = self.execute(&verified)?;
+            self.pending = Some(Pending {
+                block: verified.into_block(),
+                executed,
+            });
+        }
+        Ok(())
     }
 
     fn local(&self, height: u64, error: impl Into<EngineError>) -> AuditError {
@@ -122,7 +231,8 @@ impl ChainAudit {
 
     /// Re-executes `block` on the committed chain, as a validator judges a
     /// proposal, and checks the civic laws on what it wrote.
-    fn execute(&mut self, block: &Block) -> Result<Executed<MemoryState>, AuditError> {
+    fn execute(&mut self, verified: &VerifiedBlock) -> Result<Executed<MemoryState>, AuditError> {
+        let block = verified.block();
         let height = block.header.height;
         let tip = self.store.tip().map_err(|e| self.local(height, e))?;
         let validators = self
@@ -142,12 +252,11 @@ impl ChainAudit {
             validators: &validators,
             parent_validators: parent_validators.as_ref(),
         };
-        let executed = validate(
+        let executed = validate_verified(
             &self.store,
             &self.spec,
-            &self.mempool,
             &parent,
-            block,
+            verified,
             &mut self.verifier,
         )
         .map_err(|failure| match failure {
@@ -219,9 +328,12 @@ impl ChainAudit {
             receipt_leaves: &executed.receipt_leaves,
             validator_change: executed.outcome.validator_set_change.as_ref(),
         };
+        let replaced = self.store.memory_state().clone();
         self.store
             .commit(decided, executed.prepared)
-            .map_err(|e| self.local(height, e))
+            .map_err(|e| self.local(height, e))?;
+        self.retired = Some(replaced);
+        Ok(())
     }
 
     /// Every programme's books, entry by entry, on the final state.

@@ -6,7 +6,7 @@
 
 use civitas_civic::upgrade::protocol_version_at;
 use civitas_civic::{BlockContext, SUPPORTED_PROTOCOL_VERSIONS};
-use civitas_mempool::Mempool;
+use civitas_mempool::{InvalidSignatures, Mempool};
 use civitas_types::{Block, SignatureVerifier, ValidatorSet};
 use civitas_verify::{Expected, InForce, Parent as VerifyParent, verify_proposed_block};
 
@@ -25,6 +25,44 @@ pub struct Parent<'a> {
     pub parent_validators: Option<&'a ValidatorSet>,
 }
 
+/// A block whose transaction signatures were all verified, with the
+/// verdict (ZIP-215 batches, [`Mempool::verify_signatures_on`]). The block
+/// cannot be changed once verified, so the verdict is always about exactly
+/// its transactions: [`validate_verified`] uses it instead of verifying
+/// again. What makes a replay fast: the signatures of one block are verified
+/// on other threads while the previous block executes.
+pub struct VerifiedBlock {
+    block: Block,
+    signatures: Result<(), InvalidSignatures>,
+}
+
+impl VerifiedBlock {
+    /// Verifies every signature of `block`'s transactions on at most
+    /// `threads` threads (the verdict does not depend on the count).
+    pub fn verify(block: Block, threads: usize) -> VerifiedBlock {
+        let signatures = Mempool::verify_signatures_on(&block.transactions, threads);
+        VerifiedBlock { block, signatures }
+    }
+
+    /// The block.
+    pub fn block(&self) -> &Block {
+        &self.block
+    }
+
+    /// The block, given back.
+    pub fn into_block(self) -> Block {
+        self.block
+    }
+}
+
+/// How a block's transaction signatures are judged.
+enum Signatures<'a> {
+    /// By the mempool: those it verified are not checked again.
+    Mempool(&'a Mempool),
+    /// Already verified ([`VerifiedBlock`]).
+    Verified(&'a Result<(), InvalidSignatures>),
+}
+
 /// Checks `block` as the next block after `parent` and executes it; the
 /// parent certificate it carries is checked through `verifier`.
 pub fn validate<S: ChainStore>(
@@ -35,15 +73,55 @@ pub fn validate<S: ChainStore>(
     block: &Block,
     verifier: &mut dyn SignatureVerifier,
 ) -> Result<Executed<S::Prepared>, ExecutionFailure> {
+    validate_with(
+        store,
+        spec,
+        Signatures::Mempool(mempool),
+        parent,
+        block,
+        verifier,
+    )
+}
+
+/// [`validate`] for a block whose transaction signatures are verified
+/// already: the same checks in the same order, the same verdict, the
+/// signatures' verdict taken from `verified`.
+pub fn validate_verified<S: ChainStore>(
+    store: &S,
+    spec: &ChainSpec,
+    parent: &Parent<'_>,
+    verified: &VerifiedBlock,
+    verifier: &mut dyn SignatureVerifier,
+) -> Result<Executed<S::Prepared>, ExecutionFailure> {
+    validate_with(
+        store,
+        spec,
+        Signatures::Verified(&verified.signatures),
+        parent,
+        &verified.block,
+        verifier,
+    )
+}
+
+fn validate_with<S: ChainStore>(
+    store: &S,
+    spec: &ChainSpec,
+    signatures: Signatures<'_>,
+    parent: &Parent<'_>,
+    block: &Block,
+    verifier: &mut dyn SignatureVerifier,
+) -> Result<Executed<S::Prepared>, ExecutionFailure> {
     check_header(store, spec, parent, block, verifier)?;
     let invalid = |reason: InvalidBlock| ExecutionFailure::Invalid(reason);
     spec.consensus
         .block
         .check(block)
         .map_err(|e| invalid(e.into()))?;
-    mempool
-        .verify_block_signatures(&block.transactions)
-        .map_err(|e| invalid(e.into()))?;
+    match signatures {
+        Signatures::Mempool(mempool) => mempool.verify_block_signatures(&block.transactions),
+        Signatures::Verified(verdict) => verdict.clone(),
+    }
+    .map_err(|e| invalid(e.into()))?;
     let header = &block.header;
     let context = BlockContext {
         chain_id: header.chain_id.clone(),

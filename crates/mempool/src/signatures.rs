@@ -29,12 +29,24 @@ pub(crate) struct ToVerify<'a> {
     pub(crate) transaction: &'a SignedTransaction,
 }
 
-/// Whether each transaction's signatures all verify, in input order.
+/// Whether each transaction's signatures all verify, in input order, on all
+/// cores.
 pub(crate) fn verify_all(items: &[ToVerify<'_>]) -> Vec<bool> {
-    let sub_batches = split(items);
-    let threads = std::thread::available_parallelism()
+    verify_all_on(items, available_threads())
+}
+
+/// The machine's cores (at least 1).
+pub(crate) fn available_threads() -> usize {
+    std::thread::available_parallelism()
         .map_or(1, usize::from)
-        .max(1);
+        .max(1)
+}
+
+/// Whether each transaction's signatures all verify, in input order, on at
+/// most `threads` threads (the verdicts do not depend on it).
+pub(crate) fn verify_all_on(items: &[ToVerify<'_>], threads: usize) -> Vec<bool> {
+    let sub_batches = split(items);
+    let threads = threads.max(1);
     if items.len() < PARALLEL_TRANSACTIONS_MIN || threads == 1 || sub_batches.len() < 2 {
         return sub_batches
             .iter()
@@ -60,6 +72,38 @@ pub(crate) fn verify_all(items: &[ToVerify<'_>]) -> Vec<bool> {
             .into_iter()
             // A verifier thread that died verified nothing: refuse its share.
             .flat_map(|(count, handle)| handle.join().unwrap_or_else(|_| vec![false; count]))
+            .collect()
+    })
+}
+
+/// The ids of `transactions`, in order, computed on at most `threads` threads.
+pub(crate) fn ids_on(transactions: &[SignedTransaction], threads: usize) -> Vec<Hash> {
+    let threads = threads.max(1);
+    if transactions.len() < PARALLEL_TRANSACTIONS_MIN || threads == 1 {
+        return transactions.iter().map(SignedTransaction::id).collect();
+    }
+    let per_thread = transactions.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = transactions
+            .chunks(per_thread)
+            .map(|chunk| {
+                let handle = scope.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(SignedTransaction::id)
+                        .collect::<Vec<Hash>>()
+                });
+                (chunk, handle)
+            })
+            .collect();
+        handles
+            .into_iter()
+            // A thread that died computed nothing: compute its share here.
+            .flat_map(|(chunk, handle)| {
+                handle
+                    .join()
+                    .unwrap_or_else(|_| chunk.iter().map(SignedTransaction::id).collect())
+            })
             .collect()
     })
 }

@@ -1,0 +1,237 @@
+//! The pipelined audit (signatures of block n + 1 verified on other threads
+//! while block n executes) reaches the same verdict as one block at a
+//! time: the same first bad height and reason for any thread count, through
+//! `push` and `push_bytes`; and a block's signatures are always checked.
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
+
+#[path = "../benches/support/generator.rs"]
+mod generator;
+
+use civitas_audit::{AuditError, AuditFailure, AuditSummary, ChainAudit};
+use civitas_engine::execution::ExecutionFailure;
+use civitas_engine::validate::{Parent, VerifiedBlock, validate, validate_verified};
+use civitas_engine::{ChainSpec, ChainStore, InvalidBlock, MemoryStore};
+use civitas_mempool::{InvalidSignatures, Mempool, MempoolConfig};
+use civitas_types::{Block, BoundedVec, Hash, QuorumCertificate, Zip215Verifier, encode};
+
+const SEED: u64 = 7;
+const PER_BLOCK: usize = 100;
+const BENEFICIARIES: usize = 40;
+/// Setup: 1 + 3 × 40 = 121 transactions, then the civic mix.
+const BLOCKS: usize = 6;
+
+fn chain() -> (generator::ChainGenerator, Vec<Block>, QuorumCertificate) {
+    let mut generator = generator::ChainGenerator::new(SEED, PER_BLOCK, BENEFICIARIES);
+    let blocks: Vec<Block> = (0..BLOCKS).map(|_| generator.next_block()).collect();
+    let last = generator.last_certificate().unwrap();
+    (generator, blocks, last)
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Feed {
+    Blocks,
+    Bytes,
+}
+
+/// Audits `blocks` with `threads` signature threads; the first failure.
+fn audit(
+    blocks: &[Block],
+    last: &QuorumCertificate,
+    threads: usize,
+    feed: Feed,
+) -> Result<AuditSummary, AuditError> {
+    let mut audit = ChainAudit::new(&generator::genesis(SEED)).unwrap();
+    audit.set_signature_threads(threads);
+    for block in blocks {
+        match feed {
+            Feed::Blocks => audit.push(block.clone())?,
+            Feed::Bytes => audit.push_bytes(&encode(block))?,
+        }
+    }
+    audit.finish(Some(last.clone()))
+}
+
+/// Every thread count and both feeds give `expected` (height and reason).
+fn assert_verdict(blocks: &[Block], last: &QuorumCertificate, expected: (u64, &str)) {
+    for threads in [1, 2, 4] {
+        for feed in [Feed::Blocks, Feed::Bytes] {
+            let error = audit(blocks, last, threads, feed).expect_err("the chain is refused");
+            assert_eq!(
+                (error.height, error.to_string().as_str()),
+                (expected.0, expected.1),
+                "{threads} threads, {feed:?}"
+            );
+        }
+    }
+}
+
+/// Gives the transaction at `position` of `block` the signature of the one
+/// at `position + 4` (the same signer, another message): a valid signature
+/// by the right key over the wrong transaction. The forger fixes the
+/// transactions root.
+fn forge_signature(block: &mut Block, position: usize) {
+    let mut transactions = std::mem::take(&mut block.transactions).into_vec();
+    assert_eq!(
+        transactions[position].body.signer,
+        transactions[position + 4].body.signer
+    );
+    let other = transactions[position + 4].signatures.clone();
+    transactions[position].signatures = other;
+    block.header.transactions_root = Block::transactions_root(&transactions);
+    block.transactions = BoundedVec::try_from_vec(transactions).unwrap();
+}
+
+#[test]
+fn a_valid_chain_gives_the_same_summary_whatever_the_thread_count() {
+    let (generator, blocks, last) = chain();
+    let expected = audit(&blocks, &last, 1, Feed::Blocks).unwrap();
+    assert_eq!(expected.blocks, BLOCKS as u64);
+    assert_eq!(expected.transactions, generator.transactions());
+    for threads in [1, 2, 4] {
+        for feed in [Feed::Blocks, Feed::Bytes] {
+            let summary = audit(&blocks, &last, threads, feed).unwrap();
+            assert_eq!(summary, expected, "{threads} threads, {feed:?}");
+        }
+    }
+}
+
+#[test]
+fn a_forged_signature_in_the_middle_of_a_block_is_named_alike_by_every_path() {
+    let (_, mut blocks, last) = chain();
+    forge_signature(&mut blocks[3], 52);
+    let height = blocks[3].header.height;
+    let expected = format!(
+        "height {height}: invalid block: {}",
+        InvalidBlock::Signatures(InvalidSignatures {
+            positions: vec![52]
+        })
+    );
+    assert_verdict(&blocks, &last, (height, &expected));
+}
+
+#[test]
+fn a_forged_signature_in_the_last_block_is_named_by_finish() {
+    let (_, mut blocks, last) = chain();
+    let end = blocks.len() - 1;
+    forge_signature(&mut blocks[end], 8);
+    forge_signature(&mut blocks[end], 60);
+    let height = blocks[end].header.height;
+    let expected = format!(
+        "height {height}: invalid block: {}",
+        InvalidBlock::Signatures(InvalidSignatures {
+            positions: vec![8, 60]
+        })
+    );
+    assert_verdict(&blocks, &last, (height, &expected));
+}
+
+#[test]
+fn an_earlier_bad_block_is_named_before_a_later_forged_signature() {
+    let (_, mut blocks, last) = chain();
+    blocks[2].header.state_root = Hash([7; 32]);
+    forge_signature(&mut blocks[3], 52);
+    let height = blocks[2].header.height;
+    let expected = format!(
+        "height {height}: invalid block: {}",
+        InvalidBlock::StateRoot
+    );
+    assert_verdict(&blocks, &last, (height, &expected));
+}
+
+#[test]
+fn a_bad_block_before_an_undecodable_one_is_named_first() {
+    let (_, mut blocks, _) = chain();
+    forge_signature(&mut blocks[2], 52);
+    let height = blocks[2].header.height;
+    for threads in [1, 2] {
+        let mut audit = ChainAudit::new(&generator::genesis(SEED)).unwrap();
+        audit.set_signature_threads(threads);
+        for block in &blocks[..3] {
+            audit.push_bytes(&encode(block)).unwrap();
+        }
+        let error = audit.push_bytes(&[1, 2, 3]).unwrap_err();
+        assert_eq!(error.height, height);
+        assert!(matches!(
+            *error.failure,
+            AuditFailure::InvalidBlock(InvalidBlock::Signatures(_))
+        ));
+    }
+}
+
+#[test]
+fn out_of_order_and_undecodable_blocks_leave_the_audit_where_it_was() {
+    let (_, blocks, last) = chain();
+    let mut audit = ChainAudit::new(&generator::genesis(SEED)).unwrap();
+    for block in &blocks[..3] {
+        audit.push(block.clone()).unwrap();
+    }
+    let next = audit.next_height();
+    assert_eq!(next, blocks[3].header.height);
+    let error = audit.push(blocks[4].clone()).unwrap_err();
+    assert!(matches!(*error.failure, AuditFailure::OutOfOrder { .. }));
+    let error = audit.push_bytes(&encode(&blocks[4])).unwrap_err();
+    assert!(matches!(*error.failure, AuditFailure::OutOfOrder { .. }));
+    let error = audit.push_bytes(&[0xff; 7]).unwrap_err();
+    assert!(matches!(*error.failure, AuditFailure::Undecodable(_)));
+    assert_eq!(audit.next_height(), next);
+    for block in &blocks[3..] {
+        audit.push_bytes(&encode(block)).unwrap();
+    }
+    let summary = audit.finish(Some(last)).unwrap();
+    assert_eq!(summary.blocks, BLOCKS as u64);
+}
+
+/// A verified block carries the verdict of its own signatures: a forged
+/// one is refused by `validate_verified` exactly as `validate` refuses it
+/// with a pool that verified nothing.
+#[test]
+fn a_verified_block_with_a_forged_signature_is_still_refused() {
+    let (_, mut blocks, _) = chain();
+    forge_signature(&mut blocks[0], 4);
+    let genesis = generator::genesis(SEED);
+    let checked = genesis.check().unwrap();
+    let spec = ChainSpec::from_genesis(&genesis, genesis.hash());
+    let store = MemoryStore::from_genesis(&checked, genesis.initial_height).unwrap();
+    let validators = store
+        .validator_set(genesis.initial_height)
+        .unwrap()
+        .unwrap();
+    let parent = Parent {
+        tip: None,
+        validators: &validators,
+        parent_validators: None,
+    };
+    let reason = |failure: ExecutionFailure| match failure {
+        ExecutionFailure::Invalid(reason) => reason.to_string(),
+        ExecutionFailure::Local(error) => panic!("local failure {error}"),
+    };
+    let mempool = Mempool::new(MempoolConfig::default());
+    let sequential = validate(
+        &store,
+        &spec,
+        &mempool,
+        &parent,
+        &blocks[0],
+        &mut Zip215Verifier,
+    )
+    .err()
+    .map(reason);
+    for threads in [1, 2, 3] {
+        let verified = VerifiedBlock::verify(blocks[0].clone(), threads);
+        let pipelined = validate_verified(&store, &spec, &parent, &verified, &mut Zip215Verifier)
+            .err()
+            .map(reason);
+        assert_eq!(pipelined, sequential);
+    }
+    assert_eq!(
+        sequential,
+        Some(InvalidBlock::Signatures(InvalidSignatures { positions: vec![4] }).to_string())
+    );
+}

@@ -7,9 +7,10 @@
 //! height is reported with a typed reason ([`AuditError`]).
 //!
 //! Pure: no I/O, no clock; blocks come from the caller (an RPC client, a
-//! copied data directory, a file) one at a time, so memory holds the state
-//! and the chain so far in memory ([`civitas_engine::MemoryStore`]).
-//! docs/auditor-guide.md describes it for auditors.
+//! copied data directory, a file) one at a time, and only the last block is
+//! kept ([`civitas_engine::MemoryStore::keeping_blocks`]): memory follows the
+//! state, not the chain's length. Signatures of the next block are checked
+//! in ZIP-215 batches on other threads while the current one executes.
 
 mod chain;
 mod error;

@@ -11,6 +11,8 @@
 )]
 
 mod common;
+#[path = "cli_audit/export.rs"]
+mod export;
 
 use civitas_types::{Block, CommitSignature, Hash, QuorumCertificate, decode, encode};
 use common::cli::{Cli, lying_proxy};

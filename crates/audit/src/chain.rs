@@ -181,15 +181,27 @@ impl ChainAudit {
     /// `civitas_getCertificate`, or the store); reconciles every programme's
     /// books on the final state. Returns what was checked.
     pub fn finish(
-        mut self,
+        self,
         last_certificate: Option<QuorumCertificate>,
     ) -> Result<AuditSummary, AuditError> {
+        self.finish_with_state(last_certificate)
+            .map(|(summary, _state)| summary)
+    }
+
+    /// [`ChainAudit::finish`], also returning the verified final state (the
+    /// state at the summary's height), from which the open data is computed
+    /// (`crate::export`).
+    pub fn finish_with_state(
+        mut self,
+        last_certificate: Option<QuorumCertificate>,
+    ) -> Result<(AuditSummary, MemoryState), AuditError> {
         self.catch_up()?;
         if let Some(pending) = self.pending.take() {
             self.commit(pending, last_certificate)?;
         }
         self.reconcile_programmes()?;
-        Ok(self.summary)
+        let state = self.store.memory_state().clone();
+        Ok((self.summary, state))
     }
 
     /// Executes the waiting block, if any, and commits the executed one with
@@ -322,6 +334,7 @@ impl ChainAudit {
             summary.validator_set_changes = summary.validator_set_changes.saturating_add(1);
         }
         summary.state_root = state_root.to_string();
+        summary.time_ms = Some(block.header.time_ms);
         let decided = Decided {
             block: &block,
             certificate: &certificate,

@@ -14,6 +14,7 @@
 
 mod chain;
 mod error;
+pub mod export;
 mod summary;
 
 pub use chain::ChainAudit;

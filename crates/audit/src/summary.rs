@@ -31,4 +31,7 @@ pub struct AuditSummary {
     pub programmes_reconciled: u64,
     /// The state root at the last height (hex).
     pub state_root: String,
+    /// The block time of the last height checked (ms since the Unix epoch),
+    /// `None` before the first block.
+    pub time_ms: Option<u64>,
 }

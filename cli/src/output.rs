@@ -82,6 +82,21 @@ pub fn fields(pairs: &[(&str, String)]) -> String {
         .collect()
 }
 
+/// A spinner saying `message` on a terminal (none for scripts or `--json`),
+/// for a wait of unknown length; the caller clears it when done.
+pub fn spinner(context: &Context, message: String) -> Option<indicatif::ProgressBar> {
+    if !context.interactive {
+        return None;
+    }
+    let spinner = indicatif::ProgressBar::new_spinner();
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {msg} {elapsed}") {
+        spinner.set_style(style);
+    }
+    spinner.set_message(message);
+    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+    Some(spinner)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -165,3 +165,117 @@ fn the_whole_chain_verifies_and_each_alteration_is_caught_at_its_height() {
         assert_eq!(run.stderr.lines().count(), 1, "{run:?}");
     }
 }
+
+/// The report of `civitas --json audit verify ARGS… --to TO`, with its run
+/// time (the one field that differs between runs) taken out.
+fn verified(cli: &Cli, args: &[&str], to: u64) -> serde_json::Value {
+    let to = to.to_string();
+    let mut command = vec!["--json", "audit", "verify"];
+    command.extend_from_slice(args);
+    command.extend_from_slice(&["--to", &to]);
+    let run = cli.run(&command);
+    assert_eq!(run.code, 0, "{command:?}: {run:?}");
+    let mut report = run.json();
+    assert_eq!(report["valid"], true, "{report}");
+    report.as_object_mut().unwrap().remove("seconds");
+    report
+}
+
+fn copy_directory(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let file = entry.unwrap().path();
+        std::fs::copy(&file, to.join(file.file_name().unwrap())).unwrap();
+    }
+}
+
+#[test]
+fn a_data_directory_verifies_as_the_node_does_and_a_damaged_one_is_storage_corruption() {
+    let home = DemoHome::new();
+    let node = home.start_with_activity();
+    let cli = Cli::new(&node);
+    let credential = cli.write("auditor.credential", TEST_CREDENTIAL);
+    let genesis = home.genesis_path.to_str().unwrap();
+    let tip = node.rpc.status().unwrap().height;
+    let summary_of = |report: &serde_json::Value| report["summary"].clone();
+
+    let over_rpc = verified(
+        &cli,
+        &["--genesis", genesis, "--credential-file", &credential],
+        tip,
+    );
+    // The running node's own directory, read-only: no lock, nothing written.
+    let home_dir = home.home.to_str().unwrap();
+    let live = verified(&cli, &["--genesis", genesis, "--data-dir", home_dir], tip);
+    assert_eq!(summary_of(&live), summary_of(&over_rpc));
+    assert!(
+        live["source"].as_str().unwrap().contains("data/ledger"),
+        "{live}"
+    );
+    node.kill();
+
+    // A copy of the killed node's store, given as the ledger directory itself.
+    let copy = home.path("ledger-copy");
+    copy_directory(&home.home.join("data").join("ledger"), &copy);
+    let copied = verified(
+        &cli,
+        &["--genesis", genesis, "--data-dir", copy.to_str().unwrap()],
+        tip,
+    );
+    assert_eq!(summary_of(&copied), summary_of(&over_rpc));
+    assert_eq!(
+        copied["summary"]["transactions"],
+        over_rpc["summary"]["transactions"]
+    );
+
+    // The same store, flushed to table files, then one byte of the largest flipped.
+    let identity = civitas_ledger::ChainIdentity {
+        chain_id: home.genesis.chain_id.clone(),
+        genesis_hash: home.genesis.hash(),
+    };
+    let ledger =
+        civitas_ledger::Ledger::open(civitas_ledger::LedgerConfig::new(&copy), Some(&identity))
+            .unwrap();
+    ledger.flush().unwrap();
+    drop(ledger);
+    let largest = std::fs::read_dir(&copy)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|file| file.extension().is_some_and(|e| e == "sst"))
+        .max_by_key(|file| std::fs::metadata(file).unwrap().len())
+        .unwrap();
+    let mut bytes = std::fs::read(&largest).unwrap();
+    let middle = bytes.len() / 3;
+    bytes[middle] ^= 0x01;
+    std::fs::write(&largest, bytes).unwrap();
+    let to = tip.to_string();
+    let damaged = cli.run(&[
+        "--json",
+        "audit",
+        "verify",
+        "--genesis",
+        genesis,
+        "--data-dir",
+        copy.to_str().unwrap(),
+        "--to",
+        &to,
+    ]);
+    assert_eq!(damaged.code, 5, "{damaged:?}");
+    assert!(damaged.stderr.contains("storage corruption"), "{damaged:?}");
+    assert!(!damaged.stdout.contains("\"valid\": true"), "{damaged:?}");
+    assert_eq!(damaged.stderr.lines().count(), 1, "{damaged:?}");
+
+    // A directory that holds no ledger says what to give.
+    let empty = home.path("no-ledger");
+    std::fs::create_dir_all(&empty).unwrap();
+    let missing = cli.run(&[
+        "audit",
+        "verify",
+        "--genesis",
+        genesis,
+        "--data-dir",
+        empty.to_str().unwrap(),
+    ]);
+    assert_eq!(missing.code, 1, "{missing:?}");
+    assert!(missing.stderr.contains("data/ledger"), "{missing:?}");
+}

@@ -173,6 +173,8 @@ fn write_example_files(cli: &Cli, home: &DemoHome) {
     cli.write("auditor.credential", TEST_CREDENTIAL);
     std::fs::create_dir_all(cli.path("devnet")).unwrap();
     std::fs::copy(&home.genesis_path, cli.path("devnet/genesis.json")).unwrap();
+    // The node's data directory where a devnet keeps it (`devnet/data`).
+    std::os::unix::fs::symlink(home.home.join("data"), cli.path("devnet/data")).unwrap();
 }
 
 #[test]

@@ -5,11 +5,12 @@
 use std::time::Duration;
 
 use civitas_rpc_api::{CivitasSubscriptionsClient, TransactionStatus, ws_client_with_credential};
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 
 use crate::context::Context;
 use crate::exit::CliError;
 use crate::node;
+use crate::output;
 
 /// The WebSocket address of the node's HTTP address (same port).
 pub fn websocket_url(http: &str) -> Result<String, CliError> {
@@ -75,15 +76,6 @@ async fn final_status(context: &Context, id: &str) -> Result<TransactionStatus, 
 }
 
 fn spinner(context: &Context, id: &str) -> Option<ProgressBar> {
-    if !context.interactive {
-        return None;
-    }
-    let spinner = ProgressBar::new_spinner();
-    if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} {elapsed}") {
-        spinner.set_style(style);
-    }
     let short = id.get(..12).unwrap_or(id);
-    spinner.set_message(format!("waiting for {short}… to be final"));
-    spinner.enable_steady_tick(Duration::from_millis(120));
-    Some(spinner)
+    output::spinner(context, format!("waiting for {short}… to be final"))
 }

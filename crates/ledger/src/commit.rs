@@ -22,7 +22,7 @@ use crate::commit_points::{self, CommitPoint};
 use crate::error::{BlockRejection, LedgerError, Result};
 use crate::reclaim::Reclaimer;
 use crate::schema;
-use crate::store::{ChainIdentity, Ledger, LedgerConfig, Retention, open_database};
+use crate::store::{Access, ChainIdentity, Ledger, LedgerConfig, Retention, open_database};
 
 /// At most this many old heights are pruned per commit, so that turning pruning
 /// on for a long chain does not stall one commit.
@@ -63,7 +63,7 @@ impl Ledger {
         // Checks every key before anything is created on disk.
         let tree = StateTree::from_leaves(leaves_of(&entries)?)?;
         ensure_empty_directory(&config)?;
-        let db = open_database(&config, true)?;
+        let db = open_database(&config, Access::Create)?;
         let genesis_hash = identity.genesis_hash;
         let mut ledger = Ledger::new_store(db, config, identity, 0, genesis_hash);
         ledger.tree = tree;

@@ -33,7 +33,7 @@ use sha2::{Digest, Sha256};
 use crate::commit::ensure_empty_directory;
 use crate::error::{LedgerError, Result, SnapshotRejection};
 use crate::schema;
-use crate::store::{ChainIdentity, Ledger, LedgerConfig, open_database};
+use crate::store::{Access, ChainIdentity, Ledger, LedgerConfig, open_database};
 
 const MAGIC: &[u8; 16] = b"civitas-snapshot";
 const SNAPSHOT_FORMAT: u32 = 1;
@@ -199,7 +199,7 @@ fn import_verified(
         .block
         .as_ref()
         .map_or(expected.genesis_hash, Block::hash);
-    let db = open_database(&config, true)?;
+    let db = open_database(&config, Access::Create)?;
     let mut ledger =
         Ledger::new_store(db, config, expected.clone(), header.height, last_block_hash);
     let leaves = import_entries(&ledger, &mut input, &header).map_err(|error| match error {

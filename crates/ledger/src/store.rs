@@ -18,7 +18,7 @@ use civitas_types::{
 };
 use rocksdb::{
     BlockBasedOptions, Cache, ColumnFamily, ColumnFamilyDescriptor, DB, DBCompressionType,
-    IteratorMode, Options,
+    DBRecoveryMode, IteratorMode, Options, ReadOptions,
 };
 
 use crate::error::{LedgerError, Result};
@@ -119,10 +119,30 @@ impl Ledger {
     /// or genesis than `expected` (when given), or if its state does not match its
     /// recorded root.
     pub fn open(config: LedgerConfig, expected: Option<&ChainIdentity>) -> Result<Ledger> {
+        Ledger::open_with(config, expected, Access::Write)
+    }
+
+    /// Opens the ledger in `path` for reading only, with the same checks as
+    /// [`Ledger::open`]: an auditor's copy of a node's data directory, or a
+    /// running node's (a view of the moment it opened; no lock is taken and
+    /// nothing is written, so the copy stays as it was handed over). Every
+    /// table file is opened at once, so files a running node compacts away
+    /// afterwards stay readable. A torn last write-ahead record (a node killed
+    /// mid-write) is ignored, as a node's own restart would; damage anywhere
+    /// else is an error. Commits fail with [`LedgerError::Storage`].
+    pub fn open_read_only(path: &Path, expected: Option<&ChainIdentity>) -> Result<Ledger> {
+        Ledger::open_with(LedgerConfig::new(path), expected, Access::ReadOnly)
+    }
+
+    fn open_with(
+        config: LedgerConfig,
+        expected: Option<&ChainIdentity>,
+        access: Access,
+    ) -> Result<Ledger> {
         if !config.path.join("CURRENT").exists() {
             return Err(LedgerError::Missing(config.path.clone()));
         }
-        let db = open_database(&config, false)?;
+        let db = open_database(&config, access)?;
         let mut ledger = Ledger {
             identity: read_identity(&db, &config.path)?,
             db,
@@ -411,6 +431,28 @@ impl Ledger {
         }))
     }
 
+    /// Reads every entry of every column family, checking each block's
+    /// checksum on the way (bypassing the cache): damage anywhere in the
+    /// store's files — even in tables an audit's replay never reads, such as
+    /// the transaction index or old state versions — is a
+    /// [`LedgerError::Storage`] naming the file. Returns the entries read.
+    pub fn check_checksums(&self) -> Result<u64> {
+        let mut entries: u64 = 0;
+        for name in COLUMN_FAMILIES {
+            let mut options = ReadOptions::default();
+            options.set_verify_checksums(true);
+            options.fill_cache(false);
+            let iterator = self
+                .db
+                .iterator_cf_opt(self.cf(name)?, options, IteratorMode::Start);
+            for item in iterator {
+                item.map_err(|error| self.storage(error))?;
+                entries = entries.saturating_add(1);
+            }
+        }
+        Ok(entries)
+    }
+
     /// Flushes memtables to files (used before copying a store; commits are
     /// durable without it).
     pub fn flush(&self) -> Result<()> {
@@ -487,8 +529,20 @@ pub(crate) fn storage_error(path: &Path, error: rocksdb::Error) -> LedgerError {
     }
 }
 
-/// Opens (or, with `create`, creates) the database with every column family.
-pub(crate) fn open_database(config: &LedgerConfig, create: bool) -> Result<DB> {
+/// How a database is opened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Access {
+    /// Created (with every column family) if missing, then read and written.
+    Create,
+    /// An existing database, read and written.
+    Write,
+    /// An existing database, read only (see [`Ledger::open_read_only`]).
+    ReadOnly,
+}
+
+/// Opens (or creates) the database with every column family.
+pub(crate) fn open_database(config: &LedgerConfig, access: Access) -> Result<DB> {
+    let create = access == Access::Create;
     let cache = Cache::new_lru_cache(config.cache_bytes);
     let mut table = BlockBasedOptions::default();
     table.set_block_cache(&cache);
@@ -515,8 +569,14 @@ pub(crate) fn open_database(config: &LedgerConfig, create: bool) -> Result<DB> {
     let families = COLUMN_FAMILIES
         .iter()
         .map(|name| ColumnFamilyDescriptor::new(*name, family.clone()));
-    DB::open_cf_descriptors(&options, &config.path, families)
-        .map_err(|error| storage_error(&config.path, error))
+    let opened = if access == Access::ReadOnly {
+        options.set_max_open_files(-1);
+        options.set_wal_recovery_mode(DBRecoveryMode::TolerateCorruptedTailRecords);
+        DB::open_cf_descriptors_read_only(&options, &config.path, families, false)
+    } else {
+        DB::open_cf_descriptors(&options, &config.path, families)
+    };
+    opened.map_err(|error| storage_error(&config.path, error))
 }
 
 fn read_identity(db: &DB, path: &Path) -> Result<ChainIdentity> {

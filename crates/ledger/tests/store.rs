@@ -586,3 +586,103 @@ fn a_store_whose_state_disagrees_with_its_root_is_refused() {
         "{error}"
     );
 }
+
+/// A copy of the directory `from` into `to` (files only, as RocksDB keeps them).
+fn copy_store(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let file = entry.unwrap().path();
+        std::fs::copy(&file, to.join(file.file_name().unwrap())).unwrap();
+    }
+}
+
+fn directory_bytes(path: &std::path::Path) -> BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(path)
+        .unwrap()
+        .map(|entry| {
+            let file = entry.unwrap().path();
+            let name = file.file_name().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read(&file).unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn a_read_only_open_reads_a_store_in_use_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = chain();
+    let mut ledger = create(&dir, &chain, Retention::Archive);
+    for _ in 0..4 {
+        chain.commit_next(&mut ledger);
+    }
+    let path = dir.path().join("ledger");
+    let before = directory_bytes(&path);
+    // The writer still holds the store (and its lock).
+    let reader = Ledger::open_read_only(&path, Some(&chain.identity)).unwrap();
+    assert_eq!(reader.height(), 4);
+    assert_eq!(reader.state_root(), ledger.state_root());
+    assert_eq!(reader.blocks(1, 10).unwrap().len(), 4);
+    assert!(reader.check_checksums().unwrap() > 0);
+    drop(reader);
+    assert_eq!(directory_bytes(&path), before, "a read-only open wrote");
+    let other = ChainIdentity {
+        chain_id: ChainId::new("other-chain").unwrap(),
+        genesis_hash: chain.identity.genesis_hash,
+    };
+    assert!(matches!(
+        Ledger::open_read_only(&path, Some(&other)),
+        Err(LedgerError::WrongChain { .. })
+    ));
+}
+
+#[test]
+fn damage_to_any_table_file_fails_a_read_only_open_or_its_checksum_scan() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = TestChain::new(2, 2_000, 20, 50);
+    let mut ledger = create(&dir, &chain, Retention::Archive);
+    for _ in 0..6 {
+        chain.commit_next(&mut ledger);
+    }
+    ledger.flush().unwrap();
+    drop(ledger);
+    let path = dir.path().join("ledger");
+    let tables: Vec<String> = directory_bytes(&path)
+        .into_keys()
+        .filter(|name| name.ends_with(".sst"))
+        .collect();
+    assert!(tables.len() >= 5, "one table per column family: {tables:?}");
+    let mut found_only_by_the_scan = 0;
+    for table in &tables {
+        let copy = dir.path().join(format!("copy-{table}"));
+        copy_store(&path, &copy);
+        let file = copy.join(table);
+        let mut bytes = std::fs::read(&file).unwrap();
+        // The first data block: its checksum fails, the footer still reads.
+        let end = (bytes.len() / 4).max(40);
+        for byte in bytes.iter_mut().take(end).skip(20) {
+            *byte ^= 0x5a;
+        }
+        std::fs::write(&file, bytes).unwrap();
+        let error = match Ledger::open_read_only(&copy, Some(&chain.identity)) {
+            Err(error) => error,
+            Ok(reader) => {
+                found_only_by_the_scan += 1;
+                reader
+                    .check_checksums()
+                    .err()
+                    .unwrap_or_else(|| panic!("damage to {table} went unnoticed"))
+            }
+        };
+        assert!(
+            matches!(
+                error,
+                LedgerError::Storage { .. } | LedgerError::Corrupt { .. }
+            ),
+            "{table}: {error}"
+        );
+    }
+    assert!(
+        found_only_by_the_scan > 0,
+        "some tables (receipts, the transaction index) are not read on open"
+    );
+}

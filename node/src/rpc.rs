@@ -24,11 +24,11 @@ use civitas_civic::model::{NamespaceName, RecordId};
 use civitas_rpc_api::{
     AccountView, BeneficiaryAnswer, BlockList, BlockView, CertificateView, CivitasApiServer,
     CollectivityAnswer, CommunityAnswer, DocumentAnswer, ErrorObjectOwned, EvidenceList,
-    EvidenceQuery, HeaderView, MerchantAnswer, ProgrammeAnswer, ProposalAnswer, RecordAnswer,
-    RpcResult, STATE_KEY_BYTES_MAX, SignedQuery, SlotAnswer, StateProofAnswer, Status,
-    TransactionView, ValidatorsView, beneficiary_params, check_query, internal_error,
-    invalid_params, parse_account, parse_hash, parse_siren, parse_transaction_hex, period_range,
-    rejection_error,
+    EvidenceQuery, HeaderView, MerchantAnswer, MerchantBalanceAnswer, MeterAnswer, ProgrammeAnswer,
+    ProposalAnswer, RecordAnswer, RpcResult, STATE_KEY_BYTES_MAX, SignedQuery, SlotAnswer,
+    StateProofAnswer, Status, TransactionView, ValidatorsView, beneficiary_params, check_query,
+    internal_error, invalid_params, merchant_balance_params, meter_params, parse_account,
+    parse_hash, parse_siren, parse_transaction_hex, period_range, rejection_error, slot_range,
 };
 use civitas_types::{Hash, PublicKey};
 use jsonrpsee::server::ServerHandle;
@@ -321,27 +321,89 @@ impl CivitasApiServer for RpcNode {
         query: Option<SignedQuery>,
     ) -> RpcResult<BeneficiaryAnswer> {
         let account = parse_account("beneficiary", &beneficiary)?;
-        let credentialed = matches!(
-            ext.get::<credentials::Caller>(),
-            Some(credentials::Caller::Credentialed(_))
-        );
-        if !credentialed {
-            let tip = self
-                .snapshot
-                .read()
-                .map(|s| s.height)
-                .map_err(|_| internal_error("the status is poisoned"))?;
+        if !credentialed(ext) {
             check_query(
                 &account,
                 query.as_ref(),
                 &self.info.chain_id,
                 "civitas_getBeneficiary",
                 &beneficiary_params(programme, &account),
-                tip,
+                self.tip()?,
             )?;
         }
         self.query(move |store| state::beneficiary(store, programme, &account))
             .await
+    }
+
+    async fn get_merchant_balance(
+        &self,
+        ext: &jsonrpsee::Extensions,
+        programme: u64,
+        merchant: String,
+        query: Option<SignedQuery>,
+    ) -> RpcResult<MerchantBalanceAnswer> {
+        let account = parse_account("merchant", &merchant)?;
+        if !credentialed(ext) {
+            check_query(
+                &account,
+                query.as_ref(),
+                &self.info.chain_id,
+                "civitas_getMerchantBalance",
+                &merchant_balance_params(programme, &account),
+                self.tip()?,
+            )?;
+        }
+        self.query(move |store| state::merchant_balance(store, programme, &account))
+            .await
+    }
+
+    async fn get_meter(
+        &self,
+        ext: &jsonrpsee::Extensions,
+        community: u64,
+        meter: u64,
+        from_slot: u64,
+        slots: Option<u32>,
+        query: Option<SignedQuery>,
+    ) -> RpcResult<MeterAnswer> {
+        let range = slot_range(from_slot, slots)?;
+        let credentialed = credentialed(ext);
+        let chain_id = self.info.chain_id.clone();
+        // The owner is known only once the meter is read: the check runs
+        // on the engine thread, against the height the answer is read at.
+        let allowed = move |owner: &civitas_types::AccountId, tip: u64| {
+            if credentialed {
+                return Ok(());
+            }
+            check_query(
+                owner,
+                query.as_ref(),
+                &chain_id,
+                "civitas_getMeter",
+                &meter_params(community, meter, from_slot, slots),
+                tip,
+            )
+        };
+        self.query(move |store| state::meter(store, community, meter, range, allowed))
+            .await
+    }
+}
+
+/// Whether the caller presented a valid credential.
+fn credentialed(ext: &jsonrpsee::Extensions) -> bool {
+    matches!(
+        ext.get::<credentials::Caller>(),
+        Some(credentials::Caller::Credentialed(_))
+    )
+}
+
+impl RpcNode {
+    /// The last committed height, as published.
+    fn tip(&self) -> RpcResult<u64> {
+        self.snapshot
+            .read()
+            .map(|s| s.height)
+            .map_err(|_| internal_error("the status is poisoned"))
     }
 }
 

@@ -2,7 +2,10 @@
 //! node — a programme created, a citizen's programme key (derived from one
 //! secret) enrolled, an order made by the ordonnateur and executed by the
 //! comptable, spent at a merchant, redeemed, the programme closed — and the
-//! figures read back with their proofs verified.
+//! figures read back with their proofs verified. On the way, the merchant's
+//! balance to redeem, its own data: read by the merchant (a signed query),
+//! refused to another account's signature and to an unsigned query, read by
+//! a credentialed caller.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -135,7 +138,11 @@ fn an_aid_cycle_runs_from_the_command_line_with_a_derived_programme_key() {
         args.push("--wait");
         let receipt = cli.json(&args);
         assert_eq!(receipt["receipt"]["success"], true, "{args:?}: {receipt}");
+        if args[2] == "spend" {
+            merchant_balance_is_the_merchants_own_data(&node, &cli, &grocer, "4250");
+        }
     }
+    merchant_balance_is_the_merchants_own_data(&node, &cli, &grocer, "0");
 
     // The citizen's own balance: a query signed with the programme key.
     let balance = cli.json(&[
@@ -182,4 +189,61 @@ fn an_aid_cycle_runs_from_the_command_line_with_a_derived_programme_key() {
         programme["answer"]["programme"]["status"], "open",
         "{programme}"
     );
+}
+
+fn merchant_balance_is_the_merchants_own_data(
+    node: &common::Node,
+    cli: &Cli,
+    grocer: &str,
+    cents: &str,
+) {
+    let read = cli.json(&[
+        "query",
+        "merchant-balance",
+        "--key",
+        "grocer",
+        "--programme",
+        "0",
+        "--verify",
+    ]);
+    assert_eq!(read["answer"]["balanceCents"], cents, "{read}");
+    assert_eq!(read["answer"]["merchant"], grocer, "{read}");
+    assert_eq!(read["verified"]["entries"], 1, "{read}");
+    let url = format!("http://{}", node.rpc_address);
+    let status = node.rpc.status().unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        use civitas_rpc_api::{
+            CivitasApiClient, OWN_DATA_REFUSED, http_client_with_credential,
+            merchant_balance_params, sign_query,
+        };
+        let merchant = civitas_rpc_api::parse_account("merchant", grocer).unwrap();
+        let params = merchant_balance_params(0, &merchant);
+        let method = "civitas_getMerchantBalance";
+        let stranger = common::account("resident 1, aid pseudonym");
+        let forged = sign_query(
+            &stranger.key,
+            &status.chain_id,
+            method,
+            &params,
+            status.height,
+        );
+        let anonymous = http_client_with_credential(&url, None).unwrap();
+        for query in [None, Some(forged)] {
+            let refused = anonymous
+                .get_merchant_balance(0, grocer.to_owned(), query)
+                .await;
+            assert_eq!(
+                common::call_error(refused.unwrap_err()).code(),
+                OWN_DATA_REFUSED
+            );
+        }
+        let credentialed =
+            http_client_with_credential(&url, Some(common::TEST_CREDENTIAL)).unwrap();
+        let answer = credentialed
+            .get_merchant_balance(0, grocer.to_owned(), None)
+            .await
+            .unwrap();
+        assert_eq!(answer.balance_cents, cents);
+    });
 }

@@ -2,7 +2,10 @@
 //! five-second slots, two citizens' meters registered under their
 //! community keys (derived from their secrets), a sell and a buy order for a
 //! slot, cleared at its gate, both meters attested once it ended, the slot
-//! settled, and its totals read back with their proof verified.
+//! settled, and its totals read back with their proof verified. Then a
+//! meter's own data: its owner reads it (signed with the community key),
+//! another account's signature and an unsigned query are refused, a
+//! credentialed caller reads it.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -151,4 +154,67 @@ fn an_energy_cycle_runs_from_the_command_line() {
         "{figures}"
     );
     assert!(figures["verified"]["entries"].as_u64().unwrap() >= 1);
+    meter_is_its_owners_own_data(&node, &cli, &owners[0], &slot_text);
+}
+
+fn meter_is_its_owners_own_data(node: &common::Node, cli: &Cli, alice: &str, slot: &str) {
+    let read = |key: &str| {
+        let args = [
+            "query",
+            "meter",
+            "--key",
+            key,
+            "--community",
+            "0",
+            "--meter",
+            "0",
+            "--from-slot",
+            slot,
+            "--slots",
+            "2",
+            "--verify",
+        ];
+        cli.run(&[&["--json"], &args[..]].concat())
+    };
+    let mine = read("alice").json();
+    let answer = &mine["answer"];
+    assert_eq!(answer["registration"]["owner"], alice, "{mine}");
+    assert_ne!(answer["registration"]["credit"], "0", "{mine}");
+    let lines = answer["slots"].as_array().unwrap();
+    assert_eq!(lines.len(), 1, "only the slot she traded in: {mine}");
+    assert_eq!(lines[0]["orders"][0]["side"], "sell", "{mine}");
+    assert_eq!(lines[0]["orders"][0]["filledWh"], 1000, "{mine}");
+    assert_eq!(lines[0]["reading"]["producedWh"], 1500, "{mine}");
+    assert_eq!(lines[0]["settled"], true, "{mine}");
+    assert_eq!(mine["verified"]["entries"], 2, "{mine}");
+    // Bob's key signs for Alice's meter: refused.
+    let refused = read("bob");
+    assert_ne!(refused.code, 0, "{refused:?}");
+    assert!(refused.stderr.contains("-32032"), "{refused:?}");
+    assert!(
+        refused.stderr.contains("not signed by its key"),
+        "{refused:?}"
+    );
+    // Unsigned: refused; with a credential: answered.
+    let url = format!("http://{}", node.rpc_address);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        use civitas_rpc_api::CivitasApiClient;
+        let slot: u64 = slot.parse().unwrap();
+        let anonymous = civitas_rpc_api::http_client_with_credential(&url, None).unwrap();
+        let unsigned = anonymous.get_meter(0, 0, slot, Some(2), None).await;
+        assert_eq!(
+            common::call_error(unsigned.unwrap_err()).code(),
+            civitas_rpc_api::OWN_DATA_REFUSED
+        );
+        let credentialed =
+            civitas_rpc_api::http_client_with_credential(&url, Some(common::TEST_CREDENTIAL))
+                .unwrap();
+        let answer = credentialed
+            .get_meter(0, 0, slot, Some(2), None)
+            .await
+            .unwrap();
+        assert_eq!(answer.slots.len(), 1);
+        assert_eq!(answer.registration.unwrap().owner, alice);
+    });
 }

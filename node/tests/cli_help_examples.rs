@@ -74,9 +74,11 @@ const RUN_ORDER: &[&str] = &[
     "tx aid suspend",
     "tx aid close",
     "query balance",
+    "query merchant-balance",
     "tx energy create-community",
     "tx energy register-meter",
     "tx energy order",
+    "query meter",
     "query slot",
     "tx energy cancel",
     "tx energy attest",
@@ -91,6 +93,8 @@ const RUN_ORDER: &[&str] = &[
     "tx registry revoke",
     "query record",
     "audit verify",
+    "audit export",
+    "audit check-export",
 ];
 
 /// Groups whose examples are their own, not their commands': `propose`

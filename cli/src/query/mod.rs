@@ -129,6 +129,41 @@ pub enum QueryCommand {
         #[arg(long)]
         programme: u64,
     },
+    /// What you may redeem as a merchant in a programme: a query signed with
+    /// your key, answered only to you.
+    #[command(
+        after_help = "Example:\n  civitas query merchant-balance --key grocer --programme 0 --verify"
+    )]
+    MerchantBalance {
+        /// Your keystore entry (the merchant's account).
+        #[arg(long)]
+        key: String,
+        /// The programme id.
+        #[arg(long)]
+        programme: u64,
+    },
+    /// Your meter's orders, fills and readings slot by slot: a query signed
+    /// with your community key, answered only to you.
+    #[command(
+        after_help = "Example:\n  civitas query meter --key resident-1-energy --community 0 --meter 0 --from-slot 96 --verify"
+    )]
+    Meter {
+        /// Your keystore entry (the meter's owner).
+        #[arg(long)]
+        key: String,
+        /// The community id.
+        #[arg(long)]
+        community: u64,
+        /// The meter id in the community.
+        #[arg(long)]
+        meter: u64,
+        /// The first slot read.
+        #[arg(long)]
+        from_slot: u64,
+        /// How many slots (1 to 336; default 48, a day of 30-minute slots).
+        #[arg(long)]
+        slots: Option<u32>,
+    },
     /// A committed transaction and its receipt.
     #[command(
         after_help = "Example:\n  civitas query transaction 8519d8068b7807ede5702b09400570fdd2ec5eee7f10b29bac515a9f49fbe4a1"
@@ -200,5 +235,23 @@ async fn run_async(
         },
         QueryCommand::Proposal { id } => state::proposal(&query, id).await,
         QueryCommand::Balance { key, programme } => own::balance(&query, &key, programme).await,
+        QueryCommand::MerchantBalance { key, programme } => {
+            own::merchant_balance(&query, &key, programme).await
+        }
+        QueryCommand::Meter {
+            key,
+            community,
+            meter,
+            from_slot,
+            slots,
+        } => {
+            let asked = own::MeterQuestion {
+                community,
+                meter,
+                from_slot,
+                slots,
+            };
+            own::meter(&query, &key, &asked).await
+        }
     }
 }

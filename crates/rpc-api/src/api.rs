@@ -11,7 +11,8 @@ use crate::chain::{BlockList, CertificateView, HeaderView, ValidatorsView};
 use crate::council::{CollectivityAnswer, ProposalAnswer};
 use crate::energy::{CommunityAnswer, SlotAnswer};
 use crate::evidence::EvidenceList;
-use crate::own_data::{BeneficiaryAnswer, SignedQuery};
+use crate::meter::MeterAnswer;
+use crate::own_data::{BeneficiaryAnswer, MerchantBalanceAnswer, SignedQuery};
 use crate::registry::{DocumentAnswer, RecordAnswer};
 use crate::state::StateProofAnswer;
 use crate::views::{BlockView, Status, TransactionView};
@@ -29,7 +30,9 @@ pub type RpcResult<T> = Result<T, ErrorObjectOwned>;
 /// `civitas_getAccount`, `civitas_getStateProof`, `civitas_getRecord`,
 /// `civitas_getRecordByDocument`, `civitas_getCollectivity`,
 /// `civitas_getProgramme`, `civitas_getMerchant`, `civitas_getCommunity`,
-/// `civitas_getSlot`, `civitas_getProposal`).
+/// `civitas_getSlot`, `civitas_getProposal`, and the own-data methods
+/// `civitas_getBeneficiary`, `civitas_getMerchantBalance`,
+/// `civitas_getMeter`).
 #[cfg_attr(
     all(feature = "server", feature = "client"),
     rpc(server, client, namespace = "civitas")
@@ -221,4 +224,40 @@ pub trait CivitasApi {
         beneficiary: String,
         query: Option<SignedQuery>,
     ) -> RpcResult<BeneficiaryAnswer>;
+
+    /// What a merchant may redeem in a programme (received from
+    /// beneficiaries' spending, not yet redeemed), proven: the merchant's own
+    /// data (a sole trader's income), answered to a `query` signed with its
+    /// key or to a credentialed caller.
+    ///
+    /// Errors: [`crate::INVALID_PARAMS`] for a malformed address;
+    /// [`crate::OWN_DATA_REFUSED`] without a valid signed query or credential.
+    #[method(name = "getMerchantBalance", with_extensions)]
+    async fn get_merchant_balance(
+        &self,
+        programme: u64,
+        merchant: String,
+        query: Option<SignedQuery>,
+    ) -> RpcResult<MerchantBalanceAnswer>;
+
+    /// Meter `meter` of energy community `community`: its owner, commitment
+    /// and the owner's money in the community (proven), and its orders,
+    /// fills and readings in `slots` slots (1 to [`crate::METER_SLOTS_MAX`],
+    /// default [`crate::METER_SLOTS_DEFAULT`]) from `fromSlot` (unproven: a
+    /// slot book holds every meter's). The owner's own data, answered to a
+    /// `query` signed with the owner's key or to a credentialed caller; a
+    /// meter that is not registered is answered to anyone (`registration`
+    /// `null`, with a proof of absence).
+    ///
+    /// Errors: [`crate::INVALID_PARAMS`] for a slot count out of range;
+    /// [`crate::OWN_DATA_REFUSED`] without a valid signed query or credential.
+    #[method(name = "getMeter", with_extensions)]
+    async fn get_meter(
+        &self,
+        community: u64,
+        meter: u64,
+        #[argument(rename = "fromSlot")] from_slot: u64,
+        slots: Option<u32>,
+        query: Option<SignedQuery>,
+    ) -> RpcResult<MeterAnswer>;
 }

@@ -33,6 +33,13 @@
 //! | `civitas_getCommunity` | `id` | [`CommunityAnswer`]: rules, meter count, slots waiting to clear, proven |
 //! | `civitas_getSlot` | `community`, `slot` | [`SlotAnswer`]: the slot's totals (price, volume, settlement), proven; aggregates only |
 //! | `civitas_getProposal` | `id`; `votesAfter` (optional): a previous answer's `nextVotesAfter` | [`ProposalAnswer`]: action, status, power for and against, each collectivity's vote (at most [`PROPOSAL_VOTES_MAX`]), proven |
+//! | `civitas_getBeneficiary` (own data) | `programme`, `beneficiary`: `civ1…`; `query` (optional): a [`SignedQuery`] by the beneficiary's key | [`BeneficiaryAnswer`]: balance, the period's orders, revocation, proven |
+//! | `civitas_getMerchantBalance` (own data) | `programme`, `merchant`: `civ1…`; `query` (optional): a [`SignedQuery`] by the merchant's key | [`MerchantBalanceAnswer`]: what the merchant may redeem, proven |
+//! | `civitas_getMeter` (own data) | `community`, `meter`, `fromSlot`; `slots` (optional, 1 to [`METER_SLOTS_MAX`], default [`METER_SLOTS_DEFAULT`]); `query` (optional): a [`SignedQuery`] by the meter owner's key | [`MeterAnswer`]: owner, commitment and money proven; the meter's orders, fills and readings per slot (unproven: a slot book's proof would reveal the other meters') |
+//!
+//! Own-data methods answer a query signed with the account's key over that
+//! very question at a recent height ([`sign_query`], [`check_query`]), or a
+//! credentialed caller; anyone else gets [`OWN_DATA_REFUSED`].
 //!
 //! docs/rpc.md shows one request and answer per method (checked against a
 //! running node by `node/tests/rpc_doc.rs`).
@@ -141,6 +148,7 @@ mod energy;
 pub mod errors;
 mod events;
 mod evidence;
+mod meter;
 #[cfg(feature = "openrpc")]
 pub mod openrpc;
 mod own_data;
@@ -193,9 +201,13 @@ pub use events::{
 pub use evidence::{
     EVIDENCE_LIST_MAX, EvidenceList, EvidenceQuery, EvidenceView, OffenceKind, VoteStep,
 };
+pub use meter::{
+    METER_SLOTS_DEFAULT, METER_SLOTS_MAX, MeterAnswer, MeterOrderView, MeterReadingView,
+    MeterRegistration, MeterSlotView, meter_params, side_name, slot_range,
+};
 pub use own_data::{
-    BeneficiaryAnswer, OWN_DATA_REFUSED, QUERY_HEIGHT_WINDOW, SignedQuery, beneficiary_params,
-    check_query, query_message, sign_query,
+    BeneficiaryAnswer, MerchantBalanceAnswer, OWN_DATA_REFUSED, QUERY_HEIGHT_WINDOW, SignedQuery,
+    beneficiary_params, check_query, merchant_balance_params, query_message, sign_query,
 };
 pub use registry::{
     DocumentAnswer, FieldValueView, RECORD_VERSIONS_MAX, RecordAnswer, RecordVersionView,

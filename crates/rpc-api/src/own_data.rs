@@ -9,9 +9,10 @@
 //! account's data). Only key accounts sign queries (a beneficiary's
 //! pseudonym is one).
 //!
-//! `civitas_getBeneficiary` (a beneficiary's balance and period figures in
-//! one programme) is the first own-data method; a meter's orders and
-//! readings come next.
+//! The own-data methods: `civitas_getBeneficiary` (a beneficiary's balance
+//! and period figures in one programme), `civitas_getMerchantBalance` (what
+//! a merchant may redeem in one programme: a sole trader's income) and
+//! `civitas_getMeter` (a meter's orders and readings, [`crate::meter`]).
 
 use borsh::BorshSerialize;
 use civitas_civic::aid::Beneficiary;
@@ -55,6 +56,11 @@ pub fn query_message(chain_id: &str, method: &str, params: &[u8], height: u64) -
 /// The parameters' encoding of `civitas_getBeneficiary`.
 pub fn beneficiary_params(programme: u64, beneficiary: &AccountId) -> Vec<u8> {
     civitas_types::encode(&(programme, beneficiary))
+}
+
+/// The parameters' encoding of `civitas_getMerchantBalance`.
+pub fn merchant_balance_params(programme: u64, merchant: &AccountId) -> Vec<u8> {
+    civitas_types::encode(&(programme, merchant))
 }
 
 /// Signs a query with `key` (client side).
@@ -155,6 +161,44 @@ impl BeneficiaryAnswer {
                 .as_ref()
                 .map(|b| b.ordered_in_period_cents.to_string()),
             revoked: stored.as_ref().map(|b| b.revoked),
+            entry,
+            certified,
+        })
+    }
+}
+
+/// `civitas_getMerchantBalance`: what a merchant may redeem in a programme.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "openrpc", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MerchantBalanceAnswer {
+    /// The programme.
+    pub programme: u64,
+    /// The merchant (`civ1…`).
+    pub merchant: String,
+    /// Received from beneficiaries' spending and not yet redeemed, in cents
+    /// (decimal); "0" when the merchant was never paid (the entry is absent).
+    pub balance_cents: String,
+    /// The merchant-balance entry and its proof (of absence when never paid).
+    pub entry: ProvenEntry,
+    /// The header the proof checks against.
+    pub certified: Certified,
+}
+
+impl MerchantBalanceAnswer {
+    /// The answer from the stored entry's bytes (`None`: never paid).
+    pub fn from_entry(
+        programme: u64,
+        merchant: &AccountId,
+        value: Option<&[u8]>,
+        entry: ProvenEntry,
+        certified: Certified,
+    ) -> Result<MerchantBalanceAnswer, DecodeError> {
+        let balance: u64 = value.map(decode).transpose()?.unwrap_or(0);
+        Ok(MerchantBalanceAnswer {
+            programme,
+            merchant: merchant.to_string(),
+            balance_cents: balance.to_string(),
             entry,
             certified,
         })

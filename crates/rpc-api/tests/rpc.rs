@@ -337,6 +337,53 @@ impl CivitasApiServer for FakeNode {
         )
         .unwrap())
     }
+
+    async fn get_merchant_balance(
+        &self,
+        _ext: &jsonrpsee::Extensions,
+        programme: u64,
+        merchant: String,
+        query: Option<civitas_rpc_api::SignedQuery>,
+    ) -> RpcResult<civitas_rpc_api::MerchantBalanceAnswer> {
+        let account = civitas_rpc_api::parse_account("merchant", &merchant)?;
+        civitas_rpc_api::check_query(
+            &account,
+            query.as_ref(),
+            &self.status.chain_id,
+            "civitas_getMerchantBalance",
+            &civitas_rpc_api::merchant_balance_params(programme, &account),
+            self.status.height,
+        )?;
+        Ok(civitas_rpc_api::MerchantBalanceAnswer::from_entry(
+            programme,
+            &account,
+            None,
+            absent(&account.0),
+            self.certified(),
+        )
+        .unwrap())
+    }
+
+    async fn get_meter(
+        &self,
+        _ext: &jsonrpsee::Extensions,
+        community: u64,
+        meter: u64,
+        from_slot: u64,
+        slots: Option<u32>,
+        _query: Option<civitas_rpc_api::SignedQuery>,
+    ) -> RpcResult<civitas_rpc_api::MeterAnswer> {
+        civitas_rpc_api::slot_range(from_slot, slots)?;
+        Ok(civitas_rpc_api::MeterAnswer {
+            community,
+            meter,
+            height: 1,
+            registration: None,
+            slots: Vec::new(),
+            entries: vec![absent(&civitas_civic::keys::meter(community, meter))],
+            certified: self.certified(),
+        })
+    }
 }
 
 async fn start(node: FakeNode) -> (SocketAddr, ServerHandle) {
@@ -693,6 +740,18 @@ async fn answers_match_the_result_schemas_of_the_openrpc_document() {
         "civitas_getBeneficiary",
         serde_json::json!([0, account.to_string(), query]),
     ));
+    let query = civitas_rpc_api::sign_query(
+        &common::signer(),
+        &node.status.chain_id,
+        "civitas_getMerchantBalance",
+        &civitas_rpc_api::merchant_balance_params(0, &account),
+        1,
+    );
+    calls.push((
+        "civitas_getMerchantBalance",
+        serde_json::json!([0, account.to_string(), query]),
+    ));
+    calls.push(("civitas_getMeter", serde_json::json!([0, 0, 96])));
     let document = civitas_rpc_api::openrpc::document();
     let base = "https://civitas.invalid/openrpc.json";
     let registry = jsonschema::Registry::new()

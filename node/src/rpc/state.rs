@@ -1,7 +1,8 @@
 //! The proven state reads (`getStateProof`, `getRecord`,
 //! `getRecordByDocument`, and the civic reads `getCollectivity`,
 //! `getProgramme`, `getMerchant`, `getCommunity`, `getSlot`,
-//! `getProposal`), run on the engine thread against its
+//! `getProposal`, and the own-data reads `getBeneficiary`,
+//! `getMerchantBalance`, `getMeter`), run on the engine thread against its
 //! [`LedgerStore`]: every entry is proven against the state of the last
 //! committed height, and answered with that height's header and
 //! certificate, all read between two engine inputs so they agree. Each read
@@ -16,7 +17,8 @@ use civitas_civic::model::{NamespaceName, RecordId, Role, Scope, Siren};
 use civitas_engine::ChainStore;
 use civitas_rpc_api::{
     CertificateView, Certified, CollectivityAnswer, CollectivityView, CommunityAnswer,
-    CommunityView, DocumentAnswer, ErrorObjectOwned, HeaderView, MerchantAnswer, MerchantEntries,
+    CommunityView, DocumentAnswer, ErrorObjectOwned, HeaderView, MerchantAnswer,
+    MerchantBalanceAnswer, MerchantEntries, MeterAnswer, MeterRegistration, MeterSlotView,
     PROPOSAL_VOTES_MAX, PeriodFiguresView, ProgrammeAnswer, ProgrammeView, ProposalAnswer,
     ProposalView, ProvenEntry, RECORD_VERSIONS_MAX, RecordAnswer, RecordVersionView, RecordView,
     SlotAnswer, SlotFiguresView, StateProofAnswer, VoteView, council_power_text,
@@ -362,4 +364,73 @@ pub fn beneficiary(
         certified,
     )
     .map_err(|e| failed(format!("a stored beneficiary does not decode: {e}")))
+}
+
+/// `civitas_getMerchantBalance` (the caller's right to read it is checked before).
+pub fn merchant_balance(
+    store: &LedgerStore,
+    programme: u64,
+    merchant: &AccountId,
+) -> Result<MerchantBalanceAnswer, ErrorObjectOwned> {
+    let (_, certified) = certified(store)?;
+    let (entry, value) = proven(store, &keys::merchant_balance(programme, merchant))?;
+    MerchantBalanceAnswer::from_entry(programme, merchant, value.as_deref(), entry, certified)
+        .map_err(corrupt("merchant balance"))
+}
+
+/// `civitas_getMeter`: the meter and its owner's energy account, proven,
+/// then the meter's lines in each slot of `slots` (from the slot books,
+/// unproven). `allowed` checks the caller's right against the owner (and
+/// the last committed height) once the meter is read; an unregistered
+/// meter is answered to anyone.
+pub fn meter(
+    store: &LedgerStore,
+    community: u64,
+    meter: u64,
+    slots: Range<u64>,
+    allowed: impl FnOnce(&AccountId, u64) -> Result<(), ErrorObjectOwned>,
+) -> Result<MeterAnswer, ErrorObjectOwned> {
+    let (height, certified) = certified(store)?;
+    let (entry, value) = proven(store, &keys::meter(community, meter))?;
+    let mut entries = vec![entry];
+    let Some(meter_bytes) = value else {
+        return Ok(MeterAnswer {
+            community,
+            meter,
+            height,
+            registration: None,
+            slots: Vec::new(),
+            entries,
+            certified,
+        });
+    };
+    let meter_value: civitas_civic::energy::Meter =
+        decode(&meter_bytes).map_err(corrupt("meter"))?;
+    allowed(&meter_value.owner, height)?;
+    let (account_entry, account) =
+        proven(store, &keys::energy_account(community, &meter_value.owner))?;
+    entries.push(account_entry);
+    let (registration, _) = MeterRegistration::decode(&meter_bytes, account.as_deref())
+        .map_err(corrupt("meter or energy account"))?;
+    let mut lines = Vec::new();
+    for slot in slots {
+        let book = store
+            .ledger()
+            .get(&keys::slot_book(community, slot))
+            .map_err(failed)?;
+        if let Some(book) = book {
+            lines.extend(
+                MeterSlotView::from_book(slot, meter, &book).map_err(corrupt("slot book"))?,
+            );
+        }
+    }
+    Ok(MeterAnswer {
+        community,
+        meter,
+        height,
+        registration: Some(registration),
+        slots: lines,
+        entries,
+        certified,
+    })
 }

@@ -18,7 +18,8 @@ use crate::errors::{
     INVALID_PARAMS, INVALID_TRANSACTION, RATE_LIMITED, TOO_MANY_CONNECTIONS, TRANSACTION_REJECTED,
 };
 use crate::evidence::{EVIDENCE_LIST_MAX, EvidenceList};
-use crate::own_data::{BeneficiaryAnswer, OWN_DATA_REFUSED, SignedQuery};
+use crate::meter::MeterAnswer;
+use crate::own_data::{BeneficiaryAnswer, MerchantBalanceAnswer, OWN_DATA_REFUSED, SignedQuery};
 use crate::registry::{DocumentAnswer, RecordAnswer};
 use crate::state::StateProofAnswer;
 use crate::views::{BlockView, Status, TransactionView};
@@ -668,6 +669,94 @@ pub const METHODS: &[MethodEntry] = &[
         ],
         access: Access::OwnData,
     },
+    MethodEntry {
+        name: "civitas_getMerchantBalance",
+        summary: "What a merchant may redeem in a programme: the merchant's own data.",
+        description: "Received from beneficiaries' spending and not yet redeemed (\"0\", with a proof of absence, if never paid), with the state proof and certified header. A sole trader's income: answered to a query signed with the merchant's key over this question and a recent height (civitas_rpc_api::sign_query over borsh((programme, merchant))), or to a credentialed caller.",
+        params: &[
+            ValueEntry {
+                name: "programme",
+                description: "The programme's id.",
+                required: true,
+                schema: schema_of::<u64>,
+            },
+            ValueEntry {
+                name: "merchant",
+                description: "The merchant's account: civ1….",
+                required: true,
+                schema: schema_of::<String>,
+            },
+            ValueEntry {
+                name: "query",
+                description: "The query signed with the merchant's key at a height at most 100 blocks old; omitted by a credentialed caller.",
+                required: false,
+                schema: schema_of::<Option<SignedQuery>>,
+            },
+        ],
+        result: ValueEntry {
+            name: "balance",
+            description: "The merchant's balance, proven.",
+            required: true,
+            schema: schema_of::<MerchantBalanceAnswer>,
+        },
+        errors: &[
+            INVALID_PARAMS_ERROR,
+            OWN_DATA_REFUSED_ERROR,
+            INTERNAL_ERROR_ERROR,
+            RATE_LIMITED_ERROR,
+        ],
+        access: Access::OwnData,
+    },
+    MethodEntry {
+        name: "civitas_getMeter",
+        summary: "A meter's registration, its owner's money, and its orders and readings per slot: the owner's own data.",
+        description: "The meter entry and the owner's energy account, with their state proofs and the certified header; the meter's orders (with their fills once cleared) and readings in the slots read, extracted from the slot books unproven (a slot book's proof would reveal every other meter's orders and readings). Answered to a query signed with the meter owner's key over this question and a recent height (civitas_rpc_api::sign_query over borsh((community, meter, fromSlot, slots))), or to a credentialed caller. A meter not registered is answered to anyone: registration null, with a proof of absence.",
+        params: &[
+            ValueEntry {
+                name: "community",
+                description: "The community's id.",
+                required: true,
+                schema: schema_of::<u64>,
+            },
+            ValueEntry {
+                name: "meter",
+                description: "The meter's id in the community.",
+                required: true,
+                schema: schema_of::<u64>,
+            },
+            ValueEntry {
+                name: "fromSlot",
+                description: "The first slot read.",
+                required: true,
+                schema: schema_of::<u64>,
+            },
+            ValueEntry {
+                name: "slots",
+                description: "How many slots to read, 1 to 336 (default 48).",
+                required: false,
+                schema: schema_of::<Option<u32>>,
+            },
+            ValueEntry {
+                name: "query",
+                description: "The query signed with the meter owner's key at a height at most 100 blocks old; omitted by a credentialed caller.",
+                required: false,
+                schema: schema_of::<Option<SignedQuery>>,
+            },
+        ],
+        result: ValueEntry {
+            name: "meter",
+            description: "The meter's own data.",
+            required: true,
+            schema: schema_of::<MeterAnswer>,
+        },
+        errors: &[
+            INVALID_PARAMS_ERROR,
+            OWN_DATA_REFUSED_ERROR,
+            INTERNAL_ERROR_ERROR,
+            RATE_LIMITED_ERROR,
+        ],
+        access: Access::OwnData,
+    },
 ];
 
 /// `id` of the methods that read one programme, community or proposal.
@@ -677,6 +766,11 @@ const ID_PARAM: ValueEntry = ValueEntry {
     required: true,
     schema: schema_of::<u64>,
 };
+
+const _: () = assert!(
+    crate::meter::METER_SLOTS_MAX == 336 && crate::meter::METER_SLOTS_DEFAULT == 48,
+    "update civitas_getMeter's slots description"
+);
 
 const _: () = assert!(
     crate::council::PROPOSAL_VOTES_MAX == 256,

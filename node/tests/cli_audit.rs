@@ -279,3 +279,125 @@ fn a_data_directory_verifies_as_the_node_does_and_a_damaged_one_is_storage_corru
     assert_eq!(missing.code, 1, "{missing:?}");
     assert!(missing.stderr.contains("data/ledger"), "{missing:?}");
 }
+
+/// How a forger rewrites a copied store (through its own write path, so its
+/// checksums pass), the height the audit must fail at, and a word of its reason.
+type Forgery = (
+    &'static str,
+    Box<dyn Fn(&std::path::Path)>,
+    u64,
+    &'static str,
+);
+
+#[test]
+fn a_copy_forged_through_the_store_fails_at_the_forged_height_with_its_reason() {
+    use civitas_ledger::{Ledger, tamper};
+
+    let home = DemoHome::new();
+    let node = home.start_with_activity();
+    let tip = node.rpc.status().unwrap().height;
+    let cli = Cli::new(&node);
+    node.kill();
+    let original = home.home.join("data").join("ledger");
+    let (h, block, receipts, certificate, tip_certificate, programme_key) = {
+        let ledger = Ledger::open_read_only(&original, None).unwrap();
+        let h = (1..tip)
+            .find(|h| !ledger.block(*h).unwrap().unwrap().transactions.is_empty())
+            .unwrap();
+        let (key, _) = ledger.scan_prefix(&[0x31], None, 1).unwrap().remove(0);
+        (
+            h,
+            ledger.block(h).unwrap().unwrap(),
+            ledger.receipts(h).unwrap().unwrap(),
+            ledger.certificate(h).unwrap().unwrap(),
+            ledger.certificate(tip).unwrap().unwrap(),
+            key,
+        )
+    };
+    assert!(h < tip);
+    let flipped_certificate = |certificate: &QuorumCertificate| {
+        let mut signatures: Vec<CommitSignature> = certificate.signatures().to_vec();
+        signatures[0].signature.0[0] ^= 1;
+        QuorumCertificate::new(
+            certificate.height,
+            certificate.round,
+            certificate.block_hash,
+            signatures,
+        )
+        .unwrap()
+    };
+    let forged_block = {
+        let mut block = block.clone();
+        flip_transaction_signature(&mut block);
+        block
+    };
+    let forged_receipts = {
+        let mut receipts = receipts.clone();
+        let last = receipts.last_mut().unwrap();
+        *last.last_mut().unwrap() ^= 1;
+        receipts
+    };
+    let forged_certificate = flipped_certificate(&certificate);
+    let forged_tip_certificate = flipped_certificate(&tip_certificate);
+    let cases: Vec<Forgery> = vec![
+        (
+            "a transaction signature",
+            Box::new(move |p| tamper::replace_block(p, h, &forged_block)),
+            h,
+            "signature",
+        ),
+        (
+            "a recorded state root",
+            Box::new(move |p| tamper::replace_state_root(p, h, &Hash([7; 32]))),
+            h,
+            "records state root",
+        ),
+        (
+            "a receipt",
+            Box::new(move |p| tamper::replace_receipts(p, h, &forged_receipts)),
+            h,
+            "stored receipts hash",
+        ),
+        (
+            "a stored certificate's signature",
+            Box::new(move |p| tamper::replace_certificate(p, h, &forged_certificate)),
+            h,
+            "stored certificate is invalid",
+        ),
+        (
+            "the last certificate's signature",
+            Box::new(move |p| tamper::replace_certificate(p, tip, &forged_tip_certificate)),
+            tip,
+            "invalid certificate",
+        ),
+        (
+            "a state value (its root recorded to match)",
+            Box::new(move |p| tamper::replace_state_value(p, &programme_key, b"forged")),
+            tip,
+            "records state root",
+        ),
+    ];
+    let genesis = home.genesis_path.to_str().unwrap();
+    for (index, (what, forge, height, reason)) in cases.iter().enumerate() {
+        let copy = home.path(&format!("forged-{index}"));
+        copy_directory(&original, &copy);
+        forge(&copy);
+        let run = cli.run(&[
+            "--json",
+            "audit",
+            "verify",
+            "--genesis",
+            genesis,
+            "--data-dir",
+            copy.to_str().unwrap(),
+        ]);
+        assert_eq!(run.code, 5, "{what}: {run:?}");
+        let report = run.json();
+        assert_eq!(report["valid"], false, "{what}: {report}");
+        assert_eq!(report["height"], *height, "{what}: {report}");
+        assert!(
+            report["reason"].as_str().unwrap().contains(reason),
+            "{what}: {report}"
+        );
+    }
+}

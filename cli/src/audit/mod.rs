@@ -4,6 +4,9 @@
 //! transaction and the civic laws, reporting the first bad height. The chain
 //! comes from a node or a data directory ([`source`]).
 
+mod check_export;
+mod data_dir;
+mod export;
 mod source;
 mod verify;
 
@@ -34,6 +37,42 @@ pub enum AuditCommand {
         #[arg(long)]
         to: Option<u64>,
     },
+    /// Export the open data at a height — money per aid programme and
+    /// period, each energy slot's totals, each registry namespace's records
+    /// by status; no personal data — as CSV and JSON files with a
+    /// manifest.json (chain, height, state root, every file's SHA-256),
+    /// computed from the state the whole chain's replay verified. Two
+    /// exports of one height are byte-identical (docs/auditor-guide.md).
+    #[command(
+        after_help = "Example:\n  civitas audit export --height 20 --genesis devnet/genesis.json --credential-file auditor.credential --out open-data"
+    )]
+    Export {
+        #[command(flatten)]
+        chain: ChainArgs,
+        /// The height to export (default: the chain's last height).
+        #[arg(long)]
+        height: Option<u64>,
+        /// The directory to write the files into (created if needed).
+        #[arg(long, value_name = "DIR")]
+        out: std::path::PathBuf,
+        /// Write into a directory that already holds files (the export's
+        /// files are overwritten, others left as they are).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Check an export against the chain: replays the chain to the height
+    /// its manifest names, recomputes every file and names the first
+    /// differing line of each file, a missing or an extra file (exit 5).
+    #[command(
+        after_help = "Example:\n  civitas audit check-export open-data --genesis devnet/genesis.json --credential-file auditor.credential"
+    )]
+    CheckExport {
+        /// The export's directory.
+        #[arg(value_name = "DIR")]
+        dir: std::path::PathBuf,
+        #[command(flatten)]
+        chain: ChainArgs,
+    },
 }
 
 /// Runs `command`.
@@ -41,6 +80,23 @@ pub fn run(context: &Context, command: AuditCommand) -> Result<(), CliError> {
     match command {
         AuditCommand::Verify { chain, to } => {
             crate::runtime()?.block_on(verify::verify(context, &chain, to))
+        }
+        AuditCommand::Export {
+            chain,
+            height,
+            out,
+            force,
+        } => crate::runtime()?.block_on(export::export(
+            context,
+            export::ExportRequest {
+                chain: &chain,
+                height,
+                out: &out,
+                force,
+            },
+        )),
+        AuditCommand::CheckExport { dir, chain } => {
+            crate::runtime()?.block_on(check_export::check(context, &dir, &chain))
         }
     }
 }

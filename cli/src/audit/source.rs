@@ -10,17 +10,18 @@ use std::time::Instant;
 
 use civitas_audit::{AuditError, ChainAudit};
 use civitas_genesis::GenesisDocument;
-use civitas_ledger::{ChainIdentity, Ledger, LedgerError};
+use civitas_ledger::Ledger;
 use civitas_rpc_api::{CivitasApiClient, HttpClient};
-use civitas_types::{Block, QuorumCertificate};
+use civitas_types::QuorumCertificate;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
+use super::data_dir;
 use crate::context::Context;
 use crate::exit::CliError;
 use crate::node;
-use crate::output::{self, emit};
+use crate::output::emit;
 
 /// Blocks asked for per page over RPC: the API's most (the node may send
 /// fewer, by its byte budget); read per batch from a data directory.
@@ -79,13 +80,18 @@ pub async fn replay(
 ) -> Result<Replay, CliError> {
     let genesis = read_genesis(&args.genesis)?;
     let (source, tip, name) = match &args.data_dir {
-        Some(dir) => open_data_dir(context, dir, &genesis)?,
+        Some(dir) => {
+            let ledger = data_dir::open(context, dir, &genesis)?;
+            let (tip, name) = (ledger.height(), data_dir::name(&ledger));
+            (Source::DataDir(Box::new(ledger)), tip, name)
+        }
         None => connect(context, &genesis, &args.genesis).await?,
     };
     let target = to.unwrap_or(tip).min(tip);
     let mut audit = ChainAudit::new(&genesis).map_err(|e| failed(&e))?;
     let progress = progress_bar(context, target);
     let started = Instant::now();
+    let mut beside = data_dir::Beside::default();
     let mut from = audit.next_height();
     while from <= target {
         let blocks = source.blocks(context, from, target).await?;
@@ -97,10 +103,7 @@ pub async fn replay(
         for block in blocks {
             let pushed = match block {
                 Received::Bytes(height, bytes) => audit.push_bytes(&bytes).map(|()| height),
-                Received::Decoded(block) => {
-                    let height = block.header.height;
-                    audit.push(*block).map(|()| height)
-                }
+                Received::Stored(stored) => beside.push(&mut audit, *stored),
             };
             match pushed {
                 Ok(height) => {
@@ -118,6 +121,9 @@ pub async fn replay(
             }
         }
         from = audit.next_height();
+    }
+    if let Err(error) = beside.check_last() {
+        return Err(report_failure(context, &error));
     }
     let last_certificate = match target {
         height if height < genesis.initial_height => None,
@@ -137,8 +143,8 @@ pub async fn replay(
 enum Received {
     /// Canonical bytes (from RPC), decoded by the audit on another thread.
     Bytes(u64, Vec<u8>),
-    /// Decoded by the ledger.
-    Decoded(Box<Block>),
+    /// Decoded by the ledger, with what the store keeps beside it.
+    Stored(Box<data_dir::StoredBlock>),
 }
 
 impl Source {
@@ -178,10 +184,9 @@ impl Source {
                     .saturating_add(1)
                     .min(PAGE.into());
                 let count = usize::try_from(count).unwrap_or(usize::MAX);
-                let blocks = ledger.blocks(from, count).map_err(|e| storage(ledger, e))?;
-                Ok(blocks
+                Ok(data_dir::stored_blocks(ledger, from, count)?
                     .into_iter()
-                    .map(|(block, _certificate)| Received::Decoded(Box::new(block)))
+                    .map(|stored| Received::Stored(Box::new(stored)))
                     .collect())
             }
         }
@@ -205,7 +210,9 @@ impl Source {
             .map_err(|e| {
                 CliError::verification(format!("the last certificate does not decode: {e}"))
             }),
-            Source::DataDir(ledger) => ledger.certificate(height).map_err(|e| storage(ledger, e)),
+            Source::DataDir(ledger) => ledger
+                .certificate(height)
+                .map_err(|e| data_dir::storage(ledger, e)),
         }
     }
 }
@@ -231,90 +238,6 @@ async fn connect(
         status.height,
         format!("the node at {}", context.node),
     ))
-}
-
-/// The ledger in `dir` (a node's home, `data/` or `data/ledger/`), opened
-/// read-only for the chain of `genesis`, every file's checksums checked.
-fn open_data_dir(
-    context: &Context,
-    dir: &Path,
-    genesis: &GenesisDocument,
-) -> Result<(Source, u64, String), CliError> {
-    let path = ledger_directory(dir)?;
-    let identity = ChainIdentity {
-        chain_id: genesis.chain_id.clone(),
-        genesis_hash: genesis.hash(),
-    };
-    let spinner = output::spinner(context, "checking the data directory's checksums".into());
-    let ledger = Ledger::open_read_only(&path, Some(&identity)).map_err(|e| opening(&path, e))?;
-    ledger.check_checksums().map_err(|e| storage(&ledger, e))?;
-    if let Some(spinner) = spinner {
-        spinner.finish_and_clear();
-    }
-    let first = ledger.first_block_height();
-    if first > genesis.initial_height.max(1) {
-        return Err(CliError::failure(format!(
-            "the data directory {} holds blocks from height {first} only (its node started from a snapshot): an audit from genesis needs every block, from an archive node",
-            path.display()
-        )));
-    }
-    let tip = ledger.height();
-    Ok((
-        Source::DataDir(Box::new(ledger)),
-        tip,
-        format!("the data directory {}", path.display()),
-    ))
-}
-
-/// The ledger directory (the one with RocksDB's `CURRENT` file) in or under `dir`.
-fn ledger_directory(dir: &Path) -> Result<PathBuf, CliError> {
-    [
-        dir.to_path_buf(),
-        dir.join("ledger"),
-        dir.join("data").join("ledger"),
-    ]
-    .into_iter()
-    .find(|candidate| candidate.join("CURRENT").is_file())
-    .ok_or_else(|| {
-        CliError::failure(format!(
-            "no ledger in {}: give a node's home directory, its data/ or its data/ledger/ directory",
-            dir.display()
-        ))
-    })
-}
-
-/// An error opening the ledger: damage is a failed verification (exit 5),
-/// another chain too; anything else (a format of another release, a file
-/// that cannot be read) is a plain failure.
-fn opening(path: &Path, error: LedgerError) -> CliError {
-    match error {
-        LedgerError::Storage { .. } | LedgerError::Corrupt { .. } | LedgerError::Tree(_) => {
-            CliError::verification(format!(
-                "storage corruption in {}: {}",
-                path.display(),
-                damage(&error)
-            ))
-        }
-        LedgerError::WrongChain { .. } | LedgerError::WrongGenesis { .. } => {
-            CliError::verification(format!("{error}"))
-        }
-        other => CliError::failure(format!("cannot read {}: {other}", path.display())),
-    }
-}
-
-/// A read error from an opened ledger.
-fn storage(ledger: &Ledger, error: LedgerError) -> CliError {
-    opening(&ledger.config().path, error)
-}
-
-/// What the store said was damaged, without the node operator's advice
-/// (an auditor's copy is not repaired, it is reported).
-fn damage(error: &LedgerError) -> String {
-    match error {
-        LedgerError::Storage { detail, .. } => detail.clone(),
-        LedgerError::Corrupt { what, .. } => what.clone(),
-        other => other.to_string(),
-    }
 }
 
 /// Reads and parses a genesis file.

@@ -22,9 +22,9 @@ use civitas_engine::validate::{Parent, VerifiedBlock, validate_verified};
 use civitas_engine::{ChainSpec, ChainStore, Decided, EngineError, MemoryStore, MemoryView};
 use civitas_genesis::GenesisDocument;
 use civitas_state_tree::MemoryState;
-use civitas_types::{Block, QuorumCertificate, SignatureVerifier, Zip215Verifier, decode};
+use civitas_types::{Block, Hash, QuorumCertificate, SignatureVerifier, Zip215Verifier, decode};
 
-use crate::error::{AuditError, AuditFailure};
+use crate::error::{AuditError, AuditFailure, StoredMismatch};
 use crate::summary::AuditSummary;
 
 /// A block executed, waiting for its certificate to be committed.
@@ -175,6 +175,30 @@ impl ChainAudit {
         advanced?;
         self.waiting = Some(verified);
         Ok(())
+    }
+
+    /// Checks a certificate kept beside the chain (a data directory's, which
+    /// a node serves) for the committed block of `height` with hash
+    /// `block_hash`, against the validator set in force at that height.
+    /// The caller vouches for the hash: it must be the block this audit
+    /// committed at `height`.
+    pub fn check_stored_certificate(
+        &self,
+        height: u64,
+        block_hash: &Hash,
+        certificate: &QuorumCertificate,
+    ) -> Result<(), AuditError> {
+        let validators = self
+            .store
+            .validator_set(height)
+            .map_err(|e| self.local(height, e))?
+            .ok_or_else(|| self.local(height, EngineError::UnknownValidatorSet(height)))?;
+        certificate
+            .verify(&self.spec.chain_id, height, block_hash, &validators)
+            .map(|_power| ())
+            .map_err(|e| {
+                AuditError::at(height, AuditFailure::Stored(StoredMismatch::Certificate(e)))
+            })
     }
 
     /// Ends the audit at the last block given, with its certificate (from

@@ -3,7 +3,7 @@
 use civitas_civic::invariants::CheckError;
 use civitas_engine::{EngineError, InvalidBlock};
 use civitas_genesis::GenesisDocumentError;
-use civitas_types::{CertificateError, DecodeError};
+use civitas_types::{CertificateError, DecodeError, Hash};
 
 /// The first bad height of a chain, and what was wrong there.
 #[derive(Debug, thiserror::Error)]
@@ -57,6 +57,11 @@ pub enum AuditFailure {
     /// The state the chain reached breaks a civic law.
     #[error("a civic law is broken: {0}")]
     Law(CheckError),
+    /// What a data directory keeps beside a block (its recorded state root,
+    /// its receipts, its certificate) is not what the verified block says:
+    /// a node serving from that store would answer falsely.
+    #[error("the data directory's copy disagrees with the chain: {0}")]
+    Stored(StoredMismatch),
     /// The auditor's own machinery failed (not a verdict on the chain).
     #[error("the audit itself failed: {0}")]
     Local(EngineError),
@@ -68,4 +73,31 @@ impl AuditFailure {
     pub fn is_verdict(&self) -> bool {
         !matches!(self, AuditFailure::Local(_))
     }
+}
+
+/// How a data directory's derived data disagrees with the verified chain.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum StoredMismatch {
+    /// The state root the store recorded at the height is not the header's.
+    #[error("the store records state root {stored}, the block's header says {header}")]
+    StateRoot {
+        /// The root the store recorded.
+        stored: Hash,
+        /// The verified header's `state_root`.
+        header: Hash,
+    },
+    /// The stored receipts do not hash to the header's receipts root.
+    #[error("the stored receipts hash to {stored}, the block's header says {header}")]
+    ReceiptsRoot {
+        /// The root of the stored receipt leaves.
+        stored: Hash,
+        /// The verified header's `receipts_root`.
+        header: Hash,
+    },
+    /// The store has no receipts for the block.
+    #[error("the store has no receipts for the block")]
+    MissingReceipts,
+    /// The stored certificate does not make the verified block final.
+    #[error("the stored certificate is invalid: {0}")]
+    Certificate(CertificateError),
 }

@@ -18,5 +18,5 @@ pub mod export;
 mod summary;
 
 pub use chain::ChainAudit;
-pub use error::{AuditError, AuditFailure};
+pub use error::{AuditError, AuditFailure, StoredMismatch};
 pub use summary::AuditSummary;

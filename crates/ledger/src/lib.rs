@@ -21,6 +21,8 @@ pub mod schema;
 pub mod snapshot;
 pub mod store;
 #[cfg(any(test, feature = "test-support"))]
+pub mod tamper;
+#[cfg(any(test, feature = "test-support"))]
 pub mod testing;
 
 pub use civitas_state_tree::{Change, KeyError, StateTree, TreeError};

@@ -26,7 +26,7 @@ use crate::reclaim::Reclaimer;
 use crate::schema::{self, COLUMN_FAMILIES};
 
 /// One raw RocksDB entry, as its iterator yields it.
-type KeyValue = (Box<[u8]>, Box<[u8]>);
+pub(crate) type KeyValue = (Box<[u8]>, Box<[u8]>);
 
 /// How much old state a ledger keeps. Blocks are always kept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -15,7 +15,7 @@ mod common;
 mod export;
 
 use civitas_types::{Block, CommitSignature, Hash, QuorumCertificate, decode, encode};
-use common::cli::{Cli, lying_proxy};
+use common::cli::{Cli, copy_directory, lying_proxy, verified};
 use common::{DemoHome, TEST_CREDENTIAL};
 
 /// A block altered at a height, the height the audit must fail at, and a
@@ -163,29 +163,6 @@ fn the_whole_chain_verifies_and_each_alteration_is_caught_at_its_height() {
             "{reason}: {report}"
         );
         assert_eq!(run.stderr.lines().count(), 1, "{run:?}");
-    }
-}
-
-/// The report of `civitas --json audit verify ARGS… --to TO`, with its run
-/// time (the one field that differs between runs) taken out.
-fn verified(cli: &Cli, args: &[&str], to: u64) -> serde_json::Value {
-    let to = to.to_string();
-    let mut command = vec!["--json", "audit", "verify"];
-    command.extend_from_slice(args);
-    command.extend_from_slice(&["--to", &to]);
-    let run = cli.run(&command);
-    assert_eq!(run.code, 0, "{command:?}: {run:?}");
-    let mut report = run.json();
-    assert_eq!(report["valid"], true, "{report}");
-    report.as_object_mut().unwrap().remove("seconds");
-    report
-}
-
-fn copy_directory(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let file = entry.unwrap().path();
-        std::fs::copy(&file, to.join(file.file_name().unwrap())).unwrap();
     }
 }
 

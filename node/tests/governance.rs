@@ -13,6 +13,10 @@
 //!    disconnect it — all but validator 0, which lists it as an observer: it
 //!    keeps following the chain through validator 0, serving it on its RPC,
 //!    and signs no more.
+//! 3. The demo activity (aid, energy, registry) on top; then `civitas audit
+//!    verify` checks the whole chain over RPC and over a copy of validator
+//!    3's store, with the same report, and a copy from which the votes
+//!    removing validator 3 were deleted fails at their height.
 
 #![allow(
     clippy::unwrap_used,
@@ -242,5 +246,81 @@ fn a_validator_added_by_governance_syncs_first_and_a_removed_one_is_disconnected
     eprintln!(
         "validator 3 removed at {leaves_at}, follows as an observer at {height}, after {:?}",
         started.elapsed()
+    );
+
+    // 3. The citizens' activity on top, then the auditor.
+    for step in civitas_demo::activity_steps(&genesis) {
+        commit_all(first, &step);
+    }
+    let (head, tail) = nodes.split_at_mut(3);
+    let removal_decided_at = leaves_at - civitas_demo::LOCALNET_VALIDATOR_CHANGE_DELAY;
+    audit_the_chain(
+        head[0].as_ref().unwrap(),
+        tail[0].take().unwrap(),
+        &members[3].home,
+        &genesis_path,
+        removal_decided_at,
+    );
+    eprintln!("the chain audited, after {:?}", started.elapsed());
+}
+
+/// The whole chain, with its validator-set changes, verifies over `node`'s
+/// RPC and over a copy of `follower`'s store (killed first) with the same
+/// report; the copy without the block `decided_at`'s transactions (the
+/// votes that removed a validator, and whatever rode with them) fails there.
+fn audit_the_chain(node: &Node, follower: Node, home: &Path, genesis_path: &Path, decided_at: u64) {
+    use civitas_ledger::{Ledger, tamper};
+    use common::cli::{Cli, copy_directory, verified};
+
+    let to = node.rpc.status().unwrap().height;
+    follower.wait_for_height(to, PROGRESS_TIMEOUT);
+    follower.kill();
+    let cli = Cli::new(node);
+    let credential = cli.write("auditor.credential", common::TEST_CREDENTIAL);
+    let genesis = genesis_path.to_str().unwrap();
+    let over_rpc = verified(
+        &cli,
+        &["--genesis", genesis, "--credential-file", &credential],
+        to,
+    );
+    assert_eq!(over_rpc["summary"]["validatorSetChanges"], 2, "{over_rpc}");
+    let copy = home.with_file_name("audited-copy");
+    copy_directory(&home.join("data").join("ledger"), &copy);
+    let copied = verified(
+        &cli,
+        &["--genesis", genesis, "--data-dir", copy.to_str().unwrap()],
+        to,
+    );
+    assert_eq!(copied["summary"], over_rpc["summary"]);
+
+    let mut block = Ledger::open_read_only(&copy, None)
+        .unwrap()
+        .block(decided_at)
+        .unwrap()
+        .unwrap();
+    block.transactions = civitas_types::BoundedVec::try_from_vec(Vec::new()).unwrap();
+    block.header.transactions_root = civitas_types::Block::transactions_root(&[]);
+    tamper::replace_block(&copy, decided_at, &block);
+    let to = to.to_string();
+    let run = cli.run(&[
+        "--json",
+        "audit",
+        "verify",
+        "--genesis",
+        genesis,
+        "--data-dir",
+        copy.to_str().unwrap(),
+        "--to",
+        &to,
+    ]);
+    assert_eq!(run.code, 5, "{run:?}");
+    let report = run.json();
+    assert_eq!(report["height"], decided_at, "{report}");
+    assert!(
+        report["reason"]
+            .as_str()
+            .unwrap()
+            .contains("does not match the block's execution"),
+        "{report}"
     );
 }

@@ -232,3 +232,27 @@ pub fn lying_proxy(
     });
     address
 }
+
+/// The report of `civitas --json audit verify ARGS… --to TO`, with its run
+/// time (the one field that differs between runs) taken out.
+pub fn verified(cli: &Cli, args: &[&str], to: u64) -> serde_json::Value {
+    let to = to.to_string();
+    let mut command = vec!["--json", "audit", "verify"];
+    command.extend_from_slice(args);
+    command.extend_from_slice(&["--to", &to]);
+    let run = cli.run(&command);
+    assert_eq!(run.code, 0, "{command:?}: {run:?}");
+    let mut report = run.json();
+    assert_eq!(report["valid"], true, "{report}");
+    report.as_object_mut().unwrap().remove("seconds");
+    report
+}
+
+/// Copies the files of `from` (a RocksDB directory has no subdirectories) into `to`.
+pub fn copy_directory(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let file = entry.unwrap().path();
+        std::fs::copy(&file, to.join(file.file_name().unwrap())).unwrap();
+    }
+}

@@ -13,6 +13,8 @@
 mod common;
 #[path = "cli_audit/export.rs"]
 mod export;
+#[path = "cli_audit/prove.rs"]
+mod prove;
 
 use civitas_types::{Block, CommitSignature, Hash, QuorumCertificate, decode, encode};
 use common::cli::{Cli, copy_directory, lying_proxy, verified};

@@ -95,6 +95,8 @@ const RUN_ORDER: &[&str] = &[
     "audit verify",
     "audit export",
     "audit check-export",
+    "audit prove",
+    "audit check-proof",
 ];
 
 /// Groups whose examples are their own, not their commands': `propose`

@@ -5,8 +5,10 @@
 //! comes from a node or a data directory ([`source`]).
 
 mod check_export;
+mod check_proof;
 mod data_dir;
 mod export;
+mod prove;
 mod source;
 mod verify;
 
@@ -73,6 +75,33 @@ pub enum AuditCommand {
         #[command(flatten)]
         chain: ChainArgs,
     },
+    /// Write a proof bundle of one fact — a transaction and its receipt, a
+    /// registry record with its versions, a document's record (or proof it
+    /// has none), a raw state key — with the certified header it is proven
+    /// against and the validator-set history back to genesis: anyone can
+    /// check it offline with `check-proof` and the genesis file alone.
+    #[command(
+        after_help = "Examples:\n  civitas audit prove --record permits/building/PC-2027-0042 --genesis devnet/genesis.json --out permit.proof.json\n  civitas audit prove --file permit.pdf --namespace permits/building --genesis devnet/genesis.json --out document.proof.json"
+    )]
+    Prove {
+        #[command(flatten)]
+        args: prove::ProveArgs,
+    },
+    /// Check a proof bundle offline, with no node: the validator-set history
+    /// from the genesis set, the header's certificate, the Merkle or state
+    /// proofs; then say in plain words what it proves. Exit 5 if it proves
+    /// nothing (forged, truncated, another chain's).
+    #[command(
+        after_help = "Example:\n  civitas audit check-proof permit.proof.json --genesis devnet/genesis.json"
+    )]
+    CheckProof {
+        /// The bundle.
+        #[arg(value_name = "FILE")]
+        file: std::path::PathBuf,
+        /// The network's genesis file: the one trusted input.
+        #[arg(long, value_name = "FILE")]
+        genesis: std::path::PathBuf,
+    },
 }
 
 /// Runs `command`.
@@ -98,5 +127,7 @@ pub fn run(context: &Context, command: AuditCommand) -> Result<(), CliError> {
         AuditCommand::CheckExport { dir, chain } => {
             crate::runtime()?.block_on(check_export::check(context, &dir, &chain))
         }
+        AuditCommand::Prove { args } => crate::runtime()?.block_on(prove::prove(context, &args)),
+        AuditCommand::CheckProof { file, genesis } => check_proof::check(context, &file, &genesis),
     }
 }

@@ -6,7 +6,7 @@
 mod chain;
 mod own;
 mod state;
-mod verify;
+pub(crate) mod verify;
 
 use std::path::PathBuf;
 

@@ -11,7 +11,7 @@
 //! genesis is the auditor's whole-chain check (`civitas audit`), not this one.
 
 use civitas_genesis::GenesisDocument;
-use civitas_rpc_api::{Certified, CivitasApiClient, HttpClient, ProvenEntry};
+use civitas_rpc_api::{Certified, CivitasApiClient, HttpClient, ProvenEntry, ValidatorsView};
 use civitas_types::{PublicKey, Validator, ValidatorSet};
 use serde::Serialize;
 
@@ -182,20 +182,24 @@ impl<'a> Verifier<'a> {
             self.client.get_validators(Some(height)),
         )
         .await?;
-        let validators = view
-            .validators
-            .iter()
-            .map(|v| {
-                Ok(Validator {
-                    public_key: PublicKey(parse::bytes32("a validator key", &v.public_key)?),
-                    voting_power: v.power.parse().map_err(|_| {
-                        failed(format!("the validator power {:?} is not a number", v.power))
-                    })?,
-                })
-            })
-            .collect::<Result<Vec<_>, CliError>>()?;
-        ValidatorSet::new(validators).map_err(|e| failed(format!("the validator set: {e}")))
+        ValidatorSet::new(validators_of(&view)?)
+            .map_err(|e| failed(format!("the validator set: {e}")))
     }
+}
+
+/// The validators of a node's `civitas_getValidators` answer, in its order.
+pub fn validators_of(view: &ValidatorsView) -> Result<Vec<Validator>, CliError> {
+    view.validators
+        .iter()
+        .map(|v| {
+            Ok(Validator {
+                public_key: PublicKey(parse::bytes32("a validator key", &v.public_key)?),
+                voting_power: v.power.parse().map_err(|_| {
+                    failed(format!("the validator power {:?} is not a number", v.power))
+                })?,
+            })
+        })
+        .collect()
 }
 
 /// Checks that `view` is what `bytes` decode to with `decode`.

@@ -11,7 +11,12 @@
 //! kept ([`civitas_engine::MemoryStore::keeping_blocks`]): memory follows the
 //! state, not the chain's length. Signatures of the next block are checked
 //! in ZIP-215 batches on other threads while the current one executes.
+//!
+//! Beside it: the open data computed from the verified state ([`export`])
+//! and proof bundles, one fact checked offline against the genesis alone
+//! ([`bundle`]).
 
+pub mod bundle;
 mod chain;
 mod error;
 pub mod export;

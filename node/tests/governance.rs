@@ -300,6 +300,7 @@ fn audit_the_chain(node: &Node, follower: Node, home: &Path, genesis_path: &Path
         .unwrap();
     block.transactions = civitas_types::BoundedVec::try_from_vec(Vec::new()).unwrap();
     block.header.transactions_root = civitas_types::Block::transactions_root(&[]);
+    prove_across_the_changes(&cli, node, genesis);
     tamper::replace_block(&copy, decided_at, &block);
     let to = to.to_string();
     let run = cli.run(&[
@@ -323,4 +324,43 @@ fn audit_the_chain(node: &Node, follower: Node, home: &Path, genesis_path: &Path
             .contains("does not match the block's execution"),
         "{report}"
     );
+}
+
+/// A bundle of the chain's last transaction carries both validator-set
+/// changes and checks offline; without either change it proves nothing.
+fn prove_across_the_changes(cli: &common::cli::Cli, node: &Node, genesis: &str) {
+    let tip = node.rpc.status().unwrap().height;
+    let id = (1..=tip)
+        .rev()
+        .find_map(|h| node.block(h).transactions.last().cloned())
+        .unwrap();
+    let bundle = cli.path("last.proof.json");
+    let bundle = bundle.to_str().unwrap();
+    let proved = cli.json(&[
+        "audit",
+        "prove",
+        "--tx",
+        &id,
+        "--genesis",
+        genesis,
+        "--out",
+        bundle,
+    ]);
+    assert_eq!(proved["validatorSetChanges"], 2, "{proved}");
+    let checked = cli.json(&["audit", "check-proof", bundle, "--genesis", genesis]);
+    assert_eq!(checked["validatorSetChanges"], 2, "{checked}");
+    let original: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(bundle).unwrap()).unwrap();
+    for dropped in 0..2 {
+        let mut forged = original.clone();
+        forged["setChanges"].as_array_mut().unwrap().remove(dropped);
+        let path = cli.write("without-a-change.proof.json", &forged.to_string());
+        let run = cli.run(&["audit", "check-proof", &path, "--genesis", genesis]);
+        assert_eq!(run.code, 5, "without change {dropped}: {run:?}");
+        assert!(
+            run.stderr
+                .contains("another validator set than the one in force"),
+            "without change {dropped}: {run:?}"
+        );
+    }
 }

@@ -74,6 +74,11 @@ fn an_aid_cycle_runs_from_the_command_line_with_a_derived_programme_key() {
     ]);
     assert_eq!(created["status"], "committed", "{created}");
     assert_eq!(created["receipt"]["success"], true, "{created}");
+    // The receipt's events are typed: a script reads the id the chain gave.
+    let event = &created["receipt"]["events"][0];
+    assert_eq!(event["kind"], "ProgrammeCreated", "{created}");
+    assert_eq!(event["fields"]["programmeId"], 0, "{created}");
+    assert_eq!(event["programme"], 0, "{created}");
     let commitment = "ab".repeat(32);
     for step in [
         vec![
@@ -138,6 +143,12 @@ fn an_aid_cycle_runs_from_the_command_line_with_a_derived_programme_key() {
         args.push("--wait");
         let receipt = cli.json(&args);
         assert_eq!(receipt["receipt"]["success"], true, "{args:?}: {receipt}");
+        if args[2] == "order" {
+            let event = &receipt["receipt"]["events"][0];
+            assert_eq!(event["kind"], "DisbursementOrdered", "{receipt}");
+            assert_eq!(event["fields"]["orderId"], 0, "{receipt}");
+            assert_eq!(event["fields"]["beneficiary"], alice.as_str(), "{receipt}");
+        }
         if args[2] == "spend" {
             merchant_balance_is_the_merchants_own_data(&node, &cli, &grocer, "4250");
         }

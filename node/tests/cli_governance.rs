@@ -57,18 +57,36 @@ fn a_proposal_is_voted_and_executed_from_the_command_line() {
         "--wait",
     ]);
     assert_eq!(proposed["receipt"]["success"], true, "{proposed}");
-    let voted = cli.json(&[
+    // The proposal's id, as a script reads it: from the receipt's typed event.
+    let submitted = proposed["receipt"]["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|event| event["kind"] == "ProposalSubmitted")
+        .unwrap_or_else(|| panic!("no ProposalSubmitted in {proposed}"));
+    let id = submitted["fields"]["proposalId"]
+        .as_u64()
+        .unwrap()
+        .to_string();
+    assert_eq!(id, "0");
+    // For people: the outcome, then each event with its fields.
+    let voted = cli.ok(&[
         "tx",
         "governance",
         "vote",
         "--key",
         "council",
         "--proposal",
-        "0",
+        &id,
         "--yes",
         "--wait",
     ]);
-    assert_eq!(voted["receipt"]["success"], true, "{voted}");
+    assert!(voted.contains("result  ok"), "{voted}");
+    assert!(
+        voted.contains("event   ProposalVoted") && voted.contains("proposalId=0"),
+        "{voted}"
+    );
+    assert!(voted.contains("event   ProposalExecuted"), "{voted}");
     let proposal = cli.json(&["query", "proposal", "0", "--verify"]);
     assert_eq!(
         proposal["answer"]["proposal"]["status"], "executed",

@@ -34,6 +34,7 @@ use std::time::Instant;
 use civitas_civic::governance::GovernanceAction;
 use civitas_civic::model::ValidatorEntry;
 use civitas_demo::council::{Council, partner_collectivity};
+use civitas_rpc_api::EventView;
 use civitas_types::SignedTransaction;
 use common::localnet::{
     Member, PROGRESS_TIMEOUT, chain, free_port, network, spawn, start_with_env,
@@ -59,7 +60,7 @@ fn newcomer(home: &Path) -> Member {
 
 /// Submits `transactions` to `node` and waits for each; they must succeed.
 /// Returns their receipts' events.
-fn commit_all(node: &Node, transactions: &[SignedTransaction]) -> Vec<String> {
+fn commit_all(node: &Node, transactions: &[SignedTransaction]) -> Vec<EventView> {
     let ids: Vec<String> = transactions
         .iter()
         .map(|t| node.rpc.submit(t).unwrap())
@@ -82,7 +83,7 @@ fn motion(
     id: u64,
     action: GovernanceAction,
     voters: &[usize],
-) -> Vec<String> {
+) -> Vec<EventView> {
     let expires = now_ms() + MOTION_OPEN_MS;
     let proposal = council
         .propose(0, action, &format!("motion {id}"), expires)
@@ -96,13 +97,11 @@ fn motion(
 }
 
 /// The activation height a `ValidatorSetChanged` event in `events` names.
-fn activation_height(events: &[String]) -> u64 {
+fn activation_height(events: &[EventView]) -> u64 {
     events
         .iter()
-        .find_map(|event| {
-            let rest = event.strip_prefix("ValidatorSetChanged { activation_height: ")?;
-            rest.trim_end_matches(" }").parse().ok()
-        })
+        .filter(|event| event.kind == "ValidatorSetChanged")
+        .find_map(|event| event.fields.get("activationHeight")?.as_u64())
         .unwrap_or_else(|| panic!("no validator-set change in {events:?}"))
 }
 

@@ -226,17 +226,25 @@ fn events_filtered_by_kind_arrive_and_others_do_not() {
             assert_eq!(event.detail, None);
         }
         // The credentialed stream: the same events (the demo has none that
-        // is not public), each with every field in its detail.
+        // is not public), each with its public fields and the private ones
+        // typed, and every field in its detail.
         for public in &events {
             let full = next(&mut everything).await;
-            assert_eq!(
-                (&full.kind, full.height, &full.fields),
-                (&public.kind, public.height, &public.fields)
-            );
+            assert_eq!((&full.kind, full.height), (&public.kind, public.height));
+            for (name, value) in &public.fields {
+                assert_eq!(full.fields.get(name), Some(value), "{full:?}");
+            }
             let detail = full.detail.unwrap();
             assert!(detail.starts_with(&full.kind), "{detail}");
             if full.kind == "DisbursementExecuted" {
                 assert!(detail.contains("beneficiary"), "{detail}");
+                assert!(
+                    full.fields["beneficiary"]
+                        .as_str()
+                        .unwrap()
+                        .starts_with("civ1")
+                );
+                assert!(full.fields["amountCents"].is_string(), "{:?}", full.fields);
             }
         }
     });

@@ -1,8 +1,10 @@
 //! Signing with a keystore key, submitting, and reporting the outcome: the
-//! id, and with `--wait` the receipt (events named; a failure's code, name
+//! id, and with `--wait` the receipt (each event's kind and fields, e.g.
+//! `DisbursementOrdered  amountCents=2000  beneficiary=civ1…  orderId=3
+//! programmeId=0`; with `--json` the typed objects; a failure's code, name
 //! and meaning, exit 3).
 
-use civitas_rpc_api::{CivitasApiClient, ReceiptView, TransactionStatus};
+use civitas_rpc_api::{CivitasApiClient, EventView, ReceiptView, TransactionStatus};
 use civitas_types::{AccountId, SignedTransaction, encode};
 use serde_json::json;
 
@@ -140,7 +142,21 @@ pub fn receipt_text(receipt: &ReceiptView) -> String {
         )
     };
     for event in &receipt.events {
-        text.push_str(&format!("event   {event}\n"));
+        text.push_str(&format!("event   {}\n", event_text(event)));
     }
     text
+}
+
+/// One event for people: its kind, then each field as `name=value`
+/// (strings without quotes, a role's scope as compact JSON).
+fn event_text(event: &EventView) -> String {
+    let mut line = event.kind.clone();
+    for (name, value) in &event.fields {
+        let value = match value {
+            serde_json::Value::String(text) => text.clone(),
+            other => other.to_string(),
+        };
+        line.push_str(&format!("  {name}={value}"));
+    }
+    line
 }

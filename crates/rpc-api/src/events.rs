@@ -13,9 +13,15 @@
 //! strings.
 //!
 //! A credentialed caller (validators, accredited auditors) gets every event
-//! ([`full_event`]): the same public fields, those five events' fields, and
-//! every field in `detail`, the event's Rust `Debug` text (readable, not yet
-//! a stable format).
+//! ([`full_event`]) with every field typed in `fields`, and `detail`, the
+//! event's Rust `Debug` text (readable, not a stable format).
+//!
+//! A receipt's events ([`receipt_event`], in `civitas_getTransaction` and a
+//! committed transaction's status) have every field typed too, for whoever
+//! holds the transaction id: the answer already carries the whole receipt's
+//! canonical bytes (its proof's leaf), so filtering its readable copy would
+//! hide nothing, and a citizen's script needs its own ids from it (an
+//! energy order's number, to cancel it).
 
 use std::collections::BTreeMap;
 
@@ -47,10 +53,12 @@ pub struct EventView {
     pub community: Option<u64>,
     /// The registry namespace it concerns, if any.
     pub namespace: Option<String>,
-    /// Its public fields, by camelCase name.
+    /// Its fields, by camelCase name: the public ones in an anonymous
+    /// event stream; every one for a credentialed caller and in a receipt.
     pub fields: BTreeMap<String, Value>,
-    /// Every field, as the event's Rust `Debug` text: for credentialed
-    /// callers only, `null` for the others.
+    /// Every field, as the event's Rust `Debug` text: in credentialed
+    /// event streams only, `null` elsewhere (receipts included: their
+    /// `fields` hold every field).
     pub detail: Option<String>,
 }
 
@@ -262,13 +270,104 @@ pub fn public_event(event: &Event, height: u64) -> Option<EventView> {
 /// caller: its public view (or, for an event with nothing public, its kind,
 /// scope and fields) with `detail`, its `Debug` text.
 pub fn full_event(event: &Event, height: u64, transaction_id: Option<&Hash>) -> EventView {
-    let mut view = public_fields(event)
-        .unwrap_or_else(|| private_fields(event))
-        .view;
-    view.height = height;
-    view.transaction_id = transaction_id.map(Hash::to_hex);
+    let mut view = receipt_event(event, height, transaction_id);
     view.detail = Some(format!("{event:?}"));
     view
+}
+
+/// Every field of `event`, typed, as a receipt shows it (in
+/// `civitas_getTransaction` and a committed transaction's status) to
+/// whoever holds the transaction id: the id already opens the whole receipt
+/// (its canonical bytes are in the answer's proof), so its readable copy
+/// hides nothing more (docs/privacy.md, "Receipts by transaction id").
+/// `detail` is `null`: every field is in `fields`.
+pub fn receipt_event(event: &Event, height: u64, transaction_id: Option<&Hash>) -> EventView {
+    let mut view = match public_fields(event) {
+        Some(public) => private_extra(event, public),
+        None => private_fields(event),
+    }
+    .view;
+    view.height = height;
+    view.transaction_id = transaction_id.map(Hash::to_hex);
+    view
+}
+
+/// `public` (the public view of `event`) with the fields of `event` that
+/// are not public (docs/privacy.md's event tables: V+A, holder or aggregate).
+fn private_extra(event: &Event, public: Public) -> Public {
+    use Event as E;
+    match event {
+        E::MultisigRegistered { account } => public.account("account", account),
+        E::ResidentEnrolled { resident, .. } => public.account("resident", resident),
+        E::ResidentRevoked {
+            resident,
+            reason_code,
+            ..
+        } => public
+            .account("resident", resident)
+            .field("reasonCode", *reason_code),
+        E::BeneficiaryEnrolled { beneficiary, .. } | E::BeneficiaryRevoked { beneficiary, .. } => {
+            public.account("beneficiary", beneficiary)
+        }
+        E::DisbursementOrdered {
+            beneficiary,
+            amount_cents,
+            ..
+        }
+        | E::DisbursementExecuted {
+            beneficiary,
+            amount_cents,
+            ..
+        }
+        | E::RecurringScheduled {
+            beneficiary,
+            amount_cents,
+            ..
+        } => public
+            .account("beneficiary", beneficiary)
+            .amount("amountCents", *amount_cents),
+        E::DisbursementRejected { reason_code, .. } => public.field("reasonCode", *reason_code),
+        E::AidSpent {
+            beneficiary,
+            merchant,
+            amount_cents,
+            ..
+        } => public
+            .account("beneficiary", beneficiary)
+            .account("merchant", merchant)
+            .amount("amountCents", *amount_cents),
+        E::SettlementClaimed {
+            merchant,
+            amount_cents,
+            ..
+        } => public
+            .account("merchant", merchant)
+            .amount("amountCents", *amount_cents),
+        E::MeterRegistered {
+            meter_id, owner, ..
+        } => public.field("meterId", *meter_id).account("owner", owner),
+        E::EnergyOrderPlaced {
+            order_number,
+            side,
+            energy_wh,
+            limit_price,
+            ..
+        } => public
+            .field("orderNumber", *order_number)
+            .field("side", crate::meter::side_name(*side))
+            .amount("energyWh", *energy_wh)
+            .amount("limitPrice", *limit_price),
+        E::MeterAttested {
+            meter_id,
+            produced_wh,
+            consumed_wh,
+            ..
+        } => public
+            .field("meterId", *meter_id)
+            .amount("producedWh", *produced_wh)
+            .amount("consumedWh", *consumed_wh),
+        _ => public,
+    }
 }
 
 /// The kind and fields of an event with nothing public.
@@ -638,7 +737,13 @@ mod tests {
             amount_cents: 5_000,
         };
         let view = full_event(&aid, 12, None);
-        assert_eq!(view.fields, public_event(&aid, 12).unwrap().fields);
+        let public = public_event(&aid, 12).unwrap().fields;
+        assert!(public.iter().all(|(k, v)| view.fields.get(k) == Some(v)));
+        assert_eq!(
+            view.fields["beneficiary"],
+            Value::String(AccountId([3; 32]).to_string())
+        );
+        assert_eq!(view.fields["amountCents"], Value::String("5000".into()));
         let detail = view.detail.unwrap();
         assert!(
             detail.contains("beneficiary") && detail.contains("5000"),

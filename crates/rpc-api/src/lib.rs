@@ -124,13 +124,14 @@
 //! per-address limits (rate, connections per address) spare loopback clients
 //! unless the operator sets `rpc.per_ip_limits_for_loopback`.
 //!
-//! # Provisional parts
+//! # Receipts
 //! Receipt events (`ReceiptView::events`, in `civitas_getTransaction` and a
-//! transaction's committed status) are shown as their Rust `Debug` text:
-//! readable, but not yet a stable format, and not filtered for privacy.
-//! `civitas_subscribeEvents` already serves them typed ([`EventView`]: kind,
-//! scope, public fields); receipts will follow and may add methods; the
-//! fields above will not be renamed.
+//! transaction's committed status) are [`EventView`]s with every field
+//! typed ([`receipt_event`]): whoever holds a transaction id reads its whole
+//! receipt (the canonical bytes are in the answer's proof), so the readable
+//! copy is not filtered; scripts read the ids the chain assigned from them
+//! (`orderId`, `proposalId`, `scheduleId`, `orderNumber`…). Event streams
+//! are filtered (public fields only without a credential).
 
 #[cfg(not(any(feature = "server", feature = "client")))]
 compile_error!("civitas-rpc-api needs the `server` or the `client` feature (or both)");
@@ -197,6 +198,7 @@ pub use errors::{
 };
 pub use events::{
     EVENT_KINDS, EventView, PRIVATE_EVENT_KINDS, PUBLIC_EVENT_KINDS, full_event, public_event,
+    receipt_event,
 };
 pub use evidence::{
     EVIDENCE_LIST_MAX, EvidenceList, EvidenceQuery, EvidenceView, OffenceKind, VoteStep,

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::codes::{code_name, code_reason};
 use crate::encoding::to_hex;
+use crate::events::{EventView, receipt_event};
 use crate::state::InclusionProof;
 
 /// `civitas_status`: the node's view of the chain.
@@ -158,7 +159,7 @@ impl TransactionView {
             signer: transaction.body.signer.to_string(),
             sequence: transaction.body.sequence,
             transaction: to_hex(encode(transaction)),
-            receipt: ReceiptView::from_receipt(receipt),
+            receipt: ReceiptView::from_receipt(receipt, height),
             proof: None,
         }
     }
@@ -195,14 +196,15 @@ pub struct ReceiptView {
     pub code_name: String,
     /// The code's readable reason; `null` for success.
     pub reason: Option<String>,
-    /// What changed, one entry per event (provisional form: each event's Rust
-    /// `Debug` text; the complete API will make them typed objects).
-    pub events: Vec<String>,
+    /// What changed, one typed object per event, every field in `fields`
+    /// (whoever holds the transaction id reads the whole receipt: its bytes
+    /// are in the proof); `transactionId` is the receipt's, `detail` `null`.
+    pub events: Vec<EventView>,
 }
 
 impl ReceiptView {
-    /// The view of `receipt`.
-    pub fn from_receipt(receipt: &Receipt) -> ReceiptView {
+    /// The view of `receipt`, committed at `height`.
+    pub fn from_receipt(receipt: &Receipt, height: u64) -> ReceiptView {
         ReceiptView {
             success: receipt.is_success(),
             code: receipt.code,
@@ -211,7 +213,7 @@ impl ReceiptView {
             events: receipt
                 .events
                 .iter()
-                .map(|event| format!("{event:?}"))
+                .map(|event| receipt_event(event, height, Some(&receipt.transaction_id)))
                 .collect(),
         }
     }

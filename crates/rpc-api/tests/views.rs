@@ -6,7 +6,7 @@ mod common;
 
 use civitas_civic::{Code, Receipt};
 use civitas_rpc_api::{
-    BlockView, EvidenceList, EvidenceQuery, EvidenceView, OffenceKind, ReceiptView,
+    BlockView, EventView, EvidenceList, EvidenceQuery, EvidenceView, OffenceKind, ReceiptView,
     TransactionView, VoteStep,
 };
 use civitas_types::{DecodeError, Hash, encode};
@@ -69,14 +69,58 @@ fn transaction_view_shows_signer_address_and_receipt() {
             code: 0,
             code_name: "Ok".to_owned(),
             reason: None,
-            events: vec!["ProgrammeFrozen { programme_id: 3 }".to_owned()],
+            events: vec![EventView {
+                kind: "ProgrammeFrozen".to_owned(),
+                height: 1,
+                transaction_id: Some(transaction.id().to_hex()),
+                programme: Some(3),
+                community: None,
+                namespace: None,
+                fields: [("programmeId".to_owned(), serde_json::json!(3))].into(),
+                detail: None,
+            }],
         }
     );
 }
 
 #[test]
+fn receipt_events_type_every_field_private_ones_too() {
+    let beneficiary = civitas_types::AccountId([3; 32]);
+    let receipt = Receipt {
+        transaction_id: Hash([1; 32]),
+        code: 0,
+        events: vec![
+            civitas_civic::Event::DisbursementOrdered {
+                programme_id: 0,
+                order_id: 7,
+                beneficiary,
+                amount_cents: 2_000,
+            },
+            civitas_civic::Event::EnergyOrderCancelled {
+                community_id: 1,
+                slot: 96,
+                order_number: 2,
+            },
+        ],
+    };
+    let view = ReceiptView::from_receipt(&receipt, 5);
+    let ordered = &view.events[0];
+    assert_eq!(ordered.kind, "DisbursementOrdered");
+    assert_eq!(ordered.height, 5);
+    assert_eq!(ordered.transaction_id, Some(Hash([1; 32]).to_hex()));
+    assert_eq!(ordered.fields["orderId"], 7);
+    assert_eq!(ordered.fields["amountCents"], "2000");
+    assert_eq!(ordered.fields["beneficiary"], beneficiary.to_string());
+    assert_eq!(ordered.detail, None);
+    let cancelled = &view.events[1];
+    assert_eq!(cancelled.kind, "EnergyOrderCancelled");
+    assert_eq!(cancelled.community, Some(1));
+    assert_eq!(cancelled.fields["orderNumber"], 2);
+}
+
+#[test]
 fn failed_receipts_name_their_code() {
-    let failed = ReceiptView::from_receipt(&Receipt::failure(Hash::ZERO, Code::BudgetExceeded));
+    let failed = ReceiptView::from_receipt(&Receipt::failure(Hash::ZERO, Code::BudgetExceeded), 1);
     assert!(!failed.success);
     assert_eq!(failed.code, 409);
     assert_eq!(failed.code_name, "BudgetExceeded");
@@ -86,11 +130,14 @@ fn failed_receipts_name_their_code() {
     );
     assert!(failed.events.is_empty());
 
-    let future = ReceiptView::from_receipt(&Receipt {
-        transaction_id: Hash::ZERO,
-        code: 999,
-        events: vec![],
-    });
+    let future = ReceiptView::from_receipt(
+        &Receipt {
+            transaction_id: Hash::ZERO,
+            code: 999,
+            events: vec![],
+        },
+        1,
+    );
     assert_eq!(
         (future.code_name.as_str(), future.reason),
         ("Unknown", None)

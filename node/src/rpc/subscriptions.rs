@@ -193,7 +193,7 @@ fn committed(id: Hash, height: u64, position: u32, receipt: &Receipt) -> Transac
         id: id.to_hex(),
         height,
         position,
-        receipt: ReceiptView::from_receipt(receipt),
+        receipt: ReceiptView::from_receipt(receipt, height),
     }
 }
 

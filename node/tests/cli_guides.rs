@@ -1,4 +1,4 @@
-//! The citizen's and the official's guides run as written: every fenced
+//! The citizen's, the official's and the auditor's guides run as written: every fenced
 //! block marked `<!-- test: run -->` in docs/citizen-guide.md and
 //! docs/official-guide.md is run in order, by bash with `set -euo
 //! pipefail`, in one working directory per guide, against a node with the
@@ -6,7 +6,9 @@
 //! prints (`CIVITAS_HOME`, `CIVITAS_NODE`, `CIVITAS_PASSPHRASE=demo`), the
 //! demo seeds in `DEMO_KEYS` and `civitas` on `PATH`. A block that shows a
 //! refusal ends in `|| echo "exit code $?"`; the prose after it names the
-//! code (`` `exit code N` ``), which must be the one printed.
+//! code (`` `exit code N` ``), which must be the one printed. The
+//! auditor's guide (docs/auditor-guide.md) runs the same way, from a
+//! directory laid out as it says: `devnet/` and `auditor.credential`.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -78,6 +80,12 @@ fn blocks(markdown: &str) -> Vec<Block> {
 /// Runs docs/`guide`'s blocks against a fresh demo node; at least
 /// `at_least` of them.
 fn run_guide(guide: &str, at_least: usize) {
+    run_guide_prepared(guide, at_least, |_, _| {});
+}
+
+/// [`run_guide`], with `prepare` laying out the working directory (given
+/// with the demo home) before the first block.
+fn run_guide_prepared(guide: &str, at_least: usize, prepare: impl Fn(&Path, &DemoHome)) {
     let started = Instant::now();
     let markdown = std::fs::read_to_string(repo(&format!("docs/{guide}"))).unwrap();
     let blocks = blocks(&markdown);
@@ -101,6 +109,7 @@ fn run_guide(guide: &str, at_least: usize) {
     }
     let keystore = tempfile::tempdir().unwrap();
     let directory = tempfile::tempdir().unwrap();
+    prepare(directory.path(), &home);
     let bin = common::cli::binary().parent().unwrap().to_owned();
     let path = format!(
         "{}:{}",
@@ -173,4 +182,22 @@ fn the_citizen_guide_runs() {
 #[test]
 fn the_official_guide_runs() {
     run_guide("official-guide.md", 25);
+}
+
+/// The auditor's guide runs from the directory that holds `devnet/` (its
+/// genesis file, and its data directory: the test node's) and the
+/// auditor's credential, as the guide says.
+#[test]
+fn the_auditor_guide_runs() {
+    run_guide_prepared("auditor-guide.md", 10, |directory, home| {
+        let devnet = directory.join("devnet");
+        std::fs::create_dir_all(&devnet).unwrap();
+        std::fs::copy(&home.genesis_path, devnet.join("genesis.json")).unwrap();
+        std::os::unix::fs::symlink(home.home.join("data"), devnet.join("data")).unwrap();
+        std::fs::write(
+            directory.join("auditor.credential"),
+            common::TEST_CREDENTIAL,
+        )
+        .unwrap();
+    });
 }

@@ -91,6 +91,7 @@ pub async fn serve(
         commands.clone(),
         commits,
         config.rpc.subscription_backlog_max,
+        Arc::clone(&credentials),
     );
     let node = RpcNode {
         info,

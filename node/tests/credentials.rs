@@ -2,7 +2,8 @@
 //! a credential (HTTP and WebSocket), served with one made by
 //! `civitas-node rpc-credential add`, refused with an unknown token, and
 //! refused again right after `rpc-credential revoke` — without a restart —
-//! while public methods answer everyone. (A token sent from a non-loopback
+//! and the event stream opened with it closed, while public methods (and
+//! public streams) answer everyone. (A token sent from a non-loopback
 //! address is refused unread: `node/src/rpc/credentials.rs` tests it; every
 //! address of this machine's tests is loopback.) A beneficiary's standing
 //! (own data) answers a query signed with its key at a recent height, or a
@@ -21,8 +22,8 @@ use std::time::Duration;
 
 use civitas_rpc_api::errors::{CREDENTIAL_REFUSED, CREDENTIAL_REQUIRED};
 use civitas_rpc_api::{
-    CivitasApiClient, OWN_DATA_REFUSED, QUERY_HEIGHT_WINDOW, beneficiary_params,
-    http_client_with_credential, sign_query, ws_client_with_credential,
+    CivitasApiClient, CivitasSubscriptionsClient, OWN_DATA_REFUSED, QUERY_HEIGHT_WINDOW,
+    beneficiary_params, http_client_with_credential, sign_query, ws_client_with_credential,
 };
 use common::{DemoHome, call_error, command, run_to_exit};
 
@@ -100,6 +101,17 @@ fn whole_blocks_need_a_credential_that_revocation_withdraws_at_once() {
         assert_eq!(refused.code(), CREDENTIAL_REFUSED);
     });
 
+    // An event stream opened with the token, and one without.
+    let (auditor_ws, anonymous_ws, mut stream, mut public) = runtime.block_on(async {
+        let auditor_ws = ws_client_with_credential(&ws_url, Some(&token))
+            .await
+            .unwrap();
+        let anonymous_ws = ws_client_with_credential(&ws_url, None).await.unwrap();
+        let stream = auditor_ws.subscribe_events(None).await.unwrap();
+        let public = anonymous_ws.subscribe_events(None).await.unwrap();
+        (auditor_ws, anonymous_ws, stream, public)
+    });
+
     // Revoked while the node runs: refused from the next request on.
     credential(&home.home, "revoke", Some("audit-chamber"));
     assert!(!credential(&home.home, "list", None).contains("audit-chamber"));
@@ -115,6 +127,31 @@ fn whole_blocks_need_a_credential_that_revocation_withdraws_at_once() {
     });
     // The other credentials still work.
     assert!(node.rpc.block(1).unwrap().is_some());
+
+    // The stream opened with the revoked token ends within a block or two;
+    // the public one stays open.
+    runtime.block_on(async {
+        let ended = tokio::time::timeout(Duration::from_secs(30), async {
+            while let Some(Ok(_event)) = stream.next().await {}
+        })
+        .await;
+        assert!(
+            ended.is_ok(),
+            "the revoked credential's stream is still open"
+        );
+        let still = tokio::time::timeout(Duration::from_secs(3), public.next()).await;
+        assert!(
+            matches!(still, Err(_) | Ok(Some(Ok(_)))),
+            "the public stream ended: {still:?}"
+        );
+        drop((auditor_ws, anonymous_ws));
+    });
+    node.poll("the closing is logged", Duration::from_secs(10), || {
+        node.log()
+            .iter()
+            .any(|line| line.contains("its credential was revoked"))
+            .then_some(())
+    });
 }
 
 #[test]

@@ -7,7 +7,9 @@
 //!   random bytes, so a fast hash is enough: nothing to brute-force.
 //! - **Revocable without restart**: the node re-reads the file whenever its
 //!   modification time changes (looked at on each credentialed request), so
-//!   `civitas-node rpc-credential revoke NAME` takes effect at the next request.
+//!   `civitas-node rpc-credential revoke NAME` takes effect at the next request;
+//!   an event stream opened with the token asks again at each commit
+//!   ([`Credentials::still_accepts`]) and closes.
 //! - **Only over loopback or TLS**: a token sent from another address is
 //!   refused without being looked at — it crossed the network in clear. The
 //!   node serves no TLS itself: a TLS-terminating reverse proxy on the same
@@ -34,10 +36,19 @@ use sha2::{Digest, Sha256};
 pub enum Caller {
     /// No credential sent.
     Anonymous,
-    /// A valid credential, by its name.
-    Credentialed(String),
+    /// A valid credential.
+    Credentialed(Credential),
     /// A credential the node does not accept, and why.
     Refused(&'static str),
+}
+
+/// A credential a caller presented and the node accepted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Credential {
+    /// Its name (`rpc-credential add --name`).
+    pub name: String,
+    /// Its token's hash: what revocation removes from the file.
+    hash: [u8; 32],
 }
 
 /// The credentials file, re-read when it changes.
@@ -112,14 +123,23 @@ impl Credentials {
         else {
             return Caller::Refused("the Authorization header is not `Bearer TOKEN`");
         };
-        match self.name_of(token.trim()) {
-            Some(name) => Caller::Credentialed(name),
+        let hash = hash(token.trim());
+        match self.name_of(&hash) {
+            Some(name) => Caller::Credentialed(Credential { name, hash }),
             None => Caller::Refused("unknown or revoked credential"),
         }
     }
 
-    /// The name of `token`'s credential, re-reading the file if it changed.
-    fn name_of(&self, token: &str) -> Option<String> {
+    /// Whether `credential` is still accepted (re-reading the file if it
+    /// changed): an open subscription asks at each commit, so revoking a
+    /// credential ends the streams opened with it.
+    pub fn still_accepts(&self, credential: &Credential) -> bool {
+        self.name_of(&credential.hash).as_deref() == Some(credential.name.as_str())
+    }
+
+    /// The name of the credential whose token hashes to `hash`, re-reading
+    /// the file if it changed.
+    fn name_of(&self, hash: &[u8; 32]) -> Option<String> {
         let mut loaded = self.loaded.lock().unwrap_or_else(PoisonError::into_inner);
         let modified = fs::metadata(&self.path).and_then(|m| m.modified()).ok();
         if modified != loaded.modified {
@@ -141,7 +161,7 @@ impl Credentials {
             }
             loaded.modified = modified;
         }
-        loaded.by_hash.get(&hash(token)).cloned()
+        loaded.by_hash.get(hash).cloned()
     }
 }
 
@@ -205,7 +225,7 @@ pub fn list(path: &Path) -> Result<Vec<String>> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
     use super::*;
 
     fn bearer(token: &str) -> Vec<u8> {
@@ -219,10 +239,11 @@ mod tests {
         let token = add(&path, "audit-chamber").unwrap();
         let other = add(&path, "validator-2").unwrap();
         let credentials = Credentials::new(path.clone());
-        assert_eq!(
-            credentials.caller(true, Some(&bearer(&token))),
-            Caller::Credentialed("audit-chamber".to_owned())
-        );
+        let Caller::Credentialed(accepted) = credentials.caller(true, Some(&bearer(&token))) else {
+            panic!("the token is refused");
+        };
+        assert_eq!(accepted.name, "audit-chamber");
+        assert!(credentials.still_accepts(&accepted));
         assert!(
             matches!(credentials.caller(false, Some(&bearer(&token))), Caller::Refused(why) if why.contains("loopback"))
         );
@@ -242,10 +263,15 @@ mod tests {
             credentials.caller(true, Some(&bearer(&token))),
             Caller::Refused(_)
         ));
-        assert_eq!(
+        assert!(!credentials.still_accepts(&accepted));
+        assert!(matches!(
             credentials.caller(true, Some(&bearer(&other))),
-            Caller::Credentialed("validator-2".to_owned())
-        );
+            Caller::Credentialed(Credential { name, .. }) if name == "validator-2"
+        ));
+        // Added again under the same name, with a new token: streams opened
+        // with the revoked token stay closed.
+        add(&path, "audit-chamber").unwrap();
+        assert!(!credentials.still_accepts(&accepted));
         assert_eq!(list(&path).unwrap(), vec!["validator-2".to_owned()]);
         assert!(!revoke(&path, "audit-chamber").unwrap());
     }

@@ -34,7 +34,7 @@ use jsonrpsee::server::{PendingSubscriptionSink, SubscriptionMessage, Subscripti
 use serde::Serialize;
 use tokio::sync::{broadcast, oneshot};
 
-use super::credentials::Caller;
+use super::credentials::{Caller, Credential, Credentials};
 use crate::driver::Command;
 use crate::store::LedgerStore;
 
@@ -130,17 +130,44 @@ pub struct RpcSubscriptions {
     commands: Sender<Command>,
     commits: Commits,
     backlog_max: usize,
+    credentials: Arc<Credentials>,
 }
 
 impl RpcSubscriptions {
     /// Subscriptions fed by `commits`, reading the mempool through
     /// `commands`, closing those whose connection holds `backlog_max`
-    /// waiting notifications for [`SLOW_AFTER`].
-    pub fn new(commands: Sender<Command>, commits: Commits, backlog_max: u32) -> RpcSubscriptions {
+    /// waiting notifications for [`SLOW_AFTER`], and the credentialed ones
+    /// whose credential `credentials` no longer accepts.
+    pub fn new(
+        commands: Sender<Command>,
+        commits: Commits,
+        backlog_max: u32,
+        credentials: Arc<Credentials>,
+    ) -> RpcSubscriptions {
         RpcSubscriptions {
             commands,
             commits,
             backlog_max: usize::try_from(backlog_max).unwrap_or(usize::MAX).max(1),
+            credentials,
+        }
+    }
+
+    /// Ends a credentialed stream whose credential was revoked since it
+    /// opened (asked at each commit, so within one block of the revocation).
+    fn check_still_credentialed(&self, credential: Option<&Credential>) -> Result<(), End> {
+        match credential {
+            Some(credential) if !self.credentials.still_accepts(credential) => {
+                tracing::info!(
+                    credential = %credential.name,
+                    "closed an event stream: its credential was revoked"
+                );
+                Err(End::Error(SubscriptionError::from(format!(
+                    "the credential {} was revoked: the stream is closed; subscribe again without it \
+                     (public events) or with a valid credential",
+                    credential.name
+                ))))
+            }
+            _ => Ok(()),
         }
     }
 
@@ -394,9 +421,13 @@ impl CivitasSubscriptionsServer for RpcSubscriptions {
         ext: &jsonrpsee::Extensions,
         filter: Option<EventFilter>,
     ) -> SubscriptionResult {
-        // Judged once, when it subscribes: a credential revoked later does
-        // not end the stream (unsubscribe, or close the connection).
-        let credentialed = matches!(ext.get::<Caller>(), Some(Caller::Credentialed(_)));
+        // Judged when it subscribes, and again at each commit: revoking the
+        // credential ends the stream.
+        let credential = match ext.get::<Caller>() {
+            Some(Caller::Credentialed(credential)) => Some(credential.clone()),
+            _ => None,
+        };
+        let credentialed = credential.is_some();
         let filter = filter.unwrap_or_default();
         let checked = if credentialed {
             filter.check_credentialed()
@@ -414,6 +445,9 @@ impl CivitasSubscriptionsServer for RpcSubscriptions {
                 Ok(commit) => commit,
                 Err(end) => return finish(end),
             };
+            if let Err(end) = self.check_still_credentialed(credential.as_ref()) {
+                return finish(end);
+            }
             let height = commit.header.height;
             for committed in &commit.receipts {
                 let id = committed.transaction.map(|(id, _)| id);

@@ -119,6 +119,21 @@ fn a_tampered_transaction_file_is_refused_before_it_is_sent() {
         "--programme",
         "7",
     ]);
+    // The action reads as JSON, kind and typed fields.
+    let built: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+    assert_eq!(
+        built["action"],
+        serde_json::json!({"kind": "CloseProgramme", "fields": {"programmeId": 7}})
+    );
+    // Only the readable action edited: the body still closes programme 7.
+    let mut misleading = built.clone();
+    misleading["action"]["fields"]["programmeId"] = serde_json::json!(8);
+    let shown = cli.path("misleading.tx.json");
+    let shown = shown.to_str().unwrap();
+    std::fs::write(shown, misleading.to_string()).unwrap();
+    let run = cli.run(&["tx", "sign", shown, "--key", "administrator"]);
+    one_line(&run, 5, "action is not what its body says");
     cli.ok(&["tx", "sign", file, "--key", "administrator"]);
     // Another programme in the body: its id no longer matches.
     let text = std::fs::read_to_string(file).unwrap();

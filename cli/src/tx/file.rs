@@ -6,11 +6,15 @@
 //!
 //! The file is JSON (docs/citizen-guide.md, "Signing offline"): the body's
 //! canonical bytes in hex (what is signed is their id), the signatures so
-//! far, and readable copies of the envelope for the people who sign.
+//! far, and readable copies of the envelope for the people who sign — the
+//! action as `{"kind", "fields"}` ([`civic_action_view`]: accounts `civ1…`,
+//! amounts decimal strings). `tx sign` and `tx submit` refuse a file whose
+//! readable copies are not exactly what its body says.
 
 use std::path::Path;
 
 use civitas_civic::Action;
+use civitas_rpc_api::{ActionView, civic_action_view};
 use civitas_types::{
     AccountId, PublicKey, Signature, SignedTransaction, TransactionBody, TransactionSignature,
     decode, encode,
@@ -27,7 +31,8 @@ use crate::keystore::{self, Derivation};
 use crate::output;
 
 /// The `format` of a transaction file.
-const FORMAT: &str = "civitas-transaction/1";
+/// (`/1` files carried the action as Rust `Debug` text.)
+const FORMAT: &str = "civitas-transaction/2";
 
 /// A transaction file.
 #[derive(Serialize, Deserialize, Debug)]
@@ -42,8 +47,8 @@ struct TransactionFile {
     expiry_height: u64,
     /// Which key of a citizen's secret signs: identity, programme:N or community:N.
     derivation: String,
-    /// The action, readable (Rust form).
-    action: String,
+    /// The action, readable: its kind and fields.
+    action: ActionView,
     /// The canonical body, hex: the only field `tx sign` and `tx submit` trust.
     body: String,
     signatures: Vec<SignatureEntry>,
@@ -87,7 +92,7 @@ pub async fn build(
         sequence: body.sequence,
         expiry_height: body.expiry_height,
         derivation: derivation_text(built.derivation),
-        action: format!("{:?}", built.action),
+        action: civic_action_view(&built.action),
         body: hex::encode(encode(&body)),
         signatures: Vec::new(),
     };
@@ -141,7 +146,10 @@ pub fn sign(context: &Context, options: &TxOptions, path: &Path) -> Result<(), C
                     ("signer", file.signer.clone()),
                     ("sequence", file.sequence.to_string()),
                     ("expiry height", file.expiry_height.to_string()),
-                    ("action", file.action.clone()),
+                    (
+                        "action",
+                        submit::kind_and_fields(&file.action.kind, &file.action.fields)
+                    ),
                 ])
             )
         },
@@ -211,22 +219,26 @@ fn body_of(file: &TransactionFile) -> Result<TransactionBody, CliError> {
             file.expiry_height.to_string(),
             body.expiry_height.to_string(),
         ),
-        ("action", file.action.clone(), action_text(&body)?),
     ];
     if let Some((field, _, _)) = readable.iter().find(|(_, shown, signed)| shown != signed) {
-        return Err(CliError::verification(format!(
-            "the file's {field} is not what its body says: the file was edited; do not sign it"
-        )));
+        return Err(edited(field));
+    }
+    if file.action != civic_action_view(&action_of(&body)?) {
+        return Err(edited("action"));
     }
     Ok(body)
 }
 
-/// The body's action, readable as `tx build` writes it.
-fn action_text(body: &TransactionBody) -> Result<String, CliError> {
-    let action: Action = decode(&body.payload).map_err(|e| {
-        CliError::verification(format!("the file's body holds no civic action: {e}"))
-    })?;
-    Ok(format!("{action:?}"))
+fn edited(field: &str) -> CliError {
+    CliError::verification(format!(
+        "the file's {field} is not what its body says: the file was edited; do not sign it"
+    ))
+}
+
+/// The body's action.
+fn action_of(body: &TransactionBody) -> Result<Action, CliError> {
+    decode(&body.payload)
+        .map_err(|e| CliError::verification(format!("the file's body holds no civic action: {e}")))
 }
 
 fn signature_bytes(text: &str) -> Result<[u8; 64], CliError> {
@@ -258,17 +270,19 @@ fn derivation_of(text: &str) -> Result<Derivation, CliError> {
 fn read(path: &Path) -> Result<TransactionFile, CliError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| CliError::failure(format!("cannot read {}: {e}", path.display())))?;
-    let file: TransactionFile = serde_json::from_str(&text).map_err(|e| {
+    let not_a_file = |e: serde_json::Error| {
         CliError::failure(format!("{} is not a transaction file: {e}", path.display()))
-    })?;
-    if file.format != FORMAT {
+    };
+    let json: serde_json::Value = serde_json::from_str(&text).map_err(not_a_file)?;
+    let format = json.get("format").and_then(serde_json::Value::as_str);
+    if format != Some(FORMAT) {
         return Err(CliError::failure(format!(
-            "{} is a {:?} file; this civitas reads {FORMAT}",
+            "{} is a {} file; this civitas reads {FORMAT}: build it again with this civitas",
             path.display(),
-            file.format
+            format.unwrap_or("unknown")
         )));
     }
-    Ok(file)
+    serde_json::from_value(json).map_err(not_a_file)
 }
 
 fn write(path: &Path, file: &TransactionFile) -> Result<(), CliError> {

@@ -147,11 +147,19 @@ pub fn receipt_text(receipt: &ReceiptView) -> String {
     text
 }
 
-/// One event for people: its kind, then each field as `name=value`
-/// (strings without quotes, a role's scope as compact JSON).
+/// One event for people: its kind, then its fields ([`kind_and_fields`]).
 fn event_text(event: &EventView) -> String {
-    let mut line = event.kind.clone();
-    for (name, value) in &event.fields {
+    kind_and_fields(&event.kind, &event.fields)
+}
+
+/// An event or action on one line for people: its kind, then `name=value`
+/// per field (strings without quotes, nested values as compact JSON).
+pub fn kind_and_fields(
+    kind: &str,
+    fields: &std::collections::BTreeMap<String, serde_json::Value>,
+) -> String {
+    let mut line = kind.to_owned();
+    for (name, value) in fields {
         let value = match value {
             serde_json::Value::String(text) => text.clone(),
             other => other.to_string(),

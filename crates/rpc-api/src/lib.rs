@@ -140,6 +140,7 @@ mod account;
 mod aid;
 mod api;
 mod chain;
+mod civic_action;
 #[cfg(feature = "client")]
 mod client;
 mod codes;
@@ -176,6 +177,7 @@ pub use chain::{
     BLOCKS_LIST_BYTES_MAX, BLOCKS_LIST_MAX, BlockList, CertificateView, CommitSignatureView,
     HeaderView, RegistryEntry, ValidatorView, ValidatorsView,
 };
+pub use civic_action::civic_action_view;
 #[cfg(feature = "client")]
 pub use client::{
     HttpClient, WsClient, http_client, http_client_with_credential, ws_client,

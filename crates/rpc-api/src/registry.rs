@@ -154,7 +154,7 @@ pub fn decode_document_entry(bytes: &[u8]) -> Result<(RecordId, u32), DecodeErro
     Ok((entry.record_id, entry.version))
 }
 
-fn field_value(value: &FieldValue) -> FieldValueView {
+pub(crate) fn field_value(value: &FieldValue) -> FieldValueView {
     let (kind, value) = match value {
         FieldValue::Code(code) => ("code", code.to_string()),
         FieldValue::Date(days) => ("date", days.to_string()),

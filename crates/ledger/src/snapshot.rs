@@ -100,32 +100,7 @@ impl Ledger {
             certificate,
             entry_count: u64::try_from(entries.len()).unwrap_or(u64::MAX),
         };
-        let io = |source| LedgerError::Io {
-            path: path.to_path_buf(),
-            source,
-        };
-        let file = File::create(path).map_err(io)?;
-        let mut out = HashingWriter {
-            inner: BufWriter::new(file),
-            hasher: Sha256::new(),
-        };
-        let header_bytes = encode(&header);
-        let header_len = u32::try_from(header_bytes.len()).unwrap_or(u32::MAX);
-        out.write_all(MAGIC).map_err(io)?;
-        out.write_all(&SNAPSHOT_FORMAT.to_le_bytes()).map_err(io)?;
-        out.write_all(&header_len.to_le_bytes()).map_err(io)?;
-        out.write_all(&header_bytes).map_err(io)?;
-        for (key, value) in &entries {
-            write_bytes(&mut out, key).map_err(io)?;
-            write_bytes(&mut out, value).map_err(io)?;
-        }
-        let checksum: [u8; 32] = out.hasher.finalize_reset().into();
-        out.inner.write_all(&checksum).map_err(io)?;
-        let file = out
-            .inner
-            .into_inner()
-            .map_err(|error| io(error.into_error()))?;
-        file.sync_all().map_err(io)?;
+        write_snapshot(path, &header, &entries)?;
         Ok(header)
     }
 
@@ -179,6 +154,94 @@ impl Ledger {
         }
         result
     }
+}
+
+/// Writes a snapshot file at `path`: `header` and its `entries`, which must
+/// be the state of `header.state_root` in (length, bytes) key order (the
+/// order [`read_snapshot`] and import check). Used by
+/// [`Ledger::export_snapshot`] and by whoever holds a verified state in
+/// memory (the auditor, saving the state its replay verified).
+pub fn write_snapshot(
+    path: &Path,
+    header: &SnapshotHeader,
+    entries: &[(Vec<u8>, Vec<u8>)],
+) -> Result<()> {
+    let io = |source| LedgerError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = File::create(path).map_err(io)?;
+    let mut out = HashingWriter {
+        inner: BufWriter::new(file),
+        hasher: Sha256::new(),
+    };
+    let header_bytes = encode(header);
+    let header_len = u32::try_from(header_bytes.len()).unwrap_or(u32::MAX);
+    out.write_all(MAGIC).map_err(io)?;
+    out.write_all(&SNAPSHOT_FORMAT.to_le_bytes()).map_err(io)?;
+    out.write_all(&header_len.to_le_bytes()).map_err(io)?;
+    out.write_all(&header_bytes).map_err(io)?;
+    for (key, value) in entries {
+        write_bytes(&mut out, key).map_err(io)?;
+        write_bytes(&mut out, value).map_err(io)?;
+    }
+    let checksum: [u8; 32] = out.hasher.finalize_reset().into();
+    out.inner.write_all(&checksum).map_err(io)?;
+    let file = out
+        .inner
+        .into_inner()
+        .map_err(|error| io(error.into_error()))?;
+    file.sync_all().map_err(io)?;
+    Ok(())
+}
+
+/// Reads and checks the whole snapshot at `path` for the chain `expected`,
+/// vouched for by `trust` — the checks of import (checksum, chain, block and
+/// certificate of its height, the trust, key order, the entries' root) —
+/// without writing anything: its header and its entries, in key order.
+pub fn read_snapshot(
+    path: &Path,
+    expected: &ChainIdentity,
+    trust: &SnapshotTrust,
+) -> Result<(SnapshotHeader, Vec<(Vec<u8>, Vec<u8>)>)> {
+    let bad = |reason| rejected(path, reason);
+    verify_checksum(path)?;
+    let mut input = BufReader::new(File::open(path).map_err(|source| LedgerError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?);
+    let header = read_header(&mut input).map_err(bad)?;
+    check_header(&header, expected, trust).map_err(bad)?;
+    let mut entries = Vec::new();
+    let mut previous: Option<Vec<u8>> = None;
+    for _ in 0..header.entry_count {
+        let entry = read_entry(&mut input, previous.as_deref()).map_err(bad)?;
+        previous = Some(entry.0.clone());
+        entries.push(entry);
+    }
+    let root = StateTree::from_leaves(leaves_of(&entries)?)?.root_hash();
+    if root != header.state_root {
+        return Err(bad(SnapshotRejection::EntriesRoot {
+            computed: root,
+            claimed: header.state_root,
+        }));
+    }
+    Ok((header, entries))
+}
+
+/// Reads one entry, checking its key is storable and follows `previous`.
+fn read_entry(
+    input: &mut impl Read,
+    previous: Option<&[u8]>,
+) -> std::result::Result<(Vec<u8>, Vec<u8>), SnapshotRejection> {
+    // The length limit is the store's key limit: every key read is storable.
+    let key = read_bytes(input, u32::from(u16::MAX))?;
+    check_key(&key).map_err(SnapshotRejection::Key)?;
+    let value = read_bytes(input, VALUE_BYTES_MAX)?;
+    if previous.is_some_and(|p| (p.len(), p) >= (key.len(), key.as_slice())) {
+        return Err(SnapshotRejection::EntriesOutOfOrder);
+    }
+    Ok((key, value))
 }
 
 fn import_verified(
@@ -264,16 +327,7 @@ fn import_entries(
     let mut chunk: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
     let mut previous: Option<Vec<u8>> = None;
     for _ in 0..header.entry_count {
-        // The length limit is the store's key limit: every key read is storable.
-        let key = read_bytes(input, u32::from(u16::MAX))?;
-        check_key(&key).map_err(SnapshotRejection::Key)?;
-        let value = read_bytes(input, VALUE_BYTES_MAX)?;
-        if previous
-            .as_ref()
-            .is_some_and(|p| (p.len(), p) >= (key.len(), &key))
-        {
-            return Err(SnapshotRejection::EntriesOutOfOrder.into());
-        }
+        let (key, value) = read_entry(input, previous.as_deref())?;
         previous = Some(key.clone());
         chunk.push((key, value));
         if chunk.len() == IMPORT_BATCH_ENTRIES {

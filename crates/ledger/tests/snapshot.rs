@@ -412,3 +412,67 @@ fn a_genesis_snapshot_is_vouched_for_only_by_its_root() {
     assert_eq!(imported.height(), 0);
     assert_eq!(imported.state_root(), source.state_root_at(0).unwrap());
 }
+
+#[test]
+fn a_snapshot_read_in_memory_is_checked_as_on_import_and_rewrites_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = TestChain::new(4, 200, 5, 20);
+    let (ledger, file) = exported(&dir, &chain, 6);
+    let (header, entries) =
+        civitas_ledger::read_snapshot(&file, &chain.identity, &validators(&chain)).unwrap();
+    assert_eq!(header.height, 6);
+    assert_eq!(header.state_root, ledger.state_root());
+    assert_eq!(header.entry_count, entries.len() as u64);
+    assert_eq!(ledger.get(&state_key(3)).unwrap(), {
+        let key = state_key(3);
+        entries
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.clone())
+    });
+    let rewritten = dir.path().join("rewritten.snapshot");
+    civitas_ledger::write_snapshot(&rewritten, &header, &entries).unwrap();
+    assert_eq!(
+        std::fs::read(&rewritten).unwrap(),
+        std::fs::read(&file).unwrap()
+    );
+
+    // The refusals of import.
+    let mut bytes = std::fs::read(&file).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 1;
+    let damaged = dir.path().join("damaged.snapshot");
+    std::fs::write(&damaged, &bytes).unwrap();
+    let read = |path: &std::path::Path, trust: &SnapshotTrust| {
+        civitas_ledger::read_snapshot(path, &chain.identity, trust)
+            .err()
+            .expect("refused")
+    };
+    assert!(matches!(
+        read(&damaged, &validators(&chain)),
+        LedgerError::Snapshot {
+            reason: SnapshotRejection::Checksum,
+            ..
+        }
+    ));
+    let other_keys = vec![civitas_types::SigningKey::from_seed(&[9; 32])];
+    let other_set =
+        SnapshotTrust::Validators(civitas_types::testing::validator_set(&other_keys, &[1]));
+    assert!(matches!(
+        read(&file, &other_set),
+        LedgerError::Snapshot {
+            reason: SnapshotRejection::OtherValidators { .. },
+            ..
+        }
+    ));
+    let forged = dir.path().join("forged.snapshot");
+    std::fs::write(
+        &forged,
+        forge(&std::fs::read(&file).unwrap(), &chain, false),
+    )
+    .unwrap();
+    assert!(matches!(
+        read(&forged, &validators(&chain)),
+        LedgerError::Snapshot { .. }
+    ));
+}

@@ -187,9 +187,12 @@ pub async fn meter(query: &Query<'_>, name: &str, asked: &MeterQuestion) -> Resu
         ),
     )
     .await?;
-    let owner = AccountId::from_public_key(&key.public_key());
+    // The owner's account entry, by the owner the answer names (a
+    // credentialed caller may read a meter that is not its key's); the
+    // check that the named owner is the proven one follows.
     let mut proven_keys = vec![keys::meter(asked.community, asked.meter)];
-    if answer.registration.is_some() {
+    if let Some(registration) = &answer.registration {
+        let owner = parse::account(&registration.owner).map_err(|_| not_proven())?;
         proven_keys.push(keys::energy_account(asked.community, &owner));
     }
     let entries: Vec<_> = answer.entries.iter().collect();

@@ -28,5 +28,5 @@ pub mod testing;
 pub use civitas_state_tree::{Change, KeyError, StateTree, TreeError};
 pub use commit::PreparedState;
 pub use error::{BlockRejection, Fault, LedgerError, REPAIR_ADVICE, Result, SnapshotRejection};
-pub use snapshot::{SnapshotHeader, SnapshotTrust, read_snapshot, write_snapshot};
+pub use snapshot::{SnapshotEntries, SnapshotHeader, SnapshotTrust, read_snapshot, write_snapshot};
 pub use store::{ChainIdentity, Ledger, LedgerConfig, ProvenValue, Retention, TransactionRecord};

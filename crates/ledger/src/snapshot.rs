@@ -42,6 +42,9 @@ const HEADER_BYTES_MAX: u32 = 256 << 20;
 const VALUE_BYTES_MAX: u32 = 16 << 20;
 const IMPORT_BATCH_ENTRIES: usize = 1 << 16;
 
+/// A snapshot's state entries, (key, value), in (length, bytes) key order.
+pub type SnapshotEntries = Vec<(Vec<u8>, Vec<u8>)>;
+
 /// What a snapshot file says about itself.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct SnapshotHeader {
@@ -203,7 +206,7 @@ pub fn read_snapshot(
     path: &Path,
     expected: &ChainIdentity,
     trust: &SnapshotTrust,
-) -> Result<(SnapshotHeader, Vec<(Vec<u8>, Vec<u8>)>)> {
+) -> Result<(SnapshotHeader, SnapshotEntries)> {
     let bad = |reason| rejected(path, reason);
     verify_checksum(path)?;
     let mut input = BufReader::new(File::open(path).map_err(|source| LedgerError::Io {

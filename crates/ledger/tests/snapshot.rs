@@ -444,9 +444,7 @@ fn a_snapshot_read_in_memory_is_checked_as_on_import_and_rewrites_byte_for_byte(
     let damaged = dir.path().join("damaged.snapshot");
     std::fs::write(&damaged, &bytes).unwrap();
     let read = |path: &std::path::Path, trust: &SnapshotTrust| {
-        civitas_ledger::read_snapshot(path, &chain.identity, trust)
-            .err()
-            .expect("refused")
+        civitas_ledger::read_snapshot(path, &chain.identity, trust).expect_err("refused")
     };
     assert!(matches!(
         read(&damaged, &validators(&chain)),

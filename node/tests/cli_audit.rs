@@ -178,10 +178,31 @@ fn a_data_directory_verifies_as_the_node_does_and_a_damaged_one_is_storage_corru
     let tip = node.rpc.status().unwrap().height;
     let summary_of = |report: &serde_json::Value| report["summary"].clone();
 
+    let saved = home.path("verified.snapshot");
     let over_rpc = verified(
         &cli,
-        &["--genesis", genesis, "--credential-file", &credential],
+        &[
+            "--genesis",
+            genesis,
+            "--credential-file",
+            &credential,
+            "--save-snapshot",
+            saved.to_str().unwrap(),
+        ],
         tip,
+    );
+    // The verified state, saved: a snapshot the ledger accepts as its own,
+    // vouched for by the genesis validators' signatures.
+    let identity = civitas_ledger::ChainIdentity {
+        chain_id: home.genesis.chain_id.clone(),
+        genesis_hash: home.genesis.hash(),
+    };
+    let trust = civitas_ledger::SnapshotTrust::Validators(home.genesis.check().unwrap().validators);
+    let (snapshot, _entries) = civitas_ledger::read_snapshot(&saved, &identity, &trust).unwrap();
+    assert_eq!(snapshot.height, tip);
+    assert_eq!(
+        snapshot.state_root.to_string(),
+        over_rpc["summary"]["stateRoot"].as_str().unwrap()
     );
     // The running node's own directory, read-only: no lock, nothing written.
     let home_dir = home.home.to_str().unwrap();
@@ -208,10 +229,6 @@ fn a_data_directory_verifies_as_the_node_does_and_a_damaged_one_is_storage_corru
     );
 
     // The same store, flushed to table files, then one byte of the largest flipped.
-    let identity = civitas_ledger::ChainIdentity {
-        chain_id: home.genesis.chain_id.clone(),
-        genesis_hash: home.genesis.hash(),
-    };
     let ledger =
         civitas_ledger::Ledger::open(civitas_ledger::LedgerConfig::new(&copy), Some(&identity))
             .unwrap();

@@ -38,6 +38,10 @@ pub enum AuditCommand {
         /// Stop at this height (default: the node's height when the audit starts).
         #[arg(long)]
         to: Option<u64>,
+        /// Save the state the audit verified at its last height, with that
+        /// block and its certificate, as a snapshot file (the ledger's format).
+        #[arg(long, value_name = "FILE")]
+        save_snapshot: Option<std::path::PathBuf>,
     },
     /// Export the open data at a height — money per aid programme and
     /// period, each energy slot's totals, each registry namespace's records
@@ -107,9 +111,16 @@ pub enum AuditCommand {
 /// Runs `command`.
 pub fn run(context: &Context, command: AuditCommand) -> Result<(), CliError> {
     match command {
-        AuditCommand::Verify { chain, to } => {
-            crate::runtime()?.block_on(verify::verify(context, &chain, to))
-        }
+        AuditCommand::Verify {
+            chain,
+            to,
+            save_snapshot,
+        } => crate::runtime()?.block_on(verify::verify(
+            context,
+            &chain,
+            to,
+            save_snapshot.as_deref(),
+        )),
         AuditCommand::Export {
             chain,
             height,

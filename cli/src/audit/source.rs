@@ -12,7 +12,7 @@ use civitas_audit::{AuditError, ChainAudit};
 use civitas_genesis::GenesisDocument;
 use civitas_ledger::Ledger;
 use civitas_rpc_api::{CivitasApiClient, HttpClient};
-use civitas_types::QuorumCertificate;
+use civitas_types::{Block, QuorumCertificate, decode};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
@@ -52,6 +52,9 @@ pub struct Replay {
     pub started: Instant,
     /// Where the chain was read, for the report ("node URL" or the directory).
     pub source: String,
+    /// The height of the last block given (the genesis height's, before the first).
+    pub target: u64,
+    chain: Source,
     progress: Option<ProgressBar>,
 }
 
@@ -60,6 +63,38 @@ impl Replay {
     pub fn done(&self) {
         if let Some(progress) = &self.progress {
             progress.finish_and_clear();
+        }
+    }
+
+    /// The block of `height` as the source gives it (for saving the
+    /// verified state with its block: the caller checks it is the one the
+    /// audit verified).
+    pub async fn block(&self, context: &Context, height: u64) -> Result<Block, CliError> {
+        let missing = || CliError::failure(format!("{} gave no block {height}", self.source));
+        match &self.chain {
+            Source::Rpc(client) => {
+                let page = node::call(
+                    context,
+                    "civitas_getBlocks",
+                    client.get_blocks(height, Some(1)),
+                )
+                .await?;
+                let view = page
+                    .blocks
+                    .into_iter()
+                    .find(|view| view.height == height)
+                    .ok_or_else(missing)?;
+                let bytes = hex::decode(&view.block).map_err(|e| {
+                    CliError::verification(format!("block {height} is not hex: {e}"))
+                })?;
+                decode(&bytes).map_err(|e| {
+                    CliError::verification(format!("block {height} does not decode: {e}"))
+                })
+            }
+            Source::DataDir(ledger) => ledger
+                .block(height)
+                .map_err(|e| data_dir::storage(ledger, e))?
+                .ok_or_else(missing),
         }
     }
 }
@@ -135,6 +170,8 @@ pub async fn replay(
         last_certificate,
         started,
         source: name,
+        target,
+        chain: source,
         progress,
     })
 }

@@ -1,26 +1,99 @@
 //! `civitas audit verify`: the chain replayed from its genesis (from a node
 //! or a data directory, [`super::source`]), a summary at the end, the
-//! first bad height on failure (exit 5).
+//! first bad height on failure (exit 5). `--save-snapshot` writes the
+//! state the audit verified, with its block and certificate, in the
+//! ledger's snapshot format.
 
+use std::path::Path;
 use std::time::Instant;
 
 use civitas_audit::AuditSummary;
+use civitas_genesis::GenesisDocument;
+use civitas_ledger::SnapshotHeader;
+use civitas_state_tree::MemoryState;
+use civitas_types::{Block, QuorumCertificate};
 use serde_json::json;
 
-use super::source::{ChainArgs, rate, replay, report_failure};
+use super::source::{ChainArgs, rate, read_genesis, replay, report_failure};
 use crate::context::Context;
 use crate::exit::CliError;
 use crate::output::{emit, fields};
 
-/// Runs the audit of the chain of `args` up to `to` (default: its last height).
-pub async fn verify(context: &Context, args: &ChainArgs, to: Option<u64>) -> Result<(), CliError> {
+/// Runs the audit of the chain of `args` up to `to` (default: its last
+/// height); with `save`, writes the state it verified there as a snapshot.
+pub async fn verify(
+    context: &Context,
+    args: &ChainArgs,
+    to: Option<u64>,
+    save: Option<&Path>,
+) -> Result<(), CliError> {
     let replayed = replay(context, args, to).await?;
     replayed.done();
-    let summary = replayed
+    let Some(path) = save else {
+        let summary = replayed
+            .audit
+            .finish(replayed.last_certificate)
+            .map_err(|error| report_failure(context, &error))?;
+        return report_success(context, &summary, &replayed.source, replayed.started);
+    };
+    let block = replayed.block(context, replayed.target).await?;
+    let certificate = replayed.last_certificate.clone();
+    let (summary, state) = replayed
         .audit
-        .finish(replayed.last_certificate)
+        .finish_with_state(replayed.last_certificate)
         .map_err(|error| report_failure(context, &error))?;
-    report_success(context, &summary, &replayed.source, replayed.started)
+    let genesis = read_genesis(&args.genesis)?;
+    save_snapshot(&genesis, &state, block, certificate, path)?;
+    report_success(context, &summary, &replayed.source, replayed.started)?;
+    if !context.json {
+        println!(
+            "saved the verified state at height {} to {}",
+            summary.height,
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+/// Writes `state` (verified at `block`'s height, final by `certificate`)
+/// as a snapshot file: `--from-snapshot` starts a later audit from it.
+fn save_snapshot(
+    genesis: &GenesisDocument,
+    state: &MemoryState,
+    block: Block,
+    certificate: Option<QuorumCertificate>,
+    path: &Path,
+) -> Result<(), CliError> {
+    let certificate = certificate.ok_or_else(|| {
+        CliError::usage(
+            "the genesis height has no block to save a snapshot with: audit at least one block",
+        )
+    })?;
+    // The block given again by the source must be the one the audit made
+    // final with this certificate, and carry the state verified.
+    if certificate.block_hash != block.hash() || block.header.state_root != state.root() {
+        return Err(CliError::verification(format!(
+            "the block of height {} given again is not the one the audit verified",
+            block.header.height
+        )));
+    }
+    let mut entries: Vec<(Vec<u8>, Vec<u8>)> = state
+        .iter()
+        .map(|(key, value)| (key.to_vec(), value.to_vec()))
+        .collect();
+    // The snapshot order: by length, then bytes.
+    entries.sort_by(|(a, _), (b, _)| (a.len(), a).cmp(&(b.len(), b)));
+    let header = SnapshotHeader {
+        chain_id: genesis.chain_id.clone(),
+        genesis_hash: genesis.hash(),
+        height: block.header.height,
+        state_root: state.root(),
+        block: Some(block),
+        certificate: Some(certificate),
+        entry_count: u64::try_from(entries.len()).unwrap_or(u64::MAX),
+    };
+    civitas_ledger::write_snapshot(path, &header, &entries)
+        .map_err(|e| CliError::failure(format!("cannot save the snapshot: {e}")))
 }
 
 fn report_success(

@@ -109,12 +109,50 @@ fn collectivities(home: &DemoHome, node: &Node) {
     );
     assert_eq!(city.certified.header.height, city.height);
     all_check(home, &city.entries, &city.certified);
+    // Its officials, each proven: the demo city's administrator, accountant,
+    // energy operator and the registrar of its two namespaces; never a
+    // merchant.
+    let offices: Vec<(String, String)> = city
+        .officials
+        .iter()
+        .map(|o| {
+            let scope = o.scope.namespace.clone().unwrap_or(o.scope.kind.clone());
+            (o.role.clone(), scope)
+        })
+        .collect();
+    for expected in [
+        ("aidAdministrator", "collectivity"),
+        ("aidAccountant", "collectivity"),
+        ("energyOperator", "collectivity"),
+        ("registrar", "permits/building"),
+        ("registrar", "civil/associations"),
+    ] {
+        assert!(
+            offices.contains(&(expected.0.to_owned(), expected.1.to_owned())),
+            "{expected:?} not in {offices:?}"
+        );
+    }
+    assert!(
+        city.officials.iter().all(|o| o.role != "merchant"),
+        "{offices:?}"
+    );
+    assert_eq!(city.officials_omitted, 0);
+    assert_eq!(city.entries.len(), city.officials.len() + 1);
+    for (official, entry) in city.officials.iter().zip(&city.entries[1..]) {
+        let key = hex::decode(&entry.key).unwrap();
+        let value = hex::decode(entry.value.as_ref().unwrap()).unwrap();
+        let (_, proven) = civitas_rpc_api::OfficialView::decode(&key, &value)
+            .unwrap()
+            .unwrap();
+        assert_eq!(&proven, official);
+    }
 
     // A valid SIREN that is not a member: null, its absence proven.
     let other = rpc
         .call(async |c| c.get_collectivity(732_829_320).await)
         .unwrap();
     assert!(other.collectivity.is_none() && other.entries[0].value.is_none());
+    assert!(other.officials.is_empty());
     all_check(home, &other.entries, &other.certified);
 
     for bad in [123, 219_900_017] {

@@ -4,8 +4,8 @@
 
 use civitas_civic::keys;
 use civitas_rpc_api::{
-    CivitasApiClient, CollectivityView, CommunityView, HttpClient, ProgrammeView, RecordView,
-    SlotFiguresView,
+    CivitasApiClient, CollectivityAnswer, CollectivityView, CommunityView, HttpClient,
+    OfficialView, ProgrammeView, RecordView, SlotFiguresView,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -93,20 +93,85 @@ pub async fn collectivity(query: &Query<'_>, siren: u32) -> Result<(), CliError>
                 answer.collectivity.as_ref(),
                 first(values),
                 CollectivityView::decode,
-            )
+            )?;
+            same_officials(&answer, values)
         })
         .await?;
     let human = match &answer.collectivity {
         None => format!("no collectivity {siren} at height {}\n", answer.height),
-        Some(c) => fields(&[
-            ("siren", c.siren.to_string()),
-            ("name", c.name.clone()),
-            ("council power", c.council_power.clone()),
-            ("council account", c.council_account.clone()),
-            ("height", answer.height.to_string()),
-        ]),
+        Some(c) => {
+            let mut text = fields(&[
+                ("siren", c.siren.to_string()),
+                ("name", c.name.clone()),
+                ("council power", c.council_power.clone()),
+                ("council account", c.council_account.clone()),
+                ("height", answer.height.to_string()),
+            ]);
+            text.push_str(&officials_table(&answer));
+            text
+        }
     };
     query.print(&answer, verified.as_ref(), human)
+}
+
+/// Each official shown is what its proven entry (the one after the
+/// collectivity's, in order) decodes to.
+fn same_officials(answer: &CollectivityAnswer, values: &[Option<Vec<u8>>]) -> Result<(), CliError> {
+    let refused =
+        |what: String| CliError::verification(format!("the answer does not verify: {what}"));
+    if answer.entries.len() != answer.officials.len().saturating_add(1) {
+        return Err(refused(
+            "one proven entry per official is missing".to_owned(),
+        ));
+    }
+    for (index, official) in answer.officials.iter().enumerate() {
+        let at = index.saturating_add(1);
+        let (Some(entry), Some(Some(value))) = (answer.entries.get(at), values.get(at)) else {
+            return Err(refused(format!("official {index} is not proven present")));
+        };
+        let key = hex::decode(&entry.key)
+            .map_err(|e| refused(format!("official {index}'s key is not hex: {e}")))?;
+        let proven = OfficialView::decode(&key, value)
+            .map_err(|e| refused(format!("official {index}'s entry does not decode: {e}")))?;
+        if proven.map(|(_, view)| view).as_ref() != Some(official) {
+            return Err(refused(format!(
+                "official {index} shown is not the proven one"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The officials, one line each, for people.
+fn officials_table(answer: &CollectivityAnswer) -> String {
+    let mut table = Table::new(&["official", "role", "scope", "since / until"]);
+    for official in &answer.officials {
+        let scope = &official.scope;
+        let scope = match (&scope.namespace, scope.id) {
+            (Some(namespace), _) => format!("namespace {namespace}"),
+            (None, Some(id)) => format!("{} {id}", scope.kind),
+            (None, None) => scope.kind.clone(),
+        };
+        let when = match (&official.delegated_by, official.expires_at_ms) {
+            (Some(by), Some(until)) => format!("delegated by {by} until {until} ms"),
+            _ => format!(
+                "granted at height {}",
+                official.granted_at_height.unwrap_or_default()
+            ),
+        };
+        table.row(vec![
+            official.account.clone(),
+            official.role.clone(),
+            scope,
+            when,
+        ]);
+    }
+    let mut text = format!("\nofficials ({})\n", answer.officials.len());
+    text.push_str(&table.render());
+    if answer.officials_omitted > 0 {
+        text.push_str(&format!("… and {} more\n", answer.officials_omitted));
+    }
+    text
 }
 
 /// `query programme`.

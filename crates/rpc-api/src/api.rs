@@ -154,8 +154,10 @@ pub trait CivitasApi {
     ) -> RpcResult<DocumentAnswer>;
 
     /// Council member `siren` (a SIREN, nine digits): its name, council
-    /// power and council account, proven; `collectivity` is `null` (with a
-    /// proof of absence) if it is not a member.
+    /// power and council account, and its officials (role grants and
+    /// delegations in its scopes, merchants excepted, at most
+    /// [`crate::OFFICIALS_MAX`]), each entry proven; `collectivity` is
+    /// `null` (with a proof of absence, and no officials) if it is not a member.
     ///
     /// Errors: [`crate::INVALID_PARAMS`] for a number that is not a SIREN.
     #[method(name = "getCollectivity")]

@@ -4,21 +4,27 @@
 //! council power), every entry with its proof against a certified header.
 //!
 //! All of it is public (docs/privacy.md, "State: governance"): how public
-//! bodies voted and what the council decided. A collectivity's officials are
-//! not listed here: roles are keyed by account first (table `0x11`), so
-//! finding a collectivity's would take a scan of every grant; an official's
-//! roles are `civitas_getAccount`'s.
+//! bodies voted and what the council decided, and who holds public office
+//! for a collectivity: its officials, each role grant (`0x11`) or delegation
+//! (`0x12`) whose scope is the collectivity, one of its programmes or
+//! communities, or one of its namespaces — merchants excepted (they are
+//! `civitas_getMerchant`'s). Each official's entry comes with its proof; the
+//! list's completeness does not (roles are keyed by account first, so no
+//! single proof covers "every grant of this collectivity").
 
 use std::collections::BTreeMap;
 
 use civitas_civic::governance::{GovernanceAction, Proposal, ProposalStatus};
-use civitas_civic::model::{Collectivity, Siren};
+use civitas_civic::keys;
+use civitas_civic::model::{
+    Collectivity, Delegation, NamespaceName, Role, RoleGrant, Scope, Siren,
+};
 use civitas_types::{AccountId, DecodeError, decode};
 use jsonrpsee::types::ErrorObjectOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::account::{role_name, scope_view};
+use crate::account::{ScopeView, role_name, scope_view};
 use crate::codes::code_name;
 use crate::errors::invalid_params;
 use crate::state::{Certified, ProvenEntry};
@@ -52,10 +58,92 @@ pub struct CollectivityAnswer {
     /// The collectivity, or `null` if it is not a council member (the entry
     /// then proves its absence).
     pub collectivity: Option<CollectivityView>,
-    /// The collectivity entry (`0x10`), with its proof.
+    /// Its officials (at most [`OFFICIALS_MAX`]), by account then role.
+    pub officials: Vec<OfficialView>,
+    /// Officials beyond [`OFFICIALS_MAX`] left out.
+    pub officials_omitted: u32,
+    /// The collectivity entry (`0x10`), then each official's role or
+    /// delegation entry, in the order of `officials`, with their proofs.
     pub entries: Vec<ProvenEntry>,
     /// The header the proofs check against.
     pub certified: Certified,
+}
+
+/// Most officials one `civitas_getCollectivity` answer lists.
+pub const OFFICIALS_MAX: usize = 256;
+
+/// An account holding public office for a collectivity.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "openrpc", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OfficialView {
+    /// The official's account (`civ1…`).
+    pub account: String,
+    /// The role (as in `civitas_getAccount`'s roles).
+    pub role: String,
+    /// What it covers.
+    pub scope: ScopeView,
+    /// Height of the grant; `null` for a delegation.
+    pub granted_at_height: Option<u64>,
+    /// For a delegation: who delegated it (`civ1…`); `null` for a grant.
+    pub delegated_by: Option<String>,
+    /// For a delegation: block time after which it no longer works (ms).
+    pub expires_at_ms: Option<u64>,
+}
+
+/// What an official's scope belongs to: a collectivity, or a namespace
+/// (whose collectivity the caller looks up).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Office {
+    /// A scope of this collectivity.
+    Collectivity(Siren),
+    /// A registry namespace's scope.
+    Namespace(NamespaceName),
+}
+
+impl OfficialView {
+    /// The official of a role grant (`from_table` `0x11`) or delegation
+    /// (`0x12`) entry, and what its scope belongs to; `None` for a
+    /// merchant's grant (not an office) or another table.
+    pub fn decode(key: &[u8], value: &[u8]) -> Result<Option<(Office, OfficialView)>, DecodeError> {
+        let (&table, body) = key
+            .split_first()
+            .ok_or_else(|| DecodeError::Invalid("an empty state key".to_owned()))?;
+        let (account, role, scope): (AccountId, Role, Scope) = decode(body)?;
+        if role == Role::Merchant {
+            return Ok(None);
+        }
+        let (granted_at_height, delegated_by, expires_at_ms) = match table {
+            keys::table::ROLE => {
+                let grant: RoleGrant = decode(value)?;
+                (Some(grant.granted_at_height), None, None)
+            }
+            keys::table::DELEGATION => {
+                let delegation: Delegation = decode(value)?;
+                (
+                    None,
+                    Some(delegation.delegator.to_string()),
+                    Some(delegation.expires_at_ms),
+                )
+            }
+            _ => return Ok(None),
+        };
+        let office = match &scope {
+            Scope::Collectivity(siren)
+            | Scope::Programme(siren, _)
+            | Scope::Community(siren, _) => Office::Collectivity(*siren),
+            Scope::Namespace(name) => Office::Namespace(name.clone()),
+        };
+        let view = OfficialView {
+            account: account.to_string(),
+            role: role_name(role).to_owned(),
+            scope: scope_view(&scope),
+            granted_at_height,
+            delegated_by,
+            expires_at_ms,
+        };
+        Ok(Some((office, view)))
+    }
 }
 
 /// A council member.

@@ -27,7 +27,7 @@
 //! | `civitas_getStateProof` | `key`: hex, at most [`STATE_KEY_BYTES_MAX`] bytes | [`StateProofAnswer`]: the entry, its proof, the [`Certified`] header |
 //! | `civitas_getRecord` | `namespace`, `id` | [`RecordAnswer`]: state, versions, revocation, proven entries |
 //! | `civitas_getRecordByDocument` | `namespace`, `documentHash` | [`DocumentAnswer`]: where the hash is registered, or a proof that it is not |
-//! | `civitas_getCollectivity` | `siren`: number | [`CollectivityAnswer`]: name, council power and account, proven |
+//! | `civitas_getCollectivity` | `siren`: number | [`CollectivityAnswer`]: name, council power and account, and its officials (role grants and delegations in its scopes), each proven |
 //! | `civitas_getProgramme` | `id`; `fromPeriod` (optional, default 0); `periods` (optional, 1 to [`PROGRAMME_PERIODS_MAX`], default [`PROGRAMME_PERIODS_DEFAULT`]) | [`ProgrammeAnswer`]: rules, status, money, per-period figures, proven |
 //! | `civitas_getMerchant` | `programme`, `merchant`: `civ1…` | [`MerchantAnswer`]: accreditation and categories, proven (not its balance: the merchant's own data) |
 //! | `civitas_getCommunity` | `id` | [`CommunityAnswer`]: rules, meter count, slots waiting to clear, proven |
@@ -185,8 +185,9 @@ pub use client::{
 };
 pub use codes::{code_name, code_reason};
 pub use council::{
-    ActionView, CollectivityAnswer, CollectivityView, PROPOSAL_VOTES_MAX, ProposalAnswer,
-    ProposalView, VoteView, action_view, council_power_text, parse_siren,
+    ActionView, CollectivityAnswer, CollectivityView, OFFICIALS_MAX, Office, OfficialView,
+    PROPOSAL_VOTES_MAX, ProposalAnswer, ProposalView, VoteView, action_view, council_power_text,
+    parse_siren,
 };
 pub use encoding::{
     decode_transaction_hex, parse_account, parse_hash, parse_public_key, parse_transaction_hex,

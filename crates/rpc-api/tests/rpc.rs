@@ -239,6 +239,8 @@ impl CivitasApiServer for FakeNode {
             siren: siren.0,
             height: 1,
             collectivity: None,
+            officials: Vec::new(),
+            officials_omitted: 0,
             entries: vec![absent(&civitas_civic::keys::collectivity(&siren))],
             certified: self.certified(),
         })

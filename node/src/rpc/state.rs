@@ -9,20 +9,22 @@
 //! is bounded: a programme's periods by [`PROGRAMME_PERIODS_MAX`], a
 //! proposal's votes by [`PROPOSAL_VOTES_MAX`].
 
+use std::collections::BTreeMap;
 use std::ops::Range;
 
 use civitas_civic::aid::Programme;
 use civitas_civic::keys::{self, table};
-use civitas_civic::model::{NamespaceName, RecordId, Role, Scope, Siren};
+use civitas_civic::model::{Namespace, NamespaceName, RecordId, Role, Scope, Siren};
 use civitas_engine::ChainStore;
 use civitas_rpc_api::{
     CertificateView, Certified, CollectivityAnswer, CollectivityView, CommunityAnswer,
     CommunityView, DocumentAnswer, ErrorObjectOwned, HeaderView, MerchantAnswer,
     MerchantBalanceAnswer, MerchantEntries, MeterAnswer, MeterRegistration, MeterSlotView,
-    PROPOSAL_VOTES_MAX, PeriodFiguresView, ProgrammeAnswer, ProgrammeView, ProposalAnswer,
-    ProposalView, ProvenEntry, RECORD_VERSIONS_MAX, RecordAnswer, RecordVersionView, RecordView,
-    SlotAnswer, SlotFiguresView, StateProofAnswer, VoteView, council_power_text,
-    decode_document_entry, internal_error, namespace_text, record_id_text, scope_view,
+    OFFICIALS_MAX, Office, OfficialView, PROPOSAL_VOTES_MAX, PeriodFiguresView, ProgrammeAnswer,
+    ProgrammeView, ProposalAnswer, ProposalView, ProvenEntry, RECORD_VERSIONS_MAX, RecordAnswer,
+    RecordVersionView, RecordView, SlotAnswer, SlotFiguresView, StateProofAnswer, VoteView,
+    council_power_text, decode_document_entry, internal_error, namespace_text, record_id_text,
+    scope_view,
 };
 use civitas_types::{AccountId, DecodeError, Hash, decode, encode};
 
@@ -165,13 +167,101 @@ pub fn collectivity(
         .map(CollectivityView::decode)
         .transpose()
         .map_err(corrupt("collectivity"))?;
+    let mut entries = vec![entry];
+    let (officials, officials_omitted) = match collectivity {
+        Some(_) => officials_of(store, siren, &mut entries)?,
+        None => (Vec::new(), 0),
+    };
     Ok(CollectivityAnswer {
         siren: siren.0,
         height,
         collectivity,
-        entries: vec![entry],
+        officials,
+        officials_omitted,
+        entries,
         certified,
     })
+}
+
+/// The officials of `siren`: every role grant and delegation (but
+/// merchants') whose scope is its own or one of its namespaces', at most
+/// [`OFFICIALS_MAX`], each entry with its proof pushed onto `entries`; and
+/// how many were left out. Scans both tables: roles are keyed by account.
+fn officials_of(
+    store: &LedgerStore,
+    siren: &Siren,
+    entries: &mut Vec<ProvenEntry>,
+) -> Result<(Vec<OfficialView>, u32), ErrorObjectOwned> {
+    let mut officials = Vec::new();
+    let mut omitted: u32 = 0;
+    let mut namespaces: BTreeMap<NamespaceName, bool> = BTreeMap::new();
+    for table in [keys::table::ROLE, keys::table::DELEGATION] {
+        let mut after: Option<Vec<u8>> = None;
+        loop {
+            let page = store
+                .ledger()
+                .scan_prefix(&[table], after.as_deref(), SCAN_PAGE)
+                .map_err(failed)?;
+            let Some((last, _)) = page.last() else {
+                break;
+            };
+            after = Some(last.clone());
+            let full = page.len() == SCAN_PAGE;
+            for (key, value) in page {
+                let Some((office, view)) =
+                    OfficialView::decode(&key, &value).map_err(corrupt("role"))?
+                else {
+                    continue;
+                };
+                let ours = match office {
+                    Office::Collectivity(of) => of == *siren,
+                    Office::Namespace(name) => namespace_of(store, &mut namespaces, name, siren)?,
+                };
+                if !ours {
+                    continue;
+                }
+                if officials.len() == OFFICIALS_MAX {
+                    omitted = omitted.saturating_add(1);
+                    continue;
+                }
+                let (entry, _) = proven(store, &key)?;
+                entries.push(entry);
+                officials.push(view);
+            }
+            if !full {
+                break;
+            }
+        }
+    }
+    Ok((officials, omitted))
+}
+
+/// Entries read per page of a table scan.
+const SCAN_PAGE: usize = 1_024;
+
+/// Whether namespace `name` belongs to `siren` (remembered in `seen`).
+fn namespace_of(
+    store: &LedgerStore,
+    seen: &mut BTreeMap<NamespaceName, bool>,
+    name: NamespaceName,
+    siren: &Siren,
+) -> Result<bool, ErrorObjectOwned> {
+    if let Some(ours) = seen.get(&name) {
+        return Ok(*ours);
+    }
+    let value = store
+        .ledger()
+        .get(&keys::namespace(&name))
+        .map_err(failed)?;
+    let ours = match value {
+        Some(bytes) => {
+            let namespace: Namespace = decode(&bytes).map_err(corrupt("namespace"))?;
+            namespace.collectivity == *siren
+        }
+        None => false,
+    };
+    seen.insert(name, ours);
+    Ok(ours)
 }
 
 /// `civitas_getProgramme`: the programme, then its figures for `periods`.

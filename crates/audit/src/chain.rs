@@ -5,46 +5,101 @@
 //! block is executed when it arrives and committed when its certificate
 //! does: by the next block, or, for the last one, by [`ChainAudit::finish`].
 //!
-//! Pipelined: when block `n + 1` arrives its transaction signatures are
-//! verified (ZIP-215 batches over [`ChainAudit::set_signature_threads`]
-//! threads) while block `n`, verified on the previous call, is executed and
-//! committed on the caller's thread. The checks run in the same order as
-//! one block at a time, so the first bad height and its reason are the
-//! same; a block's own failure is reported by the call that gives the next
-//! block (or by [`ChainAudit::finish`]). Only the last block is kept
-//! ([`MemoryStore::keeping_blocks`]): memory follows the state, not the
-//! chain's length.
+//! Pipelined on three threads: when block `n + 1` arrives its transaction
+//! signatures are verified (ZIP-215 batches over
+//! [`ChainAudit::set_signature_threads`] threads) while block `n`, verified
+//! on the previous call, executes on the caller's thread against the values
+//! block `n - 1` left, and block `n - 1`'s state tree is built from its
+//! writes on a third thread (the tree's root is only compared with the
+//! header; execution reads the values). The checks keep one block at a
+//! time's order, so the first bad height and its reason are the same: a
+//! block's state root is compared before anything checked after it is
+//! reported — its next validators, its civic laws, its certificate, and
+//! everything about later blocks (a failure there first builds the
+//! outstanding trees on the caller's thread). A block's own failure is
+//! reported by the call that gives the next block (or by
+//! [`ChainAudit::finish`]). Only the tip is kept ([`AuditStore`]): memory
+//! follows the state, not the chain's length.
 
 use civitas_civic::invariants::{check_block, check_figures, check_programme_entries};
 use civitas_civic::keys;
-use civitas_engine::execution::{Executed, ExecutionFailure};
-use civitas_engine::validate::{Parent, VerifiedBlock, validate_verified};
-use civitas_engine::{ChainSpec, ChainStore, Decided, EngineError, MemoryStore, MemoryView};
+use civitas_engine::execution::{ExecutionFailure, Unprepared};
+use civitas_engine::validate::{
+    Parent, VerifiedBlock, check_after_state_root, validate_verified_before_state_root,
+};
+use civitas_engine::{ChainRead, ChainSpec, EngineError, InvalidBlock, StoreError};
 use civitas_genesis::GenesisDocument;
-use civitas_state_tree::MemoryState;
+use civitas_state_tree::{MemoryState, StateError, StateTree, Values, Writes};
 use civitas_types::{Block, Hash, QuorumCertificate, SignatureVerifier, Zip215Verifier, decode};
 
 use crate::error::{AuditError, AuditFailure, StoredMismatch};
+use crate::store::{AuditStore, Committed, ValuesView};
 use crate::summary::AuditSummary;
 
 /// A block executed, waiting for its certificate to be committed.
 struct Pending {
     block: Block,
-    executed: Executed<MemoryState>,
+    executed: Unprepared,
+    /// The values after it.
+    values: Values,
+    /// The first failure of the checks after its state root (next
+    /// validators, civic laws), reported once the root is compared.
+    after_root: Result<(), AuditError>,
+}
+
+/// What a commit is done with: the values it replaced, the block and its
+/// execution's outcome (tens of thousands of allocations for a large block).
+struct Retired {
+    _values: Values,
+    _block: Block,
+    _executed: Unprepared,
+}
+
+/// A committed block whose state tree is not built yet.
+struct Unrooted {
+    height: u64,
+    /// The state root its header claims.
+    claimed: Hash,
+    writes: Writes,
+}
+
+/// A block's state tree, built from the previous one.
+struct Rooted {
+    height: u64,
+    claimed: Hash,
+    tree: Result<StateTree, StateError>,
+}
+
+impl Unrooted {
+    /// Builds the tree after this block from `base`, the tree before it;
+    /// frees `base`'s own nodes and the writes where this runs.
+    fn build(self, base: StateTree) -> Rooted {
+        let tree = base.after_writes(&self.writes);
+        Rooted {
+            height: self.height,
+            claimed: self.claimed,
+            tree,
+        }
+    }
 }
 
 /// The audit of one chain, from its genesis.
 pub struct ChainAudit {
     spec: ChainSpec,
-    store: MemoryStore,
+    store: AuditStore,
+    /// The state tree of the last block whose root was compared.
+    tree: StateTree,
+    /// The last committed block, if its tree is not built yet.
+    unrooted: Option<Unrooted>,
     verifier: Zip215Verifier,
     /// The last block received: signatures verified, not executed yet.
     waiting: Option<VerifiedBlock>,
     /// A block executed, waiting for its certificate (between calls only
     /// after a refused block, whose call executed the waiting one).
     pending: Option<Pending>,
-    /// The state the last commit replaced: freed on a verifying thread.
-    retired: Option<MemoryState>,
+    /// What the last commit is done with: freed on a verifying thread, off
+    /// the thread that executes.
+    retired: Option<Retired>,
     /// Threads verifying a block's signatures.
     threads: usize,
     summary: AuditSummary,
@@ -58,11 +113,13 @@ impl ChainAudit {
             .check()
             .map_err(|e| at_genesis(AuditFailure::Genesis(e)))?;
         let hash = genesis.hash();
-        let store = MemoryStore::from_genesis(&checked, genesis.initial_height)
+        let (store, tree) = AuditStore::from_genesis(&checked, genesis.initial_height)
             .map_err(|e| at_genesis(AuditFailure::Local(EngineError::Store(e))))?;
         Ok(ChainAudit {
             spec: ChainSpec::from_genesis(genesis, hash),
-            store: store.keeping_blocks(1),
+            store,
+            tree,
+            unrooted: None,
             verifier: Zip215Verifier,
             waiting: None,
             pending: None,
@@ -97,7 +154,9 @@ impl ChainAudit {
             .saturating_add(executed)
     }
 
-    /// What was checked so far.
+    /// What was checked so far. Between calls the last committed block's
+    /// state root may not be compared yet: `state_root` is the last one
+    /// that was.
     pub fn summary(&self) -> &AuditSummary {
         &self.summary
     }
@@ -108,23 +167,14 @@ impl ChainAudit {
     /// certificate for it is known.
     pub fn push_bytes(&mut self, bytes: &[u8]) -> Result<(), AuditError> {
         let expected = self.next_height();
-        let waiting = self.waiting.take();
-        let retired = self.retired.take();
         let threads = self.threads;
-        let (received, executed) = std::thread::scope(|scope| {
-            let receiving = scope.spawn(move || {
-                drop(retired);
-                let block: Block = decode(bytes)?;
-                if block.header.height != expected {
-                    return Ok(Err(block.header.height));
-                }
-                Ok(Ok(VerifiedBlock::verify(block, threads)))
-            });
-            let executed = self.execute_waiting(waiting);
-            (receiving.join(), executed)
-        });
-        // The receiving thread panics only on a bug: pass it on.
-        let received = received.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let (received, executed) = self.overlapped(move || {
+            let block: Block = decode(bytes)?;
+            if block.header.height != expected {
+                return Ok(Err(block.header.height));
+            }
+            Ok(Ok(VerifiedBlock::verify(block, threads)))
+        })?;
         executed?;
         let verified = match received {
             Ok(Ok(verified)) => verified,
@@ -159,22 +209,54 @@ impl ChainAudit {
             ));
         }
         let certificate = block.last_commit.clone();
-        let waiting = self.waiting.take();
-        let retired = self.retired.take();
         let threads = self.threads;
-        let (verified, advanced) = std::thread::scope(|scope| {
-            let verifying = scope.spawn(move || {
-                drop(retired);
-                VerifiedBlock::verify(block, threads)
-            });
-            let advanced = self.advance(waiting, certificate);
-            (verifying.join(), advanced)
-        });
-        // The verifying thread panics only on a bug: pass it on.
-        let verified = verified.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        advanced?;
+        let (verified, executed) =
+            self.overlapped(move || VerifiedBlock::verify(block, threads))?;
+        executed?;
+        if let Some(pending) = self.pending.take() {
+            self.commit(pending, certificate)?;
+        }
         self.waiting = Some(verified);
         Ok(())
+    }
+
+    /// Runs `receive` on another thread (which also frees the retired
+    /// values), builds the unrooted block's tree on a third, and executes
+    /// the waiting block on this one; then compares the built root, whose
+    /// failure comes first. Returns what `receive` gave and the execution's
+    /// verdict (the waiting block's state root compared first if a check
+    /// after it failed).
+    fn overlapped<R: Send>(
+        &mut self,
+        receive: impl FnOnce() -> R + Send,
+    ) -> Result<(R, Result<(), AuditError>), AuditError> {
+        let waiting = self.waiting.take();
+        let retired = self.retired.take();
+        let rooting = self
+            .unrooted
+            .take()
+            .map(|unrooted| (unrooted, std::mem::take(&mut self.tree)));
+        let (received, rooted, executed) = std::thread::scope(|scope| {
+            let receiving = scope.spawn(move || {
+                drop(retired);
+                receive()
+            });
+            let building =
+                rooting.map(|(unrooted, base)| scope.spawn(move || unrooted.build(base)));
+            let executed = self.execute_waiting(waiting);
+            (
+                receiving.join(),
+                building.map(|building| building.join()),
+                executed,
+            )
+        });
+        // The helper threads panic only on a bug: pass it on.
+        let received = received.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        if let Some(rooted) = rooted {
+            self.settle(rooted.unwrap_or_else(|panic| std::panic::resume_unwind(panic)))?;
+        }
+        let executed = executed.and_then(|()| self.pending_after_root());
+        Ok((received, executed))
     }
 
     /// Checks a certificate kept beside the chain (a data directory's, which
@@ -223,42 +305,57 @@ impl ChainAudit {
         if let Some(pending) = self.pending.take() {
             self.commit(pending, last_certificate)?;
         }
+        self.settle_now()?;
         self.reconcile_programmes()?;
-        let state = self.store.memory_state().clone();
+        // Every committed block's root was compared: the tree is the values'.
+        let state = MemoryState::from_parts(self.store.values().clone(), self.tree);
         Ok((self.summary, state))
-    }
-
-    /// Executes the waiting block, if any, and commits the executed one with
-    /// `certificate` (the one the next block carries).
-    fn advance(
-        &mut self,
-        waiting: Option<VerifiedBlock>,
-        certificate: Option<QuorumCertificate>,
-    ) -> Result<(), AuditError> {
-        self.execute_waiting(waiting)?;
-        match self.pending.take() {
-            Some(pending) => self.commit(pending, certificate),
-            None => Ok(()),
-        }
     }
 
     /// Executes the waiting block, if any, so that it stands where one block
     /// at a time would have left it: executed, waiting for its certificate.
+    /// The last committed block's root is compared first.
     fn catch_up(&mut self) -> Result<(), AuditError> {
+        self.settle_now()?;
         let waiting = self.waiting.take();
-        self.execute_waiting(waiting)
+        self.execute_waiting(waiting)?;
+        self.pending_after_root()
     }
 
-    /// Executes `waiting`, if any, into the pending block.
+    /// Executes `waiting`, if any, into the pending block. A failure of the
+    /// checks after its state root is kept in the pending block
+    /// ([`Self::pending_after_root`]).
     fn execute_waiting(&mut self, waiting: Option<VerifiedBlock>) -> Result<(), AuditError> {
         if let Some(verified) = waiting {
-            let executed = self.execute(&verified)?;
+            let (executed, values) = self.execute(&verified)?;
+            let after_root = self.check_after_root(verified.block(), &executed, &values);
             self.pending = Some(Pending {
                 block: verified.into_block(),
                 executed,
+                values,
+                after_root,
             });
         }
         Ok(())
+    }
+
+    /// The failure of the pending block's checks after its state root, if
+    /// any, reported after its root is compared (built here, on this
+    /// thread: only on the way to a failure).
+    fn pending_after_root(&mut self) -> Result<(), AuditError> {
+        if !matches!(&self.pending, Some(pending) if pending.after_root.is_err()) {
+            return Ok(());
+        }
+        // A block that failed is not kept, as when its execution fails.
+        match self.pending.take() {
+            Some(Pending {
+                block,
+                executed,
+                after_root: Err(error),
+                ..
+            }) => Err(self.after_root_of(&block, &executed.outcome.writes, error)),
+            _ => Ok(()),
+        }
     }
 
     fn local(&self, height: u64, error: impl Into<EngineError>) -> AuditError {
@@ -266,17 +363,17 @@ impl ChainAudit {
     }
 
     /// Re-executes `block` on the committed chain, as a validator judges a
-    /// proposal, and checks the civic laws on what it wrote.
-    fn execute(&mut self, verified: &VerifiedBlock) -> Result<Executed<MemoryState>, AuditError> {
+    /// proposal, up to its state root; returns it with the values after it.
+    fn execute(&mut self, verified: &VerifiedBlock) -> Result<(Unprepared, Values), AuditError> {
         let block = verified.block();
         let height = block.header.height;
-        let tip = self.store.tip().map_err(|e| self.local(height, e))?;
+        let tip = self.store.tip();
         let validators = self
             .store
             .validator_set(height)
             .map_err(|e| self.local(height, e))?
             .ok_or_else(|| self.local(height, EngineError::UnknownValidatorSet(height)))?;
-        let parent_validators = match &tip {
+        let parent_validators = match tip {
             Some(tip) => self
                 .store
                 .validator_set(tip.header.height)
@@ -284,11 +381,11 @@ impl ChainAudit {
             None => None,
         };
         let parent = Parent {
-            tip: tip.as_ref(),
+            tip,
             validators: &validators,
             parent_validators: parent_validators.as_ref(),
         };
-        let executed = validate_verified(
+        let executed = validate_verified_before_state_root(
             &self.store,
             &self.spec,
             &parent,
@@ -301,40 +398,107 @@ impl ChainAudit {
             }
             ExecutionFailure::Local(error) => self.local(height, error),
         })?;
-        let before = MemoryView(self.store.memory_state().clone());
-        let after = MemoryView(executed.prepared.clone());
+        let values = self
+            .store
+            .values()
+            .after(&executed.outcome.writes)
+            .map_err(|e| self.local(height, StoreError::Corrupt(StateError::Key(e).to_string())))?;
+        Ok((executed, values))
+    }
+
+    /// The checks after a block's state root: the next validators it
+    /// announces, then the civic laws on what it wrote.
+    fn check_after_root(
+        &self,
+        block: &Block,
+        executed: &Unprepared,
+        values: &Values,
+    ) -> Result<(), AuditError> {
+        let height = block.header.height;
+        check_after_state_root(&executed.next_validators_hash, &block.header)
+            .map_err(|reason| AuditError::at(height, AuditFailure::InvalidBlock(reason)))?;
+        let before = ValuesView(self.store.values().clone());
+        let after = ValuesView(values.clone());
         let law = |error| AuditError::at(height, AuditFailure::Law(error));
         check_block(&after, &executed.outcome.writes).map_err(law)?;
-        check_figures(&before, &after, &executed.outcome.writes).map_err(law)?;
-        Ok(executed)
+        check_figures(&before, &after, &executed.outcome.writes).map_err(law)
+    }
+
+    /// Compares a built tree's root with its header's; the tree becomes the
+    /// audit's.
+    fn settle(&mut self, rooted: Rooted) -> Result<(), AuditError> {
+        let tree = self.rooted(rooted)?;
+        self.summary.state_root = tree.root_hash().to_string();
+        self.tree = tree;
+        Ok(())
+    }
+
+    /// A built tree, if its root is its header's.
+    fn rooted(&self, rooted: Rooted) -> Result<StateTree, AuditError> {
+        let height = rooted.height;
+        let tree = rooted.tree.map_err(|e| {
+            self.local(
+                height,
+                EngineError::Store(StoreError::Corrupt(e.to_string())),
+            )
+        })?;
+        if tree.root_hash() != rooted.claimed {
+            return Err(AuditError::at(
+                height,
+                AuditFailure::InvalidBlock(InvalidBlock::StateRoot),
+            ));
+        }
+        Ok(tree)
+    }
+
+    /// Builds the unrooted block's tree here and compares its root.
+    fn settle_now(&mut self) -> Result<(), AuditError> {
+        match self.unrooted.take() {
+            Some(unrooted) => {
+                let rooted = unrooted.build(self.tree.clone());
+                self.settle(rooted)
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// `error`, a failure after the state root of `block` (executed, not
+    /// committed), unless that root is not its header's, which comes first.
+    fn after_root_of(&self, block: &Block, writes: &Writes, error: AuditError) -> AuditError {
+        let rooted = Rooted {
+            height: block.header.height,
+            claimed: block.header.state_root,
+            tree: self.tree.after_writes(writes),
+        };
+        match self.rooted(rooted) {
+            Ok(_) => error,
+            Err(first) => first,
+        }
     }
 
     /// Checks `certificate` of the pending block against the set in force
-    /// at its height, then commits it.
+    /// at its height, then commits it; its tree is built on the next call
+    /// (its root compared first if the certificate fails).
     fn commit(
         &mut self,
         pending: Pending,
         certificate: Option<QuorumCertificate>,
     ) -> Result<(), AuditError> {
-        let Pending { block, executed } = pending;
+        let Pending {
+            block,
+            mut executed,
+            values,
+            after_root,
+        } = pending;
         let height = block.header.height;
-        let certificate =
-            certificate.ok_or(AuditError::at(height, AuditFailure::MissingCertificate))?;
-        let validators = self
-            .store
-            .validator_set(height)
-            .map_err(|e| self.local(height, e))?
-            .ok_or_else(|| self.local(height, EngineError::UnknownValidatorSet(height)))?;
-        self.verifier
-            .verify_certificate(
-                &certificate,
-                &self.spec.chain_id,
-                height,
-                &block.hash(),
-                &validators,
-            )
-            .map_err(|e| AuditError::at(height, AuditFailure::Certificate(e)))?;
-        let state_root = executed.state_root();
+        let hash = block.hash();
+        let checked = after_root.and_then(|()| self.check_certificate(&block, &hash, certificate));
+        let certificate = match checked {
+            Ok(certificate) => certificate,
+            Err(error) => {
+                return Err(self.after_root_of(&block, &executed.outcome.writes, error));
+            }
+        };
         let summary = &mut self.summary;
         summary.blocks = summary.blocks.saturating_add(1);
         summary.height = height;
@@ -357,26 +521,56 @@ impl ChainAudit {
         if executed.outcome.validator_set_change.is_some() {
             summary.validator_set_changes = summary.validator_set_changes.saturating_add(1);
         }
-        summary.state_root = state_root.to_string();
         summary.time_ms = Some(block.header.time_ms);
-        let decided = Decided {
+        let committed = Committed {
             block: &block,
-            certificate: &certificate,
-            receipt_leaves: &executed.receipt_leaves,
+            hash,
+            certificate,
             validator_change: executed.outcome.validator_set_change.as_ref(),
         };
-        let replaced = self.store.memory_state().clone();
-        self.store
-            .commit(decided, executed.prepared)
-            .map_err(|e| self.local(height, e))?;
-        self.retired = Some(replaced);
+        let replaced = self.store.commit(committed, values).map_err(|e| {
+            let error = self.local(height, e);
+            self.after_root_of(&block, &executed.outcome.writes, error)
+        })?;
+        self.unrooted = Some(Unrooted {
+            height,
+            claimed: block.header.state_root,
+            writes: std::mem::take(&mut executed.outcome.writes),
+        });
+        self.retired = Some(Retired {
+            _values: replaced,
+            _block: block,
+            _executed: executed,
+        });
         Ok(())
+    }
+
+    /// `certificate` of `block` (hash `hash`), checked against the set in
+    /// force at its height.
+    fn check_certificate(
+        &mut self,
+        block: &Block,
+        hash: &Hash,
+        certificate: Option<QuorumCertificate>,
+    ) -> Result<QuorumCertificate, AuditError> {
+        let height = block.header.height;
+        let certificate =
+            certificate.ok_or(AuditError::at(height, AuditFailure::MissingCertificate))?;
+        let validators = self
+            .store
+            .validator_set(height)
+            .map_err(|e| self.local(height, e))?
+            .ok_or_else(|| self.local(height, EngineError::UnknownValidatorSet(height)))?;
+        self.verifier
+            .verify_certificate(&certificate, &self.spec.chain_id, height, hash, &validators)
+            .map_err(|e| AuditError::at(height, AuditFailure::Certificate(e)))?;
+        Ok(certificate)
     }
 
     /// Every programme's books, entry by entry, on the final state.
     fn reconcile_programmes(&mut self) -> Result<(), AuditError> {
         let height = self.summary.height;
-        let state = MemoryView(self.store.memory_state().clone());
+        let state = ValuesView(self.store.values().clone());
         let count: u64 = civitas_civic::state::Overlay::new(&state)
             .get(&keys::programme_counter())
             .map_err(|e| self.local(height, EngineError::State(e)))?

@@ -20,6 +20,7 @@ pub mod bundle;
 mod chain;
 mod error;
 pub mod export;
+mod store;
 mod summary;
 
 pub use chain::ChainAudit;

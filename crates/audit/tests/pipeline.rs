@@ -235,3 +235,98 @@ fn a_verified_block_with_a_forged_signature_is_still_refused() {
         Some(InvalidBlock::Signatures(InvalidSignatures { positions: vec![4] }).to_string())
     );
 }
+
+/// The state tree of block n is built on another thread while block n + 1
+/// executes: its root is still compared before anything checked after it.
+mod deferred_state_root {
+    use super::*;
+
+    fn state_root_error(height: u64) -> String {
+        format!(
+            "height {height}: invalid block: {}",
+            InvalidBlock::StateRoot
+        )
+    }
+
+    #[test]
+    fn a_bad_state_root_is_named_before_the_next_blocks_bad_roots() {
+        let (_, mut blocks, last) = chain();
+        blocks[2].header.state_root = Hash([7; 32]);
+        blocks[3].header.state_root = Hash([8; 32]);
+        blocks[3].header.receipts_root = Hash([9; 32]);
+        let height = blocks[2].header.height;
+        assert_verdict(&blocks, &last, (height, &state_root_error(height)));
+    }
+
+    #[test]
+    fn a_bad_state_root_is_named_before_its_own_next_validators() {
+        let (_, mut blocks, last) = chain();
+        blocks[2].header.state_root = Hash([7; 32]);
+        blocks[2].header.next_validators_hash = Hash([6; 32]);
+        let height = blocks[2].header.height;
+        assert_verdict(&blocks, &last, (height, &state_root_error(height)));
+    }
+
+    #[test]
+    fn next_validators_alone_are_named_after_a_good_state_root() {
+        let (_, mut blocks, last) = chain();
+        blocks[2].header.next_validators_hash = Hash([6; 32]);
+        let height = blocks[2].header.height;
+        let expected = format!(
+            "height {height}: invalid block: {}",
+            InvalidBlock::NextValidators
+        );
+        assert_verdict(&blocks, &last, (height, &expected));
+    }
+
+    #[test]
+    fn a_bad_state_root_is_named_before_its_certificate_and_an_undecodable_next_block() {
+        // Changing the header changes the block's hash: the certificate
+        // block 3 carries for it no longer signs it.
+        let (_, mut blocks, _) = chain();
+        blocks[2].header.state_root = Hash([7; 32]);
+        let height = blocks[2].header.height;
+        for threads in [1, 2] {
+            let mut audit = ChainAudit::new(&generator::genesis(SEED)).unwrap();
+            audit.set_signature_threads(threads);
+            let mut first = None;
+            for bytes in blocks[..4].iter().map(encode).chain([vec![1, 2, 3]]) {
+                if let Err(error) = audit.push_bytes(&bytes) {
+                    first = Some(error);
+                    break;
+                }
+            }
+            let error = first.expect("the chain is refused");
+            assert_eq!(error.to_string(), state_root_error(height), "{threads}");
+        }
+    }
+
+    #[test]
+    fn a_bad_state_root_in_the_last_block_is_named_by_finish() {
+        let (_, mut blocks, last) = chain();
+        let end = blocks.len() - 1;
+        blocks[end].header.state_root = Hash([7; 32]);
+        let height = blocks[end].header.height;
+        assert_verdict(&blocks, &last, (height, &state_root_error(height)));
+    }
+
+    #[test]
+    fn a_bad_state_root_in_the_block_before_the_last_is_named_by_finish() {
+        let (_, mut blocks, last) = chain();
+        let end = blocks.len() - 2;
+        blocks[end].header.state_root = Hash([7; 32]);
+        forge_signature(&mut blocks[end + 1], 8);
+        let height = blocks[end].header.height;
+        assert_verdict(&blocks, &last, (height, &state_root_error(height)));
+    }
+
+    #[test]
+    fn the_summary_names_the_last_blocks_state_root() {
+        let (generator, blocks, last) = chain();
+        let summary = audit(&blocks, &last, 2, Feed::Bytes).unwrap();
+        let end = &blocks[blocks.len() - 1].header;
+        assert_eq!(summary.state_root, end.state_root.to_string());
+        assert_eq!(summary.height, end.height);
+        assert_eq!(summary.transactions, generator.transactions());
+    }
+}

@@ -11,7 +11,7 @@ use civitas_types::{Evidence, Hash, SignedTransaction};
 
 use crate::config::ChainSpec;
 use crate::error::{EngineError, InvalidBlock};
-use crate::store::{ChainStore, PreparedState, StoreError};
+use crate::store::{ChainRead, ChainStore, PreparedState, StoreError};
 
 /// A block executed on the latest committed state, ready to commit if decided.
 pub struct Executed<P> {
@@ -52,6 +52,24 @@ impl From<StoreError> for ExecutionFailure {
     }
 }
 
+/// A block executed on the latest committed state, its writes not yet
+/// applied to any state: what [`Executed`] holds but the prepared state.
+pub struct Unprepared {
+    /// Receipts, writes and any validator-set change.
+    pub outcome: BlockOutcome,
+    /// The receipts root's leaves (block receipt first).
+    pub receipt_leaves: Vec<Vec<u8>>,
+    /// The hash of the set that signs the next height.
+    pub next_validators_hash: Hash,
+}
+
+impl Unprepared {
+    /// The header's `receipts_root`.
+    pub fn receipts_root(&self) -> Hash {
+        civitas_types::receipt_leaves::receipts_root(&self.receipt_leaves)
+    }
+}
+
 /// Executes `transactions` and `evidence` at `context` on `store`'s state.
 pub fn execute<S: ChainStore>(
     store: &S,
@@ -60,6 +78,30 @@ pub fn execute<S: ChainStore>(
     transactions: &[SignedTransaction],
     evidence: &[Evidence],
 ) -> Result<Executed<S::Prepared>, ExecutionFailure> {
+    let Unprepared {
+        outcome,
+        receipt_leaves,
+        next_validators_hash,
+    } = execute_unprepared(store, spec, context, transactions, evidence)?;
+    let prepared = store.prepare(&outcome.writes)?;
+    Ok(Executed {
+        outcome,
+        receipt_leaves,
+        prepared,
+        next_validators_hash,
+    })
+}
+
+/// [`execute`] without preparing the state after the block: the caller
+/// applies [`BlockOutcome::writes`] itself (the auditor, which builds the
+/// state tree on another thread).
+pub fn execute_unprepared<S: ChainRead>(
+    store: &S,
+    spec: &ChainSpec,
+    context: &BlockContext,
+    transactions: &[SignedTransaction],
+    evidence: &[Evidence],
+) -> Result<Unprepared, ExecutionFailure> {
     let past = PastHeights { store };
     let block_evidence = BlockEvidence {
         items: evidence,
@@ -68,7 +110,6 @@ pub fn execute<S: ChainStore>(
     };
     let outcome =
         execute_block(store.state(), context, transactions, block_evidence).map_err(classify)?;
-    let prepared = store.prepare(&outcome.writes)?;
     let next_height = context.height.saturating_add(1);
     let next_validators_hash = match &outcome.validator_set_change {
         Some((activation, set)) if *activation == next_height => set.hash(),
@@ -81,10 +122,9 @@ pub fn execute<S: ChainStore>(
             })?
             .hash(),
     };
-    Ok(Executed {
+    Ok(Unprepared {
         receipt_leaves: outcome.receipt_leaves(),
         outcome,
-        prepared,
         next_validators_hash,
     })
 }
@@ -107,7 +147,7 @@ pub(crate) struct PastHeights<'a, S> {
     pub(crate) store: &'a S,
 }
 
-impl<S: ChainStore> ValidatorSets for PastHeights<'_, S> {
+impl<S: ChainRead> ValidatorSets for PastHeights<'_, S> {
     fn at(&self, height: u64) -> Result<Option<PastHeight>, StorageError> {
         let unreadable = |error: StoreError| StorageError {
             reason: error.to_string(),

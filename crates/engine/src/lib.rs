@@ -27,4 +27,4 @@ pub use engine::{Admissions, Engine};
 pub use error::{EngineError, InvalidBlock};
 pub use io::{CommittedBlock, Input, Output, Timer};
 pub use memory_store::{MemoryStore, MemoryView, StoredBlock};
-pub use store::{ChainStore, Decided, PreparedState, StoreError, Tip, Writes};
+pub use store::{ChainRead, ChainStore, Decided, PreparedState, StoreError, Tip, Writes};

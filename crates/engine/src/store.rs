@@ -62,6 +62,41 @@ pub trait PreparedState {
     fn root(&self) -> Hash;
 }
 
+/// What executing and checking a block reads from the committed chain: its
+/// latest state, the validator sets and past block times. Every
+/// [`ChainStore`] is one; a replay that keeps the state tree apart from the
+/// values (the auditor's, which builds each tree on another thread) is one
+/// without being a [`ChainStore`].
+pub trait ChainRead {
+    /// The latest committed state, read by execution.
+    type State: StateRead;
+
+    /// The state after the last committed block.
+    fn state(&self) -> &Self::State;
+
+    /// The validator set that signs `height` ([`ChainStore::validator_set`]).
+    fn validator_set(&self, height: u64) -> Result<Option<ValidatorSet>, StoreError>;
+
+    /// The time of the committed block at `height` ([`ChainStore::block_time`]).
+    fn block_time(&self, height: u64) -> Result<Option<u64>, StoreError>;
+}
+
+impl<S: ChainStore> ChainRead for S {
+    type State = S::State;
+
+    fn state(&self) -> &S::State {
+        ChainStore::state(self)
+    }
+
+    fn validator_set(&self, height: u64) -> Result<Option<ValidatorSet>, StoreError> {
+        ChainStore::validator_set(self, height)
+    }
+
+    fn block_time(&self, height: u64) -> Result<Option<u64>, StoreError> {
+        ChainStore::block_time(self, height)
+    }
+}
+
 /// The committed chain and state, as the engine reads and extends it.
 pub trait ChainStore {
     /// The latest committed state, read by execution.

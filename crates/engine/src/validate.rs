@@ -7,13 +7,15 @@
 use civitas_civic::upgrade::protocol_version_at;
 use civitas_civic::{BlockContext, SUPPORTED_PROTOCOL_VERSIONS};
 use civitas_mempool::{InvalidSignatures, Mempool};
-use civitas_types::{Block, SignatureVerifier, ValidatorSet};
+use civitas_types::{Block, Hash, Header, SignatureVerifier, ValidatorSet};
 use civitas_verify::{Expected, InForce, Parent as VerifyParent, verify_proposed_block};
 
 use crate::config::ChainSpec;
 use crate::error::{EngineError, InvalidBlock};
-use crate::execution::{Executed, ExecutionFailure, PastHeights, execute};
-use crate::store::{ChainStore, Tip};
+use crate::execution::{
+    Executed, ExecutionFailure, PastHeights, Unprepared, execute, execute_unprepared,
+};
+use crate::store::{ChainRead, ChainStore, Tip};
 
 /// Where the chain stands for the height being decided.
 pub struct Parent<'a> {
@@ -111,6 +113,85 @@ fn validate_with<S: ChainStore>(
     block: &Block,
     verifier: &mut dyn SignatureVerifier,
 ) -> Result<Executed<S::Prepared>, ExecutionFailure> {
+    check_before_execution(store, spec, signatures, parent, block, verifier)?;
+    let executed = execute(
+        store,
+        spec,
+        &context_of(block),
+        &block.transactions,
+        &block.evidence,
+    )?;
+    let invalid = ExecutionFailure::Invalid;
+    if executed.receipts_root() != block.header.receipts_root {
+        return Err(invalid(InvalidBlock::ReceiptsRoot));
+    }
+    if executed.state_root() != block.header.state_root {
+        return Err(invalid(InvalidBlock::StateRoot));
+    }
+    check_after_state_root(&executed.next_validators_hash, &block.header)
+        .map_err(invalid)
+        .map(|()| executed)
+}
+
+/// [`validate_verified`] up to the state root, which it leaves to the
+/// caller with the checks after it: header, body, signatures, execution and
+/// the receipts root, in the same order. For a replay that builds the
+/// state tree on another thread: it applies the writes, compares the
+/// tree's root with the header's (a mismatch is [`InvalidBlock::StateRoot`])
+/// and then runs [`check_after_state_root`]; a failure of either, or of
+/// anything checked later, is reported only once the root was compared, so
+/// the verdict is [`validate_verified`]'s.
+pub fn validate_verified_before_state_root<S: ChainRead>(
+    store: &S,
+    spec: &ChainSpec,
+    parent: &Parent<'_>,
+    verified: &VerifiedBlock,
+    verifier: &mut dyn SignatureVerifier,
+) -> Result<Unprepared, ExecutionFailure> {
+    let block = &verified.block;
+    check_before_execution(
+        store,
+        spec,
+        Signatures::Verified(&verified.signatures),
+        parent,
+        block,
+        verifier,
+    )?;
+    let executed = execute_unprepared(
+        store,
+        spec,
+        &context_of(block),
+        &block.transactions,
+        &block.evidence,
+    )?;
+    if executed.receipts_root() != block.header.receipts_root {
+        return Err(ExecutionFailure::Invalid(InvalidBlock::ReceiptsRoot));
+    }
+    Ok(executed)
+}
+
+/// What is checked after the state root: the set announced for the next
+/// height (`next_validators_hash`, from the block's execution).
+pub fn check_after_state_root(
+    next_validators_hash: &Hash,
+    header: &Header,
+) -> Result<(), InvalidBlock> {
+    if *next_validators_hash != header.next_validators_hash {
+        return Err(InvalidBlock::NextValidators);
+    }
+    Ok(())
+}
+
+/// What is checked before execution: the header and body, the block
+/// limits, the transaction signatures.
+fn check_before_execution<S: ChainRead>(
+    store: &S,
+    spec: &ChainSpec,
+    signatures: Signatures<'_>,
+    parent: &Parent<'_>,
+    block: &Block,
+    verifier: &mut dyn SignatureVerifier,
+) -> Result<(), ExecutionFailure> {
     check_header(store, spec, parent, block, verifier)?;
     let invalid = |reason: InvalidBlock| ExecutionFailure::Invalid(reason);
     spec.consensus
@@ -121,31 +202,24 @@ fn validate_with<S: ChainStore>(
         Signatures::Mempool(mempool) => mempool.verify_block_signatures(&block.transactions),
         Signatures::Verified(verdict) => verdict.clone(),
     }
-    .map_err(|e| invalid(e.into()))?;
+    .map_err(|e| invalid(e.into()))
+}
+
+/// The context a block executes in, from its header.
+fn context_of(block: &Block) -> BlockContext {
     let header = &block.header;
-    let context = BlockContext {
+    BlockContext {
         chain_id: header.chain_id.clone(),
         height: header.height,
         time_ms: header.time_ms,
         protocol_version: header.version,
-    };
-    let executed = execute(store, spec, &context, &block.transactions, &block.evidence)?;
-    if executed.receipts_root() != header.receipts_root {
-        return Err(invalid(InvalidBlock::ReceiptsRoot));
     }
-    if executed.state_root() != header.state_root {
-        return Err(invalid(InvalidBlock::StateRoot));
-    }
-    if executed.next_validators_hash != header.next_validators_hash {
-        return Err(invalid(InvalidBlock::NextValidators));
-    }
-    Ok(executed)
 }
 
 /// The checks anyone can run on the block (`civitas_verify`): chain, height,
 /// parent, validator set in force and announced, proposer, protocol version,
 /// time after the parent's, body against header, evidence, last commit.
-fn check_header<S: ChainStore>(
+fn check_header<S: ChainRead>(
     store: &S,
     spec: &ChainSpec,
     parent: &Parent<'_>,

@@ -19,5 +19,5 @@ pub mod parallel;
 pub mod tree;
 
 pub use changes::{KEY_BYTES_MAX, KeyError, changes_of, check_key, leaves_of};
-pub use memory::{MemoryState, StateError};
+pub use memory::{MemoryState, StateError, Values, Writes};
 pub use tree::{Change, StateTree, TreeError};

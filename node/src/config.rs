@@ -14,9 +14,14 @@ pub const TEMPLATE: &str = r#"# civitas-node configuration. Every key is shown w
 # CIVITAS_RPC_LISTEN=0.0.0.0:26657.
 
 [rpc]
-# JSON-RPC over HTTP and WebSocket, on one port. Loopback by default: put a
-# reverse proxy with TLS in front before exposing it.
+# JSON-RPC over HTTP and WebSocket, on one port. Loopback by default: serve
+# TLS (below) or put a reverse proxy with TLS in front before exposing it.
 listen = "127.0.0.1:26657"
+# TLS on that port (HTTPS and WSS): the certificate chain and its private key,
+# PEM files; both empty serves plain HTTP. With TLS, RPC credentials are
+# accepted from any address (docs/operator-guide.md, "TLS").
+tls_certificate = ""
+tls_key = ""
 # Limits on what clients may ask (docs/operator-guide.md, "RPC limits").
 # Most connections open at once (HTTP and WebSocket): one more is answered
 # HTTP 503 (code -32021) and closed. Keep it well under the process's
@@ -187,6 +192,10 @@ where
 pub struct RpcConfig {
     /// Listening address.
     pub listen: SocketAddr,
+    /// The TLS certificate chain (PEM file); empty: plain HTTP.
+    pub tls_certificate: String,
+    /// The TLS private key (PEM file); empty: plain HTTP.
+    pub tls_key: String,
     /// Most connections open at once (HTTP and WebSocket).
     pub max_connections: u32,
     /// Most connections open at once from one client IP address.
@@ -333,6 +342,11 @@ impl Config {
             if !(least..=most).contains(&value) {
                 bail!("rpc.{key} = {value} is out of range: use {least} to {most}");
             }
+        }
+        if self.rpc.tls_certificate.is_empty() != self.rpc.tls_key.is_empty() {
+            bail!(
+                "rpc.tls_certificate and rpc.tls_key go together: give both PEM files for TLS, or neither for plain HTTP"
+            );
         }
         if self.consensus.heartbeat_ms == 0 || self.consensus.heartbeat_ms > 3_600_000 {
             bail!(

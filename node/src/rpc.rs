@@ -14,6 +14,7 @@ pub mod metrics;
 mod rate_limit;
 mod state;
 pub mod subscriptions;
+pub mod tls;
 
 use std::net::SocketAddr;
 use std::sync::mpsc::Sender;

@@ -224,3 +224,96 @@ fn a_beneficiarys_standing_answers_its_own_signed_query_or_a_credential_only() {
         );
     });
 }
+
+/// The test TLS files (for tests only, valid a century): `ca.pem`, a test
+/// authority; `certificate.pem`, the node's certificate it signed for
+/// `localhost` and 127.0.0.1; `key.pem`, that certificate's key.
+fn tls_fixture(name: &str) -> String {
+    format!("{}/tests/fixtures/tls/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// POSTs `body` over TLS to `address`, trusting only the test authority,
+/// with the test credential; the HTTP response, whole.
+fn post_over_tls(address: std::net::SocketAddr, body: &str) -> String {
+    use rustls::pki_types::pem::PemObject;
+    use std::io::{Read, Write};
+
+    let mut roots = rustls::RootCertStore::empty();
+    for certificate in
+        rustls::pki_types::CertificateDer::pem_file_iter(tls_fixture("ca.pem")).unwrap()
+    {
+        roots.add(certificate.unwrap()).unwrap();
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let mut connection = rustls::ClientConnection::new(std::sync::Arc::new(config), name).unwrap();
+    let mut socket = std::net::TcpStream::connect(address).unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut stream = rustls::Stream::new(&mut connection, &mut socket);
+    let request = format!(
+        "POST / HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\nauthorization: Bearer {}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        common::TEST_CREDENTIAL,
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = Vec::new();
+    // The server closes after answering (connection: close); a TLS close
+    // without close_notify is the end too.
+    let _ = stream.read_to_end(&mut response);
+    String::from_utf8_lossy(&response).into_owned()
+}
+
+#[test]
+fn the_node_serves_tls_itself_and_plain_http_gets_nothing_there() {
+    let home = DemoHome::new();
+    let environment = [
+        (
+            "CIVITAS_RPC_TLS_CERTIFICATE".to_owned(),
+            tls_fixture("certificate.pem"),
+        ),
+        ("CIVITAS_RPC_TLS_KEY".to_owned(), tls_fixture("key.pem")),
+    ];
+    let node =
+        common::Spawned::with_env(&home.home, &home.genesis_path, &environment).wait_serving();
+    let status = r#"{"jsonrpc":"2.0","id":1,"method":"civitas_status","params":[]}"#;
+    node.poll("a block over TLS", Duration::from_secs(60), || {
+        let answer = post_over_tls(node.rpc_address, status);
+        (answer.starts_with("HTTP/1.1 200") && !answer.contains("\"height\":0")).then_some(())
+    });
+    // A credentialed method, over TLS.
+    let block = post_over_tls(
+        node.rpc_address,
+        r#"{"jsonrpc":"2.0","id":2,"method":"civitas_getBlock","params":[1]}"#,
+    );
+    assert!(block.contains("\"result\":{"), "{block}");
+    // Plain HTTP on the TLS port: no answer a client could take for one.
+    assert!(node.rpc.status().is_err());
+
+    // Half a TLS configuration is refused at start, saying what to give.
+    let half = [(
+        "CIVITAS_RPC_TLS_CERTIFICATE".to_owned(),
+        tls_fixture("certificate.pem"),
+    )];
+    let other = DemoHome::new();
+    let mut start = command();
+    start
+        .arg("start")
+        .arg("--home")
+        .arg(&other.home)
+        .arg("--genesis")
+        .arg(&other.genesis_path)
+        .envs(half.iter().cloned());
+    let output = run_to_exit(start, Duration::from_secs(30));
+    assert!(!output.status.success());
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("go together"),
+        "{output:?}"
+    );
+}

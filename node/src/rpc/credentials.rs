@@ -10,10 +10,11 @@
 //!   `civitas-node rpc-credential revoke NAME` takes effect at the next request;
 //!   an event stream opened with the token asks again at each commit
 //!   ([`Credentials::still_accepts`]) and closes.
-//! - **Only over loopback or TLS**: a token sent from another address is
-//!   refused without being looked at — it crossed the network in clear. The
-//!   node serves no TLS itself: a TLS-terminating reverse proxy on the same
-//!   machine (docs/operator-guide.md) forwards over loopback.
+//! - **Only over loopback or TLS**: a token sent in clear from another
+//!   address is refused without being looked at — it crossed the network in
+//!   clear. The node serves TLS itself (`rpc.tls_certificate`, `super::tls`),
+//!   or a TLS-terminating reverse proxy on the same machine
+//!   (docs/operator-guide.md) forwards over loopback.
 //!
 //! The caller is judged once per HTTP request (or WebSocket upgrade) from its
 //! `Authorization: Bearer TOKEN` header, and carried to the method calls as
@@ -106,15 +107,15 @@ impl Credentials {
         }
     }
 
-    /// The caller of a request from a loopback address or not
-    /// (`loopback`), with `authorization` (the header's value, if any).
-    pub fn caller(&self, loopback: bool, authorization: Option<&[u8]>) -> Caller {
+    /// The caller of a request that came over loopback or TLS or not
+    /// (`secure`), with `authorization` (the header's value, if any).
+    pub fn caller(&self, secure: bool, authorization: Option<&[u8]>) -> Caller {
         let Some(header) = authorization else {
             return Caller::Anonymous;
         };
-        if !loopback {
+        if !secure {
             return Caller::Refused(
-                "credentials are accepted only over loopback or TLS (put a TLS reverse proxy on the node's machine)",
+                "credentials are accepted only over loopback or TLS (set rpc.tls_certificate and rpc.tls_key, or put a TLS reverse proxy on the node's machine)",
             );
         }
         let Some(token) = std::str::from_utf8(header)
@@ -268,12 +269,17 @@ mod tests {
             credentials.caller(true, Some(&bearer(&other))),
             Caller::Credentialed(Credential { name, .. }) if name == "validator-2"
         ));
-        // Added again under the same name, with a new token: streams opened
-        // with the revoked token stay closed.
-        add(&path, "audit-chamber").unwrap();
-        assert!(!credentials.still_accepts(&accepted));
         assert_eq!(list(&path).unwrap(), vec!["validator-2".to_owned()]);
         assert!(!revoke(&path, "audit-chamber").unwrap());
+        // Added again under the same name, with a new token: streams opened
+        // with the revoked token stay closed.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let renewed = add(&path, "audit-chamber").unwrap();
+        assert!(matches!(
+            credentials.caller(true, Some(&bearer(&renewed))),
+            Caller::Credentialed(Credential { name, .. }) if name == "audit-chamber"
+        ));
+        assert!(!credentials.still_accepts(&accepted));
     }
 
     #[test]

@@ -25,6 +25,7 @@
 //!   middleware (malformed JSON is answered by jsonrpsee before it).
 
 use std::net::{IpAddr, SocketAddr};
+use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -47,11 +48,13 @@ use jsonrpsee::server::{
 use jsonrpsee::types::{ErrorObjectOwned, Id};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
+use tokio_rustls::TlsAcceptor;
 
 use super::connections::PerAddress;
 use super::credentials::{Caller, Credentials};
 use super::metrics::RpcMetrics;
 use super::rate_limit::RateLimiter;
+use super::tls::HANDSHAKE_TIMEOUT;
 use crate::config::RpcConfig;
 
 /// How long the accept loop waits after a failed accept (out of file
@@ -145,8 +148,16 @@ pub async fn serve(
         burst: limits.request_burst_per_ip,
         response_bytes_max: limits.response_bytes_max,
     });
+    let tls = match (limits.tls_certificate.is_empty(), limits.tls_key.is_empty()) {
+        (false, false) => Some(super::tls::acceptor(
+            Path::new(&limits.tls_certificate),
+            Path::new(&limits.tls_key),
+        )?),
+        _ => None,
+    };
     let (stop, handle) = stop_channel();
     let accept = Accept {
+        tls,
         listener,
         config,
         methods,
@@ -164,6 +175,8 @@ pub async fn serve(
 
 /// The accept loop's state.
 struct Accept {
+    /// TLS on the port, if configured.
+    tls: Option<TlsAcceptor>,
     listener: TcpListener,
     config: ServerConfig,
     methods: Methods,
@@ -194,7 +207,7 @@ impl Accept {
             };
             let Ok(permit) = Arc::clone(&self.connections).try_acquire_owned() else {
                 self.shared.metrics.connection_refused();
-                refuse(&socket, too_many_connections(self.max_connections));
+                self.refuse(&socket, too_many_connections(self.max_connections));
                 continue;
             };
             let address = remote.ip().to_canonical();
@@ -203,7 +216,7 @@ impl Accept {
             let slot = match client.map(|client| PerAddress::open(&self.per_address, client)) {
                 Some(None) => {
                     self.shared.metrics.connection_refused();
-                    refuse(
+                    self.refuse(
                         &socket,
                         too_many_connections_from_address(self.max_connections_per_ip),
                     );
@@ -221,14 +234,15 @@ impl Accept {
             // Each HTTP request (or WebSocket upgrade) is judged once, by its
             // Authorization header; its method calls carry the verdict.
             let credentials = Arc::clone(&self.shared.credentials);
-            let loopback = address.is_loopback();
+            // A token over TLS, or over loopback, did not cross a network in clear.
+            let secure = address.is_loopback() || self.tls.is_some();
             let judge = tower::ServiceBuilder::new().map_request(
                 move |mut request: HttpRequest<hyper::body::Incoming>| {
                     let header = request
                         .headers()
                         .get(AUTHORIZATION)
                         .map(|value| value.as_bytes());
-                    let caller = credentials.caller(loopback, header);
+                    let caller = credentials.caller(secure, header);
                     request.extensions_mut().insert(caller);
                     request
                 },
@@ -244,13 +258,42 @@ impl Accept {
             let stopped = self.stop.clone().shutdown();
             let metrics = self.shared.metrics.clone();
             metrics.connection_opened();
+            let tls = self.tls.clone();
             tokio::spawn(async move {
                 // A client that hangs up or times out is its own business.
-                let _ = serve_with_graceful_shutdown(socket, service, stopped).await;
-                closed.await;
+                let served = match tls {
+                    None => serve_with_graceful_shutdown(socket, service, stopped)
+                        .await
+                        .is_ok(),
+                    Some(tls) => {
+                        match tokio::time::timeout(HANDSHAKE_TIMEOUT, tls.accept(socket)).await {
+                            Ok(Ok(stream)) => {
+                                serve_with_graceful_shutdown(stream, service, stopped)
+                                    .await
+                                    .is_ok()
+                            }
+                            // No session began: there is none to wait for.
+                            _ => false,
+                        }
+                    }
+                };
+                if served {
+                    closed.await;
+                }
                 metrics.connection_closed();
                 drop((slot, permit));
             });
+        }
+    }
+}
+
+impl Accept {
+    /// Refuses a connection over a limit: HTTP 503 ([`refuse`]) in plain
+    /// HTTP; over TLS, where nothing can be said before a handshake, it is
+    /// closed.
+    fn refuse(&self, socket: &TcpStream, error: ErrorObjectOwned) {
+        if self.tls.is_none() {
+            refuse(socket, error);
         }
     }
 }

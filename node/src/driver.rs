@@ -11,6 +11,12 @@
 //! heights go out through the [`Outbox`], which never waits; the engine's
 //! current messages are re-sent every [`REBROADCAST_MS`] so lossy gossip
 //! converges.
+//!
+//! The RPC's reads of the chain and state do not come here: they read the
+//! [`crate::store::SharedStore`] on the server's threads ([`crate::store`]).
+//! This thread reads it, like they do, through a read guard taken for one
+//! step and dropped before the engine runs again (the engine's own writes
+//! take the write lock).
 
 use std::collections::BTreeMap;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
@@ -30,10 +36,10 @@ use crate::duplicate_key::{DuplicateKeyError, DuplicateKeyGuard};
 use crate::outbox::{Outbox, ToNetwork};
 use crate::rpc::subscriptions::{Commits, publish as publish_commit};
 use crate::sign_store::FileSignStore;
-use crate::store::LedgerStore;
+use crate::store::{LedgerStore, SharedStore};
 
 /// The node's engine.
-pub type NodeEngine = Engine<LedgerStore, FileSignStore>;
+pub type NodeEngine = Engine<SharedStore, FileSignStore>;
 
 /// The longest the thread sleeps without looking at its timers.
 const IDLE_WAIT_MS: u64 = 1_000;
@@ -53,9 +59,6 @@ pub const EVIDENCE_ENTRIES_MAX: usize = civitas_rpc_api::EVIDENCE_LIST_MAX as us
 
 /// State entries as the ledger reads them: (key, value), in key order.
 pub type StateEntries = Vec<(Vec<u8>, Vec<u8>)>;
-
-/// A read of the store, answered by the closure itself.
-pub type Query = Box<dyn FnOnce(&LedgerStore) + Send>;
 
 /// A read of the mempool and the store together, answered by the closure itself.
 pub type Inspect = Box<dyn FnOnce(&civitas_mempool::Mempool, &LedgerStore) + Send>;
@@ -94,11 +97,9 @@ pub enum Command {
         /// The committed height read and its entries; an error if storage failed.
         reply: oneshot::Sender<Result<(u64, StateEntries), String>>,
     },
-    /// A read of the committed chain and state, run on this thread (the
-    /// ledger's owner) between two inputs; the closure sends its own answer.
-    /// Reads must be bounded: the engine waits meanwhile.
-    Query(Query),
-    /// A read of the mempool (and the store), as [`Command::Query`]: where a
+    /// A read of the mempool (and the store), run on this thread (the
+    /// mempool's owner) between two inputs; the closure sends its own
+    /// answer. Reads must be bounded: the engine waits meanwhile. Where a
     /// transaction stands, for its subscribers.
     Inspect(Inspect),
     /// A consensus message from a peer.
@@ -350,8 +351,7 @@ impl Driver {
             }
             Command::Blocks { from, limit, reply } => {
                 let blocks = self
-                    .engine
-                    .store()
+                    .store()?
                     .ledger()
                     .blocks(from, limit.min(SYNC_BLOCKS_MAX))
                     .map(|blocks| {
@@ -364,7 +364,8 @@ impl Driver {
                 let _ = reply.send(blocks);
             }
             Command::Block { height, reply } => {
-                let ledger = self.engine.store().ledger();
+                let store = self.store()?;
+                let ledger = store.ledger();
                 let block = ledger
                     .block(height)
                     .and_then(|b| Ok(b.zip(ledger.certificate(height)?)))
@@ -373,22 +374,21 @@ impl Driver {
             }
             Command::Transaction { id, reply } => {
                 let record = self
-                    .engine
-                    .store()
+                    .store()?
                     .ledger()
                     .transaction(&id)
                     .map_err(|e| e.to_string());
                 let _ = reply.send(record);
             }
-            Command::Query(query) => query(self.engine.store()),
-            Command::Inspect(inspect) => inspect(self.engine.mempool(), self.engine.store()),
+            Command::Inspect(inspect) => inspect(self.engine.mempool(), &*self.store()?),
             Command::Evidence {
                 prefix,
                 start_after,
                 limit,
                 reply,
             } => {
-                let ledger = self.engine.store().ledger();
+                let store = self.store()?;
+                let ledger = store.ledger();
                 let entries = ledger
                     .scan_prefix(
                         &prefix,
@@ -402,6 +402,12 @@ impl Driver {
             Command::Shutdown => {}
         }
         Ok(())
+    }
+
+    /// The store, read-locked for one step: dropped before the engine runs
+    /// again. A poisoned lock stops the node, as any storage failure.
+    fn store(&self) -> Result<std::sync::RwLockReadGuard<'_, LedgerStore>, DriverError> {
+        Ok(self.engine.store().read().map_err(EngineError::from)?)
     }
 
     fn count_rejections(&mut self, results: &[Result<Hash, Rejection>]) {
@@ -453,10 +459,10 @@ impl Driver {
                     self.count_missed_signatures(block.height);
                     self.publish_tip();
                     self.publish_chain(block.height);
-                    publish_commit(&self.commits, self.engine.store(), block.height);
+                    publish_commit(&self.commits, &*self.store()?, block.height);
                     self.publish_peers();
-                    self.guard
-                        .check_committed(self.engine.store(), block.height)?;
+                    let store = self.engine.store().read().map_err(EngineError::from)?;
+                    self.guard.check_committed(&store, block.height)?;
                 }
                 Output::Refused { hash, reason } => {
                     tracing::warn!(%hash, %reason, "refused a proposed block");
@@ -518,7 +524,12 @@ impl Driver {
     /// (disconnected at its removal height) or rotated a network key.
     fn publish_peers(&mut self) {
         let height = self.engine.height();
-        match self.engine.store().allowed_network_keys(height) {
+        let allowed = self
+            .engine
+            .store()
+            .read()
+            .and_then(|store| store.allowed_network_keys(height));
+        match allowed {
             Ok(keys) if self.allowed_peers.as_ref() != Some(&keys) => {
                 tracing::info!(
                     height,
@@ -556,7 +567,9 @@ impl Driver {
     /// (a precommit that came after the quorum is not in it either: the
     /// chain's own record of who signed, as CometBFT's missed blocks).
     fn count_missed_signatures(&mut self, height: u64) {
-        let store = self.engine.store();
+        let Ok(store) = self.engine.store().read() else {
+            return;
+        };
         // The certificate alone: decoding the whole block per commit is waste.
         let (Ok(Some(certificate)), Ok(Some(set))) = (
             store.ledger().certificate(height),

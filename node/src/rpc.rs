@@ -1,9 +1,10 @@
 //! The JSON-RPC server: `civitas-rpc-api`'s methods (HTTP and WebSocket on one
-//! port), answered from the published [`Snapshot`] (status) or by the engine's
-//! thread through [`Command`]s (submission, blocks, transactions, evidence;
-//! the chain and account reads of [`chain`] as `Command::Query`); the
-//! subscriptions from the commits the engine's thread publishes
-//! ([`subscriptions`]).
+//! port), answered from the published [`Snapshot`] (status), by the engine's
+//! thread through [`Command`]s (submission, blocks, evidence), or — the
+//! chain, transaction, account and state reads of [`chain`] and [`state`] —
+//! on the server's own threads from the shared store ([`StoreReads`], one
+//! read guard per answer); the subscriptions from the commits the engine's
+//! thread publishes ([`subscriptions`]).
 //! Limits and per-method metrics are the [`guard`]'s.
 
 mod chain;
@@ -37,7 +38,7 @@ use tokio::sync::oneshot;
 
 use crate::config::Config;
 use crate::driver::{Command, Snapshot};
-use crate::store::LedgerStore;
+use crate::store::{LedgerStore, StoreReads};
 use metrics::RpcMetrics;
 
 /// What the status shows besides the chain's progress.
@@ -58,6 +59,7 @@ pub struct NodeInfo {
 struct RpcNode {
     info: NodeInfo,
     commands: Sender<Command>,
+    reads: StoreReads,
     snapshot: Arc<RwLock<Snapshot>>,
 }
 
@@ -84,6 +86,7 @@ pub async fn serve(
     config: &Config,
     info: NodeInfo,
     commands: Sender<Command>,
+    reads: StoreReads,
     snapshot: Arc<RwLock<Snapshot>>,
     commits: subscriptions::Commits,
     credentials: Arc<credentials::Credentials>,
@@ -97,6 +100,7 @@ pub async fn serve(
     let node = RpcNode {
         info,
         commands,
+        reads,
         snapshot,
     };
     // `rpc.discover` (the OpenRPC document) is outside the trait's `civitas_`
@@ -137,18 +141,19 @@ impl RpcNode {
 }
 
 impl RpcNode {
-    /// Runs `read` on the engine thread against the store and awaits its answer.
+    /// Runs `read` against the store, under one read guard so its whole
+    /// answer is of one height. It runs here, on the server's thread: reads
+    /// are bounded and short, and wait only for a commit's write (not for
+    /// the engine's other work, nor for each other).
     async fn query<T: Send + 'static>(
         &self,
         read: impl FnOnce(&LedgerStore) -> RpcResult<T> + Send + 'static,
     ) -> RpcResult<T> {
-        self.ask(|reply| {
-            Command::Query(Box::new(move |store| {
-                // The caller gone (a closed connection) is no failure here.
-                let _ = reply.send(read(store));
-            }))
-        })
-        .await?
+        let store = self
+            .reads
+            .read()
+            .map_err(|error| internal_error(&error.to_string()))?;
+        read(&store)
     }
 }
 

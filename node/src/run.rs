@@ -22,7 +22,7 @@ use crate::home::{Home, create_key, load_key};
 use crate::network::NetworkSetup;
 use crate::outbox::{ChainView, OUTBOX_MAX, Outbox};
 use crate::sign_store::FileSignStore;
-use crate::store::LedgerStore;
+use crate::store::{LedgerStore, SharedStore, StoreReads};
 
 /// Creates `home`: keys and a commented configuration. Returns the consensus
 /// and network keys.
@@ -145,7 +145,7 @@ pub fn start_with(
     let (outbox_sender, outbox) = tokio::sync::mpsc::channel(OUTBOX_MAX);
     let thread_outbox = Outbox::new(outbox_sender, Arc::clone(&chain_view));
     let (commands, receiver) = std::sync::mpsc::channel();
-    let (started_tx, started_rx) = std::sync::mpsc::channel::<Result<(), String>>();
+    let (started_tx, started_rx) = std::sync::mpsc::channel::<Result<StoreReads, String>>();
     let (done_tx, done_rx) = tokio::sync::oneshot::channel();
     let engine_config = EngineConfig {
         heartbeat_ms: config.consensus.heartbeat_ms,
@@ -169,10 +169,13 @@ pub fn start_with(
             let started = LedgerStore::open(&thread_home, &genesis, &checked).and_then(|store| {
                 guard.check_start(&store)?;
                 let sign_store = FileSignStore::new(thread_home.sign_state());
+                let store = SharedStore::new(store);
+                let reads = store.reads();
                 Engine::start(spec, engine_config, store, key, sign_store, now_ms())
+                    .map(|(engine, outputs)| (engine, outputs, reads))
                     .map_err(anyhow::Error::from)
             });
-            let result = match started.and_then(|(engine, outputs)| {
+            let result = match started.and_then(|(engine, outputs, reads)| {
                 // The driver publishes the chain view before the network reads it.
                 Driver::new(
                     engine,
@@ -182,10 +185,11 @@ pub fn start_with(
                     thread_outbox,
                     thread_commits,
                 )
+                .map(|driver| (driver, reads))
                 .map_err(anyhow::Error::from)
             }) {
-                Ok(driver) => {
-                    let _ = started_tx.send(Ok(()));
+                Ok((driver, reads)) => {
+                    let _ = started_tx.send(Ok(reads));
                     driver
                         .run(receiver)
                         .map_err(|e| anyhow!("the engine stopped: {e}"))
@@ -197,11 +201,11 @@ pub fn start_with(
             };
             let _ = done_tx.send(result);
         })?;
-    match started_rx.recv() {
-        Ok(Ok(())) => {}
+    let reads = match started_rx.recv() {
+        Ok(Ok(reads)) => reads,
         Ok(Err(message)) => bail!("{message}"),
         Err(_) => bail!("the engine thread ended while starting"),
-    }
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -225,6 +229,7 @@ pub fn start_with(
             &config,
             info,
             commands.clone(),
+            reads,
             Arc::clone(&snapshot),
             commits,
             Arc::new(crate::rpc::credentials::Credentials::new(

@@ -5,21 +5,36 @@
 //! validator signed for, each synced to its own file before the signature.
 //! Beside them, each set's network keys ([`crate::allowed_peers`]), which say
 //! who may connect.
+//!
+//! The engine owns a [`SharedStore`]: the [`LedgerStore`] behind a
+//! read-write lock whose other handles, [`StoreReads`], serve the RPC's reads
+//! on the server's own threads. The engine's thread is the only writer (a
+//! commit, a saved candidate); a read holds the read lock for its whole
+//! answer, so everything in it (state, proofs, the tip's header and
+//! certificate) is of one height. RocksDB and the in-memory tree are safe to
+//! read from several threads; reads no longer queue behind each other or
+//! behind consensus on the engine's thread, only behind a commit's write.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::fs;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use civitas_civic::model::ValidatorEntry;
 use civitas_civic::{StateRead, StorageError};
 use civitas_engine::{ChainStore, Decided, PreparedState, StoreError, Tip, Writes};
 use civitas_genesis::{CheckedGenesis, GenesisDocument};
 use civitas_ledger::{ChainIdentity, Ledger, LedgerConfig, LedgerError};
+use civitas_rpc_api::{CertificateView, Certified, HeaderView};
 use civitas_types::{Block, Hash, PublicKey, QuorumCertificate, ValidatorSet, decode, encode};
 
 use crate::allowed_peers::{HistoryError, NetworkKeyHistory};
 
 use crate::home::{Home, write_durably};
+
+/// Heights whose header and certificate views [`LedgerStore::certified`]
+/// keeps (a few KiB each).
+pub const CERTIFIED_VIEWS_KEPT: usize = 16;
 
 /// The latest committed state, read by execution.
 pub struct LedgerView(Ledger);
@@ -49,6 +64,10 @@ pub struct LedgerStore {
     sets: BTreeMap<u64, ValidatorSet>,
     network_keys: NetworkKeyHistory,
     candidates: Vec<Block>,
+    /// The last heights' headers and certificates as the RPC answers them
+    /// (most recently used last), built once per height instead of per
+    /// request: reading a header decodes every transaction of its block.
+    certified_views: Mutex<VecDeque<(u64, Certified)>>,
 }
 
 /// A ledger failure, as the engine classifies storage failures: a full device
@@ -126,6 +145,7 @@ impl LedgerStore {
             sets,
             network_keys,
             candidates: Vec::new(),
+            certified_views: Mutex::new(VecDeque::new()),
         };
         store.candidates = store.load_candidates()?;
         Ok(store)
@@ -134,6 +154,56 @@ impl LedgerStore {
     /// The ledger, for queries.
     pub fn ledger(&self) -> &Ledger {
         &self.view.0
+    }
+
+    /// The last committed height's header and certificate, as the RPC
+    /// answers them, with that height; `None` before the first block.
+    pub fn certified_tip(&self) -> Result<Option<(u64, Certified)>, StoreError> {
+        let height = self.ledger().height();
+        if height == 0 {
+            return Ok(None);
+        }
+        let certified = self.certified(height)?.ok_or_else(|| {
+            StoreError::Corrupt(format!(
+                "block {height}, the tip, or its certificate is missing"
+            ))
+        })?;
+        Ok(Some((height, certified)))
+    }
+
+    /// The header and certificate of committed block `height`, as the RPC
+    /// answers them; `None` if not stored. Kept for the last
+    /// [`CERTIFIED_VIEWS_KEPT`] heights asked: a committed block and its
+    /// certificate never change.
+    pub fn certified(&self, height: u64) -> Result<Option<Certified>, StoreError> {
+        // A poisoned cache (a panic while it was held) is only a miss.
+        if let Ok(mut kept) = self.certified_views.lock()
+            && let Some(at) = kept.iter().position(|(h, _)| *h == height)
+            && let Some(entry) = kept.remove(at)
+        {
+            let certified = entry.1.clone();
+            kept.push_back(entry);
+            return Ok(Some(certified));
+        }
+        let Some((block, certificate)) = self.block(height)? else {
+            return Ok(None);
+        };
+        let set = self.validator_set(height)?.ok_or_else(|| {
+            StoreError::Corrupt(format!("no validator set is recorded for {height}"))
+        })?;
+        let certified = Certified {
+            header: HeaderView::from_header(&block.header),
+            certificate: CertificateView::from_certificate(&certificate, &set),
+        };
+        if let Ok(mut kept) = self.certified_views.lock()
+            && !kept.iter().any(|(h, _)| *h == height)
+        {
+            while kept.len() >= CERTIFIED_VIEWS_KEPT {
+                kept.pop_front();
+            }
+            kept.push_back((height, certified.clone()));
+        }
+        Ok(Some(certified))
     }
 
     /// Candidate bodies of the next height from their files (older ones are
@@ -265,5 +335,108 @@ impl ChainStore for LedgerStore {
         let block = self.ledger().block(height).map_err(store_error)?;
         let certificate = self.ledger().certificate(height).map_err(store_error)?;
         Ok(block.zip(certificate))
+    }
+}
+
+/// A poisoned store lock: a thread panicked while writing the store, whose
+/// memory may then be half-updated; the node must restart.
+fn poisoned() -> StoreError {
+    StoreError::Corrupt(
+        "the ledger's lock is poisoned (a commit panicked); restart the node".to_string(),
+    )
+}
+
+/// The engine's store: the [`LedgerStore`] shared with [`StoreReads`].
+pub struct SharedStore {
+    shared: Arc<RwLock<LedgerStore>>,
+    view: SharedView,
+}
+
+/// The latest committed state through the shared store, read by execution:
+/// each read takes the read lock (never contended by another writer: the
+/// engine's thread is the only one).
+pub struct SharedView(Arc<RwLock<LedgerStore>>);
+
+impl StateRead for SharedView {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
+        let store = self.0.read().map_err(|_| StorageError {
+            reason: poisoned().to_string(),
+        })?;
+        store.view.get(key)
+    }
+}
+
+/// A handle for reads from other threads (the RPC server).
+#[derive(Clone)]
+pub struct StoreReads(Arc<RwLock<LedgerStore>>);
+
+impl StoreReads {
+    /// The store, read-locked: hold the guard for one whole answer (so it
+    /// is of one height), and take no second guard meanwhile (a waiting
+    /// commit would deadlock them).
+    pub fn read(&self) -> Result<RwLockReadGuard<'_, LedgerStore>, StoreError> {
+        self.0.read().map_err(|_| poisoned())
+    }
+}
+
+impl SharedStore {
+    /// Shares `store`.
+    pub fn new(store: LedgerStore) -> SharedStore {
+        let shared = Arc::new(RwLock::new(store));
+        SharedStore {
+            view: SharedView(Arc::clone(&shared)),
+            shared,
+        }
+    }
+
+    /// A handle for reads from other threads.
+    pub fn reads(&self) -> StoreReads {
+        StoreReads(Arc::clone(&self.shared))
+    }
+
+    /// The store, read-locked (see [`StoreReads::read`]).
+    pub fn read(&self) -> Result<RwLockReadGuard<'_, LedgerStore>, StoreError> {
+        self.shared.read().map_err(|_| poisoned())
+    }
+
+    fn write(&self) -> Result<RwLockWriteGuard<'_, LedgerStore>, StoreError> {
+        self.shared.write().map_err(|_| poisoned())
+    }
+}
+
+impl ChainStore for SharedStore {
+    type State = SharedView;
+    type Prepared = Prepared;
+
+    fn tip(&self) -> Result<Option<Tip>, StoreError> {
+        self.read()?.tip()
+    }
+
+    fn state(&self) -> &SharedView {
+        &self.view
+    }
+
+    fn prepare(&self, writes: &Writes) -> Result<Prepared, StoreError> {
+        self.read()?.prepare(writes)
+    }
+
+    fn save_candidate(&mut self, block: &Block) -> Result<(), StoreError> {
+        self.write()?.save_candidate(block)
+    }
+
+    fn candidates(&self) -> Result<Vec<Block>, StoreError> {
+        self.read()?.candidates()
+    }
+
+    fn commit(&mut self, decided: Decided<'_>, prepared: Prepared) -> Result<(), StoreError> {
+        self.write()?.commit(decided, prepared)
+    }
+
+    fn validator_set(&self, height: u64) -> Result<Option<ValidatorSet>, StoreError> {
+        self.read()?.validator_set(height)
+    }
+
+    fn block(&self, height: u64) -> Result<Option<(Block, QuorumCertificate)>, StoreError> {
+        self.read()?.block(height)
     }
 }

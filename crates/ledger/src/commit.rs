@@ -20,6 +20,7 @@ use rocksdb::{WriteBatch, WriteOptions};
 
 use crate::commit_points::{self, CommitPoint};
 use crate::error::{BlockRejection, LedgerError, Result};
+use crate::proof_cache::ProofCache;
 use crate::reclaim::Reclaimer;
 use crate::schema;
 use crate::store::{Access, ChainIdentity, Ledger, LedgerConfig, Retention, open_database};
@@ -97,6 +98,7 @@ impl Ledger {
             last_block_hash,
             tree: StateTree::new(),
             reclaimer: Reclaimer::start(),
+            proof_cache: ProofCache::default(),
         }
     }
 

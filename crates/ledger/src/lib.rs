@@ -16,6 +16,7 @@
 pub mod commit;
 pub mod commit_points;
 pub mod error;
+mod proof_cache;
 mod reclaim;
 pub mod schema;
 pub mod snapshot;
@@ -28,5 +29,6 @@ pub mod testing;
 pub use civitas_state_tree::{Change, KeyError, StateTree, TreeError};
 pub use commit::PreparedState;
 pub use error::{BlockRejection, Fault, LedgerError, REPAIR_ADVICE, Result, SnapshotRejection};
+pub use proof_cache::PROOF_CACHE_BLOCKS;
 pub use snapshot::{SnapshotEntries, SnapshotHeader, SnapshotTrust, read_snapshot, write_snapshot};
 pub use store::{ChainIdentity, Ledger, LedgerConfig, ProvenValue, Retention, TransactionRecord};

@@ -22,6 +22,7 @@ use rocksdb::{
 };
 
 use crate::error::{LedgerError, Result};
+use crate::proof_cache::{BlockTrees, ProofCache};
 use crate::reclaim::Reclaimer;
 use crate::schema::{self, COLUMN_FAMILIES};
 
@@ -112,6 +113,8 @@ pub struct Ledger {
     pub(crate) last_block_hash: Hash,
     /// Drops retired state trees off the commit path.
     pub(crate) reclaimer: Reclaimer,
+    /// The last blocks' Merkle trees, for transaction proofs.
+    pub(crate) proof_cache: ProofCache,
 }
 
 impl Ledger {
@@ -154,6 +157,7 @@ impl Ledger {
             tree: StateTree::new(),
             last_block_hash: Hash::ZERO,
             reclaimer: Reclaimer::start(),
+            proof_cache: ProofCache::default(),
         };
         if let Some(expected) = expected {
             ledger.check_identity(expected)?;
@@ -383,42 +387,51 @@ impl Ledger {
         self.get_decoded(schema::CF_RECEIPTS, &schema::height_key(height), "receipts")
     }
 
-    /// A committed transaction by id, with its receipt and both Merkle proofs.
-    pub fn transaction(&self, id: &Hash) -> Result<Option<TransactionRecord>> {
+    /// Where a committed transaction is: its block's height and its
+    /// position in the block, if indexed.
+    pub fn transaction_location(&self, id: &Hash) -> Result<Option<(u64, u32)>> {
         let Some(location) = self.get_raw(schema::CF_TRANSACTIONS, &id.0)? else {
             return Ok(None);
         };
-        let (height, position) = schema::read_transaction_location(&location).ok_or_else(|| {
-            self.corrupt(format!(
-                "the index entry of transaction {id} does not decode"
-            ))
-        })?;
+        schema::read_transaction_location(&location)
+            .map(Some)
+            .ok_or_else(|| {
+                self.corrupt(format!(
+                    "the index entry of transaction {id} does not decode"
+                ))
+            })
+    }
+
+    /// A committed transaction by id, with its receipt and both Merkle
+    /// proofs, cut from its block's trees (kept for the last blocks read:
+    /// [`crate::PROOF_CACHE_BLOCKS`]).
+    pub fn transaction(&self, id: &Hash) -> Result<Option<TransactionRecord>> {
+        let Some((height, position)) = self.transaction_location(id)? else {
+            return Ok(None);
+        };
         let missing =
             |what: &str| self.corrupt(format!("{what} of indexed transaction {id} is missing"));
-        let block = self.block(height)?.ok_or_else(|| missing("the block"))?;
-        let receipts = self
-            .receipts(height)?
-            .ok_or_else(|| missing("the receipts"))?;
+        let trees = self
+            .block_trees(height)?
+            .ok_or_else(|| missing("the block or its receipts"))?;
         let index = usize::try_from(position).map_err(|_| missing("the position"))?;
         let receipt_index =
             transaction_receipt_leaf(index).ok_or_else(|| missing("the receipt position"))?;
-        let transaction = block
+        let transaction = trees
+            .block
             .transactions
             .get(index)
             .ok_or_else(|| missing("the transaction"))?;
-        let receipt = receipts
+        let receipt = trees
+            .receipts
             .get(receipt_index)
             .ok_or_else(|| missing("the receipt"))?;
-        let transaction_leaves: Vec<Hash> = block
-            .transactions
-            .iter()
-            .map(|tx| merkle::leaf_hash(&civitas_types::encode(tx)))
-            .collect();
-        let receipt_leaves: Vec<Hash> = receipts.iter().map(|r| merkle::leaf_hash(r)).collect();
-        let transaction_proof = MerkleTree::from_leaf_hashes(transaction_leaves)
+        let transaction_proof = trees
+            .transactions_tree
             .proof(index)
             .ok_or_else(|| missing("the transaction proof"))?;
-        let receipt_proof = MerkleTree::from_leaf_hashes(receipt_leaves)
+        let receipt_proof = trees
+            .receipts_tree
             .proof(receipt_index)
             .ok_or_else(|| missing("the receipt proof"))?;
         Ok(Some(TransactionRecord {
@@ -429,6 +442,33 @@ impl Ledger {
             receipt: receipt.clone(),
             receipt_proof,
         }))
+    }
+
+    /// Block `height` with its receipts and both trees: from the cache, or
+    /// read, hashed and kept. `None` if the block or its receipts are not
+    /// stored.
+    fn block_trees(&self, height: u64) -> Result<Option<std::sync::Arc<BlockTrees>>> {
+        if let Some(trees) = self.proof_cache.get(height) {
+            return Ok(Some(trees));
+        }
+        let (Some(block), Some(receipts)) = (self.block(height)?, self.receipts(height)?) else {
+            return Ok(None);
+        };
+        let transaction_leaves: Vec<Hash> = block
+            .transactions
+            .iter()
+            .map(|tx| merkle::leaf_hash(&civitas_types::encode(tx)))
+            .collect();
+        let receipt_leaves: Vec<Hash> = receipts.iter().map(|r| merkle::leaf_hash(r)).collect();
+        let trees = std::sync::Arc::new(BlockTrees {
+            transactions_tree: MerkleTree::from_leaf_hashes(transaction_leaves),
+            receipts_tree: MerkleTree::from_leaf_hashes(receipt_leaves),
+            block,
+            receipts,
+        });
+        self.proof_cache
+            .insert(height, std::sync::Arc::clone(&trees));
+        Ok(Some(trees))
     }
 
     /// Reads every entry of every column family, checking each block's

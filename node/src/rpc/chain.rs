@@ -1,6 +1,7 @@
 //! The reads behind the chain and account methods (`getHeader`,
-//! `getCertificate`, `getValidators`, `getBlocks`, `getAccount`), run on the
-//! engine thread against its [`LedgerStore`] (`Command::Query`). Each read is
+//! `getCertificate`, `getValidators`, `getBlocks`, `getAccount`) and
+//! `getTransaction`, run on the server's threads against the shared
+//! [`LedgerStore`] under one read guard ([`crate::store`]). Each read is
 //! bounded: one height, one set, at most [`BLOCKS_LIST_MAX`] blocks and
 //! [`civitas_rpc_api::BLOCKS_LIST_BYTES_MAX`] bytes, at most
 //! [`ACCOUNT_ROLES_MAX`] roles and delegations.
@@ -10,7 +11,7 @@ use civitas_civic::keys::{self, table};
 use civitas_engine::ChainStore;
 use civitas_rpc_api::{
     ACCOUNT_ROLES_MAX, AccountEntries, AccountView, BLOCKS_LIST_BYTES_MAX, BLOCKS_LIST_MAX,
-    BlockList, BlockView, CertificateView, Certified, ErrorObjectOwned, HeaderView, InclusionProof,
+    BlockList, BlockView, CertificateView, ErrorObjectOwned, HeaderView, InclusionProof,
     RegistryEntry, TransactionView, ValidatorsView, internal_error, invalid_params,
 };
 use civitas_types::{AccountId, Hash, decode, encode};
@@ -127,22 +128,12 @@ pub fn transaction(
     let height = record.height;
     let receipt: Receipt = decode(&record.receipt)
         .map_err(|e| failed(format!("a stored receipt does not decode: {e}")))?;
-    let block = ledger
-        .block(height)
+    // Built once per height and kept: the block's header alone would cost
+    // decoding all its transactions per request.
+    let certified = store
+        .certified(height)
         .map_err(failed)?
-        .ok_or_else(|| failed(format!("block {height} is missing")))?;
-    let certificate = ledger
-        .certificate(height)
-        .map_err(failed)?
-        .ok_or_else(|| failed(format!("the certificate of {height} is missing")))?;
-    let set = store
-        .validator_set(height)
-        .map_err(failed)?
-        .ok_or_else(|| failed(format!("no validator set is recorded for {height}")))?;
-    let certified = Certified {
-        header: HeaderView::from_header(&block.header),
-        certificate: CertificateView::from_certificate(&certificate, &set),
-    };
+        .ok_or_else(|| failed(format!("block {height} or its certificate is missing")))?;
     let proof = InclusionProof::new(
         &record.transaction_proof,
         &record.receipt,

@@ -2,8 +2,9 @@
 //! `getRecordByDocument`, and the civic reads `getCollectivity`,
 //! `getProgramme`, `getMerchant`, `getCommunity`, `getSlot`,
 //! `getProposal`, and the own-data reads `getBeneficiary`,
-//! `getMerchantBalance`, `getMeter`), run on the engine thread against its
-//! [`LedgerStore`]: every entry is proven against the state of the last
+//! `getMerchantBalance`, `getMeter`), run on the server's threads against
+//! the shared [`LedgerStore`] under one read guard ([`crate::store`]): every
+//! entry is proven against the state of the last
 //! committed height, and answered with that height's header and
 //! certificate, all read between two engine inputs so they agree. Each read
 //! is bounded: a programme's periods by [`PROGRAMME_PERIODS_MAX`], a
@@ -15,16 +16,14 @@ use std::ops::Range;
 use civitas_civic::aid::Programme;
 use civitas_civic::keys::{self, table};
 use civitas_civic::model::{Namespace, NamespaceName, RecordId, Role, Scope, Siren};
-use civitas_engine::ChainStore;
 use civitas_rpc_api::{
-    CertificateView, Certified, CollectivityAnswer, CollectivityView, CommunityAnswer,
-    CommunityView, DocumentAnswer, ErrorObjectOwned, HeaderView, MerchantAnswer,
-    MerchantBalanceAnswer, MerchantEntries, MeterAnswer, MeterRegistration, MeterSlotView,
-    OFFICIALS_MAX, Office, OfficialView, PROPOSAL_VOTES_MAX, PeriodFiguresView, ProgrammeAnswer,
-    ProgrammeView, ProposalAnswer, ProposalView, ProvenEntry, RECORD_VERSIONS_MAX, RecordAnswer,
-    RecordVersionView, RecordView, SlotAnswer, SlotFiguresView, StateProofAnswer, VoteView,
-    council_power_text, decode_document_entry, internal_error, namespace_text, record_id_text,
-    scope_view,
+    Certified, CollectivityAnswer, CollectivityView, CommunityAnswer, CommunityView,
+    DocumentAnswer, ErrorObjectOwned, MerchantAnswer, MerchantBalanceAnswer, MerchantEntries,
+    MeterAnswer, MeterRegistration, MeterSlotView, OFFICIALS_MAX, Office, OfficialView,
+    PROPOSAL_VOTES_MAX, PeriodFiguresView, ProgrammeAnswer, ProgrammeView, ProposalAnswer,
+    ProposalView, ProvenEntry, RECORD_VERSIONS_MAX, RecordAnswer, RecordVersionView, RecordView,
+    SlotAnswer, SlotFiguresView, StateProofAnswer, VoteView, council_power_text,
+    decode_document_entry, internal_error, namespace_text, record_id_text, scope_view,
 };
 use civitas_types::{AccountId, DecodeError, Hash, decode, encode};
 
@@ -36,32 +35,13 @@ fn failed(error: impl std::fmt::Display) -> ErrorObjectOwned {
 
 /// The last committed height's header and certificate.
 fn certified(store: &LedgerStore) -> Result<(u64, Certified), ErrorObjectOwned> {
-    let ledger = store.ledger();
-    let height = ledger.height();
-    if height == 0 {
-        return Err(internal_error(
+    // Built once per height by the store: reading the tip's header decodes
+    // every transaction of its block, too much per request.
+    store.certified_tip().map_err(failed)?.ok_or_else(|| {
+        internal_error(
             "no block is committed yet: state proofs need a certified header; try again once the chain has started",
-        ));
-    }
-    let block = ledger
-        .block(height)
-        .map_err(failed)?
-        .ok_or_else(|| failed(format!("block {height}, the tip, is missing")))?;
-    let certificate = ledger
-        .certificate(height)
-        .map_err(failed)?
-        .ok_or_else(|| failed(format!("the certificate of {height}, the tip, is missing")))?;
-    let set = store
-        .validator_set(height)
-        .map_err(failed)?
-        .ok_or_else(|| failed(format!("no validator set is recorded for {height}")))?;
-    Ok((
-        height,
-        Certified {
-            header: HeaderView::from_header(&block.header),
-            certificate: CertificateView::from_certificate(&certificate, &set),
-        },
-    ))
+        )
+    })
 }
 
 /// `key`'s entry at the last committed height, with its proof.

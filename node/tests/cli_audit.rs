@@ -204,6 +204,68 @@ fn a_data_directory_verifies_as_the_node_does_and_a_damaged_one_is_storage_corru
         snapshot.state_root.to_string(),
         over_rpc["summary"]["stateRoot"].as_str().unwrap()
     );
+    // Resumed from a snapshot saved halfway: only the blocks after it are
+    // replayed, to the same state root.
+    let half = tip / 2;
+    let halfway = home.path("halfway.snapshot");
+    let halfway = halfway.to_str().unwrap();
+    let saved_half = verified(
+        &cli,
+        &[
+            "--genesis",
+            genesis,
+            "--credential-file",
+            &credential,
+            "--save-snapshot",
+            halfway,
+        ],
+        half,
+    );
+    assert_eq!(saved_half["summary"]["height"], half);
+    let resumed = verified(
+        &cli,
+        &[
+            "--genesis",
+            genesis,
+            "--credential-file",
+            &credential,
+            "--from-snapshot",
+            halfway,
+        ],
+        tip,
+    );
+    assert_eq!(resumed["summary"]["fromSnapshot"], half, "{resumed}");
+    assert_eq!(resumed["summary"]["blocks"], tip - half, "{resumed}");
+    assert_eq!(
+        resumed["summary"]["stateRoot"],
+        over_rpc["summary"]["stateRoot"]
+    );
+    // A damaged snapshot, or another chain's, starts nothing.
+    let mut bytes = std::fs::read(halfway).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 1;
+    let damaged = home.path("damaged.snapshot");
+    std::fs::write(&damaged, bytes).unwrap();
+    let other = DemoHome::new();
+    let other_genesis = other.genesis_path.to_str().unwrap();
+    for (snapshot, genesis) in [
+        (damaged.to_str().unwrap(), genesis),
+        (halfway, other_genesis),
+    ] {
+        let run = cli.run(&[
+            "audit",
+            "verify",
+            "--genesis",
+            genesis,
+            "--credential-file",
+            &credential,
+            "--from-snapshot",
+            snapshot,
+        ]);
+        assert_ne!(run.code, 0, "{run:?}");
+        assert_eq!(run.stderr.lines().count(), 1, "{run:?}");
+    }
+
     // The running node's own directory, read-only: no lock, nothing written.
     let home_dir = home.home.to_str().unwrap();
     let live = verified(&cli, &["--genesis", genesis, "--data-dir", home_dir], tip);

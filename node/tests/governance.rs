@@ -15,8 +15,10 @@
 //!    and signs no more.
 //! 3. The demo activity (aid, energy, registry) on top; then `civitas audit
 //!    verify` checks the whole chain over RPC and over a copy of validator
-//!    3's store, with the same report, and a copy from which the votes
-//!    removing validator 3 were deleted fails at their height.
+//!    3's store, with the same report; resumed from a snapshot saved where
+//!    the removal is decided but not in force, it reaches the same root; a
+//!    copy from which the votes removing validator 3 were deleted fails at
+//!    their height.
 
 #![allow(
     clippy::unwrap_used,
@@ -291,6 +293,44 @@ fn audit_the_chain(node: &Node, follower: Node, home: &Path, genesis_path: &Path
         to,
     );
     assert_eq!(copied["summary"], over_rpc["summary"]);
+    // Saved where a validator's removal is decided but not yet in force,
+    // then resumed from there over RPC: the pending set is followed, and
+    // the chain reaches the same state root.
+    let snapshot = home.with_file_name("decided.snapshot");
+    let snapshot = snapshot.to_str().unwrap();
+    verified(
+        &cli,
+        &[
+            "--genesis",
+            genesis,
+            "--data-dir",
+            copy.to_str().unwrap(),
+            "--save-snapshot",
+            snapshot,
+        ],
+        decided_at,
+    );
+    let resumed = verified(
+        &cli,
+        &[
+            "--genesis",
+            genesis,
+            "--credential-file",
+            &credential,
+            "--from-snapshot",
+            snapshot,
+        ],
+        to,
+    );
+    assert_eq!(resumed["summary"]["fromSnapshot"], decided_at);
+    // Decided at the snapshot's height: none is decided after it, yet the
+    // blocks from its activation on are checked against the new set.
+    assert_eq!(resumed["summary"]["validatorSetChanges"], 0, "{resumed}");
+    assert_eq!(resumed["summary"]["height"], to);
+    assert_eq!(
+        resumed["summary"]["stateRoot"],
+        over_rpc["summary"]["stateRoot"]
+    );
 
     let mut block = Ledger::open_read_only(&copy, None)
         .unwrap()

@@ -9,6 +9,7 @@ mod check_proof;
 mod data_dir;
 mod export;
 mod prove;
+mod resume;
 mod source;
 mod verify;
 

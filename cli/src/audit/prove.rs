@@ -189,7 +189,7 @@ fn state_claim(entries: &[ProvenEntry]) -> Claim {
 }
 
 /// The validator-set changes that take effect in `(first, height]`, oldest first.
-async fn set_changes(
+pub(super) async fn set_changes(
     context: &Context,
     client: &HttpClient,
     first: u64,

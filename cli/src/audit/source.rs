@@ -17,7 +17,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
-use super::data_dir;
+use super::{data_dir, resume};
 use crate::context::Context;
 use crate::exit::CliError;
 use crate::node;
@@ -36,8 +36,14 @@ pub struct ChainArgs {
     /// Read the chain from this data directory instead of a node: a node's
     /// home, its `data/` or its `data/ledger/` directory (a copy, or a
     /// node's own, read-only). Without it, the chain comes from --node.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", conflicts_with = "from_snapshot")]
     pub data_dir: Option<PathBuf>,
+    /// Start from this snapshot (`--save-snapshot` of an earlier audit, or
+    /// a node's) instead of genesis: it is checked against the validator-set
+    /// history from genesis, then only the blocks after it are replayed.
+    /// From a node only.
+    #[arg(long, value_name = "FILE")]
+    pub from_snapshot: Option<PathBuf>,
 }
 
 /// A chain replayed through the audit up to its target height, not yet
@@ -123,7 +129,17 @@ pub async fn replay(
         None => connect(context, &genesis, &args.genesis).await?,
     };
     let target = to.unwrap_or(tip).min(tip);
-    let mut audit = ChainAudit::new(&genesis).map_err(|e| failed(&e))?;
+    let mut audit = match (&args.from_snapshot, &source) {
+        (Some(path), Source::Rpc(client)) => {
+            resume::resume(context, client, &genesis, path, target).await?
+        }
+        (Some(_), Source::DataDir(_)) => {
+            return Err(CliError::usage(
+                "--from-snapshot reads the chain from a node: drop --data-dir",
+            ));
+        }
+        (None, _) => ChainAudit::new(&genesis).map_err(|e| failed(&e))?,
+    };
     let progress = progress_bar(context, target);
     let started = Instant::now();
     let mut beside = data_dir::Beside::default();

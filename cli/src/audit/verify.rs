@@ -105,8 +105,12 @@ fn report_success(
     let seconds = started.elapsed().as_secs_f64();
     let value = json!({"valid": true, "summary": summary, "source": source, "seconds": seconds});
     emit(context, &value, || {
+        let from = match summary.from_snapshot {
+            Some(height) => format!("its snapshot at height {height}"),
+            None => "its genesis".to_owned(),
+        };
         let mut text = format!(
-            "the chain {} verifies from its genesis to height {}\n",
+            "the chain {} verifies from {from} to height {}\n",
             summary.chain_id, summary.height
         );
         text.push_str(&fields(&[

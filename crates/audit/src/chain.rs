@@ -21,18 +21,22 @@
 //! [`ChainAudit::finish`]). Only the tip is kept ([`AuditStore`]): memory
 //! follows the state, not the chain's length.
 
+use std::collections::BTreeMap;
+
 use civitas_civic::invariants::{check_block, check_figures, check_programme_entries};
 use civitas_civic::keys;
 use civitas_engine::execution::{ExecutionFailure, Unprepared};
 use civitas_engine::validate::{
     Parent, VerifiedBlock, check_after_state_root, validate_verified_before_state_root,
 };
-use civitas_engine::{ChainRead, ChainSpec, EngineError, InvalidBlock, StoreError};
+use civitas_engine::{ChainRead, ChainSpec, EngineError, InvalidBlock, StoreError, Tip};
 use civitas_genesis::GenesisDocument;
 use civitas_state_tree::{MemoryState, StateError, StateTree, Values, Writes};
-use civitas_types::{Block, Hash, QuorumCertificate, SignatureVerifier, Zip215Verifier, decode};
+use civitas_types::{
+    Block, Hash, QuorumCertificate, SignatureVerifier, ValidatorSet, Zip215Verifier, decode,
+};
 
-use crate::error::{AuditError, AuditFailure, StoredMismatch};
+use crate::error::{AuditError, AuditFailure, SnapshotMismatch, StoredMismatch};
 use crate::store::{AuditStore, Committed, ValuesView};
 use crate::summary::AuditSummary;
 
@@ -102,6 +106,9 @@ pub struct ChainAudit {
     retired: Option<Retired>,
     /// Threads verifying a block's signatures.
     threads: usize,
+    /// The height of the first block this audit checks: the genesis's
+    /// initial height, or the one after a snapshot's.
+    first_height: u64,
     summary: AuditSummary,
 }
 
@@ -125,12 +132,70 @@ impl ChainAudit {
             pending: None,
             retired: None,
             threads: std::thread::available_parallelism().map_or(1, usize::from),
+            first_height: genesis.initial_height,
             summary: AuditSummary {
                 chain_id: genesis.chain_id.as_str().to_owned(),
                 genesis_hash: hash.to_string(),
                 ..AuditSummary::default()
             },
         })
+    }
+
+    /// An audit of the chain of `genesis` resumed from a snapshot: `state`
+    /// after `block`, final by `certificate`, under the validator sets
+    /// `sets` (by first height; the caller follows them from genesis, e.g.
+    /// `crate::bundle::follow_set_changes`). Checked here: the state is the
+    /// block's, the block is of this chain and names the set in force, its
+    /// certificate makes it final under that set, and it announces the set
+    /// `sets` gives for the next height. Blocks before it are not checked.
+    pub fn from_snapshot(
+        genesis: &GenesisDocument,
+        state: &MemoryState,
+        block: &Block,
+        certificate: QuorumCertificate,
+        sets: BTreeMap<u64, ValidatorSet>,
+    ) -> Result<ChainAudit, AuditError> {
+        let height = block.header.height;
+        let refused = |failure| AuditError::at(height, failure);
+        let mut audit = ChainAudit::new(genesis)?;
+        let in_force = |h: u64| sets.range(..=h).next_back().map(|(_, set)| set.clone());
+        let set = in_force(height).ok_or_else(|| {
+            refused(AuditFailure::Local(EngineError::UnknownValidatorSet(
+                height,
+            )))
+        })?;
+        let snapshot = |reason| refused(AuditFailure::Snapshot(reason));
+        if block.header.chain_id != genesis.chain_id || height < genesis.initial_height {
+            return Err(snapshot(SnapshotMismatch::OtherChain));
+        }
+        if state.root() != block.header.state_root {
+            return Err(snapshot(SnapshotMismatch::StateRoot));
+        }
+        if block.header.validators_hash != set.hash() {
+            return Err(snapshot(SnapshotMismatch::ValidatorSet));
+        }
+        if in_force(height.saturating_add(1)).map(|next| next.hash())
+            != Some(block.header.next_validators_hash)
+        {
+            return Err(snapshot(SnapshotMismatch::NextValidatorSet));
+        }
+        certificate
+            .verify(&genesis.chain_id, height, &block.hash(), &set)
+            .map_err(|e| refused(AuditFailure::Certificate(e)))?;
+        let tip = Tip {
+            header: block.header.clone(),
+            hash: block.hash(),
+            certificate,
+        };
+        let (store, tree) = AuditStore::from_snapshot(state, tip, sets);
+        audit.store = store;
+        audit.tree = tree;
+        audit.first_height = height.saturating_add(1);
+        audit.summary.height = height;
+        audit.summary.time_ms = Some(block.header.time_ms);
+        audit.summary.state_root = state.root().to_string();
+        audit.summary.from_snapshot = Some(height);
+        Ok(audit)
     }
 
     /// Verifies each block's transaction signatures on `threads` threads
@@ -148,8 +213,7 @@ impl ChainAudit {
     /// The height the next block must have.
     pub fn next_height(&self) -> u64 {
         let executed = u64::from(self.pending.is_some() || self.waiting.is_some());
-        self.spec
-            .initial_height
+        self.first_height
             .saturating_add(self.summary.blocks)
             .saturating_add(executed)
     }

@@ -62,6 +62,9 @@ pub enum AuditFailure {
     /// a node serving from that store would answer falsely.
     #[error("the data directory's copy disagrees with the chain: {0}")]
     Stored(StoredMismatch),
+    /// The snapshot an audit resumes from is not the chain's.
+    #[error("the snapshot is not this chain's: {0}")]
+    Snapshot(SnapshotMismatch),
     /// The auditor's own machinery failed (not a verdict on the chain).
     #[error("the audit itself failed: {0}")]
     Local(EngineError),
@@ -100,4 +103,21 @@ pub enum StoredMismatch {
     /// The stored certificate does not make the verified block final.
     #[error("the stored certificate is invalid: {0}")]
     Certificate(CertificateError),
+}
+
+/// Why a snapshot cannot start an audit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SnapshotMismatch {
+    /// Its block is of another chain or before the genesis height.
+    #[error("its block is of another chain")]
+    OtherChain,
+    /// Its state is not the state its block's header names.
+    #[error("its state does not hash to its block's state root")]
+    StateRoot,
+    /// Its block is signed by another set than the one in force at its height.
+    #[error("its block names another validator set than the one in force at its height")]
+    ValidatorSet,
+    /// Its block announces another next set than the history gives.
+    #[error("its block announces another next validator set than the validator-set history gives")]
+    NextValidatorSet,
 }

@@ -24,5 +24,5 @@ mod store;
 mod summary;
 
 pub use chain::ChainAudit;
-pub use error::{AuditError, AuditFailure, StoredMismatch};
+pub use error::{AuditError, AuditFailure, SnapshotMismatch, StoredMismatch};
 pub use summary::AuditSummary;

@@ -31,13 +31,15 @@ impl StateRead for ValuesView {
 
 /// The committed chain as the replay reads it, the state tree apart.
 pub(crate) struct AuditStore {
-    initial_height: u64,
     /// The values after the last committed block.
     values: ValuesView,
     /// The last committed block.
     tip: Option<Tip>,
-    /// Every committed height's block time, first first.
+    /// The block time of every committed height from `first_timed` on.
     times: Vec<u64>,
+    /// The first height whose block time is known: the initial height, or
+    /// a snapshot's (evidence about an earlier height cannot be judged).
+    first_timed: u64,
     /// Height → the set that signs from that height on.
     validator_sets: BTreeMap<u64, ValidatorSet>,
 }
@@ -63,13 +65,30 @@ impl AuditStore {
         let state = MemoryState::from_entries(genesis.state.entries.clone())
             .map_err(|error| StoreError::Corrupt(error.to_string()))?;
         let store = AuditStore {
-            initial_height,
             values: ValuesView(state.values().clone()),
             tip: None,
             times: Vec::new(),
+            first_timed: initial_height,
             validator_sets: BTreeMap::from([(initial_height, genesis.validators.clone())]),
         };
         Ok((store, state.tree().clone()))
+    }
+
+    /// The store of a chain resumed at a snapshot: `state` after `tip`'s
+    /// block (the caller checked it), the validator sets by first height.
+    pub(crate) fn from_snapshot(
+        state: &MemoryState,
+        tip: Tip,
+        validator_sets: BTreeMap<u64, ValidatorSet>,
+    ) -> (AuditStore, StateTree) {
+        let store = AuditStore {
+            values: ValuesView(state.values().clone()),
+            first_timed: tip.header.height,
+            times: vec![tip.header.time_ms],
+            tip: Some(tip),
+            validator_sets,
+        };
+        (store, state.tree().clone())
     }
 
     /// The last committed block.
@@ -90,7 +109,7 @@ impl AuditStore {
         values: Values,
     ) -> Result<Values, StoreError> {
         let header = &committed.block.header;
-        let expected = self.initial_height.saturating_add(self.times.len() as u64);
+        let expected = self.first_timed.saturating_add(self.times.len() as u64);
         if header.height != expected {
             return Err(StoreError::Corrupt(format!(
                 "block {} committed where block {expected} was expected",
@@ -127,7 +146,7 @@ impl ChainRead for AuditStore {
 
     fn block_time(&self, height: u64) -> Result<Option<u64>, StoreError> {
         Ok(height
-            .checked_sub(self.initial_height)
+            .checked_sub(self.first_timed)
             .and_then(|offset| usize::try_from(offset).ok())
             .and_then(|offset| self.times.get(offset))
             .copied())

@@ -29,6 +29,8 @@ pub struct AuditSummary {
     pub validator_set_changes: u64,
     /// Aid programmes whose whole books were reconciled at the end.
     pub programmes_reconciled: u64,
+    /// The height of the snapshot the audit resumed from (`null`: from genesis).
+    pub from_snapshot: Option<u64>,
     /// The state root at the last height (hex).
     pub state_root: String,
     /// The block time of the last height checked (ms since the Unix epoch),

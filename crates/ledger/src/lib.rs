@@ -30,5 +30,7 @@ pub use civitas_state_tree::{Change, KeyError, StateTree, TreeError};
 pub use commit::PreparedState;
 pub use error::{BlockRejection, Fault, LedgerError, REPAIR_ADVICE, Result, SnapshotRejection};
 pub use proof_cache::PROOF_CACHE_BLOCKS;
-pub use snapshot::{SnapshotEntries, SnapshotHeader, SnapshotTrust, read_snapshot, write_snapshot};
+pub use snapshot::{
+    SnapshotEntries, SnapshotHeader, SnapshotTrust, read_snapshot, snapshot_height, write_snapshot,
+};
 pub use store::{ChainIdentity, Ledger, LedgerConfig, ProvenValue, Retention, TransactionRecord};

@@ -232,6 +232,19 @@ pub fn read_snapshot(
     Ok((header, entries))
 }
 
+/// The height the snapshot at `path` says it holds, read from its header
+/// alone (nothing checked yet: to choose what to trust before
+/// [`read_snapshot`] checks the whole file).
+pub fn snapshot_height(path: &Path) -> Result<u64> {
+    let mut input = BufReader::new(File::open(path).map_err(|source| LedgerError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?);
+    read_header(&mut input)
+        .map(|header| header.height)
+        .map_err(|reason| rejected(path, reason))
+}
+
 /// Reads one entry, checking its key is storable and follows `previous`.
 fn read_entry(
     input: &mut impl Read,

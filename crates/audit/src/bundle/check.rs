@@ -4,6 +4,8 @@
 //! then the proven header's certificate under the set that history reaches,
 //! then the claim's Merkle or state proofs under that header's roots.
 
+use std::collections::BTreeMap;
+
 use civitas_genesis::GenesisDocument;
 use civitas_types::receipt_leaves::transaction_receipt_leaf;
 use civitas_types::{
@@ -154,19 +156,7 @@ pub fn check_bundle(
             genesis_hash: bundle.genesis_hash.clone(),
         });
     }
-    if bundle.set_changes.len() > SET_CHANGES_MAX {
-        return Err(BundleError::TooLarge("the validator-set history"));
-    }
-    let checked = genesis
-        .check()
-        .map_err(|e| BundleError::Genesis(e.to_string()))?;
-    let mut set = checked.validators;
-    let mut after = genesis.initial_height.saturating_sub(1);
-    for (index, change) in bundle.set_changes.iter().enumerate() {
-        let (height, next) = follow(change, index, genesis, &set, after)?;
-        set = next;
-        after = height;
-    }
+    let FollowedSets { set, after, .. } = follow_set_changes(genesis, &bundle.set_changes)?;
     let header: Header = decoded("header", &bundle.header)?;
     check_header(&header, genesis, after)?;
     let certificate: QuorumCertificate = decoded("certificate", &bundle.certificate)?;
@@ -178,6 +168,46 @@ pub fn check_bundle(
         total_power: set.total_voting_power(),
         set_changes: bundle.set_changes.len(),
         claim,
+    })
+}
+
+/// The validator sets a history of set changes leads to, from genesis.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FollowedSets {
+    /// The set in force after the last change.
+    pub set: ValidatorSet,
+    /// The height of the last change's header (the genesis height − 1 if none).
+    pub after: u64,
+    /// Every set by the first height it signs: the genesis set, then each change's.
+    pub by_height: BTreeMap<u64, ValidatorSet>,
+}
+
+/// Follows `changes` from the genesis set, each change's header signed by
+/// the set in force and naming the next (the bundle's history, and a
+/// snapshot's: `civitas audit verify --from-snapshot`).
+pub fn follow_set_changes(
+    genesis: &GenesisDocument,
+    changes: &[SetChange],
+) -> Result<FollowedSets, BundleError> {
+    if changes.len() > SET_CHANGES_MAX {
+        return Err(BundleError::TooLarge("the validator-set history"));
+    }
+    let checked = genesis
+        .check()
+        .map_err(|e| BundleError::Genesis(e.to_string()))?;
+    let mut set = checked.validators;
+    let mut by_height = BTreeMap::from([(genesis.initial_height, set.clone())]);
+    let mut after = genesis.initial_height.saturating_sub(1);
+    for (index, change) in changes.iter().enumerate() {
+        let (height, next) = follow(change, index, genesis, &set, after)?;
+        by_height.insert(height.saturating_add(1), next.clone());
+        set = next;
+        after = height;
+    }
+    Ok(FollowedSets {
+        set,
+        after,
+        by_height,
     })
 }
 

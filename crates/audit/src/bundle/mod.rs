@@ -14,7 +14,9 @@ mod check;
 
 use serde::{Deserialize, Serialize};
 
-pub use check::{BundleError, CheckedBundle, CheckedClaim, check_bundle};
+pub use check::{
+    BundleError, CheckedBundle, CheckedClaim, FollowedSets, check_bundle, follow_set_changes,
+};
 
 /// The `format` of the bundles this build writes and reads.
 pub const BUNDLE_FORMAT: &str = "civitas-proof-bundle/1";

@@ -1,0 +1,77 @@
+//! `--from-snapshot FILE`: an audit resumed from a snapshot (one
+//! `civitas audit verify --save-snapshot` wrote, or any node's) instead of
+//! genesis — the quick check of what came after. The snapshot is trusted
+//! only as far as it is proven: the validator-set history from genesis to
+//! the node's tip is followed hop by hop from the genesis set (each change's
+//! header signed by the set in force and naming the next, as in a proof
+//! bundle), the snapshot's block must name the set in force at its height
+//! and be final by that set's signatures, and its entries must hash to its
+//! block's state root. Blocks after it are then checked as from genesis.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use civitas_audit::ChainAudit;
+use civitas_audit::bundle::follow_set_changes;
+use civitas_genesis::GenesisDocument;
+use civitas_ledger::{ChainIdentity, SnapshotTrust, read_snapshot, snapshot_height};
+use civitas_rpc_api::HttpClient;
+use civitas_state_tree::MemoryState;
+
+use super::prove::set_changes;
+use super::source::failed;
+use crate::context::Context;
+use crate::exit::CliError;
+
+/// The audit of `genesis`'s chain resumed from the snapshot at `path`, the
+/// validator sets followed over the node's chain up to `tip`.
+pub async fn resume(
+    context: &Context,
+    client: &HttpClient,
+    genesis: &GenesisDocument,
+    path: &Path,
+    tip: u64,
+) -> Result<ChainAudit, CliError> {
+    let unreadable = |e: civitas_ledger::LedgerError| {
+        CliError::verification(format!("the snapshot {} is refused: {e}", path.display()))
+    };
+    let height = snapshot_height(path).map_err(unreadable)?;
+    if height < genesis.initial_height || height > tip {
+        return Err(CliError::verification(format!(
+            "the snapshot {} is of height {height}; the node's chain goes from {} to {tip}",
+            path.display(),
+            genesis.initial_height
+        )));
+    }
+    let first = genesis.initial_height.max(1);
+    let changes = set_changes(context, client, first, tip.saturating_add(1)).await?;
+    let followed = follow_set_changes(genesis, &changes).map_err(|e| {
+        CliError::verification(format!(
+            "the node's validator-set history does not verify: {e}"
+        ))
+    })?;
+    let set = followed
+        .by_height
+        .range(..=height)
+        .next_back()
+        .map(|(_, set)| set.clone())
+        .ok_or_else(|| {
+            CliError::failure(format!("no validator set is known at height {height}"))
+        })?;
+    let identity = ChainIdentity {
+        chain_id: genesis.chain_id.clone(),
+        genesis_hash: genesis.hash(),
+    };
+    let (header, entries) =
+        read_snapshot(path, &identity, &SnapshotTrust::Validators(set)).map_err(unreadable)?;
+    let (Some(block), Some(certificate)) = (header.block, header.certificate) else {
+        return Err(CliError::verification(format!(
+            "the snapshot {} carries no block: start from genesis instead",
+            path.display()
+        )));
+    };
+    let state = MemoryState::from_entries(entries.into_iter().collect::<BTreeMap<_, _>>())
+        .map_err(|e| CliError::verification(format!("the snapshot's entries: {e}")))?;
+    ChainAudit::from_snapshot(genesis, &state, &block, certificate, followed.by_height)
+        .map_err(|e| failed(&e))
+}

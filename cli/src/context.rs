@@ -18,8 +18,8 @@ pub struct GlobalOptions {
     /// Where the keystore and settings live.
     #[arg(long, global = true, env = "CIVITAS_HOME", value_name = "DIR")]
     pub home: Option<PathBuf>,
-    /// The node's JSON-RPC address (HTTP).
-    #[arg(long, global = true, env = "CIVITAS_NODE", default_value = DEFAULT_NODE, value_name = "URL")]
+    /// The node's JSON-RPC address (HTTP); `--rpc` is the same option.
+    #[arg(long, alias = "rpc", global = true, env = "CIVITAS_NODE", default_value = DEFAULT_NODE, value_name = "URL")]
     pub node: String,
     /// A file holding an RPC credential (from `civitas-node rpc-credential add`),
     /// for the methods reserved to validators and auditors.

@@ -179,9 +179,13 @@ fn a_data_directory_verifies_as_the_node_does_and_a_damaged_one_is_storage_corru
     let summary_of = |report: &serde_json::Value| report["summary"].clone();
 
     let saved = home.path("verified.snapshot");
+    // `--rpc` names the node as `--node` does (the spelling).
+    let url = format!("http://{}", node.rpc_address);
     let over_rpc = verified(
         &cli,
         &[
+            "--rpc",
+            &url,
             "--genesis",
             genesis,
             "--credential-file",

@@ -29,6 +29,12 @@
 #[path = "support/generator.rs"]
 mod generator;
 
+/// The allocator the audit is measured with: glibc's spends a quarter of
+/// the replay's CPU time in malloc and free, most on the executing thread
+/// (docs/decisions/0022-audit-allocator.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::PathBuf;

@@ -33,4 +33,4 @@ mod verified;
 
 pub use pool::{Mempool, MempoolConfig, UNKNOWN_PER_BLOCK_MAX, UNKNOWN_TRANSACTIONS_MAX};
 pub use rejection::{Fault, InvalidSignatures, MempoolFault, Rejection};
-pub use signatures::SIGNATURE_SUB_BATCH_MAX;
+pub use signatures::{REPLAY_SUB_BATCH_MAX, SIGNATURE_SUB_BATCH_MAX};

@@ -9,7 +9,7 @@ use civitas_types::{AccountId, Hash, SignedTransaction, decode};
 
 use crate::queues::{Pending, Queue, Queues};
 use crate::rejection::{InvalidSignatures, MempoolFault, Rejection};
-use crate::signatures::{ToVerify, ids_on, verify_all, verify_all_on};
+use crate::signatures::{REPLAY_SUB_BATCH_MAX, ToVerify, ids_on, verify_all, verify_all_on};
 use crate::verified::VerifiedTransactions;
 
 /// Default of [`MempoolConfig::unknown_transactions_max`]: a tenth of the
@@ -161,9 +161,9 @@ impl Mempool {
     /// Checks the signatures of a block's transactions as
     /// [`Self::verify_block_signatures`] does for a node that verified none of
     /// them: every one, in ZIP-215 batches of at most
-    /// [`crate::SIGNATURE_SUB_BATCH_MAX`] spread over `threads` threads (the
-    /// verdict, bad positions included, is the same for any count). For a
-    /// replay (the auditor), with no pool.
+    /// [`crate::REPLAY_SUB_BATCH_MAX`] spread over `threads` threads (the
+    /// verdict, bad positions included, is the same for any count and batch
+    /// size). For a replay (the auditor), with no pool.
     pub fn verify_signatures_on(
         transactions: &[SignedTransaction],
         threads: usize,
@@ -175,7 +175,7 @@ impl Mempool {
             .zip(ids)
             .map(|(transaction, id)| ToVerify { id, transaction })
             .collect();
-        let invalid: Vec<usize> = verify_all_on(&unchecked, threads)
+        let invalid: Vec<usize> = verify_all_on(&unchecked, threads, REPLAY_SUB_BATCH_MAX)
             .into_iter()
             .enumerate()
             .filter(|(_, valid)| !valid)

@@ -18,6 +18,11 @@ use civitas_types::{BatchVerifier, Hash, SignedTransaction};
 /// signature costs.
 pub const SIGNATURE_SUB_BATCH_MAX: usize = 64;
 
+/// Most signatures in one batch of a replay ([`crate::Mempool::verify_replayed_signatures_on`]):
+/// a replay stops at the first bad block, so what a bad signature costs does
+/// not matter, and a batch of 256 is ≈ 12 % cheaper per signature than one of 64.
+pub const REPLAY_SUB_BATCH_MAX: usize = 256;
+
 /// Below this many transactions, verifying on one thread beats starting others.
 const PARALLEL_TRANSACTIONS_MIN: usize = 64;
 
@@ -32,7 +37,7 @@ pub(crate) struct ToVerify<'a> {
 /// Whether each transaction's signatures all verify, in input order, on all
 /// cores.
 pub(crate) fn verify_all(items: &[ToVerify<'_>]) -> Vec<bool> {
-    verify_all_on(items, available_threads())
+    verify_all_on(items, available_threads(), SIGNATURE_SUB_BATCH_MAX)
 }
 
 /// The machine's cores (at least 1).
@@ -43,9 +48,14 @@ pub(crate) fn available_threads() -> usize {
 }
 
 /// Whether each transaction's signatures all verify, in input order, on at
-/// most `threads` threads (the verdicts do not depend on it).
-pub(crate) fn verify_all_on(items: &[ToVerify<'_>], threads: usize) -> Vec<bool> {
-    let sub_batches = split(items);
+/// most `threads` threads, in batches of at most `batch_max` signatures (the
+/// verdicts depend on neither: a failed batch is judged item by item).
+pub(crate) fn verify_all_on(items: &[ToVerify<'_>], threads: usize, batch_max: usize) -> Vec<bool> {
+    // Enough batches for every thread.
+    let batch_max = batch_max
+        .min(items.len().div_ceil(threads.max(1)))
+        .max(SIGNATURE_SUB_BATCH_MAX.min(batch_max));
+    let sub_batches = split(items, batch_max);
     let threads = threads.max(1);
     if items.len() < PARALLEL_TRANSACTIONS_MIN || threads == 1 || sub_batches.len() < 2 {
         return sub_batches
@@ -108,10 +118,10 @@ pub(crate) fn ids_on(transactions: &[SignedTransaction], threads: usize) -> Vec<
     })
 }
 
-/// Cuts `items` into consecutive runs of at most [`SIGNATURE_SUB_BATCH_MAX`]
-/// signatures (a transaction is never split; one with more signatures than
-/// that is a run of its own).
-fn split<'s, 'a>(items: &'s [ToVerify<'a>]) -> Vec<&'s [ToVerify<'a>]> {
+/// Cuts `items` into consecutive runs of at most `batch_max` signatures (a
+/// transaction is never split; one with more signatures than that is a run
+/// of its own).
+fn split<'s, 'a>(items: &'s [ToVerify<'a>], batch_max: usize) -> Vec<&'s [ToVerify<'a>]> {
     let mut parts = Vec::new();
     let mut rest = items;
     while !rest.is_empty() {
@@ -119,7 +129,7 @@ fn split<'s, 'a>(items: &'s [ToVerify<'a>]) -> Vec<&'s [ToVerify<'a>]> {
         let mut take = 0usize;
         for item in rest {
             let more = item.transaction.signatures.len();
-            if take > 0 && signatures.saturating_add(more) > SIGNATURE_SUB_BATCH_MAX {
+            if take > 0 && signatures.saturating_add(more) > batch_max {
                 break;
             }
             signatures = signatures.saturating_add(more);
@@ -134,8 +144,8 @@ fn split<'s, 'a>(items: &'s [ToVerify<'a>]) -> Vec<&'s [ToVerify<'a>]> {
 
 /// One batch: all valid, or each transaction judged by its own signatures.
 fn verify_batch(items: &[ToVerify<'_>]) -> Vec<bool> {
-    let mut batch = BatchVerifier::with_capacity(SIGNATURE_SUB_BATCH_MAX);
-    let mut owners = Vec::with_capacity(SIGNATURE_SUB_BATCH_MAX);
+    let mut batch = BatchVerifier::with_capacity(items.len());
+    let mut owners = Vec::with_capacity(items.len());
     for (position, item) in items.iter().enumerate() {
         item.transaction.queue_signatures(&item.id, &mut batch);
         owners.extend(std::iter::repeat_n(

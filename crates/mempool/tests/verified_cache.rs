@@ -76,3 +76,38 @@ fn block_signatures_are_judged_per_transaction_across_sub_batches() {
         })
     );
 }
+
+#[test]
+fn a_replay_with_larger_batches_names_the_same_transactions() {
+    // 1,200 transactions: batches of up to REPLAY_SUB_BATCH_MAX on 1 to 3
+    // threads, and the pool's batches of 64; forged ones sparse, then a run
+    // of them, then the very last: every path names exactly those.
+    let forged_at = |i: u32| i % 97 == 5 || (600..620).contains(&i) || i == 1199;
+    let block: Vec<SignedTransaction> = (0..1200u32)
+        .map(|i| {
+            let honest = indexed_transaction(i, 0);
+            if forged_at(i) {
+                forge(&honest, indexed_key(i).sign(b"another message"))
+            } else {
+                honest
+            }
+        })
+        .collect();
+    let expected = Err(InvalidSignatures {
+        positions: (0..1200u32)
+            .filter(|i| forged_at(*i))
+            .map(|i| i as usize)
+            .collect(),
+    });
+    let pool = Mempool::new(MempoolConfig::default());
+    assert_eq!(pool.verify_block_signatures(&block), expected);
+    for threads in [1, 2, 3] {
+        assert_eq!(
+            Mempool::verify_signatures_on(&block, threads),
+            expected,
+            "{threads} threads"
+        );
+    }
+    let honest: Vec<SignedTransaction> = (0..1200u32).map(|i| indexed_transaction(i, 0)).collect();
+    assert_eq!(Mempool::verify_signatures_on(&honest, 2), Ok(()));
+}

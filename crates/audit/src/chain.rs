@@ -17,8 +17,9 @@
 //! reported — its next validators, its civic laws, its certificate, and
 //! everything about later blocks (a failure there first builds the
 //! outstanding trees on the caller's thread). A block's own failure is
-//! reported by the call that gives the next block (or by
-//! [`ChainAudit::finish`]). Only the tip is kept ([`AuditStore`]): memory
+//! reported by the call that gives the next block — a wrong state root,
+//! through [`ChainAudit::push_bytes`], by the call after that — or by
+//! [`ChainAudit::finish`]. Only the tip is kept ([`AuditStore`]): memory
 //! follows the state, not the chain's length.
 
 use std::collections::BTreeMap;
@@ -259,7 +260,11 @@ impl ChainAudit {
 
     /// Checks the next block: executes the previous one and commits it with
     /// the certificate this one carries, while this one's signatures are
-    /// verified on other threads.
+    /// verified on other threads. Unlike [`Self::push_bytes`], returns once
+    /// the previous block is wholly verified, its state root compared (its
+    /// tree built on this thread): a caller that then checks what it keeps
+    /// beside that block (a data directory's recorded roots) gets the
+    /// verdict one block at a time gives.
     pub fn push(&mut self, block: Block) -> Result<(), AuditError> {
         let expected = self.next_height();
         if block.header.height != expected {
@@ -281,7 +286,7 @@ impl ChainAudit {
             self.commit(pending, certificate)?;
         }
         self.waiting = Some(verified);
-        Ok(())
+        self.settle_now()
     }
 
     /// Runs `receive` on another thread (which also frees the retired

@@ -330,3 +330,36 @@ mod deferred_state_root {
         assert_eq!(summary.transactions, generator.transactions());
     }
 }
+
+/// `push` returns once the previous block is wholly verified, so a caller
+/// checking what a data directory keeps beside that block (its recorded
+/// state root) after the next push never judges an unverified block.
+#[test]
+fn push_names_a_bad_state_root_by_the_call_that_gives_the_next_block() {
+    let (_, mut blocks, _) = chain();
+    blocks[2].header.state_root = Hash([7; 32]);
+    let height = blocks[2].header.height;
+    for threads in [1, 2] {
+        let mut audit = ChainAudit::new(&generator::genesis(SEED)).unwrap();
+        audit.set_signature_threads(threads);
+        for block in &blocks[..3] {
+            audit.push(block.clone()).unwrap();
+        }
+        let error = audit.push(blocks[3].clone()).unwrap_err();
+        assert_eq!(
+            (error.height, error.to_string()),
+            (
+                height,
+                format!(
+                    "height {height}: invalid block: {}",
+                    InvalidBlock::StateRoot
+                )
+            ),
+            "{threads} threads"
+        );
+        assert_eq!(
+            audit.summary().state_root,
+            blocks[1].header.state_root.to_string()
+        );
+    }
+}

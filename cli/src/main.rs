@@ -8,6 +8,11 @@
 //! typed client of `civitas_rpc_api`. Failures print one line on stderr and
 //! exit with a documented code ([`exit::Exit`]).
 
+/// mimalloc: the audit's replay allocates and frees tens of thousands of
+/// small objects per block (docs/decisions/0022-audit-allocator.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod audit;
 mod context;
 mod exit;

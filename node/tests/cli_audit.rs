@@ -17,7 +17,7 @@ mod export;
 mod prove;
 
 use civitas_types::{Block, CommitSignature, Hash, QuorumCertificate, decode, encode};
-use common::cli::{Cli, copy_directory, lying_proxy, verified};
+use common::cli::{Cli, audit_verify, copy_directory, lying_proxy, verified};
 use common::{DemoHome, TEST_CREDENTIAL};
 
 /// A block altered at a height, the height the audit must fail at, and a
@@ -310,18 +310,11 @@ fn a_data_directory_verifies_as_the_node_does_and_a_damaged_one_is_storage_corru
     let middle = bytes.len() / 3;
     bytes[middle] ^= 0x01;
     std::fs::write(&largest, bytes).unwrap();
-    let to = tip.to_string();
-    let damaged = cli.run(&[
-        "--json",
-        "audit",
-        "verify",
-        "--genesis",
-        genesis,
-        "--data-dir",
-        copy.to_str().unwrap(),
-        "--to",
-        &to,
-    ]);
+    let damaged = audit_verify(
+        &cli,
+        &["--genesis", genesis, "--data-dir", copy.to_str().unwrap()],
+        Some(tip),
+    );
     assert_eq!(damaged.code, 5, "{damaged:?}");
     assert!(damaged.stderr.contains("storage corruption"), "{damaged:?}");
     assert!(!damaged.stdout.contains("\"valid\": true"), "{damaged:?}");
@@ -447,15 +440,11 @@ fn a_copy_forged_through_the_store_fails_at_the_forged_height_with_its_reason() 
         let copy = home.path(&format!("forged-{index}"));
         copy_directory(&original, &copy);
         forge(&copy);
-        let run = cli.run(&[
-            "--json",
-            "audit",
-            "verify",
-            "--genesis",
-            genesis,
-            "--data-dir",
-            copy.to_str().unwrap(),
-        ]);
+        let run = audit_verify(
+            &cli,
+            &["--genesis", genesis, "--data-dir", copy.to_str().unwrap()],
+            None,
+        );
         assert_eq!(run.code, 5, "{what}: {run:?}");
         let report = run.json();
         assert_eq!(report["valid"], false, "{what}: {report}");

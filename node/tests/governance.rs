@@ -271,7 +271,7 @@ fn a_validator_added_by_governance_syncs_first_and_a_removed_one_is_disconnected
 /// votes that removed a validator, and whatever rode with them) fails there.
 fn audit_the_chain(node: &Node, follower: Node, home: &Path, genesis_path: &Path, decided_at: u64) {
     use civitas_ledger::{Ledger, tamper};
-    use common::cli::{Cli, copy_directory, verified};
+    use common::cli::{Cli, audit_verify, copy_directory, verified};
 
     let to = node.rpc.status().unwrap().height;
     follower.wait_for_height(to, PROGRESS_TIMEOUT);
@@ -341,18 +341,11 @@ fn audit_the_chain(node: &Node, follower: Node, home: &Path, genesis_path: &Path
     block.header.transactions_root = civitas_types::Block::transactions_root(&[]);
     prove_across_the_changes(&cli, node, genesis);
     tamper::replace_block(&copy, decided_at, &block);
-    let to = to.to_string();
-    let run = cli.run(&[
-        "--json",
-        "audit",
-        "verify",
-        "--genesis",
-        genesis,
-        "--data-dir",
-        copy.to_str().unwrap(),
-        "--to",
-        &to,
-    ]);
+    let run = audit_verify(
+        &cli,
+        &["--genesis", genesis, "--data-dir", copy.to_str().unwrap()],
+        Some(to),
+    );
     assert_eq!(run.code, 5, "{run:?}");
     let report = run.json();
     assert_eq!(report["height"], decided_at, "{report}");

@@ -233,15 +233,22 @@ pub fn lying_proxy(
     address
 }
 
+/// A run of `civitas --json audit verify ARGS… [--to TO]`, whatever it ends with.
+pub fn audit_verify(cli: &Cli, args: &[&str], to: Option<u64>) -> Run {
+    let to = to.map(|to| to.to_string());
+    let mut command = vec!["--json", "audit", "verify"];
+    command.extend_from_slice(args);
+    if let Some(to) = &to {
+        command.extend_from_slice(&["--to", to]);
+    }
+    cli.run(&command)
+}
+
 /// The report of `civitas --json audit verify ARGS… --to TO`, with its run
 /// time (the one field that differs between runs) taken out.
 pub fn verified(cli: &Cli, args: &[&str], to: u64) -> serde_json::Value {
-    let to = to.to_string();
-    let mut command = vec!["--json", "audit", "verify"];
-    command.extend_from_slice(args);
-    command.extend_from_slice(&["--to", &to]);
-    let run = cli.run(&command);
-    assert_eq!(run.code, 0, "{command:?}: {run:?}");
+    let run = audit_verify(cli, args, Some(to));
+    assert_eq!(run.code, 0, "{args:?}: {run:?}");
     let mut report = run.json();
     assert_eq!(report["valid"], true, "{report}");
     report.as_object_mut().unwrap().remove("seconds");

@@ -20,7 +20,7 @@ use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use common::Rpc;
-use common::localnet::{PROGRESS_TIMEOUT, free_port};
+use common::localnet::{PROGRESS_TIMEOUT, localnet_base};
 
 const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/localnet.sh");
 
@@ -84,7 +84,7 @@ impl Drop for Running<'_> {
 fn the_localnet_script_runs_the_example_network() {
     let directory = tempfile::tempdir().unwrap();
     let root = directory.path().join("localnet");
-    let base = free_port().saturating_sub(400).max(20_000);
+    let base = localnet_base(1);
     let _running = Running { root: &root };
     let started = localnet(&root, base, "example");
     let stdout = String::from_utf8(started.stdout).unwrap();

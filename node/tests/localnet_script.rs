@@ -19,7 +19,7 @@ use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use common::Rpc;
-use common::localnet::{PROGRESS_TIMEOUT, free_port};
+use common::localnet::{PROGRESS_TIMEOUT, localnet_base};
 
 const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/localnet.sh");
 
@@ -77,7 +77,7 @@ fn the_localnet_script_starts_four_validators_and_an_observer_and_stops_them() {
     let directory = tempfile::tempdir().unwrap();
     let root = directory.path().join("localnet");
     // Validators use base + 10i (+1, +4), the observer base + 300 (+1, +4).
-    let base = free_port().saturating_sub(400).max(20_000);
+    let base = localnet_base(0);
     let _running = Running { root: &root, base };
     let started = localnet(&root, base, "4");
     let stdout = String::from_utf8(started.stdout).unwrap();

@@ -33,6 +33,36 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// A base port for `scripts/localnet.sh` (validator i on base + 10i + 0, 1
+/// and 4, the observer as validator 30) whose ports are all free now. The
+/// bases lie below the system's ephemeral range (32768 and up), where the
+/// other tests' `free_port` nodes and outgoing connections never land, and
+/// each `lane` (one per test) has its own windows, so two localnet tests
+/// running at once never pick the same ports.
+pub fn localnet_base(lane: u16) -> u16 {
+    const WINDOW: u16 = 310;
+    const WINDOWS_PER_LANE: u16 = 10;
+    let seed = u64::from(std::process::id())
+        ^ u64::from(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .subsec_nanos(),
+        );
+    for attempt in 0..u64::from(WINDOWS_PER_LANE) {
+        let window = ((seed + attempt) % u64::from(WINDOWS_PER_LANE)) as u16;
+        let base = 20_000 + (lane * WINDOWS_PER_LANE + window) * WINDOW;
+        assert!(base + WINDOW < 32_768, "lane {lane} is beyond the range");
+        let mut offsets = [0, 10, 20, 30, 300]
+            .into_iter()
+            .flat_map(|validator| [validator, validator + 1, validator + 4]);
+        if offsets.all(|offset| TcpListener::bind(("127.0.0.1", base + offset)).is_ok()) {
+            return base;
+        }
+    }
+    panic!("no free localnet window in lane {lane}");
+}
+
 /// Four homes and their genesis, in `root`.
 pub fn network(root: &Path, count: usize) -> (Vec<Member>, PathBuf, GenesisDocument) {
     let homes: Vec<PathBuf> = (0..count).map(|n| root.join(format!("v{n}"))).collect();

@@ -5,7 +5,8 @@
 //! block is executed when it arrives and committed when its certificate
 //! does: by the next block, or, for the last one, by [`ChainAudit::finish`].
 //!
-//! Pipelined on three threads: when block `n + 1` arrives its transaction
+//! Pipelined on three threads, two of them workers started once per audit
+//! (`crate::worker`), not per block: when block `n + 1` arrives its transaction
 //! signatures are verified (ZIP-215 batches over
 //! [`ChainAudit::set_signature_threads`] threads) while block `n`, verified
 //! on the previous call, executes on the caller's thread against the values
@@ -40,6 +41,7 @@ use civitas_types::{
 use crate::error::{AuditError, AuditFailure, SnapshotMismatch, StoredMismatch};
 use crate::store::{AuditStore, Committed, ValuesView};
 use crate::summary::AuditSummary;
+use crate::worker::Worker;
 
 /// A block executed, waiting for its certificate to be committed.
 struct Pending {
@@ -107,6 +109,10 @@ pub struct ChainAudit {
     retired: Option<Retired>,
     /// Threads verifying a block's signatures.
     threads: usize,
+    /// Decodes and verifies the next block, frees the retired values.
+    receiver: Worker,
+    /// Builds the last committed block's state tree.
+    builder: Worker,
     /// The height of the first block this audit checks: the genesis's
     /// initial height, or the one after a snapshot's.
     first_height: u64,
@@ -133,6 +139,8 @@ impl ChainAudit {
             pending: None,
             retired: None,
             threads: std::thread::available_parallelism().map_or(1, usize::from),
+            receiver: Worker::start("audit-receive"),
+            builder: Worker::start("audit-tree"),
             first_height: genesis.initial_height,
             summary: AuditSummary {
                 chain_id: genesis.chain_id.as_str().to_owned(),
@@ -233,8 +241,10 @@ impl ChainAudit {
     pub fn push_bytes(&mut self, bytes: &[u8]) -> Result<(), AuditError> {
         let expected = self.next_height();
         let threads = self.threads;
+        // Copied for the receiving worker (a fraction of decoding's cost).
+        let bytes = bytes.to_vec();
         let (received, executed) = self.overlapped(move || {
-            let block: Block = decode(bytes)?;
+            let block: Block = decode(&bytes)?;
             if block.header.height != expected {
                 return Ok(Err(block.header.height));
             }
@@ -289,40 +299,31 @@ impl ChainAudit {
         self.settle_now()
     }
 
-    /// Runs `receive` on another thread (which also frees the retired
-    /// values), builds the unrooted block's tree on a third, and executes
-    /// the waiting block on this one; then compares the built root, whose
-    /// failure comes first. Returns what `receive` gave and the execution's
-    /// verdict (the waiting block's state root compared first if a check
-    /// after it failed).
-    fn overlapped<R: Send>(
+    /// Runs `receive` on the receiving worker (which also frees the retired
+    /// values), builds the unrooted block's tree on the tree worker, and
+    /// executes the waiting block on this thread; then compares the built
+    /// root, whose failure comes first. Returns what `receive` gave and the
+    /// execution's verdict (the waiting block's state root compared first if
+    /// a check after it failed).
+    fn overlapped<R: Send + 'static>(
         &mut self,
-        receive: impl FnOnce() -> R + Send,
+        receive: impl FnOnce() -> R + Send + 'static,
     ) -> Result<(R, Result<(), AuditError>), AuditError> {
         let waiting = self.waiting.take();
         let retired = self.retired.take();
-        let rooting = self
-            .unrooted
-            .take()
-            .map(|unrooted| (unrooted, std::mem::take(&mut self.tree)));
-        let (received, rooted, executed) = std::thread::scope(|scope| {
-            let receiving = scope.spawn(move || {
-                drop(retired);
-                receive()
-            });
-            let building =
-                rooting.map(|(unrooted, base)| scope.spawn(move || unrooted.build(base)));
-            let executed = self.execute_waiting(waiting);
-            (
-                receiving.join(),
-                building.map(|building| building.join()),
-                executed,
-            )
+        let receiving = self.receiver.run(move || {
+            drop(retired);
+            receive()
         });
-        // The helper threads panic only on a bug: pass it on.
-        let received = received.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        if let Some(rooted) = rooted {
-            self.settle(rooted.unwrap_or_else(|panic| std::panic::resume_unwind(panic)))?;
+        let building = self.unrooted.take().map(|unrooted| {
+            let base = std::mem::take(&mut self.tree);
+            self.builder.run(move || unrooted.build(base))
+        });
+        let executed = self.execute_waiting(waiting);
+        // A helper's panic (a bug) is passed on by `join`.
+        let received = receiving.join();
+        if let Some(building) = building {
+            self.settle(building.join())?;
         }
         let executed = executed.and_then(|()| self.pending_after_root());
         Ok((received, executed))

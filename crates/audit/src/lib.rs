@@ -22,6 +22,7 @@ mod error;
 pub mod export;
 mod store;
 mod summary;
+mod worker;
 
 pub use chain::ChainAudit;
 pub use error::{AuditError, AuditFailure, SnapshotMismatch, StoredMismatch};

@@ -33,13 +33,13 @@ use civitas_engine::validate::{
 };
 use civitas_engine::{ChainRead, ChainSpec, EngineError, InvalidBlock, StoreError, Tip};
 use civitas_genesis::GenesisDocument;
-use civitas_state_tree::{MemoryState, StateError, StateTree, Values, Writes};
+use civitas_state_tree::{MemoryState, StateError, StateTree, Writes, check_key};
 use civitas_types::{
     Block, Hash, QuorumCertificate, SignatureVerifier, ValidatorSet, Zip215Verifier, decode,
 };
 
 use crate::error::{AuditError, AuditFailure, SnapshotMismatch, StoredMismatch};
-use crate::store::{AuditStore, Committed, ValuesView};
+use crate::store::{AuditStore, Committed, Written};
 use crate::summary::AuditSummary;
 use crate::worker::Worker;
 
@@ -47,17 +47,14 @@ use crate::worker::Worker;
 struct Pending {
     block: Block,
     executed: Unprepared,
-    /// The values after it.
-    values: Values,
     /// The first failure of the checks after its state root (next
     /// validators, civic laws), reported once the root is compared.
     after_root: Result<(), AuditError>,
 }
 
-/// What a commit is done with: the values it replaced, the block and its
-/// execution's outcome (tens of thousands of allocations for a large block).
+/// What a commit is done with: the block and its execution's outcome
+/// (tens of thousands of allocations for a large block).
 struct Retired {
-    _values: Values,
     _block: Block,
     _executed: Unprepared,
 }
@@ -104,8 +101,8 @@ pub struct ChainAudit {
     /// A block executed, waiting for its certificate (between calls only
     /// after a refused block, whose call executed the waiting one).
     pending: Option<Pending>,
-    /// What the last commit is done with: freed on a verifying thread, off
-    /// the thread that executes.
+    /// What the last commit is done with: freed on the receiving worker,
+    /// off the thread that executes.
     retired: Option<Retired>,
     /// Threads verifying a block's signatures.
     threads: usize,
@@ -357,11 +354,11 @@ impl ChainAudit {
     /// `civitas_getCertificate`, or the store); reconciles every programme's
     /// books on the final state. Returns what was checked.
     pub fn finish(
-        self,
+        mut self,
         last_certificate: Option<QuorumCertificate>,
     ) -> Result<AuditSummary, AuditError> {
-        self.finish_with_state(last_certificate)
-            .map(|(summary, _state)| summary)
+        self.finish_checks(last_certificate)?;
+        Ok(self.summary)
     }
 
     /// [`ChainAudit::finish`], also returning the verified final state (the
@@ -371,15 +368,34 @@ impl ChainAudit {
         mut self,
         last_certificate: Option<QuorumCertificate>,
     ) -> Result<(AuditSummary, MemoryState), AuditError> {
+        self.finish_checks(last_certificate)?;
+        // Every committed block's root was compared: the tree is the values'.
+        let height = self.summary.height;
+        let values = self.store.into_values().map_err(|e| {
+            AuditError::at(
+                height,
+                AuditFailure::Local(EngineError::Store(StoreError::Corrupt(
+                    StateError::Key(e).to_string(),
+                ))),
+            )
+        })?;
+        let state = MemoryState::from_parts(values, self.tree);
+        Ok((self.summary, state))
+    }
+
+    /// What [`ChainAudit::finish`] checks: the waiting and pending blocks,
+    /// the last one committed with `last_certificate`, its root compared,
+    /// then every programme's books.
+    fn finish_checks(
+        &mut self,
+        last_certificate: Option<QuorumCertificate>,
+    ) -> Result<(), AuditError> {
         self.catch_up()?;
         if let Some(pending) = self.pending.take() {
             self.commit(pending, last_certificate)?;
         }
         self.settle_now()?;
-        self.reconcile_programmes()?;
-        // Every committed block's root was compared: the tree is the values'.
-        let state = MemoryState::from_parts(self.store.values().clone(), self.tree);
-        Ok((self.summary, state))
+        self.reconcile_programmes()
     }
 
     /// Executes the waiting block, if any, so that it stands where one block
@@ -397,12 +413,11 @@ impl ChainAudit {
     /// ([`Self::pending_after_root`]).
     fn execute_waiting(&mut self, waiting: Option<VerifiedBlock>) -> Result<(), AuditError> {
         if let Some(verified) = waiting {
-            let (executed, values) = self.execute(&verified)?;
-            let after_root = self.check_after_root(verified.block(), &executed, &values);
+            let executed = self.execute(&verified)?;
+            let after_root = self.check_after_root(verified.block(), &executed);
             self.pending = Some(Pending {
                 block: verified.into_block(),
                 executed,
-                values,
                 after_root,
             });
         }
@@ -433,8 +448,9 @@ impl ChainAudit {
     }
 
     /// Re-executes `block` on the committed chain, as a validator judges a
-    /// proposal, up to its state root; returns it with the values after it.
-    fn execute(&mut self, verified: &VerifiedBlock) -> Result<(Unprepared, Values), AuditError> {
+    /// proposal, up to its state root; its written keys are checked as a
+    /// new state version checks them.
+    fn execute(&mut self, verified: &VerifiedBlock) -> Result<Unprepared, AuditError> {
         let block = verified.block();
         let height = block.header.height;
         let tip = self.store.tip();
@@ -468,30 +484,28 @@ impl ChainAudit {
             }
             ExecutionFailure::Local(error) => self.local(height, error),
         })?;
-        let values = self
-            .store
-            .values()
-            .after(&executed.outcome.writes)
-            .map_err(|e| self.local(height, StoreError::Corrupt(StateError::Key(e).to_string())))?;
-        Ok((executed, values))
+        for key in executed.outcome.writes.keys() {
+            check_key(key).map_err(|e| {
+                self.local(height, StoreError::Corrupt(StateError::Key(e).to_string()))
+            })?;
+        }
+        Ok(executed)
     }
 
     /// The checks after a block's state root: the next validators it
     /// announces, then the civic laws on what it wrote.
-    fn check_after_root(
-        &self,
-        block: &Block,
-        executed: &Unprepared,
-        values: &Values,
-    ) -> Result<(), AuditError> {
+    fn check_after_root(&self, block: &Block, executed: &Unprepared) -> Result<(), AuditError> {
         let height = block.header.height;
         check_after_state_root(&executed.next_validators_hash, &block.header)
             .map_err(|reason| AuditError::at(height, AuditFailure::InvalidBlock(reason)))?;
-        let before = ValuesView(self.store.values().clone());
-        let after = ValuesView(values.clone());
+        let before = self.store.values();
+        let after = Written {
+            base: before,
+            writes: &executed.outcome.writes,
+        };
         let law = |error| AuditError::at(height, AuditFailure::Law(error));
         check_block(&after, &executed.outcome.writes).map_err(law)?;
-        check_figures(&before, &after, &executed.outcome.writes).map_err(law)
+        check_figures(before, &after, &executed.outcome.writes).map_err(law)
     }
 
     /// Compares a built tree's root with its header's; the tree becomes the
@@ -557,7 +571,6 @@ impl ChainAudit {
         let Pending {
             block,
             mut executed,
-            values,
             after_root,
         } = pending;
         let height = block.header.height;
@@ -598,7 +611,8 @@ impl ChainAudit {
             certificate,
             validator_change: executed.outcome.validator_set_change.as_ref(),
         };
-        let replaced = self.store.commit(committed, values).map_err(|e| {
+        let written = self.store.commit(committed, &executed.outcome.writes);
+        written.map_err(|e| {
             let error = self.local(height, e);
             self.after_root_of(&block, &executed.outcome.writes, error)
         })?;
@@ -608,7 +622,6 @@ impl ChainAudit {
             writes: std::mem::take(&mut executed.outcome.writes),
         });
         self.retired = Some(Retired {
-            _values: replaced,
             _block: block,
             _executed: executed,
         });
@@ -640,13 +653,13 @@ impl ChainAudit {
     /// Every programme's books, entry by entry, on the final state.
     fn reconcile_programmes(&mut self) -> Result<(), AuditError> {
         let height = self.summary.height;
-        let state = ValuesView(self.store.values().clone());
-        let count: u64 = civitas_civic::state::Overlay::new(&state)
+        let state = self.store.values();
+        let count: u64 = civitas_civic::state::Overlay::new(state)
             .get(&keys::programme_counter())
             .map_err(|e| self.local(height, EngineError::State(e)))?
             .unwrap_or(0);
         for id in 0..count {
-            check_programme_entries(&state, id)
+            check_programme_entries(state, id)
                 .map_err(|error| AuditError::at(height, AuditFailure::Law(error)))?;
         }
         self.summary.programmes_reconciled = count;

@@ -9,7 +9,7 @@ use civitas_types::{AccountId, Hash, SignedTransaction, decode};
 
 use crate::queues::{Pending, Queue, Queues};
 use crate::rejection::{InvalidSignatures, MempoolFault, Rejection};
-use crate::signatures::{REPLAY_SUB_BATCH_MAX, ToVerify, ids_on, verify_all, verify_all_on};
+use crate::signatures::{REPLAY_SUB_BATCH_MAX, ToVerify, verify_all, verify_transactions_on};
 use crate::verified::VerifiedTransactions;
 
 /// Default of [`MempoolConfig::unknown_transactions_max`]: a tenth of the
@@ -168,19 +168,13 @@ impl Mempool {
         transactions: &[SignedTransaction],
         threads: usize,
     ) -> Result<(), InvalidSignatures> {
-        let threads = threads.max(1);
-        let ids = ids_on(transactions, threads);
-        let unchecked: Vec<ToVerify<'_>> = transactions
-            .iter()
-            .zip(ids)
-            .map(|(transaction, id)| ToVerify { id, transaction })
-            .collect();
-        let invalid: Vec<usize> = verify_all_on(&unchecked, threads, REPLAY_SUB_BATCH_MAX)
-            .into_iter()
-            .enumerate()
-            .filter(|(_, valid)| !valid)
-            .map(|(position, _)| position)
-            .collect();
+        let invalid: Vec<usize> =
+            verify_transactions_on(transactions, threads, REPLAY_SUB_BATCH_MAX)
+                .into_iter()
+                .enumerate()
+                .filter(|(_, valid)| !valid)
+                .map(|(position, _)| position)
+                .collect();
         if invalid.is_empty() {
             Ok(())
         } else {

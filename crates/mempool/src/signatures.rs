@@ -86,36 +86,56 @@ pub(crate) fn verify_all_on(items: &[ToVerify<'_>], threads: usize, batch_max: u
     })
 }
 
-/// The ids of `transactions`, in order, computed on at most `threads` threads.
-pub(crate) fn ids_on(transactions: &[SignedTransaction], threads: usize) -> Vec<Hash> {
+/// Whether each of `transactions`' signatures all verify, in input order, on
+/// at most `threads` threads, in batches of at most `batch_max` signatures:
+/// for a replay, which verifies every transaction of a block. Each thread
+/// takes a run of consecutive transactions, computes their ids and verifies
+/// them, and the calling thread takes the first run: one thread started per
+/// extra share of a block instead of one per share and per phase (ids, then
+/// signatures), which with small blocks cost as much as a tenth of the
+/// verification. The verdicts depend on neither count (a failed batch is
+/// judged item by item).
+pub(crate) fn verify_transactions_on(
+    transactions: &[SignedTransaction],
+    threads: usize,
+    batch_max: usize,
+) -> Vec<bool> {
     let threads = threads.max(1);
     if transactions.len() < PARALLEL_TRANSACTIONS_MIN || threads == 1 {
-        return transactions.iter().map(SignedTransaction::id).collect();
+        return verify_share(transactions, batch_max);
     }
-    let per_thread = transactions.len().div_ceil(threads);
+    let mut shares = transactions.chunks(transactions.len().div_ceil(threads));
+    let first = shares.next().unwrap_or_default();
     std::thread::scope(|scope| {
-        let handles: Vec<_> = transactions
-            .chunks(per_thread)
-            .map(|chunk| {
-                let handle = scope.spawn(move || {
-                    chunk
-                        .iter()
-                        .map(SignedTransaction::id)
-                        .collect::<Vec<Hash>>()
-                });
-                (chunk, handle)
+        let others: Vec<_> = shares
+            .map(|share| {
+                let handle = scope.spawn(move || verify_share(share, batch_max));
+                (share.len(), handle)
             })
             .collect();
-        handles
-            .into_iter()
-            // A thread that died computed nothing: compute its share here.
-            .flat_map(|(chunk, handle)| {
-                handle
-                    .join()
-                    .unwrap_or_else(|_| chunk.iter().map(SignedTransaction::id).collect())
-            })
-            .collect()
+        let mut valid = verify_share(first, batch_max);
+        for (count, handle) in others {
+            // A verifier thread that died verified nothing: refuse its share.
+            valid.extend(handle.join().unwrap_or_else(|_| vec![false; count]));
+        }
+        valid
     })
+}
+
+/// Whether each of `transactions`' signatures all verify, in order, on this
+/// thread, in batches of at most `batch_max` signatures.
+fn verify_share(transactions: &[SignedTransaction], batch_max: usize) -> Vec<bool> {
+    let items: Vec<ToVerify<'_>> = transactions
+        .iter()
+        .map(|transaction| ToVerify {
+            id: transaction.id(),
+            transaction,
+        })
+        .collect();
+    split(&items, batch_max)
+        .iter()
+        .flat_map(|part| verify_batch(part))
+        .collect()
 }
 
 /// Cuts `items` into consecutive runs of at most `batch_max` signatures (a

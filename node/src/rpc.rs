@@ -31,6 +31,7 @@ use civitas_rpc_api::{
     StateProofAnswer, Status, TransactionView, ValidatorsView, beneficiary_params, check_query,
     internal_error, invalid_params, merchant_balance_params, meter_params, parse_account,
     parse_hash, parse_siren, parse_transaction_hex, period_range, rejection_error, slot_range,
+    to_hex,
 };
 use civitas_types::{Hash, PublicKey};
 use jsonrpsee::server::ServerHandle;
@@ -171,14 +172,14 @@ impl CivitasApiServer for RpcNode {
             .map_err(|_| internal_error("the status is poisoned"))?;
         Ok(Status {
             chain_id: self.info.chain_id.clone(),
-            genesis_hash: self.info.genesis_hash.to_hex(),
+            genesis_hash: to_hex(self.info.genesis_hash),
             height: snapshot.height,
-            last_block_hash: snapshot.last_block_hash.map(|h| h.to_hex()),
+            last_block_hash: snapshot.last_block_hash.map(to_hex),
             last_block_time_ms: snapshot.last_block_time_ms,
             catching_up: snapshot.catching_up,
             node_version: env!("CARGO_PKG_VERSION").to_string(),
             protocol_version: self.info.protocol_version,
-            validator_address: snapshot.signing.then(|| self.info.validator.to_string()),
+            validator_address: snapshot.signing.then(|| to_hex(self.info.validator)),
         })
     }
 
@@ -191,7 +192,7 @@ impl CivitasApiServer for RpcNode {
             })
             .await?;
         match results.into_iter().next() {
-            Some(Ok(id)) => Ok(id.to_hex()),
+            Some(Ok(id)) => Ok(to_hex(id)),
             Some(Err(rejection)) => Err(rejection_error(&rejection)),
             None => Err(internal_error("the mempool gave no answer")),
         }
@@ -414,12 +415,14 @@ impl RpcNode {
     }
 }
 
-/// A raw state key: hex, 1 to [`STATE_KEY_BYTES_MAX`] bytes.
+/// A raw state key: `0x` and hex (the prefix may be left out), 1 to
+/// [`STATE_KEY_BYTES_MAX`] bytes.
 fn parse_state_key(text: &str) -> RpcResult<Vec<u8>> {
+    let text = civitas_rpc_api::hex_digits(text);
     if text.is_empty() || text.len() > 2 * STATE_KEY_BYTES_MAX {
         return Err(invalid_params(
             "key",
-            &format!("a state key is 1 to {STATE_KEY_BYTES_MAX} bytes of hex"),
+            &format!("a state key is 0x and 1 to {STATE_KEY_BYTES_MAX} bytes of hex"),
         ));
     }
     hex::decode(text).map_err(|error| invalid_params("key", &format!("not hex: {error}")))

@@ -17,7 +17,7 @@
 
 mod common;
 
-use civitas_rpc_api::{CivitasApiClient, INVALID_PARAMS};
+use civitas_rpc_api::{CivitasApiClient, INVALID_PARAMS, to_hex};
 use civitas_types::{AccountId, ValidatorSet};
 use common::{DemoHome, account, call_error, read_key};
 
@@ -35,7 +35,7 @@ fn chain_records_and_accounts_answer_what_the_blocks_and_genesis_say() {
         let header = rpc.call(async |c| c.get_header(h).await).unwrap().unwrap();
         let block = node.block(h);
         assert_eq!(header.hash, block.hash);
-        assert_eq!(header.decode_header().unwrap().hash().to_hex(), header.hash);
+        assert_eq!(to_hex(header.decode_header().unwrap().hash()), header.hash);
         assert_eq!(header.state_root, block.state_root);
     }
     assert_eq!(
@@ -54,7 +54,7 @@ fn chain_records_and_accounts_answer_what_the_blocks_and_genesis_say() {
     assert_eq!(certificate.signatures.len(), 1);
     assert_eq!(
         certificate.signatures[0].validator,
-        Some(consensus_key.to_hex())
+        Some(to_hex(consensus_key))
     );
     assert_eq!(certificate.signed_power, certificate.total_power);
     let carried = node
@@ -70,17 +70,17 @@ fn chain_records_and_accounts_answer_what_the_blocks_and_genesis_say() {
     let expected: &ValidatorSet = &checked.validators;
     for asked in [None, Some(1), Some(height + 1)] {
         let validators = rpc.call(async |c| c.get_validators(asked).await).unwrap();
-        assert_eq!(validators.hash, expected.hash().to_hex());
+        assert_eq!(validators.hash, to_hex(expected.hash()));
         assert_eq!(validators.validators.len(), 1);
         let only = &validators.validators[0];
-        assert_eq!(only.public_key, consensus_key.to_hex());
-        assert_eq!(only.network_key, Some(network_key.to_hex()));
+        assert_eq!(only.public_key, to_hex(consensus_key));
+        assert_eq!(only.network_key, Some(to_hex(network_key)));
         assert_eq!(only.collectivity, Some(civitas_demo::CITY_SIREN.0));
         assert_eq!(only.power, civitas_demo::VALIDATOR_POWER.to_string());
     }
     assert_eq!(
         node.block(1).validators_hash,
-        expected.hash().to_hex(),
+        to_hex(expected.hash()),
         "the set's hash is the header's validatorsHash"
     );
     // Far beyond: the chain goes on while the test runs.
@@ -142,7 +142,7 @@ fn a_transaction_comes_with_proofs_of_itself_and_its_receipt_in_a_certified_bloc
     let node = home.start_with_activity();
     let step = &civitas_demo::activity_steps(&home.genesis)[0];
     for transaction in step {
-        let view = node.wait_for_transaction(&transaction.id().to_hex());
+        let view = node.wait_for_transaction(&to_hex(transaction.id()));
         let proof = view
             .proof
             .clone()
@@ -156,7 +156,7 @@ fn a_transaction_comes_with_proofs_of_itself_and_its_receipt_in_a_certified_bloc
         // Another transaction's bytes, or another receipt, do not check.
         let other = step.iter().find(|t| t.id() != transaction.id()).unwrap();
         let other = civitas_types::encode(other);
-        assert!(proof.verify(&hex::encode(other)).is_err());
+        assert!(proof.verify(&to_hex(other)).is_err());
         let mut forged = proof.clone();
         forged.receipt = format!("00{}", &forged.receipt[2..]);
         assert!(forged.verify(&view.transaction).is_err());

@@ -17,7 +17,9 @@ use civitas_civic::Action;
 use civitas_civic::action::{Delegate, Propose, Vote};
 use civitas_civic::governance::GovernanceAction;
 use civitas_civic::model::{NamespaceName, Role, Scope};
-use civitas_rpc_api::{EventView, INVALID_TRANSACTION, TRANSACTION_REJECTED, rejection_data};
+use civitas_rpc_api::{
+    EventView, INVALID_TRANSACTION, TRANSACTION_REJECTED, rejection_data, to_hex,
+};
 use civitas_types::{AccountId, Hash, SignedTransaction, SigningKey, decode};
 use std::time::Duration;
 
@@ -33,7 +35,7 @@ fn commit_successfully(node: &Node, what: &str, transaction: &SignedTransaction)
         .rpc
         .submit(transaction)
         .unwrap_or_else(|e| panic!("{what}: submission refused: {e}"));
-    assert_eq!(id, transaction.id().to_hex(), "{what}: the id returned");
+    assert_eq!(id, to_hex(transaction.id()), "{what}: the id returned");
     let view = node.wait_for_transaction(&id);
     assert!(
         view.receipt.success,
@@ -201,7 +203,7 @@ fn junk_and_forged_submissions_get_their_error_codes_and_the_node_keeps_serving(
     node.wait_for_height(height + 2, common::COMMIT_TIMEOUT);
     assert!(
         node.rpc
-            .transaction(&transaction.id().to_hex())
+            .transaction(&to_hex(transaction.id()))
             .unwrap()
             .is_none()
     );
@@ -216,10 +218,10 @@ fn a_block_comes_with_bytes_that_hash_to_its_hash() {
     for height in 1..=2 {
         let view = node.block(height);
         let block = view.decode_block().unwrap();
-        assert_eq!(block.hash().to_hex(), view.hash, "height {height}");
+        assert_eq!(to_hex(block.hash()), view.hash, "height {height}");
         assert_eq!(block.header.height, height);
         assert_eq!(view.height, height);
-        assert_eq!(block.header.state_root.to_hex(), view.state_root);
+        assert_eq!(to_hex(block.header.state_root), view.state_root);
         if height == 1 {
             assert_eq!(view.previous_block_hash, genesis_hash);
         }
@@ -247,7 +249,7 @@ fn the_devnet_command_commits_the_demo_activity_and_continues_its_chain_when_run
     let steps = civitas_demo::activity_steps(&genesis);
     // The devnet submits the activity itself, step by step.
     for transaction in steps.iter().flatten() {
-        let view = node.wait_for_transaction(&transaction.id().to_hex());
+        let view = node.wait_for_transaction(&to_hex(transaction.id()));
         assert!(view.receipt.success, "{:?}", view.receipt);
     }
     let first_block = node.block(1).hash;

@@ -14,6 +14,8 @@
 
 mod common;
 
+use civitas_rpc_api::to_hex;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -120,7 +122,7 @@ fn the_localnet_script_runs_the_example_network() {
     for rpc in &validators {
         let status = rpc.status().unwrap();
         assert_eq!(status.chain_id, "civitas-example-localnet");
-        assert_eq!(status.genesis_hash, checked.hash.to_hex());
+        assert_eq!(status.genesis_hash, to_hex(checked.hash));
         assert!(status.validator_address.is_some());
         assert!(status.height + 1 >= height, "a validator is behind");
     }

@@ -15,6 +15,8 @@
 
 mod common;
 
+use civitas_rpc_api::to_hex;
+
 use std::time::{Duration, Instant};
 
 use common::localnet::{PROGRESS_TIMEOUT, all_reach, chain, network, start};
@@ -97,7 +99,7 @@ fn four_validators_commit_together_and_a_killed_one_catches_up() {
         "the restarted validator did not hold its votes back while catching up"
     );
     // It signs again: a block it proposed is committed.
-    let key = hex::encode(
+    let key = to_hex(
         common::read_key(&members[3].home.join("consensus_key"))
             .public_key()
             .0,

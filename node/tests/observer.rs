@@ -17,6 +17,8 @@
 
 mod common;
 
+use civitas_rpc_api::to_hex;
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -123,7 +125,7 @@ fn an_observer_with_an_empty_home_catches_up_from_genesis_and_serves_the_same_ch
         !observer_member.home.join("data/sign_state").exists(),
         "the observer wrote a signing state"
     );
-    let own = observer_consensus_key.to_hex();
+    let own = to_hex(observer_consensus_key);
     for height in 1..=target {
         assert_ne!(observer.block(height).proposer, own, "height {height}");
     }

@@ -11,6 +11,8 @@
 
 mod common;
 
+use civitas_rpc_api::to_hex;
+
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -27,7 +29,7 @@ fn sigterm_exits_zero_and_a_restart_serves_the_same_chain_and_continues() {
         node.rpc.submit(transaction).unwrap();
     }
     for transaction in step {
-        node.wait_for_transaction(&transaction.id().to_hex());
+        node.wait_for_transaction(&to_hex(transaction.id()));
     }
     node.wait_for_height(5, COMMIT_TIMEOUT);
     let before = node.rpc.status().unwrap().height;
@@ -66,7 +68,7 @@ fn sigterm_exits_zero_and_a_restart_serves_the_same_chain_and_continues() {
     for transaction in step {
         let view = node
             .rpc
-            .transaction(&transaction.id().to_hex())
+            .transaction(&to_hex(transaction.id()))
             .unwrap()
             .expect("a transaction committed before the restart");
         assert!(view.receipt.success);

@@ -32,7 +32,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use civitas_rpc_api::{EvidenceView, OffenceKind, VoteStep};
+use civitas_rpc_api::{EvidenceView, OffenceKind, VoteStep, to_hex};
 use civitas_types::{Evidence, PublicKey, VoteType};
 use common::localnet::{Member, PROGRESS_TIMEOUT, all_reach, free_port, network, spawn};
 use common::{Node, read_key};
@@ -95,10 +95,10 @@ fn state_records(node: &Node, offender: PublicKey, recorded: u64) -> Vec<Evidenc
                     vote.height, vote.round
                 )
             });
-        assert_eq!(view.offender, offender.to_hex());
+        assert_eq!(view.offender, to_hex(offender));
         assert_eq!(view.kind, OffenceKind::DuplicateVote);
         assert_eq!(view.included_at_height, recorded);
-        assert_eq!(view.evidence_hash, evidence.hash().to_hex());
+        assert_eq!(view.evidence_hash, to_hex(evidence.hash()));
         found.push(view.clone());
     }
     assert!(

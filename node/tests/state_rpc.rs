@@ -26,7 +26,7 @@ use civitas_civic::governance::GovernanceAction;
 use civitas_civic::model::{Role, Scope};
 use civitas_demo::activity::{ORDER_CENTS, ORDER_SLOT, PROGRAMME_BUDGET_CENTS, SPEND_CENTS};
 use civitas_demo::{CITY_NAME, CITY_SIREN, COUNCIL_POWER, FOOD, PHARMACY};
-use civitas_rpc_api::{Certified, CivitasApiClient, INVALID_PARAMS, ProvenEntry};
+use civitas_rpc_api::{Certified, CivitasApiClient, INVALID_PARAMS, ProvenEntry, from_hex, to_hex};
 use civitas_types::{AccountId, BoundedVec, Hash, SigningKey};
 use common::{DemoHome, Node, account, call_error, now_ms, sign};
 
@@ -139,8 +139,8 @@ fn collectivities(home: &DemoHome, node: &Node) {
     assert_eq!(city.officials_omitted, 0);
     assert_eq!(city.entries.len(), city.officials.len() + 1);
     for (official, entry) in city.officials.iter().zip(&city.entries[1..]) {
-        let key = hex::decode(&entry.key).unwrap();
-        let value = hex::decode(entry.value.as_ref().unwrap()).unwrap();
+        let key = from_hex(&entry.key).unwrap();
+        let value = from_hex(entry.value.as_ref().unwrap()).unwrap();
         let (_, proven) = civitas_rpc_api::OfficialView::decode(&key, &value)
             .unwrap()
             .unwrap();
@@ -370,7 +370,7 @@ fn communities_and_slots(home: &DemoHome, node: &Node) {
     assert_eq!(slot.entries.len(), 1);
     assert_eq!(
         slot.entries[0].key,
-        hex::encode(civitas_civic::keys::slot_figures(0, ORDER_SLOT))
+        to_hex(civitas_civic::keys::slot_figures(0, ORDER_SLOT))
     );
     all_check(home, &slot.entries, &slot.certified);
 

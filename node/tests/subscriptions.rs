@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use civitas_rpc_api::{
     CivitasApiClient, CivitasSubscriptionsClient, DropReason, EventFilter, EventView,
-    SLOW_SUBSCRIBER, TransactionStatus,
+    SLOW_SUBSCRIBER, TransactionStatus, to_hex,
 };
 use common::{DemoHome, Node, Spawned};
 use jsonrpsee::core::client::Subscription;
@@ -74,7 +74,7 @@ fn new_heads_arrive_in_order_one_per_height() {
             let head = next(&mut heads).await;
             assert_eq!(head.height, previous.height + 1);
             assert_eq!(head.previous_block_hash, previous.hash);
-            assert_eq!(head.decode_header().unwrap().hash().to_hex(), head.hash);
+            assert_eq!(to_hex(head.decode_header().unwrap().hash()), head.hash);
             previous = head;
         }
         // The same header the node answers for that height.
@@ -92,7 +92,7 @@ fn a_submitted_transaction_is_seen_committed_with_its_receipt() {
     runtime().block_on(async {
         let client = civitas_rpc_api::ws_client(&url).await.unwrap();
         let id = client
-            .submit_transaction(hex::encode(civitas_types::encode(&transaction)))
+            .submit_transaction(to_hex(civitas_types::encode(&transaction)))
             .await
             .unwrap();
         let mut status = client.subscribe_transaction(id.clone()).await.unwrap();
@@ -165,10 +165,10 @@ fn events_filtered_by_kind_arrive_and_others_do_not() {
         let mut last_height = 0;
         for step in civitas_demo::activity_steps(&home.genesis) {
             for transaction in &step {
-                let hex = hex::encode(civitas_types::encode(transaction));
+                let hex = to_hex(civitas_types::encode(transaction));
                 client.submit_transaction(hex).await.unwrap();
             }
-            let ids: BTreeSet<String> = step.iter().map(|t| t.id().to_hex()).collect();
+            let ids: BTreeSet<String> = step.iter().map(|t| to_hex(t.id())).collect();
             for id in ids {
                 let started = Instant::now();
                 loop {
@@ -380,7 +380,7 @@ fn raw_websocket_json_subscriptions() {
 
     // A transaction by raw JSON: submitted, then followed to its receipt.
     let transaction = civitas_demo::activity_steps(&home.genesis)[0][0].clone();
-    let hex = hex::encode(civitas_types::encode(&transaction));
+    let hex = to_hex(civitas_types::encode(&transaction));
     let submitted = socket.call(3, "civitas_submitTransaction", json!([hex]));
     let id = submitted["result"].as_str().unwrap().to_owned();
     let answer = socket.call(4, "civitas_subscribeTransaction", json!({ "id": id }));
@@ -545,7 +545,7 @@ fn a_transaction_that_expires_pending_is_dropped_as_expired() {
         };
         let transaction = civitas_types::SignedTransaction::sign(body, &[&key]).unwrap();
         let id = client
-            .submit_transaction(hex::encode(civitas_types::encode(&transaction)))
+            .submit_transaction(to_hex(civitas_types::encode(&transaction)))
             .await
             .unwrap();
         let mut status = client.subscribe_transaction(id.clone()).await.unwrap();

@@ -289,7 +289,7 @@ async fn set_change(
     Ok(SetChange {
         header: header.header,
         certificate: certificate.certificate,
-        next_validators: hex::encode(encode(&validators_of(&next)?)),
+        next_validators: civitas_rpc_api::to_hex(encode(&validators_of(&next)?)),
     })
 }
 

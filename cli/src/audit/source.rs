@@ -90,7 +90,7 @@ impl Replay {
                     .into_iter()
                     .find(|view| view.height == height)
                     .ok_or_else(missing)?;
-                let bytes = hex::decode(&view.block).map_err(|e| {
+                let bytes = civitas_rpc_api::from_hex(&view.block).map_err(|e| {
                     CliError::verification(format!("block {height} is not hex: {e}"))
                 })?;
                 decode(&bytes).map_err(|e| {
@@ -220,7 +220,7 @@ impl Source {
                     .into_iter()
                     .filter(|view| view.height <= target)
                     .map(|view| {
-                        hex::decode(&view.block)
+                        civitas_rpc_api::from_hex(&view.block)
                             .map(|bytes| Received::Bytes(view.height, bytes))
                             .map_err(|e| {
                                 CliError::verification(format!(
@@ -278,12 +278,12 @@ async fn connect(
 ) -> Result<(Source, u64, String), CliError> {
     let client = node::client(context)?;
     let status = node::call(context, "civitas_status", client.status()).await?;
-    if status.genesis_hash != genesis.hash().to_string() {
+    let expected = civitas_rpc_api::to_hex(genesis.hash());
+    if status.genesis_hash != expected {
         return Err(CliError::verification(format!(
-            "the node's chain (genesis {}) is not the chain of {} (genesis {})",
+            "the node's chain (genesis {}) is not the chain of {} (genesis {expected})",
             status.genesis_hash,
             genesis_path.display(),
-            genesis.hash()
         )));
     }
     Ok((

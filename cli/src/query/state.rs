@@ -129,7 +129,7 @@ fn same_officials(answer: &CollectivityAnswer, values: &[Option<Vec<u8>>]) -> Re
         let (Some(entry), Some(Some(value))) = (answer.entries.get(at), values.get(at)) else {
             return Err(refused(format!("official {index} is not proven present")));
         };
-        let key = hex::decode(&entry.key)
+        let key = civitas_rpc_api::from_hex(&entry.key)
             .map_err(|e| refused(format!("official {index}'s key is not hex: {e}")))?;
         let proven = OfficialView::decode(&key, value)
             .map_err(|e| refused(format!("official {index}'s entry does not decode: {e}")))?;

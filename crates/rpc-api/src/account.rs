@@ -6,6 +6,7 @@
 //!
 //! All of it is public: roles and delegations are acts of public office.
 
+use crate::encoding::to_hex;
 use civitas_civic::model::{AccountState, Delegation, MultisigPolicy, Role, RoleGrant, Scope};
 use civitas_types::{AccountId, DecodeError, decode};
 use serde::{Deserialize, Serialize};
@@ -142,7 +143,7 @@ impl AccountView {
                     scope,
                     delegator: delegation.delegator.to_string(),
                     expires_at_ms: delegation.expires_at_ms,
-                    act_hash: delegation.act_hash.to_hex(),
+                    act_hash: to_hex(delegation.act_hash),
                 })
             })
             .collect::<Result<_, DecodeError>>()?;

@@ -78,19 +78,19 @@ impl HeaderView {
     pub fn from_header(header: &Header) -> HeaderView {
         HeaderView {
             height: header.height,
-            hash: header.hash().to_hex(),
+            hash: to_hex(header.hash()),
             version: header.version,
             chain_id: header.chain_id.to_string(),
             time_ms: header.time_ms,
-            previous_block_hash: header.previous_block_hash.to_hex(),
-            last_commit_hash: header.last_commit_hash.to_hex(),
-            transactions_root: header.transactions_root.to_hex(),
-            receipts_root: header.receipts_root.to_hex(),
-            state_root: header.state_root.to_hex(),
-            evidence_root: header.evidence_root.to_hex(),
-            validators_hash: header.validators_hash.to_hex(),
-            next_validators_hash: header.next_validators_hash.to_hex(),
-            proposer: header.proposer.to_hex(),
+            previous_block_hash: to_hex(header.previous_block_hash),
+            last_commit_hash: to_hex(header.last_commit_hash),
+            transactions_root: to_hex(header.transactions_root),
+            receipts_root: to_hex(header.receipts_root),
+            state_root: to_hex(header.state_root),
+            evidence_root: to_hex(header.evidence_root),
+            validators_hash: to_hex(header.validators_hash),
+            next_validators_hash: to_hex(header.next_validators_hash),
+            proposer: to_hex(header.proposer),
             header: to_hex(encode(header)),
         }
     }
@@ -157,7 +157,7 @@ impl CertificateView {
                 }
                 CommitSignatureView {
                     validator_index: signature.validator_index,
-                    validator: validator.map(|v| v.public_key.to_hex()),
+                    validator: validator.map(|v| to_hex(v.public_key)),
                     signature: to_hex(signature.signature.0),
                 }
             })
@@ -165,7 +165,7 @@ impl CertificateView {
         CertificateView {
             height: certificate.height,
             round: certificate.round,
-            block_hash: certificate.block_hash.to_hex(),
+            block_hash: to_hex(certificate.block_hash),
             signatures,
             signed_power: signed_power.to_string(),
             total_power: set.total_voting_power().to_string(),
@@ -221,7 +221,7 @@ impl ValidatorsView {
     pub fn from_set(height: u64, set: &ValidatorSet, entries: &[RegistryEntry]) -> ValidatorsView {
         ValidatorsView {
             height,
-            hash: set.hash().to_hex(),
+            hash: to_hex(set.hash()),
             total_power: set.total_voting_power().to_string(),
             validators: set
                 .validators()
@@ -229,9 +229,9 @@ impl ValidatorsView {
                 .map(|validator| {
                     let entry = entries.iter().find(|e| e.0 == validator.public_key);
                     ValidatorView {
-                        public_key: validator.public_key.to_hex(),
+                        public_key: to_hex(validator.public_key),
                         power: validator.voting_power.to_string(),
-                        network_key: entry.map(|e| e.1.to_hex()),
+                        network_key: entry.map(|e| to_hex(e.1)),
                         collectivity: entry.map(|e| e.2),
                     }
                 })

@@ -6,6 +6,7 @@
 //! [`ActionView`]. What people read before they sign an offline
 //! transaction file (`civitas tx build`).
 
+use crate::encoding::to_hex;
 use std::collections::BTreeMap;
 
 use civitas_civic::Action;
@@ -36,7 +37,7 @@ impl Fields {
     }
 
     fn hash(self, name: &str, hash: &Hash) -> Fields {
-        self.with(name, hash.to_hex())
+        self.with(name, to_hex(hash))
     }
 
     fn record(self, namespace: &NamespaceName, id: &RecordId) -> Fields {
@@ -91,10 +92,9 @@ fn identity(action: &Action) -> (&'static str, Fields) {
     match action {
         Action::RegisterMultisig(a) => (
             "RegisterMultisig",
-            new().with("threshold", a.threshold).with(
-                "members",
-                a.members.iter().map(|k| k.to_hex()).collect::<Vec<_>>(),
-            ),
+            new()
+                .with("threshold", a.threshold)
+                .with("members", a.members.iter().map(to_hex).collect::<Vec<_>>()),
         ),
         Action::EnrolResident(a) => (
             "EnrolResident",

@@ -12,6 +12,7 @@
 //! list's completeness does not (roles are keyed by account first, so no
 //! single proof covers "every grant of this collectivity").
 
+use crate::encoding::to_hex;
 use std::collections::BTreeMap;
 
 use civitas_civic::governance::{GovernanceAction, Proposal, ProposalStatus};
@@ -265,7 +266,7 @@ impl ProposalView {
         Ok(ProposalView {
             proposer: proposal.proposer.to_string(),
             action: action_view(&proposal.action),
-            deliberation_hash: proposal.deliberation_hash.to_hex(),
+            deliberation_hash: to_hex(proposal.deliberation_hash),
             expires_at_ms: proposal.expires_at_ms,
             power_in_favour: proposal.power_in_favour.to_string(),
             power_against: proposal.power_against.to_string(),
@@ -342,20 +343,20 @@ pub fn action_view(action: &GovernanceAction) -> ActionView {
         A::AddValidator(entry) => (
             "AddValidator",
             fields
-                .with("publicKey", entry.public_key.to_hex())
-                .with("networkKey", entry.network_key.to_hex())
+                .with("publicKey", to_hex(entry.public_key))
+                .with("networkKey", to_hex(entry.network_key))
                 .with("power", entry.power.to_string())
                 .with("siren", entry.siren.0),
         ),
-        A::RemoveValidator(key) => ("RemoveValidator", fields.with("publicKey", key.to_hex())),
+        A::RemoveValidator(key) => ("RemoveValidator", fields.with("publicKey", to_hex(key))),
         A::RotateValidatorKey { old, new } => (
             "RotateValidatorKey",
-            fields.with("old", old.to_hex()).with("new", new.to_hex()),
+            fields.with("old", to_hex(old)).with("new", to_hex(new)),
         ),
         A::SetValidatorPower { public_key, power } => (
             "SetValidatorPower",
             fields
-                .with("publicKey", public_key.to_hex())
+                .with("publicKey", to_hex(public_key))
                 .with("power", power.to_string()),
         ),
         A::GrantRole {
@@ -417,8 +418,8 @@ pub fn action_view(action: &GovernanceAction) -> ActionView {
         } => (
             "RotateNetworkKey",
             fields
-                .with("validator", validator.to_hex())
-                .with("networkKey", network_key.to_hex()),
+                .with("validator", to_hex(validator))
+                .with("networkKey", to_hex(network_key)),
         ),
         A::ScheduleUpgrade {
             height,

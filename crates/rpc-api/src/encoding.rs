@@ -7,19 +7,40 @@ use jsonrpsee::types::ErrorObjectOwned;
 
 use crate::errors::{Fault, RejectionData, invalid_params, invalid_transaction};
 
-/// Lower-case hexadecimal of `bytes`, the form of every hash, key and encoding in the API.
+/// `0x` and the lower-case hexadecimal of `bytes`: the form of every hash,
+/// key and encoding the API answers.
 pub fn to_hex(bytes: impl AsRef<[u8]>) -> String {
-    hex::encode(bytes)
+    let bytes = bytes.as_ref();
+    let mut text = String::with_capacity(bytes.len().saturating_mul(2).saturating_add(2));
+    text.push_str("0x");
+    text.push_str(&hex::encode(bytes));
+    text
 }
 
-/// Parses a hash or transaction id: 64 hexadecimal characters, no `0x`.
-/// The error ([`crate::INVALID_PARAMS`]) names parameter `name`.
+/// The digits of hexadecimal `text`: without its `0x` (or `0X`) prefix. The
+/// API answers with the prefix and accepts parameters with or without it.
+pub fn hex_digits(text: &str) -> &str {
+    text.strip_prefix("0x")
+        .or_else(|| text.strip_prefix("0X"))
+        .unwrap_or(text)
+}
+
+/// Decodes hexadecimal `text`, with or without its `0x` prefix (the inverse
+/// of [`to_hex`]).
+pub fn from_hex(text: &str) -> Result<Vec<u8>, hex::FromHexError> {
+    hex::decode(hex_digits(text))
+}
+
+/// Parses a hash or transaction id: `0x` and 64 hexadecimal digits (the
+/// prefix may be left out). The error ([`crate::INVALID_PARAMS`]) names
+/// parameter `name`.
 pub fn parse_hash(name: &str, text: &str) -> Result<Hash, ErrorObjectOwned> {
     parse_32_bytes(name, text, "a hash").map(Hash)
 }
 
-/// Parses an ed25519 public key: 64 hexadecimal characters, no `0x`.
-/// The error ([`crate::INVALID_PARAMS`]) names parameter `name`.
+/// Parses an ed25519 public key: `0x` and 64 hexadecimal digits (the prefix
+/// may be left out). The error ([`crate::INVALID_PARAMS`]) names parameter
+/// `name`.
 pub fn parse_public_key(name: &str, text: &str) -> Result<PublicKey, ErrorObjectOwned> {
     parse_32_bytes(name, text, "a public key").map(PublicKey)
 }
@@ -28,17 +49,15 @@ fn parse_32_bytes(name: &str, text: &str, what: &str) -> Result<[u8; 32], ErrorO
     let expected = |problem: String| {
         invalid_params(
             name,
-            &format!("{what} is 64 hexadecimal characters without 0x; {problem}"),
+            &format!("{what} is 0x and 64 hexadecimal digits; {problem}"),
         )
     };
-    if text.starts_with("0x") || text.starts_with("0X") {
-        return Err(expected("remove the 0x prefix".to_owned()));
-    }
-    if text.len() != 64 {
-        return Err(expected(format!("got {} characters", text.len())));
+    let digits = hex_digits(text);
+    if digits.len() != 64 {
+        return Err(expected(format!("got {} digits", digits.len())));
     }
     let mut bytes = [0u8; 32];
-    hex::decode_to_slice(text, &mut bytes).map_err(|error| expected(error.to_string()))?;
+    hex::decode_to_slice(digits, &mut bytes).map_err(|error| expected(error.to_string()))?;
     Ok(bytes)
 }
 
@@ -66,6 +85,7 @@ pub fn parse_transaction_hex(text: &str) -> Result<Vec<u8>, ErrorObjectOwned> {
             fault: Fault::Sender,
         })
     };
+    let text = hex_digits(text);
     let hex_max = TRANSACTION_BYTES_MAX.saturating_mul(2);
     if text.len() > hex_max {
         return Err(refuse(
@@ -75,9 +95,6 @@ pub fn parse_transaction_hex(text: &str) -> Result<Vec<u8>, ErrorObjectOwned> {
                 text.len()
             ),
         ));
-    }
-    if text.starts_with("0x") || text.starts_with("0X") {
-        return Err(refuse("NotHex", "remove the 0x prefix".to_owned()));
     }
     hex::decode(text).map_err(|error| refuse("NotHex", format!("the hex is invalid: {error}")))
 }
@@ -102,33 +119,43 @@ mod tests {
     use crate::errors::{INVALID_PARAMS, INVALID_TRANSACTION, rejection_data};
 
     #[test]
-    fn hashes_parse_in_either_case_and_never_with_0x() {
-        let text = "ab".repeat(32);
-        assert_eq!(parse_hash("id", &text).unwrap(), Hash([0xab; 32]));
-        assert_eq!(
-            parse_hash("id", &text.to_uppercase()).unwrap(),
-            Hash([0xab; 32])
-        );
+    fn hex_is_answered_with_0x_and_reads_back_with_or_without_it() {
+        assert_eq!(to_hex([0xab, 0x01]), "0xab01");
+        assert_eq!(to_hex(Hash([0; 32])).len(), 66);
+        assert_eq!(from_hex("0xab01").unwrap(), vec![0xab, 0x01]);
+        assert_eq!(from_hex("0XAB01").unwrap(), vec![0xab, 0x01]);
+        assert_eq!(from_hex("ab01").unwrap(), vec![0xab, 0x01]);
+        assert!(from_hex("0x0x").is_err());
+    }
+
+    #[test]
+    fn hashes_parse_with_or_without_0x_in_either_case() {
+        let digits = "ab".repeat(32);
+        for text in [
+            digits.clone(),
+            digits.to_uppercase(),
+            format!("0x{digits}"),
+            format!("0X{digits}"),
+        ] {
+            assert_eq!(parse_hash("id", &text).unwrap(), Hash([0xab; 32]), "{text}");
+        }
         for bad in [
-            format!("0x{}", &text[2..]),
+            format!("0x{}", &digits[2..]),
             "ab".repeat(31),
             "zz".repeat(32),
+            format!("0x0x{}", &digits[4..]),
         ] {
             let error = parse_hash("id", &bad).unwrap_err();
             assert_eq!(error.code(), INVALID_PARAMS);
             assert!(error.message().contains("`id`"), "{}", error.message());
+            assert!(error.message().contains("0x and 64"), "{}", error.message());
         }
-        assert!(
-            parse_hash("id", &format!("0x{}", &text[2..]))
-                .unwrap_err()
-                .message()
-                .contains("remove the 0x prefix")
-        );
     }
 
     #[test]
     fn public_keys_parse_like_hashes() {
         let key = PublicKey([7; 32]);
+        assert_eq!(parse_public_key("proposer", &to_hex(key)).unwrap(), key);
         assert_eq!(parse_public_key("proposer", &key.to_hex()).unwrap(), key);
         assert!(parse_public_key("proposer", "07").is_err());
     }
@@ -136,16 +163,16 @@ mod tests {
     #[test]
     fn transactions_that_are_not_hex_or_too_large_are_refused_before_decoding() {
         let not_hex = parse_transaction_hex("xyz").unwrap_err();
+        assert_eq!(parse_transaction_hex("0x00ff").unwrap(), vec![0, 0xff]);
         assert_eq!(not_hex.code(), INVALID_TRANSACTION);
         assert_eq!(rejection_data(&not_hex).unwrap().reason, "NotHex");
 
         let too_large = parse_transaction_hex(&"00".repeat(TRANSACTION_BYTES_MAX + 1)).unwrap_err();
         assert_eq!(rejection_data(&too_large).unwrap().reason, "TooLarge");
 
+        let largest = format!("0x{}", "00".repeat(TRANSACTION_BYTES_MAX));
         assert_eq!(
-            parse_transaction_hex(&"00".repeat(TRANSACTION_BYTES_MAX))
-                .unwrap()
-                .len(),
+            parse_transaction_hex(&largest).unwrap().len(),
             TRANSACTION_BYTES_MAX
         );
         let malformed = decode_transaction_hex("00").unwrap_err();

@@ -23,6 +23,7 @@
 //! hide nothing, and a citizen's script needs its own ids from it (an
 //! energy order's number, to cancel it).
 
+use crate::encoding::to_hex;
 use std::collections::BTreeMap;
 
 use civitas_civic::Event;
@@ -211,11 +212,11 @@ impl Public {
     }
 
     fn hash(self, name: &str, hash: &Hash) -> Public {
-        self.field(name, hash.to_hex())
+        self.field(name, to_hex(hash))
     }
 
     fn key(self, name: &str, key: &PublicKey) -> Public {
-        self.field(name, key.to_hex())
+        self.field(name, to_hex(key))
     }
 
     fn programme(mut self, id: u64) -> Public {
@@ -288,7 +289,7 @@ pub fn receipt_event(event: &Event, height: u64, transaction_id: Option<&Hash>) 
     }
     .view;
     view.height = height;
-    view.transaction_id = transaction_id.map(Hash::to_hex);
+    view.transaction_id = transaction_id.map(to_hex);
     view
 }
 
@@ -702,7 +703,7 @@ mod tests {
         assert_eq!(view.programme, Some(4));
         assert_eq!(view.transaction_id, None, "ids are not public");
         let full = full_event(&aid, 12, Some(&Hash([1; 32])));
-        assert_eq!(full.transaction_id, Some("01".repeat(32)));
+        assert_eq!(full.transaction_id, Some(format!("0x{}", "01".repeat(32))));
         assert_eq!(
             view.fields.keys().collect::<Vec<_>>(),
             ["orderId", "programmeId"]

@@ -91,12 +91,12 @@ impl EvidenceView {
         let offence = decode_key(key)?;
         let record: EvidenceRecord = decode(value)?;
         Ok(EvidenceView {
-            offender: offence.offender.to_hex(),
+            offender: to_hex(offence.offender),
             kind: OffenceKind::DuplicateVote,
             height: offence.height,
             round: offence.round,
             vote_type: offence.vote_type.into(),
-            evidence_hash: record.evidence_hash.to_hex(),
+            evidence_hash: to_hex(record.evidence_hash),
             included_at_height: record.included_at_height,
             included_at_time_ms: record.included_at_time_ms,
             key: to_hex(key),
@@ -213,10 +213,11 @@ fn parse_evidence_key(text: &str, prefix: &[u8]) -> Result<Vec<u8>, ErrorObjectO
         invalid_params(
             "startAfter",
             &format!(
-                "the `key` (hex, {EVIDENCE_KEY_HEX_LENGTH} characters without 0x) of an offence listed by a previous answer; {problem}"
+                "the `key` (0x and {EVIDENCE_KEY_HEX_LENGTH} hexadecimal digits) of an offence listed by a previous answer; {problem}"
             ),
         )
     };
+    let text = crate::encoding::hex_digits(text);
     if text.len() != EVIDENCE_KEY_HEX_LENGTH {
         return Err(expected(&format!("got {} characters", text.len())));
     }

@@ -71,9 +71,10 @@
 //! # Conventions
 //! - Field names are camelCase; objects refuse unknown fields (a client built
 //!   against this crate notices a renamed field instead of reading `null`).
-//! - Hashes, ids, public keys and canonical encodings are lower-case hexadecimal
-//!   without `0x` (a hash: 64 characters). Parameters accept upper-case digits too,
-//!   but never a `0x` prefix. Accounts are `civ1…` bech32m addresses.
+//! - Hashes, ids, public keys, signatures and canonical encodings are `0x`
+//!   and lower-case hexadecimal (a hash: `0x` and 64 digits), like Ethereum's
+//!   JSON-RPC. Parameters accept upper-case digits and a missing prefix too
+//!   ([`encoding::hex_digits`]). Accounts are `civ1…` bech32m addresses.
 //! - Times are milliseconds since the Unix epoch (UTC), in fields ending `Ms`.
 //! - `BlockView::block` and `TransactionView::transaction` carry the canonical
 //!   bytes, so a client can check hashes and signatures itself instead of trusting
@@ -190,8 +191,8 @@ pub use council::{
     parse_siren,
 };
 pub use encoding::{
-    decode_transaction_hex, parse_account, parse_hash, parse_public_key, parse_transaction_hex,
-    to_hex,
+    decode_transaction_hex, from_hex, hex_digits, parse_account, parse_hash, parse_public_key,
+    parse_transaction_hex, to_hex,
 };
 pub use energy::{CommunityAnswer, CommunityView, SlotAnswer, SlotFiguresView};
 pub use errors::{

@@ -11,6 +11,7 @@
 //! serves them unproven (a credentialed caller proves a book with
 //! `civitas_getStateProof`).
 
+use crate::encoding::to_hex;
 use std::ops::Range;
 
 use civitas_civic::clearing::Side;
@@ -95,7 +96,7 @@ impl MeterRegistration {
         Ok((
             MeterRegistration {
                 owner: meter.owner.to_string(),
-                commitment: meter.commitment.to_hex(),
+                commitment: to_hex(meter.commitment),
                 credit: account.credit.to_string(),
                 debit: account.debit.to_string(),
             },

@@ -103,9 +103,9 @@ pub fn check_query(
         )));
     }
     let mut bytes = [0u8; 64];
-    hex::decode_to_slice(&query.signature, &mut bytes).map_err(|_| {
-        refused("the account's own data, and the query's signature is not 64 bytes of hex")
-    })?;
+    hex::decode_to_slice(crate::encoding::hex_digits(&query.signature), &mut bytes).map_err(
+        |_| refused("the account's own data, and the query's signature is not 64 bytes of hex"),
+    )?;
     verify(
         &PublicKey(account.0),
         &query_message(chain_id, method, params, query.height),

@@ -140,7 +140,7 @@ impl RecordVersionView {
         let stored: RecordVersion = decode(bytes)?;
         Ok(RecordVersionView {
             version,
-            document_hash: stored.document_hash.to_hex(),
+            document_hash: to_hex(stored.document_hash),
             metadata: stored.metadata.iter().map(field_value).collect(),
             registrar: stored.registrar.to_string(),
             height: stored.height,

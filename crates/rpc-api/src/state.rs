@@ -112,7 +112,7 @@ impl Certified {
             .decode_header()
             .map_err(|e| ProofCheckError::Malformed(e.to_string()))?;
         let hash = header.hash();
-        if hash.to_hex() != self.header.hash {
+        if to_hex(hash) != self.header.hash {
             return Err(ProofCheckError::Header(
                 "its bytes do not hash to its hash".to_owned(),
             ));
@@ -142,7 +142,8 @@ pub struct StateProofAnswer {
 }
 
 fn hex_bytes(field: &str, text: &str) -> Result<Vec<u8>, ProofCheckError> {
-    hex::decode(text).map_err(|e| ProofCheckError::Malformed(format!("{field} is not hex: {e}")))
+    crate::encoding::from_hex(text)
+        .map_err(|e| ProofCheckError::Malformed(format!("{field} is not hex: {e}")))
 }
 
 /// Proof that a transaction and its receipt are in a certified block:

@@ -2,7 +2,7 @@
 //! chain's own types (node side) and back to them (client side).
 //!
 //! Every object: camelCase fields, unknown fields refused, hashes and keys as
-//! lower-case hex without `0x` (crate documentation, "Conventions").
+//! `0x` and lower-case hex (crate documentation, "Conventions").
 
 use civitas_civic::Receipt;
 use civitas_types::limits::BLOCK_BYTES_MAX;
@@ -90,19 +90,19 @@ impl BlockView {
         });
         BlockView {
             height: header.height,
-            hash: hash.to_hex(),
+            hash: to_hex(hash),
             time_ms: header.time_ms,
-            proposer: header.proposer.to_hex(),
-            previous_block_hash: header.previous_block_hash.to_hex(),
-            state_root: header.state_root.to_hex(),
-            transactions_root: header.transactions_root.to_hex(),
-            receipts_root: header.receipts_root.to_hex(),
-            validators_hash: header.validators_hash.to_hex(),
-            next_validators_hash: header.next_validators_hash.to_hex(),
+            proposer: to_hex(header.proposer),
+            previous_block_hash: to_hex(header.previous_block_hash),
+            state_root: to_hex(header.state_root),
+            transactions_root: to_hex(header.transactions_root),
+            receipts_root: to_hex(header.receipts_root),
+            validators_hash: to_hex(header.validators_hash),
+            next_validators_hash: to_hex(header.next_validators_hash),
             transactions: block
                 .transactions
                 .iter()
-                .map(|transaction| transaction.id().to_hex())
+                .map(|transaction| to_hex(transaction.id()))
                 .collect(),
             // At most BLOCK_EVIDENCE_MAX (256): the conversion cannot fail.
             evidence: u32::try_from(block.evidence.len()).unwrap_or(u32::MAX),
@@ -153,7 +153,7 @@ impl TransactionView {
         receipt: &Receipt,
     ) -> TransactionView {
         TransactionView {
-            id: id.to_hex(),
+            id: to_hex(id),
             height,
             position,
             signer: transaction.body.signer.to_string(),
@@ -226,6 +226,7 @@ pub(crate) fn decode_hex<T: borsh::BorshDeserialize>(
     text: &str,
     bytes_max: usize,
 ) -> Result<T, DecodeError> {
+    let text = crate::encoding::hex_digits(text);
     let length = text.len() / 2;
     if length > bytes_max {
         return Err(DecodeError::TooLong {

@@ -57,14 +57,14 @@ impl FakeNode {
         FakeNode {
             status: Status {
                 chain_id: block.header.chain_id.to_string(),
-                genesis_hash: block.header.previous_block_hash.to_hex(),
+                genesis_hash: to_hex(block.header.previous_block_hash),
                 height: 1,
-                last_block_hash: Some(block.hash().to_hex()),
+                last_block_hash: Some(to_hex(block.hash())),
                 last_block_time_ms: Some(block.header.time_ms),
                 catching_up: false,
                 node_version: "0.1.0".to_owned(),
                 protocol_version: PROTOCOL_VERSION,
-                validator_address: Some(common::signer().public_key().to_hex()),
+                validator_address: Some(to_hex(common::signer().public_key())),
             },
             block: BlockView::from_block(&block, Some(&common::certificate(&block, 2))),
             transaction: view,
@@ -127,7 +127,7 @@ impl CivitasApiServer for FakeNode {
         if transaction.verify_signatures().is_err() {
             return Err(rejection_error(&Rejection::BadSignature));
         }
-        Ok(transaction.id().to_hex())
+        Ok(to_hex(transaction.id()))
     }
 
     async fn get_block(&self, height: u64) -> RpcResult<Option<BlockView>> {
@@ -136,7 +136,7 @@ impl CivitasApiServer for FakeNode {
 
     async fn get_transaction(&self, id: String) -> RpcResult<Option<TransactionView>> {
         let id = parse_hash("id", &id)?;
-        Ok((id.to_hex() == self.transaction.id).then(|| self.transaction.clone()))
+        Ok((to_hex(id) == self.transaction.id).then(|| self.transaction.clone()))
     }
 
     async fn get_evidence(
@@ -212,7 +212,7 @@ impl CivitasApiServer for FakeNode {
         let hash = parse_hash("documentHash", &document_hash)?;
         Ok(DocumentAnswer {
             namespace,
-            document_hash: hash.to_hex(),
+            document_hash: to_hex(hash),
             registered: false,
             version: None,
             entry: absent(&hash.0),
@@ -433,7 +433,7 @@ async fn exercise<C: CivitasApiClient + ClientT + Sync>(client: &C, expected: &F
     );
     assert_eq!(client.get_block(2).await.unwrap(), None);
     let block = expected.block.decode_block().unwrap();
-    assert_eq!(block.hash().to_hex(), expected.block.hash);
+    assert_eq!(to_hex(block.hash()), expected.block.hash);
 
     let id = expected.transaction.id.clone();
     assert_eq!(
@@ -450,7 +450,7 @@ async fn exercise<C: CivitasApiClient + ClientT + Sync>(client: &C, expected: &F
         .submit_transaction(to_hex(encode(&transaction)))
         .await
         .unwrap();
-    assert_eq!(submitted, transaction.id().to_hex());
+    assert_eq!(submitted, to_hex(transaction.id()));
 
     // A mempool rejection: its code and the data object.
     let mut forged = transaction.clone();
@@ -475,7 +475,7 @@ async fn exercise<C: CivitasApiClient + ClientT + Sync>(client: &C, expected: &F
     }
 
     // Evidence: all, by offender, paged, refused parameters.
-    let offender = common::signer().public_key().to_hex();
+    let offender = to_hex(common::signer().public_key());
     let all = client.get_evidence(None, None, None).await.unwrap();
     assert_eq!(all.offences.len(), 1);
     assert_eq!(all.offences[0].offender, offender);
@@ -523,14 +523,14 @@ async fn exercise<C: CivitasApiClient + ClientT + Sync>(client: &C, expected: &F
     // Chain records: header, certificate, validators, blocks.
     let header = client.get_header(1).await.unwrap().unwrap();
     assert_eq!(header, expected.header);
-    assert_eq!(header.decode_header().unwrap().hash().to_hex(), header.hash);
+    assert_eq!(to_hex(header.decode_header().unwrap().hash()), header.hash);
     assert_eq!(header.hash, expected.block.hash);
     assert_eq!(client.get_header(2).await.unwrap(), None);
     let certificate = client.get_certificate(1).await.unwrap().unwrap();
     assert_eq!(certificate.block_hash, expected.block.hash);
     assert_eq!(
         certificate.signatures[0].validator,
-        Some(common::signer().public_key().to_hex())
+        Some(to_hex(common::signer().public_key()))
     );
     assert_eq!(
         (
@@ -543,7 +543,7 @@ async fn exercise<C: CivitasApiClient + ClientT + Sync>(client: &C, expected: &F
     let validators = client.get_validators(None).await.unwrap();
     assert_eq!(validators.validators[0].power, "10");
     assert_eq!(validators.validators[0].collectivity, Some(219_900_016));
-    assert_eq!(validators.hash, common::validator_set().hash().to_hex());
+    assert_eq!(validators.hash, to_hex(common::validator_set().hash()));
     let beyond = call_error(client.get_validators(Some(9)).await);
     assert_eq!(beyond.code(), INVALID_PARAMS);
     assert_eq!(
@@ -909,7 +909,7 @@ impl civitas_rpc_api::CivitasSubscriptionsServer for FakeSubscriptions {
         id: String,
     ) -> jsonrpsee::core::SubscriptionResult {
         let id = match parse_hash("id", &id) {
-            Ok(id) => id.to_hex(),
+            Ok(id) => to_hex(id),
             Err(error) => {
                 pending.reject(error).await;
                 return Ok(());

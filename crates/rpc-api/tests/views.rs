@@ -7,7 +7,7 @@ mod common;
 use civitas_civic::{Code, Receipt};
 use civitas_rpc_api::{
     BlockView, EventView, EvidenceList, EvidenceQuery, EvidenceView, OffenceKind, ReceiptView,
-    TransactionView, VoteStep,
+    TransactionView, VoteStep, to_hex,
 };
 use civitas_types::{DecodeError, Hash, encode};
 
@@ -17,17 +17,17 @@ fn block_view_shows_the_header_and_decodes_to_the_block() {
     let view = BlockView::from_block(&block, Some(&common::certificate(&block, 4)));
     let header = &block.header;
     assert_eq!(view.height, 1);
-    assert_eq!(view.hash, block.hash().to_hex());
-    assert_eq!(view.hash.len(), 64);
+    assert_eq!(view.hash, to_hex(block.hash()));
+    assert_eq!(view.hash.len(), 66, "0x and 64 digits");
     assert_eq!(view.time_ms, header.time_ms);
-    assert_eq!(view.proposer, header.proposer.to_hex());
-    assert_eq!(view.previous_block_hash, "01".repeat(32));
-    assert_eq!(view.receipts_root, "02".repeat(32));
-    assert_eq!(view.state_root, "03".repeat(32));
-    assert_eq!(view.validators_hash, "04".repeat(32));
-    assert_eq!(view.next_validators_hash, "05".repeat(32));
-    assert_eq!(view.transactions_root, header.transactions_root.to_hex());
-    assert_eq!(view.transactions, vec![block.transactions[0].id().to_hex()]);
+    assert_eq!(view.proposer, to_hex(header.proposer));
+    assert_eq!(view.previous_block_hash, format!("0x{}", "01".repeat(32)));
+    assert_eq!(view.receipts_root, format!("0x{}", "02".repeat(32)));
+    assert_eq!(view.state_root, format!("0x{}", "03".repeat(32)));
+    assert_eq!(view.validators_hash, format!("0x{}", "04".repeat(32)));
+    assert_eq!(view.next_validators_hash, format!("0x{}", "05".repeat(32)));
+    assert_eq!(view.transactions_root, to_hex(header.transactions_root));
+    assert_eq!(view.transactions, vec![to_hex(block.transactions[0].id())]);
     assert_eq!(view.evidence, 0);
     assert_eq!(view.certificate_round, Some(4));
     assert_eq!(view.decode_block().unwrap(), block);
@@ -57,7 +57,7 @@ fn transaction_view_shows_signer_address_and_receipt() {
     let transaction = common::transaction(0);
     let receipt = common::receipt(&transaction);
     let view = TransactionView::from_parts(transaction.id(), 1, 0, &transaction, &receipt);
-    assert_eq!(view.id, transaction.id().to_hex());
+    assert_eq!(view.id, to_hex(transaction.id()));
     assert_eq!((view.height, view.position, view.sequence), (1, 0, 0));
     assert!(view.signer.starts_with("civ1"), "{}", view.signer);
     assert_eq!(view.signer, transaction.body.signer.to_string());
@@ -72,7 +72,7 @@ fn transaction_view_shows_signer_address_and_receipt() {
             events: vec![EventView {
                 kind: "ProgrammeFrozen".to_owned(),
                 height: 1,
-                transaction_id: Some(transaction.id().to_hex()),
+                transaction_id: Some(to_hex(transaction.id())),
                 programme: Some(3),
                 community: None,
                 namespace: None,
@@ -107,7 +107,7 @@ fn receipt_events_type_every_field_private_ones_too() {
     let ordered = &view.events[0];
     assert_eq!(ordered.kind, "DisbursementOrdered");
     assert_eq!(ordered.height, 5);
-    assert_eq!(ordered.transaction_id, Some(Hash([1; 32]).to_hex()));
+    assert_eq!(ordered.transaction_id, Some(to_hex(Hash([1; 32]))));
     assert_eq!(ordered.fields["orderId"], 7);
     assert_eq!(ordered.fields["amountCents"], "2000");
     assert_eq!(ordered.fields["beneficiary"], beneficiary.to_string());
@@ -149,15 +149,15 @@ fn evidence_list_shows_the_one_record_of_the_state() {
     let state = common::evidence_state();
     let key = civitas_civic::keys::evidence(&common::offence());
     let expected = EvidenceView {
-        offender: common::signer().public_key().to_hex(),
+        offender: to_hex(common::signer().public_key()),
         kind: OffenceKind::DuplicateVote,
         height: 3,
         round: 1,
         vote_type: VoteStep::Prevote,
-        evidence_hash: "09".repeat(32),
+        evidence_hash: format!("0x{}", "09".repeat(32)),
         included_at_height: 5,
         included_at_time_ms: 1_700_000_000_500,
-        key: hex::encode(&key),
+        key: to_hex(&key),
     };
 
     // All offences, then the offender's only: the record, and nothing from

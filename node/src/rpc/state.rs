@@ -23,7 +23,7 @@ use civitas_rpc_api::{
     PROPOSAL_VOTES_MAX, PeriodFiguresView, ProgrammeAnswer, ProgrammeView, ProposalAnswer,
     ProposalView, ProvenEntry, RECORD_VERSIONS_MAX, RecordAnswer, RecordVersionView, RecordView,
     SlotAnswer, SlotFiguresView, StateProofAnswer, VoteView, council_power_text,
-    decode_document_entry, internal_error, namespace_text, record_id_text, scope_view,
+    decode_document_entry, internal_error, namespace_text, record_id_text, scope_view, to_hex,
 };
 use civitas_types::{AccountId, DecodeError, Hash, decode, encode};
 
@@ -121,7 +121,7 @@ pub fn document(
     };
     Ok(DocumentAnswer {
         namespace: namespace_text(namespace),
-        document_hash: document_hash.to_hex(),
+        document_hash: to_hex(document_hash),
         registered: version.is_some(),
         version,
         entry,

@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 use civitas_civic::Receipt;
 use civitas_rpc_api::{
     CivitasSubscriptionsServer, DropReason, EventFilter, HeaderView, ReceiptView, SLOW_SUBSCRIBER,
-    TransactionStatus, full_event, internal_error, parse_hash, public_event,
+    TransactionStatus, full_event, internal_error, parse_hash, public_event, to_hex,
 };
 use civitas_types::{Hash, Header, decode};
 use jsonrpsee::core::{SubscriptionError, SubscriptionResult};
@@ -203,11 +203,11 @@ fn status_in(
     }
     let status = match mempool.transaction(id) {
         Some(transaction) => TransactionStatus::Pending {
-            id: id.to_hex(),
+            id: to_hex(id),
             expiry_height: transaction.body.expiry_height,
         },
         None => TransactionStatus::Dropped {
-            id: id.to_hex(),
+            id: to_hex(id),
             reason: DropReason::Unknown,
             detail: "the node has it neither in its mempool nor in a committed block".to_owned(),
         },
@@ -217,7 +217,7 @@ fn status_in(
 
 fn committed(id: Hash, height: u64, position: u32, receipt: &Receipt) -> TransactionStatus {
     TransactionStatus::Committed {
-        id: id.to_hex(),
+        id: to_hex(id),
         height,
         position,
         receipt: ReceiptView::from_receipt(receipt, height),

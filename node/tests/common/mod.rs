@@ -494,7 +494,8 @@ fn finish(reader: Option<std::thread::JoinHandle<()>>, log: &Mutex<Vec<String>>)
     log.lock().unwrap().clone()
 }
 
-/// The blocks a node's JSON log says it committed: (height, hash, state root).
+/// The blocks a node's JSON log says it committed: (height, hash, state root),
+/// the hashes with `0x` as the API writes them (the log has the digits).
 pub fn committed_in_log(log: &[String]) -> Vec<(u64, String, String)> {
     log.iter()
         .filter_map(|line| {
@@ -505,8 +506,8 @@ pub fn committed_in_log(log: &[String]) -> Vec<(u64, String, String)> {
             }
             Some((
                 fields.get("height")?.as_u64()?,
-                fields.get("hash")?.as_str()?.to_string(),
-                fields.get("state_root")?.as_str()?.to_string(),
+                format!("0x{}", fields.get("hash")?.as_str()?),
+                format!("0x{}", fields.get("state_root")?.as_str()?),
             ))
         })
         .collect()

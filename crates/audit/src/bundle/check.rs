@@ -131,8 +131,13 @@ fn malformed(field: impl Into<String>, reason: impl std::fmt::Display) -> Bundle
     }
 }
 
+/// The bytes of `text`: `0x` and hexadecimal digits, as the bundle's format
+/// (and the JSON-RPC API it is copied from) writes every binary field.
 fn bytes(field: &str, text: &str) -> Result<Vec<u8>, BundleError> {
-    hex::decode(text).map_err(|e| malformed(field, e))
+    let digits = text
+        .strip_prefix("0x")
+        .ok_or_else(|| malformed(field, "it does not start with 0x"))?;
+    hex::decode(digits).map_err(|e| malformed(field, e))
 }
 
 fn decoded<T: borsh::BorshDeserialize>(field: &str, text: &str) -> Result<T, BundleError> {
@@ -149,7 +154,7 @@ pub fn check_bundle(
         return Err(BundleError::Format(bundle.format.clone()));
     }
     if bundle.chain_id != genesis.chain_id.as_str()
-        || bundle.genesis_hash != genesis.hash().to_string()
+        || bundle.genesis_hash != format!("0x{}", genesis.hash())
     {
         return Err(BundleError::OtherChain {
             chain_id: bundle.chain_id.clone(),

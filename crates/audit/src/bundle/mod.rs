@@ -5,8 +5,8 @@
 //! to that header (for each change, the last header signed by the old set,
 //! its certificate, and the new set that header names as next).
 //!
-//! The format is JSON whose binary fields are the lower-case hex of the
-//! canonical (borsh) encodings (docs/auditor-guide.md, "Proof bundles"), so
+//! The format is JSON whose binary fields are `0x` and the lower-case hex of
+//! the canonical (borsh) encodings, as the JSON-RPC API writes them (docs/auditor-guide.md, "Proof bundles"), so
 //! a verifier in another language needs only borsh, SHA-256 and Ed25519.
 //! [`check_bundle`] is the verification; it does no I/O.
 

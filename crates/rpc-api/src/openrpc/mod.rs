@@ -106,8 +106,8 @@ pub struct MethodEntry {
 
 /// The document's `info.description`.
 const DESCRIPTION: &str = "The JSON-RPC API of a Civitas node (HTTP and WebSocket on one port). \
-Field names are camelCase; hashes, ids, public keys and canonical encodings are lower-case \
-hexadecimal without 0x; accounts are civ1… bech32m addresses; times are milliseconds since the \
+Field names are camelCase; hashes, ids, public keys, signatures and canonical encodings are 0x \
+and lower-case hexadecimal (parameters may leave the 0x out); accounts are civ1… bech32m addresses; times are milliseconds since the \
 Unix epoch in fields ending Ms. x-access says who may call each method: public, own-data (the \
 account the data is about) or credentialed (validators, accredited auditors). rpc.discover \
 answers this document.";

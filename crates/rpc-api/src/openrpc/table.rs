@@ -174,7 +174,7 @@ pub const METHODS: &[MethodEntry] = &[
         description: "Returns the transaction id once admitted. Admission is not inclusion: poll civitas_getTransaction with the id for the receipt.",
         params: &[ValueEntry {
             name: "transaction",
-            description: "Hex (no 0x) of the canonical (borsh) encoding of a SignedTransaction, at most 16 KiB of bytes.",
+            description: "0x and the hex of the canonical (borsh) encoding of a SignedTransaction, at most 16 KiB of bytes.",
             required: true,
             schema: schema_of::<String>,
         }],
@@ -224,7 +224,7 @@ pub const METHODS: &[MethodEntry] = &[
         description: "Where it is (height, position), its signer and sequence, its canonical bytes and its receipt; null if no committed block holds it (pending transactions are not shown).",
         params: &[ValueEntry {
             name: "id",
-            description: "The transaction id: 64 hexadecimal characters, no 0x.",
+            description: "The transaction id: 0x and 64 hexadecimal digits.",
             required: true,
             schema: schema_of::<String>,
         }],
@@ -248,7 +248,7 @@ pub const METHODS: &[MethodEntry] = &[
         params: &[
             ValueEntry {
                 name: "offender",
-                description: "Only this validator's offences: its consensus public key, 64 hexadecimal characters, no 0x.",
+                description: "Only this validator's offences: its consensus public key, 0x and 64 hexadecimal digits.",
                 required: false,
                 schema: schema_of::<Option<String>>,
             },
@@ -399,7 +399,7 @@ pub const METHODS: &[MethodEntry] = &[
         description: "At the last committed height: the value (or null), the state proof of presence or absence, and the header and certificate whose stateRoot the proof leads to. Raw keys are for credentialed callers (validators, accredited auditors): send Authorization: Bearer TOKEN over loopback or TLS.",
         params: &[ValueEntry {
             name: "key",
-            description: "The state key: hex, no 0x, 1 to 512 bytes (docs/civic-transactions.md lists the tables).",
+            description: "The state key: 0x and hex, 1 to 512 bytes (docs/civic-transactions.md lists the tables).",
             required: true,
             schema: schema_of::<String>,
         }],
@@ -452,7 +452,7 @@ pub const METHODS: &[MethodEntry] = &[
             NAMESPACE_PARAM,
             ValueEntry {
                 name: "documentHash",
-                description: "The document's hash, as registered: 64 hexadecimal characters, no 0x.",
+                description: "The document's hash, as registered: 0x and 64 hexadecimal digits.",
                 required: true,
                 schema: schema_of::<String>,
             },

@@ -33,7 +33,9 @@ use civitas_engine::validate::{
 };
 use civitas_engine::{ChainRead, ChainSpec, EngineError, InvalidBlock, StoreError, Tip};
 use civitas_genesis::GenesisDocument;
-use civitas_state_tree::{MemoryState, StateError, StateTree, Writes, check_key};
+use civitas_state_tree::{
+    Change, KeyError, MemoryState, StateError, StateTree, Writes, changes_of, check_key,
+};
 use civitas_types::{
     Block, Hash, QuorumCertificate, SignatureVerifier, ValidatorSet, Zip215Verifier, decode,
 };
@@ -47,6 +49,10 @@ use crate::worker::Worker;
 struct Pending {
     block: Block,
     executed: Unprepared,
+    /// Its writes as tree changes (key and value hashes): hashed on the
+    /// executing thread while the workers run, off the tree worker (the
+    /// longest stage with small blocks).
+    changes: Result<Vec<Change>, KeyError>,
     /// The first failure of the checks after its state root (next
     /// validators, civic laws), reported once the root is compared.
     after_root: Result<(), AuditError>,
@@ -64,7 +70,7 @@ struct Unrooted {
     height: u64,
     /// The state root its header claims.
     claimed: Hash,
-    writes: Writes,
+    changes: Result<Vec<Change>, KeyError>,
 }
 
 /// A block's state tree, built from the previous one.
@@ -76,9 +82,13 @@ struct Rooted {
 
 impl Unrooted {
     /// Builds the tree after this block from `base`, the tree before it;
-    /// frees `base`'s own nodes and the writes where this runs.
+    /// frees `base`'s own nodes and the changes where this runs.
     fn build(self, base: StateTree) -> Rooted {
-        let tree = base.after_writes(&self.writes);
+        // What `StateTree::after_writes` does, the changes already hashed.
+        let tree = self
+            .changes
+            .map_err(StateError::from)
+            .and_then(|changes| base.apply(changes).map_err(StateError::from));
         Rooted {
             height: self.height,
             claimed: self.claimed,
@@ -415,9 +425,11 @@ impl ChainAudit {
         if let Some(verified) = waiting {
             let executed = self.execute(&verified)?;
             let after_root = self.check_after_root(verified.block(), &executed);
+            let changes = tree_changes(&executed.outcome.writes);
             self.pending = Some(Pending {
                 block: verified.into_block(),
                 executed,
+                changes,
                 after_root,
             });
         }
@@ -570,7 +582,8 @@ impl ChainAudit {
     ) -> Result<(), AuditError> {
         let Pending {
             block,
-            mut executed,
+            executed,
+            changes,
             after_root,
         } = pending;
         let height = block.header.height;
@@ -619,7 +632,7 @@ impl ChainAudit {
         self.unrooted = Some(Unrooted {
             height,
             claimed: block.header.state_root,
-            writes: std::mem::take(&mut executed.outcome.writes),
+            changes,
         });
         self.retired = Some(Retired {
             _block: block,
@@ -665,4 +678,14 @@ impl ChainAudit {
         self.summary.programmes_reconciled = count;
         Ok(())
     }
+}
+
+/// `writes` as the state tree's changes, in the order
+/// [`StateTree::after_writes`] makes them.
+fn tree_changes(writes: &Writes) -> Result<Vec<Change>, KeyError> {
+    let pairs: Vec<(&Vec<u8>, Option<&Vec<u8>>)> = writes
+        .iter()
+        .map(|(key, value)| (key, value.as_ref()))
+        .collect();
+    changes_of(&pairs)
 }

@@ -10,20 +10,26 @@
 //! signatures are verified (ZIP-215 batches over
 //! [`ChainAudit::set_signature_threads`] threads) while block `n`, verified
 //! on the previous call, executes on the caller's thread against the values
-//! block `n - 1` left, and block `n - 1`'s state tree is built from its
-//! writes on a third thread (the tree's root is only compared with the
-//! header; execution reads the values). The checks keep one block at a
+//! block `n - 1` left, and the committed blocks' state trees are built from
+//! their writes on a third thread (the tree's root is only compared with the
+//! header; execution reads the values). The tree worker may run up to
+//! [`TREE_LAG`] blocks behind, its builds queued, so that a block does not
+//! wait for the slowest of the three stages; the roots are compared in
+//! order, each as soon as it is built. The checks keep one block at a
 //! time's order, so the first bad height and its reason are the same: a
 //! block's state root is compared before anything checked after it is
 //! reported — its next validators, its civic laws, its certificate, and
-//! everything about later blocks (a failure there first builds the
-//! outstanding trees on the caller's thread). A block's own failure is
-//! reported by the call that gives the next block — a wrong state root,
-//! through [`ChainAudit::push_bytes`], by the call after that — or by
-//! [`ChainAudit::finish`]. Only the tip is kept ([`AuditStore`]): memory
-//! follows the state, not the chain's length.
+//! everything about later blocks (a failure there first waits for the
+//! queued trees and compares their roots, then builds the failing block's
+//! on the caller's thread). A block's own failure is reported by the call
+//! that gives the next block — a wrong state root, through
+//! [`ChainAudit::push_bytes`], by one of the [`TREE_LAG`] + 1 calls after
+//! that — or by [`ChainAudit::finish`]. Only the tip and a bounded queue of
+//! tree work are kept ([`AuditStore`]): memory follows the state, not the
+//! chain's length.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use civitas_civic::invariants::{check_block, check_figures, check_programme_entries};
 use civitas_civic::keys;
@@ -43,7 +49,7 @@ use civitas_types::{
 use crate::error::{AuditError, AuditFailure, SnapshotMismatch, StoredMismatch};
 use crate::store::{AuditStore, Committed, Written};
 use crate::summary::AuditSummary;
-use crate::worker::Worker;
+use crate::worker::{Task, Worker};
 
 /// A block executed, waiting for its certificate to be committed.
 struct Pending {
@@ -80,6 +86,14 @@ struct Rooted {
     tree: Result<StateTree, StateError>,
 }
 
+/// A block's state root, computed on the tree worker: the tree itself
+/// stays in the [`SharedTree`] for the next block's build.
+struct Root {
+    height: u64,
+    claimed: Hash,
+    root: Result<Hash, StateError>,
+}
+
 impl Unrooted {
     /// Builds the tree after this block from `base`, the tree before it;
     /// frees `base`'s own nodes and the changes where this runs.
@@ -95,16 +109,82 @@ impl Unrooted {
             tree,
         }
     }
+
+    /// Builds the tree after this block from the one `shared` holds (the
+    /// tree before it: the tree worker runs its jobs in order, the caller
+    /// builds only once none is queued), which it replaces; the root is
+    /// compared by the caller.
+    fn build_shared(self, shared: &SharedTree) -> Root {
+        let Rooted {
+            height,
+            claimed,
+            tree,
+        } = self.build(shared.take());
+        let root = tree.map(|tree| {
+            let root = tree.root_hash();
+            shared.put(tree);
+            root
+        });
+        Root {
+            height,
+            claimed,
+            root,
+        }
+    }
 }
+
+/// The state tree after the last block whose tree was built, shared by the
+/// caller and the tree worker's jobs. Never used by both at once: the jobs
+/// run one after the other, and the caller reads it only once every queued
+/// job is done ([`ChainAudit::settle_queued`]).
+#[derive(Clone, Default)]
+struct SharedTree(Arc<Mutex<StateTree>>);
+
+impl SharedTree {
+    fn new(tree: StateTree) -> SharedTree {
+        SharedTree(Arc::new(Mutex::new(tree)))
+    }
+
+    /// The tree, leaving an empty one (the tree worker frees the replaced
+    /// nodes of its own builds).
+    fn take(&self) -> StateTree {
+        std::mem::take(&mut *self.lock())
+    }
+
+    fn put(&self, tree: StateTree) {
+        *self.lock() = tree;
+    }
+
+    /// A handle on the tree (shares its nodes).
+    fn get(&self) -> StateTree {
+        self.lock().clone()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, StateTree> {
+        // Poisoned only by a job's panic, which its task passes on.
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// How many committed blocks' trees may be queued on the tree worker, their
+/// roots not compared yet. The queue lets the tree worker run behind the
+/// other two stages instead of every block waiting for the slowest; bounded
+/// so that memory (each job's changes) stays bounded and a wrong root is
+/// reported within a few blocks.
+const TREE_LAG: usize = 4;
 
 /// The audit of one chain, from its genesis.
 pub struct ChainAudit {
     spec: ChainSpec,
     store: AuditStore,
-    /// The state tree of the last block whose root was compared.
-    tree: StateTree,
-    /// The last committed block, if its tree is not built yet.
+    /// The state tree of the last block whose tree was built: that of the
+    /// last block whose root was compared once `building` is empty.
+    tree: SharedTree,
+    /// The last committed block, if its tree is not being built yet.
     unrooted: Option<Unrooted>,
+    /// Trees being built on the tree worker, oldest first (at most
+    /// [`TREE_LAG`] between calls): their roots are compared in this order.
+    building: VecDeque<Task<Root>>,
     verifier: Zip215Verifier,
     /// The last block received: signatures verified, not executed yet.
     waiting: Option<VerifiedBlock>,
@@ -139,8 +219,9 @@ impl ChainAudit {
         Ok(ChainAudit {
             spec: ChainSpec::from_genesis(genesis, hash),
             store,
-            tree,
+            tree: SharedTree::new(tree),
             unrooted: None,
+            building: VecDeque::new(),
             verifier: Zip215Verifier,
             waiting: None,
             pending: None,
@@ -205,7 +286,7 @@ impl ChainAudit {
         };
         let (store, tree) = AuditStore::from_snapshot(state, tip, sets);
         audit.store = store;
-        audit.tree = tree;
+        audit.tree = SharedTree::new(tree);
         audit.first_height = height.saturating_add(1);
         audit.summary.height = height;
         audit.summary.time_ms = Some(block.header.time_ms);
@@ -234,9 +315,9 @@ impl ChainAudit {
             .saturating_add(executed)
     }
 
-    /// What was checked so far. Between calls the last committed block's
-    /// state root may not be compared yet: `state_root` is the last one
-    /// that was.
+    /// What was checked so far. Between calls the last committed blocks'
+    /// state roots (up to [`TREE_LAG`] + 1 of them) may not be compared yet:
+    /// `state_root` is the last one that was.
     pub fn summary(&self) -> &AuditSummary {
         &self.summary
     }
@@ -261,12 +342,13 @@ impl ChainAudit {
         let verified = match received {
             Ok(Ok(verified)) => verified,
             Ok(Err(got)) => {
-                return Err(AuditError::at(
-                    expected,
-                    AuditFailure::OutOfOrder { expected, got },
-                ));
+                let error = AuditError::at(expected, AuditFailure::OutOfOrder { expected, got });
+                return Err(self.first_failure(error));
             }
-            Err(e) => return Err(AuditError::at(expected, AuditFailure::Undecodable(e))),
+            Err(e) => {
+                let error = AuditError::at(expected, AuditFailure::Undecodable(e));
+                return Err(self.first_failure(error));
+            }
         };
         if let Some(pending) = self.pending.take() {
             self.commit(pending, verified.block().last_commit.clone())?;
@@ -307,11 +389,12 @@ impl ChainAudit {
     }
 
     /// Runs `receive` on the receiving worker (which also frees the retired
-    /// values), builds the unrooted block's tree on the tree worker, and
-    /// executes the waiting block on this thread; then compares the built
-    /// root, whose failure comes first. Returns what `receive` gave and the
-    /// execution's verdict (the waiting block's state root compared first if
-    /// a check after it failed).
+    /// values), queues the unrooted block's tree on the tree worker, and
+    /// executes the waiting block on this thread; then compares the roots
+    /// already built, and waits for the oldest builds while more than
+    /// [`TREE_LAG`] are queued. A root's failure comes first. Returns what
+    /// `receive` gave and the execution's verdict (every queued root, then
+    /// the waiting block's, compared first if a check after it failed).
     fn overlapped<R: Send + 'static>(
         &mut self,
         receive: impl FnOnce() -> R + Send + 'static,
@@ -322,17 +405,22 @@ impl ChainAudit {
             drop(retired);
             receive()
         });
-        let building = self.unrooted.take().map(|unrooted| {
-            let base = std::mem::take(&mut self.tree);
-            self.builder.run(move || unrooted.build(base))
-        });
+        if let Some(unrooted) = self.unrooted.take() {
+            let shared = self.tree.clone();
+            let task = self.builder.run(move || unrooted.build_shared(&shared));
+            self.building.push_back(task);
+        }
         let executed = self.execute_waiting(waiting);
         // A helper's panic (a bug) is passed on by `join`.
         let received = receiving.join();
-        if let Some(building) = building {
-            self.settle(building.join())?;
-        }
-        let executed = executed.and_then(|()| self.pending_after_root());
+        let executed = match executed {
+            Ok(()) => {
+                self.settle_built()?;
+                self.settle_queued(TREE_LAG)?;
+                self.pending_after_root()
+            }
+            Err(error) => Err(self.first_failure(error)),
+        };
         Ok((received, executed))
     }
 
@@ -380,6 +468,7 @@ impl ChainAudit {
     ) -> Result<(AuditSummary, MemoryState), AuditError> {
         self.finish_checks(last_certificate)?;
         // Every committed block's root was compared: the tree is the values'.
+        let tree = self.tree.take();
         let height = self.summary.height;
         let values = self.store.into_values().map_err(|e| {
             AuditError::at(
@@ -389,7 +478,7 @@ impl ChainAudit {
                 ))),
             )
         })?;
-        let state = MemoryState::from_parts(values, self.tree);
+        let state = MemoryState::from_parts(values, tree);
         Ok((self.summary, state))
     }
 
@@ -520,53 +609,110 @@ impl ChainAudit {
         check_figures(before, &after, &executed.outcome.writes).map_err(law)
     }
 
-    /// Compares a built tree's root with its header's; the tree becomes the
-    /// audit's.
-    fn settle(&mut self, rooted: Rooted) -> Result<(), AuditError> {
-        let tree = self.rooted(rooted)?;
-        self.summary.state_root = tree.root_hash().to_string();
-        self.tree = tree;
+    /// Compares a built root with its header's.
+    fn settle(&mut self, root: Root) -> Result<(), AuditError> {
+        let root = self.checked_root(root)?;
+        self.summary.state_root = root.to_string();
         Ok(())
     }
 
-    /// A built tree, if its root is its header's.
-    fn rooted(&self, rooted: Rooted) -> Result<StateTree, AuditError> {
-        let height = rooted.height;
-        let tree = rooted.tree.map_err(|e| {
+    /// A built root, if it is its header's.
+    fn checked_root(&self, root: Root) -> Result<Hash, AuditError> {
+        let height = root.height;
+        let hash = root.root.map_err(|e| {
             self.local(
                 height,
                 EngineError::Store(StoreError::Corrupt(e.to_string())),
             )
         })?;
-        if tree.root_hash() != rooted.claimed {
+        if hash != root.claimed {
             return Err(AuditError::at(
                 height,
                 AuditFailure::InvalidBlock(InvalidBlock::StateRoot),
             ));
         }
-        Ok(tree)
+        Ok(hash)
     }
 
-    /// Builds the unrooted block's tree here and compares its root.
+    /// Compares, in order, the queued roots the tree worker already built,
+    /// without waiting for it.
+    fn settle_built(&mut self) -> Result<(), AuditError> {
+        while let Some(task) = self.building.pop_front() {
+            match task.try_join() {
+                Ok(root) => self.settle_or_drain(root)?,
+                Err(unfinished) => {
+                    self.building.push_front(unfinished);
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Waits for the oldest queued trees until at most `keep` are queued,
+    /// comparing their roots in order.
+    fn settle_queued(&mut self, keep: usize) -> Result<(), AuditError> {
+        while self.building.len() > keep {
+            match self.building.pop_front() {
+                Some(task) => self.settle_or_drain(task.join())?,
+                None => break,
+            }
+        }
+        Ok(())
+    }
+
+    /// Compares `root`; on a failure, waits for the builds queued after it
+    /// (nothing runs on the tree once a failure is reported) and ignores
+    /// them: the earliest failure is the one reported.
+    fn settle_or_drain(&mut self, root: Root) -> Result<(), AuditError> {
+        let settled = self.settle(root);
+        if settled.is_err() {
+            for task in std::mem::take(&mut self.building) {
+                let _ignored = task.join();
+            }
+        }
+        settled
+    }
+
+    /// `error`, a failure found after every queued block's root, unless one
+    /// of those roots is not its header's, which comes first.
+    fn first_failure(&mut self, error: AuditError) -> AuditError {
+        match self.settle_queued(0) {
+            Ok(()) => error,
+            Err(first) => first,
+        }
+    }
+
+    /// Compares every queued root, then builds the unrooted block's tree
+    /// here and compares its root.
     fn settle_now(&mut self) -> Result<(), AuditError> {
+        self.settle_queued(0)?;
         match self.unrooted.take() {
             Some(unrooted) => {
-                let rooted = unrooted.build(self.tree.clone());
-                self.settle(rooted)
+                let root = unrooted.build_shared(&self.tree);
+                self.settle(root)
             }
             None => Ok(()),
         }
     }
 
     /// `error`, a failure after the state root of `block` (executed, not
-    /// committed), unless that root is not its header's, which comes first.
-    fn after_root_of(&self, block: &Block, writes: &Writes, error: AuditError) -> AuditError {
-        let rooted = Rooted {
+    /// committed), unless a queued root or that root is not its header's,
+    /// which come first.
+    fn after_root_of(&mut self, block: &Block, writes: &Writes, error: AuditError) -> AuditError {
+        if let Err(first) = self.settle_queued(0) {
+            return first;
+        }
+        let root = Root {
             height: block.header.height,
             claimed: block.header.state_root,
-            tree: self.tree.after_writes(writes),
+            root: self
+                .tree
+                .get()
+                .after_writes(writes)
+                .map(|tree| tree.root_hash()),
         };
-        match self.rooted(rooted) {
+        match self.checked_root(root) {
             Ok(_) => error,
             Err(first) => first,
         }
@@ -689,3 +835,6 @@ fn tree_changes(writes: &Writes) -> Result<Vec<Change>, KeyError> {
         .collect();
     changes_of(&pairs)
 }
+
+#[cfg(test)]
+mod tests;

@@ -15,7 +15,7 @@
 
 use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
-use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
 use std::thread::JoinHandle;
 
 /// A job, with what sends its result back.
@@ -92,6 +92,17 @@ impl<R> Task<R> {
             Ok(Ok(result)) => result,
             Ok(Err(panic)) => resume_unwind(panic),
             // The job was dropped unrun: only if its thread died, a bug.
+            Err(disconnected) => resume_unwind(Box::new(disconnected)),
+        }
+    }
+
+    /// The job's result if it is done, else the task back (without
+    /// waiting); a panic of the job is passed on, as by [`Task::join`].
+    pub(crate) fn try_join(self) -> Result<R, Task<R>> {
+        match self.outcome.try_recv() {
+            Ok(Ok(result)) => Ok(result),
+            Ok(Err(panic)) => resume_unwind(panic),
+            Err(TryRecvError::Empty) => Err(self),
             Err(disconnected) => resume_unwind(Box::new(disconnected)),
         }
     }

@@ -320,6 +320,36 @@ mod deferred_state_root {
         assert_verdict(&blocks, &last, (height, &state_root_error(height)));
     }
 
+    /// Re-links the blocks after `from` (whose header was changed) as a
+    /// faulty quorum would certify them: each names its parent's new hash
+    /// and carries its parent's new certificate. Returns the last block's.
+    fn relink(blocks: &mut [Block], from: usize) -> QuorumCertificate {
+        let set = generator::genesis(SEED).check().unwrap().validators;
+        for i in from + 1..blocks.len() {
+            let parent = &blocks[i - 1];
+            let hash = parent.hash();
+            let certificate = generator::certify(SEED, &set, parent);
+            let block = &mut blocks[i];
+            block.header.previous_block_hash = hash;
+            block.header.last_commit_hash = Block::last_commit_hash(Some(&certificate));
+            block.last_commit = Some(certificate);
+        }
+        generator::certify(SEED, &set, &blocks[blocks.len() - 1])
+    }
+
+    /// The tree may lag several blocks: a certified block with a wrong
+    /// root, whose certificate and next block are good, is still named
+    /// before a forged signature three blocks later.
+    #[test]
+    fn a_certified_bad_state_root_is_named_before_a_later_blocks_failure() {
+        let (_, mut blocks, _) = chain();
+        blocks[1].header.state_root = Hash([7; 32]);
+        forge_signature(&mut blocks[4], 52);
+        let last = relink(&mut blocks, 1);
+        let height = blocks[1].header.height;
+        assert_verdict(&blocks, &last, (height, &state_root_error(height)));
+    }
+
     #[test]
     fn the_summary_names_the_last_blocks_state_root() {
         let (generator, blocks, last) = chain();

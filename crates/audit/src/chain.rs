@@ -29,7 +29,6 @@
 //! chain's length.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use civitas_civic::invariants::{check_block, check_figures, check_programme_entries};
 use civitas_civic::keys;
@@ -40,7 +39,7 @@ use civitas_engine::validate::{
 use civitas_engine::{ChainRead, ChainSpec, EngineError, InvalidBlock, StoreError, Tip};
 use civitas_genesis::GenesisDocument;
 use civitas_state_tree::{
-    Change, KeyError, MemoryState, StateError, StateTree, Writes, changes_of, check_key,
+    Change, KeyError, MemoryState, StateError, Writes, changes_of, check_key,
 };
 use civitas_types::{
     Block, Hash, QuorumCertificate, SignatureVerifier, ValidatorSet, Zip215Verifier, decode,
@@ -50,6 +49,7 @@ use crate::error::{AuditError, AuditFailure, SnapshotMismatch, StoredMismatch};
 use crate::store::{AuditStore, Committed, Written};
 use crate::summary::AuditSummary;
 use crate::worker::{Task, Worker};
+use tree::{Root, SharedTree, Unrooted};
 
 /// A block executed, waiting for its certificate to be committed.
 struct Pending {
@@ -69,101 +69,6 @@ struct Pending {
 struct Retired {
     _block: Block,
     _executed: Unprepared,
-}
-
-/// A committed block whose state tree is not built yet.
-struct Unrooted {
-    height: u64,
-    /// The state root its header claims.
-    claimed: Hash,
-    changes: Result<Vec<Change>, KeyError>,
-}
-
-/// A block's state tree, built from the previous one.
-struct Rooted {
-    height: u64,
-    claimed: Hash,
-    tree: Result<StateTree, StateError>,
-}
-
-/// A block's state root, computed on the tree worker: the tree itself
-/// stays in the [`SharedTree`] for the next block's build.
-struct Root {
-    height: u64,
-    claimed: Hash,
-    root: Result<Hash, StateError>,
-}
-
-impl Unrooted {
-    /// Builds the tree after this block from `base`, the tree before it;
-    /// frees `base`'s own nodes and the changes where this runs.
-    fn build(self, base: StateTree) -> Rooted {
-        // What `StateTree::after_writes` does, the changes already hashed.
-        let tree = self
-            .changes
-            .map_err(StateError::from)
-            .and_then(|changes| base.apply(changes).map_err(StateError::from));
-        Rooted {
-            height: self.height,
-            claimed: self.claimed,
-            tree,
-        }
-    }
-
-    /// Builds the tree after this block from the one `shared` holds (the
-    /// tree before it: the tree worker runs its jobs in order, the caller
-    /// builds only once none is queued), which it replaces; the root is
-    /// compared by the caller.
-    fn build_shared(self, shared: &SharedTree) -> Root {
-        let Rooted {
-            height,
-            claimed,
-            tree,
-        } = self.build(shared.take());
-        let root = tree.map(|tree| {
-            let root = tree.root_hash();
-            shared.put(tree);
-            root
-        });
-        Root {
-            height,
-            claimed,
-            root,
-        }
-    }
-}
-
-/// The state tree after the last block whose tree was built, shared by the
-/// caller and the tree worker's jobs. Never used by both at once: the jobs
-/// run one after the other, and the caller reads it only once every queued
-/// job is done ([`ChainAudit::settle_queued`]).
-#[derive(Clone, Default)]
-struct SharedTree(Arc<Mutex<StateTree>>);
-
-impl SharedTree {
-    fn new(tree: StateTree) -> SharedTree {
-        SharedTree(Arc::new(Mutex::new(tree)))
-    }
-
-    /// The tree, leaving an empty one (the tree worker frees the replaced
-    /// nodes of its own builds).
-    fn take(&self) -> StateTree {
-        std::mem::take(&mut *self.lock())
-    }
-
-    fn put(&self, tree: StateTree) {
-        *self.lock() = tree;
-    }
-
-    /// A handle on the tree (shares its nodes).
-    fn get(&self) -> StateTree {
-        self.lock().clone()
-    }
-
-    fn lock(&self) -> MutexGuard<'_, StateTree> {
-        // Poisoned only by a job's panic, which its task passes on.
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
-    }
 }
 
 /// How many committed blocks' trees may be queued on the tree worker, their
@@ -835,6 +740,8 @@ fn tree_changes(writes: &Writes) -> Result<Vec<Change>, KeyError> {
         .collect();
     changes_of(&pairs)
 }
+
+mod tree;
 
 #[cfg(test)]
 mod tests;

@@ -189,7 +189,10 @@ fn a_validator_added_by_governance_syncs_first_and_a_removed_one_is_disconnected
     );
     joiner.wait_for_height(joins_at, PROGRESS_TIMEOUT);
     let status = joiner.rpc.status().unwrap();
-    assert_eq!(status.validator_address, Some(civitas_rpc_api::to_hex(joiner_key)));
+    assert_eq!(
+        status.validator_address,
+        Some(civitas_rpc_api::to_hex(joiner_key))
+    );
 
     // Four of five are needed: with validator 1 gone, blocks need the joiner.
     let mut nodes: Vec<Option<Node>> = nodes.into_iter().map(Some).collect();

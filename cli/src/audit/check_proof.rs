@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use civitas_audit::bundle::{CheckedBundle, CheckedClaim, ProofBundle, check_bundle};
+use civitas_audit::bundle::{CheckedBundle, CheckedClaim, check_bundle};
 use civitas_civic::model::{DocumentEntry, NamespaceName, Record, RecordId, RecordVersion};
 use civitas_civic::receipt::Receipt;
 use civitas_rpc_api::{code_name, code_reason, namespace_text, record_id_text};
@@ -18,37 +18,13 @@ use crate::context::Context;
 use crate::exit::CliError;
 use crate::output::emit;
 
-/// The largest bundle read (a bundle with the most set changes allowed is
-/// far smaller).
-const BUNDLE_BYTES_MAX: u64 = 256 << 20;
-
 /// Checks the bundle in `path` against the genesis in `genesis_path`.
 pub fn check(context: &Context, path: &Path, genesis_path: &Path) -> Result<(), CliError> {
     let genesis = super::source::read_genesis(genesis_path)?;
-    let bundle = read(path)?;
+    let bundle = super::bundle_file::read(path)?;
     let checked = check_bundle(&bundle, &genesis)
         .map_err(|e| CliError::verification(format!("{} proves nothing: {e}", path.display())))?;
     report(context, &checked, None)
-}
-
-fn read(path: &Path) -> Result<ProofBundle, CliError> {
-    let cannot = |e: &dyn std::fmt::Display| {
-        CliError::failure(format!("cannot read {}: {e}", path.display()))
-    };
-    let size = std::fs::metadata(path).map_err(|e| cannot(&e))?.len();
-    if size > BUNDLE_BYTES_MAX {
-        return Err(CliError::verification(format!(
-            "{} is {size} bytes, more than any proof bundle",
-            path.display()
-        )));
-    }
-    let text = std::fs::read_to_string(path).map_err(|e| cannot(&e))?;
-    serde_json::from_str(&text).map_err(|e| {
-        CliError::verification(format!(
-            "{} is not a proof bundle (truncated or edited?): {e}",
-            path.display()
-        ))
-    })
 }
 
 /// Prints what `checked` proves (`written`: the file just written, if any).

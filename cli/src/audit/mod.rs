@@ -4,6 +4,7 @@
 //! transaction and the civic laws, reporting the first bad height. The chain
 //! comes from a node or a data directory ([`source`]).
 
+mod bundle_file;
 mod check_export;
 mod check_proof;
 mod data_dir;

@@ -8,7 +8,7 @@
 //! `civitas_getValidators` over the heights (a change is where the set's hash
 //! differs), so a year-long chain with a few changes costs a few dozen calls.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use civitas_audit::bundle::{BUNDLE_FORMAT, Claim, ProofBundle, SetChange, StateEntry};
 use civitas_rpc_api::{Certified, CivitasApiClient, HttpClient, ProvenEntry};
@@ -48,7 +48,8 @@ pub struct ProveArgs {
     /// A raw state key (hex; the node asks for a credential).
     #[arg(long, value_name = "HEX")]
     pub key: Option<String>,
-    /// Where to write the bundle.
+    /// Where to write the bundle (JSON; gzip-compressed when the name ends
+    /// in `.gz`).
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
     /// The network's genesis file: the bundle is checked against it before
@@ -88,7 +89,7 @@ pub async fn prove(context: &Context, args: &ProveArgs) -> Result<(), CliError> 
             "the node's answer does not make a valid bundle: {e}"
         ))
     })?;
-    write(&args.out, &bundle)?;
+    super::bundle_file::write(&args.out, &bundle)?;
     check_proof::report(context, &checked, Some(&args.out))
 }
 
@@ -291,10 +292,4 @@ async fn set_change(
         certificate: certificate.certificate,
         next_validators: civitas_rpc_api::to_hex(encode(&validators_of(&next)?)),
     })
-}
-
-fn write(path: &Path, bundle: &ProofBundle) -> Result<(), CliError> {
-    let text = serde_json::to_string_pretty(bundle)?;
-    std::fs::write(path, text + "\n")
-        .map_err(|e| CliError::failure(format!("cannot write {}: {e}", path.display())))
 }

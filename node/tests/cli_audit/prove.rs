@@ -1,7 +1,8 @@
 //! End to end: `civitas audit prove` writes a bundle of a transaction, a
 //! record and a document's absence from a devnet; `civitas audit
 //! check-proof` checks each offline — the node killed — and says what it
-//! proves; a forged, truncated or other-chain bundle proves nothing (exit 5).
+//! proves; a bundle written compressed (`.gz`) proves the same; a forged,
+//! truncated or other-chain bundle proves nothing (exit 5).
 
 use super::common::cli::Cli;
 use super::common::{DemoHome, TEST_CREDENTIAL};
@@ -68,6 +69,9 @@ fn bundles_check_offline_and_forged_ones_prove_nothing() {
         civitas_demo::activity::PERMIT_ID
     );
     prove(&cli, genesis, &["--record", &permit], record);
+    let compressed = cli.path("record.proof.json.gz");
+    let compressed = compressed.to_str().unwrap();
+    prove(&cli, genesis, &["--record", &permit], compressed);
     let document = cli.write("unregistered.pdf", "%PDF-1.7 never registered");
     let absence = cli.path("absence.proof.json");
     let absence = absence.to_str().unwrap();
@@ -118,6 +122,25 @@ fn bundles_check_offline_and_forged_ones_prove_nothing() {
     assert!(said.contains("state key ff00 is absent"), "{said}");
     let text = cli.ok(&["audit", "check-proof", record, "--genesis", genesis]);
     assert!(text.contains("certified by"), "{text}");
+
+    // A name ending in .gz: gzip, smaller, and it proves the same.
+    let gzipped = std::fs::read(compressed).unwrap();
+    assert_eq!(gzipped[..2], [0x1f, 0x8b], "gzip's magic bytes");
+    let plain_size = std::fs::metadata(record).unwrap().len();
+    assert!(
+        (gzipped.len() as u64) < plain_size / 2,
+        "{} bytes",
+        gzipped.len()
+    );
+    assert_eq!(
+        facts(&check(&cli, compressed, genesis).json()),
+        facts(&check(&cli, record, genesis).json())
+    );
+    let truncated = cli.path("truncated.proof.json.gz");
+    std::fs::write(&truncated, &gzipped[..gzipped.len() / 2]).unwrap();
+    let run = check(&cli, truncated.to_str().unwrap(), genesis);
+    assert_eq!(run.code, 5, "{run:?}");
+    assert!(run.stderr.contains("damaged"), "{run:?}");
 
     // Forged, truncated, of another chain: exit 5, one line, never a fact.
     let original = std::fs::read_to_string(record).unwrap();

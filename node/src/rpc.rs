@@ -158,6 +158,18 @@ impl RpcNode {
     }
 }
 
+/// The store's last committed height, with its block's hash and time (none
+/// before the first block).
+fn stored_tip(store: &LedgerStore) -> RpcResult<(u64, Option<Hash>, Option<u64>)> {
+    let height = store.ledger().height();
+    if height == 0 {
+        return Ok((0, None, None));
+    }
+    let time = civitas_engine::ChainStore::block_time(store, height)
+        .map_err(|error| internal_error(&error.to_string()))?;
+    Ok((height, Some(store.ledger().last_block_hash()), time))
+}
+
 fn stopped() -> ErrorObjectOwned {
     internal_error("the node is stopping; try again once it is back")
 }
@@ -170,12 +182,17 @@ impl CivitasApiServer for RpcNode {
             .read()
             .map(|s| s.clone())
             .map_err(|_| internal_error("the status is poisoned"))?;
+        // The tip is the store's, not the driver's snapshot: a block can be
+        // read (getTransaction, getBlock) once written, a moment before the
+        // driver publishes it, and a client that saw its transaction
+        // committed at a height must not then read a lower status.
+        let (height, last_block_hash, last_block_time_ms) = self.query(stored_tip).await?;
         Ok(Status {
             chain_id: self.info.chain_id.clone(),
             genesis_hash: to_hex(self.info.genesis_hash),
-            height: snapshot.height,
-            last_block_hash: snapshot.last_block_hash.map(to_hex),
-            last_block_time_ms: snapshot.last_block_time_ms,
+            height,
+            last_block_hash: last_block_hash.map(to_hex),
+            last_block_time_ms,
             catching_up: snapshot.catching_up,
             node_version: env!("CARGO_PKG_VERSION").to_string(),
             protocol_version: self.info.protocol_version,

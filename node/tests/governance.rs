@@ -16,7 +16,9 @@
 //! 3. The demo activity (aid, energy, registry) on top; then `civitas audit
 //!    verify` checks the whole chain over RPC and over a copy of validator
 //!    3's store, with the same report; resumed from a snapshot saved where
-//!    the removal is decided but not in force, it reaches the same root; a
+//!    the removal is decided but not in force, it reaches the same root
+//!    over RPC and over a copy of validator 3's whole data directory (not
+//!    over its ledger alone, without the record of sets); a
 //!    copy from which the votes removing validator 3 were deleted fails at
 //!    their height.
 
@@ -334,6 +336,38 @@ fn audit_the_chain(node: &Node, follower: Node, home: &Path, genesis_path: &Path
         resumed["summary"]["stateRoot"],
         over_rpc["summary"]["stateRoot"]
     );
+    // The same from a copy of the follower's whole data directory: the
+    // validator-set history comes from its record of sets, checked against
+    // its headers; the ledger alone is not enough.
+    let data = home.with_file_name("audited-data");
+    copy_directory(&home.join("data"), &data);
+    let from_data = verified(
+        &cli,
+        &[
+            "--genesis",
+            genesis,
+            "--data-dir",
+            data.to_str().unwrap(),
+            "--from-snapshot",
+            snapshot,
+        ],
+        to,
+    );
+    assert_eq!(from_data["summary"], resumed["summary"]);
+    let run = audit_verify(
+        &cli,
+        &[
+            "--genesis",
+            genesis,
+            "--data-dir",
+            copy.to_str().unwrap(),
+            "--from-snapshot",
+            snapshot,
+        ],
+        Some(to),
+    );
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("validator_sets"), "{run:?}");
 
     let mut block = Ledger::open_read_only(&copy, None)
         .unwrap()

@@ -6,13 +6,15 @@
 //! block once the audit has verified it. Damage is "storage corruption"
 //! (exit 5), never a success.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use civitas_audit::bundle::SetChange;
 use civitas_audit::{AuditError, AuditFailure, ChainAudit, StoredMismatch};
 use civitas_genesis::GenesisDocument;
 use civitas_ledger::{ChainIdentity, Ledger, LedgerError};
 use civitas_types::receipt_leaves::receipts_root;
-use civitas_types::{Block, Hash, QuorumCertificate};
+use civitas_types::{Block, Hash, QuorumCertificate, ValidatorSet, decode, encode};
 
 use crate::context::Context;
 use crate::exit::CliError;
@@ -195,4 +197,56 @@ fn damage(error: &LedgerError) -> String {
         LedgerError::Corrupt { what, .. } => what.clone(),
         other => other.to_string(),
     }
+}
+
+/// The validator-set changes that take effect in `(first, until]`, oldest
+/// first, as a proof bundle carries them, from the node's record of its sets
+/// beside the ledger (`data/validator_sets`) and the ledger's headers and
+/// certificates. The record is not trusted: `follow_set_changes` checks each
+/// change against the header before it, signed by the set in force.
+pub fn set_changes(
+    dir: &Path,
+    ledger: &Ledger,
+    first: u64,
+    until: u64,
+) -> Result<Vec<SetChange>, CliError> {
+    let path = ledger_directory(dir)?
+        .parent()
+        .map(|data| data.join("validator_sets"))
+        .ok_or_else(|| CliError::failure("the ledger directory has no parent".to_owned()))?;
+    let bytes = std::fs::read(&path).map_err(|e| {
+        CliError::failure(format!(
+            "cannot read {} (the node's validator sets, beside its ledger; copy the node's whole data/ directory): {e}",
+            path.display()
+        ))
+    })?;
+    let sets: BTreeMap<u64, ValidatorSet> = decode(&bytes)
+        .map_err(|e| CliError::verification(format!("{} does not decode: {e}", path.display())))?;
+    sets.range(first.saturating_add(1)..=until)
+        .map(|(&activation, set)| set_change(ledger, activation, set))
+        .collect()
+}
+
+/// The change taking effect at `activation`: the header before it (signed
+/// by the old set, naming the new one), its certificate and the new set.
+fn set_change(ledger: &Ledger, activation: u64, set: &ValidatorSet) -> Result<SetChange, CliError> {
+    let last_of_old = activation.saturating_sub(1);
+    let missing = || {
+        CliError::failure(format!(
+            "the data directory has no block {last_of_old}, before the validator set of height {activation}"
+        ))
+    };
+    let block = ledger
+        .block(last_of_old)
+        .map_err(|e| storage(ledger, e))?
+        .ok_or_else(missing)?;
+    let certificate = ledger
+        .certificate(last_of_old)
+        .map_err(|e| storage(ledger, e))?
+        .ok_or_else(missing)?;
+    Ok(SetChange {
+        header: civitas_rpc_api::to_hex(encode(&block.header)),
+        certificate: civitas_rpc_api::to_hex(encode(&certificate)),
+        next_validators: civitas_rpc_api::to_hex(encode(&set.validators().to_vec())),
+    })
 }

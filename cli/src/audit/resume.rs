@@ -2,7 +2,8 @@
 //! `civitas audit verify --save-snapshot` wrote, or any node's) instead of
 //! genesis — the quick check of what came after. The snapshot is trusted
 //! only as far as it is proven: the validator-set history from genesis to
-//! the node's tip is followed hop by hop from the genesis set (each change's
+//! the chain's tip (as a node answers it, or from a data directory's record
+//! of sets, `data_dir::set_changes`) is followed hop by hop from the genesis set (each change's
 //! header signed by the set in force and naming the next, as in a proof
 //! bundle), the snapshot's block must name the set in force at its height
 //! and be final by that set's signatures, and its entries must hash to its
@@ -32,22 +33,55 @@ pub async fn resume(
     path: &Path,
     tip: u64,
 ) -> Result<ChainAudit, CliError> {
-    let unreadable = |e: civitas_ledger::LedgerError| {
-        CliError::verification(format!("the snapshot {} is refused: {e}", path.display()))
-    };
-    let height = snapshot_height(path).map_err(unreadable)?;
+    check_height(genesis, path, tip)?;
+    let first = genesis.initial_height.max(1);
+    let changes = set_changes(context, client, first, tip.saturating_add(1)).await?;
+    resume_with(genesis, path, changes)
+}
+
+/// The audit of `genesis`'s chain resumed from the snapshot at `path`, the
+/// validator sets followed over a data directory's chain up to `tip`.
+pub fn resume_from_data_dir(
+    dir: &Path,
+    ledger: &civitas_ledger::Ledger,
+    genesis: &GenesisDocument,
+    path: &Path,
+    tip: u64,
+) -> Result<ChainAudit, CliError> {
+    check_height(genesis, path, tip)?;
+    let first = genesis.initial_height.max(1);
+    let changes = super::data_dir::set_changes(dir, ledger, first, tip.saturating_add(1))?;
+    resume_with(genesis, path, changes)
+}
+
+fn unreadable(path: &Path) -> impl Fn(civitas_ledger::LedgerError) -> CliError + '_ {
+    move |e| CliError::verification(format!("the snapshot {} is refused: {e}", path.display()))
+}
+
+/// Refuses a snapshot outside the chain the audit reads (up to `tip`).
+fn check_height(genesis: &GenesisDocument, path: &Path, tip: u64) -> Result<(), CliError> {
+    let height = snapshot_height(path).map_err(unreadable(path))?;
     if height < genesis.initial_height || height > tip {
         return Err(CliError::verification(format!(
-            "the snapshot {} is of height {height}; the node's chain goes from {} to {tip}",
+            "the snapshot {} is of height {height}; the chain read goes from {} to {tip}",
             path.display(),
             genesis.initial_height
         )));
     }
-    let first = genesis.initial_height.max(1);
-    let changes = set_changes(context, client, first, tip.saturating_add(1)).await?;
+    Ok(())
+}
+
+/// Trusts the snapshot at `path` through `changes`, the validator-set
+/// history from genesis (each change checked against the set before it).
+fn resume_with(
+    genesis: &GenesisDocument,
+    path: &Path,
+    changes: Vec<civitas_audit::bundle::SetChange>,
+) -> Result<ChainAudit, CliError> {
+    let height = snapshot_height(path).map_err(unreadable(path))?;
     let followed = follow_set_changes(genesis, &changes).map_err(|e| {
         CliError::verification(format!(
-            "the node's validator-set history does not verify: {e}"
+            "the chain's validator-set history does not verify: {e}"
         ))
     })?;
     let set = followed
@@ -62,8 +96,8 @@ pub async fn resume(
         chain_id: genesis.chain_id.clone(),
         genesis_hash: genesis.hash(),
     };
-    let (header, entries) =
-        read_snapshot(path, &identity, &SnapshotTrust::Validators(set)).map_err(unreadable)?;
+    let (header, entries) = read_snapshot(path, &identity, &SnapshotTrust::Validators(set))
+        .map_err(unreadable(path))?;
     let (Some(block), Some(certificate)) = (header.block, header.certificate) else {
         return Err(CliError::verification(format!(
             "the snapshot {} carries no block: start from genesis instead",

@@ -36,12 +36,13 @@ pub struct ChainArgs {
     /// Read the chain from this data directory instead of a node: a node's
     /// home, its `data/` or its `data/ledger/` directory (a copy, or a
     /// node's own, read-only). Without it, the chain comes from --node.
-    #[arg(long, value_name = "DIR", conflicts_with = "from_snapshot")]
+    #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
     /// Start from this snapshot (`--save-snapshot` of an earlier audit, or
     /// a node's) instead of genesis: it is checked against the validator-set
     /// history from genesis, then only the blocks after it are replayed.
-    /// From a node only.
+    /// With --data-dir, the node's whole data/ directory is needed (its
+    /// record of validator sets beside the ledger).
     #[arg(long, value_name = "FILE")]
     pub from_snapshot: Option<PathBuf>,
 }
@@ -133,10 +134,9 @@ pub async fn replay(
         (Some(path), Source::Rpc(client)) => {
             resume::resume(context, client, &genesis, path, target).await?
         }
-        (Some(_), Source::DataDir(_)) => {
-            return Err(CliError::usage(
-                "--from-snapshot reads the chain from a node: drop --data-dir",
-            ));
+        (Some(path), Source::DataDir(ledger)) => {
+            let dir = args.data_dir.as_deref().unwrap_or(Path::new("."));
+            resume::resume_from_data_dir(dir, ledger, &genesis, path, target)?
         }
         (None, _) => ChainAudit::new(&genesis).map_err(|e| failed(&e))?,
     };

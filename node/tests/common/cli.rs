@@ -255,11 +255,16 @@ pub fn verified(cli: &Cli, args: &[&str], to: u64) -> serde_json::Value {
     report
 }
 
-/// Copies the files of `from` (a RocksDB directory has no subdirectories) into `to`.
+/// Copies `from`, its files and subdirectories, into `to`.
 pub fn copy_directory(from: &std::path::Path, to: &std::path::Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
-        let file = entry.unwrap().path();
-        std::fs::copy(&file, to.join(file.file_name().unwrap())).unwrap();
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_directory(&path, &target);
+        } else {
+            std::fs::copy(&path, target).unwrap();
+        }
     }
 }

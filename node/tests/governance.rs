@@ -368,6 +368,28 @@ fn audit_the_chain(node: &Node, follower: Node, home: &Path, genesis_path: &Path
     );
     assert_eq!(run.code, 1, "{run:?}");
     assert!(run.stderr.contains("validator_sets"), "{run:?}");
+    // A record of sets that lies (the last change names the genesis set
+    // again) is refused: the header before it names another set.
+    let record = data.join("validator_sets");
+    let mut sets: std::collections::BTreeMap<u64, civitas_types::ValidatorSet> =
+        civitas_types::decode(&std::fs::read(&record).unwrap()).unwrap();
+    let first = sets.values().next().unwrap().clone();
+    *sets.values_mut().last().unwrap() = first;
+    std::fs::write(&record, civitas_types::encode(&sets)).unwrap();
+    let run = audit_verify(
+        &cli,
+        &[
+            "--genesis",
+            genesis,
+            "--data-dir",
+            data.to_str().unwrap(),
+            "--from-snapshot",
+            snapshot,
+        ],
+        Some(to),
+    );
+    assert_eq!(run.code, 5, "{run:?}");
+    assert!(run.stderr.contains("does not verify"), "{run:?}");
 
     let mut block = Ledger::open_read_only(&copy, None)
         .unwrap()

@@ -20,8 +20,9 @@
 //! block's state root is compared before anything checked after it is
 //! reported — its next validators, its civic laws, its certificate, and
 //! everything about later blocks (a failure there first waits for the
-//! queued trees and compares their roots, then builds the failing block's
-//! on the caller's thread). A block's own failure is reported by the call
+//! queued trees and compares their roots, then builds the trees of the
+//! blocks after them, up to the last executed one, on the caller's thread
+//! and compares theirs). A block's own failure is reported by the call
 //! that gives the next block — a wrong state root, through
 //! [`ChainAudit::push_bytes`], by one of the [`TREE_LAG`] + 1 calls after
 //! that — or by [`ChainAudit::finish`]. Only the tip and a bounded queue of
@@ -101,9 +102,10 @@ pub struct ChainAudit {
     retired: Option<Retired>,
     /// Threads verifying a block's signatures.
     threads: usize,
-    /// Decodes and verifies the next block, frees the retired values.
+    /// Decodes and verifies the next block, frees the retired block.
     receiver: Worker,
-    /// Builds the last committed block's state tree.
+    /// Builds the committed blocks' state trees, in order (up to
+    /// [`TREE_LAG`] + 1 queued).
     builder: Worker,
     /// The height of the first block this audit checks: the genesis's
     /// initial height, or the one after a snapshot's.
@@ -273,6 +275,7 @@ impl ChainAudit {
         let expected = self.next_height();
         if block.header.height != expected {
             self.catch_up()?;
+            self.pending_root()?;
             return Err(AuditError::at(
                 expected,
                 AuditFailure::OutOfOrder {
@@ -294,7 +297,7 @@ impl ChainAudit {
     }
 
     /// Runs `receive` on the receiving worker (which also frees the retired
-    /// values), queues the unrooted block's tree on the tree worker, and
+    /// block), queues the unrooted block's tree on the tree worker, and
     /// executes the waiting block on this thread; then compares the roots
     /// already built, and waits for the oldest builds while more than
     /// [`TREE_LAG`] are queued. A root's failure comes first. Returns what
@@ -579,13 +582,41 @@ impl ChainAudit {
         settled
     }
 
-    /// `error`, a failure found after every queued block's root, unless one
-    /// of those roots is not its header's, which comes first.
+    /// `error`, a failure found after every block before it was checked,
+    /// unless one of those comes first: a queued or unrooted block's root,
+    /// then the pending block's (executed, its certificate still to come)
+    /// root or a check after it — as one block at a time would have found
+    /// them before looking at the next block.
     fn first_failure(&mut self, error: AuditError) -> AuditError {
-        match self.settle_queued(0) {
+        let earlier = self
+            .settle_now()
+            .and_then(|()| self.pending_after_root())
+            .and_then(|()| self.pending_root());
+        match earlier {
             Ok(()) => error,
             Err(first) => first,
         }
+    }
+
+    /// Compares the pending block's root, its tree built here from a handle
+    /// on the last built one (every earlier root compared); the pending block
+    /// stays, to be committed when its certificate comes.
+    fn pending_root(&self) -> Result<(), AuditError> {
+        let Some(pending) = &self.pending else {
+            return Ok(());
+        };
+        let header = &pending.block.header;
+        let root = self
+            .tree
+            .get()
+            .after_writes(&pending.executed.outcome.writes)
+            .map(|tree| tree.root_hash());
+        self.checked_root(Root {
+            height: header.height,
+            claimed: header.state_root,
+            root,
+        })
+        .map(|_| ())
     }
 
     /// Compares every queued root, then builds the unrooted block's tree
@@ -732,7 +763,7 @@ impl ChainAudit {
 }
 
 /// `writes` as the state tree's changes, in the order
-/// [`StateTree::after_writes`] makes them.
+/// `StateTree::after_writes` makes them.
 fn tree_changes(writes: &Writes) -> Result<Vec<Change>, KeyError> {
     let pairs: Vec<(&Vec<u8>, Option<&Vec<u8>>)> = writes
         .iter()

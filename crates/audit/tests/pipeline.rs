@@ -302,6 +302,41 @@ mod deferred_state_root {
     }
 
     #[test]
+    fn a_bad_state_root_is_named_before_an_undecodable_or_misplaced_next_block() {
+        // Block 3 is given whole, its certificate never: the next thing
+        // given is garbage, or block 5 where block 4 is due.
+        let (_, mut blocks, _) = chain();
+        blocks[3].header.state_root = Hash([7; 32]);
+        let height = blocks[3].header.height;
+        for threads in [1, 2] {
+            for (feed, next) in [
+                (Feed::Bytes, vec![1, 2, 3]),
+                (Feed::Bytes, encode(&blocks[5])),
+                (Feed::Blocks, encode(&blocks[5])),
+            ] {
+                let mut audit = ChainAudit::new(&generator::genesis(SEED)).unwrap();
+                audit.set_signature_threads(threads);
+                for block in &blocks[..4] {
+                    match feed {
+                        Feed::Blocks => audit.push(block.clone()).unwrap(),
+                        Feed::Bytes => audit.push_bytes(&encode(block)).unwrap(),
+                    }
+                }
+                let error = match feed {
+                    Feed::Blocks => audit.push(blocks[5].clone()).unwrap_err(),
+                    Feed::Bytes => audit.push_bytes(&next).unwrap_err(),
+                };
+                assert_eq!(
+                    error.to_string(),
+                    state_root_error(height),
+                    "{threads} threads, {feed:?}, {} bytes next",
+                    next.len()
+                );
+            }
+        }
+    }
+
+    #[test]
     fn a_bad_state_root_in_the_last_block_is_named_by_finish() {
         let (_, mut blocks, last) = chain();
         let end = blocks.len() - 1;

@@ -18,7 +18,7 @@ use civitas_types::{BatchVerifier, Hash, SignedTransaction};
 /// signature costs.
 pub const SIGNATURE_SUB_BATCH_MAX: usize = 64;
 
-/// Most signatures in one batch of a replay ([`crate::Mempool::verify_replayed_signatures_on`]):
+/// Most signatures in one batch of a replay ([`crate::Mempool::verify_signatures_on`]):
 /// a replay stops at the first bad block, so what a bad signature costs does
 /// not matter, and a batch of 256 is ≈ 12 % cheaper per signature than one of 64.
 pub const REPLAY_SUB_BATCH_MAX: usize = 256;

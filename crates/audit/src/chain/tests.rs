@@ -50,7 +50,8 @@ fn a_bad_root_queued_behind_the_tree_worker_is_named_before_a_later_failure() {
     let mut audit = ChainAudit::new(&generator::genesis(SEED)).unwrap();
     let (release, held) = channel::<()>();
     drop(audit.builder.run(move || held.recv()));
-    // Blocks 0 to 3 are committed, their trees queued behind the held job.
+    // Blocks 0 to 4 are committed: 0 to 3 their trees queued behind the
+    // held job, 4 not queued yet.
     for block in &blocks[..6] {
         audit.push_bytes(&encode(block)).unwrap();
     }

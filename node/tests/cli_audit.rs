@@ -361,7 +361,7 @@ fn a_copy_forged_through_the_store_fails_at_the_forged_height_with_its_reason() 
     let original = home.home.join("data").join("ledger");
     // The store's own last height (the node may have committed after any
     // status asked before the kill).
-    let (tip, h, block, receipts, certificate, tip_certificate, programme_key) = {
+    let (tip, h, block, receipts, certificate, tip_certificate, programme_key, tip_block) = {
         let ledger = Ledger::open_read_only(&original, None).unwrap();
         let tip = ledger.height();
         let h = (1..tip)
@@ -376,6 +376,7 @@ fn a_copy_forged_through_the_store_fails_at_the_forged_height_with_its_reason() 
             ledger.certificate(h).unwrap().unwrap(),
             ledger.certificate(tip).unwrap().unwrap(),
             key,
+            ledger.block(tip).unwrap().unwrap(),
         )
     };
     assert!(h < tip);
@@ -403,6 +404,11 @@ fn a_copy_forged_through_the_store_fails_at_the_forged_height_with_its_reason() 
     };
     let forged_certificate = flipped_certificate(&certificate);
     let forged_tip_certificate = flipped_certificate(&tip_certificate);
+    let forged_tip_block = {
+        let mut block = tip_block;
+        alter_state_root(&mut block);
+        block
+    };
     let cases: Vec<Forgery> = vec![
         (
             "a transaction signature",
@@ -433,6 +439,14 @@ fn a_copy_forged_through_the_store_fails_at_the_forged_height_with_its_reason() 
             Box::new(move |p| tamper::replace_certificate(p, tip, &forged_tip_certificate)),
             tip,
             "invalid certificate",
+        ),
+        (
+            // Its recorded root no longer matches either, but the block
+            // itself is judged first, as one block at a time.
+            "the last block's state root",
+            Box::new(move |p| tamper::replace_block(p, tip, &forged_tip_block)),
+            tip,
+            "state_root does not match",
         ),
         (
             "a state value (its root recorded to match)",

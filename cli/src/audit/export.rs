@@ -47,12 +47,13 @@ pub async fn recompute(
     chain: &ChainArgs,
     height: Option<u64>,
 ) -> Result<(AuditSummary, Export), CliError> {
-    let replay = source::replay(context, chain, height).await?;
+    let mut replay = source::replay(context, chain, height).await?;
     replay.done();
-    let (summary, state) = replay
-        .audit
-        .finish_with_state(replay.last_certificate)
-        .map_err(|error| source::report_failure(context, &error))?;
+    let (summary, state) = source::finished(
+        context,
+        replay.audit.finish_with_state(replay.last_certificate),
+        &mut replay.last_kept,
+    )?;
     let header = ExportHeader::from_audit(&summary, &state);
     let exported = export::export(header, &state).map_err(|e| {
         CliError::failure(format!(

@@ -61,6 +61,9 @@ pub struct Replay {
     pub source: String,
     /// The height of the last block given (the genesis height's, before the first).
     pub target: u64,
+    /// What a data directory keeps beside the last block, checked once the
+    /// audit is finished ([`finished`]).
+    pub last_kept: data_dir::Beside,
     chain: Source,
     progress: Option<ProgressBar>,
 }
@@ -173,9 +176,6 @@ pub async fn replay(
         }
         from = audit.next_height();
     }
-    if let Err(error) = beside.check_last() {
-        return Err(report_failure(context, &error));
-    }
     let last_certificate = match target {
         height if height < genesis.initial_height => None,
         0 => None,
@@ -187,9 +187,26 @@ pub async fn replay(
         started,
         source: name,
         target,
+        last_kept: beside,
         chain: source,
         progress,
     })
+}
+
+/// What finishing a replay's audit gave (`finishing`), then what a data
+/// directory keeps beside the last block checked against it: only a block
+/// verified whole can judge what is kept beside it, so its own failure
+/// comes first, as one block at a time.
+pub fn finished<T>(
+    context: &Context,
+    finishing: Result<T, AuditError>,
+    last_kept: &mut data_dir::Beside,
+) -> Result<T, CliError> {
+    let value = finishing.map_err(|error| report_failure(context, &error))?;
+    last_kept
+        .check_last()
+        .map_err(|error| report_failure(context, &error))?;
+    Ok(value)
 }
 
 /// A block as the source gives it.

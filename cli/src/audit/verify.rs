@@ -14,7 +14,7 @@ use civitas_state_tree::MemoryState;
 use civitas_types::{Block, QuorumCertificate};
 use serde_json::json;
 
-use super::source::{ChainArgs, rate, read_genesis, replay, report_failure};
+use super::source::{ChainArgs, finished, rate, read_genesis, replay};
 use crate::context::Context;
 use crate::exit::CliError;
 use crate::output::{emit, fields};
@@ -27,21 +27,23 @@ pub async fn verify(
     to: Option<u64>,
     save: Option<&Path>,
 ) -> Result<(), CliError> {
-    let replayed = replay(context, args, to).await?;
+    let mut replayed = replay(context, args, to).await?;
     replayed.done();
     let Some(path) = save else {
-        let summary = replayed
-            .audit
-            .finish(replayed.last_certificate)
-            .map_err(|error| report_failure(context, &error))?;
+        let summary = finished(
+            context,
+            replayed.audit.finish(replayed.last_certificate),
+            &mut replayed.last_kept,
+        )?;
         return report_success(context, &summary, &replayed.source, replayed.started);
     };
     let block = replayed.block(context, replayed.target).await?;
     let certificate = replayed.last_certificate.clone();
-    let (summary, state) = replayed
-        .audit
-        .finish_with_state(replayed.last_certificate)
-        .map_err(|error| report_failure(context, &error))?;
+    let (summary, state) = finished(
+        context,
+        replayed.audit.finish_with_state(replayed.last_certificate),
+        &mut replayed.last_kept,
+    )?;
     let genesis = read_genesis(&args.genesis)?;
     save_snapshot(&genesis, &state, block, certificate, path)?;
     report_success(context, &summary, &replayed.source, replayed.started)?;

@@ -341,31 +341,10 @@ fn audit_the_chain(node: &Node, follower: Node, home: &Path, genesis_path: &Path
     // its headers; the ledger alone is not enough.
     let data = home.with_file_name("audited-data");
     copy_directory(&home.join("data"), &data);
-    let from_data = verified(
-        &cli,
-        &[
-            "--genesis",
-            genesis,
-            "--data-dir",
-            data.to_str().unwrap(),
-            "--from-snapshot",
-            snapshot,
-        ],
-        to,
-    );
+    let from_snapshot_in = |dir| from_snapshot_args(genesis, dir, snapshot);
+    let from_data = verified(&cli, &from_snapshot_in(data.to_str().unwrap()), to);
     assert_eq!(from_data["summary"], resumed["summary"]);
-    let run = audit_verify(
-        &cli,
-        &[
-            "--genesis",
-            genesis,
-            "--data-dir",
-            copy.to_str().unwrap(),
-            "--from-snapshot",
-            snapshot,
-        ],
-        Some(to),
-    );
+    let run = audit_verify(&cli, &from_snapshot_in(copy.to_str().unwrap()), Some(to));
     assert_eq!(run.code, 1, "{run:?}");
     assert!(run.stderr.contains("validator_sets"), "{run:?}");
     // A record of sets that lies (the last change names the genesis set
@@ -376,18 +355,7 @@ fn audit_the_chain(node: &Node, follower: Node, home: &Path, genesis_path: &Path
     let first = sets.values().next().unwrap().clone();
     *sets.values_mut().last().unwrap() = first;
     std::fs::write(&record, civitas_types::encode(&sets)).unwrap();
-    let run = audit_verify(
-        &cli,
-        &[
-            "--genesis",
-            genesis,
-            "--data-dir",
-            data.to_str().unwrap(),
-            "--from-snapshot",
-            snapshot,
-        ],
-        Some(to),
-    );
+    let run = audit_verify(&cli, &from_snapshot_in(data.to_str().unwrap()), Some(to));
     assert_eq!(run.code, 5, "{run:?}");
     assert!(run.stderr.contains("does not verify"), "{run:?}");
 
@@ -415,6 +383,19 @@ fn audit_the_chain(node: &Node, follower: Node, home: &Path, genesis_path: &Path
             .contains("does not match the block's execution"),
         "{report}"
     );
+}
+
+/// `audit verify`'s arguments to resume from `snapshot` over the data
+/// directory `dir`.
+fn from_snapshot_args<'a>(genesis: &'a str, dir: &'a str, snapshot: &'a str) -> [&'a str; 6] {
+    [
+        "--genesis",
+        genesis,
+        "--data-dir",
+        dir,
+        "--from-snapshot",
+        snapshot,
+    ]
 }
 
 /// A bundle of the chain's last transaction carries both validator-set

@@ -15,7 +15,7 @@ use std::path::Path;
 use civitas_audit::ChainAudit;
 use civitas_audit::bundle::follow_set_changes;
 use civitas_genesis::GenesisDocument;
-use civitas_ledger::{ChainIdentity, SnapshotTrust, read_snapshot, snapshot_height};
+use civitas_ledger::{ChainIdentity, Ledger, SnapshotTrust, read_snapshot, snapshot_height};
 use civitas_rpc_api::HttpClient;
 use civitas_state_tree::MemoryState;
 
@@ -24,33 +24,31 @@ use super::source::failed;
 use crate::context::Context;
 use crate::exit::CliError;
 
-/// The audit of `genesis`'s chain resumed from the snapshot at `path`, the
-/// validator sets followed over the node's chain up to `tip`.
-pub async fn resume(
-    context: &Context,
-    client: &HttpClient,
-    genesis: &GenesisDocument,
-    path: &Path,
-    tip: u64,
-) -> Result<ChainAudit, CliError> {
-    check_height(genesis, path, tip)?;
-    let first = genesis.initial_height.max(1);
-    let changes = set_changes(context, client, first, tip.saturating_add(1)).await?;
-    resume_with(genesis, path, changes)
+/// Where the validator-set history from genesis is read: a node's answers,
+/// or a data directory's record of sets beside its ledger. Neither is
+/// trusted: each change is checked against the header before it.
+pub enum History<'a> {
+    /// Bisected over `civitas_getValidators`.
+    Node(&'a HttpClient),
+    /// The data directory given, and its ledger.
+    DataDir(&'a Path, &'a Ledger),
 }
 
 /// The audit of `genesis`'s chain resumed from the snapshot at `path`, the
-/// validator sets followed over a data directory's chain up to `tip`.
-pub fn resume_from_data_dir(
-    dir: &Path,
-    ledger: &civitas_ledger::Ledger,
+/// validator sets followed from `history` up to `tip`.
+pub async fn resume(
+    context: &Context,
+    history: History<'_>,
     genesis: &GenesisDocument,
     path: &Path,
     tip: u64,
 ) -> Result<ChainAudit, CliError> {
     check_height(genesis, path, tip)?;
-    let first = genesis.initial_height.max(1);
-    let changes = super::data_dir::set_changes(dir, ledger, first, tip.saturating_add(1))?;
+    let (first, until) = (genesis.initial_height.max(1), tip.saturating_add(1));
+    let changes = match history {
+        History::Node(client) => set_changes(context, client, first, until).await?,
+        History::DataDir(dir, ledger) => super::data_dir::set_changes(dir, ledger, first, until)?,
+    };
     resume_with(genesis, path, changes)
 }
 

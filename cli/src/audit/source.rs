@@ -135,11 +135,13 @@ pub async fn replay(
     let target = to.unwrap_or(tip).min(tip);
     let mut audit = match (&args.from_snapshot, &source) {
         (Some(path), Source::Rpc(client)) => {
-            resume::resume(context, client, &genesis, path, target).await?
+            let history = resume::History::Node(client);
+            resume::resume(context, history, &genesis, path, target).await?
         }
         (Some(path), Source::DataDir(ledger)) => {
             let dir = args.data_dir.as_deref().unwrap_or(Path::new("."));
-            resume::resume_from_data_dir(dir, ledger, &genesis, path, target)?
+            let history = resume::History::DataDir(dir, ledger);
+            resume::resume(context, history, &genesis, path, target).await?
         }
         (None, _) => ChainAudit::new(&genesis).map_err(|e| failed(&e))?,
     };

@@ -24,13 +24,39 @@ pub struct Member {
     pub port: u16,
 }
 
-/// A TCP port free now on loopback (the system's choice, released at once).
+/// The band `free_port` draws from: below the system's ephemeral range
+/// (32768 and up), where no `bind(0)` and no outgoing connection of another
+/// test ever lands between the check and the node's own bind, and below the
+/// localnet lanes (20000 and up).
+const FREE_PORTS: std::ops::Range<u16> = 10_000..20_000;
+
+/// A TCP port free now on loopback, never handed out before in this
+/// process. The system's own choice (`bind(0)`) is not used: it comes from
+/// the ephemeral range, where an outgoing connection of a test running
+/// beside this one can take it before the node binds it.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut given = GIVEN.lock().unwrap();
+    let width = u64::from(FREE_PORTS.end - FREE_PORTS.start);
+    let mut seed = u64::from(std::process::id()).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+        ^ u64::from(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .subsec_nanos(),
+        );
+    for _ in 0..1_000 {
+        // xorshift: a different candidate each attempt, different per process.
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let port = FREE_PORTS.start + (seed % width) as u16;
+        if !given.contains(&port) && TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            given.push(port);
+            return port;
+        }
+    }
+    panic!("no free port in {FREE_PORTS:?} after 1,000 tries");
 }
 
 /// A base port for `scripts/localnet.sh` (validator i on base + 10i + 0, 1

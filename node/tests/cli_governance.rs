@@ -1,6 +1,7 @@
 //! End to end with the `civitas` CLI: governance (a council proposes to
 //! accredit a merchant, votes, the grant is executed and visible on the
-//! merchant's account), and a delegation of the ordonnateur's role that
+//! merchant's account; then revokes it, creates a namespace and freezes a
+//! programme, each seen to take effect), and a delegation of the ordonnateur's role that
 //! lets a deputy act until it expires, and then no more (exit 3, the civic
 //! code named).
 #![allow(
@@ -21,7 +22,7 @@ use common::{DemoHome, now_ms};
 const CITY: &str = "219900016";
 
 #[test]
-fn a_proposal_is_voted_and_executed_from_the_command_line() {
+fn proposals_are_voted_and_executed_from_the_command_line() {
     let home = DemoHome::new();
     let node = home.start();
     let cli = Cli::new(&node);
@@ -94,6 +95,116 @@ fn a_proposal_is_voted_and_executed_from_the_command_line() {
     );
     let account = cli.json(&["query", "account", &baker]);
     assert_eq!(account["roles"][0]["role"], "merchant", "{account}");
+
+    // The other kinds of proposal, each voted and then seen to take effect.
+    let pass = |id: &str, change: &[&str], event: &str| {
+        let mut args = vec![
+            "tx",
+            "governance",
+            "propose",
+            "--key",
+            "council",
+            "--deliberation-file",
+            &deliberation,
+            "--expires",
+            &expires,
+        ];
+        args.extend_from_slice(change);
+        args.push("--wait");
+        let proposed = cli.ok(&args);
+        assert!(proposed.contains(&format!("proposalId={id}")), "{proposed}");
+        let voted = cli.ok(&[
+            "tx",
+            "governance",
+            "vote",
+            "--key",
+            "council",
+            "--proposal",
+            id,
+            "--yes",
+            "--wait",
+        ]);
+        assert!(voted.contains(&format!("event   {event}")), "{voted}");
+    };
+    pass(
+        "1",
+        &[
+            "revoke-role",
+            "--account",
+            &baker,
+            "--role",
+            "merchant",
+            "--scope",
+            &format!("collectivity:{CITY}"),
+        ],
+        "RoleRevoked",
+    );
+    let account = cli.json(&["query", "account", &baker]);
+    assert_eq!(account["roles"], serde_json::json!([]), "{account}");
+    pass(
+        "2",
+        &[
+            "create-namespace",
+            "--name",
+            "permits/demolition",
+            "--collectivity",
+            CITY,
+            "--transferable",
+            "--field",
+            "nature:code",
+        ],
+        "NamespaceCreated",
+    );
+    cli.import_demo("administrator", "aid administrator (ordonnateur)");
+    let starts = (now_ms() - 60_000).to_string();
+    let ends = (now_ms() + 86_400_000).to_string();
+    let created = cli.json(&[
+        "tx",
+        "aid",
+        "create-programme",
+        "--key",
+        "administrator",
+        "--collectivity",
+        CITY,
+        "--budget",
+        "100",
+        "--cap-per-period",
+        "10",
+        "--period",
+        "30d",
+        "--starts",
+        &starts,
+        "--ends",
+        &ends,
+        "--wait",
+    ]);
+    assert_eq!(created["receipt"]["success"], true, "{created}");
+    pass(
+        "3",
+        &["freeze-programme", "--programme", "0"],
+        "ProgrammeFrozen",
+    );
+    let programme = cli.json(&["query", "programme", "0", "--verify"]);
+    assert_eq!(
+        programme["answer"]["programme"]["frozen"], true,
+        "{programme}"
+    );
+    let refused = cli.run(&[
+        "tx",
+        "aid",
+        "order",
+        "--key",
+        "administrator",
+        "--programme",
+        "0",
+        "--beneficiary",
+        &baker,
+        "--amount",
+        "5",
+        "--wait",
+    ]);
+    assert_eq!(refused.code, 3, "{refused:?}");
+    assert!(refused.stderr.contains("ProgrammeFrozen"), "{refused:?}");
 }
 
 #[test]

@@ -1,8 +1,12 @@
 //! The `civitas` CLI's refusals, each one clear line on stderr and the
-//! documented exit code: an unknown (malformed) address, a missing file, an
+//! documented exit code: a malformed address, a well-formed one the chain
+//! does not know as a beneficiary, a missing file, an
 //! unreachable node, a transaction the node refuses (with the mempool's
 //! reason), a transaction that fails its rules (with the civic code's name),
-//! a tampered transaction file, and a forged proof caught by `--verify`.
+//! a tampered transaction file, a forged proof caught by `--verify`, and
+//! `--verify` of the chain's own answers (transactions, headers, blocks,
+//! validator sets): honest ones verify, altered ones exit 5, and answers
+//! that carry no proofs refuse `--verify`.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -47,6 +51,27 @@ fn bad_input_and_refusals_are_one_clear_line_and_a_distinct_exit_code() {
         "5",
     ]);
     one_line(&run, 2, "is not a Civitas address");
+    // A well-formed address the chain does not know as a beneficiary: the
+    // rules refuse the order, named by its civic code.
+    let stranger = cli.json(&["keys", "new", "stranger"])["address"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let run = cli.run(&[
+        "tx",
+        "aid",
+        "order",
+        "--key",
+        "administrator",
+        "--programme",
+        "0",
+        "--beneficiary",
+        &stranger,
+        "--amount",
+        "5",
+        "--wait",
+    ]);
+    one_line(&run, 3, "NotBeneficiary");
     // A document that is not there.
     let run = cli.run(&[
         "query",
@@ -80,6 +105,10 @@ fn bad_input_and_refusals_are_one_clear_line_and_a_distinct_exit_code() {
         "0",
     ]);
     one_line(&run, 3, "the node refused the transaction");
+    assert!(
+        run.stderr.contains("sequence 0 is already used"),
+        "the mempool's reason: {run:?}"
+    );
     // The rules' refusal: more than the balance, named by its civic code.
     let run = cli.run(&[
         "tx",
@@ -95,7 +124,16 @@ fn bad_input_and_refusals_are_one_clear_line_and_a_distinct_exit_code() {
         "5000",
         "--wait",
     ]);
-    one_line(&run, 3, "(code ");
+    one_line(
+        &run,
+        3,
+        "InsufficientBalance (code 414)", // the civic code's name and number…
+    );
+    assert!(
+        run.stderr
+            .contains("the balance is too small for this amount"),
+        "…and its meaning: {run:?}"
+    );
     assert!(run.stdout.contains("failed: "), "{run:?}");
 }
 
@@ -199,4 +237,110 @@ fn a_node_that_alters_a_proven_answer_fails_verification() {
     );
     let run = fooled.run(&["query", "collectivity", "219900016", "--verify"]);
     one_line(&run, 5, "is not the proven one");
+}
+
+/// `body` (a JSON-RPC answer) with `change` applied to its result, if any.
+fn altered(body: &str, change: impl Fn(&mut serde_json::Value)) -> String {
+    let Ok(mut value) = serde_json::from_str::<serde_json::Value>(body) else {
+        return body.to_owned();
+    };
+    if let Some(result) = value.get_mut("result") {
+        change(result);
+    }
+    value.to_string()
+}
+
+#[test]
+fn chain_answers_are_verified_and_a_node_that_alters_one_fails() {
+    let home = DemoHome::new();
+    let node = home.start_with_activity();
+    let honest = Cli::new(&node);
+    honest.write("auditor.credential", common::TEST_CREDENTIAL);
+    let (id, height) = (1..)
+        .find_map(|height| {
+            let block = node.block(height);
+            block.transactions.first().map(|id| (id.clone(), height))
+        })
+        .unwrap();
+    let height = height.to_string();
+
+    let text = honest.ok(&["query", "transaction", &id, "--verify"]);
+    assert!(
+        text.contains(&format!("verified: transaction {id}"))
+            && text.contains(&format!("in block {height} at position 0")),
+        "{text}"
+    );
+    let text = honest.ok(&["query", "block", &height, "--verify"]);
+    assert!(
+        text.contains(&format!("verified: the header of block {height} is final")),
+        "{text}"
+    );
+    let json = honest.json(&[
+        "--credential-file",
+        "auditor.credential",
+        "query",
+        "block",
+        &height,
+        "--full",
+        "--verify",
+    ]);
+    assert_eq!(json["answer"]["transactions"][0], id.as_str(), "{json}");
+    assert!(
+        json["verified"]["signedPower"].as_u64().unwrap() > 0,
+        "{json}"
+    );
+    let text = honest.ok(&["query", "validators", "--verify"]);
+    assert!(text.contains("verified: this is the set block "), "{text}");
+    let text = honest.ok(&["query", "validators", "--height", "1", "--verify"]);
+    assert!(
+        text.contains("verified: this is the set block 1 names for height 1"),
+        "{text}"
+    );
+    // Answers with no proofs: --verify is refused, not ignored.
+    one_line(
+        &honest.run(&["query", "status", "--verify"]),
+        2,
+        "carries no proof",
+    );
+    let address = common::account("grocer").address.to_string();
+    one_line(
+        &honest.run(&["query", "account", &address, "--verify"]),
+        2,
+        "carries no proofs",
+    );
+
+    // A node that reports a failed transaction as a success, or the reverse.
+    let flip = lying_proxy(node.rpc_address, |body| {
+        altered(body, |result| {
+            if let Some(success) = result.pointer_mut("/receipt/success") {
+                *success = serde_json::Value::Bool(!success.as_bool().unwrap_or(false));
+            }
+        })
+    });
+    let fooled = Cli::at(&format!("http://{flip}"));
+    fooled.ok(&["query", "transaction", &id]);
+    let run = fooled.run(&["query", "transaction", &id, "--verify"]);
+    one_line(&run, 5, "the receipt shown is not the proven one");
+    // A node that shifts a block's time.
+    let shift = lying_proxy(node.rpc_address, |body| {
+        altered(body, |result| {
+            if let Some(time) = result.get_mut("timeMs") {
+                *time = serde_json::json!(time.as_u64().unwrap_or(0) + 1);
+            }
+        })
+    });
+    let fooled = Cli::at(&format!("http://{shift}"));
+    let run = fooled.run(&["query", "block", &height, "--verify"]);
+    one_line(&run, 5, "the answer does not verify");
+    // A node that shows a validator with more power than it has.
+    let inflate = lying_proxy(node.rpc_address, |body| {
+        altered(body, |result| {
+            if let Some(power) = result.pointer_mut("/validators/0/power") {
+                *power = serde_json::json!("1000000");
+            }
+        })
+    });
+    let fooled = Cli::at(&format!("http://{inflate}"));
+    let run = fooled.run(&["query", "validators", "--verify"]);
+    one_line(&run, 5, "not its validators'");
 }

@@ -68,6 +68,20 @@ fn a_record_is_registered_from_a_file_amended_transferred_and_revoked() {
     let found = cli.json(&["query", "record", PERMITS, "--file", &permit, "--verify"]);
     assert_eq!(found["answer"]["registered"], true, "{found}");
     assert_eq!(found["answer"]["record"]["id"], "PC-2027-0042");
+    // What was registered is the file's SHA-256, computed here apart.
+    let digest = {
+        use sha2::Digest;
+        sha2::Sha256::digest(std::fs::read(&permit).unwrap())
+    };
+    assert_eq!(
+        found["answer"]["documentHash"],
+        format!("0x{}", hex::encode(digest)),
+        "{found}"
+    );
+    assert_eq!(
+        found["answer"]["record"]["versions"][0]["documentHash"], found["answer"]["documentHash"],
+        "{found}"
+    );
     let absent = cli.json(&["query", "record", PERMITS, "--file", &other, "--verify"]);
     assert_eq!(absent["answer"]["registered"], false, "{absent}");
     assert!(
@@ -231,11 +245,17 @@ fn a_two_of_three_multisig_transaction_is_built_and_signed_offline() {
         &buyer,
     ]);
     assert_eq!(built.code, 0, "{built:?}");
-    // One signature is not enough: the node refuses it before it is final.
-    cli.ok(&["tx", "sign", file, "--key", "m1"]);
+    // Members sign with the node unreachable. One signature is not
+    // enough: the node refuses it before it is final.
+    let signed = cli.run_offline(&["tx", "sign", file, "--key", "m1"]);
+    assert_eq!(signed.code, 0, "{signed:?}");
     let one = cli.run(&["tx", "submit", file, "--wait"]);
     assert_eq!(one.code, 3, "{one:?}");
-    cli.ok(&["tx", "sign", file, "--key", "m3"]);
+    let signed = cli.run_offline(&["tx", "sign", file, "--key", "m3"]);
+    assert_eq!(signed.code, 0, "{signed:?}");
+    // Submitting is the one step that needs the node.
+    let unsent = cli.run_offline(&["tx", "submit", file]);
+    assert_eq!(unsent.code, 4, "{unsent:?}");
     let done = cli.json(&["tx", "submit", file, "--wait"]);
     assert_eq!(done["receipt"]["success"], true, "{done}");
     let record = cli.json(&["query", "record", PERMITS, "PC-MULTI-1"]);

@@ -1,9 +1,13 @@
 //! Queries of the chain itself: the node's status, accounts, transactions,
-//! blocks, validators.
+//! blocks, validators. Transactions, blocks and validator sets can be
+//! verified ([`proven_chain`](super::proven_chain)); the status and accounts
+//! carry no proofs, so `--verify` is refused for them rather than ignored.
 
 use civitas_rpc_api::CivitasApiClient;
 
+use super::proven_chain;
 use super::state::Query;
+use super::verify::Verified;
 use crate::exit::CliError;
 use crate::node;
 use crate::output::{self, Table, fields};
@@ -11,6 +15,11 @@ use crate::tx::parse;
 
 /// `query status`.
 pub async fn status(query: &Query<'_>) -> Result<(), CliError> {
+    if query.options.verify {
+        return Err(CliError::usage(
+            "--verify: the status is the node's own report and carries no proof; verify a block instead (civitas query block HEIGHT --verify)",
+        ));
+    }
     let status = node::call(query.context, "civitas_status", query.client.status()).await?;
     output::emit(query.context, &status, || {
         fields(&[
@@ -33,6 +42,11 @@ pub async fn status(query: &Query<'_>) -> Result<(), CliError> {
 /// `query account`.
 pub async fn account(query: &Query<'_>, address: &str) -> Result<(), CliError> {
     parse::account(address)?;
+    if query.options.verify {
+        return Err(CliError::usage(
+            "--verify: an account's answer carries no proofs (its roles and delegations are the node's scan of its state); a role's effects can be verified where they are used, e.g. civitas query collectivity SIREN --verify",
+        ));
+    }
     let account = node::call(
         query.context,
         "civitas_getAccount",
@@ -83,7 +97,11 @@ pub async fn transaction(query: &Query<'_>, id: &str) -> Result<(), CliError> {
             "no committed transaction {hash} on this node (still pending, expired, or never submitted)"
         )));
     };
-    output::emit(query.context, &view, || {
+    let verified = match query.verifier()? {
+        Some(verifier) => Some(proven_chain::transaction(&verifier, &view).await?),
+        None => None,
+    };
+    emit(query, &view, verified, || {
         let mut text = fields(&[
             ("transaction", view.id.clone()),
             ("height", view.height.to_string()),
@@ -106,7 +124,13 @@ pub async fn block(query: &Query<'_>, height: u64, full: bool) -> Result<(), Cli
         )
         .await?
         .ok_or_else(|| CliError::failure(format!("no block at height {height}")))?;
-        return output::emit(query.context, &block, || {
+        let verified = match query.verifier()? {
+            Some(verifier) => {
+                Some(proven_chain::block(&verifier, query.context, query.client, &block).await?)
+            }
+            None => None,
+        };
+        return emit(query, &block, verified, || {
             serde_json::to_string_pretty(&block).unwrap_or_default()
         });
     }
@@ -117,7 +141,13 @@ pub async fn block(query: &Query<'_>, height: u64, full: bool) -> Result<(), Cli
     )
     .await?
     .ok_or_else(|| CliError::failure(format!("no block at height {height}")))?;
-    output::emit(query.context, &header, || {
+    let verified = match query.verifier()? {
+        Some(verifier) => {
+            Some(proven_chain::header(&verifier, query.context, query.client, &header).await?)
+        }
+        None => None,
+    };
+    emit(query, &header, verified, || {
         serde_json::to_string_pretty(&header).unwrap_or_default()
     })
 }
@@ -130,7 +160,13 @@ pub async fn validators(query: &Query<'_>, height: Option<u64>) -> Result<(), Cl
         query.client.get_validators(height),
     )
     .await?;
-    output::emit(query.context, &view, || {
+    let verified = match query.verifier()? {
+        Some(verifier) => {
+            Some(proven_chain::validators(&verifier, query.context, query.client, &view).await?)
+        }
+        None => None,
+    };
+    emit(query, &view, verified, || {
         let mut table = Table::new(&["public key", "power", "collectivity"]);
         for validator in &view.validators {
             table.row(vec![
@@ -148,4 +184,18 @@ pub async fn validators(query: &Query<'_>, height: Option<u64>) -> Result<(), Cl
             table.render()
         )
     })
+}
+
+/// Prints `answer` as the node gave it; with `--verify`, as state answers
+/// are printed: `{"answer", "verified"}`, or the text and the verified line.
+fn emit<T: serde::Serialize>(
+    query: &Query<'_>,
+    answer: &T,
+    verified: Option<Verified>,
+    human: impl FnOnce() -> String,
+) -> Result<(), CliError> {
+    match verified {
+        None => output::emit(query.context, answer, human),
+        Some(verified) => query.print(answer, Some(&verified), human()),
+    }
 }

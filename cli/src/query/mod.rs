@@ -5,6 +5,7 @@
 
 mod chain;
 mod own;
+mod proven_chain;
 mod state;
 pub(crate) mod verify;
 
@@ -28,7 +29,9 @@ pub struct QueryArgs {
 #[derive(Args, Debug, Clone)]
 pub struct QueryOptions {
     /// Check the answer's proofs against its certified header instead of
-    /// trusting the node (exit 5 if they do not hold).
+    /// trusting the node (exit 5 if they do not hold). Every query but
+    /// `status` and `account` (which carry no proofs: refused, exit 2).
+    /// With `--json`, the answer is then `{"answer": …, "verified": …}`.
     #[arg(long, global = true)]
     verify: bool,
     /// The network's genesis file: `--verify` then also says whether the
@@ -166,14 +169,14 @@ pub enum QueryCommand {
     },
     /// A committed transaction and its receipt.
     #[command(
-        after_help = "Example:\n  civitas query transaction 8519d8068b7807ede5702b09400570fdd2ec5eee7f10b29bac515a9f49fbe4a1"
+        after_help = "Example:\n  civitas query transaction 8519d8068b7807ede5702b09400570fdd2ec5eee7f10b29bac515a9f49fbe4a1 --verify"
     )]
     Transaction {
         /// The transaction id (hex).
         id: String,
     },
     /// A block header (whole blocks are for credentialed callers: `--credential-file`).
-    #[command(after_help = "Example:\n  civitas query block 1")]
+    #[command(after_help = "Examples:\n  civitas query block 1\n  civitas query block 1 --verify")]
     Block {
         /// The height.
         height: u64,
@@ -182,7 +185,9 @@ pub enum QueryCommand {
         full: bool,
     },
     /// The validators at a height (default: the next to decide).
-    #[command(after_help = "Example:\n  civitas query validators")]
+    #[command(
+        after_help = "Examples:\n  civitas query validators\n  civitas query validators --height 1 --verify"
+    )]
     Validators {
         /// The height.
         #[arg(long)]

@@ -28,7 +28,15 @@ pub struct Query<'a> {
     pub options: &'a QueryOptions,
 }
 
-impl Query<'_> {
+impl<'a> Query<'a> {
+    /// The verifier of `--verify`, if it was given.
+    pub(super) fn verifier(&self) -> Result<Option<Verifier<'a>>, CliError> {
+        if !self.options.verify {
+            return Ok(None);
+        }
+        Verifier::new(self.context, self.client, self.options.genesis.as_deref()).map(Some)
+    }
+
     /// With `--verify`: checks the answer (`certified`, `entries`, the first
     /// ones at `keys`), runs `views` on the proven values, and returns what
     /// was established.

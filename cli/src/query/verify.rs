@@ -36,6 +36,10 @@ pub struct Verified {
     pub genesis_validator_set: Option<bool>,
     /// Proven entries checked.
     pub entries: usize,
+    /// What was proven, for people, when it is not state entries (a
+    /// transaction, a header, a block, a validator set).
+    #[serde(skip)]
+    pub subject: Option<String>,
 }
 
 impl Verified {
@@ -46,17 +50,22 @@ impl Verified {
             Some(false) => "the validator set of that height (not the genesis set)",
             None => "the validator set the node reports for that height",
         };
+        let proven = match &self.subject {
+            Some(subject) => subject.clone(),
+            None => format!(
+                "{} proven {} to the state root of height {}",
+                self.entries,
+                if self.entries == 1 {
+                    "entry leads"
+                } else {
+                    "entries lead"
+                },
+                self.height
+            ),
+        };
         format!(
-            "verified: {} proven {} to the state root of height {}, certified by {} of {} power of {set}",
-            self.entries,
-            if self.entries == 1 {
-                "entry leads"
-            } else {
-                "entries lead"
-            },
-            self.height,
-            self.signed_power,
-            self.total_power
+            "verified: {proven}, certified by {} of {} power of {set}",
+            self.signed_power, self.total_power
         )
     }
 }
@@ -68,7 +77,8 @@ pub struct Verifier<'a> {
     genesis: Option<GenesisDocument>,
 }
 
-fn failed(what: impl std::fmt::Display) -> CliError {
+/// A verification failure: exit 5, saying what does not hold.
+pub(super) fn failed(what: impl std::fmt::Display) -> CliError {
     CliError::verification(format!("the answer does not verify: {what}"))
 }
 
@@ -170,6 +180,7 @@ impl<'a> Verifier<'a> {
                 total_power: set.total_voting_power(),
                 genesis_validator_set,
                 entries: entries.len(),
+                subject: None,
             },
             values,
         ))

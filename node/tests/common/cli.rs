@@ -116,6 +116,14 @@ impl Cli {
         Run::of(command.output().unwrap())
     }
 
+    /// Runs `civitas ARGS` with this user's keystore and files but no node
+    /// to reach (`CIVITAS_NODE` points at a closed port).
+    pub fn run_offline(&self, args: &[&str]) -> Run {
+        let mut command = self.command(args);
+        command.env("CIVITAS_NODE", "http://127.0.0.1:9");
+        Run::of(command.output().unwrap())
+    }
+
     /// Runs `civitas ARGS`, which must succeed; its stdout.
     pub fn ok(&self, args: &[&str]) -> String {
         let run = self.run(args);

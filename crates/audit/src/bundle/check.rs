@@ -273,7 +273,11 @@ fn certified(
         })
 }
 
-fn check_claim(claim: &Claim, header: &Header) -> Result<CheckedClaim, BundleError> {
+/// Checks `claim` against `header` alone: the transaction and receipt
+/// proofs lead to its roots (and the receipt is the transaction's), or each
+/// state entry's proof leads to its state root. Whether `header` is final is
+/// the caller's to establish (its certificate under the height's set).
+pub fn check_claim(claim: &Claim, header: &Header) -> Result<CheckedClaim, BundleError> {
     match claim {
         Claim::Transaction {
             transaction,

@@ -15,7 +15,8 @@ mod check;
 use serde::{Deserialize, Serialize};
 
 pub use check::{
-    BundleError, CheckedBundle, CheckedClaim, FollowedSets, check_bundle, follow_set_changes,
+    BundleError, CheckedBundle, CheckedClaim, FollowedSets, check_bundle, check_claim,
+    follow_set_changes,
 };
 
 /// The `format` of the bundles this build writes and reads.

@@ -1,0 +1,209 @@
+//! `--verify` for the chain's own answers: a transaction (its inclusion and
+//! receipt proofs), a header, a whole block (its body against its header)
+//! and a validator set (the hash a certified header names). Each starts
+//! from a certified header checked as state answers are ([`Verifier::check`])
+//! and then requires the view shown to be what the proven bytes say.
+
+use civitas_audit::bundle::{CheckedClaim, Claim, check_claim};
+use civitas_civic::receipt::Receipt;
+use civitas_rpc_api::{
+    BlockView, Certified, CivitasApiClient, HeaderView, HttpClient, ReceiptView, TransactionView,
+    ValidatorsView,
+};
+use civitas_types::{ValidatorSet, decode};
+
+use super::verify::{Verified, Verifier, failed, validators_of};
+use crate::context::Context;
+use crate::exit::CliError;
+use crate::node;
+use crate::tx::parse;
+
+/// The node's header of `height` with its certificate, checked.
+async fn certified_header(
+    verifier: &Verifier<'_>,
+    context: &Context,
+    client: &HttpClient,
+    header: HeaderView,
+) -> Result<(Verified, civitas_types::Header), CliError> {
+    let height = header.height;
+    let certificate = node::call(
+        context,
+        "civitas_getCertificate",
+        client.get_certificate(height),
+    )
+    .await?
+    .ok_or_else(|| failed(format!("the node holds no certificate for height {height}")))?;
+    let certified = Certified {
+        header,
+        certificate,
+    };
+    let (verified, _) = verifier.check(&certified, &[], &[]).await?;
+    let decoded = certified
+        .header
+        .decode_header()
+        .map_err(|e| failed(format!("the header does not decode: {e}")))?;
+    if HeaderView::from_header(&decoded) != certified.header {
+        return Err(failed(
+            "the header's fields shown are not what its bytes encode",
+        ));
+    }
+    Ok((verified, decoded))
+}
+
+/// `query transaction --verify`: the transaction and its receipt are in a
+/// block whose header is final, and the view shown is theirs.
+pub async fn transaction(
+    verifier: &Verifier<'_>,
+    view: &TransactionView,
+) -> Result<Verified, CliError> {
+    let proof = view
+        .proof
+        .as_ref()
+        .ok_or_else(|| failed("the node gave no inclusion proof"))?;
+    let (mut verified, _) = verifier.check(&proof.certified, &[], &[]).await?;
+    let header = proof
+        .certified
+        .header
+        .decode_header()
+        .map_err(|e| failed(format!("the header does not decode: {e}")))?;
+    let claim = Claim::Transaction {
+        transaction: view.transaction.clone(),
+        transaction_proof: proof.transaction_proof.clone(),
+        receipt: proof.receipt.clone(),
+        receipt_proof: proof.receipt_proof.clone(),
+    };
+    let checked = check_claim(&claim, &header).map_err(failed)?;
+    let CheckedClaim::Transaction {
+        transaction,
+        position,
+        receipt,
+    } = checked
+    else {
+        return Err(failed("the proof is not of a transaction"));
+    };
+    let id = transaction.id();
+    let shown_id = parse::hash("the transaction id shown", &view.id)?;
+    let body = &transaction.body;
+    let same = shown_id == id
+        && view.height == header.height
+        && u64::from(view.position) == position
+        && view.signer == body.signer.to_string()
+        && view.sequence == body.sequence;
+    if !same {
+        return Err(failed(
+            "the transaction shown (id, height, position, signer or sequence) is not the proven one",
+        ));
+    }
+    let receipt: Receipt =
+        decode(&receipt).map_err(|e| failed(format!("the proven receipt does not decode: {e}")))?;
+    if ReceiptView::from_receipt(&receipt, header.height) != view.receipt {
+        return Err(failed("the receipt shown is not the proven one"));
+    }
+    verified.subject = Some(format!(
+        "transaction {} and its receipt are in block {} at position {position}",
+        civitas_rpc_api::to_hex(id),
+        header.height
+    ));
+    Ok(verified)
+}
+
+/// `query block --verify`: the header is final and its fields are its bytes'.
+pub async fn header(
+    verifier: &Verifier<'_>,
+    context: &Context,
+    client: &HttpClient,
+    view: &HeaderView,
+) -> Result<Verified, CliError> {
+    let (mut verified, header) = certified_header(verifier, context, client, view.clone()).await?;
+    verified.subject = Some(format!("the header of block {} is final", header.height));
+    Ok(verified)
+}
+
+/// `query block --full --verify`: the block's header is final, its
+/// transactions and evidence are the ones the header commits to, and the
+/// view shown is the block's.
+pub async fn block(
+    verifier: &Verifier<'_>,
+    context: &Context,
+    client: &HttpClient,
+    view: &BlockView,
+) -> Result<Verified, CliError> {
+    let block = view
+        .decode_block()
+        .map_err(|e| failed(format!("the block does not decode: {e}")))?;
+    let header_view = HeaderView::from_header(&block.header);
+    let (mut verified, _) = certified_header(verifier, context, client, header_view).await?;
+    block
+        .check_body()
+        .map_err(|e| failed(format!("the block's body is not its header's: {e}")))?;
+    let mut expected = BlockView::from_block(&block, None);
+    expected.certificate_round = view.certificate_round;
+    if expected != *view {
+        return Err(failed(
+            "the block's fields shown are not what its bytes encode",
+        ));
+    }
+    verified.subject = Some(format!(
+        "block {} ({} transaction(s), {} piece(s) of evidence) is final and its body is the one its header commits to",
+        block.header.height,
+        block.transactions.len(),
+        block.evidence.len()
+    ));
+    Ok(verified)
+}
+
+/// `query validators --verify`: the set shown is the one a final header
+/// names — that height's own header, or for the next height to decide,
+/// the last header's `next_validators_hash`.
+pub async fn validators(
+    verifier: &Verifier<'_>,
+    context: &Context,
+    client: &HttpClient,
+    view: &ValidatorsView,
+) -> Result<Verified, CliError> {
+    let set = ValidatorSet::new(validators_of(view)?)
+        .map_err(|e| failed(format!("the validator set shown: {e}")))?;
+    let shown_hash = parse::hash("the set hash shown", &view.hash)?;
+    if shown_hash != set.hash() || view.total_power != set.total_voting_power().to_string() {
+        return Err(failed(
+            "the set's hash or total power shown is not its validators'",
+        ));
+    }
+    let own = node::call(context, "civitas_getHeader", client.get_header(view.height)).await?;
+    let (named, header_view) = match own {
+        Some(header) => (true, header),
+        None => {
+            let before = view.height.checked_sub(1).filter(|h| *h >= 1);
+            let before = match before {
+                Some(height) => {
+                    node::call(context, "civitas_getHeader", client.get_header(height)).await?
+                }
+                None => None,
+            };
+            let header = before.ok_or_else(|| {
+                failed(format!(
+                    "no committed header names the set of height {} yet",
+                    view.height
+                ))
+            })?;
+            (false, header)
+        }
+    };
+    let (mut verified, header) = certified_header(verifier, context, client, header_view).await?;
+    let expected = if named {
+        header.validators_hash
+    } else {
+        header.next_validators_hash
+    };
+    if set.hash() != expected {
+        return Err(failed(format!(
+            "the set shown is not the one block {} names for height {}",
+            header.height, view.height
+        )));
+    }
+    verified.subject = Some(format!(
+        "this is the set block {} names for height {}",
+        header.height, view.height
+    ));
+    Ok(verified)
+}

@@ -5,8 +5,8 @@
 //! reason), a transaction that fails its rules (with the civic code's name),
 //! a tampered transaction file, a forged proof caught by `--verify`, and
 //! `--verify` of the chain's own answers (transactions, headers, blocks,
-//! validator sets): honest ones verify, altered ones exit 5, and answers
-//! that carry no proofs refuse `--verify`.
+//! validator sets, accounts): honest ones verify, altered ones exit 5, and
+//! the status, which carries no proof, refuses `--verify`.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -302,11 +302,11 @@ fn chain_answers_are_verified_and_a_node_that_alters_one_fails() {
         2,
         "carries no proof",
     );
-    let address = common::account("grocer").address.to_string();
-    one_line(
-        &honest.run(&["query", "account", &address, "--verify"]),
-        2,
-        "carries no proofs",
+    let grocer = common::account("grocer").address.to_string();
+    let text = honest.ok(&["query", "account", &grocer, "--verify"]);
+    assert!(
+        text.contains("verified: the account's sequence and policy, its 1 role(s) and 0 delegation(s) shown are proven"),
+        "{text}"
     );
 
     // A node that reports a failed transaction as a success, or the reverse.
@@ -332,6 +332,17 @@ fn chain_answers_are_verified_and_a_node_that_alters_one_fails() {
     let fooled = Cli::at(&format!("http://{shift}"));
     let run = fooled.run(&["query", "block", &height, "--verify"]);
     one_line(&run, 5, "the answer does not verify");
+    // A node that hides an account's role but still proves it.
+    let hide = lying_proxy(node.rpc_address, |body| {
+        altered(body, |result| {
+            if let Some(roles) = result.get_mut("roles") {
+                *roles = serde_json::json!([]);
+            }
+        })
+    });
+    let fooled = Cli::at(&format!("http://{hide}"));
+    let run = fooled.run(&["query", "account", &grocer, "--verify"]);
+    one_line(&run, 5, "the account shown is not the proven one");
     // A node that shows a validator with more power than it has.
     let inflate = lying_proxy(node.rpc_address, |body| {
         altered(body, |result| {

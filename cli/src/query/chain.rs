@@ -1,7 +1,7 @@
 //! Queries of the chain itself: the node's status, accounts, transactions,
-//! blocks, validators. Transactions, blocks and validator sets can be
-//! verified ([`proven_chain`](super::proven_chain)); the status and accounts
-//! carry no proofs, so `--verify` is refused for them rather than ignored.
+//! blocks, validators. Accounts, transactions, blocks and validator sets can
+//! be verified ([`proven_chain`](super::proven_chain)); the status carries
+//! no proof, so `--verify` is refused for it rather than ignored.
 
 use civitas_rpc_api::CivitasApiClient;
 
@@ -41,19 +41,18 @@ pub async fn status(query: &Query<'_>) -> Result<(), CliError> {
 
 /// `query account`.
 pub async fn account(query: &Query<'_>, address: &str) -> Result<(), CliError> {
-    parse::account(address)?;
-    if query.options.verify {
-        return Err(CliError::usage(
-            "--verify: an account's answer carries no proofs (its roles and delegations are the node's scan of its state); a role's effects can be verified where they are used, e.g. civitas query collectivity SIREN --verify",
-        ));
-    }
+    let account_id = parse::account(address)?;
     let account = node::call(
         query.context,
         "civitas_getAccount",
         query.client.get_account(address.to_owned()),
     )
     .await?;
-    output::emit(query.context, &account, || {
+    let verified = match query.verifier()? {
+        Some(verifier) => Some(proven_chain::account(&verifier, &account_id, &account).await?),
+        None => None,
+    };
+    emit(query, &account, verified, || {
         let mut text = fields(&[
             ("address", account.address.clone()),
             ("next sequence", account.next_sequence.to_string()),

@@ -30,7 +30,7 @@ pub struct QueryArgs {
 pub struct QueryOptions {
     /// Check the answer's proofs against its certified header instead of
     /// trusting the node (exit 5 if they do not hold). Every query but
-    /// `status` and `account` (which carry no proofs: refused, exit 2).
+    /// `status` (which carries no proof: refused, exit 2).
     /// With `--json`, the answer is then `{"answer": …, "verified": …}`.
     #[arg(long, global = true)]
     verify: bool,

@@ -1,16 +1,17 @@
 //! `--verify` for the chain's own answers: a transaction (its inclusion and
-//! receipt proofs), a header, a whole block (its body against its header)
-//! and a validator set (the hash a certified header names). Each starts
+//! receipt proofs), a header, a whole block (its body against its header),
+//! a validator set (the hash a certified header names) and an account (its
+//! entries, each proven). Each starts
 //! from a certified header checked as state answers are ([`Verifier::check`])
 //! and then requires the view shown to be what the proven bytes say.
 
 use civitas_audit::bundle::{CheckedClaim, Claim, check_claim};
 use civitas_civic::receipt::Receipt;
 use civitas_rpc_api::{
-    BlockView, Certified, CivitasApiClient, HeaderView, HttpClient, ReceiptView, TransactionView,
-    ValidatorsView,
+    AccountEntries, AccountView, BlockView, Certified, CivitasApiClient, HeaderView, HttpClient,
+    ProvenEntry, ReceiptView, TransactionView, ValidatorsView,
 };
-use civitas_types::{ValidatorSet, decode};
+use civitas_types::{AccountId, ValidatorSet, decode};
 
 use super::verify::{Verified, Verifier, failed, validators_of};
 use crate::context::Context;
@@ -204,6 +205,44 @@ pub async fn validators(
     verified.subject = Some(format!(
         "this is the set block {} names for height {}",
         header.height, view.height
+    ));
+    Ok(verified)
+}
+
+/// `query account --verify`: the account's entry, its policy's and each
+/// role and delegation shown are proven, and the view is rebuilt from them.
+/// That it holds no other role is the node's word (a proof shows an entry,
+/// not the absence of all others), and the line says so.
+pub async fn account(
+    verifier: &Verifier<'_>,
+    account: &AccountId,
+    view: &AccountView,
+) -> Result<Verified, CliError> {
+    let certified = view
+        .certified
+        .as_ref()
+        .ok_or_else(|| failed("the node gave no proofs (is a block committed yet?)"))?;
+    let entries: Vec<&ProvenEntry> = view.entries.iter().collect();
+    let (mut verified, values) = verifier.check(certified, &entries, &[]).await?;
+    let mut proven = Vec::with_capacity(values.len());
+    for (index, (entry, value)) in view.entries.iter().zip(values).enumerate() {
+        let key = entry
+            .key_bytes()
+            .map_err(|e| failed(format!("proven entry {index}: {e}")))?;
+        proven.push((key, value));
+    }
+    let rebuilt = AccountEntries::from_proven(account, &proven).map_err(failed)?;
+    let proofs = Some((view.entries.clone(), certified.clone()));
+    let expected = AccountView::from_entries(account, verified.height, &rebuilt, proofs)
+        .map_err(|e| failed(format!("a proven entry does not decode: {e}")))?;
+    if expected != *view {
+        return Err(failed("the account shown is not the proven one"));
+    }
+    verified.subject = Some(format!(
+        "the account's sequence and policy, its {} role(s) and {} delegation(s) shown are proven at height {} (that it holds no others is the node's word)",
+        view.roles.len(),
+        view.delegations.len(),
+        verified.height
     ));
     Ok(verified)
 }

@@ -161,8 +161,8 @@ mod subscriptions;
 mod views;
 
 pub use account::{
-    ACCOUNT_ROLES_MAX, AccountEntries, AccountView, DelegationView, MultisigView, RoleView,
-    ScopeView, role_name, scope_view,
+    ACCOUNT_ROLES_MAX, AccountEntries, AccountProofError, AccountView, DelegationView,
+    MultisigView, RoleView, ScopeView, role_name, scope_view,
 };
 pub use aid::{
     MerchantAnswer, MerchantEntries, MerchantGrantView, MerchantStanding,

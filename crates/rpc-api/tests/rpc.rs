@@ -87,6 +87,7 @@ impl FakeNode {
                 &AccountId::from_public_key(&common::signer().public_key()),
                 1,
                 &common::account_entries(),
+                None,
             )
             .unwrap(),
         }
@@ -226,8 +227,13 @@ impl CivitasApiServer for FakeNode {
         Ok(if account.to_string() == self.account.address {
             self.account.clone()
         } else {
-            AccountView::from_entries(&account, 1, &civitas_rpc_api::AccountEntries::default())
-                .unwrap()
+            AccountView::from_entries(
+                &account,
+                1,
+                &civitas_rpc_api::AccountEntries::default(),
+                None,
+            )
+            .unwrap()
         })
     }
 

@@ -146,7 +146,9 @@ pub fn transaction(
     ))
 }
 
-/// `civitas_getAccount`.
+/// `civitas_getAccount`: read at the last committed height, each entry
+/// with its proof once a block is committed (before, nothing to prove
+/// against: the answer is the initial state, without proofs).
 pub fn account(store: &LedgerStore, account: &AccountId) -> Result<AccountView, ErrorObjectOwned> {
     let ledger = store.ledger();
     let listed = |table: u8| {
@@ -160,6 +162,17 @@ pub fn account(store: &LedgerStore, account: &AccountId) -> Result<AccountView, 
         roles: listed(table::ROLE).map_err(failed)?,
         delegations: listed(table::DELEGATION).map_err(failed)?,
     };
-    AccountView::from_entries(account, ledger.height(), &entries)
+    let proofs = if ledger.height() == 0 {
+        None
+    } else {
+        let (_, certified) = super::state::certified(store)?;
+        let proven = entries
+            .keys(account)
+            .iter()
+            .map(|key| super::state::proven(store, key).map(|(entry, _)| entry))
+            .collect::<Result<Vec<_>, _>>()?;
+        Some((proven, certified))
+    };
+    AccountView::from_entries(account, ledger.height(), &entries, proofs)
         .map_err(|error| failed(format!("a stored account entry does not decode: {error}")))
 }

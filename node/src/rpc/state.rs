@@ -34,7 +34,7 @@ fn failed(error: impl std::fmt::Display) -> ErrorObjectOwned {
 }
 
 /// The last committed height's header and certificate.
-fn certified(store: &LedgerStore) -> Result<(u64, Certified), ErrorObjectOwned> {
+pub(super) fn certified(store: &LedgerStore) -> Result<(u64, Certified), ErrorObjectOwned> {
     // Built once per height by the store: reading the tip's header decodes
     // every transaction of its block, too much per request.
     store.certified_tip().map_err(failed)?.ok_or_else(|| {
@@ -45,7 +45,7 @@ fn certified(store: &LedgerStore) -> Result<(u64, Certified), ErrorObjectOwned> 
 }
 
 /// `key`'s entry at the last committed height, with its proof.
-fn proven(
+pub(super) fn proven(
     store: &LedgerStore,
     key: &[u8],
 ) -> Result<(ProvenEntry, Option<Vec<u8>>), ErrorObjectOwned> {

@@ -28,7 +28,7 @@ use civitas_engine::{ChainStore, Engine, EngineError, Input, Output, Timer};
 use civitas_ledger::TransactionRecord;
 use civitas_mempool::Rejection;
 use civitas_p2p::{ConsensusEnvelope, SyncedBlock};
-use civitas_types::{Block, Hash, PublicKey, QuorumCertificate};
+use civitas_types::{Block, Hash, PublicKey};
 use tokio::sync::oneshot;
 
 use crate::backlog::Ticket;
@@ -53,13 +53,6 @@ pub const REBROADCAST_MS: u64 = 1_000;
 /// Most blocks read from the ledger for one sync request.
 pub const SYNC_BLOCKS_MAX: usize = 64;
 
-/// Most evidence entries read from the state for one request: a page of
-/// `civitas_getEvidence` and the one entry that says whether more follow.
-pub const EVIDENCE_ENTRIES_MAX: usize = civitas_rpc_api::EVIDENCE_LIST_MAX as usize + 1;
-
-/// State entries as the ledger reads them: (key, value), in key order.
-pub type StateEntries = Vec<(Vec<u8>, Vec<u8>)>;
-
 /// A read of the mempool and the store together, answered by the closure itself.
 pub type Inspect = Box<dyn FnOnce(&civitas_mempool::Mempool, &LedgerStore) + Send>;
 
@@ -72,30 +65,12 @@ pub enum Command {
         /// The ids, or why each was refused.
         reply: oneshot::Sender<Vec<Result<Hash, Rejection>>>,
     },
-    /// A committed block with its certificate.
-    Block {
-        /// Its height.
-        height: u64,
-        /// The block, `None` if not committed; an error if storage failed.
-        reply: oneshot::Sender<Result<Option<(Block, QuorumCertificate)>, String>>,
-    },
     /// A committed transaction with its receipt.
     Transaction {
         /// Its id.
         id: Hash,
         /// The record, `None` if unknown; an error if storage failed.
         reply: oneshot::Sender<Result<Option<TransactionRecord>, String>>,
-    },
-    /// Entries of the evidence table (`civitas_getEvidence`), in key order.
-    Evidence {
-        /// Key prefix: the table, or the table and an offender's key.
-        prefix: Vec<u8>,
-        /// Read after this key.
-        start_after: Option<Vec<u8>>,
-        /// Most entries (at most [`EVIDENCE_ENTRIES_MAX`] are read).
-        limit: usize,
-        /// The committed height read and its entries; an error if storage failed.
-        reply: oneshot::Sender<Result<(u64, StateEntries), String>>,
     },
     /// A read of the mempool (and the store), run on this thread (the
     /// mempool's owner) between two inputs; the closure sends its own
@@ -363,15 +338,6 @@ impl Driver {
                     .map_err(|e| e.to_string());
                 let _ = reply.send(blocks);
             }
-            Command::Block { height, reply } => {
-                let store = self.store()?;
-                let ledger = store.ledger();
-                let block = ledger
-                    .block(height)
-                    .and_then(|b| Ok(b.zip(ledger.certificate(height)?)))
-                    .map_err(|e| e.to_string());
-                let _ = reply.send(block);
-            }
             Command::Transaction { id, reply } => {
                 let record = self
                     .store()?
@@ -381,24 +347,6 @@ impl Driver {
                 let _ = reply.send(record);
             }
             Command::Inspect(inspect) => inspect(self.engine.mempool(), &*self.store()?),
-            Command::Evidence {
-                prefix,
-                start_after,
-                limit,
-                reply,
-            } => {
-                let store = self.store()?;
-                let ledger = store.ledger();
-                let entries = ledger
-                    .scan_prefix(
-                        &prefix,
-                        start_after.as_deref(),
-                        limit.min(EVIDENCE_ENTRIES_MAX),
-                    )
-                    .map(|entries| (ledger.height(), entries))
-                    .map_err(|e| e.to_string());
-                let _ = reply.send(entries);
-            }
             Command::Shutdown => {}
         }
         Ok(())

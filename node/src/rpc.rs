@@ -216,11 +216,7 @@ impl CivitasApiServer for RpcNode {
     }
 
     async fn get_block(&self, height: u64) -> RpcResult<Option<BlockView>> {
-        let found = self
-            .ask(|reply| Command::Block { height, reply })
-            .await?
-            .map_err(|e| internal_error(&e))?;
-        Ok(found.map(|(block, certificate)| BlockView::from_block(&block, Some(&certificate))))
+        self.query(move |store| chain::block(store, height)).await
     }
 
     async fn get_transaction(&self, id: String) -> RpcResult<Option<TransactionView>> {
@@ -236,17 +232,8 @@ impl CivitasApiServer for RpcNode {
         limit: Option<u32>,
     ) -> RpcResult<EvidenceList> {
         let query = EvidenceQuery::parse(offender.as_deref(), start_after.as_deref(), limit)?;
-        let (height, entries) = self
-            .ask(|reply| Command::Evidence {
-                prefix: query.prefix.clone(),
-                start_after: query.start_after.clone(),
-                limit: query.scan_limit(),
-                reply,
-            })
-            .await?
-            .map_err(|e| internal_error(&e))?;
-        EvidenceList::from_entries(height, &entries, &query)
-            .map_err(|_| internal_error("a stored evidence record does not decode"))
+        self.query(move |store| chain::evidence(store, &query))
+            .await
     }
 
     async fn get_header(&self, height: u64) -> RpcResult<Option<HeaderView>> {

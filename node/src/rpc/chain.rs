@@ -11,12 +11,17 @@ use civitas_civic::keys::{self, table};
 use civitas_engine::ChainStore;
 use civitas_rpc_api::{
     ACCOUNT_ROLES_MAX, AccountEntries, AccountView, BLOCKS_LIST_BYTES_MAX, BLOCKS_LIST_MAX,
-    BlockList, BlockView, CertificateView, ErrorObjectOwned, HeaderView, InclusionProof,
-    RegistryEntry, TransactionView, ValidatorsView, internal_error, invalid_params,
+    BlockList, BlockView, CertificateView, ErrorObjectOwned, EvidenceList, EvidenceQuery,
+    HeaderView, InclusionProof, RegistryEntry, TransactionView, ValidatorsView, internal_error,
+    invalid_params,
 };
 use civitas_types::{AccountId, Hash, decode, encode};
 
 use crate::store::LedgerStore;
+
+/// Most evidence entries read from the state for one request: a page of
+/// `civitas_getEvidence` and the one entry that says whether more follow.
+const EVIDENCE_ENTRIES_MAX: usize = civitas_rpc_api::EVIDENCE_LIST_MAX as usize + 1;
 
 /// A storage failure, as the caller sees it: the node's fault.
 fn failed(error: impl std::fmt::Display) -> ErrorObjectOwned {
@@ -175,4 +180,29 @@ pub fn account(store: &LedgerStore, account: &AccountId) -> Result<AccountView, 
     };
     AccountView::from_entries(account, ledger.height(), &entries, proofs)
         .map_err(|error| failed(format!("a stored account entry does not decode: {error}")))
+}
+
+/// `civitas_getBlock`: the committed block at `height` with its certificate.
+pub fn block(store: &LedgerStore, height: u64) -> Result<Option<BlockView>, ErrorObjectOwned> {
+    let ledger = store.ledger();
+    let Some(block) = ledger.block(height).map_err(failed)? else {
+        return Ok(None);
+    };
+    let certificate = ledger.certificate(height).map_err(failed)?;
+    Ok(certificate.map(|certificate| BlockView::from_block(&block, Some(&certificate))))
+}
+
+/// `civitas_getEvidence`: a page of the evidence table, read at the last
+/// committed height.
+pub fn evidence(
+    store: &LedgerStore,
+    query: &EvidenceQuery,
+) -> Result<EvidenceList, ErrorObjectOwned> {
+    let ledger = store.ledger();
+    let limit = query.scan_limit().min(EVIDENCE_ENTRIES_MAX);
+    let entries = ledger
+        .scan_prefix(&query.prefix, query.start_after.as_deref(), limit)
+        .map_err(failed)?;
+    EvidenceList::from_entries(ledger.height(), &entries, query)
+        .map_err(|_| failed("a stored evidence record does not decode"))
 }

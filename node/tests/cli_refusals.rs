@@ -6,7 +6,8 @@
 //! a tampered transaction file, a forged proof caught by `--verify`, and
 //! `--verify` of the chain's own answers (transactions, headers, blocks,
 //! validator sets, accounts): honest ones verify, altered ones exit 5, and
-//! the status, which carries no proof, refuses `--verify`.
+//! the status, which carries no proof, refuses `--verify`; and a wait shows
+//! a spinner on a terminal only, never with `--json` or in a pipe.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -354,4 +355,40 @@ fn chain_answers_are_verified_and_a_node_that_alters_one_fails() {
     let fooled = Cli::at(&format!("http://{inflate}"));
     let run = fooled.run(&["query", "validators", "--verify"]);
     one_line(&run, 5, "not its validators'");
+}
+
+#[test]
+fn a_wait_shows_a_spinner_on_a_terminal_and_nothing_extra_with_json() {
+    let home = DemoHome::new();
+    let node = home.start();
+    let cli = Cli::new(&node);
+    cli.import_demo("administrator", "aid administrator (ordonnateur)");
+    // A sequence ahead of the account's next: the node keeps it pending, so
+    // the wait lasts until its timeout. `script` gives the CLI a terminal
+    // (with a TERM, as a terminal has: spinners are hidden on dumb ones).
+    let wait = "tx aid close --key administrator --programme 0 --sequence 10 --wait --timeout 2s";
+    let on_terminal = cli.shell(&format!(
+        "script -qec 'TERM=xterm civitas {wait}' /dev/null"
+    ));
+    assert!(
+        on_terminal.stdout.contains("to be final"),
+        "no spinner on a terminal: {on_terminal:?}"
+    );
+    assert!(
+        on_terminal.stdout.contains("was not final after 2s"),
+        "{on_terminal:?}"
+    );
+    let json = cli.shell(&format!(
+        "script -qec 'TERM=xterm civitas --json {}' /dev/null",
+        wait.replace("--sequence 10", "--sequence 11")
+    ));
+    assert!(!json.stdout.contains("to be final"), "{json:?}");
+    assert!(json.stdout.contains("was not final after 2s"), "{json:?}");
+    // Without a terminal (pipes, as in a script), no spinner either.
+    let piped = cli.shell(&format!(
+        "TERM=xterm civitas {}",
+        wait.replace("--sequence 10", "--sequence 12")
+    ));
+    assert!(!piped.stderr.contains("to be final"), "{piped:?}");
+    assert!(piped.stderr.contains("was not final after 2s"), "{piped:?}");
 }

@@ -216,7 +216,8 @@ impl CivitasApiServer for RpcNode {
     }
 
     async fn get_block(&self, height: u64) -> RpcResult<Option<BlockView>> {
-        self.query(move |store| chain::block(store, height)).await
+        let found = self.query(move |store| chain::block(store, height)).await?;
+        Ok(found.map(|(block, certificate)| BlockView::from_block(&block, Some(&certificate))))
     }
 
     async fn get_transaction(&self, id: String) -> RpcResult<Option<TransactionView>> {

@@ -267,8 +267,9 @@ fn chain_answers_are_verified_and_a_node_that_alters_one_fails() {
 
     let text = honest.ok(&["query", "transaction", &id, "--verify"]);
     assert!(
-        text.contains(&format!("verified: transaction {id}"))
-            && text.contains(&format!("in block {height} at position 0")),
+        text.contains(&format!(
+            "verified: transaction {id} and its receipt are in block {height}"
+        )),
         "{text}"
     );
     let text = honest.ok(&["query", "block", &height, "--verify"]);
@@ -332,7 +333,38 @@ fn chain_answers_are_verified_and_a_node_that_alters_one_fails() {
     });
     let fooled = Cli::at(&format!("http://{shift}"));
     let run = fooled.run(&["query", "block", &height, "--verify"]);
-    one_line(&run, 5, "the answer does not verify");
+    one_line(
+        &run,
+        5,
+        "the header's fields shown are not what its bytes encode",
+    );
+    // A node that answers with another height's (genuine, certified) header.
+    let first = node
+        .rpc
+        .call(async |client| civitas_rpc_api::CivitasApiClient::get_header(client, 1).await)
+        .unwrap();
+    let first = serde_json::to_value(first).unwrap();
+    let swap = lying_proxy(node.rpc_address, move |body| {
+        altered(body, |result| {
+            if result.get("previousBlockHash").is_some() {
+                *result = first.clone();
+            }
+        })
+    });
+    let fooled = Cli::at(&format!("http://{swap}"));
+    let run = fooled.run(&["query", "block", "2", "--verify"]);
+    one_line(&run, 5, "the header of height 1 for height 2");
+    // A node that answers with another height's validator set.
+    let later = lying_proxy(node.rpc_address, |body| {
+        altered(body, |result| {
+            if result.get("validators").is_some() {
+                result["height"] = serde_json::json!(result["height"].as_u64().unwrap() + 5);
+            }
+        })
+    });
+    let fooled = Cli::at(&format!("http://{later}"));
+    let run = fooled.run(&["query", "validators", "--height", "1", "--verify"]);
+    one_line(&run, 5, "the set of height 6 for the one asked");
     // A node that hides an account's role but still proves it.
     let hide = lying_proxy(node.rpc_address, |body| {
         altered(body, |result| {

@@ -75,12 +75,14 @@ fn facts(checked: &CheckedBundle) -> Vec<String> {
     match &checked.claim {
         CheckedClaim::Transaction {
             transaction,
-            position,
             receipt,
+            ..
         } => {
+            // Not its position: a Merkle path does not prove one (the header
+            // commits to no count of transactions).
             let body = &transaction.body;
             vec![format!(
-                "transaction {} by {} (sequence {}) is in block {height} at position {position}; {}",
+                "transaction {} by {} (sequence {}) is in block {height}; {}",
                 transaction.id(),
                 body.signer,
                 body.sequence,

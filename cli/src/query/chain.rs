@@ -124,9 +124,9 @@ pub async fn block(query: &Query<'_>, height: u64, full: bool) -> Result<(), Cli
         .await?
         .ok_or_else(|| CliError::failure(format!("no block at height {height}")))?;
         let verified = match query.verifier()? {
-            Some(verifier) => {
-                Some(proven_chain::block(&verifier, query.context, query.client, &block).await?)
-            }
+            Some(verifier) => Some(
+                proven_chain::block(&verifier, query.context, query.client, &block, height).await?,
+            ),
             None => None,
         };
         return emit(query, &block, verified, || {
@@ -141,9 +141,9 @@ pub async fn block(query: &Query<'_>, height: u64, full: bool) -> Result<(), Cli
     .await?
     .ok_or_else(|| CliError::failure(format!("no block at height {height}")))?;
     let verified = match query.verifier()? {
-        Some(verifier) => {
-            Some(proven_chain::header(&verifier, query.context, query.client, &header).await?)
-        }
+        Some(verifier) => Some(
+            proven_chain::header(&verifier, query.context, query.client, &header, height).await?,
+        ),
         None => None,
     };
     emit(query, &header, verified, || {
@@ -160,9 +160,9 @@ pub async fn validators(query: &Query<'_>, height: Option<u64>) -> Result<(), Cl
     )
     .await?;
     let verified = match query.verifier()? {
-        Some(verifier) => {
-            Some(proven_chain::validators(&verifier, query.context, query.client, &view).await?)
-        }
+        Some(verifier) => Some(
+            proven_chain::validators(&verifier, query.context, query.client, &view, height).await?,
+        ),
         None => None,
     };
     emit(query, &view, verified, || {

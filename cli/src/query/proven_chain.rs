@@ -11,7 +11,7 @@ use civitas_rpc_api::{
     AccountEntries, AccountView, BlockView, Certified, CivitasApiClient, HeaderView, HttpClient,
     ProvenEntry, ReceiptView, TransactionView, ValidatorsView,
 };
-use civitas_types::{AccountId, ValidatorSet, decode};
+use civitas_types::{AccountId, QuorumCertificate, ValidatorSet, decode};
 
 use super::verify::{Verified, Verifier, failed, validators_of};
 use crate::context::Context;
@@ -19,13 +19,24 @@ use crate::exit::CliError;
 use crate::node;
 use crate::tx::parse;
 
-/// The node's header of `height` with its certificate, checked.
+/// A final header: what was established, the header and its certificate.
+type FinalHeader = (Verified, civitas_types::Header, QuorumCertificate);
+
+/// `header` (the node's view of it) with the node's certificate for its
+/// height, checked; the header must be of height `asked`.
 async fn certified_header(
     verifier: &Verifier<'_>,
     context: &Context,
     client: &HttpClient,
     header: HeaderView,
-) -> Result<(Verified, civitas_types::Header), CliError> {
+    asked: u64,
+) -> Result<FinalHeader, CliError> {
+    if header.height != asked {
+        return Err(failed(format!(
+            "the node answered with the header of height {} for height {asked}",
+            header.height
+        )));
+    }
     let height = header.height;
     let certificate = node::call(
         context,
@@ -48,7 +59,11 @@ async fn certified_header(
             "the header's fields shown are not what its bytes encode",
         ));
     }
-    Ok((verified, decoded))
+    let certificate = certified
+        .certificate
+        .decode_certificate()
+        .map_err(|e| failed(format!("the certificate does not decode: {e}")))?;
+    Ok((verified, decoded, certificate))
 }
 
 /// `query transaction --verify`: the transaction and its receipt are in a
@@ -100,8 +115,11 @@ pub async fn transaction(
     if ReceiptView::from_receipt(&receipt, header.height) != view.receipt {
         return Err(failed("the receipt shown is not the proven one"));
     }
+    // The position shown is the proof's leaf index: checked against the
+    // proof, but not proven (the header commits to no count of
+    // transactions), so the line does not claim it.
     verified.subject = Some(format!(
-        "transaction {} and its receipt are in block {} at position {position}",
+        "transaction {} and its receipt are in block {}",
         civitas_rpc_api::to_hex(id),
         header.height
     ));
@@ -114,8 +132,10 @@ pub async fn header(
     context: &Context,
     client: &HttpClient,
     view: &HeaderView,
+    asked: u64,
 ) -> Result<Verified, CliError> {
-    let (mut verified, header) = certified_header(verifier, context, client, view.clone()).await?;
+    let (mut verified, header, _) =
+        certified_header(verifier, context, client, view.clone(), asked).await?;
     verified.subject = Some(format!("the header of block {} is final", header.height));
     Ok(verified)
 }
@@ -128,18 +148,18 @@ pub async fn block(
     context: &Context,
     client: &HttpClient,
     view: &BlockView,
+    asked: u64,
 ) -> Result<Verified, CliError> {
     let block = view
         .decode_block()
         .map_err(|e| failed(format!("the block does not decode: {e}")))?;
     let header_view = HeaderView::from_header(&block.header);
-    let (mut verified, _) = certified_header(verifier, context, client, header_view).await?;
+    let (mut verified, _, certificate) =
+        certified_header(verifier, context, client, header_view, asked).await?;
     block
         .check_body()
         .map_err(|e| failed(format!("the block's body is not its header's: {e}")))?;
-    let mut expected = BlockView::from_block(&block, None);
-    expected.certificate_round = view.certificate_round;
-    if expected != *view {
+    if BlockView::from_block(&block, Some(&certificate)) != *view {
         return Err(failed(
             "the block's fields shown are not what its bytes encode",
         ));
@@ -161,7 +181,14 @@ pub async fn validators(
     context: &Context,
     client: &HttpClient,
     view: &ValidatorsView,
+    asked: Option<u64>,
 ) -> Result<Verified, CliError> {
+    if asked.is_some_and(|asked| asked != view.height) {
+        return Err(failed(format!(
+            "the node answered with the set of height {} for the one asked",
+            view.height
+        )));
+    }
     let set = ValidatorSet::new(validators_of(view)?)
         .map_err(|e| failed(format!("the validator set shown: {e}")))?;
     let shown_hash = parse::hash("the set hash shown", &view.hash)?;
@@ -171,26 +198,27 @@ pub async fn validators(
         ));
     }
     let own = node::call(context, "civitas_getHeader", client.get_header(view.height)).await?;
-    let (named, header_view) = match own {
-        Some(header) => (true, header),
+    let (named, header_view, header_height) = match own {
+        Some(header) => (true, header, view.height),
         None => {
             let before = view.height.checked_sub(1).filter(|h| *h >= 1);
-            let before = match before {
+            let header = match before {
                 Some(height) => {
                     node::call(context, "civitas_getHeader", client.get_header(height)).await?
                 }
                 None => None,
             };
-            let header = before.ok_or_else(|| {
+            let (header, height) = header.zip(before).ok_or_else(|| {
                 failed(format!(
                     "no committed header names the set of height {} yet",
                     view.height
                 ))
             })?;
-            (false, header)
+            (false, header, height)
         }
     };
-    let (mut verified, header) = certified_header(verifier, context, client, header_view).await?;
+    let (mut verified, header, _) =
+        certified_header(verifier, context, client, header_view, header_height).await?;
     let expected = if named {
         header.validators_hash
     } else {
@@ -203,7 +231,7 @@ pub async fn validators(
         )));
     }
     verified.subject = Some(format!(
-        "this is the set block {} names for height {}",
+        "this is the set block {} names for height {} (its keys and powers; the network keys and collectivities shown are the node's word)",
         header.height, view.height
     ));
     Ok(verified)

@@ -36,9 +36,9 @@ pub struct Verified {
     pub genesis_validator_set: Option<bool>,
     /// Proven entries checked.
     pub entries: usize,
-    /// What was proven, for people, when it is not state entries (a
-    /// transaction, a header, a block, a validator set).
-    #[serde(skip)]
+    /// What was proven, in words, when it is not state entries (a
+    /// transaction, a header, a block, a validator set, an account).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
 }
 

@@ -15,7 +15,7 @@ use civitas_rpc_api::{
     HeaderView, InclusionProof, RegistryEntry, TransactionView, ValidatorsView, internal_error,
     invalid_params,
 };
-use civitas_types::{AccountId, Hash, decode, encode};
+use civitas_types::{AccountId, Block, Hash, QuorumCertificate, decode, encode};
 
 use crate::store::LedgerStore;
 
@@ -182,14 +182,19 @@ pub fn account(store: &LedgerStore, account: &AccountId) -> Result<AccountView, 
         .map_err(|error| failed(format!("a stored account entry does not decode: {error}")))
 }
 
-/// `civitas_getBlock`: the committed block at `height` with its certificate.
-pub fn block(store: &LedgerStore, height: u64) -> Result<Option<BlockView>, ErrorObjectOwned> {
+/// `civitas_getBlock`: the committed block at `height` with its
+/// certificate (the caller builds the view, after the read guard is gone:
+/// encoding a whole block need not delay a commit).
+pub fn block(
+    store: &LedgerStore,
+    height: u64,
+) -> Result<Option<(Block, QuorumCertificate)>, ErrorObjectOwned> {
     let ledger = store.ledger();
     let Some(block) = ledger.block(height).map_err(failed)? else {
         return Ok(None);
     };
     let certificate = ledger.certificate(height).map_err(failed)?;
-    Ok(certificate.map(|certificate| BlockView::from_block(&block, Some(&certificate))))
+    Ok(certificate.map(|certificate| (block, certificate)))
 }
 
 /// `civitas_getEvidence`: a page of the evidence table, read at the last

@@ -37,7 +37,9 @@ pub enum CheckedClaim {
     Transaction {
         /// The transaction.
         transaction: Box<SignedTransaction>,
-        /// Its position in the block.
+        /// Its position in the block as the proof's leaf index gives it:
+        /// the prover's word, not proven (the header commits to no count of
+        /// transactions, and one Merkle path fits several positions).
         position: u64,
         /// Its receipt (civic's encoding).
         receipt: Vec<u8>,
@@ -113,6 +115,17 @@ pub enum BundleError {
         receipt: u64,
         /// The leaf of the transaction's receipt.
         expected: u64,
+    },
+    /// The receipt proven names another transaction. (A Merkle proof's
+    /// leaf index and count are the prover's word — the header commits to
+    /// no count, and one path fits several (index, count) pairs — so the
+    /// receipt is bound to the transaction by the id it carries.)
+    #[error("the receipt proven is transaction {found}'s, not {expected}'s")]
+    ReceiptOfAnotherTransaction {
+        /// The id the receipt carries.
+        found: civitas_types::Hash,
+        /// The transaction's id.
+        expected: civitas_types::Hash,
     },
     /// A state entry's proof does not lead to the header's state root.
     #[error("state entry {index} does not check against the state root: {error}")]
@@ -314,6 +327,14 @@ pub fn check_claim(claim: &Claim, header: &Header) -> Result<CheckedClaim, Bundl
                     expected,
                 });
             }
+            let named: civitas_civic::receipt::Receipt =
+                decode(&receipt).map_err(|e| malformed("claim.receipt", e))?;
+            if named.transaction_id != signed.id() {
+                return Err(BundleError::ReceiptOfAnotherTransaction {
+                    found: named.transaction_id,
+                    expected: signed.id(),
+                });
+            }
             Ok(CheckedClaim::Transaction {
                 transaction: Box::new(signed),
                 position: proof.leaf_index,
@@ -340,5 +361,129 @@ pub fn check_claim(claim: &Claim, header: &Header) -> Result<CheckedClaim, Bundl
             }
             Ok(CheckedClaim::State(checked))
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+    use civitas_civic::receipt::Receipt;
+    use civitas_types::merkle::MerkleTree;
+    use civitas_types::receipt_leaves::receipt_leaves;
+    use civitas_types::{
+        AccountId, BoundedBytes, Hash, PublicKey, SigningKey, TransactionBody, encode, merkle,
+    };
+
+    fn transaction(sequence: u64) -> SignedTransaction {
+        let key = SigningKey::from_seed(&[9; 32]);
+        let body = TransactionBody {
+            chain_id: civitas_types::testing::chain_id(),
+            signer: AccountId::from_public_key(&key.public_key()),
+            sequence,
+            expiry_height: 100,
+            payload: BoundedBytes::try_from_vec(vec![1, 2, 3]).unwrap(),
+        };
+        SignedTransaction::sign(body, &[&key]).unwrap()
+    }
+
+    fn hex(bytes: &[u8]) -> String {
+        format!("0x{}", ::hex::encode(bytes))
+    }
+
+    /// A block of two transactions, the first failed and the second a
+    /// success; its header and the encodings of both and their receipts.
+    fn block_of_two() -> (Header, Vec<Vec<u8>>, Vec<Vec<u8>>) {
+        let transactions: Vec<Vec<u8>> = (0..2).map(|s| encode(&transaction(s))).collect();
+        let ids: Vec<Hash> = (0..2).map(|s| transaction(s).id()).collect();
+        let receipts = vec![
+            encode(&Receipt {
+                transaction_id: ids[0],
+                code: 414,
+                events: Vec::new(),
+            }),
+            encode(&Receipt::success(ids[1], Vec::new())),
+        ];
+        let leaves = receipt_leaves(
+            encode(&Receipt::success(Hash::ZERO, Vec::new())),
+            receipts.clone(),
+        );
+        let header = Header {
+            version: 1,
+            chain_id: civitas_types::testing::chain_id(),
+            height: 5,
+            time_ms: 1,
+            previous_block_hash: Hash::ZERO,
+            last_commit_hash: Hash::ZERO,
+            transactions_root: merkle::root_of(&transactions),
+            receipts_root: merkle::root_of(&leaves),
+            state_root: Hash::ZERO,
+            evidence_root: Hash::ZERO,
+            validators_hash: Hash::ZERO,
+            next_validators_hash: Hash::ZERO,
+            proposer: PublicKey([0; 32]),
+        };
+        (header, transactions, leaves)
+    }
+
+    fn proof(leaves: &[Vec<u8>], index: usize) -> MerkleProof {
+        let hashes = leaves.iter().map(|l| merkle::leaf_hash(l)).collect();
+        MerkleTree::from_leaf_hashes(hashes).proof(index).unwrap()
+    }
+
+    fn claim(
+        transaction: &[u8],
+        transaction_proof: &MerkleProof,
+        receipt: &[u8],
+        receipt_proof: &MerkleProof,
+    ) -> Claim {
+        Claim::Transaction {
+            transaction: hex(transaction),
+            transaction_proof: hex(&encode(transaction_proof)),
+            receipt: hex(receipt),
+            receipt_proof: hex(&encode(receipt_proof)),
+        }
+    }
+
+    #[test]
+    fn a_transaction_with_its_own_receipt_is_proven() {
+        let (header, transactions, leaves) = block_of_two();
+        let honest = claim(
+            &transactions[0],
+            &proof(&transactions, 0),
+            &leaves[1],
+            &proof(&leaves, 1),
+        );
+        let checked = check_claim(&honest, &header).unwrap();
+        assert!(matches!(
+            checked,
+            CheckedClaim::Transaction { position: 0, .. }
+        ));
+    }
+
+    /// A Merkle path fits several (index, count) pairs: the second
+    /// transaction's receipt, leaf 2 of 3, also leads to the root as leaf 1
+    /// of 2, the first transaction's receipt leaf. The receipt's own id
+    /// refuses it, or a failed transaction would pass for a success.
+    #[test]
+    fn another_transactions_receipt_relabelled_to_the_right_leaf_is_refused() {
+        let (header, transactions, leaves) = block_of_two();
+        let mut relabelled = proof(&leaves, 2);
+        relabelled.leaf_index = 1;
+        relabelled.leaf_count = 2;
+        assert!(relabelled.verify(&header.receipts_root, &leaves[2]).is_ok());
+        let forged = claim(
+            &transactions[0],
+            &proof(&transactions, 0),
+            &leaves[2],
+            &relabelled,
+        );
+        assert_eq!(
+            check_claim(&forged, &header).unwrap_err(),
+            BundleError::ReceiptOfAnotherTransaction {
+                found: transaction(1).id(),
+                expected: transaction(0).id(),
+            }
+        );
     }
 }

@@ -186,7 +186,11 @@ impl InclusionProof {
 
     /// Checks that `transaction` (the canonical bytes of the transaction, as
     /// `TransactionView::transaction` carries them, hex) and this proof's
-    /// receipt are in the certified block. Returns the receipt's bytes.
+    /// receipt are in the certified block, and that the receipt is that
+    /// transaction's (by the id it carries: a Merkle proof's leaf index is
+    /// the prover's word, as the header commits to no count of
+    /// transactions). Returns the receipt's bytes. Whether the certificate
+    /// makes the header final is the caller's to check.
     pub fn verify(&self, transaction: &str) -> Result<Vec<u8>, ProofCheckError> {
         self.certified.state_root()?;
         let header = self
@@ -214,6 +218,16 @@ impl InclusionProof {
             .map_err(|e| {
                 ProofCheckError::Header(format!("the receipt is not in the block: {e}"))
             })?;
+        let named: civitas_civic::receipt::Receipt =
+            decode(&receipt).map_err(|e: DecodeError| ProofCheckError::Malformed(e.to_string()))?;
+        let signed: civitas_types::SignedTransaction = decode(&transaction)
+            .map_err(|e: DecodeError| ProofCheckError::Malformed(e.to_string()))?;
+        if named.transaction_id != signed.id() {
+            return Err(ProofCheckError::Header(format!(
+                "the receipt proven is transaction {}'s, not this one's",
+                named.transaction_id
+            )));
+        }
         Ok(receipt)
     }
 }

@@ -1,6 +1,6 @@
 //! `civitas keys` end to end: the built binary run as a subprocess on a fresh
-//! home, with the passphrase in CIVITAS_PASSPHRASE (or typed at a prompt on a
-//! terminal that `script` provides).
+//! home, with the passphrase in CIVITAS_PASSPHRASE (or typed at its prompt on
+//! a pseudo-terminal, tests/support/answer_prompts.py).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -418,21 +418,24 @@ fn a_passphrase_file_is_read_and_a_missing_passphrase_is_a_usage_error() {
     assert!(stderr(&output).contains("CIVITAS_PASSPHRASE"));
 }
 
-/// Runs `civitas ARGS` on a terminal (`script` gives it a pty) with no
-/// passphrase given otherwise, typing `lines` one a second, as a person
-/// answers prompts; everything the terminal showed.
-fn at_a_terminal(home: &Home, args: &str, lines: &[&str]) -> (Option<i32>, String) {
-    let typed: String = lines
-        .iter()
-        .map(|line| format!("sleep 1; printf '%s\\n' '{line}'; "))
-        .collect();
-    let line = format!(
-        "({typed}sleep 1) | script -qec 'TERM=xterm {} {args}' /dev/null",
-        env!("CARGO_BIN_EXE_civitas")
+/// Runs `civitas ARGS` on a terminal (a pty that tests/support's
+/// `answer_prompts.py` drives) with no passphrase given otherwise, typing
+/// each answer once its prompt is shown and echo is off, as a person
+/// would; everything the terminal showed.
+fn at_a_terminal(home: &Home, args: &[&str], answers: &[(&str, &str)]) -> (Option<i32>, String) {
+    let driver = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/support/answer_prompts.py"
     );
-    let output = Command::new("bash")
-        .arg("-c")
-        .arg(&line)
+    let mut command = Command::new("python3");
+    command.arg(driver);
+    for (prompt, answer) in answers {
+        command.arg(prompt).arg(answer);
+    }
+    let output = command
+        .arg("--")
+        .arg(env!("CARGO_BIN_EXE_civitas"))
+        .args(args)
         .current_dir(home.dir.path())
         .env("CIVITAS_HOME", home.dir.path().join("home"))
         .env_remove("CIVITAS_PASSPHRASE")
@@ -449,24 +452,37 @@ fn at_a_terminal(home: &Home, args: &str, lines: &[&str]) -> (Option<i32>, Strin
 fn at_a_terminal_the_passphrase_is_asked_twice_for_a_new_key_and_never_echoed() {
     let home = Home::new();
     let secret = "typed at the prompt";
-    let (code, shown) = at_a_terminal(&home, "keys new alice", &[secret, secret]);
+    let new = "New passphrase for key alice: ";
+    let again = "Same passphrase again: ";
+    let (code, shown) = at_a_terminal(
+        &home,
+        &["keys", "new", "alice"],
+        &[(new, secret), (again, secret)],
+    );
     assert_eq!(code, Some(0), "{shown}");
-    assert!(shown.contains("New passphrase for key alice: "), "{shown}");
-    assert!(shown.contains("Same passphrase again: "), "{shown}");
+    assert!(shown.contains(new) && shown.contains(again), "{shown}");
     assert!(
         !shown.contains(secret),
         "the passphrase was echoed: {shown}"
     );
     // It sealed the key: it opens it again, the environment's does not.
-    let (code, shown) = at_a_terminal(&home, "keys export alice", &[secret]);
+    let open = "Passphrase for key alice: ";
+    let (code, shown) = at_a_terminal(&home, &["keys", "export", "alice"], &[(open, secret)]);
     assert_eq!(code, Some(0), "{shown}");
-    assert!(shown.contains("Passphrase for key alice: "), "{shown}");
+    assert!(
+        !shown.contains(secret),
+        "the passphrase was echoed: {shown}"
+    );
     assert_eq!(
         home.run(&["keys", "export", "alice"]).status.code(),
         Some(1)
     );
     // Two different answers: nothing is created.
-    let (code, shown) = at_a_terminal(&home, "keys new bob", &[secret, "another"]);
+    let (code, shown) = at_a_terminal(
+        &home,
+        &["keys", "new", "bob"],
+        &[("New passphrase for key bob: ", secret), (again, "another")],
+    );
     assert_eq!(code, Some(2), "{shown}");
     assert!(shown.contains("the two passphrases differ"), "{shown}");
     assert!(!home.ok(&["keys", "list"]).contains("bob"));

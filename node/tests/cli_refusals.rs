@@ -396,12 +396,15 @@ fn a_wait_shows_a_spinner_on_a_terminal_and_nothing_extra_with_json() {
     let cli = Cli::new(&node);
     cli.import_demo("administrator", "aid administrator (ordonnateur)");
     // A sequence ahead of the account's next: the node keeps it pending, so
-    // the wait lasts until its timeout. `script` gives the CLI a terminal
-    // (with a TERM, as a terminal has: spinners are hidden on dumb ones).
+    // the wait lasts until its timeout. The CLI runs on a pseudo-terminal
+    // (cli/tests/support/answer_prompts.py, with nothing to answer) with a
+    // TERM, as a terminal has: spinners are hidden on dumb ones.
     let wait = "tx aid close --key administrator --programme 0 --sequence 10 --wait --timeout 2s";
-    let on_terminal = cli.shell(&format!(
-        "script -qec 'TERM=xterm civitas {wait}' /dev/null"
-    ));
+    let on_a_pty = format!(
+        "TERM=xterm python3 {}/../cli/tests/support/answer_prompts.py -- civitas",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let on_terminal = cli.shell(&format!("{on_a_pty} {wait}"));
     assert!(
         on_terminal.stdout.contains("to be final"),
         "no spinner on a terminal: {on_terminal:?}"
@@ -411,7 +414,7 @@ fn a_wait_shows_a_spinner_on_a_terminal_and_nothing_extra_with_json() {
         "{on_terminal:?}"
     );
     let json = cli.shell(&format!(
-        "script -qec 'TERM=xterm civitas --json {}' /dev/null",
+        "{on_a_pty} --json {}",
         wait.replace("--sequence 10", "--sequence 11")
     ));
     assert!(!json.stdout.contains("to be final"), "{json:?}");

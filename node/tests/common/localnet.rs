@@ -36,7 +36,10 @@ const FREE_PORTS: std::ops::Range<u16> = 10_000..20_000;
 /// beside this one can take it before the node binds it.
 pub fn free_port() -> u16 {
     static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
-    let mut given = GIVEN.lock().unwrap();
+    // A test that panicked holding the lock left the list as it was.
+    let mut given = GIVEN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let width = u64::from(FREE_PORTS.end - FREE_PORTS.start);
     let mut seed = u64::from(std::process::id()).wrapping_mul(0x9e37_79b9_7f4a_7c15)
         ^ u64::from(

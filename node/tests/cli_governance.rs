@@ -1,9 +1,10 @@
 //! End to end with the `civitas` CLI: governance (a council proposes to
 //! accredit a merchant, votes, the grant is executed and visible on the
-//! merchant's account; then revokes it, creates a namespace and freezes a
-//! programme, each seen to take effect), and a delegation of the ordonnateur's role that
-//! lets a deputy act until it expires, and then no more (exit 3, the civic
-//! code named).
+//! merchant's account; then revokes it, creates a namespace — a registrar
+//! granted it registers a record there — and freezes a programme, each seen
+//! to take effect), and a delegation of the ordonnateur's role that lets a
+//! deputy act until it expires, and then no more (exit 3, the civic code
+//! named).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -155,6 +156,47 @@ fn proposals_are_voted_and_executed_from_the_command_line() {
         ],
         "NamespaceCreated",
     );
+    // The namespace exists: a registrar can be granted it and register in it.
+    let registrar = cli.import_demo("registrar", "registrar");
+    pass(
+        "3",
+        &[
+            "grant-role",
+            "--account",
+            &registrar,
+            "--role",
+            "registrar",
+            "--scope",
+            "namespace:permits/demolition",
+        ],
+        "RoleGranted",
+    );
+    let order = cli.write("demolition.pdf", "%PDF demolition order D-2027-1");
+    let registered = cli.json(&[
+        "tx",
+        "registry",
+        "register",
+        "--key",
+        "registrar",
+        "--namespace",
+        "permits/demolition",
+        "--id",
+        "D-2027-1",
+        "--file",
+        &order,
+        "--field",
+        "code:3",
+        "--wait",
+    ]);
+    assert_eq!(registered["receipt"]["success"], true, "{registered}");
+    let record = cli.json(&[
+        "query",
+        "record",
+        "permits/demolition",
+        "D-2027-1",
+        "--verify",
+    ]);
+    assert_eq!(record["answer"]["record"]["version"], 1, "{record}");
     cli.import_demo("administrator", "aid administrator (ordonnateur)");
     let starts = (now_ms() - 60_000).to_string();
     let ends = (now_ms() + 86_400_000).to_string();
@@ -180,7 +222,7 @@ fn proposals_are_voted_and_executed_from_the_command_line() {
     ]);
     assert_eq!(created["receipt"]["success"], true, "{created}");
     pass(
-        "3",
+        "4",
         &["freeze-programme", "--programme", "0"],
         "ProgrammeFrozen",
     );

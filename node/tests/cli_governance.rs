@@ -22,6 +22,34 @@ use common::{DemoHome, now_ms};
 
 const CITY: &str = "219900016";
 
+/// `civitas --json tx aid create-programme` by `key` for the city, open
+/// from a minute ago for a day, waited for.
+fn create_programme(cli: &Cli, key: &str) -> common::cli::Run {
+    let starts = (now_ms() - 60_000).to_string();
+    let ends = (now_ms() + 86_400_000).to_string();
+    cli.run(&[
+        "--json",
+        "tx",
+        "aid",
+        "create-programme",
+        "--key",
+        key,
+        "--collectivity",
+        CITY,
+        "--budget",
+        "100",
+        "--cap-per-period",
+        "10",
+        "--period",
+        "30d",
+        "--starts",
+        &starts,
+        "--ends",
+        &ends,
+        "--wait",
+    ])
+}
+
 #[test]
 fn proposals_are_voted_and_executed_from_the_command_line() {
     let home = DemoHome::new();
@@ -198,29 +226,8 @@ fn proposals_are_voted_and_executed_from_the_command_line() {
     ]);
     assert_eq!(record["answer"]["record"]["version"], 1, "{record}");
     cli.import_demo("administrator", "aid administrator (ordonnateur)");
-    let starts = (now_ms() - 60_000).to_string();
-    let ends = (now_ms() + 86_400_000).to_string();
-    let created = cli.json(&[
-        "tx",
-        "aid",
-        "create-programme",
-        "--key",
-        "administrator",
-        "--collectivity",
-        CITY,
-        "--budget",
-        "100",
-        "--cap-per-period",
-        "10",
-        "--period",
-        "30d",
-        "--starts",
-        &starts,
-        "--ends",
-        &ends,
-        "--wait",
-    ]);
-    assert_eq!(created["receipt"]["success"], true, "{created}");
+    let created = create_programme(&cli, "administrator");
+    assert_eq!(created.json()["receipt"]["success"], true, "{created:?}");
     pass(
         "4",
         &["freeze-programme", "--programme", "0"],
@@ -290,37 +297,12 @@ fn a_delegated_role_acts_until_the_delegation_expires() {
         "{account}"
     );
 
-    let create = |name: &str| {
-        let starts = (now_ms() - 60_000).to_string();
-        let ends = (now_ms() + 86_400_000).to_string();
-        cli.run(&[
-            "--json",
-            "tx",
-            "aid",
-            "create-programme",
-            "--key",
-            name,
-            "--collectivity",
-            CITY,
-            "--budget",
-            "100",
-            "--cap-per-period",
-            "10",
-            "--period",
-            "30d",
-            "--starts",
-            &starts,
-            "--ends",
-            &ends,
-            "--wait",
-        ])
-    };
-    let acted = create("deputy");
+    let acted = create_programme(&cli, "deputy");
     assert_eq!(acted.code, 0, "{acted:?}");
     while now_ms() < until + 1_000 {
         std::thread::sleep(Duration::from_millis(200));
     }
-    let refused = create("deputy");
+    let refused = create_programme(&cli, "deputy");
     assert_eq!(refused.code, 3, "{refused:?}");
     assert_eq!(refused.stderr.lines().count(), 1, "{refused:?}");
     assert!(refused.stderr.contains("DelegationExpired"), "{refused:?}");

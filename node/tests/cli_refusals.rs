@@ -240,6 +240,16 @@ fn a_node_that_alters_a_proven_answer_fails_verification() {
     one_line(&run, 5, "is not the proven one");
 }
 
+/// A user of a dishonest node: its answers are `node`'s with `change`
+/// applied to each result.
+fn fooled_by(
+    node: &common::Node,
+    change: impl Fn(&mut serde_json::Value) + Send + Sync + 'static,
+) -> Cli {
+    let proxy = lying_proxy(node.rpc_address, move |body| altered(body, &change));
+    Cli::at(&format!("http://{proxy}"))
+}
+
 /// `body` (a JSON-RPC answer) with `change` applied to its result, if any.
 fn altered(body: &str, change: impl Fn(&mut serde_json::Value)) -> String {
     let Ok(mut value) = serde_json::from_str::<serde_json::Value>(body) else {
@@ -312,26 +322,20 @@ fn chain_answers_are_verified_and_a_node_that_alters_one_fails() {
     );
 
     // A node that reports a failed transaction as a success, or the reverse.
-    let flip = lying_proxy(node.rpc_address, |body| {
-        altered(body, |result| {
-            if let Some(success) = result.pointer_mut("/receipt/success") {
-                *success = serde_json::Value::Bool(!success.as_bool().unwrap_or(false));
-            }
-        })
+    let fooled = fooled_by(&node, |result| {
+        if let Some(success) = result.pointer_mut("/receipt/success") {
+            *success = serde_json::Value::Bool(!success.as_bool().unwrap_or(false));
+        }
     });
-    let fooled = Cli::at(&format!("http://{flip}"));
     fooled.ok(&["query", "transaction", &id]);
     let run = fooled.run(&["query", "transaction", &id, "--verify"]);
     one_line(&run, 5, "the receipt shown is not the proven one");
     // A node that shifts a block's time.
-    let shift = lying_proxy(node.rpc_address, |body| {
-        altered(body, |result| {
-            if let Some(time) = result.get_mut("timeMs") {
-                *time = serde_json::json!(time.as_u64().unwrap_or(0) + 1);
-            }
-        })
+    let fooled = fooled_by(&node, |result| {
+        if let Some(time) = result.get_mut("timeMs") {
+            *time = serde_json::json!(time.as_u64().unwrap_or(0) + 1);
+        }
     });
-    let fooled = Cli::at(&format!("http://{shift}"));
     let run = fooled.run(&["query", "block", &height, "--verify"]);
     one_line(
         &run,
@@ -344,47 +348,35 @@ fn chain_answers_are_verified_and_a_node_that_alters_one_fails() {
         .call(async |client| civitas_rpc_api::CivitasApiClient::get_header(client, 1).await)
         .unwrap();
     let first = serde_json::to_value(first).unwrap();
-    let swap = lying_proxy(node.rpc_address, move |body| {
-        altered(body, |result| {
-            if result.get("previousBlockHash").is_some() {
-                *result = first.clone();
-            }
-        })
+    let fooled = fooled_by(&node, move |result| {
+        if result.get("previousBlockHash").is_some() {
+            *result = first.clone();
+        }
     });
-    let fooled = Cli::at(&format!("http://{swap}"));
     let run = fooled.run(&["query", "block", "2", "--verify"]);
     one_line(&run, 5, "the header of height 1 for height 2");
     // A node that answers with another height's validator set.
-    let later = lying_proxy(node.rpc_address, |body| {
-        altered(body, |result| {
-            if result.get("validators").is_some() {
-                result["height"] = serde_json::json!(result["height"].as_u64().unwrap() + 5);
-            }
-        })
+    let fooled = fooled_by(&node, |result| {
+        if result.get("validators").is_some() {
+            result["height"] = serde_json::json!(result["height"].as_u64().unwrap() + 5);
+        }
     });
-    let fooled = Cli::at(&format!("http://{later}"));
     let run = fooled.run(&["query", "validators", "--height", "1", "--verify"]);
     one_line(&run, 5, "the set of height 6 for the one asked");
     // A node that hides an account's role but still proves it.
-    let hide = lying_proxy(node.rpc_address, |body| {
-        altered(body, |result| {
-            if let Some(roles) = result.get_mut("roles") {
-                *roles = serde_json::json!([]);
-            }
-        })
+    let fooled = fooled_by(&node, |result| {
+        if let Some(roles) = result.get_mut("roles") {
+            *roles = serde_json::json!([]);
+        }
     });
-    let fooled = Cli::at(&format!("http://{hide}"));
     let run = fooled.run(&["query", "account", &grocer, "--verify"]);
     one_line(&run, 5, "the account shown is not the proven one");
     // A node that shows a validator with more power than it has.
-    let inflate = lying_proxy(node.rpc_address, |body| {
-        altered(body, |result| {
-            if let Some(power) = result.pointer_mut("/validators/0/power") {
-                *power = serde_json::json!("1000000");
-            }
-        })
+    let fooled = fooled_by(&node, |result| {
+        if let Some(power) = result.pointer_mut("/validators/0/power") {
+            *power = serde_json::json!("1000000");
+        }
     });
-    let fooled = Cli::at(&format!("http://{inflate}"));
     let run = fooled.run(&["query", "validators", "--verify"]);
     one_line(&run, 5, "not its validators'");
 }

@@ -284,7 +284,9 @@ fn chain_answers_are_verified_and_a_node_that_alters_one_fails() {
     );
     let text = honest.ok(&["query", "block", &height, "--verify"]);
     assert!(
-        text.contains(&format!("verified: the header of block {height} is final")),
+        text.contains(&format!(
+            "}}\nverified: the header of block {height} is final"
+        )),
         "{text}"
     );
     let json = honest.json(&[

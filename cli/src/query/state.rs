@@ -66,7 +66,10 @@ impl<'a> Query<'a> {
     ) -> Result<(), CliError> {
         let value = json!({"answer": answer, "verified": verified});
         output::emit(self.context, &value, || match verified {
-            Some(verified) => format!("{human}{}\n", verified.line()),
+            Some(verified) => {
+                let end = if human.ends_with('\n') { "" } else { "\n" };
+                format!("{human}{end}{}\n", verified.line())
+            }
             None => human,
         })
     }

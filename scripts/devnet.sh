@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 scripts/deps.sh
 
-echo "== building civitas-node (the first build compiles RocksDB's C++: allow ~20 minutes on 2 cores)"
+echo "== building civitas-node (the first build compiles RocksDB's C++: allow 10 to 20 minutes on 2 cores)"
 cargo build --locked --workspace --bins
 
 exec "${CARGO_TARGET_DIR:-target}/debug/civitas-node" devnet --home "${CIVITAS_DEVNET_HOME:-devnet}" "$@"

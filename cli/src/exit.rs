@@ -63,9 +63,22 @@ impl CliError {
         CliError::new(Exit::Failure, message)
     }
 
-    /// The one line printed on stderr: every cause, outermost first.
+    /// The same failure, said to have happened while `doing`.
+    pub fn context(self, doing: impl fmt::Display + Send + Sync + 'static) -> CliError {
+        CliError {
+            exit: self.exit,
+            error: self.error.context(doing),
+        }
+    }
+
+    /// What went wrong: every cause, outermost first.
+    pub fn message(&self) -> String {
+        format!("{:#}", self.error)
+    }
+
+    /// The one line printed on stderr.
     pub fn line(&self) -> String {
-        format!("error: {:#}", self.error)
+        format!("error: {}", self.message())
     }
 }
 
@@ -100,6 +113,17 @@ mod tests {
             "error: the node refused the transaction: sequence 3 is behind the account's next, 5"
         );
         assert_eq!(error.exit as i32, 3);
+    }
+
+    #[test]
+    fn context_keeps_the_exit_code_and_comes_first() {
+        let error =
+            CliError::unreachable("the stream closed").context("transaction 0xab was submitted");
+        assert_eq!(error.exit, Exit::Unreachable);
+        assert_eq!(
+            error.line(),
+            "error: transaction 0xab was submitted: the stream closed"
+        );
     }
 
     #[test]

@@ -20,8 +20,9 @@ pub fn client(context: &Context) -> Result<HttpClient, CliError> {
 }
 
 /// The CLI error of a failed call of `method` to the node at `node`: the
-/// node's refusal of a transaction is `Rejected`, any other answered error a
-/// general failure with the node's message, and no answer `Unreachable`.
+/// node's refusal of a transaction is `Rejected`, any other answered error
+/// (or an answer this CLI cannot read) a general failure with the node's
+/// message, and no answer `Unreachable`.
 pub fn call_error(node: &str, method: &str, error: RpcError) -> CliError {
     match error {
         RpcError::Call(answer) => {
@@ -36,6 +37,12 @@ pub fn call_error(node: &str, method: &str, error: RpcError) -> CliError {
                 code => CliError::failure(format!("{method} failed (code {code}): {message}")),
             }
         }
+        RpcError::ParseError(_)
+        | RpcError::InvalidRequestId(_)
+        | RpcError::InvalidSubscriptionId
+        | RpcError::Custom(_) => CliError::failure(format!(
+            "the node at {node} answered {method} with something this civitas cannot read: {error} (is it a Civitas node of this version?)"
+        )),
         RpcError::RequestTimeout => CliError::unreachable(format!(
             "the node at {node} did not answer {method} in time"
         )),

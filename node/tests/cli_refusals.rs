@@ -5,7 +5,8 @@
 //! reason), a transaction that fails its rules (with the civic code's name),
 //! a tampered transaction file, a forged proof caught by `--verify`, and
 //! `--verify` of the chain's own answers (transactions, headers, blocks,
-//! validator sets, accounts): honest ones verify, altered ones exit 5, and
+//! validator sets, accounts) and of state answers in every part shown:
+//! honest ones verify, altered ones exit 5, and
 //! the status, which carries no proof, refuses `--verify`; and a wait shows
 //! a spinner on a terminal only, never with `--json` or in a pipe.
 #![allow(
@@ -381,6 +382,141 @@ fn chain_answers_are_verified_and_a_node_that_alters_one_fails() {
     });
     let run = fooled.run(&["query", "validators", "--verify"]);
     one_line(&run, 5, "not its validators'");
+}
+
+/// `--verify` of state answers checks every part shown, not only the first
+/// entry: a merchant's standing, a programme's periods, a proposal's votes
+/// and council power, a record's versions, the height, and an entry left
+/// out (a node cannot deny a programme by sending no proof).
+#[test]
+fn state_answers_are_verified_whole_and_a_node_that_alters_any_part_fails() {
+    let home = DemoHome::new();
+    let node = home.start_with_activity();
+    let honest = Cli::new(&node);
+    council_votes_a_proposal(&home, &node);
+    let grocer = common::account("grocer").address.to_string();
+    let merchant = [
+        "query",
+        "merchant",
+        "--programme",
+        "0",
+        grocer.as_str(),
+        "--verify",
+    ];
+    let programme = ["query", "programme", "0", "--verify"];
+    let proposal = ["query", "proposal", "0", "--verify"];
+    let permit = civitas_demo::activity::PERMIT_ID;
+    let record = ["query", "record", "permits/building", permit, "--verify"];
+    let text = honest.ok(&merchant);
+    assert!(
+        text.contains("accredited  true") && text.contains("verified: 4 proven entries"),
+        "{text}"
+    );
+    honest.ok(&programme);
+    let text = honest.ok(&proposal);
+    assert!(
+        text.contains("the 1 vote(s) shown are proven") && text.contains("is the node's word"),
+        "{text}"
+    );
+    let text = honest.ok(&record);
+    assert!(text.contains("verified: 3 proven entries"), "{text}");
+
+    let flip = |value: &mut serde_json::Value| {
+        *value = serde_json::json!(!value.as_bool().unwrap());
+    };
+    let fooled = fooled_by(&node, move |result| {
+        if let Some(accredited) = result.get_mut("accredited") {
+            flip(accredited);
+        }
+    });
+    fooled.ok(&merchant[..5]);
+    let run = fooled.run(&merchant);
+    one_line(
+        &run,
+        5,
+        "the merchant's standing shown is not the proven one",
+    );
+
+    // A programme denied: no programme, and no proof at all.
+    let fooled = fooled_by(&node, |result| {
+        if result.get("periods").is_some() {
+            result["programme"] = serde_json::Value::Null;
+            result["periods"] = serde_json::json!([]);
+            result["entries"] = serde_json::json!([]);
+        }
+    });
+    one_line(
+        &fooled.run(&programme),
+        5,
+        "0 proven entries, 1 asked about",
+    );
+    let fooled = fooled_by(&node, |result| {
+        if let Some(budget) = result.pointer_mut("/periods/0/budgetCents") {
+            *budget = serde_json::json!("1");
+        }
+    });
+    one_line(
+        &fooled.run(&programme),
+        5,
+        "period 1 shown is not the proven one",
+    );
+    let fooled = fooled_by(&node, |result| {
+        if result.get("periods").is_some() {
+            result["height"] = serde_json::json!(result["height"].as_u64().unwrap() + 1);
+        }
+    });
+    one_line(&fooled.run(&programme), 5, "its proofs are of height");
+
+    let fooled = fooled_by(&node, move |result| {
+        if let Some(in_favour) = result.pointer_mut("/votes/0/inFavour") {
+            flip(in_favour);
+        }
+    });
+    one_line(
+        &fooled.run(&proposal),
+        5,
+        "vote 1 shown is not the proven one",
+    );
+    let fooled = fooled_by(&node, |result| {
+        if let Some(power) = result.get_mut("councilPower") {
+            *power = serde_json::json!("1");
+        }
+    });
+    one_line(&fooled.run(&proposal), 5, "the council power shown");
+
+    let fooled = fooled_by(&node, |result| {
+        if let Some(hash) = result.pointer_mut("/versions/0/documentHash") {
+            *hash = serde_json::json!(format!("0x{}", "00".repeat(32)));
+        }
+    });
+    one_line(
+        &fooled.run(&record),
+        5,
+        "version 1 shown is not the proven one",
+    );
+}
+
+/// The council proposes a merchant's accreditation (proposal 0) and votes
+/// it through: one vote recorded.
+fn council_votes_a_proposal(home: &DemoHome, node: &common::Node) {
+    use civitas_civic::governance::GovernanceAction;
+    use civitas_civic::model::{Role, Scope};
+    let mut council = civitas_demo::council::Council::new(&home.genesis);
+    let merchant = civitas_types::SigningKey::from_seed(&[51; 32]).public_key();
+    let grant = GovernanceAction::GrantRole {
+        account: civitas_types::AccountId::from_public_key(&merchant),
+        role: Role::Merchant,
+        scope: Scope::Programme(civitas_demo::CITY_SIREN, 0),
+        categories: civitas_types::BoundedVec::try_from_vec(vec![civitas_demo::PHARMACY]).unwrap(),
+    };
+    let expires = common::now_ms() + 24 * 3_600_000;
+    for transaction in [
+        council.propose(0, grant, "grant", expires).unwrap(),
+        council.vote(0, 0).unwrap(),
+    ] {
+        let id = node.rpc.submit(&transaction).unwrap();
+        assert!(node.wait_for_transaction(&id).receipt.success);
+    }
 }
 
 #[test]

@@ -39,7 +39,7 @@ pub struct ChainArgs {
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
     /// Start from this snapshot (`--save-snapshot` of an earlier audit, or
-    /// a node's) instead of genesis: it is checked against the validator-set
+    /// one a ledger exported) instead of genesis: it is checked against the validator-set
     /// history from genesis, then only the blocks after it are replayed.
     /// With --data-dir, the node's whole data/ directory is needed (its
     /// record of validator sets beside the ledger).

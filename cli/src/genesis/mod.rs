@@ -14,7 +14,7 @@
 mod edit;
 mod file;
 mod inspect;
-mod time;
+pub(crate) mod time;
 
 use std::path::PathBuf;
 

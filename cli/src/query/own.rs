@@ -12,6 +12,7 @@ use civitas_rpc_api::{
 use civitas_types::{AccountId, ChainId, SigningKey};
 
 use super::state::Query;
+use super::verify::{Proven, after, first};
 use crate::exit::CliError;
 use crate::keystore::{self, Derivation};
 use crate::node;
@@ -58,14 +59,15 @@ pub async fn balance(query: &Query<'_>, name: &str, programme: u64) -> Result<()
     .await?;
     let verified = query
         .verified(
+            answer.certified.header.height,
             &answer.certified,
             &[&answer.entry],
             &[keys::beneficiary(programme, &beneficiary)],
-            |values| {
+            |proven| {
                 let proven = BeneficiaryAnswer::from_entry(
                     programme,
                     &beneficiary,
-                    values.first().and_then(|v| v.as_deref()),
+                    first(proven),
                     answer.entry.clone(),
                     answer.certified.clone(),
                 );
@@ -124,14 +126,15 @@ pub async fn merchant_balance(
     .await?;
     let verified = query
         .verified(
+            answer.certified.header.height,
             &answer.certified,
             &[&answer.entry],
             &[keys::merchant_balance(programme, &merchant)],
-            |values| {
+            |proven| {
                 let proven = MerchantBalanceAnswer::from_entry(
                     programme,
                     &merchant,
-                    values.first().and_then(|v| v.as_deref()),
+                    first(proven),
                     answer.entry.clone(),
                     answer.certified.clone(),
                 );
@@ -197,18 +200,22 @@ pub async fn meter(query: &Query<'_>, name: &str, asked: &MeterQuestion) -> Resu
     }
     let entries: Vec<_> = answer.entries.iter().collect();
     let verified = query
-        .verified(&answer.certified, &entries, &proven_keys, |values| {
-            check_registration(&answer, values)
-        })
+        .verified(
+            answer.height,
+            &answer.certified,
+            &entries,
+            &proven_keys,
+            |proven| check_registration(&answer, proven),
+        )
         .await?;
     query.print(&answer, verified.as_ref(), meter_text(&answer))
 }
 
 /// Whether the registration shown is what the proven meter and energy
 /// account entries decode to.
-fn check_registration(answer: &MeterAnswer, values: &[Option<Vec<u8>>]) -> Result<(), CliError> {
-    let meter = values.first().and_then(|v| v.as_deref());
-    let account = values.get(1).and_then(|v| v.as_deref());
+fn check_registration(answer: &MeterAnswer, proven: &[Proven]) -> Result<(), CliError> {
+    let meter = first(proven);
+    let account = first(after(proven, 1));
     let proven = meter
         .map(|meter| MeterRegistration::decode(meter, account).map(|(r, _)| r))
         .transpose()

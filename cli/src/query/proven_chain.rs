@@ -98,7 +98,8 @@ pub async fn transaction(
         return Err(failed("the proof is not of a transaction"));
     };
     let id = transaction.id();
-    let shown_id = parse::hash("the transaction id shown", &view.id)?;
+    let shown_id =
+        parse::hash("the transaction id shown", &view.id).map_err(|e| failed(e.message()))?;
     let body = &transaction.body;
     let same = shown_id == id
         && view.height == header.height
@@ -191,7 +192,8 @@ pub async fn validators(
     }
     let set = ValidatorSet::new(validators_of(view)?)
         .map_err(|e| failed(format!("the validator set shown: {e}")))?;
-    let shown_hash = parse::hash("the set hash shown", &view.hash)?;
+    let shown_hash =
+        parse::hash("the set hash shown", &view.hash).map_err(|e| failed(e.message()))?;
     if shown_hash != set.hash() || view.total_power != set.total_voting_power().to_string() {
         return Err(failed(
             "the set's hash or total power shown is not its validators'",
@@ -251,13 +253,12 @@ pub async fn account(
         .as_ref()
         .ok_or_else(|| failed("the node gave no proofs (is a block committed yet?)"))?;
     let entries: Vec<&ProvenEntry> = view.entries.iter().collect();
-    let (mut verified, values) = verifier.check(certified, &entries, &[]).await?;
-    let mut proven = Vec::with_capacity(values.len());
-    for (index, (entry, value)) in view.entries.iter().zip(values).enumerate() {
-        let key = entry
-            .key_bytes()
-            .map_err(|e| failed(format!("proven entry {index}: {e}")))?;
-        proven.push((key, value));
+    let (mut verified, proven) = verifier.check(certified, &entries, &[]).await?;
+    if verified.height != view.height {
+        return Err(failed(format!(
+            "the answer says height {}, its proofs are of height {}",
+            view.height, verified.height
+        )));
     }
     let rebuilt = AccountEntries::from_proven(account, &proven).map_err(failed)?;
     let proofs = Some((view.entries.clone(), certified.clone()));

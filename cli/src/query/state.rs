@@ -3,15 +3,19 @@
 //! `--verify` checks them and that the view shown is the proven one.
 
 use civitas_civic::keys;
+use civitas_civic::model::{NamespaceName, RecordId, Siren};
 use civitas_rpc_api::{
-    CivitasApiClient, CollectivityAnswer, CollectivityView, CommunityView, HttpClient,
-    OfficialView, ProgrammeView, RecordView, SlotFiguresView,
+    CivitasApiClient, CollectivityAnswer, CollectivityView, CommunityView, DocumentAnswer,
+    HttpClient, MerchantAnswer, MerchantEntries, Office, OfficialView, PeriodFiguresView,
+    ProgrammeView, ProposalAnswer, RecordAnswer, RecordVersionView, RecordView, SlotFiguresView,
+    VoteView, council_power_text, decode_document_entry, record_id_text,
 };
+use civitas_types::AccountId;
 use serde::Serialize;
 use serde_json::json;
 
 use super::QueryOptions;
-use super::verify::{Verified, Verifier, same_view};
+use super::verify::{Proven, Verified, Verifier, after, each_shown, failed, first, same_view};
 use crate::context::Context;
 use crate::exit::CliError;
 use crate::node;
@@ -38,21 +42,28 @@ impl<'a> Query<'a> {
     }
 
     /// With `--verify`: checks the answer (`certified`, `entries`, the first
-    /// ones at `keys`), runs `views` on the proven values, and returns what
-    /// was established.
+    /// ones at `keys`, read at `height`), runs `views` on the proven
+    /// entries, and returns what was established.
     pub(super) async fn verified(
         &self,
+        height: u64,
         certified: &civitas_rpc_api::Certified,
         entries: &[&civitas_rpc_api::ProvenEntry],
         keys: &[Vec<u8>],
-        views: impl FnOnce(&[Option<Vec<u8>>]) -> Result<(), CliError>,
+        views: impl FnOnce(&[Proven]) -> Result<(), CliError>,
     ) -> Result<Option<Verified>, CliError> {
         if !self.options.verify {
             return Ok(None);
         }
         let verifier = Verifier::new(self.context, self.client, self.options.genesis.as_deref())?;
-        let (verified, values) = verifier.check(certified, entries, keys).await?;
-        views(&values)?;
+        let (verified, proven) = verifier.check(certified, entries, keys).await?;
+        if verified.height != height {
+            return Err(failed(format!(
+                "the answer says height {height}, its proofs are of height {}",
+                verified.height
+            )));
+        }
+        views(&proven)?;
         Ok(Some(verified))
     }
 
@@ -75,10 +86,6 @@ impl<'a> Query<'a> {
     }
 }
 
-fn first(values: &[Option<Vec<u8>>]) -> Option<&[u8]> {
-    values.first().and_then(|v| v.as_deref())
-}
-
 /// Cents written as a decimal string, as euros.
 fn euros(cents: &str) -> String {
     cents
@@ -97,17 +104,30 @@ pub async fn collectivity(query: &Query<'_>, siren: u32) -> Result<(), CliError>
     .await?;
     let key = keys::collectivity(&parse::siren(siren)?);
     let entries: Vec<_> = answer.entries.iter().collect();
-    let verified = query
-        .verified(&answer.certified, &entries, &[key], |values| {
-            same_view(
-                "collectivity",
-                answer.collectivity.as_ref(),
-                first(values),
-                CollectivityView::decode,
-            )?;
-            same_officials(&answer, values)
-        })
+    let mut verified = query
+        .verified(
+            answer.height,
+            &answer.certified,
+            &entries,
+            &[key],
+            |proven| {
+                same_view(
+                    "collectivity",
+                    answer.collectivity.as_ref(),
+                    first(proven),
+                    CollectivityView::decode,
+                )?;
+                same_officials(&answer, proven)
+            },
+        )
         .await?;
+    if let Some(verified) = verified.as_mut() {
+        verified.subject = Some(format!(
+            "the collectivity and its {} official(s) shown are proven at height {} (that it has no other, and that the namespaces named are its, is the node's word)",
+            answer.officials.len(),
+            verified.height
+        ));
+    }
     let human = match &answer.collectivity {
         None => format!("no collectivity {siren} at height {}\n", answer.height),
         Some(c) => {
@@ -126,31 +146,25 @@ pub async fn collectivity(query: &Query<'_>, siren: u32) -> Result<(), CliError>
 }
 
 /// Each official shown is what its proven entry (the one after the
-/// collectivity's, in order) decodes to.
-fn same_officials(answer: &CollectivityAnswer, values: &[Option<Vec<u8>>]) -> Result<(), CliError> {
-    let refused =
-        |what: String| CliError::verification(format!("the answer does not verify: {what}"));
-    if answer.entries.len() != answer.officials.len().saturating_add(1) {
-        return Err(refused(
-            "one proven entry per official is missing".to_owned(),
-        ));
-    }
-    for (index, official) in answer.officials.iter().enumerate() {
-        let at = index.saturating_add(1);
-        let (Some(entry), Some(Some(value))) = (answer.entries.get(at), values.get(at)) else {
-            return Err(refused(format!("official {index} is not proven present")));
-        };
-        let key = civitas_rpc_api::from_hex(&entry.key)
-            .map_err(|e| refused(format!("official {index}'s key is not hex: {e}")))?;
-        let proven = OfficialView::decode(&key, value)
-            .map_err(|e| refused(format!("official {index}'s entry does not decode: {e}")))?;
-        if proven.map(|(_, view)| view).as_ref() != Some(official) {
-            return Err(refused(format!(
-                "official {index} shown is not the proven one"
-            )));
-        }
-    }
-    Ok(())
+/// collectivity's, in order) decodes to, in an office of this collectivity
+/// (a namespace's office is taken to be its on the node's word).
+fn same_officials(answer: &CollectivityAnswer, proven: &[Proven]) -> Result<(), CliError> {
+    each_shown(
+        "official",
+        &answer.officials,
+        after(proven, 1),
+        |official, key, value| {
+            let decoded = value.map(|value| OfficialView::decode(key, value));
+            let Some(Ok(Some((office, view)))) = decoded else {
+                return false;
+            };
+            let ours = match office {
+                Office::Collectivity(of) => of.0 == answer.siren,
+                Office::Namespace(_) => true,
+            };
+            ours && view == *official
+        },
+    )
 }
 
 /// The officials, one line each, for people.
@@ -201,15 +215,26 @@ pub async fn programme(
     let entries: Vec<_> = answer.entries.iter().collect();
     let verified = query
         .verified(
+            answer.height,
             &answer.certified,
             &entries,
             &[keys::programme(id)],
-            |values| {
+            |proven| {
                 same_view(
                     "programme",
                     answer.programme.as_ref(),
-                    first(values),
+                    first(proven),
                     ProgrammeView::decode,
+                )?;
+                each_shown(
+                    "period",
+                    &answer.periods,
+                    after(proven, 1),
+                    |shown, key, value| {
+                        key == keys::period_figures(id, shown.period)
+                            && PeriodFiguresView::decode(shown.period, value)
+                                .is_ok_and(|decoded| decoded == *shown)
+                    },
                 )
             },
         )
@@ -255,7 +280,7 @@ pub async fn programme(
 
 /// `query merchant`.
 pub async fn merchant(query: &Query<'_>, programme: u64, address: &str) -> Result<(), CliError> {
-    parse::account(address)?;
+    let merchant = parse::account(address)?;
     let answer = node::call(
         query.context,
         "civitas_getMerchant",
@@ -264,7 +289,13 @@ pub async fn merchant(query: &Query<'_>, programme: u64, address: &str) -> Resul
     .await?;
     let entries: Vec<_> = answer.entries.iter().collect();
     let verified = query
-        .verified(&answer.certified, &entries, &[], |_| Ok(()))
+        .verified(
+            answer.height,
+            &answer.certified,
+            &entries,
+            &[keys::programme(programme)],
+            |proven| same_standing(programme, &merchant, &answer, proven),
+        )
         .await?;
     let human = fields(&[
         ("merchant", answer.merchant.clone()),
@@ -274,6 +305,35 @@ pub async fn merchant(query: &Query<'_>, programme: u64, address: &str) -> Resul
         ("height", answer.height.to_string()),
     ]);
     query.print(&answer, verified.as_ref(), human)
+}
+
+/// Whether the merchant's standing shown (accredited, grants, categories)
+/// in `programme` is what its proven entries say.
+fn same_standing(
+    programme: u64,
+    merchant: &AccountId,
+    answer: &MerchantAnswer,
+    proven: &[Proven],
+) -> Result<(), CliError> {
+    if answer.merchant != merchant.to_string() {
+        return Err(failed("the answer is about another merchant"));
+    }
+    let entries = MerchantEntries::from_proven(programme, merchant, proven).map_err(failed)?;
+    let standing = entries
+        .standing()
+        .map_err(|e| failed(format!("a proven entry does not decode: {e}")))?;
+    let shown = (
+        answer.accredited,
+        answer.grants.clone(),
+        answer.accepted_categories.clone(),
+    );
+    if standing == shown {
+        Ok(())
+    } else {
+        Err(failed(
+            "the merchant's standing shown is not the proven one",
+        ))
+    }
 }
 
 /// `query community`.
@@ -287,14 +347,15 @@ pub async fn community(query: &Query<'_>, id: u64) -> Result<(), CliError> {
     let entries: Vec<_> = answer.entries.iter().collect();
     let verified = query
         .verified(
+            answer.height,
             &answer.certified,
             &entries,
             &[keys::community(id)],
-            |values| {
+            |proven| {
                 same_view(
                     "community",
                     answer.community.as_ref(),
-                    first(values),
+                    first(proven),
                     CommunityView::decode,
                 )
             },
@@ -331,14 +392,15 @@ pub async fn slot(query: &Query<'_>, community: u64, slot: u64) -> Result<(), Cl
     let entries: Vec<_> = answer.entries.iter().collect();
     let verified = query
         .verified(
+            answer.height,
             &answer.certified,
             &entries,
             &[keys::slot_figures(community, slot)],
-            |values| {
+            |proven| {
                 same_view(
                     "slot",
                     answer.figures.as_ref(),
-                    first(values),
+                    first(proven),
                     SlotFiguresView::decode,
                 )
             },
@@ -365,7 +427,9 @@ pub async fn slot(query: &Query<'_>, community: u64, slot: u64) -> Result<(), Cl
 
 /// `query record NAMESPACE ID`.
 pub async fn record(query: &Query<'_>, namespace: &str, id: &str) -> Result<(), CliError> {
-    let key = keys::record(&parse::namespace(namespace)?, &parse::record_id(id)?);
+    let namespace_name = parse::namespace(namespace)?;
+    let record_id = parse::record_id(id)?;
+    let key = keys::record(&namespace_name, &record_id);
     let answer = node::call(
         query.context,
         "civitas_getRecord",
@@ -374,14 +438,21 @@ pub async fn record(query: &Query<'_>, namespace: &str, id: &str) -> Result<(), 
     .await?;
     let entries: Vec<_> = answer.entries.iter().collect();
     let verified = query
-        .verified(&answer.certified, &entries, &[key], |values| {
-            same_view(
-                "record",
-                answer.record.as_ref(),
-                first(values),
-                RecordView::decode,
-            )
-        })
+        .verified(
+            answer.height,
+            &answer.certified,
+            &entries,
+            &[key],
+            |proven| {
+                same_view(
+                    "record",
+                    answer.record.as_ref(),
+                    first(proven),
+                    RecordView::decode,
+                )?;
+                same_versions(&answer, &namespace_name, &record_id, proven)
+            },
+        )
         .await?;
     let human = match &answer.record {
         None => format!("no record {namespace}/{id} at height {}\n", answer.height),
@@ -423,6 +494,36 @@ pub async fn record(query: &Query<'_>, namespace: &str, id: &str) -> Result<(), 
     query.print(&answer, verified.as_ref(), human)
 }
 
+/// Each version shown is what its proven entry records, and they are the
+/// record's latest, none left out: numbered up to its version, those
+/// before counted as omitted.
+fn same_versions(
+    answer: &RecordAnswer,
+    namespace: &NamespaceName,
+    id: &RecordId,
+    proven: &[Proven],
+) -> Result<(), CliError> {
+    let newest = answer.record.as_ref().map_or(0, |record| record.version);
+    let numbers = (answer.versions_omitted.saturating_add(1)..=newest).filter(|_| newest > 0);
+    if !answer.versions.iter().map(|v| v.version).eq(numbers) {
+        return Err(failed(format!(
+            "the versions shown are not the record's latest {}",
+            answer.versions.len()
+        )));
+    }
+    each_shown(
+        "version",
+        &answer.versions,
+        after(proven, 1),
+        |shown, key, value| {
+            key == keys::record_version(namespace, id, shown.version)
+                && value
+                    .map(|value| RecordVersionView::decode(shown.version, value))
+                    .is_some_and(|decoded| decoded.is_ok_and(|decoded| decoded == *shown))
+        },
+    )
+}
+
 /// `query record NAMESPACE --file PATH`: the file is hashed here.
 pub async fn document(
     query: &Query<'_>,
@@ -439,16 +540,15 @@ pub async fn document(
             .get_record_by_document(namespace.to_owned(), hash.to_string()),
     )
     .await?;
+    let height = answer.certified.header.height;
     let verified = query
-        .verified(&answer.certified, &[&answer.entry], &[key], |values| {
-            if first(values).is_some() == answer.registered {
-                Ok(())
-            } else {
-                Err(CliError::verification(
-                    "the answer does not verify: whether the document is registered is not what the proof says",
-                ))
-            }
-        })
+        .verified(
+            height,
+            &answer.certified,
+            &[&answer.entry],
+            &[key],
+            |proven| same_document(&answer, first(proven)),
+        )
         .await?;
     let human = match (&answer.record, answer.version) {
         (Some(record), version) => format!(
@@ -465,6 +565,47 @@ pub async fn document(
     query.print(&answer, verified.as_ref(), human)
 }
 
+/// Whether the answer says what the proven document entry (`entry`)
+/// records: registered or not, and where (the record's id and version).
+fn same_document(answer: &DocumentAnswer, entry: Option<&[u8]>) -> Result<(), CliError> {
+    let located = entry
+        .map(decode_document_entry)
+        .transpose()
+        .map_err(|e| failed(format!("the proven document entry does not decode: {e}")))?;
+    let shown = answer
+        .record
+        .as_ref()
+        .map(|record| record.id.clone())
+        .zip(answer.version);
+    let proven = located.map(|(id, version)| (record_id_text(&id), version));
+    if answer.registered == proven.is_some() && shown == proven {
+        Ok(())
+    } else {
+        Err(failed(
+            "where the document is registered (or that it is not) is not what the proof says",
+        ))
+    }
+}
+
+/// The council power and each vote shown are what the proven entries
+/// (`proven`: the council power's, then one per vote) record.
+fn same_votes(id: u64, answer: &ProposalAnswer, proven: &[Proven]) -> Result<(), CliError> {
+    let Some(((_, power), votes)) = proven.split_first() else {
+        return Err(failed("the council's power is not proven"));
+    };
+    let power = council_power_text(power.as_deref())
+        .map_err(|e| failed(format!("the proven council power does not decode: {e}")))?;
+    if power != answer.council_power {
+        return Err(failed("the council power shown is not the proven one"));
+    }
+    each_shown("vote", &answer.votes, votes, |shown, key, value| {
+        key == keys::proposal_vote(id, &Siren(shown.collectivity))
+            && value
+                .map(|value| VoteView::decode(key, value))
+                .is_some_and(|decoded| decoded.is_ok_and(|decoded| decoded == *shown))
+    })
+}
+
 /// `query proposal`.
 pub async fn proposal(query: &Query<'_>, id: u64) -> Result<(), CliError> {
     let answer = node::call(
@@ -474,21 +615,30 @@ pub async fn proposal(query: &Query<'_>, id: u64) -> Result<(), CliError> {
     )
     .await?;
     let entries: Vec<_> = answer.entries.iter().collect();
-    let verified = query
+    let mut verified = query
         .verified(
+            answer.height,
             &answer.certified,
             &entries,
-            &[keys::proposal(id)],
-            |values| {
+            &[keys::proposal(id), keys::council_power()],
+            |proven| {
                 same_view(
                     "proposal",
                     answer.proposal.as_ref(),
-                    first(values),
+                    first(proven),
                     civitas_rpc_api::ProposalView::decode,
-                )
+                )?;
+                same_votes(id, &answer, after(proven, 1))
             },
         )
         .await?;
+    if let Some(verified) = verified.as_mut() {
+        verified.subject = Some(format!(
+            "the proposal, the council's power and the {} vote(s) shown are proven at height {} (that no other vote is recorded is the node's word)",
+            answer.votes.len(),
+            verified.height
+        ));
+    }
     let human = match &answer.proposal {
         None => format!("no proposal {id} at height {}\n", answer.height),
         Some(p) => {

@@ -109,14 +109,23 @@ impl<'a> Verifier<'a> {
     }
 
     /// Checks `certified` and every entry of `entries` against it; `keys`
-    /// are the keys the first entries must be (in order). Returns what was
-    /// established and the entries' values, in order.
+    /// are the keys the first entries must be (in order: an answer without
+    /// them fails — a node cannot deny an entry by leaving out its proof).
+    /// Returns what was established and the entries' keys and values, in
+    /// order.
     pub async fn check(
         &self,
         certified: &Certified,
         entries: &[&ProvenEntry],
         keys: &[Vec<u8>],
-    ) -> Result<(Verified, Vec<Option<Vec<u8>>>), CliError> {
+    ) -> Result<(Verified, Vec<Proven>), CliError> {
+        if entries.len() < keys.len() {
+            return Err(failed(format!(
+                "{} proven entries, {} asked about",
+                entries.len(),
+                keys.len()
+            )));
+        }
         let header = certified
             .header
             .decode_header()
@@ -135,26 +144,23 @@ impl<'a> Verifier<'a> {
         let signed_power = certificate
             .verify(&header.chain_id, header.height, &header.hash(), &set)
             .map_err(|e| failed(format!("the certificate: {e}")))?;
-        let mut values = Vec::with_capacity(entries.len());
+        let mut proven = Vec::with_capacity(entries.len());
         for (index, entry) in entries.iter().enumerate() {
             entry
                 .verify(&header.state_root)
                 .map_err(|e| failed(format!("proven entry {index}: {e}")))?;
-            if let Some(expected) = keys.get(index) {
-                let key = entry
-                    .key_bytes()
-                    .map_err(|e| failed(format!("proven entry {index}: {e}")))?;
-                if &key != expected {
-                    return Err(failed(format!(
-                        "proven entry {index} is not the state key asked about"
-                    )));
-                }
+            let key = entry
+                .key_bytes()
+                .map_err(|e| failed(format!("proven entry {index}: {e}")))?;
+            if keys.get(index).is_some_and(|expected| *expected != key) {
+                return Err(failed(format!(
+                    "proven entry {index} is not the state key asked about"
+                )));
             }
-            values.push(
-                entry
-                    .value_bytes()
-                    .map_err(|e| failed(format!("proven entry {index}: {e}")))?,
-            );
+            let value = entry
+                .value_bytes()
+                .map_err(|e| failed(format!("proven entry {index}: {e}")))?;
+            proven.push((key, value));
         }
         let genesis_validator_set = match &self.genesis {
             None => None,
@@ -182,7 +188,7 @@ impl<'a> Verifier<'a> {
                 entries: entries.len(),
                 subject: None,
             },
-            values,
+            proven,
         ))
     }
 
@@ -204,13 +210,56 @@ pub fn validators_of(view: &ValidatorsView) -> Result<Vec<Validator>, CliError> 
         .iter()
         .map(|v| {
             Ok(Validator {
-                public_key: PublicKey(parse::bytes32("a validator key", &v.public_key)?),
+                public_key: PublicKey(
+                    parse::bytes32("a validator key", &v.public_key)
+                        .map_err(|e| failed(e.message()))?,
+                ),
                 voting_power: v.power.parse().map_err(|_| {
                     failed(format!("the validator power {:?} is not a number", v.power))
                 })?,
             })
         })
         .collect()
+}
+
+/// A proven state entry: its key and its value (`None`: proven absent).
+pub type Proven = (Vec<u8>, Option<Vec<u8>>);
+
+/// The value of the first proven entry, if present.
+pub fn first(proven: &[Proven]) -> Option<&[u8]> {
+    proven.first().and_then(|(_, value)| value.as_deref())
+}
+
+/// Checks that each item shown is one proven entry's, in order: one entry
+/// per item, and `records(item, key, value)` says whether the entry at
+/// `key` holding `value` records that item.
+pub fn each_shown<T>(
+    what: &str,
+    shown: &[T],
+    proven: &[Proven],
+    records: impl Fn(&T, &[u8], Option<&[u8]>) -> bool,
+) -> Result<(), CliError> {
+    if shown.len() != proven.len() {
+        return Err(failed(format!(
+            "{} {what} shown, {} proven",
+            shown.len(),
+            proven.len()
+        )));
+    }
+    for (index, (item, (key, value))) in shown.iter().zip(proven).enumerate() {
+        if !records(item, key, value.as_deref()) {
+            return Err(failed(format!(
+                "{what} {} shown is not the proven one",
+                index.saturating_add(1)
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The proven entries after the first `skip`.
+pub fn after(proven: &[Proven], skip: usize) -> &[Proven] {
+    proven.get(skip..).unwrap_or_default()
 }
 
 /// Checks that `view` is what `bytes` decode to with `decode`.

@@ -58,11 +58,18 @@ impl<'a> NodeFacts<'a> {
 
 /// The chain id: `--chain-id`, or the node's.
 pub async fn chain_id(options: &TxOptions, node: &mut NodeFacts<'_>) -> Result<ChainId, CliError> {
-    let text = match &options.chain_id {
-        Some(text) => text.clone(),
-        None => node.status().await?.chain_id.clone(),
-    };
-    ChainId::new(&text).map_err(|e| CliError::usage(format!("{text:?} is not a chain id: {e}")))
+    match &options.chain_id {
+        Some(text) => ChainId::new(text)
+            .map_err(|e| CliError::usage(format!("{text:?} is not a chain id: {e}"))),
+        None => {
+            let text = &node.status().await?.chain_id;
+            ChainId::new(text).map_err(|e| {
+                CliError::failure(format!(
+                    "the node's chain id {text:?} is not a chain id: {e}"
+                ))
+            })
+        }
+    }
 }
 
 /// The body of `action` signed by `signer`: `--sequence` or the account's

@@ -118,14 +118,22 @@ pub fn sign(context: &Context, options: &TxOptions, path: &Path) -> Result<(), C
     let name = key_name(options)?;
     let mut file = read(path)?;
     let body = body_of(&file)?;
-    let key = keystore::signing_key(
-        context,
-        name,
-        derivation_of(&file.derivation)?,
-        &body.chain_id,
-    )?;
+    let derivation = derivation_of(&file.derivation)?;
+    let key = keystore::signing_key(context, name, derivation, &body.chain_id)?;
     let id = body.id();
     let public_key = key.public_key();
+    // A programme's or community's key acts only as its own account: one
+    // signing another account's transaction (a file edited to ask for it)
+    // would link the citizen's keys. Identity keys also sign as multisig
+    // members, whose account is not their own.
+    if !matches!(derivation, Derivation::Identity)
+        && AccountId::from_public_key(&public_key) != body.signer
+    {
+        return Err(CliError::failure(format!(
+            "the file asks for {name}'s {} key, which is not the file's signer {}: such a key signs only its own account's transactions (was the file edited?)",
+            file.derivation, body.signer
+        )));
+    }
     file.signatures
         .retain(|entry| entry.public_key != hex::encode(public_key.0));
     file.signatures.push(SignatureEntry {

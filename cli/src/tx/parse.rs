@@ -100,62 +100,12 @@ pub fn euros(cents: u64) -> String {
 /// (`2027-01-31T12:00:00Z`, or a date `2027-01-31` for its midnight).
 pub fn time_ms(text: &str) -> Result<u64, CliError> {
     let text = text.trim();
-    if let Ok(ms) = text.parse::<u64>() {
-        return Ok(ms);
-    }
-    rfc3339_ms(text).ok_or_else(|| {
+    // The genesis's calendar: one parser for every time the CLI reads.
+    crate::genesis::time::parse(text).ok_or_else(|| {
         CliError::usage(format!(
             "{text:?} is not a time: write 2027-01-31, 2027-01-31T12:00:00Z or milliseconds since 1970"
         ))
     })
-}
-
-fn rfc3339_ms(text: &str) -> Option<u64> {
-    let (date, time) = match text.split_once('T') {
-        Some((date, time)) => (date, time.strip_suffix('Z')?),
-        None => (text, "00:00:00"),
-    };
-    let mut date_parts = date.split('-');
-    let year: i64 = date_parts.next()?.parse().ok()?;
-    let month: i64 = date_parts.next()?.parse().ok()?;
-    let day: i64 = date_parts.next()?.parse().ok()?;
-    let mut time_parts = time.split(':');
-    let hour: i64 = time_parts.next()?.parse().ok()?;
-    let minute: i64 = time_parts.next()?.parse().ok()?;
-    let second: i64 = time_parts.next()?.parse().ok()?;
-    if date_parts.next().is_some()
-        || time_parts.next().is_some()
-        || !(1970..=9999).contains(&year)
-        || !(1..=12).contains(&month)
-        || !(1..=31).contains(&day)
-        || hour > 23
-        || minute > 59
-        || second > 59
-    {
-        return None;
-    }
-    let days = days_from_civil(year, month, day);
-    let seconds = days
-        .checked_mul(86_400)?
-        .checked_add(hour.checked_mul(3600)?)?
-        .checked_add(minute.checked_mul(60)?)?
-        .checked_add(second)?;
-    u64::try_from(seconds.checked_mul(1000)?).ok()
-}
-
-/// Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's
-/// `days_from_civil`).
-// The caller bounds the year to 1970..=9999, the month to 1..=12 and the day
-// to 1..=31: no step can overflow an i64.
-#[allow(clippy::arithmetic_side_effects)]
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let month_index = (month + 9) % 12;
-    let day_of_year = (153 * month_index + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
 }
 
 /// A duration: `30d`, `12h`, `15m`, `90s`, or milliseconds.
@@ -314,6 +264,9 @@ mod tests {
         assert_eq!(time_ms("2000-03-01T12:30:15Z").unwrap(), 951_913_815_000);
         assert_eq!(time_ms("42").unwrap(), 42);
         assert!(time_ms("2027-13-01").is_err());
+        assert!(time_ms("2027-02-29").is_err(), "not a leap year");
+        assert!(time_ms("2027-04-31").is_err());
+        assert_eq!(time_ms("2028-02-29").unwrap(), 1_835_395_200_000);
         assert!(time_ms("2027-01-01T00:00:00+02:00").is_err());
     }
 

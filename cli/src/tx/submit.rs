@@ -23,6 +23,7 @@ pub async fn sign_and_submit(
     built: &Built,
 ) -> Result<(), CliError> {
     let name = key_name(options)?;
+    wait_timeout(options)?;
     let mut node = NodeFacts::new(context);
     let chain_id = envelope::chain_id(options, &mut node).await?;
     let key = keystore::signing_key(context, name, built.derivation, &chain_id)?;
@@ -50,6 +51,15 @@ pub fn key_name(options: &TxOptions) -> Result<&str, CliError> {
     })
 }
 
+/// How long `--wait` waits (`None` without `--wait`): read before anything
+/// is signed or sent, so that a mistyped `--timeout` submits nothing.
+fn wait_timeout(options: &TxOptions) -> Result<Option<std::time::Duration>, CliError> {
+    options
+        .wait
+        .then(|| parse::duration_ms(&options.timeout).map(std::time::Duration::from_millis))
+        .transpose()
+}
+
 /// Submits `transaction` and reports it (and, with `--wait`, its receipt).
 pub async fn submit(
     context: &Context,
@@ -63,6 +73,7 @@ pub async fn submit(
         // need it whatever happens next.
         eprintln!("the transaction creates account {account}");
     }
+    let timeout = wait_timeout(options)?;
     let hex = hex::encode(encode(transaction));
     let client = node.client()?;
     let id = node::call(
@@ -71,7 +82,7 @@ pub async fn submit(
         client.submit_transaction(hex),
     )
     .await?;
-    if !options.wait {
+    let Some(timeout) = timeout else {
         return output::emit(
             context,
             &json!({"id": id, "status": "submitted", "signer": transaction.body.signer.to_string(), "sequence": transaction.body.sequence, "createsAccount": created.map(ToString::to_string)}),
@@ -82,9 +93,14 @@ pub async fn submit(
                 )
             },
         );
-    }
-    let timeout = std::time::Duration::from_millis(parse::duration_ms(&options.timeout)?);
-    let status = wait::follow(context, &id, timeout).await?;
+    };
+    // Once the node has it, every failure names the transaction: retrying
+    // blindly could pay twice.
+    let status = wait::follow(context, &id, timeout).await.map_err(|e| {
+        e.context(format!(
+            "transaction {id} was submitted (`civitas query transaction {id}` shows what became of it)"
+        ))
+    })?;
     report(context, &status, created)
 }
 

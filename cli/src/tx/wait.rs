@@ -36,7 +36,7 @@ pub async fn follow(
         .await
         .unwrap_or_else(|_| {
             Err(CliError::unreachable(format!(
-                "transaction {id} was not final after {}s: it may still be included (see `civitas query transaction {id}`)",
+                "it was not final after {}s and may still be included",
                 timeout.as_secs()
             )))
         });

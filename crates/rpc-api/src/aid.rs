@@ -12,12 +12,13 @@
 
 use civitas_civic::aid::{Programme, ProgrammeStatus};
 use civitas_civic::figures::PeriodFigures;
-use civitas_civic::model::RoleGrant;
-use civitas_types::{DecodeError, decode};
+use civitas_civic::keys;
+use civitas_civic::model::{Role, RoleGrant, Scope, Siren};
+use civitas_types::{AccountId, DecodeError, decode};
 use jsonrpsee::types::ErrorObjectOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::account::ScopeView;
+use crate::account::{ScopeView, scope_view};
 use crate::errors::invalid_params;
 use crate::state::{Certified, ProvenEntry};
 
@@ -258,7 +259,104 @@ pub struct MerchantEntries {
 /// What a merchant's entries say: accredited, its grants, the categories.
 pub type MerchantStanding = (bool, Vec<MerchantGrantView>, Vec<u16>);
 
+/// Why proven entries are not a merchant's standing in a programme.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MerchantProofError {
+    /// The first entry is not the programme's.
+    #[error("the first proven entry is not the programme's")]
+    NotProgramme,
+    /// The proven programme does not decode.
+    #[error("the proven programme does not decode: {0}")]
+    Programme(DecodeError),
+    /// An entry after the programme's is not the one expected there.
+    #[error("proven entry {0} is not the collectivity's or the merchant's grant it should be")]
+    WrongKey(usize),
+    /// Too many or too few entries.
+    #[error("{found} proven entries where the programme's state calls for {expected}")]
+    Count {
+        /// Entries given.
+        found: usize,
+        /// Entries the programme calls for.
+        expected: usize,
+    },
+}
+
+/// The scopes a merchant's grant for a programme of `collectivity` may
+/// have, in the order they are read: the programme's, then the whole
+/// collectivity's.
+pub fn merchant_scopes(collectivity: Siren, programme: u64) -> [Scope; 2] {
+    [
+        Scope::Programme(collectivity, programme),
+        Scope::Collectivity(collectivity),
+    ]
+}
+
 impl MerchantEntries {
+    /// The entries of `merchant`'s standing in programme `programme_id`
+    /// from proven (key, value) pairs, in the order `civitas_getMerchant`
+    /// proves them: the programme's; if it exists, its collectivity's and
+    /// the merchant's grants of [`merchant_scopes`].
+    pub fn from_proven(
+        programme_id: u64,
+        merchant: &AccountId,
+        proven: &[(Vec<u8>, Option<Vec<u8>>)],
+    ) -> Result<MerchantEntries, MerchantProofError> {
+        let Some(((key, programme), rest)) = proven.split_first() else {
+            return Err(MerchantProofError::NotProgramme);
+        };
+        if *key != keys::programme(programme_id) {
+            return Err(MerchantProofError::NotProgramme);
+        }
+        let Some(bytes) = programme else {
+            return match rest.len() {
+                0 => Ok(MerchantEntries::default()),
+                n => Err(MerchantProofError::Count {
+                    found: n.saturating_add(1),
+                    expected: 1,
+                }),
+            };
+        };
+        let decoded: Programme = decode(bytes).map_err(MerchantProofError::Programme)?;
+        let siren = decoded.rules.collectivity;
+        let [scope_for_programme, scope_for_collectivity] = merchant_scopes(siren, programme_id);
+        let [
+            (member_key, member),
+            (programme_key, programme_grant),
+            (collectivity_key, collectivity_grant),
+        ] = rest
+        else {
+            return Err(MerchantProofError::Count {
+                found: proven.len(),
+                expected: 4,
+            });
+        };
+        let expected = [
+            (member_key, keys::collectivity(&siren)),
+            (
+                programme_key,
+                keys::role(merchant, Role::Merchant, &scope_for_programme),
+            ),
+            (
+                collectivity_key,
+                keys::role(merchant, Role::Merchant, &scope_for_collectivity),
+            ),
+        ];
+        for (index, (found, wanted)) in expected.iter().enumerate() {
+            if **found != *wanted {
+                return Err(MerchantProofError::WrongKey(index.saturating_add(1)));
+            }
+        }
+        let with_scope = |scope: &Scope, value: &Option<Vec<u8>>| {
+            value.clone().map(|value| (scope_view(scope), value))
+        };
+        Ok(MerchantEntries {
+            programme: Some(bytes.clone()),
+            member: member.is_some(),
+            programme_grant: with_scope(&scope_for_programme, programme_grant),
+            collectivity_grant: with_scope(&scope_for_collectivity, collectivity_grant),
+        })
+    }
+
     /// The merchant's standing from its entries; a value that does not
     /// decode is the node's corrupt state.
     pub fn standing(&self) -> Result<MerchantStanding, DecodeError> {
@@ -428,5 +526,59 @@ mod tests {
             collectivity_grant: Some((for_city.0, vec![1])),
         };
         assert!(corrupt.standing().is_err());
+    }
+
+    #[test]
+    fn a_merchants_entries_are_rebuilt_only_from_the_keys_they_must_be() {
+        let merchant = AccountId([7; 32]);
+        let id = 0;
+        let grant = encode(&RoleGrant {
+            granted_at_height: 3,
+            categories: BoundedVec::try_from_vec(vec![5411]).unwrap(),
+        });
+        let [for_programme, for_city] = merchant_scopes(CITY, id);
+        let proven = vec![
+            (keys::programme(id), Some(encode(&programme()))),
+            (keys::collectivity(&CITY), Some(vec![0])),
+            (keys::role(&merchant, Role::Merchant, &for_programme), None),
+            (
+                keys::role(&merchant, Role::Merchant, &for_city),
+                Some(grant.clone()),
+            ),
+        ];
+        let entries = MerchantEntries::from_proven(id, &merchant, &proven).unwrap();
+        assert!(entries.member && entries.programme_grant.is_none());
+        assert_eq!(
+            entries.collectivity_grant,
+            Some((scope_view(&for_city), grant))
+        );
+        assert!(entries.standing().unwrap().0);
+
+        // Another merchant's grant, a missing entry, another programme.
+        let other = AccountId([8; 32]);
+        let mut swapped = proven.clone();
+        swapped[3].0 = keys::role(&other, Role::Merchant, &for_city);
+        assert_eq!(
+            MerchantEntries::from_proven(id, &merchant, &swapped).unwrap_err(),
+            MerchantProofError::WrongKey(3)
+        );
+        assert!(matches!(
+            MerchantEntries::from_proven(id, &merchant, &proven[..3]),
+            Err(MerchantProofError::Count {
+                found: 3,
+                expected: 4
+            })
+        ));
+        assert_eq!(
+            MerchantEntries::from_proven(1, &merchant, &proven).unwrap_err(),
+            MerchantProofError::NotProgramme
+        );
+        // No programme: its absence alone, nothing after it.
+        let absent = [(keys::programme(id), None)];
+        let none = MerchantEntries::from_proven(id, &merchant, &absent).unwrap();
+        assert!(none.programme.is_none() && !none.member);
+        let mut padded = absent.to_vec();
+        padded.push(proven[1].clone());
+        assert!(MerchantEntries::from_proven(id, &merchant, &padded).is_err());
     }
 }

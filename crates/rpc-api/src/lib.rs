@@ -165,9 +165,9 @@ pub use account::{
     MultisigView, RoleView, ScopeView, role_name, scope_view,
 };
 pub use aid::{
-    MerchantAnswer, MerchantEntries, MerchantGrantView, MerchantStanding,
+    MerchantAnswer, MerchantEntries, MerchantGrantView, MerchantProofError, MerchantStanding,
     PROGRAMME_PERIODS_DEFAULT, PROGRAMME_PERIODS_MAX, PeriodFiguresView, ProgrammeAnswer,
-    ProgrammeView, period_range,
+    ProgrammeView, merchant_scopes, period_range,
 };
 #[cfg(feature = "client")]
 pub use api::CivitasApiClient;

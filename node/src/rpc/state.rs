@@ -23,7 +23,8 @@ use civitas_rpc_api::{
     PROPOSAL_VOTES_MAX, PeriodFiguresView, ProgrammeAnswer, ProgrammeView, ProposalAnswer,
     ProposalView, ProvenEntry, RECORD_VERSIONS_MAX, RecordAnswer, RecordVersionView, RecordView,
     SlotAnswer, SlotFiguresView, StateProofAnswer, VoteView, council_power_text,
-    decode_document_entry, internal_error, namespace_text, record_id_text, scope_view, to_hex,
+    decode_document_entry, internal_error, merchant_scopes, namespace_text, record_id_text,
+    scope_view, to_hex,
 };
 use civitas_types::{AccountId, DecodeError, Hash, decode, encode};
 
@@ -294,10 +295,7 @@ pub fn merchant(
         let (entry, member) = proven(store, &keys::collectivity(&siren))?;
         entries.push(entry);
         found.member = member.is_some();
-        for scope in [
-            Scope::Programme(siren, programme_id),
-            Scope::Collectivity(siren),
-        ] {
+        for scope in merchant_scopes(siren, programme_id) {
             let (entry, grant) = proven(store, &keys::role(merchant, Role::Merchant, &scope))?;
             entries.push(entry);
             let grant = grant.map(|value| (scope_view(&scope), value));

@@ -22,8 +22,9 @@ if cargo nextest --version >/dev/null 2>&1; then
 else
     echo "(cargo-nextest not found; using cargo test)"
     cargo test --workspace --all-targets --locked --no-fail-fast 2>&1 | tee /tmp/civitas-test-$$.log
-    passed=$(grep -E '^test result:' /tmp/civitas-test-$$.log | sed -E 's/.* ([0-9]+) passed.*/\1/' | paste -sd+ | bc)
-    failed=$(grep -E '^test result:' /tmp/civitas-test-$$.log | sed -E 's/.* ([0-9]+) failed.*/\1/' | paste -sd+ | bc)
+    # awk, not bc: awk is in every Debian base system, bc is not.
+    passed=$(grep -E '^test result:' /tmp/civitas-test-$$.log | sed -E 's/.* ([0-9]+) passed.*/\1/' | awk '{ s += $1 } END { print s + 0 }')
+    failed=$(grep -E '^test result:' /tmp/civitas-test-$$.log | sed -E 's/.* ([0-9]+) failed.*/\1/' | awk '{ s += $1 } END { print s + 0 }')
     rm -f /tmp/civitas-test-$$.log
     echo "tests: ${passed} passed, ${failed} failed"
     [ "${failed}" -eq 0 ]

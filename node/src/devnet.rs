@@ -148,14 +148,15 @@ fn print_welcome(started: &Started, genesis: &GenesisDocument, root: &str) {
         );
     }
     println!();
+    let civitas = civitas_command();
     println!("Act as them with the civitas CLI (a demo keystore, passphrase \"demo\"):");
     println!("  export CIVITAS_HOME={root}/cli CIVITAS_PASSPHRASE=demo CIVITAS_NODE=http://{rpc}");
     println!(
-        "  for seed in {root}/demo-keys/*.seed; do target/debug/civitas keys import \"$(basename \"$seed\" .seed)\" --seed-file \"$seed\"; done"
+        "  for seed in {root}/demo-keys/*.seed; do {civitas} keys import \"$(basename \"$seed\" .seed)\" --seed-file \"$seed\"; done"
     );
-    println!("  target/debug/civitas query programme 0 --verify");
+    println!("  {civitas} query programme 0 --verify");
     println!(
-        "  target/debug/civitas tx aid order --key aid-administrator --programme 0 --beneficiary {} --amount 20 --wait",
+        "  {civitas} tx aid order --key aid-administrator --programme 0 --beneficiary {} --amount 20 --wait",
         civitas_demo::accounts()
             .iter()
             .find(|a| a.handle == "resident-2-aid")
@@ -165,4 +166,28 @@ fn print_welcome(started: &Started, genesis: &GenesisDocument, root: &str) {
     println!(
         "Stop with Ctrl-C; run again to continue this chain, or delete {root} to start afresh."
     );
+}
+
+/// How to run the `civitas` CLI built beside this binary (relative to the
+/// working directory when under it, as `target/debug/civitas` after
+/// `scripts/devnet.sh`, whatever `CARGO_TARGET_DIR` is); `civitas` (from
+/// the `PATH`) when there is none beside it.
+fn civitas_command() -> String {
+    let beside = std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.parent()?.join("civitas")))
+        .filter(|path| path.is_file());
+    let Some(path) = beside else {
+        return "civitas".to_owned();
+    };
+    std::env::current_dir()
+        .ok()
+        .and_then(|here| {
+            path.strip_prefix(here)
+                .ok()
+                .map(std::path::Path::to_path_buf)
+        })
+        .unwrap_or(path)
+        .display()
+        .to_string()
 }

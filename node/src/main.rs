@@ -46,7 +46,7 @@ enum Command {
     /// Example: civitas-node init --home /var/lib/civitas
     Init {
         /// The home directory to create (must not hold keys already).
-        #[arg(long, env = "CIVITAS_HOME")]
+        #[arg(long, env = "CIVITAS_NODE_HOME")]
         home: PathBuf,
     },
     /// Runs a validator from HOME with the chain's genesis file; a home
@@ -56,7 +56,7 @@ enum Command {
     /// Example: civitas-node start --home /var/lib/civitas --genesis genesis.json
     Start {
         /// The home directory (`civitas-node init` made it).
-        #[arg(long, env = "CIVITAS_HOME")]
+        #[arg(long, env = "CIVITAS_NODE_HOME")]
         home: PathBuf,
         /// The chain's genesis file (JSON, docs/genesis.md).
         #[arg(long, env = "CIVITAS_GENESIS")]
@@ -80,7 +80,7 @@ enum Command {
     /// Example: civitas-node devnet --home ./devnet
     Devnet {
         /// The devnet's home (created on first use, reused afterwards).
-        #[arg(long, env = "CIVITAS_HOME", default_value = "devnet")]
+        #[arg(long, env = "CIVITAS_NODE_HOME", default_value = "devnet")]
         home: PathBuf,
         /// Log as JSON lines instead of the config's format.
         #[arg(long)]
@@ -117,7 +117,7 @@ enum CredentialAction {
     /// Example: civitas-node rpc-credential add --home /var/lib/civitas --name audit-chamber
     Add {
         /// The home directory.
-        #[arg(long, env = "CIVITAS_HOME")]
+        #[arg(long, env = "CIVITAS_NODE_HOME")]
         home: PathBuf,
         /// A name for the caller (one word), e.g. audit-chamber.
         #[arg(long)]
@@ -128,7 +128,7 @@ enum CredentialAction {
     /// Example: civitas-node rpc-credential revoke --home /var/lib/civitas --name audit-chamber
     Revoke {
         /// The home directory.
-        #[arg(long, env = "CIVITAS_HOME")]
+        #[arg(long, env = "CIVITAS_NODE_HOME")]
         home: PathBuf,
         /// The credential's name.
         #[arg(long)]
@@ -139,7 +139,7 @@ enum CredentialAction {
     /// Example: civitas-node rpc-credential list --home /var/lib/civitas
     List {
         /// The home directory.
-        #[arg(long, env = "CIVITAS_HOME")]
+        #[arg(long, env = "CIVITAS_NODE_HOME")]
         home: PathBuf,
     },
 }

@@ -41,7 +41,11 @@ fn the_quick_start_prints_what_the_readme_shows_and_its_requests_answer() {
         .stdout()
         .replace(&node.rpc_address.to_string(), "127.0.0.1:26657")
         .replace(&node.metrics_address.to_string(), "127.0.0.1:26660")
-        .replace(&devnet.display().to_string(), "devnet");
+        .replace(&devnet.display().to_string(), "devnet")
+        .replace(
+            &common::cli::binary().display().to_string(),
+            "target/debug/civitas",
+        );
     let shown = block_after("It prints:", "text");
     let mut rest = printed.as_str();
     for line in shown.lines().filter(|line| line.trim() != "...") {

@@ -1,5 +1,7 @@
 //! Printing answers: aligned text for people, one JSON document for scripts.
 
+use std::io::Write;
+
 use serde::Serialize;
 
 use crate::context::Context;
@@ -11,17 +13,26 @@ pub fn emit<T: Serialize>(
     value: &T,
     human: impl FnOnce() -> String,
 ) -> Result<(), CliError> {
-    if context.json {
-        println!("{}", serde_json::to_string_pretty(value)?);
+    let mut text = if context.json {
+        serde_json::to_string_pretty(value)?
     } else {
-        let text = human();
-        if text.ends_with('\n') {
-            print!("{text}");
-        } else {
-            println!("{text}");
-        }
+        human()
+    };
+    if !text.ends_with('\n') {
+        text.push('\n');
     }
-    Ok(())
+    stdout(&text)
+}
+
+/// Writes `text` to stdout. A reader that went away (`civitas … | head`)
+/// ends the output quietly, as for any Unix tool, instead of a panic.
+pub fn stdout(text: &str) -> Result<(), CliError> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(CliError::failure(format!("cannot write the output: {e}"))),
+        Ok(()) => Ok(()),
+    }
 }
 
 /// Text laid out in aligned columns.

@@ -84,6 +84,22 @@ fn key_file(home: &Home, name: &str) -> PathBuf {
     home.path("home").join("keys").join(format!("{name}.json"))
 }
 
+/// A reader that has gone away (`civitas keys list | head -c0`) ends the
+/// output quietly with success, not a panic (exit 101): the pipe's read end
+/// is closed before the command starts, so its first write fails.
+#[test]
+fn a_closed_output_pipe_ends_the_command_quietly() {
+    let home = Home::new();
+    home.ok(&["keys", "new", "alice"]);
+    for args in [&["keys", "list"][..], &["keys", "list", "--json"]] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let output = home.command(args).stdout(writer).output().unwrap();
+        assert!(output.status.success(), "{args:?}: {output:?}");
+        assert_eq!(stderr(&output), "", "{args:?}");
+    }
+}
+
 #[test]
 fn a_plain_key_is_created_listed_shown_exported_and_imported() {
     let home = Home::new();

@@ -48,11 +48,11 @@ pub async fn verify(
     save_snapshot(&genesis, &state, block, certificate, path)?;
     report_success(context, &summary, &replayed.source, replayed.started)?;
     if !context.json {
-        println!(
-            "saved the verified state at height {} to {}",
+        crate::output::stdout(&format!(
+            "saved the verified state at height {} to {}\n",
             summary.height,
             path.display()
-        );
+        ))?;
     }
     Ok(())
 }

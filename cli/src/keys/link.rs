@@ -150,10 +150,7 @@ pub fn prove(
             )
         }
         // The document itself is the output, JSON in both modes.
-        None => {
-            print!("{document}");
-            Ok(())
-        }
+        None => crate::output::stdout(&document),
     }
 }
 

@@ -6,7 +6,9 @@
 //! prints (`CIVITAS_HOME`, `CIVITAS_NODE`, `CIVITAS_PASSPHRASE=demo`), the
 //! demo seeds in `DEMO_KEYS` and `civitas` on `PATH`. A block that shows a
 //! refusal ends in `|| echo "exit code $?"`; the prose after it names the
-//! code (`` `exit code N` ``), which must be the one printed. The
+//! code (`` `exit code N` ``), which must be the one printed; what the
+//! prose says a block prints (`` prints `TEXT` ``, `…` for any text) must
+//! be in its output. The
 //! auditor's guide (docs/auditor-guide.md) runs the same way, from a
 //! directory laid out as it says: `devnet/` and `auditor.credential`.
 #![allow(
@@ -37,6 +39,8 @@ fn repo(path: &str) -> PathBuf {
 struct Block {
     script: String,
     expected_code: Option<String>,
+    /// What the prose says it prints (`` prints `…` ``).
+    claims: Vec<String>,
 }
 
 /// The blocks of `markdown` marked [`MARKER`], in order.
@@ -71,10 +75,42 @@ fn blocks(markdown: &str) -> Vec<Block> {
         found.push(Block {
             script,
             expected_code,
+            claims: printed_claims(&prose),
         });
         rest = body;
     }
     found
+}
+
+/// The code spans `prose` says a block prints: each `` prints `TEXT` ``.
+fn printed_claims(prose: &str) -> Vec<String> {
+    let mut claims = Vec::new();
+    let mut rest = prose;
+    while let Some(at) = rest.find("prints `") {
+        rest = &rest[at + "prints `".len()..];
+        let Some(end) = rest.find('`') else { break };
+        claims.push(rest[..end].to_owned());
+        rest = &rest[end..];
+    }
+    claims
+}
+
+/// Whether `output` (whitespace runs made one space, as in the prose) shows
+/// `claim`, each `…` in it standing for any text.
+fn shows(output: &str, claim: &str) -> bool {
+    let output = output.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut rest = output.as_str();
+    for part in claim
+        .split('…')
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+    {
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => return false,
+        }
+    }
+    true
 }
 
 /// Runs docs/`guide`'s blocks against a fresh demo node; at least
@@ -165,6 +201,12 @@ fn run_guide_prepared(guide: &str, at_least: usize, prepare: impl Fn(&Path, &Dem
                 "a refusal in a block not written as one: {shown}"
             );
         }
+        for claim in &block.claims {
+            assert!(
+                shows(&format!("{stdout}\n{stderr}"), claim),
+                "the prose says it prints `{claim}`: {shown}"
+            );
+        }
         eprintln!("{guide}: block {} ran in {:.1?}", number + 1, at.elapsed());
     }
     eprintln!(
@@ -200,4 +242,34 @@ fn the_auditor_guide_runs() {
         )
         .unwrap();
     });
+}
+
+/// The prose's claims of output are found (a wrapped code span included),
+/// and one is shown only by output holding its parts in order.
+#[test]
+fn what_the_prose_says_a_block_prints_is_found_and_matched() {
+    let claims: usize = ["citizen-guide.md", "official-guide.md", "auditor-guide.md"]
+        .iter()
+        .map(|guide| std::fs::read_to_string(repo(&format!("docs/{guide}"))).unwrap())
+        .map(|markdown| {
+            blocks(&markdown)
+                .iter()
+                .map(|b| b.claims.len())
+                .sum::<usize>()
+        })
+        .sum();
+    assert!(claims >= 8, "{claims} claims of output found");
+    let claim = "error: the node refused the transaction: … needs 2 member signatures, got 1 …";
+    assert!(shows(
+        "error: the node refused the transaction: invalid (the multisig account\n   needs 2 member signatures, got 1)",
+        claim
+    ));
+    assert!(!shows(
+        "error: the node refused the transaction: got 1",
+        claim
+    ));
+    assert!(!shows(
+        "got 1 … needs 2 member signatures",
+        "needs 2 … got 1 … needs 2"
+    ));
 }

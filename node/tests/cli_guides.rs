@@ -7,8 +7,8 @@
 //! demo seeds in `DEMO_KEYS` and `civitas` on `PATH`. A block that shows a
 //! refusal ends in `|| echo "exit code $?"`; the prose after it names the
 //! code (`` `exit code N` ``), which must be the one printed; what the
-//! prose says a block prints (`` prints `TEXT` ``, `…` for any text) must
-//! be in its output. The
+//! paragraph after a block says it prints (`` prints `TEXT` ``, `…` for
+//! any text) must be in its output. The
 //! auditor's guide (docs/auditor-guide.md) runs the same way, from a
 //! directory laid out as it says: `devnet/` and `auditor.credential`.
 #![allow(
@@ -75,11 +75,20 @@ fn blocks(markdown: &str) -> Vec<Block> {
         found.push(Block {
             script,
             expected_code,
-            claims: printed_claims(&prose),
+            // Only the paragraph right after the block speaks of its output.
+            claims: printed_claims(&first_paragraph(after)),
         });
         rest = body;
     }
     found
+}
+
+/// The first paragraph of `text` (after leading blank lines), its lines
+/// joined.
+fn first_paragraph(text: &str) -> String {
+    let text = text.trim_start();
+    let end = text.find("\n\n").unwrap_or(text.len());
+    text[..end].split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The code spans `prose` says a block prints: each `` prints `TEXT` ``.

@@ -385,9 +385,11 @@ fn chain_answers_are_verified_and_a_node_that_alters_one_fails() {
 }
 
 /// `--verify` of state answers checks every part shown, not only the first
-/// entry: a merchant's standing, a programme's periods, a proposal's votes
-/// and council power, a record's versions, the height, and an entry left
-/// out (a node cannot deny a programme by sending no proof).
+/// entry: a merchant's standing, a programme's periods (none left out), a
+/// proposal's votes (none twice) and council power, a record's versions
+/// (none hidden), the collectivity and document asked about, the height,
+/// and an entry left out (a node cannot deny a programme by sending no
+/// proof).
 #[test]
 fn state_answers_are_verified_whole_and_a_node_that_alters_any_part_fails() {
     let home = DemoHome::new();
@@ -494,6 +496,58 @@ fn state_answers_are_verified_whole_and_a_node_that_alters_any_part_fails() {
         5,
         "version 1 shown is not the proven one",
     );
+    // Hiding the first version as "omitted".
+    let fooled = fooled_by(&node, |result| {
+        if let Some(versions) = result.get_mut("versions").and_then(|v| v.as_array_mut()) {
+            versions.remove(0);
+            result["versionsOmitted"] = serde_json::json!(1);
+            result["entries"].as_array_mut().unwrap().remove(1);
+        }
+    });
+    one_line(&fooled.run(&record), 5, "not the record's latest");
+
+    // Periods left out of a programme that exists.
+    let fooled = fooled_by(&node, |result| {
+        if let Some(periods) = result.get_mut("periods") {
+            *periods = serde_json::json!([]);
+            result["entries"].as_array_mut().unwrap().truncate(1);
+        }
+    });
+    one_line(&fooled.run(&programme), 5, "not the ones asked for");
+    // A vote listed twice, each time with its (genuine) proof.
+    let fooled = fooled_by(&node, |result| {
+        if let Some(votes) = result.get_mut("votes").and_then(|v| v.as_array_mut()) {
+            votes.push(votes[0].clone());
+            let entries = result["entries"].as_array_mut().unwrap();
+            entries.push(entries[2].clone());
+        }
+    });
+    one_line(&fooled.run(&proposal), 5, "vote 2 shown is listed twice");
+    // Another collectivity's officials shown as the one asked about's.
+    let fooled = fooled_by(&node, |result| {
+        if result.get("officials").is_some() {
+            result["siren"] = serde_json::json!(552_100_554);
+        }
+    });
+    let run = fooled.run(&["query", "collectivity", "219900016", "--verify"]);
+    one_line(&run, 5, "another collectivity");
+    // Another document named beside the proof about this one.
+    let letter = honest.write("letter.txt", "registered nowhere");
+    let document = [
+        "query",
+        "record",
+        "permits/building",
+        "--file",
+        letter.as_str(),
+        "--verify",
+    ];
+    assert!(honest.ok(&document).contains("is not registered"));
+    let fooled = fooled_by(&node, |result| {
+        if let Some(hash) = result.get_mut("documentHash") {
+            *hash = serde_json::json!(format!("0x{}", "11".repeat(32)));
+        }
+    });
+    one_line(&fooled.run(&document), 5, "another document");
 }
 
 /// The council proposes a merchant's accreditation (proposal 0) and votes

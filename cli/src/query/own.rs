@@ -199,15 +199,26 @@ pub async fn meter(query: &Query<'_>, name: &str, asked: &MeterQuestion) -> Resu
         proven_keys.push(keys::energy_account(asked.community, &owner));
     }
     let entries: Vec<_> = answer.entries.iter().collect();
-    let verified = query
+    let mut verified = query
         .verified(
             answer.height,
             &answer.certified,
             &entries,
             &proven_keys,
-            |proven| check_registration(&answer, proven),
+            |proven| {
+                if (answer.community, answer.meter) != (asked.community, asked.meter) {
+                    return Err(not_proven());
+                }
+                check_registration(&answer, proven)
+            },
         )
         .await?;
+    if let Some(verified) = verified.as_mut() {
+        verified.subject = Some(format!(
+            "the meter's registration and balances are proven at height {} (its slots' orders and readings are the node's word)",
+            verified.height
+        ));
+    }
     query.print(&answer, verified.as_ref(), meter_text(&answer))
 }
 

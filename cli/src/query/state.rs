@@ -7,10 +7,11 @@ use civitas_civic::model::{NamespaceName, RecordId, Siren};
 use civitas_rpc_api::{
     CivitasApiClient, CollectivityAnswer, CollectivityView, CommunityView, DocumentAnswer,
     HttpClient, MerchantAnswer, MerchantEntries, Office, OfficialView, PeriodFiguresView,
-    ProgrammeView, ProposalAnswer, RecordAnswer, RecordVersionView, RecordView, SlotFiguresView,
-    VoteView, council_power_text, decode_document_entry, record_id_text,
+    ProgrammeAnswer, ProgrammeView, ProposalAnswer, RECORD_VERSIONS_MAX, RecordAnswer,
+    RecordVersionView, RecordView, SlotFiguresView, VoteView, council_power_text,
+    decode_document_entry, namespace_text, period_range, record_id_text,
 };
-use civitas_types::AccountId;
+use civitas_types::{AccountId, Hash};
 use serde::Serialize;
 use serde_json::json;
 
@@ -117,7 +118,7 @@ pub async fn collectivity(query: &Query<'_>, siren: u32) -> Result<(), CliError>
                     first(proven),
                     CollectivityView::decode,
                 )?;
-                same_officials(&answer, proven)
+                same_officials(siren, &answer, proven)
             },
         )
         .await?;
@@ -148,7 +149,14 @@ pub async fn collectivity(query: &Query<'_>, siren: u32) -> Result<(), CliError>
 /// Each official shown is what its proven entry (the one after the
 /// collectivity's, in order) decodes to, in an office of this collectivity
 /// (a namespace's office is taken to be its on the node's word).
-fn same_officials(answer: &CollectivityAnswer, proven: &[Proven]) -> Result<(), CliError> {
+fn same_officials(
+    siren: u32,
+    answer: &CollectivityAnswer,
+    proven: &[Proven],
+) -> Result<(), CliError> {
+    if answer.siren != siren {
+        return Err(failed("the answer is about another collectivity"));
+    }
     each_shown(
         "official",
         &answer.officials,
@@ -159,7 +167,7 @@ fn same_officials(answer: &CollectivityAnswer, proven: &[Proven]) -> Result<(), 
                 return false;
             };
             let ours = match office {
-                Office::Collectivity(of) => of.0 == answer.siren,
+                Office::Collectivity(of) => of.0 == siren,
                 Office::Namespace(_) => true,
             };
             ours && view == *official
@@ -226,6 +234,7 @@ pub async fn programme(
                     first(proven),
                     ProgrammeView::decode,
                 )?;
+                same_periods(&answer, from_period, periods)?;
                 each_shown(
                     "period",
                     &answer.periods,
@@ -276,6 +285,27 @@ pub async fn programme(
         }
     };
     query.print(&answer, verified.as_ref(), human)
+}
+
+/// The periods shown are those asked for (none without a programme): a
+/// node cannot leave one out.
+fn same_periods(
+    answer: &ProgrammeAnswer,
+    from_period: Option<u64>,
+    periods: Option<u32>,
+) -> Result<(), CliError> {
+    let asked = period_range(from_period, periods)
+        .map_err(|e| CliError::usage(format!("the periods asked for: {}", e.message())))?;
+    let shown = answer.periods.iter().map(|period| period.period);
+    let same = match answer.programme {
+        Some(_) => shown.eq(asked),
+        None => answer.periods.is_empty(),
+    };
+    if same {
+        Ok(())
+    } else {
+        Err(failed("the periods shown are not the ones asked for"))
+    }
 }
 
 /// `query merchant`.
@@ -429,31 +459,13 @@ pub async fn slot(query: &Query<'_>, community: u64, slot: u64) -> Result<(), Cl
 pub async fn record(query: &Query<'_>, namespace: &str, id: &str) -> Result<(), CliError> {
     let namespace_name = parse::namespace(namespace)?;
     let record_id = parse::record_id(id)?;
-    let key = keys::record(&namespace_name, &record_id);
     let answer = node::call(
         query.context,
         "civitas_getRecord",
         query.client.get_record(namespace.to_owned(), id.to_owned()),
     )
     .await?;
-    let entries: Vec<_> = answer.entries.iter().collect();
-    let verified = query
-        .verified(
-            answer.height,
-            &answer.certified,
-            &entries,
-            &[key],
-            |proven| {
-                same_view(
-                    "record",
-                    answer.record.as_ref(),
-                    first(proven),
-                    RecordView::decode,
-                )?;
-                same_versions(&answer, &namespace_name, &record_id, proven)
-            },
-        )
-        .await?;
+    let verified = verified_record(query, &namespace_name, &record_id, &answer).await?;
     let human = match &answer.record {
         None => format!("no record {namespace}/{id} at height {}\n", answer.height),
         Some(r) => {
@@ -494,6 +506,38 @@ pub async fn record(query: &Query<'_>, namespace: &str, id: &str) -> Result<(), 
     query.print(&answer, verified.as_ref(), human)
 }
 
+/// With `--verify`: the record `answer` shows (of `namespace` and `id`), its
+/// view and versions, checked against their proven entries.
+async fn verified_record(
+    query: &Query<'_>,
+    namespace: &NamespaceName,
+    id: &RecordId,
+    answer: &RecordAnswer,
+) -> Result<Option<Verified>, CliError> {
+    let entries: Vec<_> = answer.entries.iter().collect();
+    query
+        .verified(
+            answer.height,
+            &answer.certified,
+            &entries,
+            &[keys::record(namespace, id)],
+            |proven| {
+                if answer.namespace != namespace_text(namespace) || answer.id != record_id_text(id)
+                {
+                    return Err(failed("the answer is about another record"));
+                }
+                same_view(
+                    "record",
+                    answer.record.as_ref(),
+                    first(proven),
+                    RecordView::decode,
+                )?;
+                same_versions(answer, namespace, id, proven)
+            },
+        )
+        .await
+}
+
 /// Each version shown is what its proven entry records, and they are the
 /// record's latest, none left out: numbered up to its version, those
 /// before counted as omitted.
@@ -504,8 +548,11 @@ fn same_versions(
     proven: &[Proven],
 ) -> Result<(), CliError> {
     let newest = answer.record.as_ref().map_or(0, |record| record.version);
-    let numbers = (answer.versions_omitted.saturating_add(1)..=newest).filter(|_| newest > 0);
-    if !answer.versions.iter().map(|v| v.version).eq(numbers) {
+    // The node's rule: the latest RECORD_VERSIONS_MAX, the rest counted.
+    let omitted = newest.saturating_sub(RECORD_VERSIONS_MAX);
+    let numbers = (omitted.saturating_add(1)..=newest).filter(|_| newest > 0);
+    if answer.versions_omitted != omitted || !answer.versions.iter().map(|v| v.version).eq(numbers)
+    {
         return Err(failed(format!(
             "the versions shown are not the record's latest {}",
             answer.versions.len()
@@ -531,7 +578,8 @@ pub async fn document(
     file: &std::path::Path,
 ) -> Result<(), CliError> {
     let hash = parse::file_hash(file)?;
-    let key = keys::document(&parse::namespace(namespace)?, &hash);
+    let namespace_name = parse::namespace(namespace)?;
+    let key = keys::document(&namespace_name, &hash);
     let answer = node::call(
         query.context,
         "civitas_getRecordByDocument",
@@ -547,9 +595,14 @@ pub async fn document(
             &answer.certified,
             &[&answer.entry],
             &[key],
-            |proven| same_document(&answer, first(proven)),
+            |proven| same_document(&answer, &hash, first(proven)),
         )
         .await?;
+    // The record shown with it is checked as `query record` checks one.
+    if let (Some(_), Some(record)) = (&verified, &answer.record) {
+        let id = parse::record_id(&record.id).map_err(|e| failed(e.message()))?;
+        verified_record(query, &namespace_name, &id, record).await?;
+    }
     let human = match (&answer.record, answer.version) {
         (Some(record), version) => format!(
             "document {} is registered in {namespace} as record {} (version {})\n",
@@ -567,7 +620,14 @@ pub async fn document(
 
 /// Whether the answer says what the proven document entry (`entry`)
 /// records: registered or not, and where (the record's id and version).
-fn same_document(answer: &DocumentAnswer, entry: Option<&[u8]>) -> Result<(), CliError> {
+fn same_document(
+    answer: &DocumentAnswer,
+    hash: &Hash,
+    entry: Option<&[u8]>,
+) -> Result<(), CliError> {
+    if parse::hash("the document hash shown", &answer.document_hash).ok() != Some(*hash) {
+        return Err(failed("the answer is about another document"));
+    }
     let located = entry
         .map(decode_document_entry)
         .transpose()

@@ -231,8 +231,9 @@ pub fn first(proven: &[Proven]) -> Option<&[u8]> {
 }
 
 /// Checks that each item shown is one proven entry's, in order: one entry
-/// per item, and `records(item, key, value)` says whether the entry at
-/// `key` holding `value` records that item.
+/// per item, no entry twice (an item listed twice would count twice), and
+/// `records(item, key, value)` says whether the entry at `key` holding
+/// `value` records that item.
 pub fn each_shown<T>(
     what: &str,
     shown: &[T],
@@ -246,7 +247,14 @@ pub fn each_shown<T>(
             proven.len()
         )));
     }
+    let mut seen = std::collections::BTreeSet::new();
     for (index, (item, (key, value))) in shown.iter().zip(proven).enumerate() {
+        if !seen.insert(key) {
+            return Err(failed(format!(
+                "{what} {} shown is listed twice",
+                index.saturating_add(1)
+            )));
+        }
         if !records(item, key, value.as_deref()) {
             return Err(failed(format!(
                 "{what} {} shown is not the proven one",

@@ -13,7 +13,7 @@ use super::actions::Built;
 use super::envelope::{self, NodeFacts};
 use super::{parse, wait};
 use crate::context::Context;
-use crate::exit::CliError;
+use crate::exit::{CliError, Exit};
 use crate::{keystore, node, output};
 
 /// Builds `built` into a transaction, signs it with `--key`, submits it.
@@ -23,7 +23,7 @@ pub async fn sign_and_submit(
     built: &Built,
 ) -> Result<(), CliError> {
     let name = key_name(options)?;
-    wait_timeout(options)?;
+    wait_timeout(context, options)?;
     let mut node = NodeFacts::new(context);
     let chain_id = envelope::chain_id(options, &mut node).await?;
     let key = keystore::signing_key(context, name, built.derivation, &chain_id)?;
@@ -53,11 +53,18 @@ pub fn key_name(options: &TxOptions) -> Result<&str, CliError> {
 
 /// How long `--wait` waits (`None` without `--wait`): read before anything
 /// is signed or sent, so that a mistyped `--timeout` submits nothing.
-fn wait_timeout(options: &TxOptions) -> Result<Option<std::time::Duration>, CliError> {
-    options
-        .wait
-        .then(|| parse::duration_ms(&options.timeout).map(std::time::Duration::from_millis))
-        .transpose()
+fn wait_timeout(
+    context: &Context,
+    options: &TxOptions,
+) -> Result<Option<std::time::Duration>, CliError> {
+    if !options.wait {
+        return Ok(None);
+    }
+    // The stream's address too: a wait that cannot start must fail first.
+    wait::websocket_url(&context.node)?;
+    parse::duration_ms(&options.timeout)
+        .map(std::time::Duration::from_millis)
+        .map(Some)
 }
 
 /// Submits `transaction` and reports it (and, with `--wait`, its receipt).
@@ -73,7 +80,7 @@ pub async fn submit(
         // need it whatever happens next.
         eprintln!("the transaction creates account {account}");
     }
-    let timeout = wait_timeout(options)?;
+    let timeout = wait_timeout(context, options)?;
     let hex = hex::encode(encode(transaction));
     let client = node.client()?;
     let id = node::call(
@@ -81,7 +88,16 @@ pub async fn submit(
         "civitas_submitTransaction",
         client.submit_transaction(hex),
     )
-    .await?;
+    .await
+    .map_err(|e| match e.exit {
+        // No answer: the node may hold it all the same.
+        Exit::Unreachable => e.context(format!(
+            "transaction {} may have reached the node (`civitas query transaction {}` says)",
+            transaction.id(),
+            transaction.id()
+        )),
+        _ => e,
+    })?;
     let Some(timeout) = timeout else {
         return output::emit(
             context,

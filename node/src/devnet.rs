@@ -180,7 +180,7 @@ fn civitas_command() -> String {
     let Some(path) = beside else {
         return "civitas".to_owned();
     };
-    std::env::current_dir()
+    let shown = std::env::current_dir()
         .ok()
         .and_then(|here| {
             path.strip_prefix(here)
@@ -189,5 +189,11 @@ fn civitas_command() -> String {
         })
         .unwrap_or(path)
         .display()
-        .to_string()
+        .to_string();
+    // The lines are meant to be pasted into a shell.
+    if shown.contains(|c: char| c.is_whitespace() || c == '\'') {
+        format!("'{}'", shown.replace('\'', "'\\''"))
+    } else {
+        shown
+    }
 }

@@ -217,6 +217,78 @@ fn a_tampered_transaction_file_is_refused_before_it_is_sent() {
     one_line(&run, 5, "action is not what its body says");
 }
 
+/// A citizen's programme key signs only its own account's transactions:
+/// neither a spending built for another signer, nor (in a file) with the
+/// identity key in its place — either would link the citizen's accounts.
+#[test]
+fn a_citizens_derived_key_signs_only_as_itself() {
+    let home = DemoHome::new();
+    let node = home.start();
+    let cli = Cli::new(&node);
+    let status = cli.json(&["query", "status"]);
+    let chain = status["chainId"].as_str().unwrap();
+    cli.ok(&["keys", "new", "camille", "--citizen", "--chain-id", chain]);
+    let pseudonym = cli.json(&[
+        "keys",
+        "derive",
+        "camille",
+        "--programme",
+        "0",
+        "--chain-id",
+        chain,
+    ]);
+    let pseudonym = pseudonym["address"].as_str().unwrap().to_owned();
+    let other = common::account("grocer").address.to_string();
+    let spend = |signer: &str| {
+        vec![
+            "tx".to_owned(),
+            "build".to_owned(),
+            "--out".to_owned(),
+            cli.path("spend.tx.json").to_str().unwrap().to_owned(),
+            "--key".to_owned(),
+            "camille".to_owned(),
+            "--signer".to_owned(),
+            signer.to_owned(),
+            "aid".to_owned(),
+            "spend".to_owned(),
+            "--programme".to_owned(),
+            "0".to_owned(),
+            "--merchant".to_owned(),
+            other.clone(),
+            "--amount".to_owned(),
+            "1".to_owned(),
+        ]
+    };
+    let args = spend(&pseudonym);
+    cli.ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    // Online, as another signer.
+    let run = cli.run(&[
+        "tx",
+        "aid",
+        "spend",
+        "--key",
+        "camille",
+        "--signer",
+        &other,
+        "--programme",
+        "0",
+        "--merchant",
+        &other,
+        "--amount",
+        "1",
+    ]);
+    one_line(&run, 1, "signs only its own account's transactions");
+    // A file whose derivation was edited to the identity key.
+    let file = cli.path("spend.tx.json");
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(json["derivation"], "programme:0");
+    json["derivation"] = serde_json::json!("identity");
+    std::fs::write(&file, json.to_string()).unwrap();
+    let run = cli.run(&["tx", "sign", file.to_str().unwrap(), "--key", "camille"]);
+    one_line(&run, 5, "derivation is not what its body says");
+}
+
 #[test]
 fn a_node_that_alters_a_proven_answer_fails_verification() {
     let home = DemoHome::new();

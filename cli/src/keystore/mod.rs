@@ -232,6 +232,38 @@ pub fn signing_key(
     Ok(unlock(context, name)?.signing_key(derivation, chain_id))
 }
 
+/// The key of entry `name` that signs a transaction of `signer` (`None`:
+/// the key's own account), and that signer. For a citizen's secret the key
+/// is the one `derivation` names, and a programme's or community's key
+/// signs only as itself: signing another account's transaction would link
+/// the citizen's accounts. (The identity key also signs as a multisig
+/// member, for an account not its own.)
+pub fn signing_key_for(
+    context: &Context,
+    name: &str,
+    derivation: Derivation,
+    chain_id: &ChainId,
+    signer: Option<AccountId>,
+) -> Result<(SigningKey, AccountId), CliError> {
+    let secret = unlock(context, name)?;
+    let key = secret.signing_key(derivation, chain_id);
+    let own = address_of(&key);
+    let signer = signer.unwrap_or(own);
+    let derived = match derivation {
+        Derivation::Identity => None,
+        Derivation::Programme(id) => Some(format!("programme {id}")),
+        Derivation::Community(id) => Some(format!("energy community {id}")),
+    };
+    if let (Secret::Citizen(_), Some(derived)) = (&secret, derived)
+        && signer != own
+    {
+        return Err(CliError::failure(format!(
+            "{name}'s key for {derived} is {own}, not the signer {signer}: a citizen's programme or community key signs only its own account's transactions"
+        )));
+    }
+    Ok((key, signer))
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]

@@ -21,7 +21,7 @@ use civitas_types::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::actions::Built;
+use super::actions::{Built, derivation_for};
 use super::envelope::{self, NodeFacts};
 use super::submit::{self, key_name};
 use super::{TxOptions, parse};
@@ -119,21 +119,10 @@ pub fn sign(context: &Context, options: &TxOptions, path: &Path) -> Result<(), C
     let mut file = read(path)?;
     let body = body_of(&file)?;
     let derivation = derivation_of(&file.derivation)?;
-    let key = keystore::signing_key(context, name, derivation, &body.chain_id)?;
+    let (key, _) =
+        keystore::signing_key_for(context, name, derivation, &body.chain_id, Some(body.signer))?;
     let id = body.id();
     let public_key = key.public_key();
-    // A programme's or community's key acts only as its own account: one
-    // signing another account's transaction (a file edited to ask for it)
-    // would link the citizen's keys. Identity keys also sign as multisig
-    // members, whose account is not their own.
-    if !matches!(derivation, Derivation::Identity)
-        && AccountId::from_public_key(&public_key) != body.signer
-    {
-        return Err(CliError::failure(format!(
-            "the file asks for {name}'s {} key, which is not the file's signer {}: such a key signs only its own account's transactions (was the file edited?)",
-            file.derivation, body.signer
-        )));
-    }
     file.signatures
         .retain(|entry| entry.public_key != hex::encode(public_key.0));
     file.signatures.push(SignatureEntry {
@@ -231,8 +220,14 @@ fn body_of(file: &TransactionFile) -> Result<TransactionBody, CliError> {
     if let Some((field, _, _)) = readable.iter().find(|(_, shown, signed)| shown != signed) {
         return Err(edited(field));
     }
-    if file.action != civic_action_view(&action_of(&body)?) {
+    let action = action_of(&body)?;
+    if file.action != civic_action_view(&action) {
         return Err(edited("action"));
+    }
+    // Which key signs follows from the action: a file cannot ask for
+    // another (a citizen's identity key signing a pseudonym's spending).
+    if file.derivation != derivation_text(derivation_for(&action)) {
+        return Err(edited("derivation"));
     }
     Ok(body)
 }

@@ -26,11 +26,9 @@ pub async fn sign_and_submit(
     wait_timeout(context, options)?;
     let mut node = NodeFacts::new(context);
     let chain_id = envelope::chain_id(options, &mut node).await?;
-    let key = keystore::signing_key(context, name, built.derivation, &chain_id)?;
-    let signer = match &options.signer {
-        Some(address) => parse::account(address)?,
-        None => AccountId::from_public_key(&key.public_key()),
-    };
+    let signer = options.signer.as_deref().map(parse::account).transpose()?;
+    let (key, signer) =
+        keystore::signing_key_for(context, name, built.derivation, &chain_id, signer)?;
     let body = envelope::body(options, &mut node, chain_id, signer, &built.action).await?;
     let transaction = SignedTransaction::sign(body, &[&key])
         .map_err(|e| CliError::failure(format!("cannot sign: {e}")))?;

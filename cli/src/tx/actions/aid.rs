@@ -11,7 +11,6 @@ use clap::{Args, Subcommand};
 
 use super::{Built, bounded};
 use crate::exit::CliError;
-use crate::keystore::Derivation;
 use crate::tx::parse;
 
 /// Social aid actions.
@@ -250,15 +249,11 @@ impl AidCommand {
                 reason_code: a.reason,
             }),
             AidCommand::Spend(a) => {
-                return Ok(Built {
-                    action: Action::Spend(Spend {
-                        programme_id: a.programme,
-                        merchant: parse::account(&a.merchant)?,
-                        amount_cents: parse::cents(&a.amount)?,
-                    }),
-                    derivation: Derivation::Programme(a.programme),
-                    account: None,
-                });
+                return Ok(Built::derived(Action::Spend(Spend {
+                    programme_id: a.programme,
+                    merchant: parse::account(&a.merchant)?,
+                    amount_cents: parse::cents(&a.amount)?,
+                })));
             }
             AidCommand::Redeem(a) => Action::Redeem(Redeem {
                 programme_id: a.programme,

@@ -10,7 +10,6 @@ use clap::{Args, Subcommand};
 
 use super::Built;
 use crate::exit::CliError;
-use crate::keystore::Derivation;
 use crate::tx::parse;
 
 /// Local energy actions.
@@ -171,29 +170,23 @@ impl EnergyCommand {
                 owner: parse::account(&a.owner)?,
             }),
             EnergyCommand::Order(a) => {
-                return Ok(Built {
-                    action: Action::PlaceEnergyOrder(PlaceEnergyOrder {
-                        community_id: a.community,
-                        slot: a.slot,
-                        meter_id: a.meter,
-                        side: if a.sell { Side::Sell } else { Side::Buy },
-                        energy_wh: a.energy,
-                        limit_price: a.limit_price,
-                    }),
-                    derivation: Derivation::Community(a.community),
-                    account: None,
-                });
+                return Ok(Built::derived(Action::PlaceEnergyOrder(PlaceEnergyOrder {
+                    community_id: a.community,
+                    slot: a.slot,
+                    meter_id: a.meter,
+                    side: if a.sell { Side::Sell } else { Side::Buy },
+                    energy_wh: a.energy,
+                    limit_price: a.limit_price,
+                })));
             }
             EnergyCommand::Cancel(a) => {
-                return Ok(Built {
-                    action: Action::CancelEnergyOrder(CancelEnergyOrder {
+                return Ok(Built::derived(Action::CancelEnergyOrder(
+                    CancelEnergyOrder {
                         community_id: a.community,
                         slot: a.slot,
                         order_number: a.order,
-                    }),
-                    derivation: Derivation::Community(a.community),
-                    account: None,
-                });
+                    },
+                )));
             }
             EnergyCommand::Attest(a) => Action::AttestMeter(AttestMeter {
                 community_id: a.community,

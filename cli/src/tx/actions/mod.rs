@@ -35,6 +35,28 @@ impl Built {
             account: None,
         }
     }
+
+    /// `action`, signed by the key [`derivation_for`] names.
+    fn derived(action: Action) -> Built {
+        Built {
+            derivation: derivation_for(&action),
+            action,
+            account: None,
+        }
+    }
+}
+
+/// Which key of a citizen's secret signs `action`: the programme's key for
+/// a beneficiary's spending, the community's for a meter owner's orders,
+/// the identity key otherwise. One rule for building and for signing a
+/// file, so that an edited file cannot have another key sign.
+pub fn derivation_for(action: &Action) -> Derivation {
+    match action {
+        Action::Spend(spend) => Derivation::Programme(spend.programme_id),
+        Action::PlaceEnergyOrder(order) => Derivation::Community(order.community_id),
+        Action::CancelEnergyOrder(cancel) => Derivation::Community(cancel.community_id),
+        _ => Derivation::Identity,
+    }
 }
 
 /// The civic actions, by domain.

@@ -84,6 +84,30 @@ fn key_file(home: &Home, name: &str) -> PathBuf {
     home.path("home").join("keys").join(format!("{name}.json"))
 }
 
+/// A key file asking for more argon2id memory than this version allows is
+/// refused before any passphrase is asked for (none is available here:
+/// asking would be its own error).
+#[test]
+fn a_key_file_beyond_the_limits_is_refused_before_the_passphrase() {
+    let home = Home::new();
+    home.ok(&["keys", "new", "alice"]);
+    let path = key_file(&home, "alice");
+    let mut file: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    file["kdf"]["m_cost_kib"] = serde_json::json!(8u64 * 1024 * 1024);
+    std::fs::write(&path, file.to_string()).unwrap();
+    let output = home
+        .command(&["keys", "export", "alice"])
+        .env_remove("CIVITAS_PASSPHRASE")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    assert!(
+        stderr(&output).contains("above this version's limits"),
+        "{}",
+        stderr(&output)
+    );
+}
+
 /// A reader that has gone away (`civitas keys list | head -c0`) ends the
 /// output quietly with success, not a panic (exit 101): the pipe's read end
 /// is closed before the command starts, so its first write fails.

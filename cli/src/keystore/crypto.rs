@@ -150,13 +150,9 @@ pub fn seal(passphrase: &str, name: &str, kind: &str, secret: &[u8]) -> Result<S
     })
 }
 
-/// Decrypts `sealed` for the entry `name` of `kind` under `passphrase`.
-pub fn open(
-    passphrase: &str,
-    name: &str,
-    kind: &str,
-    sealed: &Sealed,
-) -> Result<Zeroizing<Vec<u8>>, OpenError> {
+/// Whether this version can open `sealed`: its algorithms, and argon2id
+/// parameters within the limits. Checked before a passphrase is asked for.
+pub fn check(sealed: &Sealed) -> Result<(), OpenError> {
     let kdf = &sealed.kdf;
     if kdf.algorithm != "argon2id" || kdf.version != 0x13 {
         return Err(OpenError::Malformed(format!(
@@ -176,6 +172,18 @@ pub fn open(
             sealed.cipher.algorithm
         )));
     }
+    Ok(())
+}
+
+/// Decrypts `sealed` for the entry `name` of `kind` under `passphrase`.
+pub fn open(
+    passphrase: &str,
+    name: &str,
+    kind: &str,
+    sealed: &Sealed,
+) -> Result<Zeroizing<Vec<u8>>, OpenError> {
+    check(sealed)?;
+    let kdf = &sealed.kdf;
     let salt =
         hex::decode(&kdf.salt).map_err(|_| OpenError::Malformed("salt is not hex".into()))?;
     let nonce: [u8; NONCE_LENGTH] = hex::decode(&sealed.cipher.nonce)

@@ -176,21 +176,28 @@ pub fn delete(context: &Context, name: &str) -> Result<std::path::PathBuf, CliEr
 /// Opens entry `name` with the passphrase: its secret.
 pub fn unlock(context: &Context, name: &str) -> Result<Secret, CliError> {
     let key_file = file::read(context, name)?;
+    // A file this version cannot open (or that asks for too much memory)
+    // is refused before anyone types a passphrase for it.
+    crypto::check(&key_file.sealed()).map_err(|error| open_error(name, error))?;
     let passphrase = passphrase::passphrase(context, passphrase::Purpose::Open(name))?;
     open(&key_file, &passphrase)
+}
+
+fn open_error(name: &str, error: crypto::OpenError) -> CliError {
+    match error {
+        crypto::OpenError::WrongPassphrase => {
+            CliError::failure(format!("wrong passphrase for key {name}"))
+        }
+        crypto::OpenError::Malformed(why) => {
+            CliError::failure(format!("the key file of {name} is unreadable: {why}"))
+        }
+    }
 }
 
 fn open(key_file: &KeyFile, passphrase: &str) -> Result<Secret, CliError> {
     let name = &key_file.name;
     let plaintext = crypto::open(passphrase, name, key_file.kind.as_str(), &key_file.sealed())
-        .map_err(|error| match error {
-            crypto::OpenError::WrongPassphrase => {
-                CliError::failure(format!("wrong passphrase for key {name}"))
-            }
-            crypto::OpenError::Malformed(why) => {
-                CliError::failure(format!("the key file of {name} is unreadable: {why}"))
-            }
-        })?;
+        .map_err(|error| open_error(name, error))?;
     match key_file.kind {
         Kind::Key => {
             let seed: [u8; 32] = plaintext.as_slice().try_into().map_err(|_| {

@@ -86,6 +86,14 @@ impl Context {
         let Some(path) = &self.credential_file else {
             return Ok(None);
         };
+        // The node refuses a credential that came over plain HTTP from
+        // another machine, but by then it has crossed the network in clear.
+        if !on_this_machine(&self.node) {
+            return Err(CliError::usage(format!(
+                "a credential is sent in clear over plain HTTP: give it only to a node on this machine (127.0.0.1, localhost), reaching {} through a local TLS proxy (docs/operator-guide.md, \"RPC credentials\")",
+                self.node
+            )));
+        }
         let text = std::fs::read_to_string(path).map_err(|e| {
             CliError::failure(format!(
                 "cannot read the credential file {}: {e}",
@@ -93,5 +101,49 @@ impl Context {
             ))
         })?;
         Ok(Some(text.trim().to_owned()))
+    }
+}
+
+/// Whether the node address `url` (`http://HOST:PORT`, `ws://…`) is on this
+/// machine: a loopback address or `localhost`.
+fn on_this_machine(url: &str) -> bool {
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("ws://"))
+        .unwrap_or(url);
+    let authority = rest.split('/').next().unwrap_or(rest);
+    let host = match authority.rsplit_once(':') {
+        Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => host,
+        _ => authority,
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::on_this_machine;
+
+    #[test]
+    fn only_loopback_addresses_are_on_this_machine() {
+        for url in [
+            "http://127.0.0.1:26657",
+            "http://127.0.0.2:1/",
+            "http://localhost:26657",
+            "ws://[::1]:26657",
+        ] {
+            assert!(on_this_machine(url), "{url}");
+        }
+        for url in [
+            "http://10.0.0.7:26657",
+            "http://node.example.org:26657",
+            "http://127.0.0.1.example.org:26657",
+            "http://[2001:db8::1]:26657",
+        ] {
+            assert!(!on_this_machine(url), "{url}");
+        }
     }
 }

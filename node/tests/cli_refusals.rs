@@ -3,7 +3,8 @@
 //! does not know as a beneficiary, a missing file, an
 //! unreachable node, a transaction the node refuses (with the mempool's
 //! reason), a transaction that fails its rules (with the civic code's name),
-//! a tampered transaction file, a forged proof caught by `--verify`, and
+//! a tampered transaction file, a credential for a distant node over plain
+//! HTTP, a forged proof caught by `--verify`, and
 //! `--verify` of the chain's own answers (transactions, headers, blocks,
 //! validator sets, accounts) and of state answers in every part shown:
 //! honest ones verify, altered ones exit 5, and
@@ -137,6 +138,13 @@ fn bad_input_and_refusals_are_one_clear_line_and_a_distinct_exit_code() {
         "…and its meaning: {run:?}"
     );
     assert!(run.stdout.contains("failed: "), "{run:?}");
+
+    // A credential is never sent in clear to another machine (192.0.2.1 is
+    // a documentation address: nothing could answer there anyway).
+    let distant = Cli::at("http://192.0.2.1:26657");
+    let credential = distant.write("auditor.credential", common::TEST_CREDENTIAL);
+    let run = distant.run(&["--credential-file", &credential, "query", "block", "1"]);
+    one_line(&run, 2, "a credential is sent in clear over plain HTTP");
 }
 
 #[test]

@@ -18,7 +18,8 @@ pub struct GlobalOptions {
     /// Where the keystore and settings live.
     #[arg(long, global = true, env = "CIVITAS_HOME", value_name = "DIR")]
     pub home: Option<PathBuf>,
-    /// The node's JSON-RPC address (HTTP); `--rpc` is the same option.
+    /// The node's JSON-RPC address (`http://` or, to a node serving TLS,
+    /// `https://`); `--rpc` is the same option.
     #[arg(long, alias = "rpc", global = true, env = "CIVITAS_NODE", default_value = DEFAULT_NODE, value_name = "URL")]
     pub node: String,
     /// A file holding an RPC credential (from `civitas-node rpc-credential add`),
@@ -30,6 +31,10 @@ pub struct GlobalOptions {
         value_name = "FILE"
     )]
     pub credential_file: Option<PathBuf>,
+    /// A PEM file of the certificate authorities to trust for an `https://`
+    /// node, instead of the system's (a network's own authority).
+    #[arg(long, global = true, env = "CIVITAS_CA_FILE", value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
     /// A file whose first line is the keystore passphrase (for scripts; the
     /// environment variable CIVITAS_PASSPHRASE also works; otherwise
     /// `civitas` asks on the terminal).
@@ -54,6 +59,8 @@ pub struct Context {
     pub node: String,
     /// The RPC credential file, if any.
     pub credential_file: Option<PathBuf>,
+    /// The certificate authorities' file for TLS, if any.
+    pub ca_file: Option<PathBuf>,
     /// The passphrase file, if any.
     pub passphrase_file: Option<PathBuf>,
     /// JSON output for scripts.
@@ -75,10 +82,24 @@ impl Context {
             home,
             node: options.node,
             credential_file: options.credential_file,
+            ca_file: options.ca_file,
             passphrase_file: options.passphrase_file,
             json: options.json,
             interactive: std::io::stderr().is_terminal() && !options.json,
         })
+    }
+
+    /// The certificate authorities of `--ca-file`, if given.
+    pub fn trusted_roots(&self) -> Result<Option<civitas_rpc_api::TrustedRoots>, CliError> {
+        let Some(path) = &self.ca_file else {
+            return Ok(None);
+        };
+        let pem = std::fs::read(path).map_err(|e| {
+            CliError::failure(format!("cannot read the CA file {}: {e}", path.display()))
+        })?;
+        civitas_rpc_api::TrustedRoots::from_pem(&pem)
+            .map(Some)
+            .map_err(|e| CliError::failure(format!("the CA file {}: {e}", path.display())))
     }
 
     /// The RPC credential, read from its file (trimmed), if one was given.
@@ -88,9 +109,9 @@ impl Context {
         };
         // The node refuses a credential that came over plain HTTP from
         // another machine, but by then it has crossed the network in clear.
-        if !on_this_machine(&self.node) {
+        if in_clear_to_another_machine(&self.node) {
             return Err(CliError::usage(format!(
-                "a credential is sent in clear over plain HTTP: give it only to a node on this machine (127.0.0.1, localhost), reaching {} through a local TLS proxy (docs/operator-guide.md, \"RPC credentials\")",
+                "a credential is sent in clear over plain HTTP: give it to {} over https://, or only to a node on this machine (127.0.0.1, localhost)",
                 self.node
             )));
         }
@@ -104,13 +125,19 @@ impl Context {
     }
 }
 
+/// Whether talking to the node at `url` sends in clear to another
+/// machine: plain HTTP (or WebSocket) to an address that is not loopback.
+fn in_clear_to_another_machine(url: &str) -> bool {
+    let scheme = url
+        .split_once("://")
+        .map(|(scheme, _)| scheme.to_ascii_lowercase());
+    !matches!(scheme.as_deref(), Some("https" | "wss")) && !on_this_machine(url)
+}
+
 /// Whether the node address `url` (`http://HOST:PORT`, `ws://…`) is on this
 /// machine: a loopback address or `localhost`.
 fn on_this_machine(url: &str) -> bool {
-    let rest = url
-        .strip_prefix("http://")
-        .or_else(|| url.strip_prefix("ws://"))
-        .unwrap_or(url);
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
     let authority = rest.split('/').next().unwrap_or(rest);
     let host = match authority.rsplit_once(':') {
         Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => host,
@@ -125,7 +152,7 @@ fn on_this_machine(url: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::on_this_machine;
+    use super::{in_clear_to_another_machine, on_this_machine};
 
     #[test]
     fn only_loopback_addresses_are_on_this_machine() {
@@ -144,6 +171,12 @@ mod tests {
             "http://[2001:db8::1]:26657",
         ] {
             assert!(!on_this_machine(url), "{url}");
+            assert!(in_clear_to_another_machine(url), "{url}");
         }
+        assert!(!in_clear_to_another_machine(
+            "https://node.example.org:26657"
+        ));
+        assert!(!in_clear_to_another_machine("WSS://10.0.0.7:26657"));
+        assert!(!in_clear_to_another_machine("http://127.0.0.1:26657"));
     }
 }

@@ -1,7 +1,7 @@
 //! Talking to a node: the typed JSON-RPC client of `civitas-rpc-api`, and
 //! its failures turned into the CLI's exit codes.
 
-use civitas_rpc_api::{HttpClient, http_client_with_credential};
+use civitas_rpc_api::{HttpClient, http_client_trusting};
 use civitas_rpc_api::{INVALID_TRANSACTION, TRANSACTION_REJECTED};
 use jsonrpsee::core::client::Error as RpcError;
 
@@ -11,9 +11,10 @@ use crate::exit::CliError;
 /// A client for the node of `context` (with its credential, if any).
 pub fn client(context: &Context) -> Result<HttpClient, CliError> {
     let credential = context.credential()?;
-    http_client_with_credential(&context.node, credential.as_deref()).map_err(|e| {
+    let roots = context.trusted_roots()?;
+    http_client_trusting(&context.node, credential.as_deref(), roots.as_ref()).map_err(|e| {
         CliError::usage(format!(
-            "cannot use the node address {:?}: {e} (expected http://HOST:PORT)",
+            "cannot use the node address {:?}: {e} (expected http://HOST:PORT or https://HOST:PORT)",
             context.node
         ))
     })

@@ -317,3 +317,61 @@ fn the_node_serves_tls_itself_and_plain_http_gets_nothing_there() {
         "{output:?}"
     );
 }
+
+/// The `civitas` CLI over the node's own TLS: trusting the network's
+/// authority (`--ca-file`), it reads, sends its credential (to a TLS
+/// address it may, whatever the host) and follows a transaction over
+/// `wss://`; without that authority, the system's do not know the node's
+/// certificate and nothing is sent (exit 4).
+#[test]
+fn the_cli_speaks_tls_trusting_the_networks_authority() {
+    let home = DemoHome::new();
+    let environment = [
+        (
+            "CIVITAS_RPC_TLS_CERTIFICATE".to_owned(),
+            tls_fixture("certificate.pem"),
+        ),
+        ("CIVITAS_RPC_TLS_KEY".to_owned(), tls_fixture("key.pem")),
+    ];
+    let node =
+        common::Spawned::with_env(&home.home, &home.genesis_path, &environment).wait_serving();
+    let cli = common::cli::Cli::at(&format!("https://localhost:{}", node.rpc_address.port()));
+    let ca = tls_fixture("ca.pem");
+    node.poll("a block over TLS", Duration::from_secs(60), || {
+        let run = cli.run(&["--ca-file", &ca, "query", "status", "--json"]);
+        (run.code == 0 && !run.stdout.contains("\"height\": 0")).then_some(())
+    });
+    let credential = cli.write("auditor.credential", common::TEST_CREDENTIAL);
+    let text = cli.ok(&[
+        "--ca-file",
+        &ca,
+        "--credential-file",
+        &credential,
+        "query",
+        "block",
+        "1",
+        "--full",
+        "--verify",
+    ]);
+    assert!(text.contains("verified: "), "{text}");
+    cli.import_demo("administrator", "aid administrator (ordonnateur)");
+    let run = cli.run(&[
+        "--ca-file",
+        &ca,
+        "tx",
+        "aid",
+        "close",
+        "--key",
+        "administrator",
+        "--programme",
+        "7",
+        "--wait",
+    ]);
+    // Followed to its receipt over wss:// (closing no programme fails).
+    assert_eq!(run.code, 3, "{run:?}");
+    assert!(run.stdout.contains("committed at height"), "{run:?}");
+
+    let run = cli.run(&["query", "status"]);
+    assert_eq!(run.code, 4, "{run:?}");
+    assert!(run.stderr.contains("cannot reach the node"), "{run:?}");
+}

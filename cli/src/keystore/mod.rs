@@ -285,6 +285,7 @@ mod tests {
             home: home.to_owned(),
             node: String::new(),
             credential_file: None,
+            ca_file: None,
             passphrase_file: Some(file),
             json: false,
             interactive: false,

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use civitas_rpc_api::{CivitasSubscriptionsClient, TransactionStatus, ws_client_with_credential};
+use civitas_rpc_api::{CivitasSubscriptionsClient, TransactionStatus, ws_client_trusting};
 use indicatif::ProgressBar;
 
 use crate::context::Context;
@@ -14,14 +14,13 @@ use crate::output;
 
 /// The WebSocket address of the node's HTTP address (same port).
 pub fn websocket_url(http: &str) -> Result<String, CliError> {
-    if let Some(rest) = http.strip_prefix("http://") {
-        Ok(format!("ws://{rest}"))
-    } else if http.starts_with("ws://") {
-        Ok(http.to_owned())
-    } else {
-        Err(CliError::usage(format!(
-            "the node address {http:?} is not http://HOST:PORT (for TLS, use a local proxy)"
-        )))
+    let (scheme, rest) = http.split_once("://").unwrap_or(("", http));
+    match scheme.to_ascii_lowercase().as_str() {
+        "http" | "ws" => Ok(format!("ws://{rest}")),
+        "https" | "wss" => Ok(format!("wss://{rest}")),
+        _ => Err(CliError::usage(format!(
+            "the node address {http:?} is not http://HOST:PORT or https://HOST:PORT"
+        ))),
     }
 }
 
@@ -49,7 +48,8 @@ pub async fn follow(
 async fn final_status(context: &Context, id: &str) -> Result<TransactionStatus, CliError> {
     let url = websocket_url(&context.node)?;
     let credential = context.credential()?;
-    let client = ws_client_with_credential(&url, credential.as_deref())
+    let roots = context.trusted_roots()?;
+    let client = ws_client_trusting(&url, credential.as_deref(), roots.as_ref())
         .await
         .map_err(|e| node::call_error(&context.node, "a WebSocket connection", e))?;
     let mut subscription = client

@@ -181,8 +181,8 @@ pub use chain::{
 pub use civic_action::civic_action_view;
 #[cfg(feature = "client")]
 pub use client::{
-    HttpClient, WsClient, http_client, http_client_with_credential, ws_client,
-    ws_client_with_credential,
+    HttpClient, TrustedRoots, TrustedRootsError, WsClient, http_client, http_client_trusting,
+    http_client_with_credential, ws_client, ws_client_trusting, ws_client_with_credential,
 };
 pub use codes::{code_name, code_reason};
 pub use council::{

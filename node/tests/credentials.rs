@@ -270,9 +270,8 @@ fn post_over_tls(address: std::net::SocketAddr, body: &str) -> String {
     String::from_utf8_lossy(&response).into_owned()
 }
 
-#[test]
-fn the_node_serves_tls_itself_and_plain_http_gets_nothing_there() {
-    let home = DemoHome::new();
+/// A node of `home` serving its RPC over TLS with the fixtures' certificate.
+fn node_serving_tls(home: &DemoHome) -> common::Node {
     let environment = [
         (
             "CIVITAS_RPC_TLS_CERTIFICATE".to_owned(),
@@ -280,8 +279,13 @@ fn the_node_serves_tls_itself_and_plain_http_gets_nothing_there() {
         ),
         ("CIVITAS_RPC_TLS_KEY".to_owned(), tls_fixture("key.pem")),
     ];
-    let node =
-        common::Spawned::with_env(&home.home, &home.genesis_path, &environment).wait_serving();
+    common::Spawned::with_env(&home.home, &home.genesis_path, &environment).wait_serving()
+}
+
+#[test]
+fn the_node_serves_tls_itself_and_plain_http_gets_nothing_there() {
+    let home = DemoHome::new();
+    let node = node_serving_tls(&home);
     let status = r#"{"jsonrpc":"2.0","id":1,"method":"civitas_status","params":[]}"#;
     node.poll("a block over TLS", Duration::from_secs(60), || {
         let answer = post_over_tls(node.rpc_address, status);
@@ -326,15 +330,7 @@ fn the_node_serves_tls_itself_and_plain_http_gets_nothing_there() {
 #[test]
 fn the_cli_speaks_tls_trusting_the_networks_authority() {
     let home = DemoHome::new();
-    let environment = [
-        (
-            "CIVITAS_RPC_TLS_CERTIFICATE".to_owned(),
-            tls_fixture("certificate.pem"),
-        ),
-        ("CIVITAS_RPC_TLS_KEY".to_owned(), tls_fixture("key.pem")),
-    ];
-    let node =
-        common::Spawned::with_env(&home.home, &home.genesis_path, &environment).wait_serving();
+    let node = node_serving_tls(&home);
     let cli = common::cli::Cli::at(&format!("https://localhost:{}", node.rpc_address.port()));
     let ca = tls_fixture("ca.pem");
     node.poll("a block over TLS", Duration::from_secs(60), || {

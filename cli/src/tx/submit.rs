@@ -89,11 +89,12 @@ pub async fn submit(
     .await
     .map_err(|e| match e.exit {
         // No answer: the node may hold it all the same.
-        Exit::Unreachable => e.context(format!(
-            "transaction {} may have reached the node (`civitas query transaction {}` says)",
-            transaction.id(),
-            transaction.id()
-        )),
+        Exit::Unreachable => {
+            let id = transaction.id();
+            e.context(format!(
+                "transaction {id} may have reached the node (`civitas query transaction {id}` says)"
+            ))
+        }
         _ => e,
     })?;
     let Some(timeout) = timeout else {
